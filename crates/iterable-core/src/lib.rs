@@ -1,0 +1,35 @@
+//! Core types of `iterable`: the [`AsyncIterable`] trait, [`Row`] and [`Value`], the
+//! one [`Error`] type, format and codec detection, and the options every reader and
+//! writer takes.
+//!
+//! This crate knows no runtime, no file and no format: it is the vocabulary that
+//! `iterable-io` (bytes), `iterable-formats` (parsers) and the `iterable` facade share.
+//!
+//! ```
+//! use iterable_core::{row, Value};
+//!
+//! let r = row! { "id" => 1, "name" => "Anna" };
+//! assert_eq!(r["name"], Value::from("Anna"));
+//! assert_eq!(r.keys().collect::<Vec<_>>(), ["id", "name"]);
+//! ```
+#![deny(missing_docs)]
+
+pub mod detect;
+mod error;
+mod iterable;
+pub mod options;
+pub mod policy;
+mod row;
+pub mod row_serde;
+mod value;
+
+pub use detect::{Codec, Format};
+pub use error::{Error, ParseError, Position, Result};
+pub use iterable::{AsyncIterable, BoxIterable, IterableInfo, Mode, Progress, unsupported_read, unsupported_write};
+pub use options::{CsvOptions, ErrorPolicy, ExtraKeys, JsonOptions, Options};
+pub use row::{Header, Row};
+pub use row_serde::RowSeed;
+pub use value::{Decimal, Timestamp, Value};
+
+/// Re-exported so that `row!` and `BoxFuture` users need no extra dependency.
+pub use futures_core::future::BoxFuture;

@@ -1,0 +1,135 @@
+//! Options every reader and writer takes. The facade's `IterableOptions` builder
+//! fills an [`Options`]; formats read the part that concerns them.
+
+use crate::{Codec, Format, Mode};
+
+/// What a reader does with a record it cannot parse.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum ErrorPolicy {
+    /// Yield the error and end the stream (the default).
+    #[default]
+    Fail,
+    /// Skip the record and go on; skipped records are counted in `progress()`.
+    Skip,
+    /// Skip the record and append it, raw and with its position and error, as one JSON
+    /// line to this file.
+    DeadLetter(String),
+}
+
+/// What a CSV writer does with a row that has a key its header lacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExtraKeys {
+    /// An error that names the key (the default): nothing is dropped silently.
+    #[default]
+    Error,
+    /// Drop the value, on purpose.
+    Ignore,
+}
+
+/// Options of the delimited text formats (CSV, TSV, PSV).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CsvOptions {
+    /// The field delimiter; sniffed from the first lines when `None` and the name is
+    /// `.csv` (`,` `;` tab `|`), tab for `.tsv`, `|` for `.psv`.
+    pub delimiter: Option<u8>,
+    /// The quote character (default `"`). A quote inside a quoted field is doubled.
+    pub quote: u8,
+    /// An escape character (as in `\"`) instead of doubled quotes, if any.
+    pub escape: Option<u8>,
+    /// Lines starting with this byte are comments, skipped.
+    pub comment: Option<u8>,
+    /// Whether the first record names the columns (default true). Without a header the
+    /// columns are named `column_1`, `column_2`, ...
+    pub has_header: bool,
+    /// The text encoding label (WHATWG names: `windows-1251`, `latin1`, `utf-16le`, ...);
+    /// UTF-8 when `None`. A UTF-8 BOM is always stripped.
+    pub encoding: Option<String>,
+    /// Turn fields that look like integers, floats and booleans into typed values, and
+    /// empty fields into null (default false: every field is a string).
+    pub infer_types: bool,
+    /// Writing: how many rows to look at before writing the header; the header is the
+    /// union of their keys in first-seen order (default 1: the first row's keys).
+    pub header_scan_rows: usize,
+    /// Writing: what to do with a key the header lacks.
+    pub extra_keys: ExtraKeys,
+    /// Writing: the line terminator (default `\n`).
+    pub crlf: bool,
+}
+
+impl Default for CsvOptions {
+    fn default() -> Self {
+        CsvOptions {
+            delimiter: None,
+            quote: b'"',
+            escape: None,
+            comment: None,
+            has_header: true,
+            encoding: None,
+            infer_types: false,
+            header_scan_rows: 1,
+            extra_keys: ExtraKeys::Error,
+            crlf: false,
+        }
+    }
+}
+
+/// Options of JSON and JSON Lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct JsonOptions {
+    /// JSON: the key of the top-level object that holds the array of rows. Without it the
+    /// top level must be an array (or one object, read as one row).
+    pub tagname: Option<String>,
+    /// JSON Lines: the longest line accepted, in bytes (default 64 MiB); a longer line
+    /// is an error, so one bad file cannot take all memory.
+    pub max_line_length: usize,
+    /// JSON writing: indent the output.
+    pub pretty: bool,
+}
+
+impl Default for JsonOptions {
+    fn default() -> Self {
+        JsonOptions { tagname: None, max_line_length: 64 << 20, pretty: false }
+    }
+}
+
+/// All the options of one open call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Options {
+    /// Read (the default) or write.
+    pub mode: Mode,
+    /// The format, when not to be detected.
+    pub format: Option<Format>,
+    /// The codec, when not to be detected (`Some(Codec::None)` forces none).
+    pub codec: Option<Codec>,
+    /// CSV/TSV/PSV options.
+    pub csv: CsvOptions,
+    /// JSON and JSON Lines options.
+    pub json: JsonOptions,
+    /// What readers do with a bad record.
+    pub errors: ErrorPolicy,
+    /// Rows per batch for bulk reads and columnar formats (default 8192).
+    pub batch_size: usize,
+    /// The member of a zip archive to read, when it holds several.
+    pub zip_member: Option<String>,
+    /// The compression level for writing (codec-specific; `None`: the codec's default).
+    pub compression_level: Option<i32>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            mode: Mode::Read,
+            format: None,
+            codec: None,
+            csv: CsvOptions::default(),
+            json: JsonOptions::default(),
+            errors: ErrorPolicy::Fail,
+            batch_size: 8192,
+            zip_member: None,
+            compression_level: None,
+        }
+    }
+}
