@@ -445,3 +445,69 @@ mod tests {
         assert!(err.contains("known: csv, tsv"), "{err}");
     }
 }
+
+/// The delimiters a CSV sniff considers, in order of preference on a tie.
+pub const CANDIDATE_DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+/// Guesses the field delimiter of delimited text from its first lines: the candidate
+/// (`,` `;` tab `|`) that appears outside quotes the same number of times, more than
+/// zero, on every complete line of the sample; ties go to the most frequent, then to
+/// the order above. `None` when no candidate is consistent.
+///
+/// ```
+/// use iterable_core::detect::sniff_delimiter;
+/// assert_eq!(sniff_delimiter(b"a;b;c\n1;\"x;y\";3\n", b'"', true), Some(b';'));
+/// assert_eq!(sniff_delimiter(b"a\tb\n1,5\t2\n", b'"', true), Some(b'\t'));
+/// assert_eq!(sniff_delimiter(b"just text\n", b'"', true), None);
+/// ```
+pub fn sniff_delimiter(sample: &[u8], quote: u8, at_eof: bool) -> Option<u8> {
+    let sample = sample.strip_prefix(b"\xef\xbb\xbf").unwrap_or(sample);
+    let mut counts: Vec<[usize; 4]> = Vec::new();
+    let mut current = [0usize; 4];
+    let mut in_quotes = false;
+    let mut line_has_content = false;
+    for &b in sample {
+        if b == quote {
+            in_quotes = !in_quotes;
+            line_has_content = true;
+        } else if b == b'\n' && !in_quotes {
+            if line_has_content {
+                counts.push(current);
+            }
+            current = [0; 4];
+            line_has_content = false;
+            if counts.len() >= 20 {
+                break;
+            }
+        } else if !in_quotes {
+            if let Some(i) = CANDIDATE_DELIMITERS.iter().position(|&d| d == b) {
+                current[i] += 1;
+            }
+            if b != b'\r' {
+                line_has_content = true;
+            }
+        }
+    }
+    if at_eof && line_has_content && !in_quotes && counts.len() < 20 {
+        counts.push(current);
+    }
+    let first = counts.first()?;
+    let mut best: Option<(usize, usize)> = None; // (count per line, candidate index)
+    for i in 0..CANDIDATE_DELIMITERS.len() {
+        let n = first[i];
+        if n == 0 || counts.iter().any(|c| c[i] != n) {
+            continue;
+        }
+        if best.is_none_or(|(bn, _)| n > bn) {
+            best = Some((n, i));
+        }
+    }
+    if best.is_none() {
+        // No candidate is consistent (ragged sample): take the most frequent one on the first line.
+        let i = (0..4).max_by_key(|&i| (first[i], std::cmp::Reverse(i)))?;
+        if first[i] > 0 {
+            best = Some((first[i], i));
+        }
+    }
+    best.map(|(_, i)| CANDIDATE_DELIMITERS[i])
+}

@@ -25,6 +25,7 @@
 pub mod csv;
 pub mod json;
 pub mod jsonl;
+pub mod testing;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
