@@ -1,0 +1,147 @@
+//! Codec choice and the decoder/encoder stacks (async-compression's tokio adapters).
+
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use async_compression::Level;
+use async_compression::tokio::bufread as de;
+use async_compression::tokio::write as en;
+use iterable_core::detect::from_name;
+use iterable_core::{Codec, Format};
+use tokio::io::{AsyncBufRead, AsyncRead, AsyncWrite, BufReader, ReadBuf};
+
+use crate::{BUF_SIZE, ByteReader};
+
+/// A boxed byte writer.
+pub(crate) type ByteWriter = Box<dyn AsyncWrite + Send + Unpin>;
+
+/// How many raw bytes detection wants to see.
+pub(crate) const SNIFF_LEN: usize = 6;
+
+/// The codec of a raw stream that starts with `head` (at least [`SNIFF_LEN`] bytes
+/// unless the stream is shorter): a magic number wins, the name decides otherwise.
+pub(crate) fn detect(location: &str, head: &[u8]) -> Codec {
+    let hints = from_name(location);
+    if head.is_empty() {
+        return Codec::None;
+    }
+    match Codec::sniff(head) {
+        // "x^" is a valid zlib header and plausible text: trust it only for unnamed formats.
+        Some(Codec::Zlib) if head[1] == 0x5e && hints.format.is_some() => hints.codec,
+        // A workbook is a zip archive that its format reads itself.
+        Some(Codec::Zip) if hints.format == Some(Format::Xlsx) => hints.codec,
+        // "BZh" is followed by the block size digit.
+        Some(Codec::Bzip2) if head.len() > 3 && !(b'1'..=b'9').contains(&head[3]) => hints.codec,
+        Some(codec) => codec,
+        None => hints.codec,
+    }
+}
+
+/// Decodes `raw` with `codec` (not [`Codec::Zip`]), as a buffered reader whose errors
+/// say the stream is truncated or corrupt.
+pub(crate) fn decoder<R>(codec: Codec, raw: R) -> ByteReader
+where
+    R: AsyncBufRead + Send + Unpin + 'static,
+{
+    macro_rules! multi {
+        ($decoder:expr) => {{
+            let mut d = $decoder;
+            d.multiple_members(true);
+            wrap(codec, d)
+        }};
+    }
+    match codec {
+        Codec::None | Codec::Zip => Box::new(raw),
+        Codec::Gzip => multi!(de::GzipDecoder::new(raw)),
+        Codec::Zstd => multi!(de::ZstdDecoder::new(raw)),
+        Codec::Bzip2 => multi!(de::BzDecoder::new(raw)),
+        Codec::Xz => multi!(de::XzDecoder::new(raw)),
+        Codec::Lz4 => multi!(de::Lz4Decoder::new(raw)),
+        Codec::Lzma => wrap(codec, de::LzmaDecoder::new(raw)),
+        Codec::Brotli => wrap(codec, de::BrotliDecoder::new(raw)),
+        Codec::Deflate => wrap(codec, de::DeflateDecoder::new(raw)),
+        Codec::Zlib => wrap(codec, de::ZlibDecoder::new(raw)),
+        other => unreachable!("codec {other} has no decoder"),
+    }
+}
+
+fn wrap<D: AsyncRead + Send + Unpin + 'static>(codec: Codec, decoder: D) -> ByteReader {
+    Box::new(BufReader::with_capacity(
+        BUF_SIZE,
+        DecodeErrors {
+            codec,
+            inner: decoder,
+        },
+    ))
+}
+
+/// Encodes into `out` with `codec` (not [`Codec::Zip`]) at `level` (None: the default
+/// of this crate: gzip/deflate/zlib 6, zstd 3, brotli 5, xz/lzma 6, bzip2 6, lz4 fast).
+pub(crate) fn encoder(codec: Codec, out: ByteWriter, level: Option<i32>) -> ByteWriter {
+    let default = match codec {
+        Codec::Zstd => 3,
+        Codec::Brotli => 5,
+        Codec::Lz4 => 0,
+        _ => 6,
+    };
+    let level = Level::Precise(level.unwrap_or(default));
+    match codec {
+        Codec::None | Codec::Zip => out,
+        Codec::Gzip => Box::new(en::GzipEncoder::with_quality(out, level)),
+        Codec::Zstd => Box::new(en::ZstdEncoder::with_quality(out, level)),
+        Codec::Bzip2 => Box::new(en::BzEncoder::with_quality(out, level)),
+        Codec::Xz => Box::new(en::XzEncoder::with_quality(out, level)),
+        Codec::Lzma => Box::new(en::LzmaEncoder::with_quality(out, level)),
+        Codec::Lz4 => Box::new(en::Lz4Encoder::with_quality(out, level)),
+        Codec::Brotli => Box::new(en::BrotliEncoder::with_quality(out, level)),
+        Codec::Deflate => Box::new(en::DeflateEncoder::with_quality(out, level)),
+        Codec::Zlib => Box::new(en::ZlibEncoder::with_quality(out, level)),
+        other => unreachable!("codec {other} has no encoder"),
+    }
+}
+
+/// Gives decoder errors a message that names the codec and says what it means. Errors
+/// of the file itself (those with an OS error code) pass through unchanged.
+struct DecodeErrors<D> {
+    codec: Codec,
+    inner: D,
+}
+
+impl<D: AsyncRead + Unpin> AsyncRead for DecodeErrors<D> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match Pin::new(&mut self.inner).poll_read(cx, buf) {
+            Poll::Ready(Err(e)) if e.raw_os_error().is_none() => {
+                let kind = match e.kind() {
+                    io::ErrorKind::UnexpectedEof => io::ErrorKind::UnexpectedEof,
+                    _ => io::ErrorKind::InvalidData,
+                };
+                let message = format!("{} stream is truncated or corrupt: {e}", self.codec);
+                Poll::Ready(Err(io::Error::new(kind, message)))
+            }
+            other => other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detection() {
+        assert_eq!(detect("x.csv", &[0x1f, 0x8b, 8, 0, 0, 0]), Codec::Gzip);
+        assert_eq!(detect("x.csv.br", b"\x0b\x02\x80id"), Codec::Brotli);
+        assert_eq!(detect("x.csv", b"x^2,y\n"), Codec::None);
+        assert_eq!(detect("blob", b"x\x5e\x01\x02"), Codec::Zlib);
+        assert_eq!(detect("book.xlsx", b"PK\x03\x04\x14\x00"), Codec::None);
+        assert_eq!(detect("a.csv", b"PK\x03\x04\x14\x00"), Codec::Zip);
+        assert_eq!(detect("a.csv", b"BZhang"), Codec::None);
+        assert_eq!(detect("a.csv.gz", b""), Codec::None);
+        assert_eq!(detect("a.csv", b"id"), Codec::None);
+    }
+}

@@ -1,0 +1,142 @@
+//! Opening a location for reading: the raw stream, codec detection and the decoder.
+
+use std::fmt;
+use std::io;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+use iterable_core::{Codec, Error, Result};
+use tokio::io::{AsyncRead, BufReader};
+
+use crate::codec::{SNIFF_LEN, decoder, detect};
+use crate::counting::CountingReader;
+use crate::location::{Location, parse};
+use crate::peek::Peekable;
+use crate::{BUF_SIZE, ByteReader};
+
+/// Decoded bytes of one location, ready for a format parser.
+pub struct ByteSource {
+    /// The codec actually used (after sniffing).
+    pub codec: Codec,
+    /// Raw bytes consumed from the file or stdin so far (compressed bytes), updated as
+    /// reads happen (read-ahead buffering included).
+    pub bytes_read: Arc<AtomicU64>,
+    /// The file size, when known (a regular file; not stdin or a pipe).
+    pub bytes_total: Option<u64>,
+    /// For a zip archive: the name of the member being read.
+    pub member_name: Option<String>,
+    location: String,
+    reader: Peekable<ByteReader>,
+}
+
+impl fmt::Debug for ByteSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ByteSource")
+            .field("location", &self.location)
+            .field("codec", &self.codec)
+            .field("bytes_read", &self.bytes_read)
+            .field("bytes_total", &self.bytes_total)
+            .field("member_name", &self.member_name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ByteSource {
+    /// Up to `n` decoded bytes from the start (fewer only at the end of the stream),
+    /// without consuming them. May be called several times with growing `n`.
+    pub async fn peek(&mut self, n: usize) -> Result<&[u8]> {
+        let location = &self.location;
+        self.reader
+            .peek(n)
+            .await
+            .map_err(|e| Error::io(location, e))
+    }
+
+    /// The decoded reader (peeked bytes are still at its front), buffered with about
+    /// 64 KiB.
+    pub fn into_reader(self) -> ByteReader {
+        if self.reader.nothing_peeked() {
+            self.reader.into_inner()
+        } else {
+            Box::new(self.reader)
+        }
+    }
+}
+
+/// Opens `location` for reading: a local path, a `file://` path, or `-` for stdin.
+///
+/// `codec`: `Some(c)` forces it (`Some(Codec::None)` forces no decompression); `None`
+/// detects: the magic bytes of the raw stream win when they name a codec (a gzip file
+/// named `x.csv` reads as gzip), otherwise the name decides (brotli and raw deflate have
+/// no magic). An empty file reads as zero bytes with [`Codec::None`].
+///
+/// `zip_member`: which member of a zip archive to read; without it an archive must hold
+/// exactly one file. It is ignored for other codecs. A zip archive on stdin is
+/// [`Error::Unsupported`].
+pub async fn open_source(
+    location: &str,
+    codec: Option<Codec>,
+    zip_member: Option<&str>,
+) -> Result<ByteSource> {
+    let place = parse(location)?;
+    if place == Location::Std && codec == Some(Codec::Zip) {
+        return Err(zip_from_stdin(location));
+    }
+    let count = Arc::new(AtomicU64::new(0));
+    let (raw, bytes_total): (Box<dyn AsyncRead + Send + Unpin>, Option<u64>) = match &place {
+        Location::Std => (Box::new(tokio::io::stdin()), None),
+        Location::Path(path) => {
+            let file = tokio::fs::File::open(path)
+                .await
+                .map_err(|e| Error::io(location, e))?;
+            let meta = file.metadata().await.map_err(|e| Error::io(location, e))?;
+            if meta.is_dir() {
+                return Err(Error::Io {
+                    location: location.to_owned(),
+                    source: io::Error::new(io::ErrorKind::InvalidInput, "is a folder, not a file"),
+                });
+            }
+            (Box::new(file), meta.is_file().then_some(meta.len()))
+        }
+    };
+    let mut raw = Peekable::new(BufReader::with_capacity(
+        BUF_SIZE,
+        CountingReader::new(raw, count.clone()),
+    ));
+    let head = raw
+        .peek(SNIFF_LEN)
+        .await
+        .map_err(|e| Error::io(location, e))?;
+    let codec = match codec {
+        _ if head.is_empty() => Codec::None,
+        Some(forced) => forced,
+        None => detect(location, head),
+    };
+    let (reader, member_name) = if codec == Codec::Zip {
+        let Location::Path(path) = place else {
+            return Err(zip_from_stdin(location));
+        };
+        drop(raw);
+        count.store(0, std::sync::atomic::Ordering::Relaxed);
+        let (reader, name) =
+            crate::zip::open_member(location, path, zip_member, count.clone()).await?;
+        (reader, Some(name))
+    } else {
+        (decoder(codec, raw), None)
+    };
+    Ok(ByteSource {
+        codec,
+        bytes_read: count,
+        bytes_total,
+        member_name,
+        location: location.to_owned(),
+        reader: Peekable::new(reader),
+    })
+}
+
+fn zip_from_stdin(location: &str) -> Error {
+    Error::unsupported(
+        location,
+        "reading a zip archive from stdin is not supported (zip needs a seekable file)",
+    )
+}
