@@ -1,1 +1,32 @@
-fn main() {}
+//! The `iterable` command: stream rows out of any supported file, count them, or
+//! convert between formats and codecs. Errors go to stderr with the location and
+//! position, and the exit code is non-zero.
+
+mod args;
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::Cli;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match commands::run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("iterable: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `iterable cat big.csv | head` closes our stdout early: that is not a failure.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

@@ -1,1 +1,54 @@
-//! placeholder
+//! `iterable`: one call opens a file (or stdin), detects its format and compression
+//! from the name — and from the first bytes when the name says nothing or lies — and
+//! returns a boxed [`AsyncIterable`]: a `futures::Stream` of [`Row`]s that can also be
+//! read in bulk, written, rewound and closed.
+//!
+//! ```
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! use futures::StreamExt;
+//! use iterable::{aopen_iterable, row, IterableOptions};
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let path = dir.path().join("people.jsonl.gz");
+//! let path = path.to_str().unwrap();
+//!
+//! // Write: format and codec from the name; the file appears on `aclose`.
+//! let mut out = IterableOptions::write().open(path).await?;
+//! out.awrite(&row! { "id" => 1, "name" => "Anna" }).await?;
+//! out.awrite(&row! { "id" => 2, "name" => "Ben" }).await?;
+//! out.aclose().await?;
+//!
+//! // Read it back as a stream.
+//! let mut src = aopen_iterable(path).await?;
+//! let mut names = Vec::new();
+//! while let Some(row) = src.next().await {
+//!     names.push(row?["name"].to_string());
+//! }
+//! assert_eq!(names, ["Anna", "Ben"]);
+//! # Ok::<(), iterable::Error>(())
+//! # }).unwrap();
+//! ```
+//!
+//! The crates behind it: `iterable-core` (the trait, rows, errors, detection),
+//! `iterable-io` (files, codecs, atomic writes), `iterable-formats` (parsers). This
+//! crate only wires them together.
+#![deny(missing_docs)]
+
+mod open;
+mod options;
+mod reopen;
+
+pub use iterable_core::detect::{self, NameHints};
+pub use iterable_core::policy::{DeadLetterSink, ErrorHandler};
+pub use iterable_core::{
+    AsyncIterable, BoxIterable, Codec, CsvOptions, Decimal, Error, ErrorPolicy, ExtraKeys, Format, Header,
+    IterableInfo, JsonOptions, Mode, Options, ParseError, Position, Progress, Result, Row, RowSeed, Timestamp, Value,
+    row,
+};
+pub use open::aopen_iterable;
+pub use options::IterableOptions;
+
+/// The format modules, for building readers and writers over your own byte streams.
+pub use iterable_formats as formats;
+/// The byte layer: sources, sinks, codecs.
+pub use iterable_io as io;

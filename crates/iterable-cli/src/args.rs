@@ -1,0 +1,156 @@
+//! Command-line arguments and their translation into [`IterableOptions`].
+
+use anyhow::{Result, bail};
+use clap::{Args, Parser, Subcommand};
+use iterable::{Codec, ErrorPolicy, Format, IterableOptions};
+
+/// Stream rows out of CSV, TSV, JSON Lines and JSON files in any compression.
+#[derive(Debug, Parser)]
+#[command(name = "iterable", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write every row to stdout (JSON Lines unless --to says otherwise).
+    Cat {
+        /// A path, or - for stdin.
+        location: String,
+        #[command(flatten)]
+        read: ReadArgs,
+        #[command(flatten)]
+        out: OutArgs,
+    },
+    /// Write the first rows to stdout.
+    Head {
+        /// How many rows.
+        #[arg(short = 'n', long = "lines", default_value_t = 10)]
+        n: usize,
+        /// A path, or - for stdin.
+        location: String,
+        #[command(flatten)]
+        read: ReadArgs,
+        #[command(flatten)]
+        out: OutArgs,
+    },
+    /// Count rows; several locations are read concurrently. The total is the last line.
+    Count {
+        /// Paths (or - for stdin).
+        #[arg(required = true)]
+        locations: Vec<String>,
+        #[command(flatten)]
+        read: ReadArgs,
+    },
+    /// Convert IN to OUT; the format and codec of each come from its name.
+    Convert {
+        /// The input path, or - for stdin.
+        input: String,
+        /// The output path, or - for stdout.
+        output: String,
+        #[command(flatten)]
+        read: ReadArgs,
+        /// The output format, instead of the one the name says.
+        #[arg(long = "to")]
+        to: Option<Format>,
+        /// The output codec, instead of the one the name says.
+        #[arg(long = "to-codec")]
+        to_codec: Option<Codec>,
+    },
+}
+
+/// Options for the output of `cat` and `head`.
+#[derive(Debug, Args)]
+pub struct OutArgs {
+    /// Output format: jsonl, csv, tsv, psv or json.
+    #[arg(long = "to", default_value = "jsonl")]
+    pub to: Format,
+}
+
+/// Options for reading.
+#[derive(Debug, Args, Clone)]
+pub struct ReadArgs {
+    /// The input format, instead of detecting it.
+    #[arg(long)]
+    pub format: Option<Format>,
+    /// The input codec, instead of detecting it (none to force none).
+    #[arg(long)]
+    pub codec: Option<Codec>,
+    /// CSV field delimiter: a character, or tab.
+    #[arg(long)]
+    pub delimiter: Option<String>,
+    /// CSV text encoding (windows-1251, latin1, utf-16le, ...).
+    #[arg(long)]
+    pub encoding: Option<String>,
+    /// CSV has no header row: columns are named column_1, column_2, ...
+    #[arg(long)]
+    pub no_header: bool,
+    /// CSV: turn numbers, booleans and empty fields into typed values.
+    #[arg(long)]
+    pub infer_types: bool,
+    /// JSON: the key of the top-level object that holds the array of rows.
+    #[arg(long)]
+    pub tagname: Option<String>,
+    /// The member of a zip archive to read.
+    #[arg(long)]
+    pub zip_member: Option<String>,
+    /// Skip bad records instead of stopping (they are counted on stderr).
+    #[arg(long, conflicts_with = "dead_letter")]
+    pub skip_errors: bool,
+    /// Skip bad records and write each, with its position, to this JSON Lines file.
+    #[arg(long)]
+    pub dead_letter: Option<String>,
+}
+
+impl ReadArgs {
+    /// The reader options these arguments ask for.
+    pub fn options(&self) -> Result<IterableOptions> {
+        let mut o = IterableOptions::read();
+        if let Some(format) = self.format {
+            o = o.format(format);
+        }
+        if let Some(codec) = self.codec {
+            o = o.codec(codec);
+        }
+        if let Some(d) = &self.delimiter {
+            o = o.delimiter(parse_delimiter(d)?);
+        }
+        if let Some(e) = &self.encoding {
+            o = o.encoding(e.clone());
+        }
+        if let Some(t) = &self.tagname {
+            o = o.tagname(t.clone());
+        }
+        if let Some(m) = &self.zip_member {
+            o = o.zip_member(m.clone());
+        }
+        if self.skip_errors {
+            o = o.errors(ErrorPolicy::Skip);
+        }
+        if let Some(path) = &self.dead_letter {
+            o = o.errors(ErrorPolicy::DeadLetter(path.clone()));
+        }
+        Ok(o.has_header(!self.no_header).infer_types(self.infer_types))
+    }
+}
+
+fn parse_delimiter(text: &str) -> Result<u8> {
+    match text {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        _ if text.len() == 1 && text.is_ascii() => Ok(text.as_bytes()[0]),
+        _ => bail!("--delimiter takes one ASCII character or `tab`, not {text:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delimiters() {
+        assert_eq!(parse_delimiter("tab").unwrap(), b'\t');
+        assert_eq!(parse_delimiter(";").unwrap(), b';');
+        assert!(parse_delimiter("ab").is_err());
+    }
+}

@@ -1,0 +1,23 @@
+//! `cat` and `head`: rows to stdout in the asked format.
+
+use anyhow::Result;
+use futures::StreamExt;
+use iterable::{Format, IterableOptions};
+
+use crate::args::ReadArgs;
+
+/// Copies the rows of `location` (at most `limit`) to stdout as `to`.
+pub async fn run(location: &str, read: &ReadArgs, to: Format, limit: Option<usize>) -> Result<()> {
+    let mut src = read.options()?.open(location).await?;
+    let mut out = IterableOptions::write().format(to).open("-").await?;
+    let mut written = 0usize;
+    while limit.is_none_or(|n| written < n) {
+        let Some(row) = src.next().await else { break };
+        out.awrite(&row?).await?;
+        written += 1;
+    }
+    out.aclose().await?;
+    super::report_skipped(location, src.progress());
+    src.aclose().await?;
+    Ok(())
+}

@@ -1,0 +1,96 @@
+//! The `iterable` binary, run as a user runs it.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn testdata(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata").join(name).to_string_lossy().into_owned()
+}
+
+fn iterable(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_iterable")).args(args).output().expect("the binary runs")
+}
+
+fn stdout(out: &Output) -> String {
+    assert!(out.status.success(), "failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+#[test]
+fn cat_writes_json_lines_typed_as_read() {
+    let text = stdout(&iterable(&["cat", &testdata("people.jsonl.zst")]));
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(
+        lines[0],
+        r#"{"id":1,"name":"Anna","tags":["a","b"],"address":{"city":"Berlin","zip":"10115"},"score":9.5,"active":true}"#
+    );
+}
+
+#[test]
+fn cat_to_csv_quotes_what_needs_quoting() {
+    let text = stdout(&iterable(&["cat", "--to", "csv", &testdata("people.csv.bz2")]));
+    assert!(text.starts_with("id,name,city,note\n1,Anna,Berlin,plain\n2,\"Smith, Ben\",Paris,\"has \"\"quotes\"\"\"\n"), "{text}");
+    assert!(text.contains("\"crlf\r\ninside\""), "{text}");
+    assert!(text.ends_with("5,Eve,,\n"), "{text}");
+}
+
+#[test]
+fn head_stops_after_n_rows() {
+    let text = stdout(&iterable(&["head", "-n", "2", &testdata("people.csv")]));
+    assert_eq!(text.lines().count(), 2);
+    assert!(text.starts_with(r#"{"id":"1","name":"Anna","city":"Berlin","note":"plain"}"#), "{text}");
+}
+
+#[test]
+fn count_prints_the_total_last_and_reads_several_files() {
+    let text = stdout(&iterable(&["count", &testdata("people.csv.xz")]));
+    assert_eq!(text.trim(), "5");
+    let text = stdout(&iterable(&["count", &testdata("people.csv.gz"), &testdata("people.jsonl.gz")]));
+    assert_eq!(text.lines().last(), Some("8"));
+    assert!(text.lines().next().unwrap().starts_with("5\t"), "{text}");
+}
+
+#[test]
+fn convert_detects_both_sides_from_the_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("people.jsonl.gz");
+    let out = out.to_str().unwrap();
+    stdout(&iterable(&["convert", &testdata("people.csv.zst"), out]));
+    let text = stdout(&iterable(&["cat", out]));
+    assert_eq!(text.lines().count(), 5);
+    assert!(text.contains(r#""note":"crlf\r\ninside""#), "{text}");
+}
+
+#[test]
+fn errors_name_the_location_and_position_and_exit_non_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.jsonl");
+    std::fs::write(&bad, "{\"a\":1}\nnot json\n").unwrap();
+    let out = iterable(&["count", bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.jsonl: line 2, record 2, byte 8"), "{err}");
+
+    let out = iterable(&["count", "--skip-errors", bad.to_str().unwrap()]);
+    assert_eq!(stdout(&out).trim(), "1");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("skipped 1 bad record"));
+
+    let out = iterable(&["cat", "missing.csv"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing.csv: not found"));
+}
+
+#[test]
+fn stdin_is_read_with_the_format_sniffed() {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_iterable"))
+        .args(["cat", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&std::fs::read(testdata("people.csv.gz")).unwrap()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(stdout(&out).lines().count(), 5);
+}

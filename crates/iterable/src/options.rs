@@ -1,0 +1,176 @@
+//! [`IterableOptions`]: the builder for everything beyond a plain read.
+
+use iterable_core::{BoxIterable, Codec, ErrorPolicy, ExtraKeys, Format, Mode, Options, Result};
+
+/// Options of one open call, built fluently, then [`open`](Self::open)ed.
+///
+/// ```no_run
+/// # async fn f() -> iterable::Result<()> {
+/// use iterable::{ErrorPolicy, IterableOptions};
+///
+/// // A semicolon CSV in windows-1251, bad records to a dead-letter file.
+/// let src = IterableOptions::read()
+///     .delimiter(b';')
+///     .encoding("windows-1251")
+///     .errors(ErrorPolicy::DeadLetter("bad.jsonl".into()))
+///     .open("export.csv.gz")
+///     .await?;
+/// // Write JSON with the rows under a key, whatever the name says.
+/// let dst = IterableOptions::write().format("json".parse()?).tagname("items").open("-").await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IterableOptions {
+    options: Options,
+}
+
+impl IterableOptions {
+    /// Options to read (the default).
+    pub fn read() -> Self {
+        Self::default()
+    }
+
+    /// Options to write.
+    pub fn write() -> Self {
+        let mut o = Self::default();
+        o.options.mode = Mode::Write;
+        o
+    }
+
+    /// Wraps options already filled in.
+    pub fn from_options(options: Options) -> Self {
+        IterableOptions { options }
+    }
+
+    /// The options as they stand.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// The options, to change fields that have no builder method.
+    pub fn options_mut(&mut self) -> &mut Options {
+        &mut self.options
+    }
+
+    /// Read or write.
+    pub fn mode(mut self, mode: Mode) -> Self {
+        self.options.mode = mode;
+        self
+    }
+
+    /// The format, instead of detecting it.
+    pub fn format(mut self, format: Format) -> Self {
+        self.options.format = Some(format);
+        self
+    }
+
+    /// The codec, instead of detecting it (`Codec::None` forces no compression).
+    pub fn codec(mut self, codec: Codec) -> Self {
+        self.options.codec = Some(codec);
+        self
+    }
+
+    /// The compression level for writing.
+    pub fn compression_level(mut self, level: i32) -> Self {
+        self.options.compression_level = Some(level);
+        self
+    }
+
+    /// CSV: the field delimiter (otherwise sniffed for `.csv`, tab for `.tsv`).
+    pub fn delimiter(mut self, delimiter: u8) -> Self {
+        self.options.csv.delimiter = Some(delimiter);
+        self
+    }
+
+    /// CSV: the quote character.
+    pub fn quote(mut self, quote: u8) -> Self {
+        self.options.csv.quote = quote;
+        self
+    }
+
+    /// CSV: an escape character used instead of doubled quotes.
+    pub fn escape(mut self, escape: u8) -> Self {
+        self.options.csv.escape = Some(escape);
+        self
+    }
+
+    /// CSV: lines starting with this byte are comments.
+    pub fn comment(mut self, comment: u8) -> Self {
+        self.options.csv.comment = Some(comment);
+        self
+    }
+
+    /// CSV: whether the first record is a header (default true).
+    pub fn has_header(mut self, has_header: bool) -> Self {
+        self.options.csv.has_header = has_header;
+        self
+    }
+
+    /// CSV: the text encoding (`windows-1251`, `latin1`, `utf-16le`, ...).
+    pub fn encoding(mut self, label: impl Into<String>) -> Self {
+        self.options.csv.encoding = Some(label.into());
+        self
+    }
+
+    /// CSV: infer integers, floats, booleans and nulls instead of strings.
+    pub fn infer_types(mut self, infer: bool) -> Self {
+        self.options.csv.infer_types = infer;
+        self
+    }
+
+    /// CSV writing: how many rows decide the header (their union of keys).
+    pub fn header_scan_rows(mut self, rows: usize) -> Self {
+        self.options.csv.header_scan_rows = rows.max(1);
+        self
+    }
+
+    /// CSV writing: what to do with keys the header lacks.
+    pub fn extra_keys(mut self, extra: ExtraKeys) -> Self {
+        self.options.csv.extra_keys = extra;
+        self
+    }
+
+    /// JSON: the key that holds the array of rows.
+    pub fn tagname(mut self, key: impl Into<String>) -> Self {
+        self.options.json.tagname = Some(key.into());
+        self
+    }
+
+    /// JSON Lines: the longest line accepted, in bytes.
+    pub fn max_line_length(mut self, bytes: usize) -> Self {
+        self.options.json.max_line_length = bytes;
+        self
+    }
+
+    /// JSON writing: indent the output.
+    pub fn pretty(mut self, pretty: bool) -> Self {
+        self.options.json.pretty = pretty;
+        self
+    }
+
+    /// What readers do with bad records.
+    pub fn errors(mut self, policy: ErrorPolicy) -> Self {
+        self.options.errors = policy;
+        self
+    }
+
+    /// Rows per batch for bulk and columnar work.
+    pub fn batch_size(mut self, rows: usize) -> Self {
+        self.options.batch_size = rows.max(1);
+        self
+    }
+
+    /// The member of a zip archive to read.
+    pub fn zip_member(mut self, name: impl Into<String>) -> Self {
+        self.options.zip_member = Some(name.into());
+        self
+    }
+
+    /// Opens `location` (a path, `file://` path, or `-` for stdin/stdout) with these options.
+    pub async fn open(&self, location: &str) -> Result<BoxIterable> {
+        match self.options.mode {
+            Mode::Read => crate::open::open_read(location, &self.options).await,
+            Mode::Write => crate::open::open_write(location, &self.options).await,
+        }
+    }
+}

@@ -1,1 +1,0 @@
-//! Tests live in tests/.
