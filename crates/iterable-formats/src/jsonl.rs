@@ -1,22 +1,451 @@
-//! Placeholder: being written.
+//! JSON Lines (`.jsonl`, `.ndjson`): one JSON object per line.
+//!
+//! # Reading
+//!
+//! The reader is driven from `poll_next` over `poll_fill_buf`: no future is allocated
+//! per row. Line ends are found with `memchr` in the reader's own buffer; a line that
+//! lies wholly in that buffer is parsed in place, and only a line that spans two reads
+//! is copied. Each line is parsed straight into a [`Row`] with
+//! [`RowSeed`], reusing the previous row's header when the keys
+//! are the same (no key is allocated then, and the rows share one `Arc<Header>`).
+//!
+//! - Blank and whitespace-only lines are skipped (they are not records); a `\r` before
+//!   the `\n` is tolerated; a UTF-8 byte order mark at the start is stripped; the last
+//!   line needs no newline.
+//! - Numbers: integers up to `i64::MAX` become [`Value::Int`](iterable_core::Value),
+//!   larger ones up to `u64::MAX` an exact [`Decimal`](iterable_core::Decimal); other
+//!   numbers are floats. Nested arrays and objects are kept as lists and maps.
+//! - A line longer than [`JsonOptions::max_line_length`](iterable_core::JsonOptions)
+//!   bytes (64 MiB by default, not counting the `\n`) is a parse error; the reader
+//!   never buffers more than that: the rest of the line is discarded up to its newline,
+//!   so the skip policy can go on with the next line.
+//! - A line that is not a JSON object (an array, a scalar) is a parse error "line is
+//!   not a JSON object"; invalid JSON or trailing characters after the object are a
+//!   parse error with serde_json's message and the column in the line.
+//! - Parse errors carry a [`Position`]: `line` is the 1-based physical line, `record`
+//!   the 1-based count of non-blank lines, `byte` the offset of the line's start in
+//!   the decoded stream (a stripped BOM counts: the first line then starts at byte 3);
+//!   the line itself is kept as the snippet. They go through the error policy
+//!   (`ReadContext::errors`): fail yields the error and ends the stream; skip and
+//!   dead-letter count the line (`progress().skipped`) and go on. A dead-letter sink
+//!   receives the raw line (without its line end; for an over-long line, the part
+//!   its first `max_line_length` bytes).
+//! - An I/O error is yielded as [`Error::Io`] and ends the stream.
+//! - `progress().bytes` is the byte layer's counter (`ReadContext::bytes_read`) or,
+//!   when that stays 0, the decoded bytes consumed.
+//!
+//! # Writing
+//!
+//! Each row is written as one line: `serde_json` of the row (keys in column order)
+//! plus `\n`, buffered in about 64 KiB before it goes to the sink. Non-finite floats
+//! (NaN, infinities) are written as `null`, as `serde_json` does. `aclose` flushes
+//! and shuts the sink down (which is what makes an atomic file sink publish the
+//! file); closing twice is fine.
 
-use iterable_core::{BoxIterable, Error, Result};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+use futures_core::future::BoxFuture;
+use iterable_core::policy::ErrorHandler;
+use iterable_core::{
+    AsyncIterable, BoxIterable, Error, Header, IterableInfo, ParseError, Position, Progress,
+    Result, Row, RowSeed,
+};
+use serde::de::DeserializeSeed;
 use tokio::io::{AsyncBufRead, AsyncWrite};
 
+use crate::json::{Framing, JsonWriter};
 use crate::{ReadContext, WriteContext};
 
-/// Opens a reader.
-pub async fn open_reader<R>(_reader: R, ctx: ReadContext) -> Result<BoxIterable>
+/// Opens a JSON Lines reader over `reader`.
+pub async fn open_reader<R>(reader: R, ctx: ReadContext) -> Result<BoxIterable>
 where
     R: AsyncBufRead + Send + Unpin + 'static,
 {
-    Err(Error::unsupported(&ctx.info.location, "not yet"))
+    Ok(Box::new(JsonlReader::new(reader, ctx)))
 }
 
-/// Opens a writer.
-pub async fn open_writer<W>(_writer: W, ctx: WriteContext) -> Result<BoxIterable>
+/// Opens a JSON Lines writer over `writer`.
+pub async fn open_writer<W>(writer: W, ctx: WriteContext) -> Result<BoxIterable>
 where
     W: AsyncWrite + Send + Unpin + 'static,
 {
-    Err(Error::unsupported(&ctx.info.location, "not yet"))
+    Ok(Box::new(JsonWriter::new(writer, ctx, Framing::Lines)))
+}
+
+/// Whether `bytes` holds only JSON whitespace.
+pub(crate) fn is_blank(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+}
+
+/// The part of a JSON record parser that JSON Lines and JSON share: bytes of one record
+/// in, a [`Row`] out (reusing the previous header), bad records through the policy.
+pub(crate) struct RecordParser {
+    pub(crate) info: IterableInfo,
+    pub(crate) errors: ErrorHandler,
+    header: Option<Arc<Header>>,
+    pub(crate) rows: u64,
+}
+
+impl RecordParser {
+    pub(crate) fn new(info: IterableInfo, errors: ErrorHandler) -> Self {
+        RecordParser {
+            info,
+            errors,
+            header: None,
+            rows: 0,
+        }
+    }
+
+    /// Parses one record. `Ok(Some(row))`: a row; `Ok(None)`: a bad record skipped by
+    /// the policy; `Err`: the stream must yield this error and end. `what` names the
+    /// record in messages ("line", "array element"); `line_based` says whether serde's
+    /// column is a column of the physical line `pos.line`.
+    pub(crate) fn parse(
+        &mut self,
+        raw: &[u8],
+        pos: Position,
+        what: &str,
+        line_based: bool,
+    ) -> Result<Option<Row>> {
+        let first = raw
+            .iter()
+            .find(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'));
+        let err = if first != Some(&b'{') {
+            ParseError::new(
+                &self.info.location,
+                pos,
+                format!("{what} is not a JSON object"),
+                raw,
+            )
+        } else {
+            let mut de = serde_json::Deserializer::from_slice(raw);
+            let parsed = RowSeed::reusing(self.header.clone())
+                .deserialize(&mut de)
+                .and_then(|row| de.end().map(|()| row));
+            match parsed {
+                Ok(row) => {
+                    self.rows += 1;
+                    if self
+                        .header
+                        .as_ref()
+                        .is_none_or(|h| !Arc::ptr_eq(h, row.header()))
+                    {
+                        self.header = Some(row.header().clone());
+                    }
+                    return Ok(Some(row));
+                }
+                Err(e) => {
+                    let message = serde_message(&e, pos, line_based);
+                    ParseError::new(&self.info.location, pos, message, raw).with_source(e)
+                }
+            }
+        };
+        self.errors.handle(err, raw).map(|()| None)
+    }
+}
+
+/// serde_json's message with its position translated from "in this record" to "in
+/// the stream": a column of the physical line, or a line and column, or a byte offset.
+fn serde_message(e: &serde_json::Error, pos: Position, line_based: bool) -> String {
+    let full = e.to_string();
+    if e.line() == 0 {
+        return full;
+    }
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    let Some(code) = full.strip_suffix(&suffix) else {
+        return full;
+    };
+    if line_based && e.line() == 1 {
+        format!("{code} at column {}", e.column())
+    } else if e.line() == 1 {
+        format!(
+            "{code} at byte {}",
+            pos.byte + e.column().saturating_sub(1) as u64
+        )
+    } else {
+        format!(
+            "{code} at line {} column {}",
+            pos.line + e.line() as u64 - 1,
+            e.column()
+        )
+    }
+}
+
+const BOM: &[u8; 3] = b"\xEF\xBB\xBF";
+
+/// What one line gave.
+enum Step {
+    Row(Row),
+    Skip,
+    Fail(Error),
+}
+
+impl From<Result<Option<Row>>> for Step {
+    fn from(r: Result<Option<Row>>) -> Self {
+        match r {
+            Ok(Some(row)) => Step::Row(row),
+            Ok(None) => Step::Skip,
+            Err(e) => Step::Fail(e),
+        }
+    }
+}
+
+/// Line bookkeeping: the partial line, counters and offsets.
+struct Lines {
+    /// A line that spans reads (never longer than `max_line`).
+    partial: Vec<u8>,
+    /// Discarding the rest of an over-long line, up to its newline.
+    discarding: bool,
+    /// How many BOM bytes matched so far; `None` once settled.
+    bom: Option<usize>,
+    /// Physical lines seen.
+    line_no: u64,
+    /// Non-blank lines seen.
+    records: u64,
+    /// Offset of the current line's start in the decoded stream.
+    line_start: u64,
+    /// Decoded bytes consumed.
+    consumed: u64,
+    max_line: usize,
+}
+
+impl Lines {
+    /// One complete line (without its `\n`) starting at `self.line_start`.
+    fn line(&mut self, parser: &mut RecordParser, raw: &[u8]) -> Step {
+        self.line_no += 1;
+        let content = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if is_blank(content) {
+            return Step::Skip;
+        }
+        self.records += 1;
+        let pos = Position {
+            line: self.line_no,
+            record: self.records,
+            byte: self.line_start,
+        };
+        parser.parse(content, pos, "line", true).into()
+    }
+
+    /// A line longer than the limit: `self.partial` plus `more` hold more than its first
+    /// `max_line` bytes; those first bytes are kept for the error.
+    fn too_long(&mut self, parser: &mut RecordParser, more: &[u8]) -> Step {
+        self.line_no += 1;
+        self.records += 1;
+        let pos = Position {
+            line: self.line_no,
+            record: self.records,
+            byte: self.line_start,
+        };
+        let missing = self
+            .max_line
+            .saturating_sub(self.partial.len())
+            .min(more.len());
+        let raw = if self.partial.is_empty() {
+            &more[..missing]
+        } else {
+            self.partial.extend_from_slice(&more[..missing]);
+            &self.partial[..]
+        };
+        let message = format!("line longer than max_line_length ({} bytes)", self.max_line);
+        let err = ParseError::new(&parser.info.location, pos, message, raw);
+        match parser.errors.handle(err, raw) {
+            Ok(()) => Step::Skip,
+            Err(e) => Step::Fail(e),
+        }
+    }
+}
+
+/// The JSON Lines reader.
+struct JsonlReader<R> {
+    reader: R,
+    parser: RecordParser,
+    lines: Lines,
+    bytes_read: Arc<std::sync::atomic::AtomicU64>,
+    bytes_total: Option<u64>,
+    done: bool,
+}
+
+impl<R: AsyncBufRead + Unpin> JsonlReader<R> {
+    fn new(reader: R, ctx: ReadContext) -> Self {
+        let max_line = ctx.options.json.max_line_length;
+        JsonlReader {
+            reader,
+            parser: RecordParser::new(ctx.info, ctx.errors),
+            lines: Lines {
+                partial: Vec::new(),
+                discarding: false,
+                bom: Some(0),
+                line_no: 0,
+                records: 0,
+                line_start: 0,
+                consumed: 0,
+                max_line,
+            },
+            bytes_read: ctx.bytes_read,
+            bytes_total: ctx.bytes_total,
+            done: false,
+        }
+    }
+
+    fn consume(&mut self, n: usize) {
+        Pin::new(&mut self.reader).consume(n);
+        self.lines.consumed += n as u64;
+    }
+
+    /// The end of the stream: flush the dead-letter sink.
+    fn finish(&mut self) -> Poll<Option<Result<Row>>> {
+        self.done = true;
+        match self.parser.errors.flush() {
+            Ok(()) => Poll::Ready(None),
+            Err(e) => Poll::Ready(Some(Err(e))),
+        }
+    }
+
+    fn poll_inner(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Row>>> {
+        loop {
+            if self.done {
+                return Poll::Ready(None);
+            }
+            let buf = match Pin::new(&mut self.reader).poll_fill_buf(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Err(e)) => {
+                    self.done = true;
+                    return Poll::Ready(Some(Err(Error::io(&self.parser.info.location, e))));
+                }
+                Poll::Ready(Ok(buf)) => buf,
+            };
+            let lines = &mut self.lines;
+            let parser = &mut self.parser;
+
+            if buf.is_empty() {
+                // End of input: the last line may lack its newline.
+                if let Some(matched) = lines.bom.take() {
+                    lines.partial.extend_from_slice(&BOM[..matched]);
+                }
+                if !lines.discarding && !lines.partial.is_empty() {
+                    let raw = std::mem::take(&mut lines.partial);
+                    match lines.line(parser, &raw) {
+                        Step::Row(row) => {
+                            self.done = true;
+                            return Poll::Ready(Some(Ok(row)));
+                        }
+                        Step::Fail(e) => {
+                            self.done = true;
+                            return Poll::Ready(Some(Err(e)));
+                        }
+                        Step::Skip => {}
+                    }
+                }
+                return self.finish();
+            }
+
+            if let Some(matched) = lines.bom {
+                if buf[0] == BOM[matched] {
+                    lines.bom = if matched + 1 == BOM.len() {
+                        None
+                    } else {
+                        Some(matched + 1)
+                    };
+                    if lines.bom.is_none() {
+                        lines.line_start = BOM.len() as u64;
+                    }
+                    self.consume(1);
+                    continue;
+                }
+                lines.partial.extend_from_slice(&BOM[..matched]);
+                lines.bom = None;
+            }
+
+            if lines.discarding {
+                let n = match memchr::memchr(b'\n', buf) {
+                    Some(i) => {
+                        lines.discarding = false;
+                        lines.line_start = lines.consumed + i as u64 + 1;
+                        i + 1
+                    }
+                    None => buf.len(),
+                };
+                self.consume(n);
+                continue;
+            }
+
+            let (n, step) = match memchr::memchr(b'\n', buf) {
+                Some(i) => {
+                    let step = if lines.partial.len() + i > lines.max_line {
+                        lines.too_long(parser, &buf[..i])
+                    } else if lines.partial.is_empty() {
+                        lines.line(parser, &buf[..i])
+                    } else {
+                        lines.partial.extend_from_slice(&buf[..i]);
+                        let raw = std::mem::take(&mut lines.partial);
+                        let step = lines.line(parser, &raw);
+                        lines.partial = raw;
+                        step
+                    };
+                    lines.partial.clear();
+                    lines.line_start = lines.consumed + i as u64 + 1;
+                    (i + 1, step)
+                }
+                None if lines.partial.len() + buf.len() > lines.max_line => {
+                    let step = lines.too_long(parser, buf);
+                    lines.partial.clear();
+                    lines.discarding = true;
+                    (buf.len(), step)
+                }
+                None => {
+                    lines.partial.extend_from_slice(buf);
+                    (buf.len(), Step::Skip)
+                }
+            };
+            self.consume(n);
+            match step {
+                Step::Row(row) => return Poll::Ready(Some(Ok(row))),
+                Step::Fail(e) => {
+                    self.done = true;
+                    return Poll::Ready(Some(Err(e)));
+                }
+                Step::Skip => {}
+            }
+        }
+    }
+}
+
+impl<R: AsyncBufRead + Unpin> Stream for JsonlReader<R> {
+    type Item = Result<Row>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().poll_inner(cx)
+    }
+}
+
+impl<R: AsyncBufRead + Send + Unpin> AsyncIterable for JsonlReader<R> {
+    /// Flushes the dead-letter sink, if any; the source is released on drop.
+    fn aclose(&mut self) -> BoxFuture<'_, Result<()>> {
+        let flushed = self.parser.errors.flush();
+        Box::pin(async move { flushed })
+    }
+
+    fn info(&self) -> &IterableInfo {
+        &self.parser.info
+    }
+
+    fn progress(&self) -> Progress {
+        let counted = self.bytes_read.load(Ordering::Relaxed);
+        Progress {
+            rows: self.parser.rows,
+            bytes: if counted == 0 {
+                self.lines.consumed
+            } else {
+                counted
+            },
+            bytes_total: self.bytes_total,
+            skipped: self.parser.errors.skipped(),
+        }
+    }
 }
