@@ -81,8 +81,10 @@ pub struct JsonOptions {
     /// JSON: the key of the top-level object that holds the array of rows. Without it the
     /// top level must be an array (or one object, read as one row).
     pub tagname: Option<String>,
-    /// JSON Lines: the longest line accepted, in bytes (default 64 MiB); a longer line
-    /// is an error, so one bad file cannot take all memory.
+    /// The longest JSON Lines line, and the largest element of a JSON array, accepted,
+    /// in bytes (default 64 MiB). A longer line is a bad record (the error policy
+    /// applies); a larger array element ends the stream with an error. Either way one
+    /// bad file cannot take all memory.
     pub max_line_length: usize,
     /// JSON writing: indent the output.
     pub pretty: bool,

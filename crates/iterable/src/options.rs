@@ -136,7 +136,7 @@ impl IterableOptions {
         self
     }
 
-    /// JSON Lines: the longest line accepted, in bytes.
+    /// JSON Lines: the longest line (and JSON: the largest array element) accepted, in bytes.
     pub fn max_line_length(mut self, bytes: usize) -> Self {
         self.options.json.max_line_length = bytes;
         self
