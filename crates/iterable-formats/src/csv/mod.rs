@@ -1,0 +1,90 @@
+//! Delimited text: CSV, TSV and PSV, read and written natively over async bytes.
+//!
+//! # Reading
+//!
+//! The reader is [`csv_core`] (a parser without I/O) driven straight from
+//! `poll_fill_buf`: records are parsed out of the source's own buffer and copied only
+//! when one spans two reads. Each field becomes one `String`; every row shares one
+//! `Arc<Header>`.
+//!
+//! - **Delimiter**: the `delimiter` option, else the format's (`,` CSV, tab TSV,
+//!   `|` PSV). The facade sniffs a `.csv` file's delimiter and sets the option.
+//!   `quote`, `escape` (instead of doubled quotes) and `comment` come from
+//!   [`CsvOptions`](iterable_core::CsvOptions).
+//! - **Header**: the first record names the columns (`has_header`, the default);
+//!   without one the columns are `column_1`, `column_2`, ... A repeated name gets a
+//!   suffix (`a`, `a_2`, `a_3`), an empty name becomes `column_N` (its position).
+//! - **BOM**: a UTF-8 byte order mark at the start is dropped, even when it arrives
+//!   one byte at a time. It still counts in byte offsets.
+//! - **Text**: input must be UTF-8 (the facade transcodes other encodings first). A
+//!   field that is not UTF-8 is a parse error that says to set the `encoding` option.
+//! - **Fields** are kept exactly: delimiters, doubled quotes, LF and CRLF inside quotes
+//!   survive byte for byte. Records end with LF, CRLF or CR. Blank lines (and a lone
+//!   empty field in a file of several columns) are skipped; so are comment lines.
+//! - **Short rows** (fewer fields than the header) are padded with `Value::Null`.
+//! - **Long rows** (more fields than the header) are parse errors, `record has N
+//!   fields, header has M`, handed to the error policy: `Fail` yields the error and
+//!   ends the stream; `Skip` and `DeadLetter` count the record (and write it to the
+//!   dead-letter sink) and go on.
+//! - **Unterminated quote** at the end of the input: a parse error.
+//! - **Types**: every field is a `Value::String` (an empty field is `""`), unless
+//!   `infer_types` is set: then `""` is null, and integers, floats and `true`/`false`
+//!   become typed values (see [`infer_value`]).
+//! - **Positions** in errors: `line` is the physical line (1-based, counting LFs,
+//!   including those inside quoted fields) where the record starts, `record` the
+//!   1-based number of the data record (the header is not counted; an error in the
+//!   header says record 0), `byte` the offset of the record's first byte in the
+//!   decoded stream. The snippet is the record's raw text.
+//! - An I/O error from the source is yielded once, then the stream ends.
+//!
+//! # Writing
+//!
+//! The header is the union of the keys of the first `header_scan_rows` rows (default
+//! 1), in first-seen order; those rows are held back until it is known. A later row
+//! with a key the header lacks is an [`Error::Write`](iterable_core::Error::Write)
+//! under `ExtraKeys::Error` (the default) and loses that value under
+//! `ExtraKeys::Ignore`; a missing key writes an empty field. Values are written with
+//! [`Value::write_text`](iterable_core::Value::write_text); a field is quoted when it
+//! holds the delimiter, the quote, CR or LF, or starts or ends with a space (and an
+//! empty field of a one-column file, which would otherwise read back as a blank
+//! line). Output is buffered (64 KiB); `aclose` flushes and shuts the sink down,
+//! which is what publishes an atomically written file. A writer that got no row
+//! writes nothing.
+
+mod infer;
+mod reader;
+mod writer;
+
+use iterable_core::{BoxIterable, Result};
+use tokio::io::{AsyncBufRead, AsyncWrite};
+
+use crate::{ReadContext, WriteContext};
+
+pub use infer::infer_value;
+pub use reader::CsvReader;
+pub use writer::CsvWriter;
+
+/// Opens a CSV/TSV/PSV reader over `reader`.
+pub async fn open_reader<R>(reader: R, ctx: ReadContext) -> Result<BoxIterable>
+where
+    R: AsyncBufRead + Send + Unpin + 'static,
+{
+    Ok(Box::new(CsvReader::new(reader, ctx)))
+}
+
+/// Opens a CSV/TSV/PSV writer over `writer`; `aclose` flushes and shuts it down.
+pub async fn open_writer<W>(writer: W, ctx: WriteContext) -> Result<BoxIterable>
+where
+    W: AsyncWrite + Send + Unpin + 'static,
+{
+    Ok(Box::new(CsvWriter::new(writer, ctx)))
+}
+
+/// The delimiter in use: the option, else the format's own, else a comma.
+fn delimiter_of(options: &iterable_core::Options, format: iterable_core::Format) -> u8 {
+    options
+        .csv
+        .delimiter
+        .or(format.default_delimiter())
+        .unwrap_or(b',')
+}

@@ -1,0 +1,527 @@
+//! The CSV reader: `csv-core` driven from `poll_fill_buf`, one record per `poll_next`.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll, ready};
+
+use csv_core::{ReadRecordResult, ReaderBuilder, Terminator};
+use futures_core::Stream;
+use iterable_core::policy::ErrorHandler;
+use iterable_core::{
+    AsyncIterable, Error, Header, IterableInfo, ParseError, Position, Progress, Result, Row, Value,
+};
+use tokio::io::AsyncBufRead;
+
+use super::infer::infer_value;
+use crate::ReadContext;
+
+const BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// A native async CSV/TSV/PSV reader; see the [module docs](super) for its policies.
+pub struct CsvReader<R> {
+    reader: R,
+    parser: Parser,
+}
+
+impl<R> std::fmt::Debug for CsvReader<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CsvReader")
+            .field("location", &self.parser.info.location)
+            .field("rows", &self.parser.rows)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where the reader stands with the UTF-8 byte order mark.
+enum Bom {
+    /// Not decided yet: these first bytes (a proper prefix of the BOM) were consumed.
+    Undecided(Vec<u8>),
+    /// Dealt with.
+    Done,
+}
+
+/// Everything but the byte source, so that the source's buffer can be borrowed while
+/// the parser changes.
+struct Parser {
+    info: IterableInfo,
+    core: csv_core::Reader,
+    errors: ErrorHandler,
+    bytes_read: Arc<AtomicU64>,
+    bytes_total: Option<u64>,
+    has_header: bool,
+    infer: bool,
+    delimiter: u8,
+    quote: u8,
+    escape: Option<u8>,
+    double_quote: bool,
+    comment: Option<u8>,
+    header: Option<Arc<Header>>,
+    /// Field bytes of the record being parsed, and where each field ends in them.
+    out: Vec<u8>,
+    ends: Vec<usize>,
+    out_len: usize,
+    ends_len: usize,
+    /// The raw bytes of a record that spans reads (empty otherwise).
+    raw: Vec<u8>,
+    spanning: bool,
+    in_record: bool,
+    in_comment: bool,
+    bom: Bom,
+    /// Bytes consumed while looking for a BOM that turned out not to be one.
+    pending: Vec<u8>,
+    /// The stream offset of the next byte to be fed to the parser.
+    offset: u64,
+    /// LFs skipped between records (csv-core counts the others).
+    newlines: u64,
+    record_line: u64,
+    record_byte: u64,
+    /// Data records seen (good or bad), rows yielded.
+    records: u64,
+    rows: u64,
+    done: bool,
+}
+
+impl<R: AsyncBufRead + Unpin> CsvReader<R> {
+    /// A reader over `reader`, with the options, error policy and byte counters of `ctx`.
+    pub fn new(reader: R, ctx: ReadContext) -> Self {
+        let csv = &ctx.options.csv;
+        let delimiter = super::delimiter_of(&ctx.options, ctx.info.format);
+        let double_quote = csv.escape.is_none();
+        let core = ReaderBuilder::new()
+            .delimiter(delimiter)
+            .quote(csv.quote)
+            .escape(csv.escape)
+            .double_quote(double_quote)
+            .terminator(Terminator::CRLF)
+            .build();
+        let parser = Parser {
+            core,
+            bytes_read: ctx.bytes_read,
+            bytes_total: ctx.bytes_total,
+            has_header: csv.has_header,
+            infer: csv.infer_types,
+            delimiter,
+            quote: csv.quote,
+            escape: csv.escape,
+            double_quote,
+            comment: csv.comment,
+            header: None,
+            out: vec![0; 4096],
+            ends: vec![0; 64],
+            out_len: 0,
+            ends_len: 0,
+            raw: Vec::new(),
+            spanning: false,
+            in_record: false,
+            in_comment: false,
+            bom: Bom::Undecided(Vec::new()),
+            pending: Vec::new(),
+            offset: 0,
+            newlines: 0,
+            record_line: 0,
+            record_byte: 0,
+            records: 0,
+            rows: 0,
+            done: false,
+            errors: ctx.errors,
+            info: ctx.info,
+        };
+        CsvReader { reader, parser }
+    }
+
+    fn poll_row(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Row>>> {
+        let this = self;
+        let p = &mut this.parser;
+        loop {
+            if p.done {
+                return Poll::Ready(None);
+            }
+            if let Bom::Undecided(prefix) = &mut p.bom {
+                let buf = match ready!(Pin::new(&mut this.reader).poll_fill_buf(cx)) {
+                    Ok(buf) => buf,
+                    Err(e) => return Poll::Ready(Some(Err(p.io_error(e)))),
+                };
+                let take = (BOM.len() - prefix.len()).min(buf.len());
+                let matches = !buf.is_empty() && BOM[prefix.len()..].starts_with(&buf[..take]);
+                if matches {
+                    prefix.extend_from_slice(&buf[..take]);
+                    Pin::new(&mut this.reader).consume(take);
+                    if prefix.len() == BOM.len() {
+                        p.offset = BOM.len() as u64;
+                        p.bom = Bom::Done;
+                    }
+                } else {
+                    // Not a BOM (or the end): what was taken is data.
+                    p.pending = std::mem::take(prefix);
+                    p.bom = Bom::Done;
+                }
+                continue;
+            }
+            if !p.pending.is_empty() {
+                let pending = std::mem::take(&mut p.pending);
+                let (used, item) = p.feed(&pending, false);
+                p.pending = pending[used..].to_vec();
+                match item {
+                    Some(item) => return Poll::Ready(Some(item)),
+                    None => continue,
+                }
+            }
+            let buf = match ready!(Pin::new(&mut this.reader).poll_fill_buf(cx)) {
+                Ok(buf) => buf,
+                Err(e) => return Poll::Ready(Some(Err(p.io_error(e)))),
+            };
+            let eof = buf.is_empty();
+            let (used, item) = p.feed(buf, eof);
+            Pin::new(&mut this.reader).consume(used);
+            if let Some(item) = item {
+                return Poll::Ready(Some(item));
+            }
+        }
+    }
+}
+
+impl Parser {
+    fn io_error(&mut self, e: std::io::Error) -> Error {
+        self.done = true;
+        Error::io(&self.info.location, e)
+    }
+
+    /// Parses records out of `input` until one gives something to yield (a row or an
+    /// error) or the input runs out. Returns how many bytes were used. With `eof`,
+    /// `input` is empty and the last record is finished.
+    fn feed(&mut self, input: &[u8], eof: bool) -> (usize, Option<Result<Row>>) {
+        let mut pos = 0;
+        let item = loop {
+            if !self.in_record {
+                pos = self.skip_between_records(input, pos);
+                if pos == input.len() {
+                    if eof {
+                        self.done = true;
+                        break self.errors.flush().err().map(Err);
+                    }
+                    break None;
+                }
+                self.in_record = true;
+                self.record_line = self.core.line() + self.newlines;
+                self.record_byte = self.offset + pos as u64;
+            } else if eof && self.quote_open() {
+                self.in_record = false;
+                self.reset_record();
+                let raw = std::mem::take(&mut self.raw);
+                let item =
+                    self.bad_record("unterminated quoted field at the end of the input", &raw);
+                self.raw = raw;
+                self.raw.clear();
+                if item.is_some() {
+                    self.done = true;
+                    break item;
+                }
+                continue;
+            }
+            let start = pos;
+            let res = loop {
+                let (res, nin, nout, nend) = self.core.read_record(
+                    &input[pos..],
+                    &mut self.out[self.out_len..],
+                    &mut self.ends[self.ends_len..],
+                );
+                pos += nin;
+                self.out_len += nout;
+                self.ends_len += nend;
+                match res {
+                    ReadRecordResult::OutputFull => {
+                        let len = self.out.len();
+                        self.out.resize(len * 2, 0);
+                    }
+                    ReadRecordResult::OutputEndsFull => {
+                        let len = self.ends.len();
+                        self.ends.resize(len * 2, 0);
+                    }
+                    other => break other,
+                }
+            };
+            match res {
+                ReadRecordResult::InputEmpty => {
+                    self.raw.extend_from_slice(&input[start..pos]);
+                    self.spanning = true;
+                    break None;
+                }
+                ReadRecordResult::End => {
+                    self.in_record = false;
+                    self.reset_record();
+                }
+                _ => {
+                    self.in_record = false;
+                    let item = if self.spanning {
+                        let mut raw = std::mem::take(&mut self.raw);
+                        raw.extend_from_slice(&input[start..pos]);
+                        let item = self.finish_record(&raw);
+                        raw.clear();
+                        self.raw = raw;
+                        item
+                    } else {
+                        self.finish_record(&input[start..pos])
+                    };
+                    self.reset_record();
+                    if item.is_some() {
+                        break item;
+                    }
+                }
+            }
+        };
+        self.offset += pos as u64;
+        (pos, item)
+    }
+
+    fn reset_record(&mut self) {
+        self.out_len = 0;
+        self.ends_len = 0;
+        self.spanning = false;
+    }
+
+    /// Skips line ends and comment lines before a record; returns where it starts.
+    fn skip_between_records(&mut self, input: &[u8], mut pos: usize) -> usize {
+        while pos < input.len() {
+            if self.in_comment {
+                match memchr::memchr(b'\n', &input[pos..]) {
+                    Some(i) => {
+                        pos += i + 1;
+                        self.newlines += 1;
+                        self.in_comment = false;
+                    }
+                    None => return input.len(),
+                }
+                continue;
+            }
+            match input[pos] {
+                b'\n' => self.newlines += 1,
+                b'\r' => {}
+                b if Some(b) == self.comment => self.in_comment = true,
+                _ => return pos,
+            }
+            pos += 1;
+        }
+        pos
+    }
+
+    /// True when the record in `raw` (spanning, so all of it is there) ends inside a
+    /// quoted field: csv-core would quietly close it at the end of the input.
+    fn quote_open(&self) -> bool {
+        #[derive(Clone, Copy, PartialEq)]
+        enum S {
+            Start,
+            Field,
+            Quoted,
+            Escaped,
+            AfterQuote,
+        }
+        let (q, d) = (self.quote, self.delimiter);
+        let mut s = S::Start;
+        for &b in &self.raw {
+            s = match s {
+                S::Start if b == q => S::Quoted,
+                S::Start | S::Field if b == d => S::Start,
+                S::Start | S::Field => S::Field,
+                S::Quoted if b == q => S::AfterQuote,
+                S::Quoted if Some(b) == self.escape => S::Escaped,
+                S::Quoted | S::Escaped => S::Quoted,
+                S::AfterQuote if b == q && self.double_quote => S::Quoted,
+                S::AfterQuote if b == d => S::Start,
+                S::AfterQuote => S::Field,
+            };
+        }
+        matches!(s, S::Quoted | S::Escaped)
+    }
+
+    fn position(&self) -> Position {
+        Position {
+            line: self.record_line,
+            record: self.records,
+            byte: self.record_byte,
+        }
+    }
+
+    /// Hands a bad data record to the error policy: `Some(Err)` to yield (and end),
+    /// `None` to skip it.
+    fn bad_record(&mut self, message: &str, raw: &[u8]) -> Option<Result<Row>> {
+        if self.header.is_none() {
+            // The header itself: nothing sensible follows a bad one.
+            self.done = true;
+            let err = ParseError::new(
+                &self.info.location,
+                self.position(),
+                message,
+                trim_terminator(raw),
+            );
+            return Some(Err(err.into()));
+        }
+        self.records += 1;
+        let raw = trim_terminator(raw);
+        let err = ParseError::new(&self.info.location, self.position(), message, raw);
+        match self.errors.handle(err, raw) {
+            Ok(()) => None,
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
+    }
+
+    /// Turns the parsed record into a row (or the header, or an error).
+    fn finish_record(&mut self, raw: &[u8]) -> Option<Result<Row>> {
+        let nfields = self.ends_len;
+        let len = if nfields == 0 {
+            0
+        } else {
+            self.ends[nfields - 1]
+        };
+        let ends = &self.ends[..nfields];
+        let text = match std::str::from_utf8(&self.out[..len]) {
+            Ok(text) => text,
+            Err(e) => {
+                let field = ends
+                    .iter()
+                    .position(|&end| end > e.valid_up_to())
+                    .unwrap_or(0);
+                return self.bad_record(&utf8_message(field), raw);
+            }
+        };
+        let header = match &self.header {
+            Some(header) => header,
+            None => {
+                let names = if self.has_header {
+                    match field_strs(text, ends) {
+                        Ok(fields) => header_names(fields),
+                        Err(field) => return self.bad_record(&utf8_message(field), raw),
+                    }
+                } else {
+                    header_names(std::iter::repeat_n("", nfields))
+                };
+                self.header = Some(Arc::new(Header::new(names)));
+                if self.has_header {
+                    return None;
+                }
+                self.header.as_ref()?
+            }
+        };
+        let ncols = header.len();
+        if nfields == 1 && len == 0 && ncols > 1 {
+            return None; // a blank line in disguise (`""`)
+        }
+        if nfields > ncols {
+            let message = format!("record has {nfields} fields, header has {ncols}");
+            return self.bad_record(&message, raw);
+        }
+        let mut values = Vec::with_capacity(ncols);
+        let mut start = 0;
+        for (i, &end) in ends.iter().enumerate() {
+            let Some(field) = text.get(start..end) else {
+                return self.bad_record(&utf8_message(i), raw);
+            };
+            values.push(if self.infer {
+                infer_value(field)
+            } else {
+                Value::String(field.to_owned())
+            });
+            start = end;
+        }
+        values.resize(ncols, Value::Null);
+        let row = Row::from_parts(header.clone(), values);
+        self.records += 1;
+        self.rows += 1;
+        Some(Ok(row))
+    }
+}
+
+/// The fields of a record as `&str`, or the index of one that is not UTF-8 by itself.
+fn field_strs<'a>(text: &'a str, ends: &'a [usize]) -> std::result::Result<Vec<&'a str>, usize> {
+    let mut start = 0;
+    let mut fields = Vec::with_capacity(ends.len());
+    for (i, &end) in ends.iter().enumerate() {
+        fields.push(text.get(start..end).ok_or(i)?);
+        start = end;
+    }
+    Ok(fields)
+}
+
+/// Column names from header fields: empty ones become `column_N`, repeats get `_2`,
+/// `_3`, ... (skipping suffixes that are taken).
+fn header_names<'a>(fields: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (i, field) in fields.into_iter().enumerate() {
+        let base = if field.is_empty() {
+            format!("column_{}", i + 1)
+        } else {
+            field.to_owned()
+        };
+        let mut name = base.clone();
+        let mut n = 2;
+        while seen.contains(&name) {
+            name = format!("{base}_{n}");
+            n += 1;
+        }
+        seen.insert(name.clone());
+        names.push(name);
+    }
+    names
+}
+
+fn utf8_message(field: usize) -> String {
+    format!(
+        "field {} is not valid UTF-8: the input is in another encoding; set the `encoding` option (e.g. `windows-1252`, `latin1`)",
+        field + 1
+    )
+}
+
+/// The record without its line terminator.
+fn trim_terminator(raw: &[u8]) -> &[u8] {
+    let mut end = raw.len();
+    while end > 0 && matches!(raw[end - 1], b'\n' | b'\r') {
+        end -= 1;
+    }
+    &raw[..end]
+}
+
+impl<R: AsyncBufRead + Unpin> Stream for CsvReader<R> {
+    type Item = Result<Row>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().poll_row(cx)
+    }
+}
+
+impl<R: AsyncBufRead + Send + Unpin> AsyncIterable for CsvReader<R> {
+    fn info(&self) -> &IterableInfo {
+        &self.parser.info
+    }
+
+    fn progress(&self) -> Progress {
+        let p = &self.parser;
+        let counted = p.bytes_read.load(Ordering::Relaxed);
+        Progress {
+            rows: p.rows,
+            bytes: if counted > 0 { counted } else { p.offset },
+            bytes_total: p.bytes_total,
+            skipped: p.errors.skipped(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_names_are_unique_and_never_empty() {
+        let names = header_names(["a", "a", "", "a_2", "a", "b"]);
+        assert_eq!(names, ["a", "a_2", "column_3", "a_2_2", "a_3", "b"]);
+    }
+
+    #[test]
+    fn terminators_are_trimmed_from_snippets() {
+        assert_eq!(trim_terminator(b"a,b\r\n"), b"a,b");
+        assert_eq!(trim_terminator(b"a,b"), b"a,b");
+    }
+}
