@@ -9,7 +9,9 @@ use serde_json::Value as Json;
 #[tokio::test]
 async fn peer_cases_give_the_expected_rows() {
     let Some(dir) = shared_conformance() else {
-        println!("SKIPPED: ../shared/conformance/iterabledata is absent; conformance cases not run");
+        println!(
+            "SKIPPED: ../shared/conformance/iterabledata is absent; conformance cases not run"
+        );
         return;
     };
     let text = std::fs::read_to_string(dir.join("expected.jsonl")).unwrap();
@@ -27,14 +29,23 @@ async fn peer_cases_give_the_expected_rows() {
         }
         match read_json(&path, &options).await {
             Ok(rows) => {
-                assert_eq!(rows.len() as u64, case["count"].as_u64().unwrap(), "{file}: row count");
+                assert_eq!(
+                    rows.len() as u64,
+                    case["count"].as_u64().unwrap(),
+                    "{file}: row count"
+                );
                 assert_eq!(Json::Array(rows), case["rows"], "{file}: rows");
                 passed += 1;
             }
-            Err(Error::FeatureDisabled { feature, .. }) => not_built.push(format!("{file} (feature `{feature}`)")),
+            Err(Error::FeatureDisabled { feature, .. }) => {
+                not_built.push(format!("{file} (feature `{feature}`)"))
+            }
             Err(e) => panic!("{file}: {e}"),
         }
     }
-    println!("conformance: {passed} cases passed; not built in this build: {}", not_built.join(", "));
+    println!(
+        "conformance: {passed} cases passed; not built in this build: {}",
+        not_built.join(", ")
+    );
     assert!(passed >= 20, "only {passed} conformance cases ran");
 }

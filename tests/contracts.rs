@@ -17,7 +17,12 @@ async fn areset_gives_the_same_rows_again() {
     let again = collect_from(&mut src).await;
     assert_eq!(again.len(), 5);
     assert_eq!(again[0], first);
-    assert_eq!(again, collect(aopen_iterable(&testdata("people.csv.gz")).await.unwrap()).await.unwrap());
+    assert_eq!(
+        again,
+        collect(aopen_iterable(&testdata("people.csv.gz")).await.unwrap())
+            .await
+            .unwrap()
+    );
 }
 
 async fn collect_from(src: &mut BoxIterable) -> Vec<iterable::Row> {
@@ -31,7 +36,9 @@ async fn collect_from(src: &mut BoxIterable) -> Vec<iterable::Row> {
 #[tokio::test]
 async fn bulk_reads_equal_the_stream() {
     for name in ["people.csv.zst", "people.jsonl.bz2"] {
-        let streamed = collect(aopen_iterable(&testdata(name)).await.unwrap()).await.unwrap();
+        let streamed = collect(aopen_iterable(&testdata(name)).await.unwrap())
+            .await
+            .unwrap();
         let mut src = aopen_iterable(&testdata(name)).await.unwrap();
         let mut bulk = Vec::new();
         loop {
@@ -57,7 +64,10 @@ async fn writing_a_reader_and_reading_a_writer_are_unsupported() {
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("w.jsonl");
-    let mut dst = IterableOptions::write().open(path.to_str().unwrap()).await.unwrap();
+    let mut dst = IterableOptions::write()
+        .open(path.to_str().unwrap())
+        .await
+        .unwrap();
     let err = dst.next().await.unwrap().unwrap_err();
     assert!(matches!(err, Error::Unsupported { .. }), "{err}");
     assert!(dst.next().await.is_none());
@@ -94,9 +104,15 @@ async fn missing_files_and_unknown_formats_say_what_is_wrong() {
     let err = aopen_iterable(odd.to_str().unwrap()).await.unwrap_err();
     assert!(matches!(err, Error::UnknownFormat { .. }), "{err}");
     let text = err.to_string();
-    assert!(text.contains("blob.bin") && text.contains("known: csv, tsv, psv, jsonl, json"), "{text}");
+    assert!(
+        text.contains("blob.bin") && text.contains("known: csv, tsv, psv, jsonl, json"),
+        "{text}"
+    );
 
-    let err = IterableOptions::write().open(dir.path().join("out.txt").to_str().unwrap()).await.unwrap_err();
+    let err = IterableOptions::write()
+        .open(dir.path().join("out.txt").to_str().unwrap())
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::UnknownFormat { .. }), "{err}");
 }
 
@@ -115,11 +131,15 @@ async fn a_format_not_built_names_its_feature() {
 #[tokio::test]
 async fn a_truncated_compressed_file_is_an_error_not_a_short_read() {
     let dir = tempfile::tempdir().unwrap();
-    let rows: Vec<_> = (0..5000).map(|i| row! { "i" => i, "text" => format!("row number {i}") }).collect();
+    let rows: Vec<_> = (0..5000)
+        .map(|i| row! { "i" => i, "text" => format!("row number {i}") })
+        .collect();
     for ext in ["gz", "zst", "bz2", "xz", "lz4"] {
         let path = dir.path().join(format!("big.jsonl.{ext}"));
         let path = path.to_str().unwrap();
-        write_all(path, &IterableOptions::write(), &rows).await.unwrap();
+        write_all(path, &IterableOptions::write(), &rows)
+            .await
+            .unwrap();
         let bytes = std::fs::read(path).unwrap();
         std::fs::write(path, &bytes[..bytes.len() / 2]).unwrap();
         let mut src = aopen_iterable(path).await.unwrap();
@@ -134,7 +154,10 @@ async fn a_truncated_compressed_file_is_an_error_not_a_short_read() {
         assert!(read < rows.len(), "{ext}");
         assert!(matches!(err, Error::Io { .. }), "{ext}: {err}");
         assert!(err.to_string().contains("big.jsonl"), "{ext}: {err}");
-        assert!(src.next().await.is_none(), "{ext}: the stream ends after an I/O error");
+        assert!(
+            src.next().await.is_none(),
+            "{ext}: the stream ends after an I/O error"
+        );
     }
 }
 
@@ -150,7 +173,11 @@ async fn an_invalid_json_line_names_its_line_and_the_stream_ends() {
     let err = src.next().await.unwrap().unwrap_err();
     let parse = err.as_parse().expect("a parse error");
     assert_eq!((parse.position.line, parse.position.byte), (3, 16));
-    assert!(err.to_string().starts_with(&format!("{path}: line 3, record 3, byte 16: ")), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with(&format!("{path}: line 3, record 3, byte 16: ")),
+        "{err}"
+    );
     assert!(src.next().await.is_none());
 }
 
@@ -161,27 +188,45 @@ async fn skip_and_dead_letter_policies_keep_going_and_account_for_every_record()
     std::fs::write(&path, "a,b\n1,2\n3,4,5\n6\n7,8\n").unwrap();
     let path = path.to_str().unwrap();
 
-    let err = collect(aopen_iterable(path).await.unwrap()).await.unwrap_err();
+    let err = collect(aopen_iterable(path).await.unwrap())
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("line 3, record 2"), "{err}");
 
-    let mut src = IterableOptions::read().errors(ErrorPolicy::Skip).open(path).await.unwrap();
+    let mut src = IterableOptions::read()
+        .errors(ErrorPolicy::Skip)
+        .open(path)
+        .await
+        .unwrap();
     let rows = collect_from(&mut src).await;
-    assert_eq!(rows.len(), 3, "the long row is skipped; the short row is padded");
+    assert_eq!(
+        rows.len(),
+        3,
+        "the long row is skipped; the short row is padded"
+    );
     assert!(rows[1]["b"].is_null());
     assert_eq!(src.progress().skipped, 1);
 
     let dead = dir.path().join("dead.jsonl");
-    let options = IterableOptions::read().errors(ErrorPolicy::DeadLetter(dead.to_str().unwrap().to_owned()));
+    let options =
+        IterableOptions::read().errors(ErrorPolicy::DeadLetter(dead.to_str().unwrap().to_owned()));
     let mut src = options.open(path).await.unwrap();
     assert_eq!(collect_from(&mut src).await.len(), 3);
     src.aclose().await.unwrap();
     drop(src);
     let letters = std::fs::read_to_string(&dead).unwrap();
-    let letters: Vec<serde_json::Value> = letters.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let letters: Vec<serde_json::Value> = letters
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(letters.len(), 1);
     assert_eq!(letters[0]["line"], 3);
     assert_eq!(letters[0]["byte"], 8);
-    assert!(letters[0]["raw"].as_str().unwrap().starts_with("3,4,5"), "{:?}", letters[0]);
+    assert!(
+        letters[0]["raw"].as_str().unwrap().starts_with("3,4,5"),
+        "{:?}",
+        letters[0]
+    );
 }
 
 #[tokio::test]
@@ -201,9 +246,15 @@ async fn encodings_other_than_utf8_are_transcoded() {
     let path = dir.path().join("cp1251.csv");
     // "город;имя\nМосква;Аня\n" in windows-1251
     let mut bytes = vec![0xe3, 0xee, 0xf0, 0xee, 0xe4, b';', 0xe8, 0xec, 0xff, b'\n'];
-    bytes.extend([0xcc, 0xee, 0xf1, 0xea, 0xe2, 0xe0, b';', 0xc0, 0xed, 0xff, b'\n']);
+    bytes.extend([
+        0xcc, 0xee, 0xf1, 0xea, 0xe2, 0xe0, b';', 0xc0, 0xed, 0xff, b'\n',
+    ]);
     std::fs::write(&path, bytes).unwrap();
-    let src = IterableOptions::read().encoding("windows-1251").open(path.to_str().unwrap()).await.unwrap();
+    let src = IterableOptions::read()
+        .encoding("windows-1251")
+        .open(path.to_str().unwrap())
+        .await
+        .unwrap();
     let rows = collect(src).await.unwrap();
     assert_eq!(rows, vec![row! { "город" => "Москва", "имя" => "Аня" }]);
 }
@@ -213,6 +264,14 @@ async fn explicit_format_and_delimiter_override_detection() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("data.txt");
     std::fs::write(&path, "a|b\n1|2\n").unwrap();
-    let src = IterableOptions::read().format(Format::Csv).delimiter(b'|').open(path.to_str().unwrap()).await.unwrap();
-    assert_eq!(collect(src).await.unwrap(), vec![row! { "a" => "1", "b" => "2" }]);
+    let src = IterableOptions::read()
+        .format(Format::Csv)
+        .delimiter(b'|')
+        .open(path.to_str().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        collect(src).await.unwrap(),
+        vec![row! { "a" => "1", "b" => "2" }]
+    );
 }

@@ -51,37 +51,68 @@ async fn check(stem: &str, options: IterableOptions, expected: Json, format: For
             continue;
         }
         let path = testdata(&format!("{stem}{suffix}"));
-        let rows = read_json(&path, &options).await.unwrap_or_else(|e| panic!("{path}: {e}"));
+        let rows = read_json(&path, &options)
+            .await
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
         assert_eq!(Json::Array(rows), expected, "{path}");
         let src = options.open(&path).await.unwrap();
-        assert_eq!((src.info().format, src.info().codec), (format, codec), "{path}");
+        assert_eq!(
+            (src.info().format, src.info().codec),
+            (format, codec),
+            "{path}"
+        );
     }
 }
 
 #[tokio::test]
 async fn csv_in_every_codec() {
-    check("people.csv", IterableOptions::read(), people_csv_rows(), Format::Csv).await;
+    check(
+        "people.csv",
+        IterableOptions::read(),
+        people_csv_rows(),
+        Format::Csv,
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn jsonl_in_every_codec() {
-    check("people.jsonl", IterableOptions::read(), people_jsonl_rows(), Format::Jsonl).await;
+    check(
+        "people.jsonl",
+        IterableOptions::read(),
+        people_jsonl_rows(),
+        Format::Jsonl,
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn json_under_a_tagname_in_every_codec() {
-    check("people.json", IterableOptions::read().tagname("persons"), people_json_rows(), Format::Json).await;
+    check(
+        "people.json",
+        IterableOptions::read().tagname("persons"),
+        people_json_rows(),
+        Format::Json,
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn every_gzip_member_is_read() {
-    let rows = read_json(&testdata("people_multimember.csv.gz"), &IterableOptions::read()).await.unwrap();
+    let rows = read_json(
+        &testdata("people_multimember.csv.gz"),
+        &IterableOptions::read(),
+    )
+    .await
+    .unwrap();
     assert_eq!(Json::Array(rows), people_csv_rows());
 }
 
 #[tokio::test]
 async fn a_gzip_file_named_csv_is_read_as_gzip() {
-    let src = aopen_iterable(&testdata("people_gzip_named.csv")).await.unwrap();
+    let src = aopen_iterable(&testdata("people_gzip_named.csv"))
+        .await
+        .unwrap();
     assert_eq!(src.info().codec, Codec::Gzip);
     let rows = collect(src).await.unwrap();
     assert_eq!(rows.len(), 5);
@@ -90,6 +121,8 @@ async fn a_gzip_file_named_csv_is_read_as_gzip() {
 
 #[tokio::test]
 async fn big_integers_stay_exact() {
-    let rows = collect(aopen_iterable(&testdata("people.jsonl")).await.unwrap()).await.unwrap();
+    let rows = collect(aopen_iterable(&testdata("people.jsonl")).await.unwrap())
+        .await
+        .unwrap();
     assert_eq!(rows[2]["id"], iterable::Value::Int(9_007_199_254_740_993));
 }

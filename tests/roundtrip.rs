@@ -4,7 +4,13 @@
 use iterable::{Codec, Format, IterableOptions, Row, Value, aopen_iterable, row};
 use iterable_tests::{collect, write_all};
 
-const FORMATS: [Format; 5] = [Format::Csv, Format::Tsv, Format::Psv, Format::Jsonl, Format::Json];
+const FORMATS: [Format; 5] = [
+    Format::Csv,
+    Format::Tsv,
+    Format::Psv,
+    Format::Jsonl,
+    Format::Json,
+];
 const CODECS: [Codec; 10] = [
     Codec::None,
     Codec::Gzip,
@@ -43,9 +49,9 @@ fn text_rows() -> Vec<Row> {
 fn typed_rows() -> Vec<Row> {
     vec![
         row! { "id" => 1, "big" => 9_007_199_254_740_993_i64, "f" => 0.1, "ok" => true, "none" => Value::Null,
-               "list" => vec![Value::from(1), Value::from("a")], "map" => row! { "k" => "v", "n" => -2 } },
+        "list" => vec![Value::from(1), Value::from("a")], "map" => row! { "k" => "v", "n" => -2 } },
         row! { "id" => 2, "big" => i64::MIN, "f" => -1e300, "ok" => false, "none" => Value::Null,
-               "list" => Vec::<Value>::new(), "map" => row! {} },
+        "list" => Vec::<Value>::new(), "map" => row! {} },
     ]
 }
 
@@ -63,10 +69,22 @@ async fn every_format_through_every_codec_reads_back_equal() {
         for codec in CODECS {
             let path = dir.path().join(file_name(format, codec));
             let path = path.to_str().unwrap();
-            let rows = if format.is_delimited() { text_rows() } else { typed_rows() };
-            write_all(path, &IterableOptions::write(), &rows).await.unwrap_or_else(|e| panic!("{path}: {e}"));
-            let src = aopen_iterable(path).await.unwrap_or_else(|e| panic!("{path}: {e}"));
-            assert_eq!((src.info().format, src.info().codec), (format, codec), "{path}");
+            let rows = if format.is_delimited() {
+                text_rows()
+            } else {
+                typed_rows()
+            };
+            write_all(path, &IterableOptions::write(), &rows)
+                .await
+                .unwrap_or_else(|e| panic!("{path}: {e}"));
+            let src = aopen_iterable(path)
+                .await
+                .unwrap_or_else(|e| panic!("{path}: {e}"));
+            assert_eq!(
+                (src.info().format, src.info().codec),
+                (format, codec),
+                "{path}"
+            );
             let back = collect(src).await.unwrap_or_else(|e| panic!("{path}: {e}"));
             assert_eq!(back, rows, "{path}");
         }
@@ -79,10 +97,16 @@ async fn a_dropped_writer_leaves_no_file_in_any_format_or_codec() {
     for format in FORMATS {
         for codec in CODECS {
             let path = dir.path().join(file_name(format, codec));
-            let mut dst = IterableOptions::write().open(path.to_str().unwrap()).await.unwrap();
+            let mut dst = IterableOptions::write()
+                .open(path.to_str().unwrap())
+                .await
+                .unwrap();
             dst.awrite_bulk(&text_rows()).await.unwrap();
             drop(dst);
-            let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+            let left: Vec<_> = std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
             assert!(left.is_empty(), "{}: left {left:?}", path.display());
         }
     }
@@ -91,9 +115,22 @@ async fn a_dropped_writer_leaves_no_file_in_any_format_or_codec() {
 #[tokio::test]
 async fn magic_bytes_win_over_a_name_without_codec() {
     let dir = tempfile::tempdir().unwrap();
-    for codec in [Codec::Gzip, Codec::Zstd, Codec::Bzip2, Codec::Xz, Codec::Lz4, Codec::Zlib] {
+    for codec in [
+        Codec::Gzip,
+        Codec::Zstd,
+        Codec::Bzip2,
+        Codec::Xz,
+        Codec::Lz4,
+        Codec::Zlib,
+    ] {
         let written = dir.path().join(file_name(Format::Jsonl, codec));
-        write_all(written.to_str().unwrap(), &IterableOptions::write(), &typed_rows()).await.unwrap();
+        write_all(
+            written.to_str().unwrap(),
+            &IterableOptions::write(),
+            &typed_rows(),
+        )
+        .await
+        .unwrap();
         let renamed = dir.path().join(format!("plain-{}.jsonl", codec.name()));
         std::fs::rename(&written, &renamed).unwrap();
         let src = aopen_iterable(renamed.to_str().unwrap()).await.unwrap();
@@ -105,9 +142,15 @@ async fn magic_bytes_win_over_a_name_without_codec() {
 #[tokio::test]
 async fn format_is_sniffed_when_the_name_says_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    for (format, rows) in [(Format::Jsonl, typed_rows()), (Format::Json, typed_rows()), (Format::Csv, text_rows())] {
+    for (format, rows) in [
+        (Format::Jsonl, typed_rows()),
+        (Format::Json, typed_rows()),
+        (Format::Csv, text_rows()),
+    ] {
         let written = dir.path().join(file_name(format, Codec::Gzip));
-        write_all(written.to_str().unwrap(), &IterableOptions::write(), &rows).await.unwrap();
+        write_all(written.to_str().unwrap(), &IterableOptions::write(), &rows)
+            .await
+            .unwrap();
         let renamed = dir.path().join(format!("noext-{format}"));
         std::fs::rename(&written, &renamed).unwrap();
         let src = aopen_iterable(renamed.to_str().unwrap()).await.unwrap();
@@ -122,8 +165,12 @@ async fn csv_delimiter_is_sniffed_for_csv_names() {
     for delimiter in [b';', b'\t', b'|'] {
         let written = dir.path().join("semi.csv");
         let options = IterableOptions::write().delimiter(delimiter);
-        write_all(written.to_str().unwrap(), &options, &text_rows()).await.unwrap();
-        let back = collect(aopen_iterable(written.to_str().unwrap()).await.unwrap()).await.unwrap();
+        write_all(written.to_str().unwrap(), &options, &text_rows())
+            .await
+            .unwrap();
+        let back = collect(aopen_iterable(written.to_str().unwrap()).await.unwrap())
+            .await
+            .unwrap();
         assert_eq!(back, text_rows(), "delimiter {:?}", delimiter as char);
     }
 }

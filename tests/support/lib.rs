@@ -8,13 +8,17 @@ use iterable::{BoxIterable, IterableOptions, Result, Row};
 
 /// The project's `testdata/` folder.
 pub fn testdata(name: &str) -> String {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("testdata").join(name);
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("testdata")
+        .join(name);
     root.to_string_lossy().into_owned()
 }
 
 /// The peer fixtures in `../shared/conformance/iterabledata`, when that folder exists.
 pub fn shared_conformance() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/iterabledata");
+    let dir =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/iterabledata");
     dir.join("expected.jsonl").is_file().then_some(dir)
 }
 
@@ -28,9 +32,15 @@ pub async fn collect(mut src: BoxIterable) -> Result<Vec<Row>> {
 }
 
 /// Every row of `location` read with `options`, as JSON values.
-pub async fn read_json(location: &str, options: &IterableOptions) -> Result<Vec<serde_json::Value>> {
+pub async fn read_json(
+    location: &str,
+    options: &IterableOptions,
+) -> Result<Vec<serde_json::Value>> {
     let rows = collect(options.open(location).await?).await?;
-    Ok(rows.iter().map(|r| serde_json::to_value(r).expect("rows serialize")).collect())
+    Ok(rows
+        .iter()
+        .map(|r| serde_json::to_value(r).expect("rows serialize"))
+        .collect())
 }
 
 /// Writes `rows` to `location` with `options` (mode write) and closes it.

@@ -4,15 +4,26 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 fn testdata(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata").join(name).to_string_lossy().into_owned()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
 }
 
 fn iterable(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_iterable")).args(args).output().expect("the binary runs")
+    Command::new(env!("CARGO_BIN_EXE_iterable"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
 }
 
 fn stdout(out: &Output) -> String {
-    assert!(out.status.success(), "failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout.clone()).unwrap()
 }
 
@@ -29,7 +40,12 @@ fn cat_writes_json_lines_typed_as_read() {
 
 #[test]
 fn cat_to_csv_quotes_what_needs_quoting() {
-    let text = stdout(&iterable(&["cat", "--to", "csv", &testdata("people.csv.bz2")]));
+    let text = stdout(&iterable(&[
+        "cat",
+        "--to",
+        "csv",
+        &testdata("people.csv.bz2"),
+    ]));
     assert!(text.starts_with("id,name,city,note\n1,Anna,Berlin,plain\n2,\"Smith, Ben\",Paris,\"has \"\"quotes\"\"\"\n"), "{text}");
     assert!(text.contains("\"crlf\r\ninside\""), "{text}");
     assert!(text.ends_with("5,Eve,,\n"), "{text}");
@@ -39,14 +55,21 @@ fn cat_to_csv_quotes_what_needs_quoting() {
 fn head_stops_after_n_rows() {
     let text = stdout(&iterable(&["head", "-n", "2", &testdata("people.csv")]));
     assert_eq!(text.lines().count(), 2);
-    assert!(text.starts_with(r#"{"id":"1","name":"Anna","city":"Berlin","note":"plain"}"#), "{text}");
+    assert!(
+        text.starts_with(r#"{"id":"1","name":"Anna","city":"Berlin","note":"plain"}"#),
+        "{text}"
+    );
 }
 
 #[test]
 fn count_prints_the_total_last_and_reads_several_files() {
     let text = stdout(&iterable(&["count", &testdata("people.csv.xz")]));
     assert_eq!(text.trim(), "5");
-    let text = stdout(&iterable(&["count", &testdata("people.csv.gz"), &testdata("people.jsonl.gz")]));
+    let text = stdout(&iterable(&[
+        "count",
+        &testdata("people.csv.gz"),
+        &testdata("people.jsonl.gz"),
+    ]));
     assert_eq!(text.lines().last(), Some("8"));
     assert!(text.lines().next().unwrap().starts_with("5\t"), "{text}");
 }
@@ -90,7 +113,12 @@ fn stdin_is_read_with_the_format_sniffed() {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(&std::fs::read(testdata("people.csv.gz")).unwrap()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&std::fs::read(testdata("people.csv.gz")).unwrap())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(stdout(&out).lines().count(), 5);
 }

@@ -112,7 +112,11 @@ impl Format {
 
     /// The names of all formats, comma separated, for error messages.
     pub fn known_names() -> String {
-        Format::ALL.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ")
+        Format::ALL
+            .iter()
+            .map(|f| f.name())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// True for the delimited text formats (CSV, TSV, PSV).
@@ -141,7 +145,10 @@ impl FromStr for Format {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self, Error> {
         Format::from_extension(s.trim_start_matches('.')).ok_or_else(|| {
-            Error::InvalidOption(format!("unknown format {s:?}; known: {}", Format::known_names()))
+            Error::InvalidOption(format!(
+                "unknown format {s:?}; known: {}",
+                Format::known_names()
+            ))
         })
     }
 }
@@ -321,10 +328,19 @@ pub fn from_name(location: &str) -> NameHints {
         return NameHints::default();
     }
     if let Some(codec) = Codec::from_extension(last) {
-        let format = file.matches('.').count().gt(&1).then(|| parts.next()).flatten().and_then(Format::from_extension);
+        let format = file
+            .matches('.')
+            .count()
+            .gt(&1)
+            .then(|| parts.next())
+            .flatten()
+            .and_then(Format::from_extension);
         return NameHints { format, codec };
     }
-    NameHints { format: Format::from_extension(last), codec: Codec::None }
+    NameHints {
+        format: Format::from_extension(last),
+        codec: Codec::None,
+    }
 }
 
 /// Guesses the format from the first (decompressed) bytes: binary magic numbers
@@ -380,70 +396,6 @@ fn looks_like_text(bytes: &[u8]) -> bool {
         .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
         .count();
     controls == 0
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names() {
-        let cases = [
-            ("data.csv", Some(Format::Csv), Codec::None),
-            ("DATA.TSV.BZ2", Some(Format::Tsv), Codec::Bzip2),
-            ("a.b.c.jsonl.zst", Some(Format::Jsonl), Codec::Zstd),
-            ("x.ndjson", Some(Format::Jsonl), Codec::None),
-            ("x.json.xz", Some(Format::Json), Codec::Xz),
-            ("x.csv.lzma", Some(Format::Csv), Codec::Lzma),
-            ("x.csv.lz4", Some(Format::Csv), Codec::Lz4),
-            ("x.csv.br", Some(Format::Csv), Codec::Brotli),
-            ("x.csv.deflate", Some(Format::Csv), Codec::Deflate),
-            ("x.csv.zz", Some(Format::Csv), Codec::Zlib),
-            ("x.csv.zip", Some(Format::Csv), Codec::Zip),
-            ("x.pq", Some(Format::Parquet), Codec::None),
-            ("x.feather", Some(Format::Arrow), Codec::None),
-            ("x.yml", Some(Format::Yaml), Codec::None),
-            ("x.mp", Some(Format::MsgPack), Codec::None),
-            ("dir.v2/file", None, Codec::None),
-            ("gz", None, Codec::None),
-            (".gz", None, Codec::Gzip),
-            ("https://h/p/data.csv.gz?sig=a.b#frag", Some(Format::Csv), Codec::Gzip),
-            ("data.txt", None, Codec::None),
-        ];
-        for (name, format, codec) in cases {
-            assert_eq!(from_name(name), NameHints { format, codec }, "{name}");
-        }
-    }
-
-    #[test]
-    fn codec_magic() {
-        assert_eq!(Codec::sniff(&[0x1f, 0x8b, 8]), Some(Codec::Gzip));
-        assert_eq!(Codec::sniff(&[0x28, 0xb5, 0x2f, 0xfd]), Some(Codec::Zstd));
-        assert_eq!(Codec::sniff(b"BZh91AY"), Some(Codec::Bzip2));
-        assert_eq!(Codec::sniff(&[0x78, 0x9c, 1]), Some(Codec::Zlib));
-        assert_eq!(Codec::sniff(b"xa,b"), None);
-        assert_eq!(Codec::sniff(b"id,name"), None);
-    }
-
-    #[test]
-    fn format_shapes() {
-        assert_eq!(sniff_format(b"PAR1...."), Some(Format::Parquet));
-        assert_eq!(sniff_format(b"  [{\"a\":1}]"), Some(Format::Json));
-        assert_eq!(sniff_format(b"{\"a\":1}\n{\"a\":2}\n"), Some(Format::Jsonl));
-        assert_eq!(sniff_format(b"{\n \"a\": [1]\n}\n"), Some(Format::Json));
-        assert_eq!(sniff_format(b"\xef\xbb\xbfid,name\n1,x\n"), Some(Format::Csv));
-        assert_eq!(sniff_format(b"<root/>"), Some(Format::Xml));
-        assert_eq!(sniff_format(b"\x00\x01\x02"), None);
-        assert_eq!(sniff_format(b""), None);
-    }
-
-    #[test]
-    fn parse_names() {
-        assert_eq!("ndjson".parse::<Format>().unwrap(), Format::Jsonl);
-        assert_eq!("gz".parse::<Codec>().unwrap(), Codec::Gzip);
-        let err = "nope".parse::<Format>().unwrap_err().to_string();
-        assert!(err.contains("known: csv, tsv"), "{err}");
-    }
 }
 
 /// The delimiters a CSV sniff considers, in order of preference on a tie.
@@ -510,4 +462,75 @@ pub fn sniff_delimiter(sample: &[u8], quote: u8, at_eof: bool) -> Option<u8> {
         }
     }
     best.map(|(_, i)| CANDIDATE_DELIMITERS[i])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        let cases = [
+            ("data.csv", Some(Format::Csv), Codec::None),
+            ("DATA.TSV.BZ2", Some(Format::Tsv), Codec::Bzip2),
+            ("a.b.c.jsonl.zst", Some(Format::Jsonl), Codec::Zstd),
+            ("x.ndjson", Some(Format::Jsonl), Codec::None),
+            ("x.json.xz", Some(Format::Json), Codec::Xz),
+            ("x.csv.lzma", Some(Format::Csv), Codec::Lzma),
+            ("x.csv.lz4", Some(Format::Csv), Codec::Lz4),
+            ("x.csv.br", Some(Format::Csv), Codec::Brotli),
+            ("x.csv.deflate", Some(Format::Csv), Codec::Deflate),
+            ("x.csv.zz", Some(Format::Csv), Codec::Zlib),
+            ("x.csv.zip", Some(Format::Csv), Codec::Zip),
+            ("x.pq", Some(Format::Parquet), Codec::None),
+            ("x.feather", Some(Format::Arrow), Codec::None),
+            ("x.yml", Some(Format::Yaml), Codec::None),
+            ("x.mp", Some(Format::MsgPack), Codec::None),
+            ("dir.v2/file", None, Codec::None),
+            ("gz", None, Codec::None),
+            (".gz", None, Codec::Gzip),
+            (
+                "https://h/p/data.csv.gz?sig=a.b#frag",
+                Some(Format::Csv),
+                Codec::Gzip,
+            ),
+            ("data.txt", None, Codec::None),
+        ];
+        for (name, format, codec) in cases {
+            assert_eq!(from_name(name), NameHints { format, codec }, "{name}");
+        }
+    }
+
+    #[test]
+    fn codec_magic() {
+        assert_eq!(Codec::sniff(&[0x1f, 0x8b, 8]), Some(Codec::Gzip));
+        assert_eq!(Codec::sniff(&[0x28, 0xb5, 0x2f, 0xfd]), Some(Codec::Zstd));
+        assert_eq!(Codec::sniff(b"BZh91AY"), Some(Codec::Bzip2));
+        assert_eq!(Codec::sniff(&[0x78, 0x9c, 1]), Some(Codec::Zlib));
+        assert_eq!(Codec::sniff(b"xa,b"), None);
+        assert_eq!(Codec::sniff(b"id,name"), None);
+    }
+
+    #[test]
+    fn format_shapes() {
+        assert_eq!(sniff_format(b"PAR1...."), Some(Format::Parquet));
+        assert_eq!(sniff_format(b"  [{\"a\":1}]"), Some(Format::Json));
+        assert_eq!(sniff_format(b"{\"a\":1}\n{\"a\":2}\n"), Some(Format::Jsonl));
+        assert_eq!(sniff_format(b"{\n \"a\": [1]\n}\n"), Some(Format::Json));
+        assert_eq!(
+            sniff_format(b"\xef\xbb\xbfid,name\n1,x\n"),
+            Some(Format::Csv)
+        );
+        assert_eq!(sniff_format(b"<root/>"), Some(Format::Xml));
+        assert_eq!(sniff_format(b"\x00\x01\x02"), None);
+        assert_eq!(sniff_format(b""), None);
+    }
+
+    #[test]
+    fn parse_names() {
+        assert_eq!("ndjson".parse::<Format>().unwrap(), Format::Jsonl);
+        assert_eq!("gz".parse::<Codec>().unwrap(), Codec::Gzip);
+        let err = "nope".parse::<Format>().unwrap_err().to_string();
+        assert!(err.contains("known: csv, tsv"), "{err}");
+    }
 }

@@ -19,7 +19,11 @@ pub struct Position {
 
 impl fmt::Display for Position {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}, record {}, byte {}", self.line, self.record, self.byte)
+        write!(
+            f,
+            "line {}, record {}, byte {}",
+            self.line, self.record, self.byte
+        )
     }
 }
 
@@ -81,7 +85,9 @@ impl fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
     }
 }
 
@@ -169,15 +175,23 @@ impl Error {
     /// An I/O error at `location`; a missing file becomes [`Error::NotFound`].
     pub fn io(location: &str, source: std::io::Error) -> Self {
         if source.kind() == std::io::ErrorKind::NotFound {
-            Error::NotFound { location: location.to_owned() }
+            Error::NotFound {
+                location: location.to_owned(),
+            }
         } else {
-            Error::Io { location: location.to_owned(), source }
+            Error::Io {
+                location: location.to_owned(),
+                source,
+            }
         }
     }
 
     /// An [`Error::Unsupported`].
     pub fn unsupported(location: &str, message: impl Into<String>) -> Self {
-        Error::Unsupported { location: location.to_owned(), message: message.into() }
+        Error::Unsupported {
+            location: location.to_owned(),
+            message: message.into(),
+        }
     }
 
     /// The parse error inside, when this is one.
@@ -201,19 +215,30 @@ mod tests {
 
     #[test]
     fn result_of_row_stays_small() {
-        assert!(std::mem::size_of::<Error>() <= 72, "{}", std::mem::size_of::<Error>());
+        assert!(
+            std::mem::size_of::<Error>() <= 72,
+            "{}",
+            std::mem::size_of::<Error>()
+        );
     }
 
     #[test]
     fn parse_error_names_file_line_and_byte() {
         let e: Error = ParseError::new(
             "data.jsonl",
-            Position { line: 3, record: 3, byte: 40 },
+            Position {
+                line: 3,
+                record: 3,
+                byte: 40,
+            },
             "expected value",
             b"{not json",
         )
         .into();
-        assert_eq!(e.to_string(), "data.jsonl: line 3, record 3, byte 40: expected value (near \"{not json\")");
+        assert_eq!(
+            e.to_string(),
+            "data.jsonl: line 3, record 3, byte 40: expected value (near \"{not json\")"
+        );
     }
 
     #[test]

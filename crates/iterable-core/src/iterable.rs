@@ -62,7 +62,11 @@ pub struct Progress {
 pub trait AsyncIterable: Stream<Item = Result<Row>> + Send + Unpin {
     /// The next row, or `None` at the end.
     fn aread(&mut self) -> BoxFuture<'_, Result<Option<Row>>> {
-        Box::pin(async move { poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await.transpose() })
+        Box::pin(async move {
+            poll_fn(|cx| Pin::new(&mut *self).poll_next(cx))
+                .await
+                .transpose()
+        })
     }
 
     /// Up to `n` rows; fewer only at the end; an empty vector after the end.
@@ -117,12 +121,18 @@ pub trait AsyncIterable: Stream<Item = Result<Row>> + Send + Unpin {
 
 /// The error for writing to an iterable opened for reading.
 pub fn unsupported_write(info: &IterableInfo) -> Error {
-    Error::unsupported(&info.location, "opened for reading: cannot write rows to it")
+    Error::unsupported(
+        &info.location,
+        "opened for reading: cannot write rows to it",
+    )
 }
 
 /// The error for reading from an iterable opened for writing.
 pub fn unsupported_read(info: &IterableInfo) -> Error {
-    Error::unsupported(&info.location, "opened for writing: cannot read rows from it")
+    Error::unsupported(
+        &info.location,
+        "opened for writing: cannot read rows from it",
+    )
 }
 
 /// A boxed iterable: what `aopen_iterable` returns.
@@ -153,5 +163,14 @@ impl<T: AsyncIterable + ?Sized> AsyncIterable for Box<T> {
     }
     fn progress(&self) -> Progress {
         (**self).progress()
+    }
+}
+
+impl std::fmt::Debug for dyn AsyncIterable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AsyncIterable")
+            .field("info", self.info())
+            .field("progress", &self.progress())
+            .finish()
     }
 }

@@ -25,7 +25,9 @@ mod value;
 
 pub use detect::{Codec, Format};
 pub use error::{Error, ParseError, Position, Result};
-pub use iterable::{AsyncIterable, BoxIterable, IterableInfo, Mode, Progress, unsupported_read, unsupported_write};
+pub use iterable::{
+    AsyncIterable, BoxIterable, IterableInfo, Mode, Progress, unsupported_read, unsupported_write,
+};
 pub use options::{CsvOptions, ErrorPolicy, ExtraKeys, JsonOptions, Options};
 pub use row::{Header, Row};
 pub use row_serde::RowSeed;

@@ -92,7 +92,11 @@ pub struct JsonOptions {
 
 impl Default for JsonOptions {
     fn default() -> Self {
-        JsonOptions { tagname: None, max_line_length: 64 << 20, pretty: false }
+        JsonOptions {
+            tagname: None,
+            max_line_length: 64 << 20,
+            pretty: false,
+        }
     }
 }
 

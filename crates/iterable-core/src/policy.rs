@@ -38,12 +38,19 @@ impl ErrorHandler {
 
     /// Skip bad records, counting them.
     pub fn skip() -> Self {
-        ErrorHandler { skip: true, ..Default::default() }
+        ErrorHandler {
+            skip: true,
+            ..Default::default()
+        }
     }
 
     /// Skip bad records and write each to `sink`.
     pub fn dead_letter(sink: Box<dyn DeadLetterSink>) -> Self {
-        ErrorHandler { skip: true, dead_letter: Some(sink), skipped: 0 }
+        ErrorHandler {
+            skip: true,
+            dead_letter: Some(sink),
+            skipped: 0,
+        }
     }
 
     /// Handles one bad record: `Err` to stop the stream with this error, `Ok` to skip it.
@@ -52,7 +59,8 @@ impl ErrorHandler {
             return Err(error.into());
         }
         if let Some(sink) = self.dead_letter.as_mut() {
-            sink.write(&error, raw).map_err(|e| Error::io("dead-letter file", e))?;
+            sink.write(&error, raw)
+                .map_err(|e| Error::io("dead-letter file", e))?;
         }
         self.skipped += 1;
         Ok(())

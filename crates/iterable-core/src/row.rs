@@ -21,7 +21,10 @@ pub struct Header {
 impl Header {
     /// A header with these names, in this order.
     pub fn new(names: Vec<String>) -> Self {
-        Header { names, index: OnceLock::new() }
+        Header {
+            names,
+            index: OnceLock::new(),
+        }
     }
 
     /// The names, in order.
@@ -100,7 +103,10 @@ impl Row {
     /// An empty row.
     pub fn new() -> Self {
         static EMPTY: OnceLock<Arc<Header>> = OnceLock::new();
-        Row { header: EMPTY.get_or_init(|| Arc::new(Header::default())).clone(), values: Vec::new() }
+        Row {
+            header: EMPTY.get_or_init(|| Arc::new(Header::default())).clone(),
+            values: Vec::new(),
+        }
     }
 
     /// A row over a shared header. `values` must have one value per column.
@@ -108,7 +114,11 @@ impl Row {
     /// # Panics
     /// When the lengths differ.
     pub fn from_parts(header: Arc<Header>, values: Vec<Value>) -> Self {
-        assert_eq!(header.len(), values.len(), "a row needs one value per column");
+        assert_eq!(
+            header.len(),
+            values.len(),
+            "a row needs one value per column"
+        );
         Row { header, values }
     }
 
@@ -149,7 +159,11 @@ impl Row {
 
     /// `(name, value)` pairs, in order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &Value)> + '_ {
-        self.header.names.iter().map(String::as_str).zip(self.values.iter())
+        self.header
+            .names
+            .iter()
+            .map(String::as_str)
+            .zip(self.values.iter())
     }
 
     /// The value of a column.
@@ -259,7 +273,10 @@ impl<K: Into<String>, V: Into<Value>> FromIterator<(K, V)> for Row {
                 }
             }
         }
-        Row { header: Arc::new(Header::new(names)), values }
+        Row {
+            header: Arc::new(Header::new(names)),
+            values,
+        }
     }
 }
 

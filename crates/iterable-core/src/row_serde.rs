@@ -6,7 +6,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use serde::de::value::{MapDeserializer, SeqDeserializer};
-use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor,
+};
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::{Deserialize, Serialize};
 
@@ -67,7 +69,10 @@ impl<'de> Visitor<'de> for ValueVisitor {
     fn visit_i128<E>(self, v: i128) -> Result<Value, E> {
         Ok(match i64::try_from(v) {
             Ok(i) => Value::Int(i),
-            Err(_) => Value::Decimal(crate::Decimal { unscaled: v, scale: 0 }),
+            Err(_) => Value::Decimal(crate::Decimal {
+                unscaled: v,
+                scale: 0,
+            }),
         })
     }
     fn visit_u128<E: de::Error>(self, v: u128) -> Result<Value, E> {
@@ -174,10 +179,18 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
         f.write_str("a string key")
     }
     fn visit_str<E>(self, v: &str) -> Result<Option<String>, E> {
-        Ok(if self.expected == Some(v) { None } else { Some(v.to_owned()) })
+        Ok(if self.expected == Some(v) {
+            None
+        } else {
+            Some(v.to_owned())
+        })
     }
     fn visit_string<E>(self, v: String) -> Result<Option<String>, E> {
-        Ok(if self.expected == Some(v.as_str()) { None } else { Some(v) })
+        Ok(if self.expected == Some(v.as_str()) {
+            None
+        } else {
+            Some(v)
+        })
     }
 }
 
@@ -201,7 +214,9 @@ impl<'de> Visitor<'de> for RowSeed {
                 (None, Some(h)) => h.names().get(i).map(String::as_str),
                 _ => None,
             };
-            let Some(key) = map.next_key_seed(KeySeed { expected })? else { break };
+            let Some(key) = map.next_key_seed(KeySeed { expected })? else {
+                break;
+            };
             let value: Value = map.next_value()?;
             match key {
                 None => values.push(value),
@@ -244,7 +259,9 @@ type DeError = de::value::Error;
 impl<'de> Deserializer<'de> for RowDeserializer<'de> {
     type Error = DeError;
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        visitor.visit_map(MapDeserializer::new(self.row.iter().map(|(k, v)| (k, ValueRef(v)))))
+        visitor.visit_map(MapDeserializer::new(
+            self.row.iter().map(|(k, v)| (k, ValueRef(v))),
+        ))
     }
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
@@ -291,8 +308,12 @@ impl<'de> Deserializer<'de> for ValueRef<'de> {
             Value::String(s) => visitor.visit_borrowed_str(s),
             Value::Bytes(b) => visitor.visit_borrowed_bytes(b),
             Value::Decimal(d) if d.scale == 0 => visitor.visit_i128(d.unscaled),
-            v @ (Value::Date(_) | Value::Timestamp(_) | Value::Decimal(_)) => visitor.visit_string(v.to_string()),
-            Value::List(items) => visitor.visit_seq(SeqDeserializer::new(items.iter().map(ValueRef))),
+            v @ (Value::Date(_) | Value::Timestamp(_) | Value::Decimal(_)) => {
+                visitor.visit_string(v.to_string())
+            }
+            Value::List(items) => {
+                visitor.visit_seq(SeqDeserializer::new(items.iter().map(ValueRef)))
+            }
             Value::Map(row) => RowDeserializer::new(row).deserialize_any(visitor),
         }
     }
@@ -311,7 +332,10 @@ impl<'de> Deserializer<'de> for ValueRef<'de> {
         visitor: V,
     ) -> Result<V::Value, DeError> {
         match self.0 {
-            Value::String(s) => s.as_str().into_deserializer().deserialize_enum(name, variants, visitor),
+            Value::String(s) => s
+                .as_str()
+                .into_deserializer()
+                .deserialize_enum(name, variants, visitor),
             _ => self.deserialize_any(visitor),
         }
     }
@@ -329,7 +353,10 @@ impl<'de> Deserializer<'de> for ValueRef<'de> {
             Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
                 "true" | "1" | "yes" => visitor.visit_bool(true),
                 "false" | "0" | "no" => visitor.visit_bool(false),
-                _ => Err(de::Error::invalid_value(de::Unexpected::Str(s), &"a boolean")),
+                _ => Err(de::Error::invalid_value(
+                    de::Unexpected::Str(s),
+                    &"a boolean",
+                )),
             },
             _ => self.deserialize_any(visitor),
         }
@@ -368,7 +395,16 @@ mod tests {
         }
         let r = row! { "id" => "12", "price" => "3.5", "ok" => "true", "note" => Value::Null, "name" => "x" };
         let rec: Rec = r.deserialize().unwrap();
-        assert_eq!(rec, Rec { id: 12, price: 3.5, ok: true, note: None, name: "x".into() });
+        assert_eq!(
+            rec,
+            Rec {
+                id: 12,
+                price: 3.5,
+                ok: true,
+                note: None,
+                name: "x".into()
+            }
+        );
     }
 
     #[test]
@@ -400,15 +436,27 @@ mod tests {
 
     #[test]
     fn row_seed_reuses_and_falls_back() {
-        let parse = |seed: RowSeed, text: &str| seed.deserialize(&mut serde_json::Deserializer::from_str(text)).unwrap();
+        let parse = |seed: RowSeed, text: &str| {
+            seed.deserialize(&mut serde_json::Deserializer::from_str(text))
+                .unwrap()
+        };
         let a = parse(RowSeed::default(), r#"{"x":1,"y":2}"#);
-        let b = parse(RowSeed::reusing(Some(a.header().clone())), r#"{"x":3,"y":4}"#);
+        let b = parse(
+            RowSeed::reusing(Some(a.header().clone())),
+            r#"{"x":3,"y":4}"#,
+        );
         assert!(Arc::ptr_eq(a.header(), b.header()));
-        let c = parse(RowSeed::reusing(Some(a.header().clone())), r#"{"x":3,"z":4}"#);
+        let c = parse(
+            RowSeed::reusing(Some(a.header().clone())),
+            r#"{"x":3,"z":4}"#,
+        );
         assert_eq!(c.keys().collect::<Vec<_>>(), ["x", "z"]);
         let d = parse(RowSeed::reusing(Some(a.header().clone())), r#"{"x":3}"#);
         assert_eq!(d.keys().collect::<Vec<_>>(), ["x"]);
-        let e = parse(RowSeed::reusing(Some(a.header().clone())), r#"{"x":1,"y":2,"w":3}"#);
+        let e = parse(
+            RowSeed::reusing(Some(a.header().clone())),
+            r#"{"x":1,"y":2,"w":3}"#,
+        );
         assert_eq!(e.keys().collect::<Vec<_>>(), ["x", "y", "w"]);
         let f = parse(RowSeed::default(), r#"{"x":1,"x":2}"#);
         assert_eq!(f, row! { "x" => 2 });
@@ -417,6 +465,9 @@ mod tests {
     #[test]
     fn serialize_row_keeps_order() {
         let r = row! { "b" => 1, "a" => vec![Value::Null, Value::Float(1.5)] };
-        assert_eq!(serde_json::to_string(&r).unwrap(), r#"{"b":1,"a":[null,1.5]}"#);
+        assert_eq!(
+            serde_json::to_string(&r).unwrap(),
+            r#"{"b":1,"a":[null,1.5]}"#
+        );
     }
 }

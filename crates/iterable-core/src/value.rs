@@ -209,7 +209,10 @@ impl From<u64> for Value {
     fn from(v: u64) -> Self {
         match i64::try_from(v) {
             Ok(i) => Value::Int(i),
-            Err(_) => Value::Decimal(Decimal { unscaled: v as i128, scale: 0 }),
+            Err(_) => Value::Decimal(Decimal {
+                unscaled: v as i128,
+                scale: 0,
+            }),
         }
     }
 }
@@ -287,7 +290,9 @@ impl From<serde_json::Value> for Value {
             }
             J::String(s) => Value::String(s),
             J::Array(items) => Value::List(items.into_iter().map(Value::from).collect()),
-            J::Object(map) => Value::Map(map.into_iter().map(|(k, v)| (k, Value::from(v))).collect()),
+            J::Object(map) => {
+                Value::Map(map.into_iter().map(|(k, v)| (k, Value::from(v))).collect())
+            }
         }
     }
 }
@@ -310,15 +315,42 @@ mod tests {
 
     #[test]
     fn decimal_text_keeps_every_digit() {
-        assert_eq!(Decimal { unscaled: 12345, scale: 2 }.to_string(), "123.45");
-        assert_eq!(Decimal { unscaled: -5, scale: 3 }.to_string(), "-0.005");
-        assert_eq!(Decimal { unscaled: 7, scale: -2 }.to_string(), "700");
+        assert_eq!(
+            Decimal {
+                unscaled: 12345,
+                scale: 2
+            }
+            .to_string(),
+            "123.45"
+        );
+        assert_eq!(
+            Decimal {
+                unscaled: -5,
+                scale: 3
+            }
+            .to_string(),
+            "-0.005"
+        );
+        assert_eq!(
+            Decimal {
+                unscaled: 7,
+                scale: -2
+            }
+            .to_string(),
+            "700"
+        );
     }
 
     #[test]
     fn big_unsigned_integers_stay_exact() {
         let v = Value::from(u64::MAX);
-        assert_eq!(v, Value::Decimal(Decimal { unscaled: u64::MAX as i128, scale: 0 }));
+        assert_eq!(
+            v,
+            Value::Decimal(Decimal {
+                unscaled: u64::MAX as i128,
+                scale: 0
+            })
+        );
         let json: serde_json::Value = v.into();
         assert_eq!(json.to_string(), u64::MAX.to_string());
     }

@@ -99,5 +99,8 @@ where
 }
 
 fn not_compiled(format: Format) -> Error {
-    Error::FeatureDisabled { what: format!("the {format} format"), feature: format.feature().to_owned() }
+    Error::FeatureDisabled {
+        what: format!("the {format} format"),
+        feature: format.feature().to_owned(),
+    }
 }

@@ -34,7 +34,13 @@ pub struct ChunkedReader {
 impl ChunkedReader {
     /// Hands out `data` at most `chunk` bytes at a time (`chunk` of 0 counts as 1).
     pub fn new(data: Vec<u8>, chunk: usize, interleave_pending: bool) -> Self {
-        ChunkedReader { data, pos: 0, chunk: chunk.max(1), interleave_pending, ready: false }
+        ChunkedReader {
+            data,
+            pos: 0,
+            chunk: chunk.max(1),
+            interleave_pending,
+            ready: false,
+        }
     }
 }
 
@@ -60,7 +66,11 @@ impl AsyncBufRead for ChunkedReader {
 }
 
 impl AsyncRead for ChunkedReader {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         let chunk = match self.as_mut().poll_fill_buf(cx) {
             Poll::Ready(Ok(chunk)) => chunk,
             Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),

@@ -2,7 +2,9 @@
 
 use iterable_core::detect::{self, sniff_delimiter, sniff_format};
 use iterable_core::policy::ErrorHandler;
-use iterable_core::{BoxIterable, Codec, Error, ErrorPolicy, Format, IterableInfo, Mode, Options, Result};
+use iterable_core::{
+    BoxIterable, Codec, Error, ErrorPolicy, Format, IterableInfo, Mode, Options, Result,
+};
 use iterable_formats::{ReadContext, WriteContext};
 
 use crate::IterableOptions;
@@ -31,17 +33,25 @@ pub(crate) async fn open_read(location: &str, options: &Options) -> Result<BoxIt
 /// Formats that are containers of their own: their bytes are never sniffed for a codec
 /// (an `.xlsx` file starts like a zip archive but is not one to unpack).
 fn is_self_contained(format: Format) -> bool {
-    matches!(format, Format::Parquet | Format::Arrow | Format::Avro | Format::Orc | Format::Xlsx)
+    matches!(
+        format,
+        Format::Parquet | Format::Arrow | Format::Avro | Format::Orc | Format::Xlsx
+    )
 }
 
 pub(crate) async fn open_read_once(location: &str, options: &Options) -> Result<BoxIterable> {
     let hints = detect::from_name(location);
     let named_format = options.format.or(hints.format);
     let codec = options.codec.or_else(|| {
-        (hints.codec == Codec::None && named_format.is_some_and(is_self_contained)).then_some(Codec::None)
+        (hints.codec == Codec::None && named_format.is_some_and(is_self_contained))
+            .then_some(Codec::None)
     });
-    let mut source = iterable_io::open_source(location, codec, options.zip_member.as_deref()).await?;
-    let member_format = source.member_name.as_deref().and_then(|m| detect::from_name(m).format);
+    let mut source =
+        iterable_io::open_source(location, codec, options.zip_member.as_deref()).await?;
+    let member_format = source
+        .member_name
+        .as_deref()
+        .and_then(|m| detect::from_name(m).format);
     let format = match options.format.or(member_format).or(hints.format) {
         Some(format) => format,
         None => {
@@ -69,9 +79,16 @@ pub(crate) async fn open_read_once(location: &str, options: &Options) -> Result<
     let errors = match &options.errors {
         ErrorPolicy::Fail => ErrorHandler::fail(),
         ErrorPolicy::Skip => ErrorHandler::skip(),
-        ErrorPolicy::DeadLetter(path) => ErrorHandler::dead_letter(iterable_io::open_dead_letter(path)?),
+        ErrorPolicy::DeadLetter(path) => {
+            ErrorHandler::dead_letter(iterable_io::open_dead_letter(path)?)
+        }
     };
-    let info = IterableInfo { location: location.to_owned(), format, codec: source.codec, mode: Mode::Read };
+    let info = IterableInfo {
+        location: location.to_owned(),
+        format,
+        codec: source.codec,
+        mode: Mode::Read,
+    };
     let bytes_read = source.bytes_read.clone();
     let bytes_total = source.bytes_total;
     let mut reader = source.into_reader();
@@ -80,19 +97,33 @@ pub(crate) async fn open_read_once(location: &str, options: &Options) -> Result<
             reader = iterable_io::transcode_to_utf8(reader, label)?;
         }
     }
-    let ctx = ReadContext { info, options, errors, bytes_read, bytes_total };
+    let ctx = ReadContext {
+        info,
+        options,
+        errors,
+        bytes_read,
+        bytes_total,
+    };
     iterable_formats::open_reader(reader, ctx).await
 }
 
 fn is_utf8_label(label: &str) -> bool {
-    matches!(label.trim().to_ascii_lowercase().as_str(), "utf-8" | "utf8" | "unicode-1-1-utf-8")
+    matches!(
+        label.trim().to_ascii_lowercase().as_str(),
+        "utf-8" | "utf8" | "unicode-1-1-utf-8"
+    )
 }
 
 fn describe_unknown(head: &[u8]) -> String {
     if head.is_empty() {
         "the name has no known extension and the file is empty".to_owned()
     } else {
-        let shown: String = head.iter().take(8).map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ");
+        let shown: String = head
+            .iter()
+            .take(8)
+            .map(|b| format!("{b:02x}"))
+            .collect::<Vec<_>>()
+            .join(" ");
         format!("the name has no known extension and the first bytes ({shown}) match no format")
     }
 }
@@ -116,6 +147,11 @@ pub(crate) async fn open_write(location: &str, options: &Options) -> Result<BoxI
     if format.is_delimited() && options.csv.delimiter.is_none() {
         options.csv.delimiter = format.default_delimiter();
     }
-    let info = IterableInfo { location: location.to_owned(), format, codec, mode: Mode::Write };
+    let info = IterableInfo {
+        location: location.to_owned(),
+        format,
+        codec,
+        mode: Mode::Write,
+    };
     iterable_formats::open_writer(sink, WriteContext { info, options }).await
 }

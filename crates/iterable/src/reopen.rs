@@ -5,7 +5,9 @@ use std::task::{Context, Poll};
 
 use futures_core::Stream;
 use futures_core::future::BoxFuture;
-use iterable_core::{AsyncIterable, BoxIterable, Error, IterableInfo, Options, Progress, Result, Row};
+use iterable_core::{
+    AsyncIterable, BoxIterable, Error, IterableInfo, Options, Progress, Result, Row,
+};
 
 /// A reader plus what it takes to open it again. Every method forwards to the reader
 /// except `areset`, which closes it and opens the location anew (a URL is fetched again).
@@ -17,7 +19,11 @@ pub(crate) struct Reopening {
 
 impl Reopening {
     pub(crate) fn new(inner: BoxIterable, location: &str, options: Options) -> Self {
-        Reopening { inner, location: location.to_owned(), options }
+        Reopening {
+            inner,
+            location: location.to_owned(),
+            options,
+        }
     }
 }
 

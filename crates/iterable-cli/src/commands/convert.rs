@@ -9,7 +9,13 @@ use crate::args::ReadArgs;
 const BATCH: usize = 4096;
 
 /// Copies every row of `input` into `output`; the output appears only when all is written.
-pub async fn run(input: &str, output: &str, read: &ReadArgs, to: Option<Format>, to_codec: Option<Codec>) -> Result<()> {
+pub async fn run(
+    input: &str,
+    output: &str,
+    read: &ReadArgs,
+    to: Option<Format>,
+    to_codec: Option<Codec>,
+) -> Result<()> {
     let mut src = read.options()?.open(input).await?;
     let mut options = IterableOptions::write();
     if let Some(format) = to {

@@ -11,18 +11,34 @@ use crate::args::{Cli, Command};
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Cat { location, read, out } => cat::run(&location, &read, out.to, None).await,
-        Command::Head { n, location, read, out } => cat::run(&location, &read, out.to, Some(n)).await,
+        Command::Cat {
+            location,
+            read,
+            out,
+        } => cat::run(&location, &read, out.to, None).await,
+        Command::Head {
+            n,
+            location,
+            read,
+            out,
+        } => cat::run(&location, &read, out.to, Some(n)).await,
         Command::Count { locations, read } => count::run(&locations, &read).await,
-        Command::Convert { input, output, read, to, to_codec } => {
-            convert::run(&input, &output, &read, to, to_codec).await
-        }
+        Command::Convert {
+            input,
+            output,
+            read,
+            to,
+            to_codec,
+        } => convert::run(&input, &output, &read, to, to_codec).await,
     }
 }
 
 /// Tells stderr how many bad records a reader skipped, if any.
 fn report_skipped(location: &str, progress: iterable::Progress) {
     if progress.skipped > 0 {
-        eprintln!("iterable: {location}: skipped {} bad record(s)", progress.skipped);
+        eprintln!(
+            "iterable: {location}: skipped {} bad record(s)",
+            progress.skipped
+        );
     }
 }
