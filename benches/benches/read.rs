@@ -1,0 +1,126 @@
+//! Readers on generated data (100k rows x 8 columns), each beside the raw parser floor:
+//! `csv::ByteRecord` iteration and `serde_json` into `IgnoredAny`, which build no rows.
+
+use std::io::BufRead;
+use std::path::Path;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use futures::StreamExt;
+use iterable::{IterableOptions, aopen_iterable};
+
+const ROWS: usize = 100_000;
+const FILES: [&str; 9] = [
+    "data.csv",
+    "data.tsv",
+    "data.jsonl",
+    "data.json",
+    "data.csv.gz",
+    "data.jsonl.gz",
+    "data.csv.zst",
+    "data.jsonl.zst",
+    "data.csv.bz2",
+];
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn write_inputs(dir: &Path, rt: &tokio::runtime::Runtime) {
+    let rows = iterable_benches::rows(ROWS);
+    rt.block_on(async {
+        for name in FILES {
+            let path = dir.join(name);
+            let mut dst = IterableOptions::write()
+                .open(path.to_str().unwrap())
+                .await
+                .unwrap();
+            dst.awrite_bulk(&rows).await.unwrap();
+            dst.aclose().await.unwrap();
+        }
+    });
+}
+
+fn count_byte_records(path: &Path, delimiter: u8) -> usize {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .from_path(path)
+        .unwrap();
+    let mut record = csv::ByteRecord::new();
+    let mut n = 0;
+    while reader.read_byte_record(&mut record).unwrap() {
+        n += 1;
+    }
+    n
+}
+
+fn count_json_lines(path: &Path) -> usize {
+    let file = std::io::BufReader::with_capacity(64 * 1024, std::fs::File::open(path).unwrap());
+    let mut n = 0;
+    for line in file.split(b'\n') {
+        let line = line.unwrap();
+        if !line.is_empty() {
+            serde_json::from_slice::<serde::de::IgnoredAny>(&line).unwrap();
+            n += 1;
+        }
+    }
+    n
+}
+
+fn read(c: &mut Criterion) {
+    let rt = runtime();
+    let dir = tempfile::tempdir().unwrap();
+    write_inputs(dir.path(), &rt);
+
+    let mut group = c.benchmark_group("read");
+    group.throughput(Throughput::Elements(ROWS as u64));
+    group.sample_size(10);
+
+    let csv = dir.path().join("data.csv");
+    group.bench_function("raw/csv_byterecord", |b| {
+        b.iter(|| assert_eq!(count_byte_records(&csv, b','), ROWS))
+    });
+    let jsonl = dir.path().join("data.jsonl");
+    group.bench_function("raw/jsonl_ignored_any", |b| {
+        b.iter(|| assert_eq!(count_json_lines(&jsonl), ROWS))
+    });
+
+    for name in FILES {
+        let path = dir.path().join(name).to_str().unwrap().to_owned();
+        group.bench_with_input(BenchmarkId::new("stream", name), &path, |b, path| {
+            b.to_async(&rt).iter(|| async {
+                let mut src = aopen_iterable(path).await.unwrap();
+                let mut n = 0;
+                while let Some(row) = src.next().await {
+                    row.unwrap();
+                    n += 1;
+                }
+                assert_eq!(n, ROWS);
+            })
+        });
+    }
+    for name in ["data.csv", "data.jsonl"] {
+        let path = dir.path().join(name).to_str().unwrap().to_owned();
+        group.bench_with_input(BenchmarkId::new("bulk", name), &path, |b, path| {
+            b.to_async(&rt).iter(|| async {
+                let mut src = aopen_iterable(path).await.unwrap();
+                let mut n = 0;
+                loop {
+                    let rows = src.aread_bulk(4096).await.unwrap();
+                    if rows.is_empty() {
+                        break;
+                    }
+                    n += rows.len();
+                }
+                assert_eq!(n, ROWS);
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, read);
+criterion_main!(benches);

@@ -1,0 +1,41 @@
+//! Writers on generated data (100k rows x 8 columns): every row through `awrite_bulk`,
+//! then `aclose` (which finishes the codec and renames the file into place).
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use iterable::IterableOptions;
+
+const ROWS: usize = 100_000;
+
+fn write(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let rows = iterable_benches::rows(ROWS);
+
+    let mut group = c.benchmark_group("write");
+    group.throughput(Throughput::Elements(ROWS as u64));
+    group.sample_size(10);
+    for name in [
+        "out.csv",
+        "out.jsonl",
+        "out.json",
+        "out.jsonl.gz",
+        "out.csv.zst",
+    ] {
+        let path = dir.path().join(name).to_str().unwrap().to_owned();
+        group.bench_with_input(BenchmarkId::from_parameter(name), &path, |b, path| {
+            b.to_async(&rt).iter(|| async {
+                let mut dst = IterableOptions::write().open(path).await.unwrap();
+                dst.awrite_bulk(&rows).await.unwrap();
+                dst.aclose().await.unwrap();
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, write);
+criterion_main!(benches);
