@@ -66,14 +66,17 @@ where
     }
 }
 
+/// The decoder with its errors explained, decoding ahead on its own task when a tokio
+/// runtime is running (see `pipeline`), inline otherwise.
 fn wrap<D: AsyncRead + Send + Unpin + 'static>(codec: Codec, decoder: D) -> ByteReader {
-    Box::new(BufReader::with_capacity(
-        BUF_SIZE,
-        DecodeErrors {
-            codec,
-            inner: decoder,
-        },
-    ))
+    let decoder = DecodeErrors {
+        codec,
+        inner: decoder,
+    };
+    match crate::pipeline::decode_ahead(decoder) {
+        Ok(ahead) => ahead,
+        Err(decoder) => Box::new(BufReader::with_capacity(BUF_SIZE, decoder)),
+    }
 }
 
 /// Encodes into `out` with `codec` (not [`Codec::Zip`]) at `level` (None: the default

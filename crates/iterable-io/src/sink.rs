@@ -16,6 +16,7 @@ use tokio::io::{AsyncWrite, BufWriter};
 
 use crate::BUF_SIZE;
 use crate::codec::{ByteWriter, encoder};
+use crate::encode_behind::encode_behind;
 use crate::location::{Location, parse};
 
 /// A byte sink: an [`AsyncWrite`] that encodes with its codec.
@@ -171,10 +172,10 @@ pub async fn open_sink(location: &str, codec: Codec, level: Option<i32>) -> Resu
             Some(_) => out, // already buffered
             None => Box::new(BufWriter::with_capacity(BUF_SIZE, out)),
         },
-        _ => Box::new(BufWriter::with_capacity(
-            BUF_SIZE,
-            encoder(codec, out, level),
-        )),
+        _ => match encode_behind(encoder(codec, out, level)) {
+            Ok(behind) => Box::new(behind),
+            Err(inline) => Box::new(BufWriter::with_capacity(BUF_SIZE, inline)),
+        },
     };
     Ok(ByteSink {
         location: location.to_owned(),

@@ -6,12 +6,13 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use iterable_core::{Codec, Error, Result};
-use tokio::io::{AsyncRead, BufReader};
+use tokio::io::BufReader;
 
 use crate::codec::{SNIFF_LEN, decoder, detect};
 use crate::counting::CountingReader;
 use crate::location::{Location, parse};
 use crate::peek::Peekable;
+use crate::read_ahead::read_file_ahead;
 use crate::{BUF_SIZE, ByteReader};
 
 /// Decoded bytes of one location, ready for a format parser.
@@ -83,8 +84,11 @@ pub async fn open_source(
         return Err(zip_from_stdin(location));
     }
     let count = Arc::new(AtomicU64::new(0));
-    let (raw, bytes_total): (Box<dyn AsyncRead + Send + Unpin>, Option<u64>) = match &place {
-        Location::Std => (Box::new(tokio::io::stdin()), None),
+    let (raw, bytes_total): (ByteReader, Option<u64>) = match &place {
+        Location::Std => {
+            let stdin = CountingReader::new(tokio::io::stdin(), count.clone());
+            (Box::new(BufReader::with_capacity(BUF_SIZE, stdin)), None)
+        }
         Location::Path(path) => {
             let file = tokio::fs::File::open(path)
                 .await
@@ -96,13 +100,12 @@ pub async fn open_source(
                     source: io::Error::new(io::ErrorKind::InvalidInput, "is a folder, not a file"),
                 });
             }
-            (Box::new(file), meta.is_file().then_some(meta.len()))
+            let file = file.into_std().await;
+            let reader = read_file_ahead(file, count.clone());
+            (Box::new(reader), meta.is_file().then_some(meta.len()))
         }
     };
-    let mut raw = Peekable::new(BufReader::with_capacity(
-        BUF_SIZE,
-        CountingReader::new(raw, count.clone()),
-    ));
+    let mut raw = Peekable::new(raw);
     let head = raw
         .peek(SNIFF_LEN)
         .await
