@@ -57,7 +57,7 @@ use iterable_core::{
 use serde::de::DeserializeSeed;
 use tokio::io::{AsyncBufRead, AsyncWrite};
 
-use crate::json::{Framing, JsonWriter};
+use crate::json_writer::{Framing, JsonWriter};
 use crate::{ReadContext, WriteContext};
 
 /// Opens a JSON Lines reader over `reader`.

@@ -24,6 +24,7 @@
 
 pub mod csv;
 pub mod json;
+mod json_writer;
 pub mod jsonl;
 pub mod testing;
 

@@ -1,101 +1,7 @@
-//! JSON (`.json`): a document whose rows are the elements of an array, streamed: the
-//! document is never held in memory whole, only one element at a time.
-//!
-//! # Reading
-//!
-//! A byte-level scanner (a small state machine: depth, in-string, escape) finds the
-//! boundaries of each element of the row array across buffer boundaries. An element
-//! that lies wholly in the reader's buffer is parsed in place; one that spans reads is
-//! copied. Each element is parsed into a [`Row`] with
-//! [`RowSeed`](iterable_core::RowSeed), reusing the previous header, as in
-//! [JSON Lines](crate::jsonl).
-//!
-//! What the document may look like:
-//!
-//! - `[ {...}, {...} ]`: one row per element; `[]` gives no rows.
-//! - With [`JsonOptions::tagname`](iterable_core::JsonOptions) `= Some(k)`: the top
-//!   level must be an object; the values of other keys are scanned over (not kept)
-//!   until key `k`, whose value must be an array: its elements are the rows. Keys
-//!   after it are scanned to the end of the document and ignored (the first `k`
-//!   wins). A top-level array, a missing key `k`, or a non-array value of `k` is an
-//!   error that names the key.
-//! - Without a tagname, a top-level object is read as one row. That object is parsed
-//!   like an element, so it is held in memory whole.
-//!
-//! Whitespace is allowed anywhere JSON allows it; a UTF-8 byte order mark at the start
-//! is stripped.
-//!
-//! Errors:
-//!
-//! - An element that is not an object (a number, a string, an array), or an element
-//!   that is not valid JSON, is a parse error that goes through the error policy: fail
-//!   yields it and ends the stream; skip and dead-letter count it and go on with the
-//!   next element (the dead-letter sink receives the element's bytes). Its
-//!   [`Position`]: the line where the element starts, `record` = the element's 1-based
-//!   number in the array, `byte` = the offset of its first byte in the decoded stream.
-//! - A malformed document (a missing `,`, a trailing comma, data after the end) or a
-//!   truncated one (end of input inside the array or the object) is a parse error with
-//!   the line and byte offset where it was found; it always ends the stream, whatever
-//!   the policy: a short read is never silent. An empty document is an error too.
-//! - An element longer than [`JsonOptions::max_line_length`](iterable_core::JsonOptions)
-//!   bytes (64 MiB by default) is an error that ends the stream, so one bad file
-//!   cannot take all memory.
-//! - An I/O error is yielded as [`Error::Io`] and ends the stream.
-//!
-//! Values of keys other than the tagname are scanned for their brackets and strings
-//! only: they are not validated.
-//!
-//! # Writing
-//!
-//! `[`, then the rows each on a line, separated by `,\n`, then `]\n`; with a tagname
-//! `k` the array is wrapped: `{"k":[ ... ]}`. The `pretty` option indents the output
-//! (two spaces, `serde_json`'s `PrettyFormatter`). Zero rows give `[]` (valid JSON).
-//! Non-finite floats (NaN, infinities) are written as `null`, as `serde_json` does.
-//! Output is buffered in about 64 KiB before it goes to the sink. `aclose` writes the
-//! closing bracket, flushes, and shuts the sink down (which makes an atomic file sink
-//! publish the file); closing twice is fine. A writer dropped without `aclose` leaves
-//! an unterminated document.
+//! The byte-level scanner of a JSON document: a state machine (depth, in-string,
+//! escape) that finds the row elements of the array, one buffer at a time.
 
-use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::{Context, Poll};
-
-use futures_core::Stream;
-use futures_core::future::BoxFuture;
-use iterable_core::{
-    AsyncIterable, BoxIterable, Error, IterableInfo, ParseError, Position, Progress, Result, Row,
-    unsupported_read,
-};
-use serde::Serialize;
-use tokio::io::{AsyncBufRead, AsyncWrite, AsyncWriteExt};
-
-use crate::jsonl::RecordParser;
-use crate::{ReadContext, WriteContext};
-
-/// Opens a JSON reader over `reader`.
-pub async fn open_reader<R>(reader: R, ctx: ReadContext) -> Result<BoxIterable>
-where
-    R: AsyncBufRead + Send + Unpin + 'static,
-{
-    Ok(Box::new(JsonReader::new(reader, ctx)))
-}
-
-/// Opens a JSON writer over `writer`.
-pub async fn open_writer<W>(writer: W, ctx: WriteContext) -> Result<BoxIterable>
-where
-    W: AsyncWrite + Send + Unpin + 'static,
-{
-    let framing = Framing::Array {
-        tag: ctx.options.json.tagname.clone(),
-        pretty: ctx.options.json.pretty,
-    };
-    Ok(Box::new(JsonWriter::new(writer, ctx, framing)))
-}
-
-// ---------------------------------------------------------------------------------
-// The scanner
-// ---------------------------------------------------------------------------------
+use iterable_core::{ParseError, Position};
 
 const BOM: &[u8; 3] = b"\xEF\xBB\xBF";
 
@@ -135,7 +41,7 @@ enum State {
 }
 
 /// What one call of [`Scanner::feed`] found.
-enum Event<'a> {
+pub(super) enum Event<'a> {
     /// The buffer is used up; read more.
     NeedMore,
     /// The bytes of one element (or of the single top-level object).
@@ -147,7 +53,7 @@ enum Event<'a> {
 }
 
 /// Finds the row elements of a JSON document in a byte stream, one buffer at a time.
-struct Scanner {
+pub(super) struct Scanner {
     state: State,
     location: String,
     tag: Option<String>,
@@ -168,7 +74,7 @@ struct Scanner {
     elem_pos: Position,
     max_elem: usize,
     /// Offset of the current buffer's first byte in the decoded stream.
-    base: u64,
+    pub(super) base: u64,
     /// The current line (1-based) at the scan point.
     line: u64,
     /// Elements started so far.
@@ -176,7 +82,7 @@ struct Scanner {
 }
 
 impl Scanner {
-    fn new(location: String, tag: Option<String>, max_elem: usize) -> Self {
+    pub(super) fn new(location: String, tag: Option<String>, max_elem: usize) -> Self {
         Scanner {
             state: State::Bom(0),
             location,
@@ -200,7 +106,7 @@ impl Scanner {
     }
 
     /// The caller consumed `n` bytes of the buffer it passed to `feed`.
-    fn consumed(&mut self, n: usize) {
+    pub(super) fn consumed(&mut self, n: usize) {
         self.base += n as u64;
     }
 
@@ -375,7 +281,7 @@ impl Scanner {
     /// Steps over `buf` until an element, an error or the end of the document; returns
     /// how many bytes of `buf` to consume and what was found. `eof`: `buf` is empty
     /// because the input ended. Returns `NeedMore` only when all of `buf` is consumed.
-    fn feed<'a>(&'a mut self, buf: &'a [u8], eof: bool) -> (usize, Event<'a>) {
+    pub(super) fn feed<'a>(&'a mut self, buf: &'a [u8], eof: bool) -> (usize, Event<'a>) {
         let mut i = 0;
         loop {
             match self.state {
@@ -630,339 +536,5 @@ impl Scanner {
             buf.len(),
             format!("unexpected end of input inside {what} (truncated document?)"),
         )
-    }
-}
-
-// ---------------------------------------------------------------------------------
-// The reader
-// ---------------------------------------------------------------------------------
-
-/// The JSON reader.
-struct JsonReader<R> {
-    reader: R,
-    scanner: Scanner,
-    parser: RecordParser,
-    bytes_read: Arc<AtomicU64>,
-    bytes_total: Option<u64>,
-    done: bool,
-}
-
-impl<R: AsyncBufRead + Unpin> JsonReader<R> {
-    fn new(reader: R, ctx: ReadContext) -> Self {
-        let json = &ctx.options.json;
-        JsonReader {
-            reader,
-            scanner: Scanner::new(
-                ctx.info.location.clone(),
-                json.tagname.clone(),
-                json.max_line_length,
-            ),
-            parser: RecordParser::new(ctx.info, ctx.errors),
-            bytes_read: ctx.bytes_read,
-            bytes_total: ctx.bytes_total,
-            done: false,
-        }
-    }
-
-    fn poll_inner(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Row>>> {
-        loop {
-            if self.done {
-                return Poll::Ready(None);
-            }
-            let buf = match Pin::new(&mut self.reader).poll_fill_buf(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Err(e)) => {
-                    self.done = true;
-                    return Poll::Ready(Some(Err(Error::io(&self.parser.info.location, e))));
-                }
-                Poll::Ready(Ok(buf)) => buf,
-            };
-            let eof = buf.is_empty();
-            let (n, event) = self.scanner.feed(buf, eof);
-            let out = match event {
-                Event::NeedMore => None,
-                Event::Element(bytes, pos) => {
-                    match self.parser.parse(bytes, pos, "array element", false) {
-                        Ok(Some(row)) => Some(Ok(row)),
-                        Ok(None) => None,
-                        Err(e) => {
-                            self.done = true;
-                            Some(Err(e))
-                        }
-                    }
-                }
-                Event::Fatal(e) => {
-                    self.done = true;
-                    Some(Err(e.into()))
-                }
-                Event::End => {
-                    self.done = true;
-                    self.parser.errors.flush().err().map(Err)
-                }
-            };
-            Pin::new(&mut self.reader).consume(n);
-            self.scanner.consumed(n);
-            if let Some(out) = out {
-                return Poll::Ready(Some(out));
-            }
-        }
-    }
-}
-
-impl<R: AsyncBufRead + Unpin> Stream for JsonReader<R> {
-    type Item = Result<Row>;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.get_mut().poll_inner(cx)
-    }
-}
-
-impl<R: AsyncBufRead + Send + Unpin> AsyncIterable for JsonReader<R> {
-    /// Flushes the dead-letter sink, if any; the source is released on drop.
-    fn aclose(&mut self) -> BoxFuture<'_, Result<()>> {
-        let flushed = self.parser.errors.flush();
-        Box::pin(async move { flushed })
-    }
-
-    fn info(&self) -> &IterableInfo {
-        &self.parser.info
-    }
-
-    fn progress(&self) -> Progress {
-        let counted = self.bytes_read.load(Ordering::Relaxed);
-        Progress {
-            rows: self.parser.rows,
-            bytes: if counted == 0 {
-                self.scanner.base
-            } else {
-                counted
-            },
-            bytes_total: self.bytes_total,
-            skipped: self.parser.errors.skipped(),
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------
-// The writers (JSON and JSON Lines)
-// ---------------------------------------------------------------------------------
-
-/// How much output is buffered before it goes to the sink.
-const WRITE_BUFFER: usize = 64 * 1024;
-
-/// How rows are laid out.
-pub(crate) enum Framing {
-    /// JSON Lines: one row per line.
-    Lines,
-    /// A JSON array, optionally under a key, optionally indented.
-    Array {
-        /// The key of the wrapping object.
-        tag: Option<String>,
-        /// Indent the output.
-        pretty: bool,
-    },
-}
-
-/// Writes rows as JSON Lines or as a JSON array.
-pub(crate) struct JsonWriter<W> {
-    writer: W,
-    info: IterableInfo,
-    framing: Framing,
-    buf: Vec<u8>,
-    /// How much of `buf` the sink already took.
-    flushed: usize,
-    scratch: Vec<u8>,
-    rows: u64,
-    bytes: u64,
-    trailer_written: bool,
-    closed: bool,
-    read_refused: bool,
-}
-
-impl<W: AsyncWrite + Send + Unpin> JsonWriter<W> {
-    pub(crate) fn new(writer: W, ctx: WriteContext, framing: Framing) -> Self {
-        let mut buf = Vec::with_capacity(WRITE_BUFFER + WRITE_BUFFER / 4);
-        if let Framing::Array { tag, pretty } = &framing {
-            if let Some(tag) = tag {
-                buf.extend_from_slice(if *pretty { b"{\n  " } else { b"{" });
-                serde_json::to_writer(&mut buf, tag).expect("a string serializes");
-                buf.extend_from_slice(if *pretty { b": [" } else { b":[" });
-            } else {
-                buf.push(b'[');
-            }
-        }
-        JsonWriter {
-            writer,
-            info: ctx.info,
-            framing,
-            buf,
-            flushed: 0,
-            scratch: Vec::new(),
-            rows: 0,
-            bytes: 0,
-            trailer_written: false,
-            closed: false,
-            read_refused: false,
-        }
-    }
-
-    /// Serializes one row into the buffer.
-    fn push(&mut self, row: &Row) -> Result<()> {
-        if self.trailer_written {
-            return Err(Error::unsupported(
-                &self.info.location,
-                "the writer is closed",
-            ));
-        }
-        let mark = self.buf.len();
-        let result = match &self.framing {
-            Framing::Lines => {
-                serde_json::to_writer(&mut self.buf, row).map(|()| self.buf.push(b'\n'))
-            }
-            Framing::Array { tag, pretty } => {
-                self.buf
-                    .extend_from_slice(if self.rows == 0 { b"\n" } else { b",\n" });
-                if *pretty {
-                    let indent: &[u8] = if tag.is_some() { b"    " } else { b"  " };
-                    self.scratch.clear();
-                    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"  ");
-                    let mut ser =
-                        serde_json::Serializer::with_formatter(&mut self.scratch, formatter);
-                    row.serialize(&mut ser).map(|()| {
-                        // Strings hold no raw newline, so every newline is the formatter's.
-                        self.buf.extend_from_slice(indent);
-                        for line in self.scratch.split_inclusive(|&b| b == b'\n') {
-                            self.buf.extend_from_slice(line);
-                            if line.ends_with(b"\n") {
-                                self.buf.extend_from_slice(indent);
-                            }
-                        }
-                    })
-                } else {
-                    serde_json::to_writer(&mut self.buf, row)
-                }
-            }
-        };
-        match result {
-            Ok(()) => {
-                self.rows += 1;
-                Ok(())
-            }
-            Err(e) => {
-                self.buf.truncate(mark);
-                Err(Error::Write {
-                    location: self.info.location.clone(),
-                    row: self.rows + 1,
-                    message: e.to_string(),
-                })
-            }
-        }
-    }
-
-    /// Appends the closing brackets.
-    fn push_trailer(&mut self) {
-        if let Framing::Array { tag, pretty } = &self.framing {
-            let trailer: &[u8] = match (tag.is_some(), *pretty, self.rows > 0) {
-                (false, _, false) => b"]\n",
-                (false, _, true) => b"\n]\n",
-                (true, false, false) => b"]}\n",
-                (true, false, true) => b"\n]}\n",
-                (true, true, false) => b"]\n}\n",
-                (true, true, true) => b"\n  ]\n}\n",
-            };
-            self.buf.extend_from_slice(trailer);
-        }
-        self.trailer_written = true;
-    }
-
-    /// Hands the whole buffer to the sink. Safe to cancel and call again.
-    async fn flush_buf(&mut self) -> Result<()> {
-        while self.flushed < self.buf.len() {
-            let n = self
-                .writer
-                .write(&self.buf[self.flushed..])
-                .await
-                .map_err(|e| Error::io(&self.info.location, e))?;
-            if n == 0 {
-                let e = std::io::Error::new(
-                    std::io::ErrorKind::WriteZero,
-                    "the sink accepts no more bytes",
-                );
-                return Err(Error::io(&self.info.location, e));
-            }
-            self.flushed += n;
-            self.bytes += n as u64;
-        }
-        self.buf.clear();
-        self.flushed = 0;
-        Ok(())
-    }
-}
-
-impl<W: AsyncWrite + Send + Unpin> Stream for JsonWriter<W> {
-    type Item = Result<Row>;
-
-    fn poll_next(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.get_mut();
-        if this.read_refused {
-            return Poll::Ready(None);
-        }
-        this.read_refused = true;
-        Poll::Ready(Some(Err(unsupported_read(&this.info))))
-    }
-}
-
-impl<W: AsyncWrite + Send + Unpin> AsyncIterable for JsonWriter<W> {
-    fn awrite<'a>(&'a mut self, row: &'a Row) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            self.push(row)?;
-            if self.buf.len() >= WRITE_BUFFER {
-                self.flush_buf().await?;
-            }
-            Ok(())
-        })
-    }
-
-    fn awrite_bulk<'a>(&'a mut self, rows: &'a [Row]) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            for row in rows {
-                self.push(row)?;
-                if self.buf.len() >= WRITE_BUFFER {
-                    self.flush_buf().await?;
-                }
-            }
-            Ok(())
-        })
-    }
-
-    fn aclose(&mut self) -> BoxFuture<'_, Result<()>> {
-        Box::pin(async move {
-            if self.closed {
-                return Ok(());
-            }
-            if !self.trailer_written {
-                self.push_trailer();
-            }
-            self.flush_buf().await?;
-            self.writer
-                .shutdown()
-                .await
-                .map_err(|e| Error::io(&self.info.location, e))?;
-            self.closed = true;
-            Ok(())
-        })
-    }
-
-    fn info(&self) -> &IterableInfo {
-        &self.info
-    }
-
-    fn progress(&self) -> Progress {
-        Progress {
-            rows: self.rows,
-            bytes: self.bytes,
-            bytes_total: None,
-            skipped: 0,
-        }
     }
 }
