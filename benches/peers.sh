@@ -38,4 +38,6 @@ INPUTS=data.csv,data.tsv,data.jsonl,data.json,data.csv.gz,data.jsonl.gz,data.jso
   --cmd-write "iterable_convert=$BIN convert {src} {out}"
 "$PY" "$BENCH/make_report.py" --results "$RES" --out "$OUT/PEERS.md" --findings /dev/null \
   --manifest "$PEERBENCH_DIR/data/MANIFEST.json"
+# Keep machine paths out of what is committed.
+sed -i -e "s#$ROOT/\.\./shared#../shared#g" -e "s#$ROOT/#./#g" -e "s#$PEERBENCH_DIR#\$PEERBENCH_DIR#g" "$RES" "$OUT/PEERS.md"
 echo "report: $OUT/PEERS.md"
