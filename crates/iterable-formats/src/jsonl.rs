@@ -6,7 +6,7 @@
 //! per row. Line ends are found with `memchr` in the reader's own buffer; a line that
 //! lies wholly in that buffer is parsed in place, and only a line that spans two reads
 //! is copied. Each line is parsed straight into a [`Row`] with
-//! [`RowSeed`], reusing the previous row's header when the keys
+//! [`RowSeed`](iterable_core::RowSeed), reusing the previous row's header when the keys
 //! are the same (no key is allocated then, and the rows share one `Arc<Header>`).
 //!
 //! - Blank and whitespace-only lines are skipped (they are not records); a `\r` before
@@ -43,20 +43,12 @@
 //! file); closing twice is fine.
 
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 
-use futures_core::Stream;
-use futures_core::future::BoxFuture;
-use iterable_core::policy::ErrorHandler;
-use iterable_core::{
-    AsyncIterable, BoxIterable, Error, Header, IterableInfo, ParseError, Position, Progress,
-    Result, Row, RowSeed,
-};
-use serde::de::DeserializeSeed;
+use iterable_core::{BoxIterable, Error, ParseError, Position, Result, Row};
 use tokio::io::{AsyncBufRead, AsyncWrite};
 
+use crate::json_rows::{RecordParser, RecordReader, RecordSource};
 use crate::json_writer::{Framing, JsonWriter};
 use crate::{ReadContext, WriteContext};
 
@@ -65,7 +57,8 @@ pub async fn open_reader<R>(reader: R, ctx: ReadContext) -> Result<BoxIterable>
 where
     R: AsyncBufRead + Send + Unpin + 'static,
 {
-    Ok(Box::new(JsonlReader::new(reader, ctx)))
+    let source = JsonlReader::new(reader, &ctx);
+    Ok(Box::new(RecordReader::new(source, ctx)))
 }
 
 /// Opens a JSON Lines writer over `writer`.
@@ -77,104 +70,10 @@ where
 }
 
 /// Whether `bytes` holds only JSON whitespace.
-pub(crate) fn is_blank(bytes: &[u8]) -> bool {
+fn is_blank(bytes: &[u8]) -> bool {
     bytes
         .iter()
         .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-}
-
-/// The part of a JSON record parser that JSON Lines and JSON share: bytes of one record
-/// in, a [`Row`] out (reusing the previous header), bad records through the policy.
-pub(crate) struct RecordParser {
-    pub(crate) info: IterableInfo,
-    pub(crate) errors: ErrorHandler,
-    header: Option<Arc<Header>>,
-    pub(crate) rows: u64,
-}
-
-impl RecordParser {
-    pub(crate) fn new(info: IterableInfo, errors: ErrorHandler) -> Self {
-        RecordParser {
-            info,
-            errors,
-            header: None,
-            rows: 0,
-        }
-    }
-
-    /// Parses one record. `Ok(Some(row))`: a row; `Ok(None)`: a bad record skipped by
-    /// the policy; `Err`: the stream must yield this error and end. `what` names the
-    /// record in messages ("line", "array element"); `line_based` says whether serde's
-    /// column is a column of the physical line `pos.line`.
-    pub(crate) fn parse(
-        &mut self,
-        raw: &[u8],
-        pos: Position,
-        what: &str,
-        line_based: bool,
-    ) -> Result<Option<Row>> {
-        let first = raw
-            .iter()
-            .find(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'));
-        let err = if first != Some(&b'{') {
-            ParseError::new(
-                &self.info.location,
-                pos,
-                format!("{what} is not a JSON object"),
-                raw,
-            )
-        } else {
-            let mut de = serde_json::Deserializer::from_slice(raw);
-            let parsed = RowSeed::reusing(self.header.clone())
-                .deserialize(&mut de)
-                .and_then(|row| de.end().map(|()| row));
-            match parsed {
-                Ok(row) => {
-                    self.rows += 1;
-                    if self
-                        .header
-                        .as_ref()
-                        .is_none_or(|h| !Arc::ptr_eq(h, row.header()))
-                    {
-                        self.header = Some(row.header().clone());
-                    }
-                    return Ok(Some(row));
-                }
-                Err(e) => {
-                    let message = serde_message(&e, pos, line_based);
-                    ParseError::new(&self.info.location, pos, message, raw).with_source(e)
-                }
-            }
-        };
-        self.errors.handle(err, raw).map(|()| None)
-    }
-}
-
-/// serde_json's message with its position translated from "in this record" to "in
-/// the stream": a column of the physical line, or a line and column, or a byte offset.
-fn serde_message(e: &serde_json::Error, pos: Position, line_based: bool) -> String {
-    let full = e.to_string();
-    if e.line() == 0 {
-        return full;
-    }
-    let suffix = format!(" at line {} column {}", e.line(), e.column());
-    let Some(code) = full.strip_suffix(&suffix) else {
-        return full;
-    };
-    if line_based && e.line() == 1 {
-        format!("{code} at column {}", e.column())
-    } else if e.line() == 1 {
-        format!(
-            "{code} at byte {}",
-            pos.byte + e.column().saturating_sub(1) as u64
-        )
-    } else {
-        format!(
-            "{code} at line {} column {}",
-            pos.line + e.line() as u64 - 1,
-            e.column()
-        )
-    }
 }
 
 const BOM: &[u8; 3] = b"\xEF\xBB\xBF";
@@ -264,19 +163,15 @@ impl Lines {
 /// The JSON Lines reader.
 struct JsonlReader<R> {
     reader: R,
-    parser: RecordParser,
     lines: Lines,
-    bytes_read: Arc<std::sync::atomic::AtomicU64>,
-    bytes_total: Option<u64>,
     done: bool,
 }
 
 impl<R: AsyncBufRead + Unpin> JsonlReader<R> {
-    fn new(reader: R, ctx: ReadContext) -> Self {
+    fn new(reader: R, ctx: &ReadContext) -> Self {
         let max_line = ctx.options.json.max_line_length;
         JsonlReader {
             reader,
-            parser: RecordParser::new(ctx.info, ctx.errors),
             lines: Lines {
                 partial: Vec::new(),
                 discarding: false,
@@ -287,8 +182,6 @@ impl<R: AsyncBufRead + Unpin> JsonlReader<R> {
                 consumed: 0,
                 max_line,
             },
-            bytes_read: ctx.bytes_read,
-            bytes_total: ctx.bytes_total,
             done: false,
         }
     }
@@ -299,15 +192,19 @@ impl<R: AsyncBufRead + Unpin> JsonlReader<R> {
     }
 
     /// The end of the stream: flush the dead-letter sink.
-    fn finish(&mut self) -> Poll<Option<Result<Row>>> {
+    fn finish(&mut self, parser: &mut RecordParser) -> Poll<Option<Result<Row>>> {
         self.done = true;
-        match self.parser.errors.flush() {
+        match parser.errors.flush() {
             Ok(()) => Poll::Ready(None),
             Err(e) => Poll::Ready(Some(Err(e))),
         }
     }
 
-    fn poll_inner(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Row>>> {
+    fn poll_inner(
+        &mut self,
+        parser: &mut RecordParser,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Row>>> {
         loop {
             if self.done {
                 return Poll::Ready(None);
@@ -316,12 +213,11 @@ impl<R: AsyncBufRead + Unpin> JsonlReader<R> {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Err(e)) => {
                     self.done = true;
-                    return Poll::Ready(Some(Err(Error::io(&self.parser.info.location, e))));
+                    return Poll::Ready(Some(Err(Error::io(&parser.info.location, e))));
                 }
                 Poll::Ready(Ok(buf)) => buf,
             };
             let lines = &mut self.lines;
-            let parser = &mut self.parser;
 
             if buf.is_empty() {
                 // End of input: the last line may lack its newline.
@@ -342,7 +238,7 @@ impl<R: AsyncBufRead + Unpin> JsonlReader<R> {
                         Step::Skip => {}
                     }
                 }
-                return self.finish();
+                return self.finish(parser);
             }
 
             if let Some(matched) = lines.bom {
@@ -416,36 +312,16 @@ impl<R: AsyncBufRead + Unpin> JsonlReader<R> {
     }
 }
 
-impl<R: AsyncBufRead + Unpin> Stream for JsonlReader<R> {
-    type Item = Result<Row>;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.get_mut().poll_inner(cx)
-    }
-}
-
-impl<R: AsyncBufRead + Send + Unpin> AsyncIterable for JsonlReader<R> {
-    /// Flushes the dead-letter sink, if any; the source is released on drop.
-    fn aclose(&mut self) -> BoxFuture<'_, Result<()>> {
-        let flushed = self.parser.errors.flush();
-        Box::pin(async move { flushed })
+impl<R: AsyncBufRead + Unpin> RecordSource for JsonlReader<R> {
+    fn poll_row(
+        &mut self,
+        parser: &mut RecordParser,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Row>>> {
+        self.poll_inner(parser, cx)
     }
 
-    fn info(&self) -> &IterableInfo {
-        &self.parser.info
-    }
-
-    fn progress(&self) -> Progress {
-        let counted = self.bytes_read.load(Ordering::Relaxed);
-        Progress {
-            rows: self.parser.rows,
-            bytes: if counted == 0 {
-                self.lines.consumed
-            } else {
-                counted
-            },
-            bytes_total: self.bytes_total,
-            skipped: self.parser.errors.skipped(),
-        }
+    fn consumed(&self) -> u64 {
+        self.lines.consumed
     }
 }

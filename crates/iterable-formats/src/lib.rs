@@ -24,8 +24,10 @@
 
 pub mod csv;
 pub mod json;
+mod json_rows;
 mod json_writer;
 pub mod jsonl;
+mod source_bytes;
 pub mod testing;
 
 use std::sync::Arc;

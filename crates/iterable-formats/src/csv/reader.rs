@@ -2,7 +2,6 @@
 
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, ready};
 
 use csv_core::{ReadRecordResult, ReaderBuilder, Terminator};
@@ -15,6 +14,7 @@ use tokio::io::AsyncBufRead;
 
 use super::infer::infer_value;
 use crate::ReadContext;
+use crate::source_bytes::SourceBytes;
 
 const BOM: &[u8] = b"\xef\xbb\xbf";
 
@@ -47,8 +47,7 @@ struct Parser {
     info: IterableInfo,
     core: csv_core::Reader,
     errors: ErrorHandler,
-    bytes_read: Arc<AtomicU64>,
-    bytes_total: Option<u64>,
+    bytes: SourceBytes,
     has_header: bool,
     infer: bool,
     delimiter: u8,
@@ -97,8 +96,7 @@ impl<R: AsyncBufRead + Unpin> CsvReader<R> {
             .build();
         let parser = Parser {
             core,
-            bytes_read: ctx.bytes_read,
-            bytes_total: ctx.bytes_total,
+            bytes: SourceBytes::new(ctx.bytes_read, ctx.bytes_total),
             has_header: csv.has_header,
             infer: csv.infer_types,
             delimiter,
@@ -499,13 +497,7 @@ impl<R: AsyncBufRead + Send + Unpin> AsyncIterable for CsvReader<R> {
 
     fn progress(&self) -> Progress {
         let p = &self.parser;
-        let counted = p.bytes_read.load(Ordering::Relaxed);
-        Progress {
-            rows: p.rows,
-            bytes: if counted > 0 { counted } else { p.offset },
-            bytes_total: p.bytes_total,
-            skipped: p.errors.skipped(),
-        }
+        p.bytes.progress(p.rows, p.offset, p.errors.skipped())
     }
 }
 

@@ -62,6 +62,7 @@ mod scanner;
 use iterable_core::{BoxIterable, Result};
 use tokio::io::{AsyncBufRead, AsyncWrite};
 
+use crate::json_rows::RecordReader;
 use crate::json_writer::{Framing, JsonWriter};
 use crate::{ReadContext, WriteContext};
 use reader::JsonReader;
@@ -71,7 +72,8 @@ pub async fn open_reader<R>(reader: R, ctx: ReadContext) -> Result<BoxIterable>
 where
     R: AsyncBufRead + Send + Unpin + 'static,
 {
-    Ok(Box::new(JsonReader::new(reader, ctx)))
+    let source = JsonReader::new(reader, &ctx);
+    Ok(Box::new(RecordReader::new(source, ctx)))
 }
 
 /// Opens a JSON writer over `writer`.

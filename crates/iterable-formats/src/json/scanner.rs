@@ -74,7 +74,7 @@ pub(super) struct Scanner {
     elem_pos: Position,
     max_elem: usize,
     /// Offset of the current buffer's first byte in the decoded stream.
-    pub(super) base: u64,
+    base: u64,
     /// The current line (1-based) at the scan point.
     line: u64,
     /// Elements started so far.
@@ -108,6 +108,11 @@ impl Scanner {
     /// The caller consumed `n` bytes of the buffer it passed to `feed`.
     pub(super) fn consumed(&mut self, n: usize) {
         self.base += n as u64;
+    }
+
+    /// The decoded bytes consumed so far.
+    pub(super) fn consumed_total(&self) -> u64 {
+        self.base
     }
 
     fn fatal(&self, buf: &[u8], at: usize, message: impl Into<String>) -> ParseError {

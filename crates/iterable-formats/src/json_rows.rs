@@ -1,0 +1,178 @@
+//! What the JSON and JSON Lines readers share: [`RecordParser`] (one record's bytes in,
+//! a [`Row`] out, reusing the previous row's header; bad records through the error
+//! policy) and [`RecordReader`] (the `Stream` and `AsyncIterable` glue around a reader
+//! that finds the records).
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+use futures_core::future::BoxFuture;
+use iterable_core::policy::ErrorHandler;
+use iterable_core::{
+    AsyncIterable, Header, IterableInfo, ParseError, Position, Progress, Result, Row, RowSeed,
+};
+use serde::de::DeserializeSeed;
+
+use crate::ReadContext;
+use crate::source_bytes::SourceBytes;
+
+/// The record-finding half of a reader of the JSON family: it reads its source and hands
+/// each record's bytes to the [`RecordParser`] it is given.
+pub(crate) trait RecordSource {
+    /// The next row, driven from `poll_fill_buf` (no future per row).
+    fn poll_row(
+        &mut self,
+        parser: &mut RecordParser,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Row>>>;
+
+    /// The decoded bytes consumed so far.
+    fn consumed(&self) -> u64;
+}
+
+/// A reader of the JSON family: a [`RecordSource`] and its [`RecordParser`], as a
+/// `Stream` of rows and an [`AsyncIterable`].
+pub(crate) struct RecordReader<S> {
+    source: S,
+    parser: RecordParser,
+}
+
+impl<S> RecordReader<S> {
+    /// A reader of `source`'s records with the location, error policy and byte counters
+    /// of `ctx`.
+    pub(crate) fn new(source: S, ctx: ReadContext) -> Self {
+        RecordReader {
+            source,
+            parser: RecordParser::new(ctx),
+        }
+    }
+}
+
+impl<S: RecordSource + Unpin> Stream for RecordReader<S> {
+    type Item = Result<Row>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        this.source.poll_row(&mut this.parser, cx)
+    }
+}
+
+impl<S: RecordSource + Send + Unpin> AsyncIterable for RecordReader<S> {
+    /// Flushes the dead-letter sink, if any; the source is released on drop.
+    fn aclose(&mut self) -> BoxFuture<'_, Result<()>> {
+        let flushed = self.parser.errors.flush();
+        Box::pin(async move { flushed })
+    }
+
+    fn info(&self) -> &IterableInfo {
+        &self.parser.info
+    }
+
+    fn progress(&self) -> Progress {
+        let parser = &self.parser;
+        parser
+            .bytes
+            .progress(parser.rows, self.source.consumed(), parser.errors.skipped())
+    }
+}
+
+/// The part of a JSON record reader that JSON Lines and JSON share: bytes of one record
+/// in, a [`Row`] out (reusing the previous header), bad records through the policy.
+pub(crate) struct RecordParser {
+    pub(crate) info: IterableInfo,
+    pub(crate) errors: ErrorHandler,
+    bytes: SourceBytes,
+    /// The header of the last row, offered to the next one.
+    header: Option<Arc<Header>>,
+    /// Rows parsed so far.
+    rows: u64,
+}
+
+impl RecordParser {
+    /// A parser with the location, error policy and byte counters of `ctx`.
+    fn new(ctx: ReadContext) -> Self {
+        RecordParser {
+            info: ctx.info,
+            errors: ctx.errors,
+            bytes: SourceBytes::new(ctx.bytes_read, ctx.bytes_total),
+            header: None,
+            rows: 0,
+        }
+    }
+
+    /// Parses one record. `Ok(Some(row))`: a row; `Ok(None)`: a bad record skipped by
+    /// the policy; `Err`: the stream must yield this error and end. `what` names the
+    /// record in messages ("line", "array element"); `line_based` says whether serde's
+    /// column is a column of the physical line `pos.line`.
+    pub(crate) fn parse(
+        &mut self,
+        raw: &[u8],
+        pos: Position,
+        what: &str,
+        line_based: bool,
+    ) -> Result<Option<Row>> {
+        let first = raw
+            .iter()
+            .find(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'));
+        let err = if first != Some(&b'{') {
+            ParseError::new(
+                &self.info.location,
+                pos,
+                format!("{what} is not a JSON object"),
+                raw,
+            )
+        } else {
+            let mut de = serde_json::Deserializer::from_slice(raw);
+            let parsed = RowSeed::reusing(self.header.clone())
+                .deserialize(&mut de)
+                .and_then(|row| de.end().map(|()| row));
+            match parsed {
+                Ok(row) => {
+                    self.rows += 1;
+                    if self
+                        .header
+                        .as_ref()
+                        .is_none_or(|h| !Arc::ptr_eq(h, row.header()))
+                    {
+                        self.header = Some(row.header().clone());
+                    }
+                    return Ok(Some(row));
+                }
+                Err(e) => {
+                    let message = serde_message(&e, pos, line_based);
+                    ParseError::new(&self.info.location, pos, message, raw).with_source(e)
+                }
+            }
+        };
+        self.errors.handle(err, raw).map(|()| None)
+    }
+}
+
+/// serde_json's message with its position translated from "in this record" to "in
+/// the stream": a column of the physical line, or a line and column, or a byte offset.
+fn serde_message(e: &serde_json::Error, pos: Position, line_based: bool) -> String {
+    let full = e.to_string();
+    if e.line() == 0 {
+        return full;
+    }
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    let Some(code) = full.strip_suffix(&suffix) else {
+        return full;
+    };
+    if line_based && e.line() == 1 {
+        format!("{code} at column {}", e.column())
+    } else if e.line() == 1 {
+        format!(
+            "{code} at byte {}",
+            pos.byte + e.column().saturating_sub(1) as u64
+        )
+    } else {
+        format!(
+            "{code} at line {} column {}",
+            pos.line + e.line() as u64 - 1,
+            e.column()
+        )
+    }
+}
