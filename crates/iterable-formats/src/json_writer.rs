@@ -6,11 +6,12 @@ use std::task::{Context, Poll};
 
 use futures_core::Stream;
 use futures_core::future::BoxFuture;
-use iterable_core::{AsyncIterable, Error, IterableInfo, Progress, Result, Row, unsupported_read};
+use iterable_core::{AsyncIterable, Error, IterableInfo, Progress, Result, Row};
 use serde::Serialize;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use crate::WriteContext;
+use crate::read_refusal::ReadRefusal;
 
 /// How much output is buffered before it goes to the sink.
 const WRITE_BUFFER: usize = 64 * 1024;
@@ -41,7 +42,7 @@ pub(crate) struct JsonWriter<W> {
     bytes: u64,
     trailer_written: bool,
     closed: bool,
-    read_refused: bool,
+    reads: ReadRefusal,
 }
 
 impl<W: AsyncWrite + Send + Unpin> JsonWriter<W> {
@@ -67,7 +68,7 @@ impl<W: AsyncWrite + Send + Unpin> JsonWriter<W> {
             bytes: 0,
             trailer_written: false,
             closed: false,
-            read_refused: false,
+            reads: ReadRefusal::default(),
         }
     }
 
@@ -169,11 +170,7 @@ impl<W: AsyncWrite + Send + Unpin> Stream for JsonWriter<W> {
 
     fn poll_next(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
-        if this.read_refused {
-            return Poll::Ready(None);
-        }
-        this.read_refused = true;
-        Poll::Ready(Some(Err(unsupported_read(&this.info))))
+        this.reads.poll_next(&this.info)
     }
 }
 

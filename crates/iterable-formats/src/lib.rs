@@ -27,6 +27,7 @@ pub mod json;
 mod json_rows;
 mod json_writer;
 pub mod jsonl;
+mod read_refusal;
 mod source_bytes;
 pub mod testing;
 

@@ -13,6 +13,7 @@ use iterable_core::{
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use crate::WriteContext;
+use crate::read_refusal::ReadRefusal;
 
 /// The buffer is written out when it holds this much.
 const FLUSH_AT: usize = 64 * 1024;
@@ -37,7 +38,7 @@ pub struct CsvWriter<W> {
     rows: u64,
     flushed: u64,
     closed: bool,
-    read_refused: bool,
+    reads: ReadRefusal,
 }
 
 impl<W> std::fmt::Debug for CsvWriter<W> {
@@ -134,7 +135,7 @@ impl<W: AsyncWrite + Unpin> CsvWriter<W> {
             rows: 0,
             flushed: 0,
             closed: false,
-            read_refused: false,
+            reads: ReadRefusal::default(),
             info: ctx.info,
         }
     }
@@ -302,11 +303,7 @@ impl<W: AsyncWrite + Unpin> Stream for CsvWriter<W> {
 
     fn poll_next(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
-        if this.read_refused {
-            return Poll::Ready(None);
-        }
-        this.read_refused = true;
-        Poll::Ready(Some(Err(unsupported_read(&this.info))))
+        this.reads.poll_next(&this.info)
     }
 }
 
