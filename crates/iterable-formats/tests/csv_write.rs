@@ -1,11 +1,11 @@
 //! The CSV writer: header policy, quoting, round trips through the reader.
 
 /// Named so that `cargo test -p iterable-formats csv` picks these tests.
+mod common;
+
 mod csv_write {
 
-    use std::pin::Pin;
-    use std::sync::{Arc, Mutex};
-    use std::task::{Context, Poll};
+    use std::sync::Arc;
 
     use futures::StreamExt;
     use iterable_core::{
@@ -14,38 +14,8 @@ mod csv_write {
     };
     use iterable_formats::testing::ChunkedReader;
     use iterable_formats::{ReadContext, WriteContext, csv};
-    use tokio::io::AsyncWrite;
 
-    /// An `AsyncWrite` whose bytes the test can see, counting shutdowns.
-    #[derive(Clone, Default)]
-    struct Sink {
-        bytes: Arc<Mutex<Vec<u8>>>,
-        shutdowns: Arc<Mutex<u32>>,
-    }
-
-    impl Sink {
-        fn text(&self) -> String {
-            String::from_utf8(self.bytes.lock().unwrap().clone()).unwrap()
-        }
-    }
-
-    impl AsyncWrite for Sink {
-        fn poll_write(
-            self: Pin<&mut Self>,
-            _: &mut Context<'_>,
-            buf: &[u8],
-        ) -> Poll<std::io::Result<usize>> {
-            self.bytes.lock().unwrap().extend_from_slice(buf);
-            Poll::Ready(Ok(buf.len()))
-        }
-        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-            Poll::Ready(Ok(()))
-        }
-        fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-            *self.shutdowns.lock().unwrap() += 1;
-            Poll::Ready(Ok(()))
-        }
-    }
+    use crate::common::Sink;
 
     fn info(format: Format, mode: Mode) -> IterableInfo {
         IterableInfo {

@@ -2,37 +2,22 @@
 //! byte at a time with `Pending` between reads, and five bytes at a time: the results
 //! must agree.
 
+mod common;
+
 mod json {
     use std::io::Cursor;
-    use std::sync::{Arc, Mutex};
+    use std::sync::Arc;
 
-    use futures::StreamExt;
-    use iterable_core::policy::{DeadLetterSink, ErrorHandler};
+    use iterable_core::policy::ErrorHandler;
     use iterable_core::{
-        AsyncIterable, BoxIterable, Codec, Error, Format, IterableInfo, Mode, Options, ParseError,
-        Progress, Row, Value, row,
+        AsyncIterable, BoxIterable, Error, Format, IterableInfo, Options, Progress, Row, Value, row,
     };
-    use iterable_formats::testing::ChunkedReader;
+
+    use crate::common::{self, FEEDS, Feed, MemSink, Outcome, drain, reader_info};
     use iterable_formats::{ReadContext, json};
 
-    type Outcome = Vec<Result<Row, String>>;
-
-    #[derive(Clone, Copy, Debug)]
-    enum Feed {
-        Whole,
-        OneBytePending,
-        FiveBytes,
-    }
-
-    const FEEDS: [Feed; 3] = [Feed::Whole, Feed::OneBytePending, Feed::FiveBytes];
-
     fn info() -> IterableInfo {
-        IterableInfo {
-            location: "data.json".into(),
-            format: Format::Json,
-            codec: Codec::None,
-            mode: Mode::Read,
-        }
+        reader_info(Format::Json)
     }
 
     fn tagged(tag: &str) -> Options {
@@ -42,32 +27,7 @@ mod json {
     }
 
     async fn open(data: &[u8], options: Options, errors: ErrorHandler, feed: Feed) -> BoxIterable {
-        let ctx = ReadContext {
-            errors,
-            ..ReadContext::new(info(), options)
-        };
-        match feed {
-            Feed::Whole => json::open_reader(Cursor::new(data.to_vec()), ctx)
-                .await
-                .unwrap(),
-            Feed::OneBytePending => {
-                json::open_reader(ChunkedReader::new(data.to_vec(), 1, true), ctx)
-                    .await
-                    .unwrap()
-            }
-            Feed::FiveBytes => json::open_reader(ChunkedReader::new(data.to_vec(), 5, false), ctx)
-                .await
-                .unwrap(),
-        }
-    }
-
-    async fn drain(mut it: BoxIterable) -> (Outcome, Progress) {
-        let mut out = Vec::new();
-        while let Some(item) = it.next().await {
-            out.push(item.map_err(|e| e.to_string()));
-        }
-        assert!(it.next().await.is_none(), "the stream stays ended");
-        (out, it.progress())
+        common::open(Format::Json, data, options, errors, feed).await
     }
 
     /// Reads `data` with every feed; asserts they agree; returns the outcome.
@@ -76,20 +36,7 @@ mod json {
         options: Options,
         errors: fn() -> ErrorHandler,
     ) -> (Outcome, Progress) {
-        let mut first: Option<(Outcome, Progress)> = None;
-        for feed in FEEDS {
-            let got = drain(open(data, options.clone(), errors(), feed).await).await;
-            match &first {
-                None => first = Some(got),
-                Some(want) => {
-                    assert_eq!(got.0, want.0, "feed {feed:?} differs");
-                    if got.0.last().is_none_or(Result::is_ok) {
-                        assert_eq!(got.1, want.1, "feed {feed:?} differs");
-                    }
-                }
-            }
-        }
-        first.unwrap()
+        common::read_with(Format::Json, data, options, errors).await
     }
 
     async fn read(data: &[u8]) -> Outcome {
@@ -337,25 +284,6 @@ mod json {
         let (got, progress) = read_with(data, Options::default(), ErrorHandler::skip).await;
         assert_eq!(got, ok(vec![row! { "a" => 1 }, row! { "c" => 3 }]));
         assert_eq!(progress.skipped, 1);
-    }
-
-    /// Dead letters kept: (position, raw bytes).
-    type Letters = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
-
-    #[derive(Clone, Default)]
-    struct MemSink(Letters);
-
-    impl DeadLetterSink for MemSink {
-        fn write(&mut self, error: &ParseError, raw: &[u8]) -> std::io::Result<()> {
-            self.0
-                .lock()
-                .unwrap()
-                .push((error.position.to_string(), raw.to_vec()));
-            Ok(())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
     }
 
     #[tokio::test]

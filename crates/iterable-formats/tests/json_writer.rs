@@ -1,11 +1,10 @@
 //! JSON and JSON Lines writer tests: exact texts, round trips writer -> reader, close
 //! semantics.
 
+mod common;
+
 mod json_writer {
     use std::io::Cursor;
-    use std::pin::Pin;
-    use std::sync::{Arc, Mutex};
-    use std::task::{Context, Poll};
 
     use futures::StreamExt;
     use iterable_core::{
@@ -14,40 +13,8 @@ mod json_writer {
     };
     use iterable_formats::testing::ChunkedReader;
     use iterable_formats::{ReadContext, WriteContext, json, jsonl};
-    use tokio::io::AsyncWrite;
 
-    /// A sink whose bytes the test can see, that records `shutdown`.
-    #[derive(Clone, Default)]
-    struct Sink {
-        bytes: Arc<Mutex<Vec<u8>>>,
-        shutdowns: Arc<Mutex<u32>>,
-    }
-
-    impl Sink {
-        fn text(&self) -> String {
-            String::from_utf8(self.bytes.lock().unwrap().clone()).unwrap()
-        }
-    }
-
-    impl AsyncWrite for Sink {
-        fn poll_write(
-            self: Pin<&mut Self>,
-            _: &mut Context<'_>,
-            buf: &[u8],
-        ) -> Poll<std::io::Result<usize>> {
-            // Takes at most 1000 bytes per call, as a real sink may.
-            let n = buf.len().min(1000);
-            self.bytes.lock().unwrap().extend_from_slice(&buf[..n]);
-            Poll::Ready(Ok(n))
-        }
-        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-            Poll::Ready(Ok(()))
-        }
-        fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-            *self.shutdowns.lock().unwrap() += 1;
-            Poll::Ready(Ok(()))
-        }
-    }
+    use crate::common::Sink;
 
     fn info(format: Format, mode: Mode) -> IterableInfo {
         let location = if format == Format::Json {
@@ -71,7 +38,7 @@ mod json_writer {
     }
 
     async fn writer(format: Format, options: Options) -> (BoxIterable, Sink) {
-        let sink = Sink::default();
+        let sink = Sink::taking_at_most(1000);
         let ctx = WriteContext {
             info: info(format, Mode::Write),
             options,

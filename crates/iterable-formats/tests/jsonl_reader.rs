@@ -1,69 +1,31 @@
 //! JSON Lines reader tests. Every case runs over the whole input at once, one byte at a
 //! time with `Pending` between reads, and five bytes at a time: the results must agree.
 
+mod common;
+
 mod jsonl {
     use std::io::Cursor;
     use std::pin::Pin;
-    use std::sync::{Arc, Mutex};
+    use std::sync::Arc;
     use std::task::{Context, Poll};
 
     use futures::StreamExt;
-    use iterable_core::policy::{DeadLetterSink, ErrorHandler};
+    use iterable_core::policy::ErrorHandler;
     use iterable_core::{
-        AsyncIterable, BoxIterable, Codec, Decimal, Error, Format, IterableInfo, Mode, Options,
-        ParseError, Progress, Row, Value, row,
+        AsyncIterable, BoxIterable, Decimal, Error, Format, IterableInfo, Mode, Options, Progress,
+        Row, Value, row,
     };
-    use iterable_formats::testing::ChunkedReader;
+
+    use crate::common::{self, FEEDS, Feed, MemSink, Outcome, drain, reader_info};
     use iterable_formats::{ReadContext, jsonl};
     use tokio::io::{AsyncBufRead, AsyncRead, ReadBuf};
 
-    type Outcome = Vec<Result<Row, String>>;
-
-    #[derive(Clone, Copy, Debug)]
-    enum Feed {
-        Whole,
-        OneBytePending,
-        FiveBytes,
-    }
-
-    const FEEDS: [Feed; 3] = [Feed::Whole, Feed::OneBytePending, Feed::FiveBytes];
-
     fn info() -> IterableInfo {
-        IterableInfo {
-            location: "data.jsonl".into(),
-            format: Format::Jsonl,
-            codec: Codec::None,
-            mode: Mode::Read,
-        }
+        reader_info(Format::Jsonl)
     }
 
     async fn open(data: &[u8], options: Options, errors: ErrorHandler, feed: Feed) -> BoxIterable {
-        let ctx = ReadContext {
-            errors,
-            ..ReadContext::new(info(), options)
-        };
-        match feed {
-            Feed::Whole => jsonl::open_reader(Cursor::new(data.to_vec()), ctx)
-                .await
-                .unwrap(),
-            Feed::OneBytePending => {
-                jsonl::open_reader(ChunkedReader::new(data.to_vec(), 1, true), ctx)
-                    .await
-                    .unwrap()
-            }
-            Feed::FiveBytes => jsonl::open_reader(ChunkedReader::new(data.to_vec(), 5, false), ctx)
-                .await
-                .unwrap(),
-        }
-    }
-
-    async fn drain(mut it: BoxIterable) -> (Outcome, Progress) {
-        let mut out = Vec::new();
-        while let Some(item) = it.next().await {
-            out.push(item.map_err(|e| e.to_string()));
-        }
-        assert!(it.next().await.is_none(), "the stream stays ended");
-        (out, it.progress())
+        common::open(Format::Jsonl, data, options, errors, feed).await
     }
 
     /// Reads `data` with every feed; asserts they agree; returns the outcome.
@@ -72,20 +34,7 @@ mod jsonl {
         options: Options,
         errors: fn() -> ErrorHandler,
     ) -> (Outcome, Progress) {
-        let mut first: Option<(Outcome, Progress)> = None;
-        for feed in FEEDS {
-            let got = drain(open(data, options.clone(), errors(), feed).await).await;
-            match &first {
-                None => first = Some(got),
-                Some(want) => {
-                    assert_eq!(got.0, want.0, "feed {feed:?} differs");
-                    if got.0.last().is_none_or(Result::is_ok) {
-                        assert_eq!(got.1, want.1, "feed {feed:?} differs");
-                    }
-                }
-            }
-        }
-        first.unwrap()
+        common::read_with(Format::Jsonl, data, options, errors).await
     }
 
     async fn read(data: &[u8]) -> Outcome {
@@ -239,25 +188,6 @@ mod jsonl {
         assert_eq!(got, vec![Ok(row! { "a" => 1 }), Ok(row! { "a" => 2 })]);
         assert_eq!(progress.skipped, 3);
         assert_eq!(progress.rows, 2);
-    }
-
-    /// Dead letters kept: (position, raw bytes).
-    type Letters = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
-
-    #[derive(Clone, Default)]
-    struct MemSink(Letters);
-
-    impl DeadLetterSink for MemSink {
-        fn write(&mut self, error: &ParseError, raw: &[u8]) -> std::io::Result<()> {
-            self.0
-                .lock()
-                .unwrap()
-                .push((error.position.to_string(), raw.to_vec()));
-            Ok(())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
     }
 
     #[tokio::test]
