@@ -275,3 +275,26 @@ async fn explicit_format_and_delimiter_override_detection() {
         vec![row! { "a" => "1", "b" => "2" }]
     );
 }
+
+#[tokio::test]
+async fn a_writer_refuses_every_read() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["w.csv", "w.jsonl", "w.json"] {
+        let path = dir.path().join(name);
+        let mut dst = IterableOptions::write()
+            .open(path.to_str().unwrap())
+            .await
+            .unwrap();
+        for _ in 0..2 {
+            assert!(
+                matches!(dst.aread().await, Err(Error::Unsupported { .. })),
+                "{name}"
+            );
+            assert!(
+                matches!(dst.aread_bulk(3).await, Err(Error::Unsupported { .. })),
+                "{name}"
+            );
+        }
+        dst.aclose().await.unwrap();
+    }
+}

@@ -174,3 +174,55 @@ async fn csv_delimiter_is_sniffed_for_csv_names() {
         assert_eq!(back, text_rows(), "delimiter {:?}", delimiter as char);
     }
 }
+
+/// Large writes are compressed in independent members on several tasks; the result
+/// must be one valid stream for the standard tools too, not only for this library.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_members_decode_with_the_standard_tools() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows: Vec<Row> = (0..60_000)
+        .map(
+            |i| row! { "i" => i, "text" => format!("row {i} with some repeated text to compress") },
+        )
+        .collect();
+    let plain = dir.path().join("all.jsonl");
+    write_all(plain.to_str().unwrap(), &IterableOptions::write(), &rows)
+        .await
+        .unwrap();
+    let expected = std::fs::read(&plain).unwrap();
+    assert!(expected.len() > 3 << 20, "more than three members' worth");
+    for (ext, tool) in [
+        ("gz", "gzip"),
+        ("zst", "zstd"),
+        ("xz", "xz"),
+        ("bz2", "bzip2"),
+        ("lz4", "lz4"),
+    ] {
+        let path = dir.path().join(format!("all.jsonl.{ext}"));
+        write_all(path.to_str().unwrap(), &IterableOptions::write(), &rows)
+            .await
+            .unwrap();
+        assert_eq!(
+            collect(aopen_iterable(path.to_str().unwrap()).await.unwrap())
+                .await
+                .unwrap(),
+            rows,
+            "{ext}"
+        );
+        match std::process::Command::new(tool)
+            .arg("-dc")
+            .arg(&path)
+            .output()
+        {
+            Ok(out) => {
+                assert!(
+                    out.status.success(),
+                    "{tool}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                assert!(out.stdout == expected, "{tool} decodes something else");
+            }
+            Err(_) => println!("SKIPPED: {tool} is not installed; checked with this library only"),
+        }
+    }
+}

@@ -6,7 +6,7 @@ use std::task::{Context, Poll};
 
 use futures_core::Stream;
 use futures_core::future::BoxFuture;
-use iterable_core::{AsyncIterable, Error, IterableInfo, Progress, Result, Row};
+use iterable_core::{AsyncIterable, Error, IterableInfo, Progress, Result, Row, unsupported_read};
 use serde::Serialize;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
@@ -175,6 +175,16 @@ impl<W: AsyncWrite + Send + Unpin> Stream for JsonWriter<W> {
 }
 
 impl<W: AsyncWrite + Send + Unpin> AsyncIterable for JsonWriter<W> {
+    fn aread(&mut self) -> BoxFuture<'_, Result<Option<Row>>> {
+        let err = unsupported_read(&self.info);
+        Box::pin(async move { Err(err) })
+    }
+
+    fn aread_bulk(&mut self, _n: usize) -> BoxFuture<'_, Result<Vec<Row>>> {
+        let err = unsupported_read(&self.info);
+        Box::pin(async move { Err(err) })
+    }
+
     fn awrite<'a>(&'a mut self, row: &'a Row) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
             self.push(row)?;

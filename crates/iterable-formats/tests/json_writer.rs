@@ -232,7 +232,10 @@ mod json_writer {
             let err = it.next().await.unwrap().unwrap_err();
             assert!(matches!(err, Error::Unsupported { .. }), "{err}");
             assert!(it.next().await.is_none());
-            assert!(matches!(it.aread().await, Ok(None)));
+            assert!(
+                matches!(it.aread().await, Err(Error::Unsupported { .. })),
+                "aread refuses every time"
+            );
             assert_eq!(it.info().mode, Mode::Write);
         }
     }

@@ -82,13 +82,7 @@ fn wrap<D: AsyncRead + Send + Unpin + 'static>(codec: Codec, decoder: D) -> Byte
 /// Encodes into `out` with `codec` (not [`Codec::Zip`]) at `level` (None: the default
 /// of this crate: gzip/deflate/zlib 6, zstd 3, brotli 5, xz/lzma 6, bzip2 6, lz4 fast).
 pub(crate) fn encoder(codec: Codec, out: ByteWriter, level: Option<i32>) -> ByteWriter {
-    let default = match codec {
-        Codec::Zstd => 3,
-        Codec::Brotli => 5,
-        Codec::Lz4 => 0,
-        _ => 6,
-    };
-    let level = Level::Precise(level.unwrap_or(default));
+    let level = quality(codec, level);
     match codec {
         Codec::None | Codec::Zip => out,
         Codec::Gzip => Box::new(en::GzipEncoder::with_quality(out, level)),
@@ -101,6 +95,56 @@ pub(crate) fn encoder(codec: Codec, out: ByteWriter, level: Option<i32>) -> Byte
         Codec::Deflate => Box::new(en::DeflateEncoder::with_quality(out, level)),
         Codec::Zlib => Box::new(en::ZlibEncoder::with_quality(out, level)),
         other => unreachable!("codec {other} has no encoder"),
+    }
+}
+
+/// The compression level: the asked one, else this crate's default for the codec.
+fn quality(codec: Codec, level: Option<i32>) -> Level {
+    let default = match codec {
+        Codec::Zstd => 3,
+        Codec::Brotli => 5,
+        Codec::Lz4 => 0,
+        _ => 6,
+    };
+    Level::Precise(level.unwrap_or(default))
+}
+
+/// True for the codecs whose readers take a concatenation of complete members (gzip
+/// members, zstd frames, bzip2 and xz streams, lz4 frames) as one stream: their output
+/// can be compressed in independent blocks, in parallel.
+pub(crate) fn has_members(codec: Codec) -> bool {
+    matches!(
+        codec,
+        Codec::Gzip | Codec::Zstd | Codec::Bzip2 | Codec::Xz | Codec::Lz4
+    )
+}
+
+/// Compresses `data` into one complete member of `codec` (see [`has_members`]).
+pub(crate) async fn compress_member(
+    codec: Codec,
+    level: Option<i32>,
+    data: &[u8],
+) -> io::Result<Vec<u8>> {
+    use tokio::io::AsyncWriteExt;
+    let level = quality(codec, level);
+    let out = Vec::with_capacity(data.len() / 2);
+    macro_rules! member {
+        ($encoder:ident) => {{
+            let mut e = en::$encoder::with_quality(out, level);
+            e.write_all(data).await?;
+            e.shutdown().await?;
+            Ok(e.into_inner())
+        }};
+    }
+    match codec {
+        Codec::Gzip => member!(GzipEncoder),
+        Codec::Zstd => member!(ZstdEncoder),
+        Codec::Bzip2 => member!(BzEncoder),
+        Codec::Xz => member!(XzEncoder),
+        Codec::Lz4 => member!(Lz4Encoder),
+        other => Err(io::Error::other(format!(
+            "{other} has no independent members"
+        ))),
     }
 }
 

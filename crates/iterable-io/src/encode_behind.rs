@@ -7,6 +7,7 @@
 //! the encoder has done them; an error of the encoder task comes back at the next
 //! write, flush or shutdown. Dropping the writer ends the task.
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
@@ -16,12 +17,17 @@ use std::task::{Context, Poll, ready};
 use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
 use tokio_util::sync::PollSender;
 
-use crate::codec::ByteWriter;
+use iterable_core::Codec;
 
-/// Bytes per chunk handed to the encoder.
-const CHUNK_SIZE: usize = 512 * 1024;
+use crate::codec::{ByteWriter, compress_member, encoder, has_members};
+
+/// Bytes per chunk handed to the encoder (and per member, for codecs with members).
+const CHUNK_SIZE: usize = 1024 * 1024;
+/// Members being compressed at once, at most.
+const MEMBERS_IN_FLIGHT: usize = 3;
 /// Chunks waiting for the encoder at most.
 const BEHIND_CHUNKS: usize = 2;
 
@@ -41,15 +47,34 @@ pub(crate) struct EncodeBehind {
     failure: Arc<Mutex<Option<io::Error>>>,
 }
 
-/// Moves `writer` onto its own task when a tokio runtime is current; without one,
-/// hands it back.
-pub(crate) fn encode_behind(writer: ByteWriter) -> Result<EncodeBehind, ByteWriter> {
+/// Moves encoding with `codec` into `out` onto its own task when a tokio runtime is
+/// current; without one, hands `out` back. Codecs with independent members (gzip,
+/// zstd, bzip2, xz, lz4) compress each chunk as a complete member on a task of its
+/// own, up to [`MEMBERS_IN_FLIGHT`] at once, and write the members in order: the
+/// concatenation is one valid stream for every reader of those formats. Other codecs
+/// run one streaming encoder.
+pub(crate) fn encode_behind(
+    codec: Codec,
+    level: Option<i32>,
+    out: ByteWriter,
+) -> Result<EncodeBehind, ByteWriter> {
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-        return Err(writer);
+        return Err(out);
+    };
+    let target = if has_members(codec) {
+        Target::Members {
+            out,
+            codec,
+            level,
+            in_flight: VecDeque::new(),
+            wrote_any: false,
+        }
+    } else {
+        Target::Stream(encoder(codec, out, level))
     };
     let (tx, rx) = mpsc::channel(BEHIND_CHUNKS);
     let failure = Arc::new(Mutex::new(None));
-    runtime.spawn(run(writer, rx, failure.clone()));
+    runtime.spawn(run(target, rx, failure.clone()));
     Ok(EncodeBehind {
         tx: PollSender::new(tx),
         buf: BytesMut::new(),
@@ -58,16 +83,110 @@ pub(crate) fn encode_behind(writer: ByteWriter) -> Result<EncodeBehind, ByteWrit
     })
 }
 
+/// Where the chunks go.
+enum Target {
+    /// One streaming encoder.
+    Stream(ByteWriter),
+    /// Independent members compressed in parallel, written in order to `out`.
+    Members {
+        out: ByteWriter,
+        codec: Codec,
+        level: Option<i32>,
+        in_flight: VecDeque<JoinHandle<io::Result<Vec<u8>>>>,
+        wrote_any: bool,
+    },
+}
+
+impl Target {
+    async fn data(&mut self, bytes: Bytes) -> io::Result<()> {
+        match self {
+            Target::Stream(w) => w.write_all(&bytes).await,
+            Target::Members {
+                codec,
+                level,
+                in_flight,
+                ..
+            } => {
+                let (codec, level) = (*codec, *level);
+                in_flight.push_back(tokio::spawn(async move {
+                    compress_member(codec, level, &bytes).await
+                }));
+                while self.members_in_flight() > MEMBERS_IN_FLIGHT {
+                    self.write_next_member().await?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn members_in_flight(&self) -> usize {
+        match self {
+            Target::Members { in_flight, .. } => in_flight.len(),
+            Target::Stream(_) => 0,
+        }
+    }
+
+    /// Writes the oldest member in flight, if any; `false` when none was.
+    async fn write_next_member(&mut self) -> io::Result<bool> {
+        let Target::Members {
+            out,
+            in_flight,
+            wrote_any,
+            ..
+        } = self
+        else {
+            return Ok(false);
+        };
+        let Some(job) = in_flight.pop_front() else {
+            return Ok(false);
+        };
+        let member = job
+            .await
+            .map_err(|e| io::Error::other(format!("compression task failed: {e}")))??;
+        out.write_all(&member).await?;
+        *wrote_any = true;
+        Ok(true)
+    }
+
+    async fn flush(&mut self) -> io::Result<()> {
+        while self.write_next_member().await? {}
+        match self {
+            Target::Stream(w) | Target::Members { out: w, .. } => w.flush().await,
+        }
+    }
+
+    async fn shutdown(&mut self) -> io::Result<()> {
+        while self.write_next_member().await? {}
+        match self {
+            Target::Stream(w) => w.shutdown().await,
+            Target::Members {
+                out,
+                codec,
+                level,
+                wrote_any,
+                ..
+            } => {
+                if !*wrote_any {
+                    // An empty stream is still one (empty) member, as a streaming encoder writes.
+                    out.write_all(&compress_member(*codec, *level, &[]).await?)
+                        .await?;
+                }
+                out.shutdown().await
+            }
+        }
+    }
+}
+
 async fn run(
-    mut writer: ByteWriter,
+    mut target: Target,
     mut rx: mpsc::Receiver<Command>,
     failure: Arc<Mutex<Option<io::Error>>>,
 ) {
     while let Some(command) = rx.recv().await {
         let (result, reply) = match command {
-            Command::Data(bytes) => (writer.write_all(&bytes).await, None),
-            Command::Flush(reply) => (writer.flush().await, Some(reply)),
-            Command::Shutdown(reply) => (writer.shutdown().await, Some(reply)),
+            Command::Data(bytes) => (target.data(bytes).await, None),
+            Command::Flush(reply) => (target.flush().await, Some(reply)),
+            Command::Shutdown(reply) => (target.shutdown().await, Some(reply)),
         };
         match (result, reply) {
             (Ok(()), Some(reply)) => {
@@ -212,7 +331,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn bytes_arrive_in_order_and_shutdown_reaches_the_encoder() {
         let (inner, seen, shut) = recorder(usize::MAX);
-        let mut w = encode_behind(inner).ok().unwrap();
+        let mut w = encode_behind(Codec::None, None, inner).ok().unwrap();
         let data: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
         for piece in data.chunks(7919) {
             w.write_all(piece).await.unwrap();
@@ -227,7 +346,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn an_encoder_error_comes_back_to_the_writer() {
         let (inner, _, shut) = recorder(1000);
-        let mut w = encode_behind(inner).ok().unwrap();
+        let mut w = encode_behind(Codec::None, None, inner).ok().unwrap();
         let chunk = vec![b'x'; CHUNK_SIZE];
         let mut failed = None;
         for _ in 0..8 {
@@ -245,5 +364,53 @@ mod tests {
             !*shut.lock().unwrap(),
             "a failed stream is never shut down as if complete"
         );
+    }
+
+    async fn decode(codec: Codec, bytes: Vec<u8>) -> Vec<u8> {
+        use tokio::io::AsyncReadExt;
+        let mut out = Vec::new();
+        crate::codec::decoder(codec, std::io::Cursor::new(bytes))
+            .read_to_end(&mut out)
+            .await
+            .unwrap();
+        out
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn members_compressed_in_parallel_read_back_as_one_stream() {
+        let data: Vec<u8> = (0..3_500_000u32)
+            .map(|i| b"abcdefghij,\n"[(i % 7 + i / 1000 % 5) as usize])
+            .collect();
+        for codec in [
+            Codec::Gzip,
+            Codec::Zstd,
+            Codec::Bzip2,
+            Codec::Xz,
+            Codec::Lz4,
+        ] {
+            let (inner, seen, shut) = recorder(usize::MAX);
+            let mut w = encode_behind(codec, None, inner).ok().unwrap();
+            for piece in data.chunks(100_003) {
+                w.write_all(piece).await.unwrap();
+            }
+            w.shutdown().await.unwrap();
+            assert!(*shut.lock().unwrap());
+            let compressed = seen.lock().unwrap().clone();
+            assert!(compressed.len() < data.len() / 2, "{codec}");
+            assert_eq!(decode(codec, compressed).await, data, "{codec}");
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_empty_stream_is_one_empty_member() {
+        for codec in [Codec::Gzip, Codec::Zstd] {
+            let (inner, seen, _) = recorder(usize::MAX);
+            let mut w = encode_behind(codec, None, inner).ok().unwrap();
+            w.shutdown().await.unwrap();
+            let compressed = seen.lock().unwrap().clone();
+            assert!(!compressed.is_empty(), "{codec}");
+            assert_eq!(Codec::sniff(&compressed), Some(codec));
+            assert!(decode(codec, compressed).await.is_empty());
+        }
     }
 }

@@ -172,9 +172,12 @@ pub async fn open_sink(location: &str, codec: Codec, level: Option<i32>) -> Resu
             Some(_) => out, // already buffered
             None => Box::new(BufWriter::with_capacity(BUF_SIZE, out)),
         },
-        _ => match encode_behind(encoder(codec, out, level)) {
+        _ => match encode_behind(codec, level, out) {
             Ok(behind) => Box::new(behind),
-            Err(inline) => Box::new(BufWriter::with_capacity(BUF_SIZE, inline)),
+            Err(out) => Box::new(BufWriter::with_capacity(
+                BUF_SIZE,
+                encoder(codec, out, level),
+            )),
         },
     };
     Ok(ByteSink {
