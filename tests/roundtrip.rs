@@ -11,18 +11,10 @@ const FORMATS: [Format; 5] = [
     Format::Jsonl,
     Format::Json,
 ];
-const CODECS: [Codec; 10] = [
-    Codec::None,
-    Codec::Gzip,
-    Codec::Zstd,
-    Codec::Bzip2,
-    Codec::Xz,
-    Codec::Lzma,
-    Codec::Lz4,
-    Codec::Brotli,
-    Codec::Deflate,
-    Codec::Zlib,
-];
+/// Every codec that writes (all but zip, which is read only).
+fn codecs() -> impl Iterator<Item = Codec> {
+    Codec::ALL.into_iter().filter(|c| *c != Codec::Zip)
+}
 
 /// Text rows that stress quoting: delimiters of every kind, quotes, newlines, CRLF,
 /// leading spaces, non-ASCII.
@@ -66,7 +58,7 @@ fn file_name(format: Format, codec: Codec) -> String {
 async fn every_format_through_every_codec_reads_back_equal() {
     let dir = tempfile::tempdir().unwrap();
     for format in FORMATS {
-        for codec in CODECS {
+        for codec in codecs() {
             let path = dir.path().join(file_name(format, codec));
             let path = path.to_str().unwrap();
             let rows = if format.is_delimited() {
@@ -95,7 +87,7 @@ async fn every_format_through_every_codec_reads_back_equal() {
 async fn a_dropped_writer_leaves_no_file_in_any_format_or_codec() {
     let dir = tempfile::tempdir().unwrap();
     for format in FORMATS {
-        for codec in CODECS {
+        for codec in codecs() {
             let path = dir.path().join(file_name(format, codec));
             let mut dst = IterableOptions::write()
                 .open(path.to_str().unwrap())

@@ -6,12 +6,12 @@ use std::task::{Context, Poll};
 
 use futures_core::Stream;
 use futures_core::future::BoxFuture;
-use iterable_core::{AsyncIterable, Error, IterableInfo, Progress, Result, Row, unsupported_read};
+use iterable_core::{AsyncIterable, Error, IterableInfo, Progress, Result, Row};
 use serde::Serialize;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use crate::WriteContext;
-use crate::read_refusal::ReadRefusal;
+use crate::read_refusal::{ReadRefusal, refuse};
 
 /// How much output is buffered before it goes to the sink.
 const WRITE_BUFFER: usize = 64 * 1024;
@@ -176,13 +176,11 @@ impl<W: AsyncWrite + Send + Unpin> Stream for JsonWriter<W> {
 
 impl<W: AsyncWrite + Send + Unpin> AsyncIterable for JsonWriter<W> {
     fn aread(&mut self) -> BoxFuture<'_, Result<Option<Row>>> {
-        let err = unsupported_read(&self.info);
-        Box::pin(async move { Err(err) })
+        refuse(&self.info)
     }
 
     fn aread_bulk(&mut self, _n: usize) -> BoxFuture<'_, Result<Vec<Row>>> {
-        let err = unsupported_read(&self.info);
-        Box::pin(async move { Err(err) })
+        refuse(&self.info)
     }
 
     fn awrite<'a>(&'a mut self, row: &'a Row) -> BoxFuture<'a, Result<()>> {

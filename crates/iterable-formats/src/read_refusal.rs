@@ -1,6 +1,9 @@
-//! How a writer answers reads: one `Unsupported` error, then the end of the stream.
+//! How a writer answers reads: the stream gives one `Unsupported` error, then ends;
+//! `aread` and `aread_bulk` answer `Unsupported` every time.
 
 use std::task::Poll;
+
+use futures_core::future::BoxFuture;
 
 use iterable_core::{IterableInfo, Result, Row, unsupported_read};
 
@@ -20,4 +23,11 @@ impl ReadRefusal {
         self.refused = true;
         Poll::Ready(Some(Err(unsupported_read(info))))
     }
+}
+
+/// A writer's `aread` and `aread_bulk`: the `Unsupported` error of [`unsupported_read`],
+/// every time.
+pub(crate) fn refuse<T: Send + 'static>(info: &IterableInfo) -> BoxFuture<'static, Result<T>> {
+    let err = unsupported_read(info);
+    Box::pin(async move { Err(err) })
 }

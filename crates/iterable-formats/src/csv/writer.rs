@@ -8,12 +8,11 @@ use futures_core::Stream;
 use futures_core::future::BoxFuture;
 use iterable_core::{
     AsyncIterable, Error, ExtraKeys, Header, IterableInfo, Progress, Result, Row, Value,
-    unsupported_read,
 };
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use crate::WriteContext;
-use crate::read_refusal::ReadRefusal;
+use crate::read_refusal::{ReadRefusal, refuse};
 
 /// The buffer is written out when it holds this much.
 const FLUSH_AT: usize = 64 * 1024;
@@ -309,13 +308,11 @@ impl<W: AsyncWrite + Unpin> Stream for CsvWriter<W> {
 
 impl<W: AsyncWrite + Send + Unpin> AsyncIterable for CsvWriter<W> {
     fn aread(&mut self) -> BoxFuture<'_, Result<Option<Row>>> {
-        let err = unsupported_read(&self.info);
-        Box::pin(async move { Err(err) })
+        refuse(&self.info)
     }
 
     fn aread_bulk(&mut self, _n: usize) -> BoxFuture<'_, Result<Vec<Row>>> {
-        let err = unsupported_read(&self.info);
-        Box::pin(async move { Err(err) })
+        refuse(&self.info)
     }
 
     fn awrite<'a>(&'a mut self, row: &'a Row) -> BoxFuture<'a, Result<()>> {
