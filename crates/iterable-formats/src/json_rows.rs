@@ -11,15 +11,39 @@ use futures_core::Stream;
 use futures_core::future::BoxFuture;
 use iterable_core::policy::ErrorHandler;
 use iterable_core::{
-    AsyncIterable, Header, IterableInfo, ParseError, Position, Progress, Result, Row, RowSeed,
+    AsyncIterable, Error, Header, IterableInfo, ParseError, Position, Progress, Result, Row,
+    RowSeed,
 };
 use serde::de::DeserializeSeed;
+use tokio::io::AsyncBufRead;
 
 use crate::ReadContext;
 use crate::source_bytes::SourceBytes;
 
 /// The record-finding half of a reader of the JSON family: it reads its source and hands
 /// each record's bytes to the [`RecordParser`] it is given.
+/// The source's next buffer (empty at the end of input). When the stream is already
+/// over, or the source fails, the `Err` holds the stream's last item (`None`, or the
+/// I/O error naming `location`) and `done` is set.
+pub(crate) fn poll_buffer<'a, R: AsyncBufRead + Unpin>(
+    reader: &'a mut R,
+    done: &mut bool,
+    location: &str,
+    cx: &mut Context<'_>,
+) -> Poll<std::result::Result<&'a [u8], Option<Result<Row>>>> {
+    if *done {
+        return Poll::Ready(Err(None));
+    }
+    match Pin::new(reader).poll_fill_buf(cx) {
+        Poll::Pending => Poll::Pending,
+        Poll::Ready(Err(e)) => {
+            *done = true;
+            Poll::Ready(Err(Some(Err(Error::io(location, e)))))
+        }
+        Poll::Ready(Ok(buf)) => Poll::Ready(Ok(buf)),
+    }
+}
+
 pub(crate) trait RecordSource {
     /// The next row, driven from `poll_fill_buf` (no future per row).
     fn poll_row(

@@ -48,7 +48,7 @@ use std::task::{Context, Poll};
 use iterable_core::{BoxIterable, Error, ParseError, Position, Result, Row};
 use tokio::io::{AsyncBufRead, AsyncWrite};
 
-use crate::json_rows::{RecordParser, RecordReader, RecordSource};
+use crate::json_rows::{RecordParser, RecordReader, RecordSource, poll_buffer};
 use crate::json_writer::{Framing, JsonWriter};
 use crate::{ReadContext, WriteContext};
 
@@ -206,15 +206,10 @@ impl<R: AsyncBufRead + Unpin> JsonlReader<R> {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Row>>> {
         loop {
-            if self.done {
-                return Poll::Ready(None);
-            }
-            let buf = match Pin::new(&mut self.reader).poll_fill_buf(cx) {
+            let buf = match poll_buffer(&mut self.reader, &mut self.done, &parser.info.location, cx)
+            {
                 Poll::Pending => return Poll::Pending,
-                Poll::Ready(Err(e)) => {
-                    self.done = true;
-                    return Poll::Ready(Some(Err(Error::io(&parser.info.location, e))));
-                }
+                Poll::Ready(Err(last)) => return Poll::Ready(last),
                 Poll::Ready(Ok(buf)) => buf,
             };
             let lines = &mut self.lines;

@@ -4,12 +4,12 @@
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use iterable_core::{Error, Result, Row};
+use iterable_core::{Result, Row};
 use tokio::io::AsyncBufRead;
 
 use super::scanner::{Event, Scanner};
 use crate::ReadContext;
-use crate::json_rows::{RecordParser, RecordSource};
+use crate::json_rows::{RecordParser, RecordSource, poll_buffer};
 
 /// The JSON reader.
 pub(super) struct JsonReader<R> {
@@ -38,15 +38,10 @@ impl<R: AsyncBufRead + Unpin> JsonReader<R> {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Row>>> {
         loop {
-            if self.done {
-                return Poll::Ready(None);
-            }
-            let buf = match Pin::new(&mut self.reader).poll_fill_buf(cx) {
+            let buf = match poll_buffer(&mut self.reader, &mut self.done, &parser.info.location, cx)
+            {
                 Poll::Pending => return Poll::Pending,
-                Poll::Ready(Err(e)) => {
-                    self.done = true;
-                    return Poll::Ready(Some(Err(Error::io(&parser.info.location, e))));
-                }
+                Poll::Ready(Err(last)) => return Poll::Ready(last),
                 Poll::Ready(Ok(buf)) => buf,
             };
             let eof = buf.is_empty();
