@@ -1,9 +1,10 @@
 //! The peer's fixtures (`../shared/conformance/iterabledata/expected.jsonl`): every
-//! case whose format this build reads must give exactly the expected rows; a case of a
-//! format not built here must fail with an error naming the cargo feature.
+//! case whose format this build reads must give exactly the expected rows (binary values
+//! compared by length, as the cases write them); a case of a format not built here must
+//! fail with an error naming the cargo feature.
 
 use iterable::{Error, IterableOptions};
-use iterable_tests::{read_json, shared_conformance};
+use iterable_tests::{read_case_json, shared_conformance};
 use serde_json::Value as Json;
 
 #[tokio::test]
@@ -27,7 +28,7 @@ async fn peer_cases_give_the_expected_rows() {
         if let Some(enc) = case["options"]["encoding"].as_str() {
             options = options.encoding(enc);
         }
-        match read_json(&path, &options).await {
+        match read_case_json(&path, &options).await {
             Ok(rows) => {
                 assert_eq!(
                     rows.len() as u64,
@@ -48,4 +49,12 @@ async fn peer_cases_give_the_expected_rows() {
         not_built.join(", ")
     );
     assert!(passed >= 20, "only {passed} conformance cases ran");
+    for built in ["parquet"] {
+        assert!(
+            !not_built
+                .iter()
+                .any(|c| c.contains(&format!("feature `{built}`"))),
+            "the `{built}` feature is on by default, yet its cases did not run: {not_built:?}"
+        );
+    }
 }

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use futures::StreamExt;
-use iterable::{BoxIterable, IterableOptions, Result, Row};
+use iterable::{BoxIterable, IterableOptions, Result, Row, Value};
 
 /// The project's `testdata/` folder.
 pub fn testdata(name: &str) -> String {
@@ -41,6 +41,29 @@ pub async fn read_json(
         .iter()
         .map(|r| serde_json::to_value(r).expect("rows serialize"))
         .collect())
+}
+
+/// A row as JSON the way the peer's `expected.jsonl` writes it: binary values become
+/// `{"$bytes_len": N}`, everything else as `Row` serializes.
+pub fn case_json(row: &Row) -> serde_json::Value {
+    fn value(v: &Value) -> serde_json::Value {
+        match v {
+            Value::Bytes(b) => serde_json::json!({ "$bytes_len": b.len() }),
+            Value::List(items) => serde_json::Value::Array(items.iter().map(value).collect()),
+            Value::Map(row) => case_json(row),
+            other => serde_json::to_value(other).expect("values serialize"),
+        }
+    }
+    serde_json::Value::Object(row.iter().map(|(k, v)| (k.to_owned(), value(v))).collect())
+}
+
+/// Every row of `location` read with `options`, as [`case_json`] values.
+pub async fn read_case_json(
+    location: &str,
+    options: &IterableOptions,
+) -> Result<Vec<serde_json::Value>> {
+    let rows = collect(options.open(location).await?).await?;
+    Ok(rows.iter().map(case_json).collect())
 }
 
 /// Writes `rows` to `location` with `options` (mode write) and closes it.

@@ -28,7 +28,9 @@ pub use error::{Error, ParseError, Position, Result};
 pub use iterable::{
     AsyncIterable, BoxIterable, IterableInfo, Mode, Progress, unsupported_read, unsupported_write,
 };
-pub use options::{CsvOptions, ErrorPolicy, ExtraKeys, JsonOptions, Options};
+pub use options::{
+    ColumnarCompression, ColumnarOptions, CsvOptions, ErrorPolicy, ExtraKeys, JsonOptions, Options,
+};
 pub use row::{Header, Row};
 pub use row_serde::RowSeed;
 pub use value::{Decimal, Timestamp, Value};

@@ -100,6 +100,98 @@ impl Default for JsonOptions {
     }
 }
 
+/// How a columnar writer compresses its pages (Parquet) or buffers (Arrow IPC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ColumnarCompression {
+    /// No compression.
+    None,
+    /// Snappy (Parquet only; Parquet's default here).
+    Snappy,
+    /// Zstandard (Parquet and Arrow IPC); the level comes from `compression_level`.
+    Zstd,
+    /// Gzip (Parquet only); the level comes from `compression_level`.
+    Gzip,
+    /// LZ4 (Parquet: LZ4_RAW; Arrow IPC: LZ4 frame).
+    Lz4,
+    /// Brotli (Parquet only); the level comes from `compression_level`.
+    Brotli,
+}
+
+impl ColumnarCompression {
+    /// The name, as [`FromStr`](std::str::FromStr) reads it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ColumnarCompression::None => "none",
+            ColumnarCompression::Snappy => "snappy",
+            ColumnarCompression::Zstd => "zstd",
+            ColumnarCompression::Gzip => "gzip",
+            ColumnarCompression::Lz4 => "lz4",
+            ColumnarCompression::Brotli => "brotli",
+        }
+    }
+}
+
+impl std::str::FromStr for ColumnarCompression {
+    type Err = crate::Error;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s.to_ascii_lowercase().as_str() {
+            "none" | "uncompressed" => ColumnarCompression::None,
+            "snappy" => ColumnarCompression::Snappy,
+            "zstd" => ColumnarCompression::Zstd,
+            "gzip" | "gz" => ColumnarCompression::Gzip,
+            "lz4" | "lz4_raw" => ColumnarCompression::Lz4,
+            "brotli" | "br" => ColumnarCompression::Brotli,
+            other => {
+                return Err(crate::Error::InvalidOption(format!(
+                    "unknown columnar compression {other:?}; known: none, snappy, zstd, gzip, lz4, brotli"
+                )));
+            }
+        })
+    }
+}
+
+/// Options of the columnar formats (Parquet, Arrow IPC).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ColumnarOptions {
+    /// Reading: only these columns, in this order (all columns when `None`). Parquet
+    /// reads only their column chunks; a name the file lacks is an error.
+    pub columns: Option<Vec<String>>,
+    /// Parquet reading: only these row groups (0-based), in the order given.
+    pub row_groups: Option<Vec<usize>>,
+    /// Writing: the schema, as `(column, type)` pairs where the type is Arrow's text
+    /// form (`Int64`, `Utf8`, `Timestamp(µs, "UTC")`, `List(Int64)`, ... as
+    /// `iterable schema` prints it). When `None` the schema is inferred from the first
+    /// [`schema_scan_rows`](Self::schema_scan_rows) rows.
+    pub schema: Option<Vec<(String, String)>>,
+    /// Writing: how many rows decide the inferred schema (default 1000).
+    pub schema_scan_rows: usize,
+    /// Parquet writing: the most rows in one row group (default 1,048,576).
+    pub row_group_size: usize,
+    /// Writing: the compression; `None` is the format's default (Parquet: snappy;
+    /// Arrow IPC: none).
+    pub compression: Option<ColumnarCompression>,
+    /// Arrow IPC writing: the stream form instead of the file form (also chosen by a
+    /// `.arrows` name).
+    pub ipc_stream: bool,
+}
+
+impl Default for ColumnarOptions {
+    fn default() -> Self {
+        ColumnarOptions {
+            columns: None,
+            row_groups: None,
+            schema: None,
+            schema_scan_rows: 1000,
+            row_group_size: 1 << 20,
+            compression: None,
+            ipc_stream: false,
+        }
+    }
+}
+
 /// All the options of one open call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -114,6 +206,8 @@ pub struct Options {
     pub csv: CsvOptions,
     /// JSON and JSON Lines options.
     pub json: JsonOptions,
+    /// Parquet and Arrow IPC options.
+    pub columnar: ColumnarOptions,
     /// What readers do with a bad record.
     pub errors: ErrorPolicy,
     /// Rows per batch for bulk reads and columnar formats (default 8192).
@@ -132,6 +226,7 @@ impl Default for Options {
             codec: None,
             csv: CsvOptions::default(),
             json: JsonOptions::default(),
+            columnar: ColumnarOptions::default(),
             errors: ErrorPolicy::Fail,
             batch_size: 8192,
             zip_member: None,

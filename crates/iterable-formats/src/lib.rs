@@ -22,6 +22,8 @@
 //! ```
 #![deny(missing_docs)]
 
+#[cfg(feature = "arrow")]
+pub mod columnar;
 pub mod csv;
 pub mod json;
 mod json_rows;
@@ -84,6 +86,16 @@ where
         Format::Csv | Format::Tsv | Format::Psv => csv::open_reader(reader, ctx).await,
         Format::Jsonl => jsonl::open_reader(reader, ctx).await,
         Format::Json => json::open_reader(reader, ctx).await,
+        #[cfg(feature = "parquet")]
+        Format::Parquet => {
+            let (file, size) =
+                columnar::spool::spool_to_temp_file(reader, &ctx.info.location).await?;
+            let ctx = ReadContext {
+                bytes_total: ctx.bytes_total.or(Some(size)),
+                ..ctx
+            };
+            columnar::open_parquet(file, ctx).await
+        }
         other => Err(not_compiled(other)),
     }
 }

@@ -65,6 +65,7 @@ mod transcode;
 mod zip;
 
 pub use dead_letter::open_dead_letter;
+pub use location::local_path;
 pub use sink::{ByteSink, open_sink};
 pub use source::{ByteSource, open_source};
 pub use transcode::transcode_to_utf8;

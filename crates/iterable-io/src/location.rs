@@ -49,6 +49,16 @@ pub(crate) fn parse(location: &str) -> Result<Location> {
     Ok(Location::Path(PathBuf::from(location)))
 }
 
+/// The local file `location` names (a plain or `file://` path); `None` for stdin (`-`),
+/// URLs and locations that name nothing. Formats that need random access (Parquet)
+/// open such a file in place instead of streaming it.
+pub fn local_path(location: &str) -> Option<PathBuf> {
+    match parse(location) {
+        Ok(Location::Path(path)) => Some(path),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,5 +80,11 @@ mod tests {
             Err(Error::Unsupported { .. })
         ));
         assert!(parse("").is_err());
+        assert_eq!(
+            local_path("file:///tmp/x.parquet"),
+            Some("/tmp/x.parquet".into())
+        );
+        assert_eq!(local_path("-"), None);
+        assert_eq!(local_path("s3://b/k.parquet"), None);
     }
 }

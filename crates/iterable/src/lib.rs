@@ -36,14 +36,16 @@
 
 mod open;
 mod options;
+#[cfg(feature = "parquet")]
+mod random_access;
 mod reopen;
 
 pub use iterable_core::detect::{self, NameHints};
 pub use iterable_core::policy::{DeadLetterSink, ErrorHandler};
 pub use iterable_core::{
-    AsyncIterable, BoxIterable, Codec, CsvOptions, Decimal, Error, ErrorPolicy, ExtraKeys, Format,
-    Header, IterableInfo, JsonOptions, Mode, Options, ParseError, Position, Progress, Result, Row,
-    RowSeed, Timestamp, Value, row,
+    AsyncIterable, BoxIterable, Codec, ColumnarCompression, ColumnarOptions, CsvOptions, Decimal,
+    Error, ErrorPolicy, ExtraKeys, Format, Header, IterableInfo, JsonOptions, Mode, Options,
+    ParseError, Position, Progress, Result, Row, RowSeed, Timestamp, Value, row,
 };
 pub use open::aopen_iterable;
 pub use options::IterableOptions;

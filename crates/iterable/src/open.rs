@@ -40,6 +40,10 @@ fn is_self_contained(format: Format) -> bool {
 }
 
 pub(crate) async fn open_read_once(location: &str, options: &Options) -> Result<BoxIterable> {
+    #[cfg(feature = "parquet")]
+    if let Some(reader) = crate::random_access::open_parquet_in_place(location, options).await? {
+        return Ok(reader);
+    }
     let hints = detect::from_name(location);
     let named_format = options.format.or(hints.format);
     let codec = options.codec.or_else(|| {

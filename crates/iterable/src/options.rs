@@ -1,6 +1,8 @@
 //! [`IterableOptions`]: the builder for everything beyond a plain read.
 
-use iterable_core::{BoxIterable, Codec, ErrorPolicy, ExtraKeys, Format, Mode, Options, Result};
+use iterable_core::{
+    BoxIterable, Codec, ColumnarCompression, ErrorPolicy, ExtraKeys, Format, Mode, Options, Result,
+};
 
 /// Options of one open call, built fluently, then [`open`](Self::open)ed.
 ///
@@ -163,6 +165,59 @@ impl IterableOptions {
     /// The member of a zip archive to read.
     pub fn zip_member(mut self, name: impl Into<String>) -> Self {
         self.options.zip_member = Some(name.into());
+        self
+    }
+
+    /// Parquet and Arrow IPC reading: only these columns, in this order (Parquet reads
+    /// only their column chunks).
+    pub fn columns<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
+        self.options.columnar.columns = Some(names.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Parquet reading: only these row groups (0-based).
+    pub fn row_groups(mut self, groups: impl IntoIterator<Item = usize>) -> Self {
+        self.options.columnar.row_groups = Some(groups.into_iter().collect());
+        self
+    }
+
+    /// Parquet and Arrow IPC writing: the schema as `(column, Arrow type)` pairs
+    /// (`("id", "Int64")`, `("at", "Timestamp(µs, \"UTC\")")`, `("n", "non-null Int32")`),
+    /// instead of inferring it.
+    pub fn schema<N: Into<String>, T: Into<String>>(
+        mut self,
+        columns: impl IntoIterator<Item = (N, T)>,
+    ) -> Self {
+        self.options.columnar.schema = Some(
+            columns
+                .into_iter()
+                .map(|(n, t)| (n.into(), t.into()))
+                .collect(),
+        );
+        self
+    }
+
+    /// Parquet and Arrow IPC writing: how many rows decide the inferred schema.
+    pub fn schema_scan_rows(mut self, rows: usize) -> Self {
+        self.options.columnar.schema_scan_rows = rows.max(1);
+        self
+    }
+
+    /// Parquet writing: the most rows in one row group.
+    pub fn row_group_size(mut self, rows: usize) -> Self {
+        self.options.columnar.row_group_size = rows.max(1);
+        self
+    }
+
+    /// Parquet and Arrow IPC writing: the compression (Parquet's default is snappy).
+    pub fn columnar_compression(mut self, compression: ColumnarCompression) -> Self {
+        self.options.columnar.compression = Some(compression);
+        self
+    }
+
+    /// Arrow IPC writing: the stream form instead of the file form.
+    pub fn ipc_stream(mut self, stream: bool) -> Self {
+        self.options.columnar.ipc_stream = stream;
         self
     }
 

@@ -1,0 +1,79 @@
+//! The columnar formats, Parquet and Arrow IPC, and the conversion between Arrow arrays
+//! and [`Value`](iterable_core::Value)s that they (and other Arrow-based readers) share.
+//!
+//! Cargo features: `arrow` compiles Arrow IPC, the conversion and the `RecordBatch`
+//! interop; `parquet` adds Parquet (and turns `arrow` on). Neither is on by default in
+//! this crate; the `iterable` facade and the CLI turn both on.
+//!
+//! # Arrow -> Value (reading)
+//!
+//! | Arrow type | Value |
+//! |---|---|
+//! | Null | `Null` (every slot) |
+//! | Boolean | `Bool` |
+//! | Int8, Int16, Int32, Int64, UInt8, UInt16, UInt32 | `Int` |
+//! | UInt64 | `Int`, or `Decimal` (scale 0) above `i64::MAX` |
+//! | Float16, Float32, Float64 | `Float` |
+//! | Utf8, LargeUtf8, Utf8View | `String` |
+//! | Binary, LargeBinary, BinaryView, FixedSizeBinary | `Bytes` |
+//! | Date32, Date64 | `Date` (Date64's time of day, if any, is dropped) |
+//! | Timestamp(unit, tz) | `Timestamp { datetime, tz }`: UTC when `tz` is set, wall clock otherwise; every unit down to ns |
+//! | Decimal32/64/128(p, s) | `Decimal { unscaled, scale: s }` |
+//! | Decimal256(p, s) | `Decimal` when the value fits an `i128`, else an error naming the column |
+//! | List, LargeList, FixedSizeList | `List` |
+//! | Struct | `Map` (a nested `Row`, fields in order) |
+//! | Map | `Map`, keys as text (`Value::to_string`) |
+//! | Dictionary(key, value) | the value type's `Value` (decoded) |
+//! | Time32, Time64 | `String` `HH:MM:SS[.f]` |
+//! | Duration(unit) | `Int` (a count of the unit) |
+//! | others (Interval, RunEndEncoded, Union) | an error naming the column and the type |
+//!
+//! Null slots are `Value::Null` at every level.
+//!
+//! # Value -> Arrow (writing)
+//!
+//! The schema is given (`columnar.schema`) or inferred from the first
+//! `columnar.schema_scan_rows` rows ([`infer_schema`]): `Bool` -> Boolean, `Int` ->
+//! Int64, `Float` (or a mix of `Int` and `Float`) -> Float64, `String` -> Utf8, `Bytes` ->
+//! Binary, `Date` -> Date32, `Timestamp` -> Timestamp(µs, tz), or ns when a sampled value
+//! has sub-microsecond digits, `Decimal` -> Decimal128(38, the largest scale seen),
+//! `List` -> List(the items' merged type), `Map` -> Struct (the union of the keys seen, in
+//! first-seen order); a column that is null in every sampled row -> Utf8. Every inferred
+//! column is nullable. Sampled rows that disagree on a column's type are an error that
+//! names the column and both types.
+//!
+//! Into a given (or read) schema, a value is written when it fits exactly: `Int` into any
+//! integer width in range, into floats and into decimals; `Decimal` into a decimal of equal
+//! or larger scale; `String` into Utf8/LargeUtf8/Utf8View and dictionary-of-string
+//! columns; `Map` into Struct and Map columns; and so on down the table above. A value
+//! that does not fit — `"abc"` into Int64, `300` into Int8, a key the schema lacks, a
+//! null in a non-nullable column — is an [`Error::Write`](iterable_core::Error::Write)
+//! naming the row, the column and the value, never a silent null.
+//! A Parquet -> rows -> Parquet round trip written with the schema read keeps every type
+//! of the table above (Time and Duration columns included: their text and counts are
+//! parsed back).
+
+mod from_rows;
+#[cfg(feature = "parquet")]
+mod parquet_read;
+mod schema_infer;
+mod schema_text;
+#[cfg(feature = "parquet")]
+pub mod spool;
+mod to_value;
+
+pub use from_rows::{FitError, rows_to_record_batch};
+#[cfg(feature = "parquet")]
+pub use parquet_read::{open_parquet, parquet_batches, parquet_schema};
+pub use schema_infer::infer_schema;
+pub use schema_text::{parse_schema, schema_to_text};
+pub use to_value::{ConvertError, array_to_values, header_of, record_batch_to_rows};
+
+/// Re-exported so users of the batch API need no extra dependency.
+pub use arrow_array::RecordBatch;
+/// Re-exported so users of the batch API need no extra dependency.
+pub use arrow_schema::{DataType, Field, Schema, SchemaRef};
+
+/// A boxed stream of record batches, `Send` and `'static`.
+pub type BatchStream =
+    futures_util::stream::BoxStream<'static, iterable_core::Result<arrow_array::RecordBatch>>;

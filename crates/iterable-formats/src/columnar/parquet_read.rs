@@ -1,0 +1,311 @@
+//! Reading Parquet with the parquet crate's native async reader
+//! (`ParquetRecordBatchStreamBuilder`): no blocking thread, batches turned into rows
+//! directly.
+//!
+//! Parquet needs random access (the footer is at the end). The reader is generic over
+//! parquet's [`AsyncFileReader`]: a `tokio::fs::File` for a local file, an object-store
+//! reader with ranged GETs for a URL. A source that cannot seek (stdin, a compressed
+//! `.parquet.gz`, a zip member) is first copied to an anonymous temporary file (see
+//! [`spool`](super::spool)).
+
+use std::ops::Range;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll, ready};
+
+use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
+use bytes::Bytes;
+use futures_core::Stream;
+use futures_core::future::BoxFuture;
+use futures_util::StreamExt;
+use iterable_core::{
+    AsyncIterable, BoxIterable, Error, Header, IterableInfo, Progress, Result, Row,
+};
+use parquet::arrow::ParquetRecordBatchStreamBuilder;
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::ArrowReaderOptions;
+use parquet::arrow::async_reader::{AsyncFileReader, ParquetRecordBatchStream};
+use parquet::errors::ParquetError;
+use parquet::file::metadata::ParquetMetaData;
+
+use super::BatchStream;
+use super::to_value::{header_of, record_batch_to_rows};
+use crate::ReadContext;
+
+/// Opens a Parquet reader of rows over `input`.
+///
+/// Options used: `columnar.columns` (projection: only those column chunks are read,
+/// and rows have the columns in the asked order), `columnar.row_groups`, `batch_size`.
+/// A file that is not Parquet, or is truncated, is an [`Error::Io`] naming the location.
+pub async fn open_parquet<R>(input: R, ctx: ReadContext) -> Result<BoxIterable>
+where
+    R: AsyncFileReader + Unpin + 'static,
+{
+    let ReadContext {
+        info,
+        options,
+        bytes_read,
+        bytes_total,
+        ..
+    } = ctx;
+    let opened = open_stream(input, &info.location, &options, bytes_read.clone()).await?;
+    let header = header_of(&opened.schema);
+    Ok(Box::new(ParquetReader {
+        stream: opened.stream,
+        reorder: opened.reorder,
+        header,
+        pending: Vec::new().into_iter(),
+        done: false,
+        rows: 0,
+        bytes: bytes_read,
+        bytes_total,
+        info,
+    }))
+}
+
+/// The record batches of a Parquet file, as the parquet reader decodes them (same
+/// options as [`open_parquet`]; columns in the asked order). No row is built.
+pub async fn parquet_batches<R>(input: R, ctx: ReadContext) -> Result<BatchStream>
+where
+    R: AsyncFileReader + Unpin + 'static,
+{
+    let ReadContext {
+        info,
+        options,
+        bytes_read,
+        ..
+    } = ctx;
+    let opened = open_stream(input, &info.location, &options, bytes_read).await?;
+    let location = info.location;
+    let reorder = opened.reorder;
+    Ok(opened
+        .stream
+        .map(move |batch| {
+            let batch = batch.map_err(|e| read_error(&location, e))?;
+            project(batch, reorder.as_deref(), &location)
+        })
+        .boxed())
+}
+
+/// The Arrow schema of a Parquet file (from its footer; no data is read).
+pub async fn parquet_schema<R>(input: R, location: &str) -> Result<SchemaRef>
+where
+    R: AsyncFileReader + Unpin + 'static,
+{
+    let builder = ParquetRecordBatchStreamBuilder::new(input)
+        .await
+        .map_err(|e| open_error(location, e))?;
+    Ok(builder.schema().clone())
+}
+
+struct Opened<R> {
+    stream: ParquetRecordBatchStream<CountingFileReader<R>>,
+    /// The asked column order, as positions in the projected batch.
+    reorder: Option<Vec<usize>>,
+    schema: SchemaRef,
+}
+
+async fn open_stream<R>(
+    input: R,
+    location: &str,
+    options: &iterable_core::Options,
+    bytes: Arc<AtomicU64>,
+) -> Result<Opened<R>>
+where
+    R: AsyncFileReader + Unpin + 'static,
+{
+    let columnar = &options.columnar;
+    let input = CountingFileReader {
+        inner: input,
+        bytes,
+    };
+    let mut builder =
+        ParquetRecordBatchStreamBuilder::new_with_options(input, ArrowReaderOptions::new())
+            .await
+            .map_err(|e| open_error(location, e))?
+            .with_batch_size(options.batch_size.max(1));
+    let file_schema = builder.schema().clone();
+    let mut schema = file_schema.clone();
+    let mut reorder = None;
+    if let Some(columns) = &columnar.columns {
+        let mut roots = Vec::with_capacity(columns.len());
+        for name in columns {
+            let index = file_schema.index_of(name).map_err(|_| {
+                Error::InvalidOption(format!(
+                    "{location}: no column {name:?} to select; the file has: {}",
+                    names(&file_schema)
+                ))
+            })?;
+            if !roots.contains(&index) {
+                roots.push(index);
+            }
+        }
+        let mut sorted = roots.clone();
+        sorted.sort_unstable();
+        reorder = Some(
+            roots
+                .iter()
+                .map(|r| sorted.iter().position(|s| s == r).unwrap_or_default())
+                .collect::<Vec<_>>(),
+        )
+        .filter(|order: &Vec<usize>| order.iter().enumerate().any(|(i, p)| i != *p));
+        schema = Arc::new(
+            file_schema
+                .project(&roots)
+                .map_err(|e| Error::InvalidOption(e.to_string()))?,
+        );
+        let mask = ProjectionMask::roots(builder.parquet_schema(), sorted);
+        builder = builder.with_projection(mask);
+    }
+    if let Some(groups) = &columnar.row_groups {
+        let count = builder.metadata().num_row_groups();
+        if let Some(bad) = groups.iter().find(|g| **g >= count) {
+            return Err(Error::InvalidOption(format!(
+                "{location}: row group {bad} asked for, the file has {count} (0-based)"
+            )));
+        }
+        builder = builder.with_row_groups(groups.clone());
+    }
+    let stream = builder.build().map_err(|e| open_error(location, e))?;
+    Ok(Opened {
+        stream,
+        reorder,
+        schema,
+    })
+}
+
+fn names(schema: &arrow_schema::Schema) -> String {
+    schema
+        .fields()
+        .iter()
+        .map(|f| f.name().as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn project(batch: RecordBatch, reorder: Option<&[usize]>, location: &str) -> Result<RecordBatch> {
+    match reorder {
+        None => Ok(batch),
+        Some(order) => batch
+            .project(order)
+            .map_err(|e| Error::unsupported(location, e.to_string())),
+    }
+}
+
+fn open_error(location: &str, e: ParquetError) -> Error {
+    Error::Io {
+        location: location.to_owned(),
+        source: std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("not a readable Parquet file (not Parquet, or truncated): {e}"),
+        ),
+    }
+}
+
+fn read_error(location: &str, e: ParquetError) -> Error {
+    Error::Io {
+        location: location.to_owned(),
+        source: std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("corrupt or truncated Parquet data: {e}"),
+        ),
+    }
+}
+
+/// Rows of a Parquet file, decoded a batch at a time.
+struct ParquetReader<R: AsyncFileReader + Unpin + 'static> {
+    stream: ParquetRecordBatchStream<CountingFileReader<R>>,
+    reorder: Option<Vec<usize>>,
+    header: Arc<Header>,
+    pending: std::vec::IntoIter<Row>,
+    done: bool,
+    rows: u64,
+    bytes: Arc<AtomicU64>,
+    bytes_total: Option<u64>,
+    info: IterableInfo,
+}
+
+impl<R: AsyncFileReader + Unpin + 'static> Stream for ParquetReader<R> {
+    type Item = Result<Row>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Row>>> {
+        let this = &mut *self;
+        loop {
+            if let Some(row) = this.pending.next() {
+                this.rows += 1;
+                return Poll::Ready(Some(Ok(row)));
+            }
+            if this.done {
+                return Poll::Ready(None);
+            }
+            let location = this.info.location.as_str();
+            let converted = match ready!(this.stream.poll_next_unpin(cx)) {
+                None => {
+                    this.done = true;
+                    return Poll::Ready(None);
+                }
+                Some(batch) => batch
+                    .map_err(|e| read_error(location, e))
+                    .and_then(|b| project(b, this.reorder.as_deref(), location))
+                    .and_then(|b| {
+                        record_batch_to_rows(&b, &this.header)
+                            .map_err(|e| Error::unsupported(location, e.to_string()))
+                    }),
+            };
+            match converted {
+                Ok(rows) => this.pending = rows.into_iter(),
+                Err(e) => {
+                    this.done = true;
+                    return Poll::Ready(Some(Err(e)));
+                }
+            }
+        }
+    }
+}
+
+impl<R: AsyncFileReader + Unpin + 'static> AsyncIterable for ParquetReader<R> {
+    fn info(&self) -> &IterableInfo {
+        &self.info
+    }
+
+    fn progress(&self) -> Progress {
+        Progress {
+            rows: self.rows,
+            bytes: self.bytes.load(Ordering::Relaxed),
+            bytes_total: self.bytes_total,
+            skipped: 0,
+        }
+    }
+}
+
+/// An [`AsyncFileReader`] that counts the bytes it fetches, for `progress()`.
+struct CountingFileReader<R> {
+    inner: R,
+    bytes: Arc<AtomicU64>,
+}
+
+impl<R: AsyncFileReader> AsyncFileReader for CountingFileReader<R> {
+    fn get_bytes(&mut self, range: Range<u64>) -> BoxFuture<'_, parquet::errors::Result<Bytes>> {
+        self.bytes
+            .fetch_add(range.end.saturating_sub(range.start), Ordering::Relaxed);
+        self.inner.get_bytes(range)
+    }
+
+    fn get_byte_ranges(
+        &mut self,
+        ranges: Vec<Range<u64>>,
+    ) -> BoxFuture<'_, parquet::errors::Result<Vec<Bytes>>> {
+        let total: u64 = ranges.iter().map(|r| r.end.saturating_sub(r.start)).sum();
+        self.bytes.fetch_add(total, Ordering::Relaxed);
+        self.inner.get_byte_ranges(ranges)
+    }
+
+    fn get_metadata<'a>(
+        &'a mut self,
+        options: Option<&'a ArrowReaderOptions>,
+    ) -> BoxFuture<'a, parquet::errors::Result<Arc<ParquetMetaData>>> {
+        self.inner.get_metadata(options)
+    }
+}

@@ -1,0 +1,51 @@
+//! Formats that need random access: a plain local Parquet file is read in place through
+//! parquet's async reader over a `tokio::fs::File` (only the footer and the column chunks
+//! asked for are read). Anything else (stdin, a compressed or zipped Parquet file, a file
+//! whose format is only sniffed) goes the byte-stream way, where the Parquet reader
+//! spools it to a temporary file first.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+use iterable_core::detect;
+use iterable_core::policy::ErrorHandler;
+use iterable_core::{BoxIterable, Codec, Error, Format, IterableInfo, Mode, Options, Result};
+use iterable_formats::ReadContext;
+
+/// Opens `location` in place when it is a plain local Parquet file (by name or by the
+/// `format` option, no codec, no zip member); `None` when it is not one.
+pub(crate) async fn open_parquet_in_place(
+    location: &str,
+    options: &Options,
+) -> Result<Option<BoxIterable>> {
+    let hints = detect::from_name(location);
+    let plain = options.codec.unwrap_or(hints.codec) == Codec::None && options.zip_member.is_none();
+    if options.format.or(hints.format) != Some(Format::Parquet) || !plain {
+        return Ok(None);
+    }
+    let Some(path) = iterable_io::local_path(location) else {
+        return Ok(None);
+    };
+    let file = tokio::fs::File::open(&path)
+        .await
+        .map_err(|e| Error::io(location, e))?;
+    let meta = file.metadata().await.map_err(|e| Error::io(location, e))?;
+    if !meta.is_file() {
+        return Ok(None);
+    }
+    let ctx = ReadContext {
+        info: IterableInfo {
+            location: location.to_owned(),
+            format: Format::Parquet,
+            codec: Codec::None,
+            mode: Mode::Read,
+        },
+        options: options.clone(),
+        errors: ErrorHandler::fail(),
+        bytes_read: Arc::new(AtomicU64::new(0)),
+        bytes_total: Some(meta.len()),
+    };
+    iterable_formats::columnar::open_parquet(file, ctx)
+        .await
+        .map(Some)
+}
