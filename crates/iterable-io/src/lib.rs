@@ -1,6 +1,7 @@
 //! Bytes in and out for `iterable`: local files, `file://` paths and stdin/stdout,
 //! compression codecs, zip members, atomic local writes, text transcoding and the
-//! dead-letter file.
+//! dead-letter file, and the [`blocking_bridge`] that runs synchronous format
+//! libraries on tokio's blocking pool.
 //!
 //! This crate knows no row format. [`open_source`] turns a location into a
 //! [`ByteSource`]: the decoded (decompressed) bytes, with a peek at their start for
@@ -50,6 +51,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod blocking_bridge;
 mod channel;
 mod codec;
 mod counting;
