@@ -1,0 +1,108 @@
+//! Counters a stage updates as it goes, readable from any task while it runs (for a
+//! progress bar or a budget check): rows, requests, retries, re-asks, cache hits, tokens.
+
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+use crate::provider::Usage;
+
+/// Live counters of one stage (or one planning call). Share it with `Arc`.
+#[derive(Debug, Default)]
+pub struct Stats {
+    rows_started: AtomicU64,
+    rows_done: AtomicU64,
+    rows_failed: AtomicU64,
+    requests: AtomicU64,
+    requests_in_flight: AtomicU64,
+    peak_requests_in_flight: AtomicU64,
+    retries: AtomicU64,
+    reasks: AtomicU64,
+    cache_hits: AtomicU64,
+    prompt_tokens: AtomicU64,
+    completion_tokens: AtomicU64,
+}
+
+/// A snapshot of [`Stats`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct EnrichProgress {
+    /// Rows enriched successfully.
+    pub rows_done: u64,
+    /// Rows that failed (sent to the dead-letter sink or passed on with an error).
+    pub rows_failed: u64,
+    /// Rows started and not yet finished.
+    pub rows_in_flight: u64,
+    /// HTTP requests sent (retries and re-asks included; cache hits not).
+    pub requests: u64,
+    /// Requests waiting for their answer now.
+    pub requests_in_flight: u64,
+    /// The most requests that were ever in flight at once.
+    pub peak_requests_in_flight: u64,
+    /// Requests retried after a transport or HTTP failure.
+    pub retries: u64,
+    /// Re-asks after an invalid answer.
+    pub reasks: u64,
+    /// Answers served from the on-disk cache.
+    pub cache_hits: u64,
+    /// Tokens paid for, all requests together.
+    pub usage: Usage,
+}
+
+impl Stats {
+    /// A snapshot of the counters.
+    pub fn snapshot(&self) -> EnrichProgress {
+        let started = self.rows_started.load(Relaxed);
+        let done = self.rows_done.load(Relaxed);
+        let failed = self.rows_failed.load(Relaxed);
+        EnrichProgress {
+            rows_done: done,
+            rows_failed: failed,
+            rows_in_flight: started.saturating_sub(done + failed),
+            requests: self.requests.load(Relaxed),
+            requests_in_flight: self.requests_in_flight.load(Relaxed),
+            peak_requests_in_flight: self.peak_requests_in_flight.load(Relaxed),
+            retries: self.retries.load(Relaxed),
+            reasks: self.reasks.load(Relaxed),
+            cache_hits: self.cache_hits.load(Relaxed),
+            usage: Usage {
+                prompt_tokens: self.prompt_tokens.load(Relaxed),
+                completion_tokens: self.completion_tokens.load(Relaxed),
+            },
+        }
+    }
+
+    pub(crate) fn row_started(&self) {
+        self.rows_started.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn row_finished(&self, ok: bool) {
+        if ok {
+            self.rows_done.fetch_add(1, Relaxed);
+        } else {
+            self.rows_failed.fetch_add(1, Relaxed);
+        }
+    }
+
+    pub(crate) fn request_started(&self) {
+        self.requests.fetch_add(1, Relaxed);
+        let now = self.requests_in_flight.fetch_add(1, Relaxed) + 1;
+        self.peak_requests_in_flight.fetch_max(now, Relaxed);
+    }
+
+    pub(crate) fn request_finished(&self, usage: Usage) {
+        self.requests_in_flight.fetch_sub(1, Relaxed);
+        self.prompt_tokens.fetch_add(usage.prompt_tokens, Relaxed);
+        self.completion_tokens
+            .fetch_add(usage.completion_tokens, Relaxed);
+    }
+
+    pub(crate) fn retried(&self) {
+        self.retries.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn reasked(&self) {
+        self.reasks.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn cache_hit(&self) {
+        self.cache_hits.fetch_add(1, Relaxed);
+    }
+}

@@ -1,0 +1,66 @@
+//! What can go wrong while enriching one row, in words a user can act on.
+
+use std::time::Duration;
+
+/// Why a row could not be enriched (or a schema could not be planned).
+///
+/// Converted into [`iterable_core::Error::Enrich`] where it leaves the crate, and
+/// written into the error column or the dead-letter row as its `Display` text.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EnrichError {
+    /// The server answered with an HTTP error that is not retried (or still failed
+    /// after the last retry).
+    #[error("HTTP {status}{}: {message}", code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default())]
+    Http {
+        /// The HTTP status.
+        status: u16,
+        /// The provider's error code or type (`insufficient_quota`, `rate_limit_exceeded`, ...).
+        code: Option<String>,
+        /// The provider's message, or the start of the body.
+        message: String,
+    },
+    /// No answer within the per-request timeout.
+    #[error("request timed out after {0:?}")]
+    Timeout(Duration),
+    /// The connection failed or was dropped before a whole answer arrived.
+    #[error("connection failed: {0}")]
+    Connection(String),
+    /// The server's answer is not a chat completion.
+    #[error("malformed response from the server: {0}")]
+    BadResponse(String),
+    /// The model stopped at the token limit (`finish_reason: length`): the answer is cut.
+    #[error("the answer was cut at the token limit (finish_reason: length); raise max_tokens")]
+    Truncated,
+    /// The model refused to answer.
+    #[error("the model refused: {0}")]
+    Refused(String),
+    /// The answer was not valid JSON or did not fit the schema, after every re-ask.
+    #[error("invalid answer after {attempts} attempt(s): {message}")]
+    Invalid {
+        /// How many answers were tried.
+        attempts: u32,
+        /// The last validation error.
+        message: String,
+    },
+    /// The prompt template names something the row does not have, or similar.
+    #[error("prompt: {0}")]
+    Prompt(String),
+    /// The schema or an option is wrong.
+    #[error("schema: {0}")]
+    Schema(String),
+    /// The on-disk cache could not be read or written.
+    #[error("cache {path}: {message}")]
+    Cache {
+        /// The cache file.
+        path: String,
+        /// What failed.
+        message: String,
+    },
+}
+
+impl From<EnrichError> for iterable_core::Error {
+    fn from(e: EnrichError) -> Self {
+        iterable_core::Error::Enrich(Box::new(e))
+    }
+}

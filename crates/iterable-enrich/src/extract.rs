@@ -1,0 +1,191 @@
+//! One extraction: a conversation with the model until its answer fits the schema.
+//!
+//! Each request waits for the rate limiters and a concurrency permit, goes to the
+//! cache first when there is one, and is retried on transient failures. A rejected
+//! response format falls back (json_schema, then json_object, then tools) for every
+//! later request too. An answer that is not JSON, or does not fit the schema, is
+//! re-asked with the problem in the conversation, up to `max_reasks` times.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use tokio::sync::Semaphore;
+
+use crate::accounting::Stats;
+use crate::cache::Cache;
+use crate::limits::Limiter;
+use crate::provider::response_mode::{SharedMode, rejects_mode};
+use crate::provider::{ChatRequest, ChatResponse, Message, Provider, Usage};
+use crate::retry::RetryPolicy;
+use crate::validate::validate;
+use crate::{EnrichError, Schema};
+
+/// What one extraction cost and gave.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub value: Result<Value, EnrichError>,
+    pub usage: Usage,
+    pub requests: u32,
+}
+
+/// Everything the requests of one stage share.
+pub(crate) struct Caller {
+    pub provider: Arc<dyn Provider>,
+    pub retry: RetryPolicy,
+    pub limiter: Limiter,
+    pub cache: Option<Cache>,
+    pub stats: Arc<Stats>,
+    pub mode: SharedMode,
+    pub gate: Semaphore,
+    pub max_reasks: u32,
+    /// Tokens an answer is assumed to take before the server says (for the TPM bucket).
+    pub completion_estimate: u64,
+}
+
+impl Caller {
+    /// Asks until the answer fits `schema`, or fails.
+    pub(crate) async fn ask(&self, mut messages: Vec<Message>, schema: &Schema) -> Answer {
+        let mut usage = Usage::default();
+        let mut requests = 0;
+        let mut attempts = 0;
+        let value = loop {
+            attempts += 1;
+            let response = match self
+                .complete(&messages, schema, &mut usage, &mut requests)
+                .await
+            {
+                Ok(r) => r,
+                Err(e) => break Err(e),
+            };
+            if let Some(refusal) = response.refusal {
+                break Err(EnrichError::Refused(refusal));
+            }
+            match response.finish_reason.as_deref() {
+                Some("length") => break Err(EnrichError::Truncated),
+                Some("content_filter") => {
+                    break Err(EnrichError::Refused(
+                        "the answer was withheld by the content filter".into(),
+                    ));
+                }
+                _ => {}
+            }
+            let text = response.content.unwrap_or_default();
+            let problem = match serde_json::from_str::<Value>(strip_fences(&text)) {
+                Err(e) => format!("the answer is not valid JSON ({e})"),
+                Ok(v) => match validate(schema.json(), &v) {
+                    Ok(()) => break Ok(v),
+                    Err(m) => format!("the answer does not fit the schema: {m}"),
+                },
+            };
+            if attempts > self.max_reasks {
+                break Err(EnrichError::Invalid {
+                    attempts,
+                    message: problem,
+                });
+            }
+            self.stats.reasked();
+            messages.push(Message::assistant(text));
+            messages.push(Message::user(format!(
+                "Your answer was rejected: {problem}. Answer again with only the corrected JSON."
+            )));
+        };
+        Answer {
+            value,
+            usage,
+            requests,
+        }
+    }
+
+    /// One answer from the cache or the server, with retries and format fallbacks.
+    async fn complete(
+        &self,
+        messages: &[Message],
+        schema: &Schema,
+        usage: &mut Usage,
+        requests: &mut u32,
+    ) -> Result<ChatResponse, EnrichError> {
+        let mut retry = 0;
+        loop {
+            let mode = self.mode.get();
+            let request = ChatRequest {
+                messages: messages.to_vec(),
+                schema: schema.clone(),
+                mode,
+            };
+            let key = self
+                .cache
+                .as_ref()
+                .map(|_| self.provider.cache_key(&request));
+            if let (Some(cache), Some(key)) = (&self.cache, &key) {
+                if let Some(hit) = cache.get(key).await? {
+                    self.stats.cache_hit();
+                    return Ok(hit);
+                }
+            }
+            let estimate = request.estimated_prompt_tokens() + self.completion_estimate;
+            self.limiter.acquire(estimate).await;
+            let result = {
+                let _permit = self.gate.acquire().await.expect("the gate is never closed");
+                self.stats.request_started();
+                let result = self.provider.complete(&request).await;
+                let used = result.as_ref().map(|r| r.usage).unwrap_or_default();
+                self.stats.request_finished(used);
+                result
+            };
+            *requests += 1;
+            match result {
+                Ok(response) => {
+                    usage.add(response.usage);
+                    self.limiter.settle(estimate, response.usage.total()).await;
+                    let cacheable = response.refusal.is_none()
+                        && response.finish_reason.as_deref() != Some("length");
+                    if let (Some(cache), Some(key), true) = (&self.cache, &key, cacheable) {
+                        cache.put(key, &response).await?;
+                    }
+                    return Ok(response);
+                }
+                Err(e) => {
+                    self.limiter.settle(estimate, 0).await;
+                    let rejected = match &e.error {
+                        EnrichError::Http {
+                            status, message, ..
+                        } => rejects_mode(*status, message, mode),
+                        _ => false,
+                    };
+                    if rejected && self.mode.fall_back(mode).is_some() {
+                        continue;
+                    }
+                    match self.retry.delay(retry, &e) {
+                        Some(wait) => {
+                            retry += 1;
+                            self.stats.retried();
+                            tokio::time::sleep(wait).await;
+                        }
+                        None => return Err(e.error),
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The JSON inside a Markdown code fence, or the text itself.
+fn strip_fences(text: &str) -> &str {
+    let t = text.trim();
+    let Some(rest) = t.strip_prefix("```") else {
+        return t;
+    };
+    let rest = rest.trim_start_matches(|c: char| c.is_ascii_alphanumeric());
+    rest.strip_suffix("```").unwrap_or(rest).trim()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fences_are_stripped() {
+        assert_eq!(strip_fences("```json\n{\"a\":1}\n```"), "{\"a\":1}");
+        assert_eq!(strip_fences(" {\"a\":1} "), "{\"a\":1}");
+    }
+}

@@ -1,0 +1,80 @@
+//! One row's journey: render the prompt, ask, shape the result, and send a failure
+//! to the dead-letter sink or on with its error. Runs on its own task.
+
+use std::sync::Arc;
+
+use iterable_core::{BoxIterable, Error, Result, Row};
+use tokio::sync::Mutex;
+
+use crate::Schema;
+use crate::extract::{Answer, Caller};
+use crate::output::Shaper;
+use crate::prompt::PromptTemplate;
+use crate::provider::{Message, Usage};
+
+/// What every row of a stage shares.
+pub(crate) struct Job {
+    pub caller: Caller,
+    pub template: PromptTemplate,
+    pub system: String,
+    /// The schema asked for (wrapped in `{"items": [...]}` when a row gives many).
+    pub ask_schema: Schema,
+    pub shaper: Shaper,
+    /// Where failed rows go, with `error_column`, instead of the output.
+    pub dead_letter: Option<Mutex<BoxIterable>>,
+    pub error_column: String,
+}
+
+impl Job {
+    /// The output rows of one input row: one or more (or none, when dead-lettered).
+    pub(crate) async fn run(self: Arc<Self>, row: Row) -> Vec<Result<Row>> {
+        let answer = match self.template.render(&row) {
+            Ok(prompt) => {
+                let messages = vec![Message::system(self.system.clone()), Message::user(prompt)];
+                self.caller.ask(messages, &self.ask_schema).await
+            }
+            Err(e) => Answer {
+                value: Err(e),
+                usage: Usage::default(),
+                requests: 0,
+            },
+        };
+        let stats = &self.caller.stats;
+        let error = match answer.value {
+            Ok(value) => {
+                stats.row_finished(true);
+                return self
+                    .shaper
+                    .success(row, value, answer.usage, answer.requests)
+                    .into_iter()
+                    .map(Ok)
+                    .collect();
+            }
+            Err(e) => e.to_string(),
+        };
+        stats.row_finished(false);
+        let Some(sink) = &self.dead_letter else {
+            return vec![Ok(self.shaper.failure(
+                row,
+                &error,
+                answer.usage,
+                answer.requests,
+            ))];
+        };
+        let mut letter = row;
+        letter.insert(self.error_column.clone(), error);
+        let mut sink = sink.lock().await;
+        match sink.awrite(&letter).await {
+            Ok(()) => Vec::new(),
+            // The row cannot be kept there: hand it on inside the error, not lose it.
+            Err(e) => vec![Err(Error::Enrich(
+                format!(
+                    "dead-letter {}: {e}; the row was {}",
+                    sink.info().location,
+                    serde_json::to_string(&letter).unwrap_or_default()
+                )
+                .into(),
+            ))],
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! LLM structured extraction over any [`AsyncIterable`]: each row goes to a chat model
+//! with a prompt made from its fields, the answer is checked against a JSON schema, and
+//! the row comes out with the extracted fields added. The enriched source is itself an
+//! `AsyncIterable`, so reading it and writing it anywhere is the usual loop.
+//!
+//! - **Provider**: [`OpenAiProvider`] speaks the OpenAI-compatible chat-completions
+//!   protocol (OpenAI, Azure, vLLM, llama.cpp, Ollama, LM Studio); [`Provider`] is the
+//!   trait for others. HTTPS needs the `tls` feature (rustls with ring).
+//! - **Schema**: from a Rust type ([`Schema::from_type`]), a field list
+//!   ([`Schema::from_fields`]) or planned from a question ([`plan_schema`]); normalised
+//!   for strict structured outputs; sent as `json_schema`, falling back to
+//!   `json_object` and tool calls when the server rejects it.
+//! - **Answers** are validated; an invalid one is re-asked with the problem in the
+//!   conversation. `finish_reason: length` and refusals are failures with clear errors.
+//! - **Concurrency**: at most N requests in flight; output in input or completion
+//!   order through a bounded reorder window, so memory stays flat on endless sources.
+//! - **Limits and retries**: requests- and tokens-per-minute buckets; 429, 408, 409,
+//!   5xx, timeouts and dropped connections retried with backoff and jitter, honouring
+//!   `retry-after` (seconds or date), `retry-after-ms` and `x-should-retry`.
+//! - **Nothing lost**: a row that still fails passes on with an error column, or goes
+//!   to a dead-letter writer ([`EnrichOptions::dead_letter`]).
+//! - **Accounting**: tokens per row ([`EnrichOptions::usage_column`]) and in total,
+//!   live ([`Enriched::stats`]); an on-disk answer cache ([`EnrichOptions::cache_dir`]).
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//! use futures_util::StreamExt;
+//! use iterable_core::AsyncIterable;
+//! use iterable_enrich::{enrich, EnrichOptions, OpenAiConfig, OpenAiProvider, Order, Schema};
+//!
+//! # fn open_source() -> iterable_core::BoxIterable { unimplemented!() }
+//! // Any AsyncIterable: e.g. `iterable::aopen_iterable("people.csv").await?`.
+//! let source = open_source();
+//! let provider = OpenAiProvider::new(OpenAiConfig::new("http://127.0.0.1:8000/v1", "qwen2.5"))?;
+//! let schema = Schema::from_fields("name:string,age:integer?:age in years")?;
+//! let options = EnrichOptions::new()
+//!     .concurrency(8)
+//!     .order(Order::Input)
+//!     .prompt("Who is described here? {bio}");
+//! let mut people = enrich(source, Arc::new(provider), schema, options)?;
+//! while let Some(row) = people.next().await {
+//!     let row = row?;
+//!     println!("{} is {}", row["name"], row["age"]);
+//! }
+//! let spent = people.enrich_progress();
+//! println!("{} rows, {} tokens", spent.rows_done, spent.usage.total());
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+
+mod accounting;
+mod cache;
+mod error;
+mod extract;
+mod job;
+mod limits;
+mod options;
+mod order;
+mod output;
+pub mod prompt;
+pub mod provider;
+pub mod retry;
+pub mod schema;
+mod stage;
+pub mod validate;
+
+pub use accounting::{EnrichProgress, Stats};
+pub use cache::Cache;
+pub use error::EnrichError;
+pub use limits::{RateLimits, TokenBucket};
+pub use options::{DEFAULT_SYSTEM, EnrichOptions, OnFailure, Order};
+pub use output::{Multiplicity, Placement};
+pub use prompt::PromptTemplate;
+pub use provider::{
+    ChatRequest, ChatResponse, Message, OpenAiConfig, OpenAiProvider, Provider, ProviderError,
+    ResponseMode, RetryHint, Role, Usage,
+};
+pub use retry::RetryPolicy;
+pub use schema::{Field, FieldType, Schema, plan_schema};
+pub use stage::{Enriched, enrich};

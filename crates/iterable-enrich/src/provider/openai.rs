@@ -1,0 +1,180 @@
+//! The OpenAI-compatible chat-completions provider over `reqwest`.
+
+use std::time::Duration;
+
+use futures_core::future::BoxFuture;
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+
+use super::openai_wire::{parse_error_body, parse_response, request_body};
+use super::{ChatRequest, ChatResponse, Provider, ProviderError};
+use crate::EnrichError;
+use crate::retry::retry_hint;
+
+/// Settings of an [`OpenAiProvider`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenAiConfig {
+    /// Everything before `/chat/completions` (default `https://api.openai.com/v1`;
+    /// e.g. `http://127.0.0.1:8000/v1` for vLLM, `http://localhost:11434/v1` for Ollama).
+    pub base_url: String,
+    /// The environment variable that holds the API key (default `OPENAI_API_KEY`). When
+    /// it is unset or empty no `Authorization` header is sent (local servers need none).
+    pub api_key_env: String,
+    /// An API key given directly; wins over the environment variable.
+    pub api_key: Option<String>,
+    /// The model name.
+    pub model: String,
+    /// Sampling temperature; the server's default when `None`.
+    pub temperature: Option<f32>,
+    /// `max_tokens` of the answer; the server's default when `None`.
+    pub max_tokens: Option<u32>,
+    /// More headers for every request (`api-key` for Azure, an organisation, ...).
+    pub headers: Vec<(String, String)>,
+    /// How long one request may take, connection to last byte (default 60 s).
+    pub timeout: Duration,
+}
+
+impl Default for OpenAiConfig {
+    fn default() -> Self {
+        OpenAiConfig {
+            base_url: "https://api.openai.com/v1".into(),
+            api_key_env: "OPENAI_API_KEY".into(),
+            api_key: None,
+            model: "gpt-4o-mini".into(),
+            temperature: None,
+            max_tokens: None,
+            headers: Vec::new(),
+            timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+impl OpenAiConfig {
+    /// The defaults with this base URL and model.
+    pub fn new(base_url: impl Into<String>, model: impl Into<String>) -> Self {
+        OpenAiConfig {
+            base_url: base_url.into(),
+            model: model.into(),
+            ..Default::default()
+        }
+    }
+}
+
+/// Speaks `POST {base_url}/chat/completions`.
+#[derive(Debug, Clone)]
+pub struct OpenAiProvider {
+    config: OpenAiConfig,
+    url: String,
+    client: reqwest::Client,
+}
+
+impl OpenAiProvider {
+    /// A provider with these settings; reads the API key from the environment now.
+    pub fn new(config: OpenAiConfig) -> Result<Self, EnrichError> {
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let key = config.api_key.clone().or_else(|| {
+            std::env::var(&config.api_key_env)
+                .ok()
+                .filter(|k| !k.is_empty())
+        });
+        if let Some(key) = key {
+            let mut value = HeaderValue::from_str(&format!("Bearer {key}")).map_err(|_| {
+                EnrichError::Schema("the API key is not a valid header value".into())
+            })?;
+            value.set_sensitive(true);
+            headers.insert(AUTHORIZATION, value);
+        }
+        for (name, value) in &config.headers {
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| EnrichError::Schema(format!("bad header name {name:?}")))?;
+            let value = HeaderValue::from_str(value)
+                .map_err(|_| EnrichError::Schema(format!("bad value for header {name}")))?;
+            headers.insert(name, value);
+        }
+        let client = reqwest::Client::builder()
+            .default_headers(headers)
+            .timeout(config.timeout)
+            .build()
+            .map_err(|e| EnrichError::Connection(error_chain(&e)))?;
+        let url = format!("{}/chat/completions", config.base_url.trim_end_matches('/'));
+        Ok(OpenAiProvider {
+            config,
+            url,
+            client,
+        })
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &OpenAiConfig {
+        &self.config
+    }
+
+    async fn send(&self, request: &ChatRequest) -> Result<ChatResponse, ProviderError> {
+        let body = request_body(&self.config, request);
+        let response = self
+            .client
+            .post(&self.url)
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| self.transport_error(e))?;
+        let status = response.status();
+        let hint = retry_hint(response.headers(), std::time::SystemTime::now());
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(e))?;
+        if !status.is_success() {
+            let (code, message) = parse_error_body(&bytes);
+            return Err(ProviderError {
+                error: EnrichError::Http {
+                    status: status.as_u16(),
+                    code,
+                    message,
+                },
+                hint,
+            });
+        }
+        parse_response(&bytes, request.mode).map_err(ProviderError::new)
+    }
+
+    fn transport_error(&self, e: reqwest::Error) -> ProviderError {
+        let error = if e.is_timeout() {
+            EnrichError::Timeout(self.config.timeout)
+        } else {
+            EnrichError::Connection(error_chain(&e))
+        };
+        ProviderError::new(error)
+    }
+}
+
+impl Provider for OpenAiProvider {
+    fn complete<'a>(
+        &'a self,
+        request: &'a ChatRequest,
+    ) -> BoxFuture<'a, Result<ChatResponse, ProviderError>> {
+        Box::pin(self.send(request))
+    }
+
+    fn cache_key(&self, request: &ChatRequest) -> Vec<u8> {
+        let mut key = self.url.clone().into_bytes();
+        key.push(b'\n');
+        key.extend_from_slice(request_body(&self.config, request).to_string().as_bytes());
+        key
+    }
+}
+
+/// An error and its causes on one line: reqwest's own text says only "error sending request".
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let s_text = s.to_string();
+        if !text.contains(&s_text) {
+            text.push_str(": ");
+            text.push_str(&s_text);
+        }
+        source = s.source();
+    }
+    text
+}

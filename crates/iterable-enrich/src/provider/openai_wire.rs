@@ -1,0 +1,166 @@
+//! The chat-completions JSON: request bodies out, answers and error bodies in.
+
+use serde_json::{Value, json};
+
+use super::{ChatRequest, ChatResponse, OpenAiConfig, ResponseMode, Usage};
+use crate::EnrichError;
+
+/// The body of `POST /chat/completions` for this request.
+pub(crate) fn request_body(config: &OpenAiConfig, request: &ChatRequest) -> Value {
+    let schema = &request.schema;
+    let mut messages: Vec<Value> = request
+        .messages
+        .iter()
+        .map(|m| json!({"role": m.role, "content": m.content}))
+        .collect();
+    let mut body = json!({"model": config.model});
+    match request.mode {
+        ResponseMode::JsonSchema => {
+            body["response_format"] = json!({
+                "type": "json_schema",
+                "json_schema": {"name": schema.name(), "schema": schema.json(), "strict": true},
+            });
+        }
+        ResponseMode::JsonObject => {
+            // json_object only promises JSON: the schema travels in words.
+            let insert_at = messages
+                .iter()
+                .take_while(|m| m["role"] == "system")
+                .count();
+            messages.insert(
+                insert_at,
+                json!({"role": "system", "content": format!(
+                    "Answer with one JSON object, and nothing else, that fits this JSON schema:\n{}",
+                    schema.json()
+                )}),
+            );
+            body["response_format"] = json!({"type": "json_object"});
+        }
+        ResponseMode::Tools => {
+            body["tools"] = json!([{
+                "type": "function",
+                "function": {
+                    "name": schema.name(),
+                    "description": "Record the extracted data.",
+                    "parameters": schema.json(),
+                    "strict": true,
+                },
+            }]);
+            body["tool_choice"] = json!({"type": "function", "function": {"name": schema.name()}});
+        }
+    }
+    body["messages"] = Value::Array(messages);
+    if let Some(t) = config.temperature {
+        body["temperature"] = json!(t);
+    }
+    if let Some(n) = config.max_tokens {
+        body["max_tokens"] = json!(n);
+    }
+    body
+}
+
+/// A 2xx body: the first choice's content (or tool arguments), refusal, finish reason, usage.
+pub(crate) fn parse_response(
+    bytes: &[u8],
+    mode: ResponseMode,
+) -> Result<ChatResponse, EnrichError> {
+    let body: Value = serde_json::from_slice(bytes)
+        .map_err(|e| EnrichError::BadResponse(format!("not JSON ({e}): {}", cut(bytes))))?;
+    let choice = body
+        .get("choices")
+        .and_then(|c| c.get(0))
+        .ok_or_else(|| EnrichError::BadResponse(format!("no choices: {}", cut(bytes))))?;
+    let message = &choice["message"];
+    let text = |v: &Value| v.as_str().map(str::to_owned);
+    let tool_args = message
+        .get("tool_calls")
+        .and_then(|t| t.get(0))
+        .map(|call| &call["function"]["arguments"])
+        .and_then(|a| match a {
+            Value::String(s) => Some(s.clone()),
+            Value::Object(_) => Some(a.to_string()),
+            _ => None,
+        });
+    let content = match mode {
+        ResponseMode::Tools => tool_args.or_else(|| text(&message["content"])),
+        _ => text(&message["content"]).or(tool_args),
+    };
+    let usage = &body["usage"];
+    Ok(ChatResponse {
+        content,
+        refusal: text(&message["refusal"]).filter(|r| !r.is_empty()),
+        finish_reason: text(&choice["finish_reason"]),
+        usage: Usage {
+            prompt_tokens: usage["prompt_tokens"].as_u64().unwrap_or(0),
+            completion_tokens: usage["completion_tokens"].as_u64().unwrap_or(0),
+        },
+    })
+}
+
+/// An error body `{"error": {"message", "type", "code"}}`: (code or type, message).
+pub(crate) fn parse_error_body(bytes: &[u8]) -> (Option<String>, String) {
+    let Ok(body) = serde_json::from_slice::<Value>(bytes) else {
+        return (None, cut(bytes));
+    };
+    let error = body.get("error").unwrap_or(&body);
+    let code = ["code", "type"]
+        .iter()
+        .find_map(|k| error.get(*k).and_then(Value::as_str))
+        .map(str::to_owned);
+    let message = match error {
+        Value::String(s) => s.clone(),
+        _ => error
+            .get("message")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .unwrap_or_else(|| cut(bytes)),
+    };
+    (code, message)
+}
+
+/// The start of a body, for an error message.
+fn cut(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned();
+    if bytes.len() > 200 {
+        text + "…"
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_body_gives_code_and_message() {
+        let (code, message) = parse_error_body(
+            br#"{"error":{"message":"You exceeded your current quota","type":"insufficient_quota","code":"insufficient_quota"}}"#,
+        );
+        assert_eq!(code.as_deref(), Some("insufficient_quota"));
+        assert_eq!(message, "You exceeded your current quota");
+        assert_eq!(
+            parse_error_body(b"gateway down"),
+            (None, "gateway down".into())
+        );
+    }
+
+    #[test]
+    fn tool_call_arguments_are_the_content() {
+        let body = br#"{"choices":[{"finish_reason":"stop","message":{"content":null,
+            "tool_calls":[{"type":"function","function":{"name":"x","arguments":"{\"a\":1}"}}]}}],
+            "usage":{"prompt_tokens":7,"completion_tokens":3}}"#;
+        let r = parse_response(body, ResponseMode::Tools).unwrap();
+        assert_eq!(r.content.as_deref(), Some(r#"{"a":1}"#));
+        assert_eq!(r.usage.total(), 10);
+    }
+
+    #[test]
+    fn a_body_without_choices_is_a_bad_response() {
+        let e = parse_response(br#"{"id":"x"}"#, ResponseMode::JsonSchema).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            r#"malformed response from the server: no choices: {"id":"x"}"#
+        );
+    }
+}

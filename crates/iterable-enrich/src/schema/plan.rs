@@ -1,0 +1,122 @@
+//! Planning a schema from a question and sample rows: one call (plus re-asks if the
+//! plan itself does not fit) that returns a field list, turned into a [`Schema`] the
+//! caller can inspect, save and reuse.
+
+use std::sync::Arc;
+
+use iterable_core::Row;
+use serde_json::{Value, json};
+use tokio::sync::Semaphore;
+
+use super::{Field, Schema};
+use crate::EnrichError;
+use crate::accounting::Stats;
+use crate::extract::Caller;
+use crate::limits::{Limiter, RateLimits};
+use crate::provider::response_mode::SharedMode;
+use crate::provider::{Message, Provider, ResponseMode, Usage};
+use crate::retry::RetryPolicy;
+
+const PLANNER: &str = "You design the output schema of a data extraction. Given a question \
+and sample records, list the fields that answer it for one record: short snake_case names, \
+a type each (string, integer, number, boolean, date; add [] for a list), and a one-line \
+description. Prefer few, specific fields. Also give the schema a short snake_case name.";
+
+/// The schema of the planner's own answer.
+fn plan_schema_schema() -> Schema {
+    let field = json!({
+        "type": "object",
+        "properties": {
+            "name": {"type": "string"},
+            "type": {"type": "string", "enum": [
+                "string", "integer", "number", "boolean", "date",
+                "string[]", "integer[]", "number[]", "boolean[]", "date[]"]},
+            "description": {"type": "string"}
+        },
+        "required": ["name", "type", "description"],
+    });
+    Schema::from_json(
+        "schema_plan",
+        json!({
+            "type": "object",
+            "properties": {
+                "name": {"type": "string"},
+                "fields": {"type": "array", "items": field}
+            },
+            "required": ["name", "fields"],
+        }),
+    )
+    .expect("the planner's schema is valid")
+}
+
+/// Plans the schema that answers `query` for rows like `samples` (a handful is
+/// plenty), in one call to `provider`. The schema's description is the query, so the
+/// extraction prompt carries it. Returns the schema and the tokens the plan cost.
+pub async fn plan_schema(
+    provider: Arc<dyn Provider>,
+    query: &str,
+    samples: &[Row],
+    retry: RetryPolicy,
+) -> Result<(Schema, Usage), EnrichError> {
+    let caller = Caller {
+        provider,
+        retry,
+        limiter: Limiter::new(RateLimits::default()),
+        cache: None,
+        stats: Arc::new(Stats::default()),
+        mode: SharedMode::new(ResponseMode::JsonSchema, true),
+        gate: Semaphore::new(1),
+        max_reasks: 2,
+        completion_estimate: 512,
+    };
+    let rows: Vec<String> = samples
+        .iter()
+        .map(|r| serde_json::to_string(r).unwrap_or_default())
+        .collect();
+    let messages = vec![
+        Message::system(PLANNER),
+        Message::user(format!(
+            "Question: {query}\n\nSample records (JSON, one a line):\n{}",
+            rows.join("\n")
+        )),
+    ];
+    let answer = caller.ask(messages, &plan_schema_schema()).await;
+    let plan = answer.value?;
+    let fields = fields_of(&plan)?;
+    let name = plan["name"].as_str().unwrap_or("extraction");
+    Ok((
+        Schema::from_field_list(name, &fields).with_description(query),
+        answer.usage,
+    ))
+}
+
+fn fields_of(plan: &Value) -> Result<Vec<Field>, EnrichError> {
+    let mut fields: Vec<Field> = Vec::new();
+    for f in plan["fields"].as_array().into_iter().flatten() {
+        let name = f["name"].as_str().unwrap_or_default().trim().to_owned();
+        let ty = f["type"].as_str().unwrap_or_default();
+        let (ty, list) = match ty.strip_suffix("[]") {
+            Some(t) => (t, true),
+            None => (ty, false),
+        };
+        let ty = super::FieldType::parse(ty).ok_or_else(|| {
+            EnrichError::Schema(format!("planned field {name:?} has type {ty:?}"))
+        })?;
+        if name.is_empty() || fields.iter().any(|g| g.name == name) {
+            continue;
+        }
+        fields.push(Field {
+            name,
+            ty,
+            list,
+            nullable: true,
+            description: f["description"].as_str().map(str::to_owned),
+        });
+    }
+    if fields.is_empty() {
+        return Err(EnrichError::Schema(
+            "the planned schema has no fields".into(),
+        ));
+    }
+    Ok(fields)
+}

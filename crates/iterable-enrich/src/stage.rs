@@ -1,0 +1,317 @@
+//! [`Enriched`]: an [`AsyncIterable`] that enriches the rows of another.
+//!
+//! Rows are pulled from the source while fewer than `window` rows are started and not
+//! yet handed out; each runs on its own tokio task (so requests progress while the
+//! consumer is busy), and the shared concurrency permit bounds the requests actually
+//! in flight. Results pass through the reorder buffer in input or completion order.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+use futures_core::future::BoxFuture;
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+use iterable_core::{AsyncIterable, Error, IterableInfo, Mode, Progress, Result, Row};
+use tokio::sync::{Mutex, Semaphore};
+use tokio::task::JoinHandle;
+
+use crate::accounting::{EnrichProgress, Stats};
+use crate::cache::Cache;
+use crate::extract::Caller;
+use crate::job::Job;
+use crate::limits::Limiter;
+use crate::options::{DEFAULT_SYSTEM, EnrichOptions, OnFailure};
+use crate::order::Reorder;
+use crate::output::{Multiplicity, Shaper};
+use crate::prompt::PromptTemplate;
+use crate::provider::Provider;
+use crate::provider::response_mode::SharedMode;
+use crate::{EnrichError, Schema};
+
+/// Wraps `source` in an enrichment stage that asks `provider` for `schema` per row.
+///
+/// Needs a tokio runtime when polled (rows run on tokio tasks).
+pub fn enrich<S: AsyncIterable>(
+    source: S,
+    provider: Arc<dyn Provider>,
+    schema: Schema,
+    options: EnrichOptions,
+) -> std::result::Result<Enriched<S>, EnrichError> {
+    let template = match &options.prompt {
+        Some(t) => PromptTemplate::parse(t)?,
+        None => PromptTemplate::default(),
+    };
+    let cache = options.cache_dir.as_ref().map(Cache::new).transpose()?;
+    let stats = Arc::new(Stats::default());
+    let caller = Caller {
+        provider,
+        retry: options.retry,
+        limiter: Limiter::new(options.limits),
+        cache,
+        stats: stats.clone(),
+        mode: SharedMode::new(options.response_mode, options.mode_fallback),
+        gate: Semaphore::new(options.concurrency.max(1)),
+        max_reasks: options.max_reasks,
+        completion_estimate: options.completion_estimate,
+    };
+    let mut system = options
+        .system
+        .clone()
+        .unwrap_or_else(|| DEFAULT_SYSTEM.to_owned());
+    if let Some(description) = schema.description() {
+        system.push_str("\nWhat to extract: ");
+        system.push_str(description);
+    }
+    let ask_schema = match options.multiplicity {
+        Multiplicity::One => schema.clone(),
+        Multiplicity::List | Multiplicity::Explode => schema.list_of(),
+    };
+    let window = options.effective_window();
+    let (dead_letter, error_column) = match options.on_failure {
+        OnFailure::ErrorColumn => (None, Some(options.error_column.clone())),
+        OnFailure::DeadLetter(sink) => (Some(Mutex::new(sink)), None),
+    };
+    let shaper = Shaper {
+        schema,
+        placement: options.placement,
+        multiplicity: options.multiplicity,
+        error_column,
+        usage_column: options.usage_column,
+    };
+    let source_info = source.info();
+    let info = IterableInfo {
+        location: format!("enrich({})", source_info.location),
+        format: source_info.format,
+        codec: source_info.codec,
+        mode: Mode::Read,
+    };
+    Ok(Enriched {
+        source,
+        source_done: false,
+        job: Arc::new(Job {
+            caller,
+            template,
+            system,
+            ask_schema,
+            shaper,
+            dead_letter,
+            error_column: options.error_column,
+        }),
+        stats,
+        tasks: FuturesUnordered::new(),
+        reorder: Reorder::new(options.order),
+        ready: VecDeque::new(),
+        next_seq: 0,
+        window,
+        info,
+        rows_out: 0,
+        closing: None,
+        ended: false,
+    })
+}
+
+/// The enriched rows of a source; see [`enrich`].
+pub struct Enriched<S> {
+    source: S,
+    source_done: bool,
+    job: Arc<Job>,
+    stats: Arc<Stats>,
+    tasks: FuturesUnordered<RowTask>,
+    reorder: Reorder<Vec<Result<Row>>>,
+    ready: VecDeque<Result<Row>>,
+    next_seq: u64,
+    window: usize,
+    info: IterableInfo,
+    rows_out: u64,
+    closing: Option<BoxFuture<'static, Result<()>>>,
+    ended: bool,
+}
+
+impl<S: AsyncIterable> Enriched<S> {
+    /// The live counters (rows, requests, retries, tokens); keep the `Arc` to read them
+    /// from another task while the stage runs.
+    pub fn stats(&self) -> Arc<Stats> {
+        self.stats.clone()
+    }
+
+    /// A snapshot of the counters.
+    pub fn enrich_progress(&self) -> EnrichProgress {
+        self.stats.snapshot()
+    }
+
+    /// The source.
+    pub fn source(&self) -> &S {
+        &self.source
+    }
+
+    fn start(&mut self, row: Row) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.stats.row_started();
+        let handle = tokio::spawn(self.job.clone().run(row));
+        self.tasks.push(RowTask { seq, handle });
+    }
+
+    fn close_future(&self) -> Option<BoxFuture<'static, Result<()>>> {
+        let job = self.job.clone();
+        job.dead_letter.as_ref()?;
+        Some(Box::pin(async move {
+            match &job.dead_letter {
+                Some(sink) => sink.lock().await.aclose().await,
+                None => Ok(()),
+            }
+        }))
+    }
+
+    fn poll_inner(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Row>>> {
+        loop {
+            if let Some(item) = self.ready.pop_front() {
+                if item.is_ok() {
+                    self.rows_out += 1;
+                }
+                return Poll::Ready(Some(item));
+            }
+            if let Some(rows) = self.reorder.pop() {
+                self.ready.extend(rows);
+                continue;
+            }
+            if self.ended {
+                return Poll::Ready(None);
+            }
+            if let Some(closing) = self.closing.as_mut() {
+                let result = std::task::ready!(closing.as_mut().poll(cx));
+                self.closing = None;
+                self.ended = true;
+                return Poll::Ready(result.err().map(Err));
+            }
+            let mut source_error = false;
+            while !self.source_done && self.tasks.len() + self.reorder.len() < self.window {
+                match Pin::new(&mut self.source).poll_next(cx) {
+                    Poll::Ready(Some(Ok(row))) => self.start(row),
+                    Poll::Ready(Some(Err(e))) => {
+                        let seq = self.next_seq;
+                        self.next_seq += 1;
+                        self.reorder.push(seq, vec![Err(e)]);
+                        source_error = true;
+                        break;
+                    }
+                    Poll::Ready(None) => self.source_done = true,
+                    Poll::Pending => break,
+                }
+            }
+            if source_error {
+                continue;
+            }
+            match self.tasks.poll_next_unpin(cx) {
+                Poll::Ready(Some((seq, rows))) => self.reorder.push(seq, rows),
+                Poll::Ready(None) if self.source_done => match self.close_future() {
+                    Some(f) => self.closing = Some(f),
+                    None => self.ended = true,
+                },
+                Poll::Ready(None) | Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+}
+
+impl<S: AsyncIterable> Stream for Enriched<S> {
+    type Item = Result<Row>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().poll_inner(cx)
+    }
+}
+
+impl<S: AsyncIterable> AsyncIterable for Enriched<S> {
+    /// Starts over: drops the rows in flight and rewinds the source.
+    fn areset(&mut self) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move {
+            self.tasks = FuturesUnordered::new();
+            self.reorder = Reorder::new(self.reorder_order());
+            self.ready.clear();
+            self.next_seq = 0;
+            self.source_done = false;
+            self.rows_out = 0;
+            self.ended = false;
+            self.source.areset().await
+        })
+    }
+
+    /// Stops the rows in flight, closes the dead-letter sink and the source.
+    fn aclose(&mut self) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move {
+            self.tasks = FuturesUnordered::new();
+            let sink = if self.ended {
+                None
+            } else {
+                self.close_future()
+            };
+            self.ended = true;
+            self.closing = None;
+            if let Some(close) = sink {
+                close.await?;
+            }
+            self.source.aclose().await
+        })
+    }
+
+    fn info(&self) -> &IterableInfo {
+        &self.info
+    }
+
+    fn progress(&self) -> Progress {
+        let source = self.source.progress();
+        let dead_lettered = if self.job.dead_letter.is_some() {
+            self.stats.snapshot().rows_failed
+        } else {
+            0
+        };
+        Progress {
+            rows: self.rows_out,
+            bytes: source.bytes,
+            bytes_total: source.bytes_total,
+            skipped: source.skipped + dead_lettered,
+        }
+    }
+}
+
+impl<S: AsyncIterable> Enriched<S> {
+    fn reorder_order(&self) -> crate::options::Order {
+        self.reorder.order()
+    }
+}
+
+/// A spawned row, aborted when dropped (a dropped stage stops its requests).
+struct RowTask {
+    seq: u64,
+    handle: JoinHandle<Vec<Result<Row>>>,
+}
+
+impl Future for RowTask {
+    type Output = (u64, Vec<Result<Row>>);
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let seq = self.seq;
+        Pin::new(&mut self.handle)
+            .poll(cx)
+            .map(|joined| match joined {
+                Ok(rows) => (seq, rows),
+                Err(e) => (
+                    seq,
+                    vec![Err(Error::Enrich(
+                        format!("row {} task failed: {e}", seq + 1).into(),
+                    ))],
+                ),
+            })
+    }
+}
+
+impl Drop for RowTask {
+    fn drop(&mut self) {
+        self.handle.abort();
+    }
+}
