@@ -126,6 +126,11 @@ impl Caller {
             self.limiter.acquire(estimate).await;
             let result = {
                 let _permit = self.gate.acquire().await.expect("the gate is never closed");
+                if self.mode.get() != mode {
+                    // Another row found the server rejects this mode while we waited.
+                    self.limiter.settle(estimate, 0).await;
+                    continue;
+                }
                 self.stats.request_started();
                 let result = self.provider.complete(&request).await;
                 let used = result.as_ref().map(|r| r.usage).unwrap_or_default();

@@ -1,0 +1,138 @@
+//! The comparison from instructor's post on async extraction, with this crate's stage:
+//! a sequential loop, an unbounded `gather`, `as_completed`, and `gather` and
+//! `as_completed` bounded at 2, against a local chat-completions server that answers
+//! every request after a fixed latency. Each line shows the ideal time
+//! (rows / concurrency × latency, rounded up to whole waves) beside ours.
+//!
+//! ```text
+//! cargo run -p iterable-enrich --example async_comparison -- [ROWS] [LATENCY_MS]
+//! ```
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::post;
+use futures::StreamExt;
+use iterable::{AsyncIterable, Codec, Format, IterableInfo, Mode, Progress, Row, row};
+use iterable_enrich::{EnrichOptions, OpenAiConfig, OpenAiProvider, Order, Schema, enrich};
+use serde_json::{Value, json};
+
+/// Answers every request after `latency` with a person extracted from the prompt.
+async fn chat(State(latency): State<Duration>, body: axum::Json<Value>) -> axum::Json<Value> {
+    tokio::time::sleep(latency).await;
+    let prompt = body["messages"][1]["content"].as_str().unwrap_or("");
+    let name = prompt.rsplit(' ').next().unwrap_or("nobody");
+    let answer = json!({"name": name, "age": 30});
+    axum::Json(json!({
+        "choices": [{"index": 0, "finish_reason": "stop",
+                     "message": {"role": "assistant", "content": answer.to_string()}}],
+        "usage": {"prompt_tokens": 12, "completion_tokens": 8}
+    }))
+}
+
+/// Rows in memory: "Extract: name<i>".
+struct People(std::vec::IntoIter<Row>, IterableInfo);
+
+impl futures::Stream for People {
+    type Item = iterable::Result<Row>;
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        std::task::Poll::Ready(self.0.next().map(Ok))
+    }
+}
+
+impl AsyncIterable for People {
+    fn info(&self) -> &IterableInfo {
+        &self.1
+    }
+    fn progress(&self) -> Progress {
+        Progress::default()
+    }
+}
+
+fn people(n: usize) -> People {
+    let rows: Vec<Row> = (0..n)
+        .map(|i| row! {"text" => format!("My name is person{i}")})
+        .collect();
+    People(
+        rows.into_iter(),
+        IterableInfo {
+            location: "memory".into(),
+            format: Format::Jsonl,
+            codec: Codec::None,
+            mode: Mode::Read,
+        },
+    )
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let rows: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(12);
+    let latency = Duration::from_millis(args.get(2).and_then(|a| a.parse().ok()).unwrap_or(250));
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = Router::new()
+        .route("/v1/chat/completions", post(chat))
+        .with_state(latency);
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let config = OpenAiConfig::new(format!("http://{addr}/v1"), "local");
+    let provider: Arc<dyn iterable_enrich::Provider> =
+        Arc::new(OpenAiProvider::new(config).unwrap());
+    let schema = Schema::from_fields("name:string,age:integer").unwrap();
+
+    let cases = [
+        ("sequential loop", 1, Order::Input),
+        ("gather (unbounded)", rows, Order::Input),
+        ("as_completed (unbounded)", rows, Order::Completion),
+        ("gather, bounded at 2", 2, Order::Input),
+        ("as_completed, bounded at 2", 2, Order::Completion),
+    ];
+    println!(
+        "{rows} rows, {} ms latency per request\n",
+        latency.as_millis()
+    );
+    println!(
+        "| {:<28} | {:>11} | {:>9} | {:>9} | {:>10} |",
+        "method", "concurrency", "ideal s", "ours s", "ours/ideal"
+    );
+    println!(
+        "|{:-<30}|{:->13}|{:->11}|{:->11}|{:->12}|",
+        "", "", "", "", ""
+    );
+    let mut worst: f64 = 0.0;
+    for (name, concurrency, order) in cases {
+        let options = EnrichOptions::new()
+            .concurrency(concurrency)
+            .order(order)
+            .prompt("Extract: {text}");
+        let start = Instant::now();
+        let mut stage = enrich(people(rows), provider.clone(), schema.clone(), options).unwrap();
+        let mut done = 0;
+        while let Some(row) = stage.next().await {
+            let row = row.unwrap();
+            assert!(row["_enrich_error"].is_null(), "{row:?}");
+            done += 1;
+        }
+        assert_eq!(done, rows);
+        let ours = start.elapsed().as_secs_f64();
+        let ideal = rows.div_ceil(concurrency) as f64 * latency.as_secs_f64();
+        let ratio = ours / ideal;
+        worst = worst.max(ratio);
+        println!("| {name:<28} | {concurrency:>11} | {ideal:>9.3} | {ours:>9.3} | {ratio:>10.3} |");
+    }
+    println!(
+        "\nworst ours/ideal: {worst:.3} ({})",
+        if worst <= 1.15 {
+            "within 15% of the ideal"
+        } else {
+            "MORE than 15% over the ideal"
+        }
+    );
+}
