@@ -43,6 +43,8 @@ pub enum Command {
         #[command(flatten)]
         read: ReadArgs,
     },
+    /// Extract fields from every row of IN with a chat model, into OUT.
+    Enrich(Box<crate::commands::enrich::EnrichArgs>),
     /// Convert IN to OUT; the format and codec of each come from its name.
     Convert {
         /// The input path, or - for stdin.

@@ -3,6 +3,7 @@
 mod cat;
 mod convert;
 mod count;
+pub mod enrich;
 
 use anyhow::Result;
 
@@ -23,6 +24,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             out,
         } => cat::run(&location, &read, out.to, Some(n)).await,
         Command::Count { locations, read } => count::run(&locations, &read).await,
+        Command::Enrich(args) => enrich::run(&args).await,
         Command::Convert {
             input,
             output,

@@ -1,0 +1,356 @@
+//! `enrich`: LLM structured extraction from IN to OUT, with a progress line on stderr.
+
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, ValueEnum};
+use futures::StreamExt;
+use iterable::{AsyncIterable, Format, IterableOptions};
+use iterable_enrich::{
+    EnrichOptions, EnrichProgress, Multiplicity, OpenAiConfig, OpenAiProvider, Order, RateLimits,
+    ResponseMode, RetryPolicy, Schema, Stats, enrich, plan_schema,
+};
+
+use crate::args::ReadArgs;
+
+/// Arguments of `iterable enrich`.
+#[derive(Debug, Args)]
+pub struct EnrichArgs {
+    /// The input path, or - for stdin.
+    pub input: String,
+    /// The output path, or - for stdout.
+    pub output: String,
+    #[command(flatten)]
+    pub read: ReadArgs,
+    /// The output format, instead of the one the name says.
+    #[arg(long = "to")]
+    pub to: Option<Format>,
+
+    /// What to extract, as a field list: 'name:string,age:integer?:age in years,tags:string[]'.
+    #[arg(long, group = "what")]
+    pub fields: Option<String>,
+    /// What to extract, as a question: the model plans the fields from it and sample rows.
+    #[arg(long, group = "what")]
+    pub query: Option<String>,
+    /// What to extract, as a schema saved earlier with --save-schema.
+    #[arg(long, group = "what")]
+    pub schema: Option<String>,
+    /// Writes the schema used (planned or given) to this file, to inspect or reuse.
+    #[arg(long)]
+    pub save_schema: Option<String>,
+    /// Rows shown to the model when planning from --query.
+    #[arg(long, default_value_t = 5)]
+    pub samples: usize,
+
+    /// The prompt template: {field} for a field, {*} for the whole row as JSON.
+    #[arg(long)]
+    pub prompt: Option<String>,
+    /// The system message.
+    #[arg(long)]
+    pub system: Option<String>,
+
+    /// The model name.
+    #[arg(long)]
+    pub model: String,
+    /// The OpenAI-compatible endpoint, up to /chat/completions.
+    #[arg(long, default_value = "https://api.openai.com/v1")]
+    pub base_url: String,
+    /// The environment variable holding the API key.
+    #[arg(long, default_value = "OPENAI_API_KEY")]
+    pub api_key_env: String,
+    /// Sampling temperature.
+    #[arg(long)]
+    pub temperature: Option<f32>,
+    /// The answer's token limit.
+    #[arg(long)]
+    pub max_tokens: Option<u32>,
+    /// An extra request header, 'Name: value' (repeatable).
+    #[arg(long = "header")]
+    pub headers: Vec<String>,
+    /// Seconds one request may take.
+    #[arg(long, default_value_t = 60.0)]
+    pub timeout: f64,
+
+    /// Requests in flight at once, at most.
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
+    /// Rows started ahead of the oldest unfinished one, at most (default 4 × concurrency).
+    #[arg(long)]
+    pub window: Option<usize>,
+    /// Output order: input or completion.
+    #[arg(long, value_enum, default_value_t = OrderArg::Input)]
+    pub order: OrderArg,
+    /// Requests per minute, at most.
+    #[arg(long)]
+    pub rpm: Option<u32>,
+    /// Tokens per minute, at most.
+    #[arg(long)]
+    pub tpm: Option<u64>,
+    /// Retries of a failed request.
+    #[arg(long, default_value_t = 5)]
+    pub max_retries: u32,
+    /// Re-asks after an answer that does not fit the schema.
+    #[arg(long, default_value_t = 2)]
+    pub max_reasks: u32,
+    /// How the schema is sent: json-schema, json-object or tools.
+    #[arg(long, default_value = "json-schema")]
+    pub mode: ResponseMode,
+    /// Do not fall back to json-object and tools when the server rejects the mode.
+    #[arg(long)]
+    pub no_fallback: bool,
+    /// A directory of cached answers: a re-run pays only for what changed.
+    #[arg(long)]
+    pub cache: Option<String>,
+
+    /// Extracted fields as columns with this prefix (the default: no prefix).
+    #[arg(long, conflicts_with = "nested")]
+    pub prefix: Option<String>,
+    /// Extracted fields as one nested column with this name.
+    #[arg(long)]
+    pub nested: Option<String>,
+    /// Objects per row: one, list (a list column) or explode (one row each).
+    #[arg(long, value_enum, default_value_t = ManyArg::One)]
+    pub many: ManyArg,
+    /// Rows that still fail go here (any writable location) instead of the output.
+    #[arg(long)]
+    pub failures: Option<String>,
+    /// The error column's name.
+    #[arg(long, default_value = "_enrich_error")]
+    pub error_column: String,
+    /// Adds a column with each row's token usage.
+    #[arg(long)]
+    pub usage_column: Option<String>,
+    /// No progress line on stderr.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// `--order`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum OrderArg {
+    /// The input's order.
+    Input,
+    /// As answers arrive.
+    Completion,
+}
+
+/// `--many`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ManyArg {
+    /// One object per row.
+    One,
+    /// A list column.
+    List,
+    /// One row per object.
+    Explode,
+}
+
+/// Rows per bulk write.
+const BATCH: usize = 256;
+
+/// Enriches every row of `args.input` into `args.output`.
+pub async fn run(args: &EnrichArgs) -> Result<()> {
+    let given = given_schema(args)?;
+    let provider: Arc<dyn iterable_enrich::Provider> = Arc::new(provider(args)?);
+    let mut src = args.read.options()?.open(&args.input).await?;
+    let schema = match given {
+        Some(schema) => schema,
+        None => planned_schema(args, &provider, &mut src).await?,
+    };
+    if let Some(path) = &args.save_schema {
+        std::fs::write(path, serde_json::to_string_pretty(&schema)?)
+            .with_context(|| format!("{path}: cannot write the schema"))?;
+    }
+    let mut out_options = IterableOptions::write();
+    if let Some(format) = args.to {
+        out_options = out_options.format(format);
+    }
+    let mut dst = out_options.open(&args.output).await?;
+    let options = options(args).await?;
+    let mut stage = enrich(src, provider, schema, options)?;
+    let stats = stage.stats();
+    let ticker =
+        (!args.quiet && std::io::stderr().is_terminal()).then(|| spawn_ticker(stats.clone()));
+    let result = copy(&mut stage, &mut *dst).await;
+    if let Some(t) = ticker {
+        t.abort();
+        eprint!("\r\x1b[2K");
+    }
+    result?;
+    dst.aclose().await?;
+    stage.aclose().await?;
+    let p = stats.snapshot();
+    if !args.quiet {
+        eprintln!("iterable: enrich: {}", summary(&p));
+    }
+    if p.rows_failed > 0 {
+        let whereto = args.failures.as_deref().map_or_else(
+            || format!("the {} column", args.error_column),
+            |f| f.to_owned(),
+        );
+        eprintln!(
+            "iterable: enrich: {} row(s) failed; see {whereto}",
+            p.rows_failed
+        );
+    }
+    Ok(())
+}
+
+async fn copy(stage: &mut impl AsyncIterable, dst: &mut dyn AsyncIterable) -> Result<()> {
+    let mut batch = Vec::with_capacity(BATCH);
+    while let Some(row) = stage.next().await {
+        batch.push(row?);
+        if batch.len() == BATCH {
+            dst.awrite_bulk(&batch).await?;
+            batch.clear();
+        }
+    }
+    dst.awrite_bulk(&batch).await?;
+    Ok(())
+}
+
+fn provider(args: &EnrichArgs) -> Result<OpenAiProvider> {
+    let mut headers = Vec::new();
+    for h in &args.headers {
+        let Some((name, value)) = h.split_once(':') else {
+            bail!("--header takes 'Name: value', not {h:?}");
+        };
+        headers.push((name.trim().to_owned(), value.trim().to_owned()));
+    }
+    let timeout = Duration::try_from_secs_f64(args.timeout)
+        .map_err(|_| anyhow::anyhow!("--timeout takes seconds, not {}", args.timeout))?;
+    Ok(OpenAiProvider::new(OpenAiConfig {
+        base_url: args.base_url.clone(),
+        api_key_env: args.api_key_env.clone(),
+        api_key: None,
+        model: args.model.clone(),
+        temperature: args.temperature,
+        max_tokens: args.max_tokens,
+        headers,
+        timeout,
+    })?)
+}
+
+/// The schema from --fields or --schema; `None` for --query (planned once the input is open).
+fn given_schema(args: &EnrichArgs) -> Result<Option<Schema>> {
+    if let Some(fields) = &args.fields {
+        return Ok(Some(Schema::from_fields(fields)?));
+    }
+    if let Some(path) = &args.schema {
+        let text = std::fs::read_to_string(path).with_context(|| format!("{path}: cannot read"))?;
+        return Ok(Some(
+            Schema::from_saved(&text).with_context(|| path.clone())?,
+        ));
+    }
+    if args.query.is_none() {
+        bail!("say what to extract: --fields, --query or --schema");
+    }
+    Ok(None)
+}
+
+/// The schema planned from --query and the first rows of the input (rewound after).
+async fn planned_schema(
+    args: &EnrichArgs,
+    provider: &Arc<dyn iterable_enrich::Provider>,
+    src: &mut iterable::BoxIterable,
+) -> Result<Schema> {
+    let query = args.query.as_deref().unwrap_or_default();
+    let samples = src.aread_bulk(args.samples.max(1)).await?;
+    src.areset()
+        .await
+        .context("rewinding the input after reading samples")?;
+    let (schema, usage) = plan_schema(provider.clone(), query, &samples, retry(args)).await?;
+    if !args.quiet {
+        eprintln!(
+            "iterable: enrich: planned fields {} ({} tokens)",
+            schema.properties().join(", "),
+            usage.total()
+        );
+    }
+    Ok(schema)
+}
+
+fn retry(args: &EnrichArgs) -> RetryPolicy {
+    RetryPolicy {
+        max_retries: args.max_retries,
+        ..Default::default()
+    }
+}
+
+async fn options(args: &EnrichArgs) -> Result<EnrichOptions> {
+    let mut o = EnrichOptions::new()
+        .concurrency(args.concurrency)
+        .order(match args.order {
+            OrderArg::Input => Order::Input,
+            OrderArg::Completion => Order::Completion,
+        })
+        .multiplicity(match args.many {
+            ManyArg::One => Multiplicity::One,
+            ManyArg::List => Multiplicity::List,
+            ManyArg::Explode => Multiplicity::Explode,
+        })
+        .retry(retry(args))
+        .limits(RateLimits {
+            requests_per_minute: args.rpm,
+            tokens_per_minute: args.tpm,
+        })
+        .max_reasks(args.max_reasks)
+        .response_mode(args.mode, !args.no_fallback)
+        .error_column(args.error_column.clone());
+    if let Some(max) = args.max_tokens {
+        o = o.completion_estimate(max.into());
+    }
+    if let Some(w) = args.window {
+        o = o.window(w);
+    }
+    if let Some(p) = &args.prompt {
+        o = o.prompt(p.clone());
+    }
+    if let Some(s) = &args.system {
+        o = o.system(s.clone());
+    }
+    if let Some(p) = &args.prefix {
+        o = o.prefix(p.clone());
+    }
+    if let Some(n) = &args.nested {
+        o = o.nested(n.clone());
+    }
+    if let Some(c) = &args.cache {
+        o = o.cache_dir(c);
+    }
+    if let Some(u) = &args.usage_column {
+        o = o.usage_column(u.clone());
+    }
+    if let Some(f) = &args.failures {
+        o = o.dead_letter(IterableOptions::write().open(f).await?);
+    }
+    Ok(o)
+}
+
+fn spawn_ticker(stats: Arc<Stats>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            eprint!("\r\x1b[2K{}", summary(&stats.snapshot()));
+        }
+    })
+}
+
+/// One line: rows done, in flight, failed; requests; tokens.
+fn summary(p: &EnrichProgress) -> String {
+    format!(
+        "{} done, {} in flight, {} failed; {} requests ({} retried, {} re-asked, {} cached); {} tokens ({} prompt + {} completion)",
+        p.rows_done,
+        p.rows_in_flight,
+        p.rows_failed,
+        p.requests,
+        p.retries,
+        p.reasks,
+        p.cache_hits,
+        p.usage.total(),
+        p.usage.prompt_tokens,
+        p.usage.completion_tokens
+    )
+}
