@@ -30,6 +30,7 @@ pub use iterable::{
 };
 pub use options::{
     ColumnarCompression, ColumnarOptions, CsvOptions, ErrorPolicy, ExtraKeys, JsonOptions, Options,
+    Parallelism,
 };
 pub use row::{Header, Row};
 pub use row_serde::RowSeed;

@@ -192,6 +192,50 @@ impl Default for ColumnarOptions {
     }
 }
 
+/// How the readers of line-based text (CSV, TSV, PSV, JSON Lines) use the machine's
+/// cores. The input is cut into blocks at record boundaries; blocks are parsed on
+/// blocking threads, a few at a time, and their rows come out in input order, with the
+/// error policy applied in that order too, so the result is exactly that of parsing on
+/// one thread. A block whose end turns out not to be a record boundary (a quote the
+/// cheap boundary scan misread) makes the reader go on with one thread from there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Parallelism {
+    /// Parsing threads: 0 (the default) means one per core; 1 parses on the task that
+    /// polls the reader, with no thread of its own.
+    pub threads: usize,
+    /// The size of a block, in bytes (default 512 KiB). A block holds whole records, so
+    /// one longer record makes its block longer.
+    pub block_bytes: usize,
+}
+
+impl Default for Parallelism {
+    fn default() -> Self {
+        Parallelism {
+            threads: 0,
+            block_bytes: 512 << 10,
+        }
+    }
+}
+
+impl Parallelism {
+    /// One thread: parse where the reader is polled.
+    pub fn sequential() -> Self {
+        Parallelism {
+            threads: 1,
+            ..Default::default()
+        }
+    }
+
+    /// The number of parsing threads this asks for on this machine (at least 1).
+    pub fn resolved_threads(&self) -> usize {
+        match self.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        }
+    }
+}
+
 /// All the options of one open call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -216,6 +260,8 @@ pub struct Options {
     pub zip_member: Option<String>,
     /// The compression level for writing (codec-specific; `None`: the codec's default).
     pub compression_level: Option<i32>,
+    /// How line-based text readers spread parsing over cores.
+    pub parallel: Parallelism,
 }
 
 impl Default for Options {
@@ -231,6 +277,7 @@ impl Default for Options {
             batch_size: 8192,
             zip_member: None,
             compression_level: None,
+            parallel: Parallelism::default(),
         }
     }
 }

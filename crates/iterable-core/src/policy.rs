@@ -12,12 +12,17 @@ pub trait DeadLetterSink: Send {
     fn flush(&mut self) -> std::io::Result<()>;
 }
 
+/// A bad record kept for later: its error and its raw bytes.
+pub type DeferredRecord = (ParseError, Vec<u8>);
+
 /// What a reader does with a bad record, and how many it skipped.
 #[derive(Default)]
 pub struct ErrorHandler {
     skip: bool,
     dead_letter: Option<Box<dyn DeadLetterSink>>,
     skipped: u64,
+    /// Set by [`ErrorHandler::deferring`]: bad records kept, in order, for the caller.
+    deferred: Option<Vec<DeferredRecord>>,
 }
 
 impl std::fmt::Debug for ErrorHandler {
@@ -26,6 +31,7 @@ impl std::fmt::Debug for ErrorHandler {
             .field("skip", &self.skip)
             .field("dead_letter", &self.dead_letter.is_some())
             .field("skipped", &self.skipped)
+            .field("deferring", &self.deferred.is_some())
             .finish()
     }
 }
@@ -49,12 +55,35 @@ impl ErrorHandler {
         ErrorHandler {
             skip: true,
             dead_letter: Some(sink),
-            skipped: 0,
+            ..Default::default()
         }
+    }
+
+    /// Keep bad records, in order, for the caller to hand to the real policy later (see
+    /// [`ErrorHandler::take_deferred`]). A reader that parses blocks of its input on
+    /// other threads uses this, so that the policy still sees records in input order.
+    /// Deferred records are not counted as skipped.
+    pub fn deferring() -> Self {
+        ErrorHandler {
+            deferred: Some(Vec::new()),
+            ..Default::default()
+        }
+    }
+
+    /// The bad records kept since the last call, in order (none unless deferring).
+    pub fn take_deferred(&mut self) -> Vec<DeferredRecord> {
+        self.deferred
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
     }
 
     /// Handles one bad record: `Err` to stop the stream with this error, `Ok` to skip it.
     pub fn handle(&mut self, error: ParseError, raw: &[u8]) -> Result<()> {
+        if let Some(deferred) = self.deferred.as_mut() {
+            deferred.push((error, raw.to_vec()));
+            return Ok(());
+        }
         if !self.skip {
             return Err(error.into());
         }

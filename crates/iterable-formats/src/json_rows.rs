@@ -126,6 +126,23 @@ impl RecordParser {
         }
     }
 
+    /// A parser for a block parsed on another thread: no byte counters, and bad records
+    /// kept for the reader to hand to its policy in order.
+    pub(crate) fn deferring(info: IterableInfo) -> Self {
+        RecordParser {
+            info,
+            errors: ErrorHandler::deferring(),
+            bytes: SourceBytes::new(Arc::default(), None),
+            header: None,
+            rows: 0,
+        }
+    }
+
+    /// Counts a row parsed elsewhere (in a block) and handed out by this reader.
+    pub(crate) fn count_row(&mut self) {
+        self.rows += 1;
+    }
+
     /// Parses one record. `Ok(Some(row))`: a row; `Ok(None)`: a bad record skipped by
     /// the policy; `Err`: the stream must yield this error and end. `what` names the
     /// record in messages ("line", "array element"); `line_based` says whether serde's

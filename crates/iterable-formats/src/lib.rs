@@ -22,6 +22,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod blocks;
 #[cfg(feature = "arrow")]
 pub mod columnar;
 pub mod csv;

@@ -51,6 +51,7 @@
 //! which is what publishes an atomically written file. A writer that got no row
 //! writes nothing.
 
+mod blocks;
 mod infer;
 mod reader;
 mod writer;

@@ -8,12 +8,15 @@ use csv_core::{ReadRecordResult, ReaderBuilder, Terminator};
 use futures_core::Stream;
 use iterable_core::policy::ErrorHandler;
 use iterable_core::{
-    AsyncIterable, Error, Header, IterableInfo, ParseError, Position, Progress, Result, Row, Value,
+    AsyncIterable, Error, Header, IterableInfo, Parallelism, ParseError, Position, Progress,
+    Result, Row, Value,
 };
 use tokio::io::AsyncBufRead;
 
+use super::blocks::BlockParse;
 use super::infer::infer_value;
 use crate::ReadContext;
+use crate::blocks::{self, BlockItem, BlockStart, Blocks, Next, Resume};
 use crate::source_bytes::SourceBytes;
 
 const BOM: &[u8] = b"\xef\xbb\xbf";
@@ -22,6 +25,7 @@ const BOM: &[u8] = b"\xef\xbb\xbf";
 pub struct CsvReader<R> {
     reader: R,
     parser: Parser,
+    mode: Mode,
 }
 
 impl<R> std::fmt::Debug for CsvReader<R> {
@@ -33,6 +37,14 @@ impl<R> std::fmt::Debug for CsvReader<R> {
     }
 }
 
+/// How the reader parses: on its own task, or in blocks on other threads.
+enum Mode {
+    /// On the polling task; `parallel` says whether to switch to blocks after the header.
+    Sequential { parallel: Option<Parallelism> },
+    /// In blocks (see [`crate::blocks`]).
+    Blocks(Box<Blocks<BlockParse>>),
+}
+
 /// Where the reader stands with the UTF-8 byte order mark.
 enum Bom {
     /// Not decided yet: these first bytes (a proper prefix of the BOM) were consumed.
@@ -41,21 +53,52 @@ enum Bom {
     Done,
 }
 
+/// The dialect: how records and fields are told apart, and what fields become.
+#[derive(Debug, Clone)]
+pub(super) struct Dialect {
+    pub(super) has_header: bool,
+    pub(super) infer: bool,
+    pub(super) delimiter: u8,
+    pub(super) quote: u8,
+    pub(super) escape: Option<u8>,
+    pub(super) double_quote: bool,
+    pub(super) comment: Option<u8>,
+}
+
+impl Dialect {
+    fn of(ctx: &ReadContext) -> Self {
+        let csv = &ctx.options.csv;
+        Dialect {
+            has_header: csv.has_header,
+            infer: csv.infer_types,
+            delimiter: super::delimiter_of(&ctx.options, ctx.info.format),
+            quote: csv.quote,
+            escape: csv.escape,
+            double_quote: csv.escape.is_none(),
+            comment: csv.comment,
+        }
+    }
+
+    fn core(&self) -> csv_core::Reader {
+        ReaderBuilder::new()
+            .delimiter(self.delimiter)
+            .quote(self.quote)
+            .escape(self.escape)
+            .double_quote(self.double_quote)
+            .terminator(Terminator::CRLF)
+            .build()
+    }
+}
+
 /// Everything but the byte source, so that the source's buffer can be borrowed while
 /// the parser changes.
-struct Parser {
-    info: IterableInfo,
+pub(super) struct Parser {
+    pub(super) info: IterableInfo,
     core: csv_core::Reader,
-    errors: ErrorHandler,
+    pub(super) errors: ErrorHandler,
     bytes: SourceBytes,
-    has_header: bool,
-    infer: bool,
-    delimiter: u8,
-    quote: u8,
-    escape: Option<u8>,
-    double_quote: bool,
-    comment: Option<u8>,
-    header: Option<Arc<Header>>,
+    dialect: Dialect,
+    pub(super) header: Option<Arc<Header>>,
     /// Field bytes of the record being parsed, and where each field ends in them.
     out: Vec<u8>,
     ends: Vec<usize>,
@@ -64,76 +107,113 @@ struct Parser {
     /// The raw bytes of a record that spans reads (empty otherwise).
     raw: Vec<u8>,
     spanning: bool,
-    in_record: bool,
+    pub(super) in_record: bool,
     in_comment: bool,
     bom: Bom,
-    /// Bytes consumed while looking for a BOM that turned out not to be one.
+    /// Bytes consumed from the source but not parsed yet, parsed from `pending_at` on
+    /// before the source is read again.
     pending: Vec<u8>,
+    pending_at: usize,
     /// The stream offset of the next byte to be fed to the parser.
     offset: u64,
     /// LFs skipped between records (csv-core counts the others).
     newlines: u64,
     record_line: u64,
-    record_byte: u64,
+    pub(super) record_byte: u64,
     /// Data records seen (good or bad), rows yielded.
-    records: u64,
+    pub(super) records: u64,
     rows: u64,
-    done: bool,
+    pub(super) done: bool,
+    /// Return from `feed` as soon as the header is known (to switch to blocks).
+    stop_after_header: bool,
 }
 
 impl<R: AsyncBufRead + Unpin> CsvReader<R> {
     /// A reader over `reader`, with the options, error policy and byte counters of `ctx`.
     pub fn new(reader: R, ctx: ReadContext) -> Self {
-        let csv = &ctx.options.csv;
-        let delimiter = super::delimiter_of(&ctx.options, ctx.info.format);
-        let double_quote = csv.escape.is_none();
-        let core = ReaderBuilder::new()
-            .delimiter(delimiter)
-            .quote(csv.quote)
-            .escape(csv.escape)
-            .double_quote(double_quote)
-            .terminator(Terminator::CRLF)
-            .build();
-        let parser = Parser {
-            core,
-            bytes: SourceBytes::new(ctx.bytes_read, ctx.bytes_total),
-            has_header: csv.has_header,
-            infer: csv.infer_types,
-            delimiter,
-            quote: csv.quote,
-            escape: csv.escape,
-            double_quote,
-            comment: csv.comment,
-            header: None,
-            out: vec![0; 4096],
-            ends: vec![0; 64],
-            out_len: 0,
-            ends_len: 0,
-            raw: Vec::new(),
-            spanning: false,
-            in_record: false,
-            in_comment: false,
-            bom: Bom::Undecided(Vec::new()),
-            pending: Vec::new(),
-            offset: 0,
-            newlines: 0,
-            record_line: 0,
-            record_byte: 0,
-            records: 0,
-            rows: 0,
-            done: false,
-            errors: ctx.errors,
-            info: ctx.info,
-        };
-        CsvReader { reader, parser }
+        let parallel = blocks::wanted(&ctx.options.parallel).then_some(ctx.options.parallel);
+        let mut parser = Parser::new(
+            Dialect::of(&ctx),
+            ctx.info,
+            ctx.errors,
+            SourceBytes::new(ctx.bytes_read, ctx.bytes_total),
+        );
+        parser.stop_after_header = parallel.is_some();
+        CsvReader {
+            reader,
+            parser,
+            mode: Mode::Sequential { parallel },
+        }
     }
 
     fn poll_row(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Row>>> {
+        loop {
+            match &mut self.mode {
+                Mode::Blocks(blocks) => {
+                    let p = &mut self.parser;
+                    match ready!(blocks.poll_next(&mut self.reader, cx)) {
+                        Next::Item(BlockItem::Row(row)) => {
+                            p.rows += 1;
+                            return Poll::Ready(Some(Ok(row)));
+                        }
+                        Next::Item(BlockItem::Bad(error, raw)) => {
+                            if let Err(e) = p.errors.handle(error, &raw) {
+                                p.done = true;
+                                self.mode = Mode::Sequential { parallel: None };
+                                return Poll::Ready(Some(Err(e)));
+                            }
+                        }
+                        Next::End => {
+                            p.done = true;
+                            p.offset = blocks.consumed();
+                            self.mode = Mode::Sequential { parallel: None };
+                            return Poll::Ready(p.errors.flush().err().map(Err));
+                        }
+                        Next::Failed(e) => {
+                            p.done = true;
+                            self.mode = Mode::Sequential { parallel: None };
+                            return Poll::Ready(Some(Err(e)));
+                        }
+                        Next::Resume(resume) => {
+                            p.resume(resume);
+                            self.mode = Mode::Sequential { parallel: None };
+                        }
+                    }
+                }
+                Mode::Sequential { parallel } => {
+                    let p = &mut self.parser;
+                    if let Some(parallel) = parallel.filter(|_| p.header.is_some() && !p.done) {
+                        let pending = p.take_pending();
+                        let blocks = Blocks::new(
+                            BlockParse::new(p),
+                            &p.info.location,
+                            &parallel,
+                            pending,
+                            p.next_block_start(),
+                            p.records,
+                        );
+                        self.mode = Mode::Blocks(Box::new(blocks));
+                        continue;
+                    }
+                    return self.poll_sequential(cx);
+                }
+            }
+        }
+    }
+
+    /// Parsing on this task, up to the next row or error (or, when blocks are wanted,
+    /// up to the header: then back to `poll_row`, which switches).
+    fn poll_sequential(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Row>>> {
         let this = self;
         let p = &mut this.parser;
         loop {
             if p.done {
                 return Poll::Ready(None);
+            }
+            if p.stop_after_header && p.header.is_some() {
+                // The caller switches to blocks now (it loops back here only if not).
+                p.stop_after_header = false;
+                return this.poll_row(cx);
             }
             if let Bom::Undecided(prefix) = &mut p.bom {
                 let buf = match ready!(Pin::new(&mut this.reader).poll_fill_buf(cx)) {
@@ -152,14 +232,20 @@ impl<R: AsyncBufRead + Unpin> CsvReader<R> {
                 } else {
                     // Not a BOM (or the end): what was taken is data.
                     p.pending = std::mem::take(prefix);
+                    p.pending_at = 0;
                     p.bom = Bom::Done;
                 }
                 continue;
             }
-            if !p.pending.is_empty() {
+            if p.pending_at < p.pending.len() {
                 let pending = std::mem::take(&mut p.pending);
-                let (used, item) = p.feed(&pending, false);
-                p.pending = pending[used..].to_vec();
+                let (used, item) = p.feed(&pending[p.pending_at..], false);
+                p.pending = pending;
+                p.pending_at += used;
+                if p.pending_at == p.pending.len() {
+                    p.pending.clear();
+                    p.pending_at = 0;
+                }
                 match item {
                     Some(item) => return Poll::Ready(Some(item)),
                     None => continue,
@@ -180,6 +266,96 @@ impl<R: AsyncBufRead + Unpin> CsvReader<R> {
 }
 
 impl Parser {
+    pub(super) fn new(
+        dialect: Dialect,
+        info: IterableInfo,
+        errors: ErrorHandler,
+        bytes: SourceBytes,
+    ) -> Self {
+        Parser {
+            core: dialect.core(),
+            dialect,
+            bytes,
+            header: None,
+            out: vec![0; 4096],
+            ends: vec![0; 64],
+            out_len: 0,
+            ends_len: 0,
+            raw: Vec::new(),
+            spanning: false,
+            in_record: false,
+            in_comment: false,
+            bom: Bom::Undecided(Vec::new()),
+            pending: Vec::new(),
+            pending_at: 0,
+            offset: 0,
+            newlines: 0,
+            record_line: 0,
+            record_byte: 0,
+            records: 0,
+            rows: 0,
+            done: false,
+            stop_after_header: false,
+            errors,
+            info,
+        }
+    }
+
+    /// A parser for one block of data records that starts at `start`, with `header`
+    /// known and bad records kept for the caller.
+    pub(super) fn for_block(
+        dialect: &Dialect,
+        info: IterableInfo,
+        header: Arc<Header>,
+        start: BlockStart,
+    ) -> Self {
+        let mut p = Parser::new(
+            dialect.clone(),
+            info,
+            ErrorHandler::deferring(),
+            SourceBytes::new(Default::default(), None),
+        );
+        p.header = Some(header);
+        p.bom = Bom::Done;
+        p.set_start(start);
+        p
+    }
+
+    /// Makes the next byte fed the one at `start`.
+    fn set_start(&mut self, start: BlockStart) {
+        self.offset = start.byte;
+        self.core.set_line(start.lines + 1);
+        self.newlines = 0;
+    }
+
+    /// Where the next block starts: the next byte to be parsed (pending ones first).
+    fn next_block_start(&self) -> BlockStart {
+        BlockStart {
+            byte: self.offset,
+            lines: self.core.line() - 1 + self.newlines,
+        }
+    }
+
+    /// The bytes read but not parsed yet.
+    fn take_pending(&mut self) -> Vec<u8> {
+        let at = std::mem::take(&mut self.pending_at);
+        let mut pending = std::mem::take(&mut self.pending);
+        pending.drain(..at);
+        pending
+    }
+
+    /// Goes on parsing on this task after a bad block cut (see [`crate::blocks`]).
+    fn resume(&mut self, resume: Resume) {
+        self.set_start(resume.start);
+        self.records = resume.records;
+        self.pending = resume.bytes;
+        self.pending_at = 0;
+    }
+
+    pub(super) fn dialect(&self) -> &Dialect {
+        &self.dialect
+    }
+
     fn io_error(&mut self, e: std::io::Error) -> Error {
         self.done = true;
         Error::io(&self.info.location, e)
@@ -188,7 +364,7 @@ impl Parser {
     /// Parses records out of `input` until one gives something to yield (a row or an
     /// error) or the input runs out. Returns how many bytes were used. With `eof`,
     /// `input` is empty and the last record is finished.
-    fn feed(&mut self, input: &[u8], eof: bool) -> (usize, Option<Result<Row>>) {
+    pub(super) fn feed(&mut self, input: &[u8], eof: bool) -> (usize, Option<Result<Row>>) {
         let mut pos = 0;
         let item = loop {
             if !self.in_record {
@@ -265,6 +441,9 @@ impl Parser {
                     if item.is_some() {
                         break item;
                     }
+                    if self.stop_after_header && self.header.is_some() {
+                        break None;
+                    }
                 }
             }
         };
@@ -295,7 +474,7 @@ impl Parser {
             match input[pos] {
                 b'\n' => self.newlines += 1,
                 b'\r' => {}
-                b if Some(b) == self.comment => self.in_comment = true,
+                b if Some(b) == self.dialect.comment => self.in_comment = true,
                 _ => return pos,
             }
             pos += 1;
@@ -314,7 +493,7 @@ impl Parser {
             Escaped,
             AfterQuote,
         }
-        let (q, d) = (self.quote, self.delimiter);
+        let (q, d) = (self.dialect.quote, self.dialect.delimiter);
         let mut s = S::Start;
         for &b in &self.raw {
             s = match s {
@@ -322,9 +501,9 @@ impl Parser {
                 S::Start | S::Field if b == d => S::Start,
                 S::Start | S::Field => S::Field,
                 S::Quoted if b == q => S::AfterQuote,
-                S::Quoted if Some(b) == self.escape => S::Escaped,
+                S::Quoted if Some(b) == self.dialect.escape => S::Escaped,
                 S::Quoted | S::Escaped => S::Quoted,
-                S::AfterQuote if b == q && self.double_quote => S::Quoted,
+                S::AfterQuote if b == q && self.dialect.double_quote => S::Quoted,
                 S::AfterQuote if b == d => S::Start,
                 S::AfterQuote => S::Field,
             };
@@ -388,7 +567,7 @@ impl Parser {
         let header = match &self.header {
             Some(header) => header,
             None => {
-                let names = if self.has_header {
+                let names = if self.dialect.has_header {
                     match field_strs(text, ends) {
                         Ok(fields) => header_names(fields),
                         Err(field) => return self.bad_record(&utf8_message(field), raw),
@@ -397,7 +576,7 @@ impl Parser {
                     header_names(std::iter::repeat_n("", nfields))
                 };
                 self.header = Some(Arc::new(Header::new(names)));
-                if self.has_header {
+                if self.dialect.has_header {
                     return None;
                 }
                 self.header.as_ref()?
@@ -417,7 +596,7 @@ impl Parser {
             let Some(field) = text.get(start..end) else {
                 return self.bad_record(&utf8_message(i), raw);
             };
-            values.push(if self.infer {
+            values.push(if self.dialect.infer {
                 infer_value(field)
             } else {
                 Value::String(field.to_owned())
@@ -497,7 +676,11 @@ impl<R: AsyncBufRead + Send + Unpin> AsyncIterable for CsvReader<R> {
 
     fn progress(&self) -> Progress {
         let p = &self.parser;
-        p.bytes.progress(p.rows, p.offset, p.errors.skipped())
+        let offset = match &self.mode {
+            Mode::Blocks(blocks) => blocks.consumed(),
+            Mode::Sequential { .. } => p.offset,
+        };
+        p.bytes.progress(p.rows, offset, p.errors.skipped())
     }
 }
 

@@ -13,7 +13,9 @@ use std::task::{Context, Poll};
 use futures::StreamExt;
 use iterable_core::policy::{DeadLetterSink, ErrorHandler};
 use iterable_core::{AsyncIterable, Progress, Row};
-use iterable_core::{BoxIterable, Codec, Format, IterableInfo, Mode, Options, ParseError};
+use iterable_core::{
+    BoxIterable, Codec, Format, IterableInfo, Mode, Options, Parallelism, ParseError,
+};
 use iterable_formats::testing::ChunkedReader;
 use iterable_formats::{ReadContext, json, jsonl};
 use tokio::io::AsyncWrite;
@@ -30,10 +32,22 @@ pub enum Feed {
     OneBytePending,
     /// Five bytes per read.
     FiveBytes,
+    /// Three bytes per read, `Pending` before each, parsed in blocks of this many bytes
+    /// on two threads (JSON Lines; the JSON reader has no blocks).
+    Blocks(usize),
 }
 
 /// Every feed, the reference first.
-pub const FEEDS: [Feed; 3] = [Feed::Whole, Feed::OneBytePending, Feed::FiveBytes];
+pub const FEEDS: [Feed; 8] = [
+    Feed::Whole,
+    Feed::OneBytePending,
+    Feed::FiveBytes,
+    Feed::Blocks(1),
+    Feed::Blocks(4),
+    Feed::Blocks(11),
+    Feed::Blocks(64),
+    Feed::Blocks(1 << 20),
+];
 
 /// The read info of an input of `format` (JSON: `data.json`, JSON Lines: `data.jsonl`).
 pub fn reader_info(format: Format) -> IterableInfo {
@@ -58,6 +72,16 @@ pub async fn open(
     errors: ErrorHandler,
     feed: Feed,
 ) -> BoxIterable {
+    let mut options = options;
+    options.parallel = match feed {
+        Feed::Blocks(block_bytes) => {
+            let mut parallel = Parallelism::default();
+            parallel.threads = 2;
+            parallel.block_bytes = block_bytes;
+            parallel
+        }
+        _ => Parallelism::sequential(),
+    };
     let ctx = ReadContext {
         errors,
         ..ReadContext::new(reader_info(format), options)
@@ -71,6 +95,10 @@ pub async fn open(
         (Format::Json, Feed::FiveBytes) => {
             json::open_reader(ChunkedReader::new(data, 5, false), ctx).await
         }
+        (Format::Json, Feed::Blocks(_)) => {
+            json::open_reader(ChunkedReader::new(data, 3, true), ctx).await
+        }
+        (_, Feed::Blocks(_)) => jsonl::open_reader(ChunkedReader::new(data, 3, true), ctx).await,
         (_, Feed::Whole) => jsonl::open_reader(Cursor::new(data), ctx).await,
         (_, Feed::OneBytePending) => {
             jsonl::open_reader(ChunkedReader::new(data, 1, true), ctx).await

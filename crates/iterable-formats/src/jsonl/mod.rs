@@ -43,14 +43,18 @@
 //! file); closing twice is fine.
 
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 
-use iterable_core::{BoxIterable, Error, ParseError, Position, Result, Row};
+use iterable_core::{BoxIterable, Error, Parallelism, ParseError, Position, Result, Row};
 use tokio::io::{AsyncBufRead, AsyncWrite};
 
+use crate::blocks::{self, BlockItem, BlockStart, Blocks, Next};
 use crate::json_rows::{RecordParser, RecordReader, RecordSource, poll_buffer};
 use crate::json_writer::{Framing, JsonWriter};
 use crate::{ReadContext, WriteContext};
+
+mod blocks_parse;
+use blocks_parse::BlockParse;
 
 /// Opens a JSON Lines reader over `reader`.
 pub async fn open_reader<R>(reader: R, ctx: ReadContext) -> Result<BoxIterable>
@@ -165,6 +169,13 @@ struct JsonlReader<R> {
     reader: R,
     lines: Lines,
     done: bool,
+    /// Bytes read but not parsed yet (after going back from blocks to one thread),
+    /// parsed from `pending_at` on before the reader is read again.
+    pending: Vec<u8>,
+    pending_at: usize,
+    /// Parsing in blocks on other threads: wanted (before it starts), or under way.
+    parallel: Option<Parallelism>,
+    blocks: Option<Box<Blocks<BlockParse>>>,
 }
 
 impl<R: AsyncBufRead + Unpin> JsonlReader<R> {
@@ -183,11 +194,23 @@ impl<R: AsyncBufRead + Unpin> JsonlReader<R> {
                 max_line,
             },
             done: false,
+            pending: Vec::new(),
+            pending_at: 0,
+            parallel: blocks::wanted(&ctx.options.parallel).then_some(ctx.options.parallel),
+            blocks: None,
         }
     }
 
     fn consume(&mut self, n: usize) {
-        Pin::new(&mut self.reader).consume(n);
+        if self.pending_at < self.pending.len() {
+            self.pending_at += n;
+            if self.pending_at == self.pending.len() {
+                self.pending = Vec::new();
+                self.pending_at = 0;
+            }
+        } else {
+            Pin::new(&mut self.reader).consume(n);
+        }
         self.lines.consumed += n as u64;
     }
 
@@ -200,17 +223,108 @@ impl<R: AsyncBufRead + Unpin> JsonlReader<R> {
         }
     }
 
+    /// Starts parsing in blocks once the BOM is settled, if wanted.
+    fn start_blocks(&mut self, parser: &RecordParser) {
+        let lines = &self.lines;
+        if lines.bom.is_some() || lines.discarding || !lines.partial.is_empty() {
+            return;
+        }
+        let Some(parallel) = self.parallel.take() else {
+            return;
+        };
+        let pending = self.pending.split_off(self.pending_at);
+        self.pending = Vec::new();
+        self.pending_at = 0;
+        let start = BlockStart {
+            byte: lines.consumed,
+            lines: lines.line_no,
+        };
+        let parse = BlockParse::new(&parser.info, lines.max_line);
+        let blocks = Blocks::new(
+            parse,
+            &parser.info.location,
+            &parallel,
+            pending,
+            start,
+            lines.records,
+        );
+        self.blocks = Some(Box::new(blocks));
+    }
+
+    /// The next row from the blocks, or `None` when they are done (the stream over, or
+    /// back to one thread).
+    fn poll_blocks(
+        &mut self,
+        parser: &mut RecordParser,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Option<Result<Row>>>> {
+        let Some(blocks) = self.blocks.as_mut() else {
+            return Poll::Ready(None);
+        };
+        loop {
+            match ready!(blocks.poll_next(&mut self.reader, cx)) {
+                Next::Item(BlockItem::Row(row)) => {
+                    parser.count_row();
+                    return Poll::Ready(Some(Some(Ok(row))));
+                }
+                Next::Item(BlockItem::Bad(error, raw)) => {
+                    if let Err(e) = parser.errors.handle(error, &raw) {
+                        self.blocks = None;
+                        self.done = true;
+                        return Poll::Ready(Some(Some(Err(e))));
+                    }
+                }
+                Next::End => {
+                    self.lines.consumed = blocks.consumed();
+                    self.blocks = None;
+                    return self.finish(parser).map(Some);
+                }
+                Next::Failed(e) => {
+                    self.blocks = None;
+                    self.done = true;
+                    return Poll::Ready(Some(Some(Err(e))));
+                }
+                Next::Resume(resume) => {
+                    self.blocks = None;
+                    let lines = &mut self.lines;
+                    lines.line_no = resume.start.lines;
+                    lines.records = resume.records;
+                    lines.line_start = resume.start.byte;
+                    lines.consumed = resume.start.byte;
+                    self.pending = resume.bytes;
+                    self.pending_at = 0;
+                    return Poll::Ready(None);
+                }
+            }
+        }
+    }
+
     fn poll_inner(
         &mut self,
         parser: &mut RecordParser,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Row>>> {
         loop {
-            let buf = match poll_buffer(&mut self.reader, &mut self.done, &parser.info.location, cx)
-            {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Err(last)) => return Poll::Ready(last),
-                Poll::Ready(Ok(buf)) => buf,
+            if let Some(item) = ready!(self.poll_blocks(parser, cx)) {
+                return Poll::Ready(item);
+            }
+            if self.parallel.is_some() && !self.done {
+                self.start_blocks(parser);
+                if self.blocks.is_some() {
+                    continue;
+                }
+            }
+            if self.done {
+                return Poll::Ready(None);
+            }
+            let buf = if self.pending_at < self.pending.len() {
+                &self.pending[self.pending_at..]
+            } else {
+                match poll_buffer(&mut self.reader, &mut self.done, &parser.info.location, cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(Err(last)) => return Poll::Ready(last),
+                    Poll::Ready(Ok(buf)) => buf,
+                }
             };
             let lines = &mut self.lines;
 
