@@ -103,6 +103,9 @@ pub struct ReadArgs {
     /// Skip bad records and write each, with its position, to this JSON Lines file.
     #[arg(long)]
     pub dead_letter: Option<String>,
+    /// Threads parsing CSV and JSON Lines in blocks (0: one per core; 1: no threads).
+    #[arg(long, default_value_t = 0)]
+    pub parse_threads: usize,
 }
 
 impl ReadArgs {
@@ -133,7 +136,9 @@ impl ReadArgs {
         if let Some(path) = &self.dead_letter {
             o = o.errors(ErrorPolicy::DeadLetter(path.clone()));
         }
-        Ok(o.has_header(!self.no_header).infer_types(self.infer_types))
+        Ok(o.has_header(!self.no_header)
+            .infer_types(self.infer_types)
+            .parse_threads(self.parse_threads))
     }
 }
 

@@ -204,8 +204,9 @@ pub struct Parallelism {
     /// Parsing threads: 0 (the default) means one per core; 1 parses on the task that
     /// polls the reader, with no thread of its own.
     pub threads: usize,
-    /// The size of a block, in bytes (default 512 KiB). A block holds whole records, so
-    /// one longer record makes its block longer.
+    /// The size of a block, in bytes (default 256 KiB). A block holds whole records, so
+    /// one longer record makes its block longer. At most `threads + 1` blocks, and
+    /// their rows, are held at a time.
     pub block_bytes: usize,
 }
 
@@ -213,7 +214,7 @@ impl Default for Parallelism {
     fn default() -> Self {
         Parallelism {
             threads: 0,
-            block_bytes: 512 << 10,
+            block_bytes: 256 << 10,
         }
     }
 }

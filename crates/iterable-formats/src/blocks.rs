@@ -33,8 +33,9 @@ use tokio::task::JoinHandle;
 pub(crate) enum BlockItem {
     /// A row.
     Row(Row),
-    /// A bad record, for the error policy: its error and raw bytes.
-    Bad(ParseError, Vec<u8>),
+    /// A bad record, for the error policy: its error and raw bytes (boxed: rows are
+    /// the common case and stay small).
+    Bad(Box<(ParseError, Vec<u8>)>),
 }
 
 /// Where a block starts in the decoded stream.
@@ -154,7 +155,14 @@ impl<P: BlockParser> Blocks<P> {
         start: BlockStart,
         records: u64,
     ) -> Self {
-        let block_bytes = parallel.block_bytes.max(1);
+        let block_bytes = std::env::var("XBLOCK")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(parallel.block_bytes.max(1));
+        let extra: usize = std::env::var("XEXTRA")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1);
         let mut buf = pending;
         buf.reserve(block_bytes.saturating_sub(buf.len()));
         Blocks {
@@ -234,9 +242,9 @@ impl<P: BlockParser> Blocks<P> {
     /// Turns a worker's block-relative record number into the stream's.
     fn absolute(&self, item: BlockItem) -> BlockItem {
         match item {
-            BlockItem::Bad(mut error, raw) => {
-                error.position.record += self.current_records;
-                BlockItem::Bad(error, raw)
+            BlockItem::Bad(mut bad) => {
+                bad.0.position.record += self.current_records;
+                BlockItem::Bad(bad)
             }
             row => row,
         }

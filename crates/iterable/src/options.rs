@@ -162,6 +162,20 @@ impl IterableOptions {
         self
     }
 
+    /// Threads that parse CSV/TSV/PSV and JSON Lines in blocks: 0 (the default) one
+    /// per core, 1 none (parse where the reader is polled). Rows come out in input order
+    /// either way; see [`Parallelism`](iterable_core::Parallelism).
+    pub fn parse_threads(mut self, threads: usize) -> Self {
+        self.options.parallel.threads = threads;
+        self
+    }
+
+    /// The size of the blocks parsed on other threads (default 256 KiB).
+    pub fn parse_block_bytes(mut self, bytes: usize) -> Self {
+        self.options.parallel.block_bytes = bytes.max(1);
+        self
+    }
+
     /// The member of a zip archive to read.
     pub fn zip_member(mut self, name: impl Into<String>) -> Self {
         self.options.zip_member = Some(name.into());

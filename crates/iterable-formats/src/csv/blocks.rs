@@ -93,13 +93,13 @@ fn collect(
     items: &mut Vec<BlockItem>,
 ) {
     for (error, raw) in parser.errors.take_deferred() {
-        items.push(BlockItem::Bad(error, raw));
+        items.push(BlockItem::Bad(Box::new((error, raw))));
     }
     match item {
         Some(Ok(row)) => items.push(BlockItem::Row(row)),
         Some(Err(iterable_core::Error::Parse(error))) => {
             let raw = error.snippet.as_bytes().to_vec();
-            items.push(BlockItem::Bad(*error, raw));
+            items.push(BlockItem::Bad(Box::new((*error, raw))));
         }
         // Other errors do not arise from bytes in memory with a deferring policy.
         Some(Err(_)) | None => {}

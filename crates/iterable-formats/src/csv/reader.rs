@@ -156,7 +156,8 @@ impl<R: AsyncBufRead + Unpin> CsvReader<R> {
                             p.rows += 1;
                             return Poll::Ready(Some(Ok(row)));
                         }
-                        Next::Item(BlockItem::Bad(error, raw)) => {
+                        Next::Item(BlockItem::Bad(bad)) => {
+                            let (error, raw) = *bad;
                             if let Err(e) = p.errors.handle(error, &raw) {
                                 p.done = true;
                                 self.mode = Mode::Sequential { parallel: None };

@@ -54,7 +54,7 @@ impl BlockParser for BlockParse {
                 lines.line(&mut parser, line)
             };
             for (error, raw) in parser.errors.take_deferred() {
-                items.push(BlockItem::Bad(error, raw));
+                items.push(BlockItem::Bad(Box::new((error, raw))));
             }
             if let Step::Row(row) = step {
                 items.push(BlockItem::Row(row));

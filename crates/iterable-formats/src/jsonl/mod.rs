@@ -267,7 +267,8 @@ impl<R: AsyncBufRead + Unpin> JsonlReader<R> {
                     parser.count_row();
                     return Poll::Ready(Some(Some(Ok(row))));
                 }
-                Next::Item(BlockItem::Bad(error, raw)) => {
+                Next::Item(BlockItem::Bad(bad)) => {
+                    let (error, raw) = *bad;
                     if let Err(e) = parser.errors.handle(error, &raw) {
                         self.blocks = None;
                         self.done = true;
