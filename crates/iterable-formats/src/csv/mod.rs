@@ -36,6 +36,9 @@
 //!   header says record 0), `byte` the offset of the record's first byte in the
 //!   decoded stream. The snippet is the record's raw text.
 //! - An I/O error from the source is yielded once, then the stream ends.
+//! - **Threads**: after the header, the input is parsed in blocks on other threads
+//!   (see [`Parallelism`](iterable_core::Parallelism) and the crate's `blocks`
+//!   module); rows, errors and positions are exactly those of one thread.
 //!
 //! # Writing
 //!
