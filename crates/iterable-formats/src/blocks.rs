@@ -155,14 +155,7 @@ impl<P: BlockParser> Blocks<P> {
         start: BlockStart,
         records: u64,
     ) -> Self {
-        let block_bytes = std::env::var("XBLOCK")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(parallel.block_bytes.max(1));
-        let extra: usize = std::env::var("XEXTRA")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(1);
+        let block_bytes = parallel.block_bytes.max(1);
         let mut buf = pending;
         buf.reserve(block_bytes.saturating_sub(buf.len()));
         Blocks {
