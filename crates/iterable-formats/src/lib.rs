@@ -22,7 +22,11 @@
 //! ```
 #![deny(missing_docs)]
 
+#[cfg(feature = "blocking")]
+mod blocking;
 mod blocks;
+#[cfg(feature = "bson")]
+pub mod bson;
 #[cfg(feature = "arrow")]
 pub mod columnar;
 pub mod csv;
@@ -30,9 +34,13 @@ pub mod json;
 mod json_rows;
 mod json_writer;
 pub mod jsonl;
+#[cfg(feature = "msgpack")]
+pub mod msgpack;
 mod read_refusal;
 mod source_bytes;
 pub mod testing;
+#[cfg(feature = "yaml")]
+pub mod yaml;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -87,6 +95,12 @@ where
         Format::Csv | Format::Tsv | Format::Psv => csv::open_reader(reader, ctx).await,
         Format::Jsonl => jsonl::open_reader(reader, ctx).await,
         Format::Json => json::open_reader(reader, ctx).await,
+        #[cfg(feature = "bson")]
+        Format::Bson => bson::open_reader(reader, ctx).await,
+        #[cfg(feature = "msgpack")]
+        Format::MsgPack => msgpack::open_reader(reader, ctx).await,
+        #[cfg(feature = "yaml")]
+        Format::Yaml => yaml::open_reader(reader, ctx).await,
         #[cfg(feature = "parquet")]
         Format::Parquet => {
             let (file, size) =
@@ -111,6 +125,12 @@ where
         Format::Csv | Format::Tsv | Format::Psv => csv::open_writer(writer, ctx).await,
         Format::Jsonl => jsonl::open_writer(writer, ctx).await,
         Format::Json => json::open_writer(writer, ctx).await,
+        #[cfg(feature = "bson")]
+        Format::Bson => bson::open_writer(writer, ctx).await,
+        #[cfg(feature = "msgpack")]
+        Format::MsgPack => msgpack::open_writer(writer, ctx).await,
+        #[cfg(feature = "yaml")]
+        Format::Yaml => yaml::open_writer(writer, ctx).await,
         other => Err(not_compiled(other)),
     }
 }

@@ -11,7 +11,8 @@
 //!   [`SyncInput`] on a `spawn_blocking` thread; rows come back in batches over a
 //!   channel of [`BridgeConfig::batches_ahead`] batches, so at most about
 //!   `(batches_ahead + 2) * batch_rows` rows are parsed ahead of a slow consumer and
-//!   memory stays flat. Dropping the [`BlockingReader`] stops the thread: its next
+//!   memory stays flat. Parsers that push rows rather than being iterated use
+//!   [`spawn_producer`] and a [`RowSender`]. Dropping the [`BlockingReader`] stops the thread: its next
 //!   send fails and its next read of [`SyncInput`] returns an error, so a parser busy
 //!   reading ends too. `aclose` stops it and waits for the thread to end.
 //! - [`spawn_writer`]: rows are sent in batches to a [`RowWriter`] running on a
@@ -52,7 +53,7 @@ mod sync_input;
 mod sync_output;
 mod writer;
 
-pub use reader::{BlockingReader, ReaderSetup, spawn_reader};
+pub use reader::{BlockingReader, ReaderSetup, RowSender, spawn_producer, spawn_reader};
 pub use sync_input::SyncInput;
 pub use sync_output::SyncOutput;
 pub use writer::{BlockingWriter, RowWriter, spawn_writer};

@@ -86,6 +86,26 @@ where
     F: FnOnce(SyncInput) -> Result<I> + Send + 'static,
     I: Iterator<Item = Result<Row>>,
 {
+    spawn_producer(bytes, setup, move |input, rows| {
+        for row in open(input)? {
+            if !rows.send(row?) {
+                break;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Like [`spawn_reader`], for parsers that push rows rather than being iterated
+/// (their iterator would borrow the input): `produce` parses the [`SyncInput`] and
+/// hands each row to [`RowSender::send`], stopping when it returns `false` (the
+/// reader is gone). Returning `Err` ends the stream with that error after the rows
+/// sent before it.
+pub fn spawn_producer<R, F>(bytes: R, setup: ReaderSetup, produce: F) -> BlockingReader
+where
+    R: AsyncRead + Send + Unpin + 'static,
+    F: FnOnce(SyncInput, &mut RowSender) -> Result<()> + Send + 'static,
+{
     let ReaderSetup {
         info,
         bytes_read,
@@ -101,9 +121,18 @@ where
         &info.location,
     );
     let batch_rows = config.batch_rows();
-    let thread_stop = stop.clone();
+    let target = FIRST_BATCH.min(batch_rows);
+    let mut sender = RowSender {
+        tx,
+        stop: stop.clone(),
+        batch: Vec::with_capacity(target),
+        target,
+        batch_rows,
+        gone: false,
+    };
     let task = tokio::task::spawn_blocking(move || {
-        produce(input, open, &tx, &thread_stop, batch_rows);
+        let outcome = produce(input, &mut sender);
+        sender.end(outcome);
     });
     BlockingReader {
         info,
@@ -118,55 +147,63 @@ where
     }
 }
 
-/// The blocking thread's loop. Returns when the rows end, on an error, or as soon as
-/// the reader is gone (a send fails or the stop flag is up).
-fn produce<F, I>(
-    input: SyncInput,
-    open: F,
-    tx: &mpsc::Sender<Message>,
-    stop: &AtomicBool,
+/// The blocking thread's end of the channel: gathers rows into batches and sends
+/// them, blocking while the channel is full.
+pub struct RowSender {
+    tx: mpsc::Sender<Message>,
+    stop: Arc<AtomicBool>,
+    batch: Vec<Row>,
+    target: usize,
     batch_rows: usize,
-) where
-    F: FnOnce(SyncInput) -> Result<I>,
-    I: Iterator<Item = Result<Row>>,
-{
-    let rows = match open(input) {
-        Ok(rows) => rows,
-        Err(e) => {
-            let _ = tx.blocking_send(Message::Failed(e));
+    gone: bool,
+}
+
+impl std::fmt::Debug for RowSender {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RowSender")
+            .field("batched", &self.batch.len())
+            .field("gone", &self.gone)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RowSender {
+    /// Queues one row; `false` when the reader is gone and the parser should stop.
+    pub fn send(&mut self, row: Row) -> bool {
+        if self.gone || self.stop.load(Ordering::Relaxed) {
+            self.gone = true;
+            return false;
+        }
+        self.batch.push(row);
+        if self.batch.len() >= self.target {
+            self.target = (self.target * 2).min(self.batch_rows);
+            let full = std::mem::replace(&mut self.batch, Vec::with_capacity(self.target));
+            return self.push(Message::Rows(full));
+        }
+        true
+    }
+
+    fn push(&mut self, message: Message) -> bool {
+        if self.tx.blocking_send(message).is_err() {
+            self.gone = true;
+        }
+        !self.gone
+    }
+
+    /// Sends the last rows, then the end or the error.
+    fn end(mut self, outcome: Result<()>) {
+        if self.gone {
             return;
         }
-    };
-    let mut target = FIRST_BATCH.min(batch_rows);
-    let mut batch = Vec::with_capacity(target);
-    for row in rows {
-        if stop.load(Ordering::Relaxed) {
+        let batch = std::mem::take(&mut self.batch);
+        if !batch.is_empty() && !self.push(Message::Rows(batch)) {
             return;
         }
-        match row {
-            Ok(row) => {
-                batch.push(row);
-                if batch.len() >= target {
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(target));
-                    if tx.blocking_send(Message::Rows(full)).is_err() {
-                        return;
-                    }
-                    target = (target * 2).min(batch_rows);
-                }
-            }
-            Err(e) => {
-                if !batch.is_empty() && tx.blocking_send(Message::Rows(batch)).is_err() {
-                    return;
-                }
-                let _ = tx.blocking_send(Message::Failed(e));
-                return;
-            }
-        }
+        self.push(match outcome {
+            Ok(()) => Message::End,
+            Err(e) => Message::Failed(e),
+        });
     }
-    if !batch.is_empty() && tx.blocking_send(Message::Rows(batch)).is_err() {
-        return;
-    }
-    let _ = tx.blocking_send(Message::End);
 }
 
 impl BlockingReader {

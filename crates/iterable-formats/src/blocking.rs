@@ -1,0 +1,101 @@
+//! Glue between the formats that run on the blocking bridge and the rest of the
+//! crate: the bridge's setup from a [`ReadContext`] / [`WriteContext`], and the
+//! errors those formats share.
+
+use iterable_core::{Error, ParseError, Position, Result, Row};
+use iterable_io::blocking_bridge::{
+    BridgeConfig, ReaderSetup, RowSender, RowWriter, SyncInput, SyncOutput, spawn_producer,
+    spawn_reader, spawn_writer,
+};
+use tokio::io::{AsyncRead, AsyncWrite};
+
+use crate::{ReadContext, WriteContext};
+
+/// Runs the row iterator `open` builds on the bridge, over `reader`'s bytes.
+#[allow(dead_code)] // only some feature sets use it
+pub(crate) fn bridge_reader<R, F, I>(
+    reader: R,
+    ctx: ReadContext,
+    open: F,
+) -> iterable_core::BoxIterable
+where
+    R: AsyncRead + Send + Unpin + 'static,
+    F: FnOnce(SyncInput) -> Result<I> + Send + 'static,
+    I: Iterator<Item = Result<Row>>,
+{
+    Box::new(spawn_reader(reader, setup(&ctx), open))
+}
+
+/// Runs `produce` on the bridge: it parses `reader`'s bytes and pushes rows.
+#[allow(dead_code)] // only some feature sets use it
+pub(crate) fn bridge_producer<R, F>(
+    reader: R,
+    ctx: ReadContext,
+    produce: F,
+) -> iterable_core::BoxIterable
+where
+    R: AsyncRead + Send + Unpin + 'static,
+    F: FnOnce(SyncInput, &mut RowSender) -> Result<()> + Send + 'static,
+{
+    Box::new(spawn_producer(reader, setup(&ctx), produce))
+}
+
+fn setup(ctx: &ReadContext) -> ReaderSetup {
+    ReaderSetup {
+        config: BridgeConfig::for_batch_size(ctx.options.batch_size),
+        info: ctx.info.clone(),
+        bytes_read: ctx.bytes_read.clone(),
+        bytes_total: ctx.bytes_total,
+    }
+}
+
+/// Runs the row writer `open` builds on the bridge, over `writer`.
+pub(crate) fn bridge_writer<W, F, T>(
+    writer: W,
+    ctx: WriteContext,
+    open: F,
+) -> iterable_core::BoxIterable
+where
+    W: AsyncWrite + Send + Unpin + 'static,
+    F: FnOnce(SyncOutput) -> Result<T> + Send + 'static,
+    T: RowWriter,
+{
+    let config = BridgeConfig::for_batch_size(ctx.options.batch_size);
+    Box::new(spawn_writer(writer, ctx.info, config, open))
+}
+
+/// A parse error at record `record` (1-based) starting at byte `byte`. Formats without
+/// lines report the record number as the line too.
+pub(crate) fn record_error(
+    location: &str,
+    record: u64,
+    byte: u64,
+    message: impl Into<String>,
+    raw: &[u8],
+) -> Error {
+    ParseError::new(
+        location,
+        Position {
+            line: record,
+            record,
+            byte,
+        },
+        message,
+        raw,
+    )
+    .into()
+}
+
+/// An I/O error while reading `location` (a truncated compressed stream, the disk).
+pub(crate) fn read_error(location: &str, e: std::io::Error) -> Error {
+    Error::io(location, e)
+}
+
+/// A value a format cannot hold, at row `row` of `location`.
+pub(crate) fn write_error(location: &str, row: u64, message: impl Into<String>) -> Error {
+    Error::Write {
+        location: location.to_owned(),
+        row,
+        message: message.into(),
+    }
+}

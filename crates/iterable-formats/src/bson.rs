@@ -1,0 +1,263 @@
+//! BSON (`.bson`): a stream of BSON documents, one row each (as `mongodump` writes
+//! them). Read and write, with the [`bson`] crate, on the blocking bridge.
+//!
+//! # Reading
+//!
+//! Each document is read whole (its length prefix says how long it is; at most
+//! 64 MiB) and converted: doubles to floats, 32- and 64-bit integers to `Int`,
+//! `DateTime` to a UTC [`Timestamp`], `Decimal128` to an exact [`Decimal`] (or its
+//! text when it has no finite value), binary to `Bytes`, an `ObjectId` to its hex
+//! text, a regular expression to `/pattern/options`, JavaScript code and symbols to
+//! their text, the internal timestamp to `{"t", "i"}`, `undefined` and min/max keys
+//! to null. A truncated document, or one that does not parse, is an error naming the
+//! record and the byte offset of its start, and ends the stream.
+//!
+//! # Writing
+//!
+//! Each row becomes one document, keys in column order: `Int` as int64, `Float` as
+//! double, `Bytes` as generic binary, `Timestamp` as a UTC `DateTime` (millisecond
+//! precision), `Date` as a `DateTime` at midnight UTC, `Decimal` as `Decimal128`
+//! (through its text), lists as arrays and maps as embedded documents.
+
+use std::io::{BufRead, Read, Write};
+
+use bson::{Bson, Document};
+use chrono::{DateTime, NaiveTime};
+use iterable_core::{BoxIterable, Decimal, Error, Result, Row, Timestamp, Value};
+use iterable_io::blocking_bridge::{RowWriter, SyncInput, SyncOutput};
+use tokio::io::{AsyncBufRead, AsyncWrite};
+
+use crate::blocking::{bridge_reader, bridge_writer, read_error, record_error, write_error};
+use crate::{ReadContext, WriteContext};
+
+/// The largest document read (BSON's own limit is 16 MiB).
+const MAX_DOCUMENT: usize = 64 << 20;
+
+/// Opens a BSON reader over `reader`.
+pub async fn open_reader<R>(reader: R, ctx: ReadContext) -> Result<BoxIterable>
+where
+    R: AsyncBufRead + Send + Unpin + 'static,
+{
+    Ok(bridge_reader(reader, ctx, |input| {
+        Ok(Documents { input, record: 0 })
+    }))
+}
+
+/// Opens a BSON writer over `writer`.
+pub async fn open_writer<W>(writer: W, ctx: WriteContext) -> Result<BoxIterable>
+where
+    W: AsyncWrite + Send + Unpin + 'static,
+{
+    let location = ctx.info.location.clone();
+    Ok(bridge_writer(writer, ctx, move |out| {
+        Ok(BsonWriter { out, location })
+    }))
+}
+
+struct Documents {
+    input: SyncInput,
+    record: u64,
+}
+
+impl Documents {
+    fn next_document(&mut self) -> Result<Option<Row>> {
+        let location = self.input.location().to_owned();
+        let start = self.input.offset();
+        if self
+            .input
+            .fill_buf()
+            .map_err(|e| read_error(&location, e))?
+            .is_empty()
+        {
+            return Ok(None);
+        }
+        self.record += 1;
+        let record = self.record;
+        let fail =
+            |message: String, raw: &[u8]| record_error(&location, record, start, message, raw);
+        let mut prefix = [0u8; 4];
+        let got = read_up_to(&mut self.input, &mut prefix).map_err(|e| read_error(&location, e))?;
+        if got < 4 {
+            return Err(fail(
+                format!("truncated document: {got} of the 4 length bytes"),
+                &prefix[..got],
+            ));
+        }
+        let len = i32::from_le_bytes(prefix);
+        if len < 5 || len as usize > MAX_DOCUMENT {
+            return Err(fail(
+                format!("not a BSON document: length {len} (expected 5 to {MAX_DOCUMENT})"),
+                &prefix,
+            ));
+        }
+        let mut bytes = vec![0u8; len as usize];
+        bytes[..4].copy_from_slice(&prefix);
+        let got = 4 + read_up_to(&mut self.input, &mut bytes[4..])
+            .map_err(|e| read_error(&location, e))?;
+        if got < bytes.len() {
+            return Err(fail(
+                format!("truncated document: {got} of its {len} bytes"),
+                &bytes[..got],
+            ));
+        }
+        let doc = Document::from_reader(&bytes[..])
+            .map_err(|e| fail(format!("invalid BSON document: {e}"), &bytes))?;
+        Ok(Some(document_to_row(doc)))
+    }
+}
+
+impl Iterator for Documents {
+    type Item = Result<Row>;
+    fn next(&mut self) -> Option<Result<Row>> {
+        self.next_document().transpose()
+    }
+}
+
+/// Reads until `buf` is full or the input ends; returns how much was read.
+fn read_up_to(input: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match input.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
+}
+
+fn document_to_row(doc: Document) -> Row {
+    doc.into_iter().map(|(k, v)| (k, to_value(v))).collect()
+}
+
+fn to_value(v: Bson) -> Value {
+    match v {
+        Bson::Null | Bson::Undefined | Bson::MaxKey | Bson::MinKey => Value::Null,
+        Bson::Boolean(b) => Value::Bool(b),
+        Bson::Int32(i) => Value::Int(i as i64),
+        Bson::Int64(i) => Value::Int(i),
+        Bson::Double(f) => Value::Float(f),
+        Bson::String(s) | Bson::Symbol(s) | Bson::JavaScriptCode(s) => Value::String(s),
+        Bson::JavaScriptCodeWithScope(c) => Value::String(c.code),
+        Bson::Array(items) => Value::List(items.into_iter().map(to_value).collect()),
+        Bson::Document(doc) => Value::Map(document_to_row(doc)),
+        Bson::Binary(b) => Value::Bytes(b.bytes),
+        Bson::ObjectId(id) => Value::String(id.to_hex()),
+        Bson::DateTime(t) => match DateTime::from_timestamp_millis(t.timestamp_millis()) {
+            Some(dt) => Value::Timestamp(Timestamp {
+                datetime: dt.naive_utc(),
+                tz: Some("UTC".into()),
+            }),
+            None => Value::Int(t.timestamp_millis()),
+        },
+        Bson::Decimal128(d) => {
+            let text = d.to_string();
+            parse_decimal(&text).map_or(Value::String(text), Value::Decimal)
+        }
+        Bson::RegularExpression(r) => {
+            Value::String(format!("/{}/{}", r.pattern.as_str(), r.options.as_str()))
+        }
+        Bson::Timestamp(t) => Value::Map(
+            [
+                ("t", Value::Int(t.time as i64)),
+                ("i", Value::Int(t.increment as i64)),
+            ]
+            .into_iter()
+            .collect(),
+        ),
+        Bson::DbPointer(p) => Value::String(format!("{p:?}")),
+    }
+}
+
+/// Parses decimal text (`-12.345`, `1E+3`, `1.5E-2`) exactly, when it fits `i128`.
+pub(crate) fn parse_decimal(text: &str) -> Option<Decimal> {
+    let (mantissa, exponent) = match text.find(['E', 'e']) {
+        Some(at) => (&text[..at], text[at + 1..].parse::<i32>().ok()?),
+        None => (text, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if int.trim_start_matches(['-', '+']).is_empty() && frac.is_empty() {
+        return None;
+    }
+    let digits = format!("{int}{frac}");
+    let unscaled: i128 = digits.parse().ok()?;
+    let scale = frac.len() as i32 - exponent;
+    let scale = i8::try_from(scale).ok()?;
+    Some(Decimal { unscaled, scale })
+}
+
+struct BsonWriter {
+    out: SyncOutput,
+    location: String,
+}
+
+impl RowWriter for BsonWriter {
+    fn write_row(&mut self, row: &Row, number: u64) -> Result<()> {
+        let doc = row_to_document(row).map_err(|m| write_error(&self.location, number, m))?;
+        let mut bytes = Vec::new();
+        doc.to_writer(&mut bytes)
+            .map_err(|e| write_error(&self.location, number, e.to_string()))?;
+        self.out
+            .write_all(&bytes)
+            .map_err(|e| Error::io(&self.location, e))
+    }
+
+    fn finish(self) -> Result<SyncOutput> {
+        Ok(self.out)
+    }
+}
+
+fn row_to_document(row: &Row) -> std::result::Result<Document, String> {
+    let mut doc = Document::new();
+    for (k, v) in row.iter() {
+        doc.insert(k, to_bson(v).map_err(|m| format!("column {k:?}: {m}"))?);
+    }
+    Ok(doc)
+}
+
+fn to_bson(v: &Value) -> std::result::Result<Bson, String> {
+    Ok(match v {
+        Value::Null => Bson::Null,
+        Value::Bool(b) => Bson::Boolean(*b),
+        Value::Int(i) => Bson::Int64(*i),
+        Value::Float(f) => Bson::Double(*f),
+        Value::String(s) => Bson::String(s.clone()),
+        Value::Bytes(b) => Bson::Binary(bson::Binary {
+            subtype: bson::spec::BinarySubtype::Generic,
+            bytes: b.clone(),
+        }),
+        Value::Date(d) => Bson::DateTime(bson::DateTime::from_millis(
+            d.and_time(NaiveTime::MIN).and_utc().timestamp_millis(),
+        )),
+        Value::Timestamp(t) => Bson::DateTime(bson::DateTime::from_millis(
+            t.datetime.and_utc().timestamp_millis(),
+        )),
+        Value::Decimal(d) => Bson::Decimal128(
+            d.to_string()
+                .parse()
+                .map_err(|e| format!("decimal {d} does not fit Decimal128: {e}"))?,
+        ),
+        Value::List(items) => Bson::Array(items.iter().map(to_bson).collect::<Result<_, _>>()?),
+        Value::Map(row) => Bson::Document(row_to_document(row)?),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_text_parses_exactly() {
+        let d = |u, s| {
+            Some(Decimal {
+                unscaled: u,
+                scale: s,
+            })
+        };
+        assert_eq!(parse_decimal("-12.345"), d(-12345, 3));
+        assert_eq!(parse_decimal("1E+3"), d(1, -3));
+        assert_eq!(parse_decimal("1.5E-2"), d(15, 3));
+        assert_eq!(parse_decimal("0"), d(0, 0));
+        assert_eq!(parse_decimal("NaN"), None);
+        assert_eq!(parse_decimal("-"), None);
+    }
+}

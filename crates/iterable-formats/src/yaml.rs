@@ -1,0 +1,153 @@
+//! YAML (`.yaml`, `.yml`): one row a document (`---` between them), or the mappings
+//! of a top-level sequence. Read and write, with [`serde_saphyr`], on the blocking
+//! bridge.
+//!
+//! Why `serde-saphyr`: `serde_yaml` is deprecated and `serde_yml` carries a security
+//! advisory (RUSTSEC-2025-0068); the forks `serde_yaml_ng` (last release May 2024)
+//! and `serde_norway` (December 2024) keep the unmaintained C-to-Rust libyaml port
+//! (`unsafe-libyaml`). `serde-saphyr` is a pure-Rust parser and serializer with
+//! regular releases (several in 2026), budgets against alias bombs, and a streaming
+//! multi-document reader over `std::io::Read`.
+//!
+//! # Reading
+//!
+//! Documents are read one at a time (the whole file is never held). A mapping is a
+//! row, keys in document order; a sequence is a run of rows (each item must be a
+//! mapping); empty documents are skipped; any other document (a bare scalar) is an
+//! error naming the document (documents are counted without the empty ones). Scalars follow YAML 1.2's core schema: `1` is `Int`,
+//! `1.5` `Float`, `true` `Bool`, `~`/`null` null, quoted `'1'` a string. Keys must
+//! be strings. A syntax error names the document, the line and the offset, and ends
+//! the stream.
+//!
+//! # Writing
+//!
+//! Each row is one document, `---` between documents, keys in column order. Dates,
+//! timestamps and fractional decimals are written as their text (YAML has no types
+//! for them that every reader agrees on), bytes as a sequence of integers.
+
+use std::io::Write;
+
+use iterable_core::{BoxIterable, Error, Result, Row, Value};
+use iterable_io::blocking_bridge::{RowSender, RowWriter, SyncInput, SyncOutput};
+use tokio::io::{AsyncBufRead, AsyncWrite};
+
+use crate::blocking::{bridge_producer, bridge_writer, record_error, write_error};
+use crate::{ReadContext, WriteContext};
+
+/// Opens a YAML reader over `reader`.
+pub async fn open_reader<R>(reader: R, ctx: ReadContext) -> Result<BoxIterable>
+where
+    R: AsyncBufRead + Send + Unpin + 'static,
+{
+    Ok(bridge_producer(reader, ctx, read_documents))
+}
+
+/// Opens a YAML writer over `writer`.
+pub async fn open_writer<W>(writer: W, ctx: WriteContext) -> Result<BoxIterable>
+where
+    W: AsyncWrite + Send + Unpin + 'static,
+{
+    let location = ctx.info.location.clone();
+    Ok(bridge_writer(writer, ctx, move |out| {
+        Ok(YamlWriter {
+            out,
+            location,
+            buf: String::new(),
+        })
+    }))
+}
+
+fn read_documents(mut input: SyncInput, rows: &mut RowSender) -> Result<()> {
+    let location = input.location().to_owned();
+    for (index, parsed) in serde_saphyr::read::<_, Value>(&mut input).enumerate() {
+        let document = index as u64 + 1;
+        let value = parsed.map_err(|e| syntax_error(&location, document, &e))?;
+        let not_a_row = |what: &str| {
+            record_error(
+                &location,
+                document,
+                0,
+                format!(
+                    "document {document} is {what}, not a mapping (a row) or a sequence of mappings"
+                ),
+                b"",
+            )
+        };
+        match value {
+            Value::Map(row) => {
+                if !rows.send(row) {
+                    return Ok(());
+                }
+            }
+            Value::List(items) => {
+                for item in items {
+                    match item {
+                        Value::Map(row) => {
+                            if !rows.send(row) {
+                                return Ok(());
+                            }
+                        }
+                        Value::Null => {}
+                        other => {
+                            return Err(not_a_row(&format!(
+                                "a sequence holding a {}",
+                                other.type_name()
+                            )));
+                        }
+                    }
+                }
+            }
+            Value::Null => {}
+            other => return Err(not_a_row(&format!("a {}", other.type_name()))),
+        }
+    }
+    Ok(())
+}
+
+/// A parse error of document `document`, at the line and offset the parser gives.
+fn syntax_error(location: &str, document: u64, e: &serde_saphyr::Error) -> Error {
+    let (line, byte) = e.location().map_or((0, 0), |l| {
+        let span = l.span();
+        (l.line(), span.byte_offset().unwrap_or(span.offset()))
+    });
+    let mut err = iterable_core::ParseError::new(
+        location,
+        iterable_core::Position {
+            line,
+            record: document,
+            byte,
+        },
+        format!("invalid YAML in document {document}: {e}"),
+        b"",
+    );
+    err.message = err.message.lines().next().unwrap_or_default().to_owned();
+    err.into()
+}
+
+struct YamlWriter {
+    out: SyncOutput,
+    location: String,
+    buf: String,
+}
+
+impl RowWriter for YamlWriter {
+    fn write_row(&mut self, row: &Row, number: u64) -> Result<()> {
+        self.buf.clear();
+        if number > 1 {
+            self.buf.push_str("---\n");
+        }
+        let text = serde_saphyr::to_string(row)
+            .map_err(|e| write_error(&self.location, number, e.to_string()))?;
+        self.buf.push_str(&text);
+        if !self.buf.ends_with('\n') {
+            self.buf.push('\n');
+        }
+        self.out
+            .write_all(self.buf.as_bytes())
+            .map_err(|e| Error::io(&self.location, e))
+    }
+
+    fn finish(self) -> Result<SyncOutput> {
+        Ok(self.out)
+    }
+}

@@ -1,0 +1,276 @@
+//! The formats on the blocking bridge, end to end through the facade: round trips
+//! through every codec, what a dropped writer leaves (nothing), corrupt input (a clear
+//! error naming the file, the record and the byte offset), and `areset`.
+
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use iterable::{
+    Codec, Decimal, Error, Format, IterableOptions, Row, Timestamp, Value, aopen_iterable, row,
+};
+use iterable_tests::{collect, write_all};
+
+/// Every codec that writes (all but zip, which is read only).
+fn codecs() -> impl Iterator<Item = Codec> {
+    Codec::ALL.into_iter().filter(|c| *c != Codec::Zip)
+}
+
+fn file_name(format: Format, codec: Codec) -> String {
+    match codec {
+        Codec::None => format!("out.{format}"),
+        _ => format!("out.{format}.{}", codec.extension()),
+    }
+}
+
+fn utc(s: &str) -> Value {
+    Value::Timestamp(Timestamp {
+        datetime: s.parse().unwrap(),
+        tz: Some("UTC".into()),
+    })
+}
+
+/// Rows whose every value the format keeps exactly.
+fn rows_for(format: Format) -> Vec<Row> {
+    let common = |i: i64| {
+        row! {
+            "id" => i, "name" => format!("Zürich Москва 東京 {i}"), "f" => 0.1 * i as f64,
+            "ok" => i % 2 == 0, "none" => Value::Null,
+            "list" => vec![Value::from(i), Value::from("a")],
+            "map" => row! { "k" => "v", "n" => -i }
+        }
+    };
+    let mut rows: Vec<Row> = (1..=300).map(common).collect();
+    match format {
+        Format::Bson => {
+            rows[0].insert("bytes", Value::Bytes(vec![0, 1, 255]));
+            rows[0].insert("when", utc("2024-02-29T12:30:01.123"));
+            rows[0].insert(
+                "price",
+                Decimal {
+                    unscaled: 12345,
+                    scale: 2,
+                },
+            );
+        }
+        Format::MsgPack => {
+            rows[0].insert("bytes", Value::Bytes(vec![0, 1, 255]));
+            rows[0].insert("when", utc("2024-02-29T12:30:01.123456789"));
+            rows[0].insert("huge", u64::MAX);
+        }
+        Format::Yaml => {
+            rows[0].insert("looks_typed", "true");
+            rows[0].insert("digits", "007");
+            rows[0].insert("lines", "two\nlines: with colon");
+        }
+        _ => {}
+    }
+    rows
+}
+
+/// The formats of this file that this build writes.
+const WRITABLE: [Format; 3] = [Format::Bson, Format::MsgPack, Format::Yaml];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_bridged_format_through_every_codec_reads_back_equal() {
+    let dir = tempfile::tempdir().unwrap();
+    for format in WRITABLE {
+        let rows = rows_for(format);
+        for codec in codecs() {
+            let path = dir.path().join(file_name(format, codec));
+            let path = path.to_str().unwrap();
+            write_all(path, &IterableOptions::write(), &rows)
+                .await
+                .unwrap_or_else(|e| panic!("{path}: {e}"));
+            let src = aopen_iterable(path)
+                .await
+                .unwrap_or_else(|e| panic!("{path}: {e}"));
+            assert_eq!(
+                (src.info().format, src.info().codec),
+                (format, codec),
+                "{path}"
+            );
+            let back = collect(src).await.unwrap_or_else(|e| panic!("{path}: {e}"));
+            assert_eq!(back.len(), rows.len(), "{path}");
+            assert_eq!(back, rows, "{path}");
+        }
+    }
+}
+
+fn left_in(dir: &std::path::Path) -> Vec<std::ffi::OsString> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_bridged_writer_leaves_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    for format in WRITABLE {
+        for codec in [Codec::None, Codec::Zstd] {
+            let path = dir.path().join(file_name(format, codec));
+            let mut dst = IterableOptions::write()
+                .open(path.to_str().unwrap())
+                .await
+                .unwrap();
+            dst.awrite_bulk(&rows_for(format)).await.unwrap();
+            drop(dst);
+            assert!(!path.exists(), "{}", path.display());
+            // The temporary file goes when the writer's thread ends, just after.
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while !left_in(dir.path()).is_empty() && Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            assert_eq!(left_in(dir.path()), Vec::<std::ffi::OsString>::new());
+        }
+    }
+}
+
+/// Writes `rows` as `name`, then cuts its last `cut` bytes.
+async fn truncated(dir: &std::path::Path, name: &str, rows: &[Row], cut: usize) -> String {
+    let path = dir.join(name);
+    let path = path.to_str().unwrap().to_owned();
+    write_all(&path, &IterableOptions::write(), rows)
+        .await
+        .unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &bytes[..bytes.len() - cut]).unwrap();
+    path
+}
+
+/// Reads `path` to its end: the rows before the error, and the error.
+async fn read_until_error(path: &str) -> (usize, Error) {
+    let mut src = aopen_iterable(path).await.unwrap();
+    let mut good = 0;
+    loop {
+        match src.next().await {
+            Some(Ok(_)) => good += 1,
+            Some(Err(e)) => {
+                assert!(src.next().await.is_none(), "an error ends the stream");
+                return (good, e);
+            }
+            None => panic!("{path}: read to the end without an error"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_truncated_bson_file_names_the_record_and_its_offset() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = [row! { "a" => 1 }, row! { "a" => 2 }];
+    // Each document: 4 length + 1 type + "a\0" + 8 bytes + 1 end = 16 bytes.
+    let path = truncated(dir.path(), "cut.bson", &rows, 3).await;
+    let (good, err) = read_until_error(&path).await;
+    assert_eq!(good, 1);
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{path}: line 2, record 2, byte 16: truncated document: 13 of its 16 bytes (near \"\\u{{10}}\\0\\0\\0\\u{{12}}a\\0\\u{{2}}\\0\\0\\0\\0\\0\")"
+        )
+    );
+    // Not a document at all.
+    let junk = dir.path().join("junk.bson");
+    std::fs::write(&junk, b"\x02\0\0\0xyz").unwrap();
+    let (good, err) = read_until_error(junk.to_str().unwrap()).await;
+    assert_eq!(good, 0);
+    assert!(
+        err.to_string()
+            .contains("record 1, byte 0: not a BSON document: length 2"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_truncated_msgpack_file_names_the_record_and_its_offset() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = [row! { "a" => 1 }, row! { "a" => "long text" }];
+    // First map: fixmap marker, "a" (2 bytes), 1 (1 byte) = 4 bytes.
+    let path = truncated(dir.path(), "cut.msgpack", &rows, 2).await;
+    let (good, err) = read_until_error(&path).await;
+    assert_eq!(good, 1);
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{path}: line 2, record 2, byte 4: truncated MessagePack value: the input ends inside it"
+        )
+    );
+    // A value that is not a map.
+    let path = dir.path().join("list.msgpack");
+    std::fs::write(&path, [0x92, 0x01, 0x02]).unwrap();
+    let (_, err) = read_until_error(path.to_str().unwrap()).await;
+    assert!(
+        err.to_string()
+            .ends_with("record 1, byte 0: expected a map (one row), found an array"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_yaml_names_the_document_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.yaml");
+    std::fs::write(&path, "a: 1\n---\na: [1, 2\nb: 3\n").unwrap();
+    let (good, err) = read_until_error(path.to_str().unwrap()).await;
+    assert_eq!(good, 1);
+    let text = err.to_string();
+    let parse = err.as_parse().expect("a parse error");
+    assert_eq!(parse.position.record, 2, "{text}");
+    assert!(parse.position.line >= 3, "{text}");
+    assert!(text.starts_with(&format!("{}: ", path.display())), "{text}");
+    assert!(text.contains("invalid YAML in document 2"), "{text}");
+
+    let scalar = dir.path().join("scalar.yaml");
+    std::fs::write(&scalar, "a: 1\n---\njust text\n").unwrap();
+    let (good, err) = read_until_error(scalar.to_str().unwrap()).await;
+    assert_eq!(good, 1);
+    assert!(
+        err.to_string()
+            .contains("document 2 is a string, not a mapping (a row) or a sequence of mappings"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_yaml_sequence_of_mappings_is_a_run_of_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("list.yml.gz");
+    let text = "- id: 1\n  tags: [a, b]\n- id: 2\n  when: ~\n";
+    let mut sink = iterable::io::open_sink(path.to_str().unwrap(), Codec::Gzip, None)
+        .await
+        .unwrap();
+    tokio::io::AsyncWriteExt::write_all(&mut sink, text.as_bytes())
+        .await
+        .unwrap();
+    tokio::io::AsyncWriteExt::shutdown(&mut sink).await.unwrap();
+    let rows = collect(aopen_iterable(path.to_str().unwrap()).await.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        rows,
+        [
+            row! { "id" => 1, "tags" => vec!["a", "b"] },
+            row! { "id" => 2, "when" => Value::Null }
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn areset_restarts_a_bridged_reader() {
+    let dir = tempfile::tempdir().unwrap();
+    for format in WRITABLE {
+        let path = dir.path().join(format!("reset.{format}.gz"));
+        let path = path.to_str().unwrap();
+        let rows = rows_for(format);
+        write_all(path, &IterableOptions::write(), &rows)
+            .await
+            .unwrap();
+        let mut src = aopen_iterable(path).await.unwrap();
+        let first = src.aread_bulk(5).await.unwrap();
+        assert_eq!(first, rows[..5], "{path}");
+        src.areset().await.unwrap();
+        let all = src.aread_bulk(usize::MAX).await.unwrap();
+        assert_eq!(all, rows, "{path}");
+        assert_eq!(src.progress().rows, rows.len() as u64, "{path}");
+        src.aclose().await.unwrap();
+    }
+}
