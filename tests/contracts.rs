@@ -182,6 +182,36 @@ async fn an_invalid_json_line_names_its_line_and_the_stream_ends() {
 }
 
 #[tokio::test]
+async fn a_bulk_read_that_meets_an_error_returns_its_rows_then_the_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.csv");
+    std::fs::write(&path, "a,b\n1,2\n3,4\n5,6,7\n8,9\n").unwrap();
+    let path = path.to_str().unwrap();
+    let mut src = aopen_iterable(path).await.unwrap();
+    let first = src.aread_bulk(10).await.unwrap();
+    assert_eq!(
+        first,
+        [row! {"a" => "1", "b" => "2"}, row! {"a" => "3", "b" => "4"}]
+    );
+    let err = src.aread_bulk(10).await.unwrap_err();
+    assert!(
+        err.to_string().starts_with(&format!(
+            "{path}: line 4, record 3, byte 12: record has 3 fields"
+        )),
+        "{err}"
+    );
+    assert!(
+        src.aread_bulk(10).await.unwrap().is_empty(),
+        "the stream ended"
+    );
+    // The same through the stream after a bulk read: the held error comes first.
+    src.areset().await.unwrap();
+    assert_eq!(src.aread_bulk(3).await.unwrap().len(), 2);
+    assert!(src.next().await.unwrap().is_err());
+    assert!(src.next().await.is_none());
+}
+
+#[tokio::test]
 async fn skip_and_dead_letter_policies_keep_going_and_account_for_every_record() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ragged.csv");

@@ -69,7 +69,11 @@ pub trait AsyncIterable: Stream<Item = Result<Row>> + Send + Unpin {
         })
     }
 
-    /// Up to `n` rows; fewer only at the end; an empty vector after the end.
+    /// Up to `n` rows; fewer only at the end or before an error; an empty vector after
+    /// the end. When an error comes after some rows of the batch, the rows are returned
+    /// and the error is the result of the next read: everything `iterable` opens keeps
+    /// this promise. (This default, having nowhere to hold the error, returns it and
+    /// drops the batch's earlier rows; a reader that can fail mid-batch overrides it.)
     fn aread_bulk(&mut self, n: usize) -> BoxFuture<'_, Result<Vec<Row>>> {
         Box::pin(async move {
             let mut rows = Vec::with_capacity(n.min(65536));

@@ -1,5 +1,6 @@
 //! [`Reopening`]: gives any reader `areset` by opening its location again.
 
+use std::future::poll_fn;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -10,11 +11,15 @@ use iterable_core::{
 };
 
 /// A reader plus what it takes to open it again. Every method forwards to the reader
-/// except `areset`, which closes it and opens the location anew (a URL is fetched again).
+/// except `areset`, which closes it and opens the location anew (a URL is fetched again),
+/// and `aread_bulk`, which never drops rows: when an error comes after some rows of a
+/// batch, the batch is returned and the error is held for the next read.
 pub(crate) struct Reopening {
     inner: BoxIterable,
     location: String,
     options: Options,
+    /// An error met by `aread_bulk` after some rows, handed out by the next read.
+    held: Option<Error>,
 }
 
 impl Reopening {
@@ -23,6 +28,7 @@ impl Reopening {
             inner,
             location: location.to_owned(),
             options,
+            held: None,
         }
     }
 }
@@ -31,6 +37,9 @@ impl Stream for Reopening {
     type Item = Result<Row>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Row>>> {
+        if let Some(error) = self.held.take() {
+            return Poll::Ready(Some(Err(error)));
+        }
         Pin::new(&mut self.inner).poll_next(cx)
     }
 
@@ -42,10 +51,30 @@ impl Stream for Reopening {
 #[deny(clippy::missing_trait_methods)]
 impl AsyncIterable for Reopening {
     fn aread(&mut self) -> BoxFuture<'_, Result<Option<Row>>> {
+        if let Some(error) = self.held.take() {
+            return Box::pin(async move { Err(error) });
+        }
         self.inner.aread()
     }
     fn aread_bulk(&mut self, n: usize) -> BoxFuture<'_, Result<Vec<Row>>> {
-        self.inner.aread_bulk(n)
+        Box::pin(async move {
+            if let Some(error) = self.held.take() {
+                return Err(error);
+            }
+            let mut rows = Vec::with_capacity(n.min(65536));
+            while rows.len() < n {
+                match poll_fn(|cx| Pin::new(&mut self.inner).poll_next(cx)).await {
+                    Some(Ok(row)) => rows.push(row),
+                    Some(Err(error)) if rows.is_empty() => return Err(error),
+                    Some(Err(error)) => {
+                        self.held = Some(error);
+                        break;
+                    }
+                    None => break,
+                }
+            }
+            Ok(rows)
+        })
     }
     fn awrite<'a>(&'a mut self, row: &'a Row) -> BoxFuture<'a, Result<()>> {
         self.inner.awrite(row)
@@ -58,6 +87,7 @@ impl AsyncIterable for Reopening {
             if self.location == "-" {
                 return Err(Error::unsupported("-", "standard input cannot be rewound"));
             }
+            self.held = None;
             self.inner.aclose().await?;
             self.inner = crate::open::open_read_once(&self.location, &self.options).await?;
             Ok(())
