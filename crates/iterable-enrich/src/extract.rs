@@ -128,7 +128,7 @@ impl Caller {
                 let _permit = self.gate.acquire().await.expect("the gate is never closed");
                 if self.mode.get() != mode {
                     // Another row found the server rejects this mode while we waited.
-                    self.limiter.settle(estimate, 0).await;
+                    self.limiter.settle(estimate, 0);
                     continue;
                 }
                 self.stats.request_started();
@@ -141,7 +141,7 @@ impl Caller {
             match result {
                 Ok(response) => {
                     usage.add(response.usage);
-                    self.limiter.settle(estimate, response.usage.total()).await;
+                    self.limiter.settle(estimate, response.usage.total());
                     let cacheable = response.refusal.is_none()
                         && response.finish_reason.as_deref() != Some("length");
                     if let (Some(cache), Some(key), true) = (&self.cache, &key, cacheable) {
@@ -150,7 +150,7 @@ impl Caller {
                     return Ok(response);
                 }
                 Err(e) => {
-                    self.limiter.settle(estimate, 0).await;
+                    self.limiter.settle(estimate, 0);
                     let rejected = match &e.error {
                         EnrichError::Http {
                             status, message, ..

@@ -23,7 +23,9 @@ pub struct RateLimits {
 #[derive(Debug)]
 pub struct TokenBucket {
     per_minute: f64,
-    state: Mutex<BucketState>,
+    /// Waiters take turns (first come, first served); settling never waits for them.
+    turn: Mutex<()>,
+    state: std::sync::Mutex<BucketState>,
 }
 
 #[derive(Debug)]
@@ -32,42 +34,58 @@ struct BucketState {
     at: Instant,
 }
 
+impl BucketState {
+    fn refill(&mut self, per_minute: f64) {
+        let now = Instant::now();
+        let refill = now.duration_since(self.at).as_secs_f64() * per_minute / 60.0;
+        self.tokens = (self.tokens + refill).min(per_minute);
+        self.at = now;
+    }
+}
+
 impl TokenBucket {
     /// A full bucket of `per_minute` tokens.
     pub fn new(per_minute: u64) -> Self {
         let per_minute = per_minute.max(1) as f64;
         TokenBucket {
             per_minute,
-            state: Mutex::new(BucketState {
+            turn: Mutex::new(()),
+            state: std::sync::Mutex::new(BucketState {
                 tokens: per_minute,
                 at: Instant::now(),
             }),
         }
     }
 
+    fn state(&self) -> std::sync::MutexGuard<'_, BucketState> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// Waits until `n` tokens are there and takes them. More than a minute's worth
     /// waits for a full bucket (so one huge request still goes, alone).
     pub async fn acquire(&self, n: u64) {
         let n = (n as f64).min(self.per_minute);
-        let mut state = self.state.lock().await;
+        let _turn = self.turn.lock().await;
         loop {
-            let now = Instant::now();
-            let refill = now.duration_since(state.at).as_secs_f64() * self.per_minute / 60.0;
-            state.tokens = (state.tokens + refill).min(self.per_minute);
-            state.at = now;
-            if state.tokens >= n {
-                state.tokens -= n;
-                return;
-            }
-            let wait = (n - state.tokens) * 60.0 / self.per_minute;
-            // Holding the lock while waiting keeps the order fair: first come, first served.
+            let wait = {
+                let mut state = self.state();
+                state.refill(self.per_minute);
+                if state.tokens >= n {
+                    state.tokens -= n;
+                    return;
+                }
+                (n - state.tokens) * 60.0 / self.per_minute
+            };
             tokio::time::sleep(Duration::from_secs_f64(wait)).await;
         }
     }
 
     /// Corrects an earlier estimate: positive `delta` takes more, negative gives back.
-    pub async fn adjust(&self, delta: i64) {
-        let mut state = self.state.lock().await;
+    pub fn adjust(&self, delta: i64) {
+        let mut state = self.state();
+        state.refill(self.per_minute);
         state.tokens = (state.tokens - delta as f64).min(self.per_minute);
     }
 }
@@ -100,11 +118,9 @@ impl Limiter {
     }
 
     /// Settles the token estimate against what the server reported.
-    pub(crate) async fn settle(&self, estimated_tokens: u64, used_tokens: u64) {
+    pub(crate) fn settle(&self, estimated_tokens: u64, used_tokens: u64) {
         if let Some(bucket) = &self.tokens {
-            bucket
-                .adjust(used_tokens as i64 - estimated_tokens as i64)
-                .await;
+            bucket.adjust(used_tokens as i64 - estimated_tokens as i64);
         }
     }
 }
@@ -131,7 +147,7 @@ mod tests {
     async fn usage_over_the_estimate_is_charged() {
         let bucket = TokenBucket::new(600); // ten a second
         bucket.acquire(100).await;
-        bucket.adjust(500).await; // the answer used 600, not 100: the bucket is empty
+        bucket.adjust(500); // the answer used 600, not 100: the bucket is empty
         let start = Instant::now();
         bucket.acquire(10).await;
         assert!(

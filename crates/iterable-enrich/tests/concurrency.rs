@@ -121,3 +121,27 @@ async fn a_file_in_becomes_a_file_out() {
         "id,text,_enrich_error,name,age\n1,a,,person1,1\n2,b,,person2,2\n"
     );
 }
+
+#[tokio::test]
+async fn areset_starts_over_from_the_first_row() {
+    let server = Server::start(|c| Reply::answer(person(c.id()))).await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.jsonl");
+    let lines: String = (0..5)
+        .map(|i| format!("{{\"id\":{i},\"text\":\"t\"}}\n"))
+        .collect();
+    std::fs::write(&input, lines).unwrap();
+    let source = aopen_iterable(input.to_str().unwrap()).await.unwrap();
+    let mut stage = enrich(
+        source,
+        provider(&server, T),
+        schema(),
+        options().concurrency(2),
+    )
+    .unwrap();
+    let first = stage.next().await.unwrap().unwrap();
+    assert_eq!(first["id"].as_i64(), Some(0));
+    stage.areset().await.unwrap();
+    let rows = drain(stage).await;
+    assert_eq!(ids(&rows), [0, 1, 2, 3, 4]);
+}

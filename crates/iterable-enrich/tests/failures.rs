@@ -424,3 +424,110 @@ async fn failed_rows_go_to_the_dead_letter_file_and_nowhere_else() {
         Some("the answer was cut at the token limit (finish_reason: length); raise max_tokens")
     );
 }
+
+#[tokio::test]
+async fn a_dead_letter_writer_that_fails_hands_the_row_on_inside_the_error() {
+    let server = Server::start(|_: &Call| Reply::error(400, "bad", "no")).await;
+    // a reader refuses writes: the row must come back inside the stage's error
+    let refusing: iterable::BoxIterable = Box::new(Rows::new(0));
+    let opts = options().dead_letter(refusing);
+    let stage = enrich(Rows::new(1), provider(&server, T), schema(), opts).unwrap();
+    let rows = drain(stage).await;
+    assert_eq!(rows.len(), 1);
+    let error = rows[0].as_ref().unwrap_err();
+    assert!(
+        error.starts_with("enrichment: dead-letter memory: memory: opened for reading"),
+        "{error}"
+    );
+    assert!(
+        error.ends_with(
+            r#"the row was {"id":0,"text":"row 0","_enrich_error":"HTTP 400 (bad): no"}"#
+        ),
+        "{error}"
+    );
+}
+
+/// A bare HTTP/1.1 server: the first connection is closed as soon as the request is
+/// read, before any response; later ones get `body`.
+async fn closing_server(body: String) -> (String, std::sync::Arc<std::sync::atomic::AtomicU64>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let seen = count.clone();
+    tokio::spawn(async move {
+        loop {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let n = seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let body = body.clone();
+            tokio::spawn(async move {
+                let mut request = Vec::new();
+                let mut buf = [0u8; 4096];
+                loop {
+                    let read = socket.read(&mut buf).await.unwrap_or(0);
+                    if read == 0 {
+                        return;
+                    }
+                    request.extend_from_slice(&buf[..read]);
+                    if let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n") {
+                        let head = String::from_utf8_lossy(&request[..end]).to_ascii_lowercase();
+                        let length: usize = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .map_or(0, |v| v.trim().parse().unwrap());
+                        if request.len() >= end + 4 + length {
+                            break;
+                        }
+                    }
+                }
+                if n == 0 {
+                    return; // dropped: the client sees the connection close
+                }
+                let response = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                socket.write_all(response.as_bytes()).await.unwrap();
+                socket.shutdown().await.unwrap();
+            });
+        }
+    });
+    (format!("http://{addr}/v1"), count)
+}
+
+#[tokio::test]
+async fn a_connection_closed_before_the_response_is_retried() {
+    let answer = serde_json::json!({
+        "choices": [{"index": 0, "finish_reason": "stop",
+                     "message": {"role": "assistant", "content": person(0).to_string()}}],
+        "usage": {"prompt_tokens": 3, "completion_tokens": 4}
+    });
+    let (url, connections) = closing_server(answer.to_string()).await;
+    let provider = std::sync::Arc::new(
+        iterable_enrich::OpenAiProvider::new(iterable_enrich::OpenAiConfig::new(url, "m")).unwrap(),
+    );
+    let stage = enrich(Rows::new(1), provider, schema(), options()).unwrap();
+    let stats = stage.stats();
+    let rows = drain(stage).await;
+    assert_eq!(error_of(&rows[0]), "");
+    assert_eq!(rows[0].as_ref().unwrap()["name"].as_str(), Some("person0"));
+    assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 2);
+    assert_eq!(stats.snapshot().retries, 1);
+    assert_eq!(stats.snapshot().usage.total(), 7);
+}
+
+#[tokio::test]
+async fn requests_per_minute_hold_back_requests_beyond_the_bucket() {
+    // 60 a minute: the first 60 go at once, the 61st and 62nd wait about 1 s each.
+    let server = Server::start(|c: &Call| Reply::answer(person(c.id()))).await;
+    let limits = iterable_enrich::RateLimits {
+        requests_per_minute: Some(60),
+        tokens_per_minute: None,
+    };
+    let start = Instant::now();
+    let (rows, stats) = run(&server, 62, options().limits(limits)).await;
+    let took = start.elapsed();
+    assert_eq!(ids(&rows), (0..62).collect::<Vec<_>>());
+    assert_eq!(stats.requests, 62);
+    assert!(took >= Duration::from_millis(1800), "{took:?}");
+}

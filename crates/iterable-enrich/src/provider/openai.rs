@@ -70,6 +70,12 @@ pub struct OpenAiProvider {
 impl OpenAiProvider {
     /// A provider with these settings; reads the API key from the environment now.
     pub fn new(config: OpenAiConfig) -> Result<Self, EnrichError> {
+        if !cfg!(feature = "tls") && config.base_url.starts_with("https:") {
+            return Err(EnrichError::Connection(format!(
+                "{}: https needs the cargo feature `tls` of iterable-enrich (on by default in the CLI)",
+                config.base_url
+            )));
+        }
         let mut headers = HeaderMap::new();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         let key = config.api_key.clone().or_else(|| {
@@ -177,4 +183,22 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn https_needs_the_tls_feature() {
+        let result = OpenAiProvider::new(OpenAiConfig::default());
+        if cfg!(feature = "tls") {
+            assert!(result.is_ok());
+        } else {
+            assert_eq!(
+                result.unwrap_err().to_string(),
+                "connection failed: https://api.openai.com/v1: https needs the cargo feature `tls` of iterable-enrich (on by default in the CLI)"
+            );
+        }
+    }
 }
