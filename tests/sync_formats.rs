@@ -29,8 +29,26 @@ fn utc(s: &str) -> Value {
     })
 }
 
+/// Rows of text, attributes, nested elements and repeated children: what XML keeps.
+fn xml_rows() -> Vec<Row> {
+    (1..=300)
+        .map(|i| {
+            row! {
+                "@id" => i.to_string(), "name" => format!("Zürich & <Москва> \"東京\" {i}"),
+                "empty" => Value::Null,
+                "title" => row! { "@lang" => "en", "#text" => "a 'quoted' title" },
+                "tag" => vec!["x", "y", "z"],
+                "nested" => row! { "deep" => row! { "k" => "v" } }
+            }
+        })
+        .collect()
+}
+
 /// Rows whose every value the format keeps exactly.
 fn rows_for(format: Format) -> Vec<Row> {
+    if format == Format::Xml {
+        return xml_rows();
+    }
     let common = |i: i64| {
         row! {
             "id" => i, "name" => format!("Zürich Москва 東京 {i}"), "f" => 0.1 * i as f64,
@@ -68,7 +86,7 @@ fn rows_for(format: Format) -> Vec<Row> {
 }
 
 /// The formats of this file that this build writes.
-const WRITABLE: [Format; 3] = [Format::Bson, Format::MsgPack, Format::Yaml];
+const WRITABLE: [Format; 4] = [Format::Bson, Format::MsgPack, Format::Yaml, Format::Xml];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_bridged_format_through_every_codec_reads_back_equal() {
@@ -273,4 +291,102 @@ async fn areset_restarts_a_bridged_reader() {
         assert_eq!(src.progress().rows, rows.len() as u64, "{path}");
         src.aclose().await.unwrap();
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn xml_rows_are_the_tagname_elements_at_any_depth() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("feed.xml");
+    std::fs::write(
+        &path,
+        r#"<?xml version="1.0"?>
+<feed xmlns:dc="http://purl.org/dc/elements/1.1/">
+  <meta><entry>not inside a group, still a row</entry></meta>
+  <group>
+    <entry dc:id="1"><dc:title>A &amp; B &#x41;</dc:title><link href="x"/><link href="y"/>
+      tail text <![CDATA[<raw>]]></entry>
+    <entry dc:id="2"/>
+  </group>
+</feed>"#,
+    )
+    .unwrap();
+    let path = path.to_str().unwrap();
+    let read = |strip: bool| {
+        let options = IterableOptions::read()
+            .tagname("entry")
+            .strip_namespaces(strip);
+        async move { collect(options.open(path).await.unwrap()).await.unwrap() }
+    };
+    let links = Value::List(vec![
+        row! { "@href" => "x" }.into(),
+        row! { "@href" => "y" }.into(),
+    ]);
+    assert_eq!(
+        read(true).await,
+        [
+            row! { "#text" => "not inside a group, still a row" },
+            row! { "@id" => "1", "title" => "A & B A", "link" => links.clone(), "#text" => "tail text <raw>" },
+            row! { "@id" => "2" },
+        ]
+    );
+    let kept = read(false).await;
+    assert_eq!(
+        kept[1],
+        row! { "@dc:id" => "1", "dc:title" => "A & B A", "link" => links, "#text" => "tail text <raw>" }
+    );
+
+    // Without a tagname, the rows are the children of the root.
+    let rows = collect(aopen_iterable(path).await.unwrap()).await.unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].keys().collect::<Vec<_>>(), ["entry"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_or_truncated_xml_names_the_record_and_offset() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "<root>\n<item><a>1</a></item>\n<item><a>2</b></item>\n</root>\n";
+    let path = dir.path().join("bad.xml");
+    std::fs::write(&path, text).unwrap();
+    let path = path.to_str().unwrap();
+    let (good, err) = read_until_error(path).await;
+    assert_eq!(good, 1);
+    let message = err.to_string();
+    assert!(
+        message.starts_with(&format!("{path}: line 2, record 2, byte ")),
+        "{message}"
+    );
+    assert!(message.contains("malformed XML"), "{message}");
+
+    let cut = dir.path().join("cut.xml.gz");
+    let cut = cut.to_str().unwrap();
+    let rows: Vec<Row> = (1..=3).map(|i| row! { "a" => i.to_string() }).collect();
+    let options = IterableOptions::write().tagname("item");
+    write_all(cut, &options, &rows).await.unwrap();
+    // Re-write the file without its last 20 decoded bytes, still gzip-compressed.
+    let full = collect_text(cut).await;
+    let mut sink = iterable::io::open_sink(cut, Codec::Gzip, None)
+        .await
+        .unwrap();
+    tokio::io::AsyncWriteExt::write_all(&mut sink, &full.as_bytes()[..full.len() - 20])
+        .await
+        .unwrap();
+    tokio::io::AsyncWriteExt::shutdown(&mut sink).await.unwrap();
+    let (good, err) = read_until_error(cut).await;
+    assert_eq!(good, 2);
+    let start = full.find("<item><a>3").unwrap();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{cut}: line 3, record 3, byte {start}: the input ends inside <item>: the XML is truncated"
+        )
+    );
+}
+
+async fn collect_text(path: &str) -> String {
+    let source = iterable::io::open_source(path, None, None).await.unwrap();
+    let mut text = String::new();
+    tokio::io::AsyncReadExt::read_to_string(&mut source.into_reader(), &mut text)
+        .await
+        .unwrap();
+    text
 }

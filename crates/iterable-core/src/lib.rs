@@ -29,8 +29,8 @@ pub use iterable::{
     AsyncIterable, BoxIterable, IterableInfo, Mode, Progress, unsupported_read, unsupported_write,
 };
 pub use options::{
-    ColumnarCompression, ColumnarOptions, CsvOptions, ErrorPolicy, ExtraKeys, JsonOptions, Options,
-    Parallelism,
+    AvroCodec, AvroOptions, ColumnarCompression, ColumnarOptions, CsvOptions, ErrorPolicy,
+    ExtraKeys, JsonOptions, Options, Parallelism, Sheet, XlsxOptions, XmlOptions,
 };
 pub use row::{Header, Row};
 pub use row_serde::RowSeed;

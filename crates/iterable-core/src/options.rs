@@ -237,6 +237,85 @@ impl Parallelism {
     }
 }
 
+/// Options of XML.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct XmlOptions {
+    /// Reading: the name of the elements that are rows, at any depth (`book`); without
+    /// it, every child element of the root is a row. Writing: the element of each row
+    /// (default `item`).
+    pub tagname: Option<String>,
+    /// Reading: drop namespace prefixes from element and attribute names (`dc:title`
+    /// becomes `title`) and drop the `xmlns` declarations (default false: names are
+    /// kept as written).
+    pub strip_namespaces: bool,
+    /// Writing: the root element (default `root`).
+    pub root: String,
+}
+
+impl Default for XmlOptions {
+    fn default() -> Self {
+        XmlOptions {
+            tagname: None,
+            strip_namespaces: false,
+            root: "root".to_owned(),
+        }
+    }
+}
+
+/// Which sheet of a workbook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sheet {
+    /// The sheet with this name.
+    Name(String),
+    /// The sheet at this 0-based position.
+    Index(usize),
+}
+
+/// Options of Excel workbooks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct XlsxOptions {
+    /// Reading: the sheet to read (default the first). Writing: a [`Sheet::Name`] names
+    /// the one sheet written (default `Sheet1`).
+    pub sheet: Option<Sheet>,
+    /// Reading: whether the first row of the sheet names the columns (default true).
+    /// Without a header the columns are `column_1`, `column_2`, ...
+    pub has_header: bool,
+}
+
+impl Default for XlsxOptions {
+    fn default() -> Self {
+        XlsxOptions {
+            sheet: None,
+            has_header: true,
+        }
+    }
+}
+
+/// The compression inside an Avro container file (each block is compressed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum AvroCodec {
+    /// No compression (the default).
+    #[default]
+    Null,
+    /// Deflate.
+    Deflate,
+    /// Snappy (with the CRC32 trailer the spec asks for).
+    Snappy,
+    /// Zstandard.
+    Zstd,
+}
+
+/// Options of Avro.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct AvroOptions {
+    /// Writing: the codec of the container's blocks. Reading takes it from the file.
+    pub codec: AvroCodec,
+}
+
 /// All the options of one open call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -253,6 +332,12 @@ pub struct Options {
     pub json: JsonOptions,
     /// Parquet and Arrow IPC options.
     pub columnar: ColumnarOptions,
+    /// XML options.
+    pub xml: XmlOptions,
+    /// Excel workbook options.
+    pub xlsx: XlsxOptions,
+    /// Avro options.
+    pub avro: AvroOptions,
     /// What readers do with a bad record.
     pub errors: ErrorPolicy,
     /// Rows per batch for bulk reads and columnar formats (default 8192).
@@ -274,6 +359,9 @@ impl Default for Options {
             csv: CsvOptions::default(),
             json: JsonOptions::default(),
             columnar: ColumnarOptions::default(),
+            xml: XmlOptions::default(),
+            xlsx: XlsxOptions::default(),
+            avro: AvroOptions::default(),
             errors: ErrorPolicy::Fail,
             batch_size: 8192,
             zip_member: None,

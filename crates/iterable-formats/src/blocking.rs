@@ -86,6 +86,7 @@ pub(crate) fn record_error(
     .into()
 }
 
+#[allow(dead_code)] // only some feature sets use it
 /// An I/O error while reading `location` (a truncated compressed stream, the disk).
 pub(crate) fn read_error(location: &str, e: std::io::Error) -> Error {
     Error::io(location, e)

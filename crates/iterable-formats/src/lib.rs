@@ -39,6 +39,8 @@ pub mod msgpack;
 mod read_refusal;
 mod source_bytes;
 pub mod testing;
+#[cfg(feature = "xml")]
+pub mod xml;
 #[cfg(feature = "yaml")]
 pub mod yaml;
 
@@ -101,6 +103,8 @@ where
         Format::MsgPack => msgpack::open_reader(reader, ctx).await,
         #[cfg(feature = "yaml")]
         Format::Yaml => yaml::open_reader(reader, ctx).await,
+        #[cfg(feature = "xml")]
+        Format::Xml => xml::open_reader(reader, ctx).await,
         #[cfg(feature = "parquet")]
         Format::Parquet => {
             let (file, size) =
@@ -131,6 +135,8 @@ where
         Format::MsgPack => msgpack::open_writer(writer, ctx).await,
         #[cfg(feature = "yaml")]
         Format::Yaml => yaml::open_writer(writer, ctx).await,
+        #[cfg(feature = "xml")]
+        Format::Xml => xml::open_writer(writer, ctx).await,
         other => Err(not_compiled(other)),
     }
 }

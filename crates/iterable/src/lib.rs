@@ -43,9 +43,10 @@ mod reopen;
 pub use iterable_core::detect::{self, NameHints};
 pub use iterable_core::policy::{DeadLetterSink, ErrorHandler};
 pub use iterable_core::{
-    AsyncIterable, BoxIterable, Codec, ColumnarCompression, ColumnarOptions, CsvOptions, Decimal,
-    Error, ErrorPolicy, ExtraKeys, Format, Header, IterableInfo, JsonOptions, Mode, Options,
-    ParseError, Position, Progress, Result, Row, RowSeed, Timestamp, Value, row,
+    AsyncIterable, AvroCodec, AvroOptions, BoxIterable, Codec, ColumnarCompression,
+    ColumnarOptions, CsvOptions, Decimal, Error, ErrorPolicy, ExtraKeys, Format, Header,
+    IterableInfo, JsonOptions, Mode, Options, ParseError, Position, Progress, Result, Row, RowSeed,
+    Sheet, Timestamp, Value, XlsxOptions, XmlOptions, row,
 };
 pub use open::aopen_iterable;
 pub use options::IterableOptions;

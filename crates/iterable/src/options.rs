@@ -1,7 +1,8 @@
 //! [`IterableOptions`]: the builder for everything beyond a plain read.
 
 use iterable_core::{
-    BoxIterable, Codec, ColumnarCompression, ErrorPolicy, ExtraKeys, Format, Mode, Options, Result,
+    AvroCodec, BoxIterable, Codec, ColumnarCompression, ErrorPolicy, ExtraKeys, Format, Mode,
+    Options, Result, Sheet,
 };
 
 /// Options of one open call, built fluently, then [`open`](Self::open)ed.
@@ -132,9 +133,49 @@ impl IterableOptions {
         self
     }
 
-    /// JSON: the key that holds the array of rows.
+    /// JSON: the key that holds the array of rows. XML: the name of the elements that
+    /// are rows (reading) or of each row's element (writing).
     pub fn tagname(mut self, key: impl Into<String>) -> Self {
-        self.options.json.tagname = Some(key.into());
+        let key = key.into();
+        self.options.json.tagname = Some(key.clone());
+        self.options.xml.tagname = Some(key);
+        self
+    }
+
+    /// XML reading: drop namespace prefixes (`dc:title` is read as `title`) and the
+    /// `xmlns` declarations.
+    pub fn strip_namespaces(mut self, strip: bool) -> Self {
+        self.options.xml.strip_namespaces = strip;
+        self
+    }
+
+    /// XML writing: the root element (default `root`).
+    pub fn xml_root(mut self, name: impl Into<String>) -> Self {
+        self.options.xml.root = name.into();
+        self
+    }
+
+    /// Excel: the sheet to read by name (or the name of the sheet written).
+    pub fn sheet(mut self, name: impl Into<String>) -> Self {
+        self.options.xlsx.sheet = Some(Sheet::Name(name.into()));
+        self
+    }
+
+    /// Excel reading: the sheet to read by its 0-based position.
+    pub fn sheet_index(mut self, index: usize) -> Self {
+        self.options.xlsx.sheet = Some(Sheet::Index(index));
+        self
+    }
+
+    /// Excel reading: whether the first row names the columns (default true).
+    pub fn sheet_has_header(mut self, has_header: bool) -> Self {
+        self.options.xlsx.has_header = has_header;
+        self
+    }
+
+    /// Avro writing: the codec of the container's blocks (default none).
+    pub fn avro_codec(mut self, codec: AvroCodec) -> Self {
+        self.options.avro.codec = codec;
         self
     }
 

@@ -1,0 +1,410 @@
+//! XML (`.xml`): rows are the elements named by `tagname`, streamed with
+//! [`quick_xml`] on the blocking bridge. Read and write.
+//!
+//! # Reading
+//!
+//! The document is read event by event; only the row being built is held. A row is
+//! each element named [`XmlOptions::tagname`](iterable_core::XmlOptions) at any depth
+//! (without a tagname: each child element of the root). Inside a row:
+//! - attributes are columns named `@name`;
+//! - a child element with only text is that text (a string); an empty one is null;
+//! - a child element with attributes or children of its own is a map of the same
+//!   shape, its text (if any) under `#text`; the row's own text is `#text` too;
+//! - a child name that repeats gives a list of its values, in order (one occurrence
+//!   is not a list);
+//! - text is the concatenation of the element's text, CDATA and entity references,
+//!   trimmed; whitespace-only text is ignored; comments and processing instructions
+//!   are skipped;
+//! - with `strip_namespaces`, `dc:title` is named `title` and `xmlns` declarations are
+//!   dropped (the tagname then matches local names).
+//!
+//! Malformed XML (a mismatched end tag, a bad attribute, an unknown entity) and input
+//! that ends inside an element are errors naming the record being read and the byte
+//! offset, and end the stream. Input is taken as UTF-8.
+//!
+//! # Writing
+//!
+//! `<?xml version="1.0" encoding="UTF-8"?>`, the root element
+//! ([`XmlOptions::root`](iterable_core::XmlOptions), default `root`), then one element per
+//! row (named by the tagname, default `item`), the same shape as reading: `@name`
+//! columns become attributes, `#text` the element's text, maps nested elements, lists
+//! repeated elements, null an empty element; other values are written as their text.
+//! A column whose name is not a valid XML name is an error naming the row.
+
+use std::io::Write;
+
+use iterable_core::{BoxIterable, Error, Result, Row, Value};
+use iterable_io::blocking_bridge::{RowSender, RowWriter, SyncInput, SyncOutput};
+use quick_xml::Reader;
+use quick_xml::escape::{escape, resolve_predefined_entity};
+use quick_xml::events::{BytesStart, Event};
+use tokio::io::{AsyncBufRead, AsyncWrite};
+
+use crate::blocking::{bridge_producer, bridge_writer, record_error, write_error};
+use crate::{ReadContext, WriteContext};
+
+/// Opens an XML reader over `reader`.
+pub async fn open_reader<R>(reader: R, ctx: ReadContext) -> Result<BoxIterable>
+where
+    R: AsyncBufRead + Send + Unpin + 'static,
+{
+    let tagname = ctx.options.xml.tagname.clone();
+    let strip = ctx.options.xml.strip_namespaces;
+    Ok(bridge_producer(reader, ctx, move |input, rows| {
+        read_rows(input, rows, tagname.as_deref(), strip)
+    }))
+}
+
+/// Opens an XML writer over `writer`.
+pub async fn open_writer<W>(writer: W, ctx: WriteContext) -> Result<BoxIterable>
+where
+    W: AsyncWrite + Send + Unpin + 'static,
+{
+    let location = ctx.info.location.clone();
+    let root = ctx.options.xml.root.clone();
+    let tag = ctx
+        .options
+        .xml
+        .tagname
+        .clone()
+        .unwrap_or_else(|| "item".to_owned());
+    for name in [&root, &tag] {
+        if !is_xml_name(name) {
+            return Err(Error::InvalidOption(format!(
+                "{name:?} is not a valid XML element name"
+            )));
+        }
+    }
+    Ok(bridge_writer(writer, ctx, move |mut out| {
+        write!(
+            out,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<{root}>\n"
+        )
+        .map_err(|e| Error::io(&location, e))?;
+        Ok(XmlWriter {
+            out,
+            location,
+            root,
+            tag,
+            buf: String::new(),
+        })
+    }))
+}
+
+/// An element being read.
+struct Frame {
+    name: String,
+    attributes: Vec<(String, Value)>,
+    children: Vec<(String, Value)>,
+    text: String,
+}
+
+impl Frame {
+    fn add_child(&mut self, name: String, value: Value) {
+        match self.children.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, Value::List(items))) => items.push(value),
+            Some((_, existing)) => {
+                let first = std::mem::take(existing);
+                *existing = Value::List(vec![first, value]);
+            }
+            None => self.children.push((name, value)),
+        }
+    }
+
+    fn into_row(self) -> Row {
+        let text = self.text.trim();
+        let mut row: Row = self.attributes.into_iter().chain(self.children).collect();
+        if !text.is_empty() {
+            row.insert("#text", text);
+        }
+        row
+    }
+
+    fn into_value(self) -> Value {
+        if self.attributes.is_empty() && self.children.is_empty() {
+            let text = self.text.trim();
+            return if text.is_empty() {
+                Value::Null
+            } else {
+                Value::String(text.to_owned())
+            };
+        }
+        Value::Map(self.into_row())
+    }
+}
+
+struct Names {
+    strip: bool,
+}
+
+impl Names {
+    fn element(&self, e: &BytesStart<'_>) -> String {
+        let name = if self.strip {
+            e.local_name().into_inner()
+        } else {
+            e.name().into_inner()
+        };
+        String::from_utf8_lossy(name).into_owned()
+    }
+
+    fn frame(&self, e: &BytesStart<'_>) -> std::result::Result<Frame, String> {
+        let mut attributes = Vec::new();
+        for attr in e.attributes() {
+            let attr = attr.map_err(|e| format!("bad attribute: {e}"))?;
+            let key = attr.key;
+            if self.strip
+                && (key.as_ref() == b"xmlns"
+                    || key.prefix().is_some_and(|p| p.as_ref() == b"xmlns"))
+            {
+                continue;
+            }
+            let name = if self.strip {
+                key.local_name().into_inner()
+            } else {
+                key.into_inner()
+            };
+            let value = attr
+                .unescape_value()
+                .map_err(|e| format!("bad attribute value: {e}"))?;
+            attributes.push((
+                format!("@{}", String::from_utf8_lossy(name)),
+                Value::String(value.into_owned()),
+            ));
+        }
+        Ok(Frame {
+            name: self.element(e),
+            attributes,
+            children: Vec::new(),
+            text: String::new(),
+        })
+    }
+}
+
+fn read_rows(
+    input: SyncInput,
+    rows: &mut RowSender,
+    tagname: Option<&str>,
+    strip: bool,
+) -> Result<()> {
+    let location = input.location().to_owned();
+    let names = Names { strip };
+    let mut reader = Reader::from_reader(input);
+    let mut buf = Vec::new();
+    let mut stack: Vec<Frame> = Vec::new();
+    // Depth of open elements outside the row being built.
+    let mut depth = 0usize;
+    let mut record = 1u64;
+    let mut row_start = 0u64;
+    loop {
+        let at = reader.buffer_position();
+        let event = reader.read_event_into(&mut buf).map_err(|e| match e {
+            quick_xml::Error::Io(io) => {
+                Error::io(&location, std::io::Error::new(io.kind(), io.to_string()))
+            }
+            e => record_error(
+                &location,
+                record,
+                reader.error_position(),
+                format!("malformed XML: {e}"),
+                b"",
+            ),
+        })?;
+        let fail = |message: String| record_error(&location, record, at, message, b"");
+        let (start, end) = match &event {
+            Event::Start(e) => (Some(e), false),
+            Event::Empty(e) => (Some(e), true),
+            Event::End(_) => (None, true),
+            Event::Text(t) => {
+                if let Some(top) = stack.last_mut() {
+                    top.text.push_str(
+                        &t.xml_content()
+                            .map_err(|e| fail(format!("bad text: {e}")))?,
+                    );
+                }
+                (None, false)
+            }
+            Event::CData(t) => {
+                if let Some(top) = stack.last_mut() {
+                    top.text
+                        .push_str(&t.decode().map_err(|e| fail(format!("bad CDATA: {e}")))?);
+                }
+                (None, false)
+            }
+            Event::GeneralRef(r) => {
+                if let Some(top) = stack.last_mut() {
+                    let name = r
+                        .decode()
+                        .map_err(|e| fail(format!("bad reference: {e}")))?;
+                    match r.resolve_char_ref() {
+                        Ok(Some(c)) => top.text.push(c),
+                        _ => match resolve_predefined_entity(&name) {
+                            Some(text) => top.text.push_str(text),
+                            None => return Err(fail(format!("unknown entity &{name};"))),
+                        },
+                    }
+                }
+                (None, false)
+            }
+            Event::Eof => {
+                return match stack.first().map(|f| f.name.clone()) {
+                    Some(name) => Err(record_error(
+                        &location,
+                        record,
+                        row_start,
+                        format!("the input ends inside <{name}>: the XML is truncated"),
+                        b"",
+                    )),
+                    None if depth > 0 => Err(fail(
+                        "the input ends before the root element is closed: the XML is truncated"
+                            .to_owned(),
+                    )),
+                    None => Ok(()),
+                };
+            }
+            _ => (None, false),
+        };
+        if let Some(e) = start {
+            if !stack.is_empty() {
+                stack.push(names.frame(e).map_err(fail)?);
+            } else {
+                let name = names.element(e);
+                let is_row = match tagname {
+                    Some(tag) => name == tag,
+                    None => depth == 1,
+                };
+                if is_row {
+                    row_start = at;
+                    stack.push(names.frame(e).map_err(fail)?);
+                } else {
+                    depth += 1;
+                }
+            }
+        }
+        if end {
+            match stack.pop() {
+                Some(frame) if stack.is_empty() => {
+                    if !rows.send(frame.into_row()) {
+                        return Ok(());
+                    }
+                    record += 1;
+                }
+                Some(frame) => {
+                    let name = frame.name.clone();
+                    let value = frame.into_value();
+                    if let Some(parent) = stack.last_mut() {
+                        parent.add_child(name, value);
+                    }
+                }
+                None => depth = depth.saturating_sub(1),
+            }
+        }
+        buf.clear();
+    }
+}
+
+/// Whether `name` can be an XML element or attribute name (letters, digits, `_`, `-`,
+/// `.`, `:`; not starting with a digit, `-` or `.`).
+fn is_xml_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(c) if c.is_alphabetic() || c == '_' || c == ':' => {}
+        _ => return false,
+    }
+    chars.all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | ':'))
+}
+
+struct XmlWriter {
+    out: SyncOutput,
+    location: String,
+    root: String,
+    tag: String,
+    buf: String,
+}
+
+impl RowWriter for XmlWriter {
+    fn write_row(&mut self, row: &Row, number: u64) -> Result<()> {
+        self.buf.clear();
+        self.buf.push_str("  ");
+        write_element(&mut self.buf, &self.tag, row)
+            .map_err(|m| write_error(&self.location, number, m))?;
+        self.buf.push('\n');
+        self.out
+            .write_all(self.buf.as_bytes())
+            .map_err(|e| Error::io(&self.location, e))
+    }
+
+    fn finish(mut self) -> Result<SyncOutput> {
+        writeln!(self.out, "</{}>", self.root).map_err(|e| Error::io(&self.location, e))?;
+        Ok(self.out)
+    }
+}
+
+fn check_name(name: &str) -> std::result::Result<(), String> {
+    if is_xml_name(name) {
+        Ok(())
+    } else {
+        Err(format!("column {name:?} is not a valid XML name"))
+    }
+}
+
+/// Writes `<name @attributes>children #text</name>` for a row or map.
+fn write_element(out: &mut String, name: &str, row: &Row) -> std::result::Result<(), String> {
+    out.push('<');
+    out.push_str(name);
+    for (key, value) in row.iter() {
+        if let Some(attr) = key.strip_prefix('@') {
+            check_name(attr)?;
+            out.push(' ');
+            out.push_str(attr);
+            out.push_str("=\"");
+            out.push_str(&escape(value.to_string()));
+            out.push('"');
+        }
+    }
+    let mut body = String::new();
+    for (key, value) in row.iter() {
+        if key == "#text" {
+            body.push_str(&escape(value.to_string()));
+        } else if !key.starts_with('@') {
+            check_name(key)?;
+            write_value(&mut body, key, value)?;
+        }
+    }
+    if body.is_empty() {
+        out.push_str("/>");
+    } else {
+        out.push('>');
+        out.push_str(&body);
+        out.push_str("</");
+        out.push_str(name);
+        out.push('>');
+    }
+    Ok(())
+}
+
+fn write_value(out: &mut String, name: &str, value: &Value) -> std::result::Result<(), String> {
+    match value {
+        Value::Null => {
+            out.push('<');
+            out.push_str(name);
+            out.push_str("/>");
+        }
+        Value::Map(row) => write_element(out, name, row)?,
+        Value::List(items) => {
+            for item in items {
+                write_value(out, name, item)?;
+            }
+        }
+        other => {
+            let text = other.to_string();
+            out.push('<');
+            out.push_str(name);
+            out.push('>');
+            out.push_str(&escape(text));
+            out.push_str("</");
+            out.push_str(name);
+            out.push('>');
+        }
+    }
+    Ok(())
+}
