@@ -33,7 +33,8 @@ pub enum OnFailure {
     ErrorColumn,
     /// It is written, with the error column, to this writer (any location opened for
     /// writing, e.g. with `IterableOptions::write().open("failed.jsonl")`), and left
-    /// out of the output. The writer is closed when the stage ends.
+    /// out of the output. The writer is closed when the stage ends or on `aclose`; a
+    /// stage dropped before either drops it unclosed (no complete-looking file is left).
     DeadLetter(BoxIterable),
 }
 

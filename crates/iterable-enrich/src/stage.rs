@@ -227,6 +227,26 @@ impl<S: AsyncIterable> Stream for Enriched<S> {
 }
 
 impl<S: AsyncIterable> AsyncIterable for Enriched<S> {
+    /// Keeps the trait's promise: rows before an error come back, the error with the
+    /// next read.
+    fn aread_bulk(&mut self, n: usize) -> BoxFuture<'_, Result<Vec<Row>>> {
+        Box::pin(async move {
+            let mut rows = Vec::with_capacity(n.min(4096));
+            while rows.len() < n {
+                match std::future::poll_fn(|cx| self.poll_inner(cx)).await {
+                    Some(Ok(row)) => rows.push(row),
+                    Some(Err(e)) if rows.is_empty() => return Err(e),
+                    Some(Err(e)) => {
+                        self.ready.push_front(Err(e));
+                        break;
+                    }
+                    None => break,
+                }
+            }
+            Ok(rows)
+        })
+    }
+
     /// Starts over: drops the rows in flight and rewinds the source.
     fn areset(&mut self) -> BoxFuture<'_, Result<()>> {
         Box::pin(async move {

@@ -145,3 +145,33 @@ async fn areset_starts_over_from_the_first_row() {
     let rows = drain(stage).await;
     assert_eq!(ids(&rows), [0, 1, 2, 3, 4]);
 }
+
+#[tokio::test]
+async fn a_bulk_read_returns_the_rows_before_a_source_error_and_the_error_next() {
+    let server = Server::start(|c| Reply::answer(person(c.id()))).await;
+    let mut stage = enrich(
+        Rows::failing_at(4, 2),
+        provider(&server, T),
+        schema(),
+        options(),
+    )
+    .unwrap();
+    let first = stage.aread_bulk(10).await.unwrap();
+    assert_eq!(
+        first
+            .iter()
+            .map(|r| r["id"].as_i64().unwrap())
+            .collect::<Vec<_>>(),
+        [0, 1]
+    );
+    let error = stage.aread_bulk(10).await.unwrap_err();
+    assert_eq!(error.to_string(), "invalid option: bad source row 2");
+    let rest = stage.aread_bulk(10).await.unwrap();
+    assert_eq!(
+        rest.iter()
+            .map(|r| r["id"].as_i64().unwrap())
+            .collect::<Vec<_>>(),
+        [3]
+    );
+    assert!(stage.aread_bulk(10).await.unwrap().is_empty());
+}

@@ -10,11 +10,13 @@ use super::{ChatRequest, ChatResponse, Provider, ProviderError};
 use crate::EnrichError;
 use crate::retry::retry_hint;
 
-/// Settings of an [`OpenAiProvider`].
-#[derive(Debug, Clone, PartialEq)]
+/// Settings of an [`OpenAiProvider`]. `Debug` shows no API key.
+#[derive(Clone, PartialEq)]
 pub struct OpenAiConfig {
     /// Everything before `/chat/completions` (default `https://api.openai.com/v1`;
     /// e.g. `http://127.0.0.1:8000/v1` for vLLM, `http://localhost:11434/v1` for Ollama).
+    /// A query string stays at the end: Azure's
+    /// `https://R.openai.azure.com/openai/deployments/D?api-version=2024-10-21` works.
     pub base_url: String,
     /// The environment variable that holds the API key (default `OPENAI_API_KEY`). When
     /// it is unset or empty no `Authorization` header is sent (local servers need none).
@@ -31,6 +33,28 @@ pub struct OpenAiConfig {
     pub headers: Vec<(String, String)>,
     /// How long one request may take, connection to last byte (default 60 s).
     pub timeout: Duration,
+}
+
+impl std::fmt::Debug for OpenAiConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenAiConfig")
+            .field("base_url", &self.base_url)
+            .field("api_key_env", &self.api_key_env)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("model", &self.model)
+            .field("temperature", &self.temperature)
+            .field("max_tokens", &self.max_tokens)
+            .field(
+                "headers",
+                &self
+                    .headers
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .field("timeout", &self.timeout)
+            .finish()
+    }
 }
 
 impl Default for OpenAiConfig {
@@ -93,8 +117,9 @@ impl OpenAiProvider {
         for (name, value) in &config.headers {
             let name = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|_| EnrichError::Schema(format!("bad header name {name:?}")))?;
-            let value = HeaderValue::from_str(value)
+            let mut value = HeaderValue::from_str(value)
                 .map_err(|_| EnrichError::Schema(format!("bad value for header {name}")))?;
+            value.set_sensitive(true);
             headers.insert(name, value);
         }
         let client = reqwest::Client::builder()
@@ -102,7 +127,7 @@ impl OpenAiProvider {
             .timeout(config.timeout)
             .build()
             .map_err(|e| EnrichError::Connection(error_chain(&e)))?;
-        let url = format!("{}/chat/completions", config.base_url.trim_end_matches('/'));
+        let url = endpoint(&config.base_url);
         Ok(OpenAiProvider {
             config,
             url,
@@ -170,6 +195,20 @@ impl Provider for OpenAiProvider {
     }
 }
 
+/// `{base}/chat/completions`, keeping a query string (Azure's `api-version`) at the end.
+fn endpoint(base_url: &str) -> String {
+    let (path, query) = match base_url.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (base_url, None),
+    };
+    let mut url = format!("{}/chat/completions", path.trim_end_matches('/'));
+    if let Some(q) = query {
+        url.push('?');
+        url.push_str(q);
+    }
+    url
+}
+
 /// An error and its causes on one line: reqwest's own text says only "error sending request".
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
@@ -188,6 +227,27 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_endpoint_keeps_a_query_string() {
+        assert_eq!(endpoint("http://h:1/v1/"), "http://h:1/v1/chat/completions");
+        assert_eq!(
+            endpoint("https://r.openai.azure.com/openai/deployments/d?api-version=2024-10-21"),
+            "https://r.openai.azure.com/openai/deployments/d/chat/completions?api-version=2024-10-21"
+        );
+    }
+
+    #[test]
+    fn debug_hides_the_key() {
+        let config = OpenAiConfig {
+            api_key: Some("sk-secret".into()),
+            headers: vec![("api-key".into(), "azure-secret".into())],
+            ..Default::default()
+        };
+        let text = format!("{config:?}");
+        assert!(!text.contains("secret"), "{text}");
+        assert!(text.contains("<redacted>"), "{text}");
+    }
 
     #[test]
     fn https_needs_the_tls_feature() {

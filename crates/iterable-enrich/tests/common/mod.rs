@@ -308,6 +308,8 @@ pub struct Rows {
     pub pulled: Arc<AtomicU64>,
     endless: bool,
     next_id: u64,
+    fail_at: Option<u64>,
+    served: u64,
 }
 
 impl Rows {
@@ -331,6 +333,16 @@ impl Rows {
             pulled: Arc::new(AtomicU64::new(0)),
             endless: false,
             next_id: 0,
+            fail_at: None,
+            served: 0,
+        }
+    }
+
+    /// Rows `id=0..n`, with an error in place of row `bad`.
+    pub fn failing_at(n: u64, bad: u64) -> Rows {
+        Rows {
+            fail_at: Some(bad),
+            ..Rows::new(n)
         }
     }
 
@@ -355,6 +367,13 @@ impl Stream for Rows {
         };
         if next.is_some() {
             self.pulled.fetch_add(1, SeqCst);
+        }
+        let position = self.served;
+        self.served += 1;
+        if next.is_some() && self.fail_at == Some(position) {
+            return Poll::Ready(Some(Err(iterable::Error::InvalidOption(format!(
+                "bad source row {position}"
+            )))));
         }
         Poll::Ready(next.map(Ok))
     }
