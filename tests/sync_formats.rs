@@ -44,10 +44,48 @@ fn xml_rows() -> Vec<Row> {
         .collect()
 }
 
+/// Rows of the cell types a workbook keeps: numbers, booleans, text, dates,
+/// date-times, empty cells; a later row adds a column.
+fn xlsx_rows() -> Vec<Row> {
+    let mut rows: Vec<Row> = (1..=300)
+        .map(|i| {
+            row! {
+                "id" => i, "name" => format!("Zürich Москва 東京 {i}"), "f" => 0.5 + i as f64,
+                "ok" => i % 2 == 0, "none" => Value::Null,
+                "day" => chrono_date(2024, 2, 1 + (i % 28) as u32),
+                "at" => Value::Timestamp(Timestamp { datetime: format!("2024-02-29T12:30:{:02}", i % 60).parse().unwrap(), tz: None })
+            }
+        })
+        .collect();
+    let mut last = rows.pop().unwrap();
+    last.insert("extra", "only in the last row");
+    rows.push(last);
+    rows
+}
+
+fn chrono_date(y: i32, m: u32, d: u32) -> Value {
+    Value::Date(format!("{y:04}-{m:02}-{d:02}").parse().unwrap())
+}
+
+/// What reading `rows` back gives: the rows themselves, except in a workbook, where
+/// every row has every column of the sheet (the one added late is null before it).
+fn read_back(format: Format, rows: &[Row]) -> Vec<Row> {
+    let mut expected = rows.to_vec();
+    if format == Format::Xlsx {
+        for row in &mut expected[..rows.len() - 1] {
+            row.insert("extra", Value::Null);
+        }
+    }
+    expected
+}
+
 /// Rows whose every value the format keeps exactly.
 fn rows_for(format: Format) -> Vec<Row> {
     if format == Format::Xml {
         return xml_rows();
+    }
+    if format == Format::Xlsx {
+        return xlsx_rows();
     }
     let common = |i: i64| {
         row! {
@@ -86,7 +124,13 @@ fn rows_for(format: Format) -> Vec<Row> {
 }
 
 /// The formats of this file that this build writes.
-const WRITABLE: [Format; 4] = [Format::Bson, Format::MsgPack, Format::Yaml, Format::Xml];
+const WRITABLE: [Format; 5] = [
+    Format::Bson,
+    Format::MsgPack,
+    Format::Yaml,
+    Format::Xml,
+    Format::Xlsx,
+];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_bridged_format_through_every_codec_reads_back_equal() {
@@ -109,7 +153,7 @@ async fn every_bridged_format_through_every_codec_reads_back_equal() {
             );
             let back = collect(src).await.unwrap_or_else(|e| panic!("{path}: {e}"));
             assert_eq!(back.len(), rows.len(), "{path}");
-            assert_eq!(back, rows, "{path}");
+            assert_eq!(back, read_back(format, &rows), "{path}");
         }
     }
 }
@@ -278,10 +322,11 @@ async fn areset_restarts_a_bridged_reader() {
     for format in WRITABLE {
         let path = dir.path().join(format!("reset.{format}.gz"));
         let path = path.to_str().unwrap();
-        let rows = rows_for(format);
-        write_all(path, &IterableOptions::write(), &rows)
+        let written = rows_for(format);
+        write_all(path, &IterableOptions::write(), &written)
             .await
             .unwrap();
+        let rows = read_back(format, &written);
         let mut src = aopen_iterable(path).await.unwrap();
         let first = src.aread_bulk(5).await.unwrap();
         assert_eq!(first, rows[..5], "{path}");
@@ -389,4 +434,62 @@ async fn collect_text(path: &str) -> String {
         .await
         .unwrap();
     text
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workbook_sheets_are_listed_and_chosen_by_name_or_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("book.xlsx");
+    let path = path.to_str().unwrap();
+    let rows = [row! { "a" => 1, "b" => "x" }, row! { "a" => 2, "b" => "y" }];
+    write_all(path, &IterableOptions::write().sheet("Data"), &rows)
+        .await
+        .unwrap();
+    assert_eq!(iterable::sheet_names(path).await.unwrap(), ["Data"]);
+    for options in [
+        IterableOptions::read(),
+        IterableOptions::read().sheet("Data"),
+        IterableOptions::read().sheet_index(0),
+    ] {
+        let back = collect(options.open(path).await.unwrap()).await.unwrap();
+        assert_eq!(back, rows);
+    }
+    let headerless = IterableOptions::read().sheet_has_header(false);
+    let back = collect(headerless.open(path).await.unwrap()).await.unwrap();
+    assert_eq!(back[0], row! { "column_1" => "a", "column_2" => "b" });
+    assert_eq!(back.len(), 3);
+    // The sheet is looked up on the reader's thread: the first read reports it.
+    let src = IterableOptions::read()
+        .sheet("Nope")
+        .open(path)
+        .await
+        .unwrap();
+    let err = collect(src).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "invalid option: {path}: the workbook has no sheet named \"Nope\"; its sheets: [\"Data\"]"
+        )
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupt_workbook_is_an_error_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cut.xlsx");
+    let path = path.to_str().unwrap();
+    write_all(path, &IterableOptions::write(), &xlsx_rows())
+        .await
+        .unwrap();
+    let bytes = std::fs::read(path).unwrap();
+    std::fs::write(path, &bytes[..bytes.len() / 2]).unwrap();
+    let src = aopen_iterable(path).await.unwrap();
+    let err = collect(src).await.unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.starts_with(&format!(
+            "{path}: line 0, record 0, byte 0: not a readable XLSX workbook: "
+        )),
+        "{message}"
+    );
 }

@@ -39,6 +39,8 @@ pub mod msgpack;
 mod read_refusal;
 mod source_bytes;
 pub mod testing;
+#[cfg(feature = "xlsx")]
+pub mod xlsx;
 #[cfg(feature = "xml")]
 pub mod xml;
 #[cfg(feature = "yaml")]
@@ -105,6 +107,8 @@ where
         Format::Yaml => yaml::open_reader(reader, ctx).await,
         #[cfg(feature = "xml")]
         Format::Xml => xml::open_reader(reader, ctx).await,
+        #[cfg(feature = "xlsx")]
+        Format::Xlsx => xlsx::open_reader(reader, ctx).await,
         #[cfg(feature = "parquet")]
         Format::Parquet => {
             let (file, size) =
@@ -137,6 +141,8 @@ where
         Format::Yaml => yaml::open_writer(writer, ctx).await,
         #[cfg(feature = "xml")]
         Format::Xml => xml::open_writer(writer, ctx).await,
+        #[cfg(feature = "xlsx")]
+        Format::Xlsx => xlsx::open_writer(writer, ctx).await,
         other => Err(not_compiled(other)),
     }
 }

@@ -49,6 +49,8 @@ pub use iterable_core::{
     Sheet, Timestamp, Value, XlsxOptions, XmlOptions, row,
 };
 pub use open::aopen_iterable;
+#[cfg(feature = "xlsx")]
+pub use open::sheet_names;
 pub use options::IterableOptions;
 
 /// The format modules, for building readers and writers over your own byte streams.

@@ -159,3 +159,17 @@ pub(crate) async fn open_write(location: &str, options: &Options) -> Result<BoxI
     };
     iterable_formats::open_writer(sink, WriteContext { info, options }).await
 }
+
+/// The names of the sheets of the Excel workbook at `location`, in workbook order.
+///
+/// ```no_run
+/// # async fn f() -> iterable::Result<()> {
+/// let sheets = iterable::sheet_names("report.xlsx").await?;
+/// let second = iterable::IterableOptions::read().sheet(&sheets[1]).open("report.xlsx").await?;
+/// # Ok(()) }
+/// ```
+#[cfg(feature = "xlsx")]
+pub async fn sheet_names(location: &str) -> Result<Vec<String>> {
+    let source = iterable_io::open_source(location, None, None).await?;
+    iterable_formats::xlsx::sheet_names(source.into_reader(), location).await
+}

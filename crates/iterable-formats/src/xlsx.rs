@@ -1,0 +1,327 @@
+//! Excel workbooks (`.xlsx`): read with [`calamine`], written with
+//! [`rust_xlsxwriter`], both on the blocking bridge.
+//!
+//! A workbook is a zip archive, and both libraries need random access to it, so the
+//! bytes are held in memory: reading takes the whole (decoded) source into memory
+//! before parsing (at most 1 GiB), writing builds the workbook in memory and writes
+//! it out on `aclose`. Memory, not a temporary file, because calamine holds a sheet's
+//! cells in memory anyway and a sheet has at most 1,048,576 rows. [`sheet_names`]
+//! lists a workbook's sheets.
+//!
+//! # Reading
+//!
+//! The sheet is [`XlsxOptions::sheet`](iterable_core::XlsxOptions) (by name or
+//! 0-based index; default the first); a missing sheet is an error listing the
+//! workbook's sheets. The first row of the used range names the columns (empty header
+//! cells are `column_N`, a repeated name gets `_2`, `_3`, ...) unless `has_header` is
+//! false. Cells keep their types: numbers are `Float`, or `Int` when whole (Excel
+//! stores every number as a float), booleans `Bool`, text `String`, dates `Date`
+//! (date-times at midnight included) and date-times `Timestamp` without a zone,
+//! durations their length in days as `Float`, error cells their text (`#DIV/0!`),
+//! empty cells null. Empty rows after the last row with a value are ignored; empty
+//! rows between are rows of nulls. A file that is not a workbook is an error naming
+//! the file.
+//!
+//! # Writing
+//!
+//! One sheet (named by a [`Sheet::Name`](iterable_core::Sheet) option, default
+//! `Sheet1`): the header row is the first row's keys, and a later row's new key adds
+//! a column (its header is written then). Numbers are written as numbers (an `Int`
+//! beyond ±2^53, which a float cannot hold exactly, as text), booleans as booleans,
+//! dates with the format `yyyy-mm-dd`, timestamps as their date-time (the zone is
+//! dropped) with `yyyy-mm-dd hh:mm:ss`, decimals, bytes, lists and maps as text. More
+//! than 1,048,575 rows is an error naming the row.
+
+use std::collections::HashMap;
+use std::io::{Cursor, Write};
+use std::sync::Arc;
+
+use calamine::{Data, Range, Reader, Xlsx, open_workbook_from_rs};
+use chrono::NaiveTime;
+use iterable_core::{BoxIterable, Error, Header, Result, Row, Sheet, Value};
+use iterable_io::blocking_bridge::{RowWriter, SyncOutput};
+use rust_xlsxwriter::{Format as CellFormat, Workbook};
+use tokio::io::{AsyncBufRead, AsyncReadExt, AsyncWrite};
+
+use crate::blocking::{bridge_reader, bridge_writer, record_error, write_error};
+use crate::{ReadContext, WriteContext};
+
+/// The largest workbook read into memory.
+const MAX_WORKBOOK: u64 = 1 << 30;
+/// Excel's last row (0-based), the header being row 0.
+const MAX_ROW: u64 = 1_048_575;
+/// Integers a float holds exactly.
+const EXACT_IN_FLOAT: i64 = 1 << 53;
+
+/// Opens an XLSX reader over `reader`.
+pub async fn open_reader<R>(reader: R, ctx: ReadContext) -> Result<BoxIterable>
+where
+    R: AsyncBufRead + Send + Unpin + 'static,
+{
+    let sheet = ctx.options.xlsx.sheet.clone();
+    let has_header = ctx.options.xlsx.has_header;
+    Ok(bridge_reader(reader, ctx, move |mut input| {
+        let location = input.location().to_owned();
+        let bytes = input
+            .read_all(MAX_WORKBOOK)
+            .map_err(|e| Error::io(&location, e))?;
+        let mut workbook = open(&location, bytes)?;
+        let range = select(&mut workbook, &location, sheet.as_ref())?;
+        Ok(SheetRows::new(range, has_header))
+    }))
+}
+
+/// The names of the sheets of the workbook in `reader`, in workbook order.
+/// `location` names it in errors.
+pub async fn sheet_names<R>(mut reader: R, location: &str) -> Result<Vec<String>>
+where
+    R: tokio::io::AsyncRead + Unpin,
+{
+    let mut bytes = Vec::new();
+    reader
+        .read_to_end(&mut bytes)
+        .await
+        .map_err(|e| Error::io(location, e))?;
+    Ok(open(location, bytes)?.sheet_names())
+}
+
+fn open(location: &str, bytes: Vec<u8>) -> Result<Xlsx<Cursor<Vec<u8>>>> {
+    open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| {
+        record_error(
+            location,
+            0,
+            0,
+            format!("not a readable XLSX workbook: {e}"),
+            b"",
+        )
+    })
+}
+
+fn select(
+    workbook: &mut Xlsx<Cursor<Vec<u8>>>,
+    location: &str,
+    sheet: Option<&Sheet>,
+) -> Result<Range<Data>> {
+    let names = workbook.sheet_names();
+    let name = match sheet {
+        None => names.first().cloned(),
+        Some(Sheet::Name(name)) => names.iter().find(|n| *n == name).cloned(),
+        Some(Sheet::Index(i)) => names.get(*i).cloned(),
+    };
+    let Some(name) = name else {
+        let wanted = match sheet {
+            None => "sheets".to_owned(),
+            Some(Sheet::Name(n)) => format!("sheet named {n:?}"),
+            Some(Sheet::Index(i)) => format!("sheet at index {i}"),
+        };
+        return Err(Error::InvalidOption(format!(
+            "{location}: the workbook has no {wanted}; its sheets: {names:?}"
+        )));
+    };
+    workbook.worksheet_range(&name).map_err(|e| {
+        record_error(
+            location,
+            0,
+            0,
+            format!("cannot read sheet {name:?}: {e}"),
+            b"",
+        )
+    })
+}
+
+/// The rows of one sheet.
+struct SheetRows {
+    range: Range<Data>,
+    header: Arc<Header>,
+    next: usize,
+    end: usize,
+}
+
+impl SheetRows {
+    fn new(range: Range<Data>, has_header: bool) -> Self {
+        let width = range.width();
+        let end = range
+            .rows()
+            .rposition(|r| r.iter().any(|c| !matches!(c, Data::Empty)))
+            .map_or(0, |last| last + 1);
+        let mut names: Vec<String> = if has_header && end > 0 {
+            range
+                .rows()
+                .next()
+                .unwrap_or_default()
+                .iter()
+                .enumerate()
+                .map(|(i, c)| match c {
+                    Data::Empty => format!("column_{}", i + 1),
+                    other => other.to_string(),
+                })
+                .collect()
+        } else {
+            (1..=width).map(|i| format!("column_{i}")).collect()
+        };
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for name in &mut names {
+            let count = seen.entry(name.clone()).or_insert(0);
+            *count += 1;
+            if *count > 1 {
+                *name = format!("{name}_{count}");
+            }
+        }
+        SheetRows {
+            range,
+            header: Arc::new(Header::new(names)),
+            next: usize::from(has_header),
+            end,
+        }
+    }
+}
+
+impl Iterator for SheetRows {
+    type Item = Result<Row>;
+    fn next(&mut self) -> Option<Result<Row>> {
+        if self.next >= self.end {
+            return None;
+        }
+        let cells = self.range.rows().nth(self.next)?;
+        self.next += 1;
+        let mut values: Vec<Value> = cells.iter().map(cell_value).collect();
+        values.resize(self.header.len(), Value::Null);
+        Some(Ok(Row::from_parts(self.header.clone(), values)))
+    }
+}
+
+fn cell_value(cell: &Data) -> Value {
+    match cell {
+        Data::Empty => Value::Null,
+        Data::Int(i) => Value::Int(*i),
+        Data::Float(f) => {
+            if f.fract() == 0.0 && f.abs() < EXACT_IN_FLOAT as f64 {
+                Value::Int(*f as i64)
+            } else {
+                Value::Float(*f)
+            }
+        }
+        Data::String(s) => Value::String(s.clone()),
+        Data::Bool(b) => Value::Bool(*b),
+        Data::DateTime(dt) if dt.is_duration() => Value::Float(dt.as_f64()),
+        Data::DateTime(dt) => match dt.as_datetime() {
+            Some(t) if t.time() == NaiveTime::MIN => Value::Date(t.date()),
+            Some(t) => Value::Timestamp(iterable_core::Timestamp {
+                datetime: t,
+                tz: None,
+            }),
+            None => Value::Float(dt.as_f64()),
+        },
+        Data::DateTimeIso(s) => {
+            if let Ok(d) = s.parse::<chrono::NaiveDate>() {
+                Value::Date(d)
+            } else if let Ok(t) = s.parse::<chrono::NaiveDateTime>() {
+                Value::Timestamp(iterable_core::Timestamp {
+                    datetime: t,
+                    tz: None,
+                })
+            } else {
+                Value::String(s.clone())
+            }
+        }
+        Data::DurationIso(s) => Value::String(s.clone()),
+        Data::Error(e) => Value::String(e.to_string()),
+    }
+}
+
+/// Opens an XLSX writer over `writer`.
+pub async fn open_writer<W>(writer: W, ctx: WriteContext) -> Result<BoxIterable>
+where
+    W: AsyncWrite + Send + Unpin + 'static,
+{
+    let location = ctx.info.location.clone();
+    let sheet = match &ctx.options.xlsx.sheet {
+        Some(Sheet::Name(name)) => name.clone(),
+        _ => "Sheet1".to_owned(),
+    };
+    Ok(bridge_writer(writer, ctx, move |out| {
+        let mut workbook = Workbook::new();
+        workbook
+            .add_worksheet()
+            .set_name(&sheet)
+            .map_err(|e| Error::InvalidOption(format!("sheet name {sheet:?}: {e}")))?;
+        Ok(XlsxWriter {
+            out,
+            location,
+            workbook,
+            columns: HashMap::new(),
+            next_column: 0,
+            date: CellFormat::new().set_num_format("yyyy-mm-dd"),
+            datetime: CellFormat::new().set_num_format("yyyy-mm-dd hh:mm:ss"),
+        })
+    }))
+}
+
+struct XlsxWriter {
+    out: SyncOutput,
+    location: String,
+    workbook: Workbook,
+    columns: HashMap<String, u16>,
+    next_column: u16,
+    date: CellFormat,
+    datetime: CellFormat,
+}
+
+impl RowWriter for XlsxWriter {
+    fn write_row(&mut self, row: &Row, number: u64) -> Result<()> {
+        if number > MAX_ROW {
+            return Err(write_error(
+                &self.location,
+                number,
+                format!("a sheet holds at most {MAX_ROW} rows below its header"),
+            ));
+        }
+        let fail =
+            |e: rust_xlsxwriter::XlsxError| write_error(&self.location, number, e.to_string());
+        let sheet = self
+            .workbook
+            .worksheet_from_index(0)
+            .map_err(|e| write_error(&self.location, number, e.to_string()))?;
+        let r = number as u32;
+        for (key, value) in row.iter() {
+            let col = match self.columns.get(key) {
+                Some(c) => *c,
+                None => {
+                    let c = self.next_column;
+                    self.next_column += 1;
+                    self.columns.insert(key.to_owned(), c);
+                    sheet.write_string(0, c, key).map_err(fail)?;
+                    c
+                }
+            };
+            match value {
+                Value::Null => None,
+                Value::Bool(b) => Some(sheet.write_boolean(r, col, *b)),
+                Value::Int(i) if i.abs() <= EXACT_IN_FLOAT => {
+                    Some(sheet.write_number(r, col, *i as f64))
+                }
+                Value::Float(f) => Some(sheet.write_number(r, col, *f)),
+                Value::String(s) => Some(sheet.write_string(r, col, s)),
+                Value::Date(d) => Some(sheet.write_date_with_format(r, col, d, &self.date)),
+                Value::Timestamp(t) => {
+                    Some(sheet.write_datetime_with_format(r, col, t.datetime, &self.datetime))
+                }
+                other => Some(sheet.write_string(r, col, other.to_string())),
+            }
+            .transpose()
+            .map_err(fail)?;
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<SyncOutput> {
+        let bytes = self
+            .workbook
+            .save_to_buffer()
+            .map_err(|e| Error::io(&self.location, std::io::Error::other(e.to_string())))?;
+        self.out
+            .write_all(&bytes)
+            .map_err(|e| Error::io(&self.location, e))?;
+        Ok(self.out)
+    }
+}
