@@ -50,9 +50,15 @@ async fn completion_order_follows_the_answers() {
 #[tokio::test]
 async fn requests_in_flight_never_exceed_the_bound() {
     for bound in [3u64, 6] {
-        let server =
-            Server::start(|c| Reply::answer(person(c.id())).after(Duration::from_millis(100)))
-                .await;
+        // Each answer waits until `bound` requests are in flight, then 50 ms more: the
+        // peak reaches the bound whatever the machine's load, and a request beyond it
+        // would be seen.
+        let server = Server::start(move |c| {
+            Reply::answer(person(c.id()))
+                .when_in_flight(bound)
+                .after(Duration::from_millis(50))
+        })
+        .await;
         let opts = options().concurrency(bound as usize).window(64);
         let stage = enrich(Rows::new(18), provider(&server, T), schema(), opts).unwrap();
         let stats = stage.stats();

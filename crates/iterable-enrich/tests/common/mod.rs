@@ -72,6 +72,8 @@ pub enum ReplyBody {
 
 /// One scripted reply.
 pub struct Reply {
+    /// Before the delay: wait until this many requests are in flight (at most 3 s).
+    pub hold_until_in_flight: Option<u64>,
     pub delay: Duration,
     pub status: u16,
     pub headers: Vec<(&'static str, String)>,
@@ -124,6 +126,7 @@ impl Reply {
 
     pub fn json(body: Value) -> Reply {
         Reply {
+            hold_until_in_flight: None,
             delay: Duration::ZERO,
             status: 200,
             headers: Vec::new(),
@@ -144,6 +147,12 @@ impl Reply {
             body: ReplyBody::Drop,
             ..Reply::json(Value::Null)
         }
+    }
+
+    /// Holds the answer until `n` requests are in flight together (or 3 s pass).
+    pub fn when_in_flight(mut self, n: u64) -> Reply {
+        self.hold_until_in_flight = Some(n);
+        self
     }
 
     pub fn after(mut self, delay: Duration) -> Reply {
@@ -271,6 +280,12 @@ async fn handle(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
     };
     counters.calls.lock().unwrap().push(call.clone());
     let reply = (state.script)(&call);
+    if let Some(n) = reply.hold_until_in_flight {
+        let start = std::time::Instant::now();
+        while counters.in_flight.load(SeqCst) < n && start.elapsed() < Duration::from_secs(3) {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    }
     if !reply.delay.is_zero() {
         tokio::time::sleep(reply.delay).await;
     }
