@@ -1,4 +1,4 @@
-//! LLM structured extraction over any [`AsyncIterable`]: each row goes to a chat model
+//! LLM structured extraction over any [`AsyncIterable`](iterable_core::AsyncIterable): each row goes to a chat model
 //! with a prompt made from its fields, the answer is checked against a JSON schema, and
 //! the row comes out with the extracted fields added. The enriched source is itself an
 //! `AsyncIterable`, so reading it and writing it anywhere is the usual loop.

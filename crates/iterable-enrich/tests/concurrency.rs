@@ -39,7 +39,13 @@ async fn input_order_is_kept_when_rows_finish_out_of_order() {
 
 #[tokio::test]
 async fn completion_order_follows_the_answers() {
-    let server = Server::start(slow_first).await;
+    // Row `id` answers 30 ms after every row above it was answered: 5, 4, ..., 0.
+    let server = Server::start(|c: &common::Call| {
+        Reply::answer(person(c.id()))
+            .after_rows(c.id() + 1..6)
+            .after(Duration::from_millis(30))
+    })
+    .await;
     let opts = options().concurrency(6).order(Order::Completion);
     let stage = enrich(Rows::new(6), provider(&server, T), schema(), opts).unwrap();
     let rows = drain(stage).await;

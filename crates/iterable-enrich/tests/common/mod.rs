@@ -74,6 +74,8 @@ pub enum ReplyBody {
 pub struct Reply {
     /// Before the delay: wait until this many requests are in flight (at most 3 s).
     pub hold_until_in_flight: Option<u64>,
+    /// Before the delay: wait until the rows with these ids were answered (at most 3 s).
+    pub after_rows: Vec<u64>,
     pub delay: Duration,
     pub status: u16,
     pub headers: Vec<(&'static str, String)>,
@@ -127,6 +129,7 @@ impl Reply {
     pub fn json(body: Value) -> Reply {
         Reply {
             hold_until_in_flight: None,
+            after_rows: Vec::new(),
             delay: Duration::ZERO,
             status: 200,
             headers: Vec::new(),
@@ -152,6 +155,12 @@ impl Reply {
     /// Holds the answer until `n` requests are in flight together (or 3 s pass).
     pub fn when_in_flight(mut self, n: u64) -> Reply {
         self.hold_until_in_flight = Some(n);
+        self
+    }
+
+    /// Holds the answer until the rows `ids` were answered (or 3 s pass).
+    pub fn after_rows(mut self, ids: impl IntoIterator<Item = u64>) -> Reply {
+        self.after_rows = ids.into_iter().collect();
         self
     }
 
@@ -181,6 +190,7 @@ pub struct Counters {
     pub peak: AtomicU64,
     pub calls: Mutex<Vec<Call>>,
     attempts: Mutex<HashMap<String, u32>>,
+    answered: Mutex<std::collections::HashSet<u64>>,
 }
 
 impl Counters {
@@ -286,9 +296,19 @@ async fn handle(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
     }
+    let start = std::time::Instant::now();
+    while !reply
+        .after_rows
+        .iter()
+        .all(|id| counters.answered.lock().unwrap().contains(id))
+        && start.elapsed() < Duration::from_secs(3)
+    {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
     if !reply.delay.is_zero() {
         tokio::time::sleep(reply.delay).await;
     }
+    counters.answered.lock().unwrap().insert(call.id());
     let mut response = match reply.body {
         ReplyBody::Json(v) => Response::new(Body::from(v.to_string())),
         ReplyBody::Raw(text) => Response::new(Body::from(text)),
