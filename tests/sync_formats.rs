@@ -79,8 +79,30 @@ fn read_back(format: Format, rows: &[Row]) -> Vec<Row> {
     expected
 }
 
+/// Rows with every type an inferred Avro schema keeps; every row has every column.
+fn avro_rows() -> Vec<Row> {
+    (1..=300)
+        .map(|i| {
+            row! {
+                "id" => i, "name" => format!("Zürich Москва 東京 {i}"), "f" => 0.1 * i as f64,
+                "ok" => i % 2 == 0, "maybe" => if i % 3 == 0 { Value::Null } else { Value::from(i) },
+                "bytes" => Value::Bytes(vec![0, 1, (i % 256) as u8]),
+                "day" => chrono_date(2024, 2, 1 + (i % 28) as u32),
+                "utc" => utc(&format!("2024-02-29T12:30:01.{:06}", i)),
+                "local" => Value::Timestamp(Timestamp { datetime: format!("1969-07-20T20:17:{:02}", i % 60).parse().unwrap(), tz: None }),
+                "price" => Decimal { unscaled: -12345 * i as i128, scale: 2 },
+                "list" => vec![Value::from(i), Value::Null],
+                "map" => row! { "k" => "v", "n" => -i, "inner" => row! { "x" => true } }
+            }
+        })
+        .collect()
+}
+
 /// Rows whose every value the format keeps exactly.
 fn rows_for(format: Format) -> Vec<Row> {
+    if format == Format::Avro {
+        return avro_rows();
+    }
     if format == Format::Xml {
         return xml_rows();
     }
@@ -124,7 +146,8 @@ fn rows_for(format: Format) -> Vec<Row> {
 }
 
 /// The formats of this file that this build writes.
-const WRITABLE: [Format; 5] = [
+const WRITABLE: [Format; 6] = [
+    Format::Avro,
     Format::Bson,
     Format::MsgPack,
     Format::Yaml,
@@ -491,5 +514,89 @@ async fn a_corrupt_workbook_is_an_error_naming_the_file() {
             "{path}: line 0, record 0, byte 0: not a readable XLSX workbook: "
         )),
         "{message}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn avro_blocks_compress_with_each_codec() {
+    use iterable::AvroCodec;
+    let dir = tempfile::tempdir().unwrap();
+    let rows = avro_rows();
+    for (codec, name) in [
+        (AvroCodec::Null, "null"),
+        (AvroCodec::Deflate, "deflate"),
+        (AvroCodec::Snappy, "snappy"),
+        (AvroCodec::Zstd, "zstandard"),
+    ] {
+        let path = dir.path().join(format!("{name}.avro"));
+        let path = path.to_str().unwrap();
+        write_all(path, &IterableOptions::write().avro_codec(codec), &rows)
+            .await
+            .unwrap();
+        let head = std::fs::read(path).unwrap();
+        let header = String::from_utf8_lossy(&head[..head.len().min(4096)]).into_owned();
+        assert!(header.starts_with("Obj\u{1}"), "{path}");
+        assert!(header.contains(name), "{path}: the header names the codec");
+        let back = collect(aopen_iterable(path).await.unwrap()).await.unwrap();
+        assert_eq!(back, rows, "{path}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn avro_rows_must_fit_the_inferred_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("strict.avro");
+    let path = path.to_str().unwrap();
+    let mut rows: Vec<Row> = (1..=1000).map(|i| row! { "id" => i }).collect();
+    rows.push(row! { "id" => 1001, "new" => "x" });
+    let err = write_all(path, &IterableOptions::write(), &rows)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{path}: row 1001: column \"new\" is not in the Avro schema (inferred from the first rows)"
+        )
+    );
+    assert!(!std::path::Path::new(path).exists());
+    let rows = [row! { "id" => 1 }, row! { "id" => "two" }];
+    let err = write_all(path, &IterableOptions::write(), &rows)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().starts_with(&format!(
+            "{path}: row 2: column \"id\": a string value where the schema has"
+        )),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupt_avro_file_is_an_error_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cut.avro");
+    let path = path.to_str().unwrap();
+    write_all(path, &IterableOptions::write(), &avro_rows())
+        .await
+        .unwrap();
+    let bytes = std::fs::read(path).unwrap();
+    std::fs::write(path, &bytes[..bytes.len() - 40]).unwrap();
+    let src = aopen_iterable(path).await.unwrap();
+    let err = collect(src).await.unwrap_err();
+    assert!(
+        err.to_string().starts_with(&format!("{path}: line ")),
+        "{err}"
+    );
+    assert!(err.to_string().contains("cannot read Avro record"), "{err}");
+
+    let junk = dir.path().join("junk.avro");
+    std::fs::write(&junk, b"not avro at all").unwrap();
+    let err = collect(aopen_iterable(junk.to_str().unwrap()).await.unwrap())
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("record 0, byte 0: not a readable Avro file"),
+        "{err}"
     );
 }

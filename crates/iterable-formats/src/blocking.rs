@@ -2,7 +2,7 @@
 //! crate: the bridge's setup from a [`ReadContext`] / [`WriteContext`], and the
 //! errors those formats share.
 
-use iterable_core::{Error, ParseError, Position, Result, Row};
+use iterable_core::{Decimal, Error, ParseError, Position, Result, Row};
 use iterable_io::blocking_bridge::{
     BridgeConfig, ReaderSetup, RowSender, RowWriter, SyncInput, SyncOutput, spawn_producer,
     spawn_reader, spawn_writer,
@@ -49,6 +49,7 @@ fn setup(ctx: &ReadContext) -> ReaderSetup {
     }
 }
 
+#[allow(dead_code)] // only some feature sets use it
 /// Runs the row writer `open` builds on the bridge, over `writer`.
 pub(crate) fn bridge_writer<W, F, T>(
     writer: W,
@@ -98,5 +99,44 @@ pub(crate) fn write_error(location: &str, row: u64, message: impl Into<String>) 
         location: location.to_owned(),
         row,
         message: message.into(),
+    }
+}
+
+#[allow(dead_code)] // only some feature sets use it
+/// Parses decimal text (`-12.345`, `1E+3`, `1.5E-2`) exactly, when it fits `i128`.
+pub(crate) fn parse_decimal(text: &str) -> Option<Decimal> {
+    let (mantissa, exponent) = match text.find(['E', 'e']) {
+        Some(at) => (&text[..at], text[at + 1..].parse::<i32>().ok()?),
+        None => (text, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if int.trim_start_matches(['-', '+']).is_empty() && frac.is_empty() {
+        return None;
+    }
+    let digits = format!("{int}{frac}");
+    let unscaled: i128 = digits.parse().ok()?;
+    let scale = frac.len() as i32 - exponent;
+    let scale = i8::try_from(scale).ok()?;
+    Some(Decimal { unscaled, scale })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_text_parses_exactly() {
+        let d = |u, s| {
+            Some(Decimal {
+                unscaled: u,
+                scale: s,
+            })
+        };
+        assert_eq!(parse_decimal("-12.345"), d(-12345, 3));
+        assert_eq!(parse_decimal("1E+3"), d(1, -3));
+        assert_eq!(parse_decimal("1.5E-2"), d(15, 3));
+        assert_eq!(parse_decimal("0"), d(0, 0));
+        assert_eq!(parse_decimal("NaN"), None);
+        assert_eq!(parse_decimal("-"), None);
     }
 }

@@ -23,11 +23,13 @@ use std::io::{BufRead, Read, Write};
 
 use bson::{Bson, Document};
 use chrono::{DateTime, NaiveTime};
-use iterable_core::{BoxIterable, Decimal, Error, Result, Row, Timestamp, Value};
+use iterable_core::{BoxIterable, Error, Result, Row, Timestamp, Value};
 use iterable_io::blocking_bridge::{RowWriter, SyncInput, SyncOutput};
 use tokio::io::{AsyncBufRead, AsyncWrite};
 
-use crate::blocking::{bridge_reader, bridge_writer, read_error, record_error, write_error};
+use crate::blocking::{
+    bridge_reader, bridge_writer, parse_decimal, read_error, record_error, write_error,
+};
 use crate::{ReadContext, WriteContext};
 
 /// The largest document read (BSON's own limit is 16 MiB).
@@ -168,23 +170,6 @@ fn to_value(v: Bson) -> Value {
     }
 }
 
-/// Parses decimal text (`-12.345`, `1E+3`, `1.5E-2`) exactly, when it fits `i128`.
-pub(crate) fn parse_decimal(text: &str) -> Option<Decimal> {
-    let (mantissa, exponent) = match text.find(['E', 'e']) {
-        Some(at) => (&text[..at], text[at + 1..].parse::<i32>().ok()?),
-        None => (text, 0),
-    };
-    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    if int.trim_start_matches(['-', '+']).is_empty() && frac.is_empty() {
-        return None;
-    }
-    let digits = format!("{int}{frac}");
-    let unscaled: i128 = digits.parse().ok()?;
-    let scale = frac.len() as i32 - exponent;
-    let scale = i8::try_from(scale).ok()?;
-    Some(Decimal { unscaled, scale })
-}
-
 struct BsonWriter {
     out: SyncOutput,
     location: String,
@@ -239,25 +224,4 @@ fn to_bson(v: &Value) -> std::result::Result<Bson, String> {
         Value::List(items) => Bson::Array(items.iter().map(to_bson).collect::<Result<_, _>>()?),
         Value::Map(row) => Bson::Document(row_to_document(row)?),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn decimal_text_parses_exactly() {
-        let d = |u, s| {
-            Some(Decimal {
-                unscaled: u,
-                scale: s,
-            })
-        };
-        assert_eq!(parse_decimal("-12.345"), d(-12345, 3));
-        assert_eq!(parse_decimal("1E+3"), d(1, -3));
-        assert_eq!(parse_decimal("1.5E-2"), d(15, 3));
-        assert_eq!(parse_decimal("0"), d(0, 0));
-        assert_eq!(parse_decimal("NaN"), None);
-        assert_eq!(parse_decimal("-"), None);
-    }
 }

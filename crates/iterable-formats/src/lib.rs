@@ -22,6 +22,8 @@
 //! ```
 #![deny(missing_docs)]
 
+#[cfg(feature = "avro")]
+pub mod avro;
 #[cfg(feature = "blocking")]
 mod blocking;
 mod blocks;
@@ -109,6 +111,8 @@ where
         Format::Xml => xml::open_reader(reader, ctx).await,
         #[cfg(feature = "xlsx")]
         Format::Xlsx => xlsx::open_reader(reader, ctx).await,
+        #[cfg(feature = "avro")]
+        Format::Avro => avro::open_reader(reader, ctx).await,
         #[cfg(feature = "parquet")]
         Format::Parquet => {
             let (file, size) =
@@ -143,6 +147,8 @@ where
         Format::Xml => xml::open_writer(writer, ctx).await,
         #[cfg(feature = "xlsx")]
         Format::Xlsx => xlsx::open_writer(writer, ctx).await,
+        #[cfg(feature = "avro")]
+        Format::Avro => avro::open_writer(writer, ctx).await,
         other => Err(not_compiled(other)),
     }
 }

@@ -20,7 +20,8 @@
 //!   `aclose` finishes the writer (trailers, footers) and shuts the sink down, which
 //!   is what publishes an atomic file. A writer dropped without `aclose`, or one that
 //!   fails, never shuts the sink down, so an atomic file sink deletes its temporary
-//!   file and no output appears.
+//!   file and no output appears. Writers that pull rows rather than being handed them
+//!   (their encoder borrows a schema) use [`spawn_consumer`] and a [`RowReceiver`].
 //!
 //! Errors keep their position: the reader's errors travel through the channel as they
 //! are, after the rows parsed before them. A thread that panics ends the stream with
@@ -56,7 +57,7 @@ mod writer;
 pub use reader::{BlockingReader, ReaderSetup, RowSender, spawn_producer, spawn_reader};
 pub use sync_input::SyncInput;
 pub use sync_output::SyncOutput;
-pub use writer::{BlockingWriter, RowWriter, spawn_writer};
+pub use writer::{BlockingWriter, RowReceiver, RowWriter, spawn_consumer, spawn_writer};
 
 /// How rows travel between the blocking thread and the async side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -70,6 +70,35 @@ where
     F: FnOnce(SyncOutput) -> Result<T> + Send + 'static,
     T: RowWriter,
 {
+    spawn_consumer(sink, info, config, move |output, rows| {
+        let mut writer = open(output)?;
+        while let Some((number, row)) = rows.next_row() {
+            writer.write_row(&row, number)?;
+        }
+        if rows.finished() {
+            writer.finish()
+        } else {
+            Err(dropped(rows.location()))
+        }
+    })
+}
+
+/// Like [`spawn_writer`], for writers that borrow state of their own (a schema) and
+/// so cannot be a [`RowWriter`]: `consume` pulls the rows with
+/// [`RowReceiver::next_row`] until it returns `None` and hands the output back; the
+/// bridge then flushes and shuts it down, but only when `aclose` was called (a
+/// dropped writer never publishes). An `Err` fails the writer: `awrite` or `aclose`
+/// returns it, and nothing is published.
+pub fn spawn_consumer<W, F>(
+    sink: W,
+    info: IterableInfo,
+    config: BridgeConfig,
+    consume: F,
+) -> BlockingWriter
+where
+    W: AsyncWrite + Send + Unpin + 'static,
+    F: FnOnce(SyncOutput, &mut RowReceiver) -> Result<SyncOutput> + Send + 'static,
+{
     let (tx, rx) = mpsc::channel(config.batches_ahead());
     let written = Arc::new(AtomicU64::new(0));
     let output = SyncOutput::new(
@@ -78,7 +107,20 @@ where
         written.clone(),
     );
     let location = info.location.clone();
-    let task = tokio::task::spawn_blocking(move || consume(output, open, rx, &location));
+    let task = tokio::task::spawn_blocking(move || {
+        let mut rows = RowReceiver {
+            rx,
+            batch: Vec::new().into_iter(),
+            number: 0,
+            finished: false,
+            location,
+        };
+        let output = consume(output, &mut rows)?;
+        if !rows.finished() {
+            return Err(dropped(&rows.location));
+        }
+        output.close().map_err(|e| Error::io(&rows.location, e))
+    });
     BlockingWriter {
         info,
         tx: Some(tx),
@@ -92,39 +134,62 @@ where
     }
 }
 
-/// The blocking thread: writes each batch; on `Finish` finishes and shuts the sink
-/// down; if the channel ends without `Finish` (the writer was dropped), returns
-/// without shutting the sink down, so an atomic file is never published.
-fn consume<F, T>(
-    output: SyncOutput,
-    open: F,
-    mut rx: mpsc::Receiver<Message>,
-    location: &str,
-) -> Result<()>
-where
-    F: FnOnce(SyncOutput) -> Result<T>,
-    T: RowWriter,
-{
-    let mut writer = open(output)?;
-    let mut number = 0;
-    while let Some(message) = rx.blocking_recv() {
-        match message {
-            Message::Rows(rows) => {
-                for row in &rows {
-                    number += 1;
-                    writer.write_row(row, number)?;
-                }
+fn dropped(location: &str) -> Error {
+    Error::unsupported(
+        location,
+        "the writer was dropped without aclose; nothing was published",
+    )
+}
+
+/// The blocking thread's end of a writer: the rows written, in order.
+pub struct RowReceiver {
+    rx: mpsc::Receiver<Message>,
+    batch: std::vec::IntoIter<Row>,
+    number: u64,
+    finished: bool,
+    location: String,
+}
+
+impl std::fmt::Debug for RowReceiver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RowReceiver")
+            .field("location", &self.location)
+            .field("number", &self.number)
+            .field("finished", &self.finished)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RowReceiver {
+    /// The next row and its 1-based number, blocking until it comes; `None` after the
+    /// last row (`aclose` was called: [`finished`](Self::finished) is true) or when
+    /// the writer was dropped (it is false).
+    pub fn next_row(&mut self) -> Option<(u64, Row)> {
+        loop {
+            if let Some(row) = self.batch.next() {
+                self.number += 1;
+                return Some((self.number, row));
             }
-            Message::Finish => {
-                let output = writer.finish()?;
-                return output.close().map_err(|e| Error::io(location, e));
+            if self.finished {
+                return None;
+            }
+            match self.rx.blocking_recv() {
+                Some(Message::Rows(rows)) => self.batch = rows.into_iter(),
+                Some(Message::Finish) => self.finished = true,
+                None => return None,
             }
         }
     }
-    Err(Error::unsupported(
-        location,
-        "the writer was dropped without aclose; nothing was published",
-    ))
+
+    /// Whether `aclose` was called and every row has been taken.
+    pub fn finished(&self) -> bool {
+        self.finished && self.batch.len() == 0
+    }
+
+    /// The location written, for errors.
+    pub fn location(&self) -> &str {
+        &self.location
+    }
 }
 
 impl BlockingWriter {
