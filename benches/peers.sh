@@ -22,7 +22,8 @@ BIN="$ROOT/target/release/iterable"
 
 RES="$OUT/peers.json"
 rm -f "$RES"
-INPUTS=data.csv,data.tsv,data.jsonl,data.json,data.csv.gz,data.jsonl.gz,data.jsonl.zst,data.csv.bz2,data.csv.xz
+# PEER_INPUTS narrows the read inputs (e.g. PEER_INPUTS=data.csv,data.jsonl for a quick run).
+INPUTS="${PEER_INPUTS:-data.csv,data.tsv,data.jsonl,data.json,data.csv.gz,data.jsonl.gz,data.jsonl.zst,data.csv.bz2,data.csv.xz}"
 # Reads: ours (every row materialised as a Row) beside iterabledata's sync reader and
 # polars/duckdb full reads.
 "$PY" "$BENCH/run_peers.py" --append --results "$RES" --inputs "$INPUTS" \

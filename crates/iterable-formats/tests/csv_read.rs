@@ -475,6 +475,54 @@ mod csv_read {
         assert_eq!(got[39], row(&[("size", s("39")), ("note", s("plain"))]));
     }
 
+    /// Plain lines (no quotes) take a fast path; lines read a byte at a time go through
+    /// csv-core: `read` checks both agree on empty fields, trailing delimiters, lone CRs
+    /// (a record terminator), CRLF, multibyte text and ragged rows.
+    #[tokio::test]
+    async fn plain_lines_split_like_the_full_parser() {
+        let data = "a,b,c\n,,\n1,2,\n,x,\r\nfoo,bar\rbaz,qux,quux\n\u{e9}t\u{e9},\u{1f600},z\nonly\n\n\r\n4,5,6\r";
+        let got = read(data).await;
+        let abc = |a: &str, b: &str, c: Option<&str>| {
+            row(&[("a", s(a)), ("b", s(b)), ("c", c.map_or(Value::Null, s))])
+        };
+        assert_eq!(
+            got,
+            [
+                abc("", "", Some("")),
+                abc("1", "2", Some("")),
+                abc("", "x", Some("")),
+                abc("foo", "bar", None),
+                abc("baz", "qux", Some("quux")),
+                abc("\u{e9}t\u{e9}", "\u{1f600}", Some("z")),
+                abc("only", "", None).map(|mut r| {
+                    r[1].1 = Value::Null;
+                    r
+                }),
+                abc("4", "5", Some("6")),
+            ]
+        );
+        // Whole quoted fields take the fast path too; the rest goes to csv-core.
+        let got = read("a,b,c\n\"q,1\",\"\",z\n\"a\"x,\"b\"\"c\",y\n\"e\",f,\"\"\n").await;
+        assert_eq!(
+            got,
+            [
+                abc("q,1", "", Some("z")),
+                abc("ax", "b\"c", Some("y")),
+                abc("e", "f", Some("")),
+            ]
+        );
+        let mut tsv = CsvOptions::default();
+        tsv.delimiter = Some(b'\t');
+        let got = read_with(b"a\tb\n1\t\n\t2\n", Format::Tsv, &tsv).await;
+        assert_eq!(
+            got,
+            [
+                row(&[("a", s("1")), ("b", s(""))]),
+                row(&[("a", s("")), ("b", s("2"))])
+            ]
+        );
+    }
+
     #[tokio::test]
     async fn infer_types() {
         let mut options = CsvOptions::default();

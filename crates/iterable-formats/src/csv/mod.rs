@@ -3,7 +3,9 @@
 //! # Reading
 //!
 //! The reader is [`csv_core`] (a parser without I/O) driven straight from
-//! `poll_fill_buf`: records are parsed out of the source's own buffer and copied only
+//! `poll_fill_buf`, with a fast path for the common line (whole in the buffer, no CR
+//! before its LF, quoted fields quoted whole with no quote, escape or line end inside):
+//! its fields are found with `memchr` and come out exactly as csv-core would give them; records are parsed out of the source's own buffer and copied only
 //! when one spans two reads. Each field becomes one `String`; every row shares one
 //! `Arc<Header>`.
 //!

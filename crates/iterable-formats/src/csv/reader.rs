@@ -380,6 +380,20 @@ impl Parser {
                 self.in_record = true;
                 self.record_line = self.core.line() + self.newlines;
                 self.record_byte = self.offset + pos as u64;
+                if let Some(len) = self.split_plain_line(&input[pos..]) {
+                    let start = pos;
+                    pos += len;
+                    self.in_record = false;
+                    let item = self.finish_record(&input[start..pos]);
+                    self.reset_record();
+                    if item.is_some() {
+                        break item;
+                    }
+                    if self.stop_after_header && self.header.is_some() {
+                        break None;
+                    }
+                    continue;
+                }
             } else if eof && self.quote_open() {
                 self.in_record = false;
                 self.reset_record();
@@ -450,6 +464,63 @@ impl Parser {
         };
         self.offset += pos as u64;
         (pos, item)
+    }
+
+    /// The fast path for the common record: a whole line in `input`, no CR but before
+    /// its LF, whose quoted fields (if any) are quoted whole and hold no quote, escape or
+    /// line end. Its fields are found with `memchr` and written to `out`/`ends` exactly
+    /// as csv-core would write them; the length of the line with its terminator is
+    /// returned. `None` (anything else) leaves the record to csv-core.
+    fn split_plain_line(&mut self, input: &[u8]) -> Option<usize> {
+        let lf = memchr::memchr(b'\n', input)?;
+        let line = &input[..lf];
+        let body = line.strip_suffix(b"\r").unwrap_or(line);
+        if memchr::memchr(b'\r', body).is_some() {
+            return None;
+        }
+        if self.out.len() < body.len() {
+            self.out.resize(body.len().next_power_of_two(), 0);
+        }
+        let (quote, delimiter) = (self.dialect.quote, self.dialect.delimiter);
+        let mut at = 0;
+        let mut written = 0;
+        let mut nfields = 0;
+        loop {
+            // One field from `at`: its content, and where the next one starts (if any).
+            let (field, next) = if body.get(at) == Some(&quote) {
+                let close = at + 1 + memchr::memchr(quote, &body[at + 1..])?;
+                let field = &body[at + 1..close];
+                if self.dialect.escape.is_some_and(|e| field.contains(&e)) {
+                    return None;
+                }
+                match body.get(close + 1) {
+                    None => (field, None),
+                    Some(&b) if b == delimiter => (field, Some(close + 2)),
+                    Some(_) => return None, // a doubled quote, or text after the quote
+                }
+            } else {
+                match memchr::memchr2(delimiter, quote, &body[at..]) {
+                    None => (&body[at..], None),
+                    Some(i) if body[at + i] == delimiter => (&body[at..at + i], Some(at + i + 1)),
+                    Some(_) => return None, // a quote inside an unquoted field
+                }
+            };
+            if nfields == self.ends.len() {
+                self.ends.resize(nfields * 2, 0);
+            }
+            self.out[written..written + field.len()].copy_from_slice(field);
+            written += field.len();
+            self.ends[nfields] = written;
+            nfields += 1;
+            match next {
+                Some(next) => at = next,
+                None => break,
+            }
+        }
+        self.out_len = written;
+        self.ends_len = nfields;
+        self.core.set_line(self.core.line() + 1);
+        Some(lf + 1)
     }
 
     fn reset_record(&mut self) {
