@@ -600,3 +600,53 @@ async fn a_corrupt_avro_file_is_an_error_naming_the_file() {
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orc_reads_through_a_codec_and_a_corrupt_file_is_an_error() {
+    let Some(shared) = iterable_tests::shared_conformance() else {
+        println!("SKIPPED: ../shared/conformance/iterabledata is absent");
+        return;
+    };
+    let original = shared.join("2cols6rows.orc");
+    let expected = collect(aopen_iterable(original.to_str().unwrap()).await.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(expected.len(), 6);
+    assert_eq!(expected[5], row! { "id" => "6", "name" => "Lucy" });
+
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = std::fs::read(&original).unwrap();
+    let zst = dir.path().join("copy.orc.zst");
+    let zst = zst.to_str().unwrap();
+    let mut sink = iterable::io::open_sink(zst, Codec::Zstd, None)
+        .await
+        .unwrap();
+    tokio::io::AsyncWriteExt::write_all(&mut sink, &bytes)
+        .await
+        .unwrap();
+    tokio::io::AsyncWriteExt::shutdown(&mut sink).await.unwrap();
+    let mut src = aopen_iterable(zst).await.unwrap();
+    assert_eq!(src.info().codec, Codec::Zstd);
+    assert_eq!(src.aread_bulk(2).await.unwrap(), expected[..2]);
+    src.areset().await.unwrap();
+    assert_eq!(src.aread_bulk(100).await.unwrap(), expected);
+
+    let cut = dir.path().join("cut.orc");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let cut = cut.to_str().unwrap();
+    let err = collect(aopen_iterable(cut).await.unwrap())
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().starts_with(&format!(
+            "{cut}: line 0, record 0, byte 0: not a readable ORC file"
+        )),
+        "{err}"
+    );
+
+    let err = IterableOptions::write()
+        .open(dir.path().join("out.orc").to_str().unwrap())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Unsupported { .. }), "{err}");
+}

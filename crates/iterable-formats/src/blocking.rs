@@ -93,6 +93,7 @@ pub(crate) fn read_error(location: &str, e: std::io::Error) -> Error {
     Error::io(location, e)
 }
 
+#[allow(dead_code)] // only some feature sets use it
 /// A value a format cannot hold, at row `row` of `location`.
 pub(crate) fn write_error(location: &str, row: u64, message: impl Into<String>) -> Error {
     Error::Write {

@@ -38,6 +38,8 @@ mod json_writer;
 pub mod jsonl;
 #[cfg(feature = "msgpack")]
 pub mod msgpack;
+#[cfg(feature = "orc")]
+pub mod orc;
 mod read_refusal;
 mod source_bytes;
 pub mod testing;
@@ -113,6 +115,8 @@ where
         Format::Xlsx => xlsx::open_reader(reader, ctx).await,
         #[cfg(feature = "avro")]
         Format::Avro => avro::open_reader(reader, ctx).await,
+        #[cfg(feature = "orc")]
+        Format::Orc => orc::open_reader(reader, ctx).await,
         #[cfg(feature = "parquet")]
         Format::Parquet => {
             let (file, size) =
@@ -149,6 +153,11 @@ where
         Format::Xlsx => xlsx::open_writer(writer, ctx).await,
         #[cfg(feature = "avro")]
         Format::Avro => avro::open_writer(writer, ctx).await,
+        #[cfg(feature = "orc")]
+        Format::Orc => Err(Error::unsupported(
+            &ctx.info.location,
+            "ORC is read only here: writing ORC is not supported",
+        )),
         other => Err(not_compiled(other)),
     }
 }
