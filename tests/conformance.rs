@@ -8,7 +8,9 @@ use iterable_tests::{read_case_json, shared_conformance};
 use serde_json::Value as Json;
 
 /// The format features of the default build: their cases must run, not be skipped.
-const ON_BY_DEFAULT: [&str; 7] = ["parquet", "bson", "msgpack", "yaml", "xml", "xlsx", "avro"];
+const ON_BY_DEFAULT: [&str; 8] = [
+    "parquet", "arrow", "bson", "msgpack", "yaml", "xml", "xlsx", "avro",
+];
 
 #[tokio::test]
 async fn peer_cases_give_the_expected_rows() {

@@ -127,6 +127,8 @@ where
             };
             columnar::open_parquet(file, ctx).await
         }
+        #[cfg(feature = "arrow")]
+        Format::Arrow => columnar::open_ipc_reader(reader, ctx).await,
         other => Err(not_compiled(other)),
     }
 }
@@ -158,6 +160,10 @@ where
             &ctx.info.location,
             "ORC is read only here: writing ORC is not supported",
         )),
+        #[cfg(feature = "parquet")]
+        Format::Parquet => columnar::open_parquet_writer(writer, ctx).await,
+        #[cfg(feature = "arrow")]
+        Format::Arrow => columnar::open_ipc_writer(writer, ctx).await,
         other => Err(not_compiled(other)),
     }
 }

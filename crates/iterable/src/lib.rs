@@ -34,6 +34,8 @@
 //! crate only wires them together.
 #![deny(missing_docs)]
 
+#[cfg(feature = "arrow")]
+pub mod arrow;
 mod open;
 mod options;
 #[cfg(feature = "parquet")]

@@ -44,6 +44,16 @@ pub(crate) async fn open_read_once(location: &str, options: &Options) -> Result<
     if let Some(reader) = crate::random_access::open_parquet_in_place(location, options).await? {
         return Ok(reader);
     }
+    let (reader, ctx) = open_bytes(location, options).await?;
+    iterable_formats::open_reader(reader, ctx).await
+}
+
+/// The decoded bytes of `location` and the context its format reader needs (format
+/// detected, CSV delimiter sniffed, text transcoded).
+pub(crate) async fn open_bytes(
+    location: &str,
+    options: &Options,
+) -> Result<(iterable_io::ByteReader, ReadContext)> {
     let hints = detect::from_name(location);
     let named_format = options.format.or(hints.format);
     let codec = options.codec.or_else(|| {
@@ -108,7 +118,7 @@ pub(crate) async fn open_read_once(location: &str, options: &Options) -> Result<
         bytes_read,
         bytes_total,
     };
-    iterable_formats::open_reader(reader, ctx).await
+    Ok((reader, ctx))
 }
 
 fn is_utf8_label(label: &str) -> bool {
@@ -133,6 +143,15 @@ fn describe_unknown(head: &[u8]) -> String {
 }
 
 pub(crate) async fn open_write(location: &str, options: &Options) -> Result<BoxIterable> {
+    let (sink, ctx) = open_sink(location, options).await?;
+    iterable_formats::open_writer(sink, ctx).await
+}
+
+/// The byte sink of `location` and the context its format writer needs.
+pub(crate) async fn open_sink(
+    location: &str,
+    options: &Options,
+) -> Result<(iterable_io::ByteSink, WriteContext)> {
     let hints = detect::from_name(location);
     let format = match options.format.or(hints.format) {
         Some(format) => format,
@@ -157,7 +176,7 @@ pub(crate) async fn open_write(location: &str, options: &Options) -> Result<BoxI
         codec,
         mode: Mode::Write,
     };
-    iterable_formats::open_writer(sink, WriteContext { info, options }).await
+    Ok((sink, WriteContext { info, options }))
 }
 
 /// The names of the sheets of the Excel workbook at `location`, in workbook order.

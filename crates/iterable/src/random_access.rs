@@ -18,6 +18,19 @@ pub(crate) async fn open_parquet_in_place(
     location: &str,
     options: &Options,
 ) -> Result<Option<BoxIterable>> {
+    match local_parquet(location, options).await? {
+        Some((file, ctx)) => iterable_formats::columnar::open_parquet(file, ctx)
+            .await
+            .map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The open file and its read context when `location` is a plain local Parquet file.
+pub(crate) async fn local_parquet(
+    location: &str,
+    options: &Options,
+) -> Result<Option<(tokio::fs::File, ReadContext)>> {
     let hints = detect::from_name(location);
     let plain = options.codec.unwrap_or(hints.codec) == Codec::None && options.zip_member.is_none();
     if options.format.or(hints.format) != Some(Format::Parquet) || !plain {
@@ -45,7 +58,5 @@ pub(crate) async fn open_parquet_in_place(
         bytes_read: Arc::new(AtomicU64::new(0)),
         bytes_total: Some(meta.len()),
     };
-    iterable_formats::columnar::open_parquet(file, ctx)
-        .await
-        .map(Some)
+    Ok(Some((file, ctx)))
 }

@@ -53,18 +53,31 @@
 //! of the table above (Time and Duration columns included: their text and counts are
 //! parsed back).
 
+mod batch_rows;
+mod batch_writer;
 mod from_rows;
+mod interop;
+mod ipc_read;
+mod ipc_write;
 #[cfg(feature = "parquet")]
 mod parquet_read;
+#[cfg(feature = "parquet")]
+mod parquet_write;
 mod schema_infer;
 mod schema_text;
 #[cfg(feature = "parquet")]
 pub mod spool;
 mod to_value;
 
+pub use batch_rows::BatchRowsReader;
 pub use from_rows::{FitError, rows_to_record_batch};
+pub use interop::{RecordBatchWriter, batches_from_rows, open_batch_writer, write_record_batch};
+pub use ipc_read::{ipc_batches, ipc_schema, open_ipc_reader};
+pub use ipc_write::open_ipc_writer;
 #[cfg(feature = "parquet")]
 pub use parquet_read::{open_parquet, parquet_batches, parquet_schema};
+#[cfg(feature = "parquet")]
+pub use parquet_write::open_parquet_writer;
 pub use schema_infer::infer_schema;
 pub use schema_text::{parse_schema, schema_to_text};
 pub use to_value::{ConvertError, array_to_values, header_of, record_batch_to_rows};

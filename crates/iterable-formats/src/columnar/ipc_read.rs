@@ -1,0 +1,277 @@
+//! Reading Arrow IPC, file form (`ARROW1` magic, footer at the end) and stream form,
+//! from any byte stream: the messages are framed here (continuation marker, metadata
+//! length, the flatbuffer's body length) and decoded by arrow-ipc's `StreamDecoder`.
+//! The file form is read front to back like a stream up to its end-of-stream marker; its
+//! footer is not needed. LZ4 and ZSTD compressed buffers are read.
+
+use arrow_array::RecordBatch;
+use arrow_buffer::Buffer;
+use arrow_ipc::reader::StreamDecoder;
+use arrow_schema::SchemaRef;
+use futures_util::StreamExt;
+use iterable_core::{BoxIterable, Error, Result};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt};
+
+use super::BatchStream;
+use super::batch_rows::BatchRowsReader;
+use crate::ReadContext;
+
+const CONTINUATION: [u8; 4] = [0xff; 4];
+const FILE_MAGIC: &[u8] = b"ARROW1";
+
+/// Opens a reader of the rows of an Arrow IPC file or stream. `columnar.columns`
+/// selects and orders columns (the whole file is still read).
+pub async fn open_ipc_reader<R>(reader: R, ctx: ReadContext) -> Result<BoxIterable>
+where
+    R: AsyncBufRead + Send + Unpin + 'static,
+{
+    let ReadContext {
+        info,
+        options,
+        bytes_read,
+        bytes_total,
+        ..
+    } = ctx;
+    let (schema, batches) =
+        open(reader, &info.location, options.columnar.columns.as_deref()).await?;
+    Ok(Box::new(BatchRowsReader::new(
+        batches,
+        &schema,
+        info,
+        bytes_read,
+        bytes_total,
+    )))
+}
+
+/// The record batches of an Arrow IPC file or stream, as decoded (columns selected by
+/// `columnar.columns`).
+pub async fn ipc_batches<R>(reader: R, ctx: ReadContext) -> Result<BatchStream>
+where
+    R: AsyncBufRead + Send + Unpin + 'static,
+{
+    let columns = ctx.options.columnar.columns.clone();
+    Ok(open(reader, &ctx.info.location, columns.as_deref())
+        .await?
+        .1)
+}
+
+/// The schema of an Arrow IPC file or stream (reads only its first message).
+pub async fn ipc_schema<R>(reader: R, location: &str) -> Result<SchemaRef>
+where
+    R: AsyncBufRead + Send + Unpin + 'static,
+{
+    Ok(open(reader, location, None).await?.0)
+}
+
+async fn open<R>(
+    reader: R,
+    location: &str,
+    columns: Option<&[String]>,
+) -> Result<(SchemaRef, BatchStream)>
+where
+    R: AsyncBufRead + Send + Unpin + 'static,
+{
+    let mut messages = Messages::new(reader, location).await?;
+    let schema = messages.schema().await?;
+    let projection = match columns {
+        None => None,
+        Some(names) => Some(
+            names
+                .iter()
+                .map(|n| {
+                    schema.index_of(n).map_err(|_| {
+                        Error::InvalidOption(format!(
+                            "{location}: no column {n:?} to select; the file has: {}",
+                            schema
+                                .fields()
+                                .iter()
+                                .map(|f| f.name().as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ))
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?,
+        ),
+    };
+    let schema = match &projection {
+        Some(p) => std::sync::Arc::new(schema.project(p).map_err(|e| messages.invalid(e))?),
+        None => schema,
+    };
+    let stream = futures_util::stream::unfold(Some(messages), move |state| {
+        let projection = projection.clone();
+        async move {
+            let mut messages = state?;
+            match messages.next_batch().await {
+                Ok(None) => None,
+                Ok(Some(batch)) => {
+                    let batch = match &projection {
+                        Some(p) => batch.project(p).map_err(|e| messages.invalid(e)),
+                        None => Ok(batch),
+                    };
+                    Some((batch, Some(messages)))
+                }
+                Err(e) => Some((Err(e), None)),
+            }
+        }
+    })
+    .boxed();
+    Ok((schema, stream))
+}
+
+/// The framed messages of one IPC file or stream.
+struct Messages<R> {
+    reader: R,
+    location: String,
+    decoder: StreamDecoder,
+    file_form: bool,
+    ended: bool,
+}
+
+impl<R: AsyncBufRead + Send + Unpin> Messages<R> {
+    async fn new(mut reader: R, location: &str) -> Result<Self> {
+        let head = reader
+            .fill_buf()
+            .await
+            .map_err(|e| Error::io(location, e))?;
+        let file_form = head.starts_with(FILE_MAGIC);
+        let mut messages = Messages {
+            reader,
+            location: location.to_owned(),
+            decoder: StreamDecoder::new(),
+            file_form,
+            ended: false,
+        };
+        if file_form {
+            // The magic and its padding to 8 bytes; some writers pad the header further
+            // (arrow-rs to 64 bytes): zero words before the first message are padding.
+            let mut magic = [0u8; 8];
+            messages.read_exact(&mut magic).await?;
+            loop {
+                let head = messages
+                    .reader
+                    .fill_buf()
+                    .await
+                    .map_err(|e| Error::io(location, e))?;
+                if head.len() >= 4 && head[..4] == [0; 4] {
+                    messages.reader.consume(4);
+                } else {
+                    break;
+                }
+            }
+        }
+        Ok(messages)
+    }
+
+    fn invalid(&self, e: impl std::fmt::Display) -> Error {
+        Error::Io {
+            location: self.location.clone(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("not valid Arrow IPC data: {e}"),
+            ),
+        }
+    }
+
+    async fn read_exact(&mut self, buf: &mut [u8]) -> Result<()> {
+        self.reader.read_exact(buf).await.map(|_| ()).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                self.invalid("the data ends inside a message (truncated)")
+            } else {
+                Error::io(&self.location, e)
+            }
+        })
+    }
+
+    /// Reads messages until the schema is known.
+    async fn schema(&mut self) -> Result<SchemaRef> {
+        loop {
+            if let Some(schema) = self.decoder.schema() {
+                return Ok(schema);
+            }
+            match self.next_message().await? {
+                Some(Some(_)) => return Err(self.invalid("a record batch before the schema")),
+                Some(None) => continue,
+                None => return Err(self.invalid("no schema (empty, or not Arrow IPC)")),
+            }
+        }
+    }
+
+    async fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
+        loop {
+            match self.next_message().await? {
+                Some(Some(batch)) => return Ok(Some(batch)),
+                Some(None) => continue,
+                None => return Ok(None),
+            }
+        }
+    }
+
+    /// One message: `None` at the end, `Some(None)` for a schema or dictionary,
+    /// `Some(Some(batch))` for a record batch.
+    async fn next_message(&mut self) -> Result<Option<Option<RecordBatch>>> {
+        if self.ended {
+            return Ok(None);
+        }
+        let available = self
+            .reader
+            .fill_buf()
+            .await
+            .map_err(|e| Error::io(&self.location, e))?;
+        if available.is_empty() {
+            self.ended = true;
+            if self.file_form {
+                return Err(self.invalid(
+                    "the file ends before its end-of-stream marker and footer (truncated)",
+                ));
+            }
+            return Ok(None);
+        }
+        let mut word = [0u8; 4];
+        self.read_exact(&mut word).await?;
+        if word == CONTINUATION {
+            self.read_exact(&mut word).await?;
+        }
+        let meta_len = u32::from_le_bytes(word) as usize;
+        if meta_len == 0 {
+            self.ended = true;
+            return Ok(None);
+        }
+        let mut meta = vec![0u8; meta_len];
+        self.read_exact(&mut meta).await?;
+        let body_len = arrow_ipc::root_as_message(&meta)
+            .map_err(|e| self.invalid(format!("bad message header: {e}")))?
+            .bodyLength();
+        let body_len = usize::try_from(body_len)
+            .map_err(|_| self.invalid(format!("bad body length {body_len}")))?;
+        // The decoder gets `length, metadata, body, marker`: the trailing continuation
+        // marker makes it finish a message whose body is empty (a schema) in this call
+        // rather than wait for more bytes; it reads the next length without a marker.
+        let mut frame = Vec::with_capacity(4 + meta_len + body_len + 4);
+        frame.extend_from_slice(&(meta_len as u32).to_le_bytes());
+        frame.extend_from_slice(&meta);
+        let start = frame.len();
+        frame.resize(start + body_len, 0);
+        let (reader, location) = (&mut self.reader, &self.location);
+        reader
+            .read_exact(&mut frame[start..])
+            .await
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::UnexpectedEof => Error::Io {
+                    location: location.clone(),
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        "not valid Arrow IPC data: the data ends inside a message (truncated)",
+                    ),
+                },
+                _ => Error::io(location, e),
+            })?;
+        frame.extend_from_slice(&CONTINUATION);
+        let mut buffer = Buffer::from_vec(frame);
+        let batch = self
+            .decoder
+            .decode(&mut buffer)
+            .map_err(|e| self.invalid(e))?;
+        Ok(Some(batch))
+    }
+}

@@ -1,0 +1,116 @@
+//! Arrow interop (cargo feature `arrow`): read any location as a stream of
+//! [`RecordBatch`]es to hand to DataFusion, Polars or arrow-rs code, write batches to
+//! any format, and ask a location for its columns and types.
+//!
+//! Parquet and Arrow IPC batches come straight from their decoders (no row is built);
+//! other formats are read as rows and gathered into batches of `batch_size` rows with
+//! a schema given (`schema`) or inferred from the first `schema_scan_rows` rows.
+//!
+//! ```
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! use futures::StreamExt;
+//! use iterable::{arrow, row, IterableOptions};
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let path = dir.path().join("people.parquet");
+//! let path = path.to_str().unwrap();
+//! let mut out = IterableOptions::write().open(path).await?;
+//! out.awrite_bulk(&[row! { "id" => 1, "name" => "Anna" }, row! { "id" => 2, "name" => "Ben" }]).await?;
+//! out.aclose().await?;
+//!
+//! let mut batches = arrow::aopen_batches(path, &IterableOptions::read()).await?;
+//! let batch = batches.next().await.unwrap()?;
+//! assert_eq!(batch.num_rows(), 2);
+//! assert_eq!(batch.schema().field(0).data_type(), &arrow::DataType::Int64);
+//!
+//! let columns = arrow::aschema(path, &IterableOptions::read()).await?;
+//! assert_eq!(arrow::schema_to_text(&columns)[1], ("name".to_owned(), "Utf8".to_owned()));
+//! # Ok::<(), iterable::Error>(())
+//! # }).unwrap();
+//! ```
+
+use std::sync::Arc;
+
+use iterable_core::{BoxIterable, Format, Result};
+
+use crate::IterableOptions;
+
+pub use iterable_formats::columnar::{
+    BatchStream, DataType, Field, RecordBatch, RecordBatchWriter, Schema, SchemaRef,
+    batches_from_rows, infer_schema, parse_schema, record_batch_to_rows, schema_to_text,
+    write_record_batch,
+};
+
+/// Opens `location` for reading as record batches (options as for rows: `columns`,
+/// `row_groups`, `batch_size`, ...; for row formats also `schema`, `schema_scan_rows`).
+pub async fn aopen_batches(location: &str, options: &IterableOptions) -> Result<BatchStream> {
+    let options = options.options();
+    #[cfg(feature = "parquet")]
+    if let Some((file, ctx)) = crate::random_access::local_parquet(location, options).await? {
+        return iterable_formats::columnar::parquet_batches(file, ctx).await;
+    }
+    let (reader, ctx) = crate::open::open_bytes(location, options).await?;
+    match ctx.info.format {
+        #[cfg(feature = "parquet")]
+        Format::Parquet => {
+            let (file, _) =
+                iterable_formats::columnar::spool::spool_to_temp_file(reader, location).await?;
+            iterable_formats::columnar::parquet_batches(file, ctx).await
+        }
+        Format::Arrow => iterable_formats::columnar::ipc_batches(reader, ctx).await,
+        _ => {
+            let rows = iterable_formats::open_reader(reader, ctx).await?;
+            batches_from_rows(rows, options)
+        }
+    }
+}
+
+/// The rows of an open iterable as record batches (see [`batches_from_rows`]).
+pub fn batches(rows: BoxIterable, options: &IterableOptions) -> Result<BatchStream> {
+    batches_from_rows(rows, options.options())
+}
+
+/// Opens `location` for writing record batches (format and codec from the name, as for
+/// rows). Parquet and Arrow IPC encode the batches as they are.
+pub async fn aopen_batch_writer(
+    location: &str,
+    options: &IterableOptions,
+) -> Result<RecordBatchWriter> {
+    let (sink, ctx) = crate::open::open_sink(location, options.options()).await?;
+    iterable_formats::columnar::open_batch_writer(sink, ctx).await
+}
+
+/// The columns of `location` and their Arrow types: a Parquet or Arrow IPC file's own
+/// schema (only its footer or first message is read); for row formats, the types
+/// inferred from the first `schema_scan_rows` rows (CSV fields are text unless
+/// `infer_types`).
+pub async fn aschema(location: &str, options: &IterableOptions) -> Result<SchemaRef> {
+    let options = options.options();
+    #[cfg(feature = "parquet")]
+    if let Some((file, _)) = crate::random_access::local_parquet(location, options).await? {
+        return iterable_formats::columnar::parquet_schema(file, location).await;
+    }
+    let (reader, ctx) = crate::open::open_bytes(location, options).await?;
+    match ctx.info.format {
+        #[cfg(feature = "parquet")]
+        Format::Parquet => {
+            let (file, _) =
+                iterable_formats::columnar::spool::spool_to_temp_file(reader, location).await?;
+            iterable_formats::columnar::parquet_schema(file, location).await
+        }
+        Format::Arrow => iterable_formats::columnar::ipc_schema(reader, location).await,
+        _ => {
+            let mut rows = iterable_formats::open_reader(reader, ctx).await?;
+            let sample = rows
+                .aread_bulk(options.columnar.schema_scan_rows.max(1))
+                .await?;
+            let schema = infer_schema(&sample).map_err(|e| {
+                iterable_core::Error::unsupported(
+                    location,
+                    format!("cannot infer a schema from the first rows: {e}"),
+                )
+            })?;
+            Ok(Arc::new(schema))
+        }
+    }
+}

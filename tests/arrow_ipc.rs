@@ -1,0 +1,279 @@
+//! Arrow IPC through the facade (file and stream forms, checked against arrow-ipc's own
+//! reader and writer) and the Arrow interop: batches out of any location, batches into
+//! any format, and `aschema`.
+
+#[path = "support/matrix.rs"]
+mod matrix;
+
+use std::io::Cursor;
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray};
+use arrow_ipc::reader::{FileReader, StreamReader};
+use arrow_ipc::writer::{FileWriter, StreamWriter};
+use futures::StreamExt;
+use iterable::formats::columnar::schema_to_text;
+use iterable::{ColumnarCompression, Error, IterableOptions, Value, aopen_iterable, arrow, row};
+use iterable_tests::{collect, write_all};
+
+fn ipc_file_batches(bytes: &[u8]) -> Vec<RecordBatch> {
+    FileReader::try_new(Cursor::new(bytes.to_vec()), None)
+        .unwrap()
+        .map(|b| b.unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn type_matrix_survives_ipc_rows_ipc_in_both_forms() {
+    let dir = tempfile::tempdir().unwrap();
+    let batch = matrix::type_matrix();
+    for (name, stream_form, compression) in [
+        ("m.arrow", false, None),
+        ("m.feather", false, Some(ColumnarCompression::Lz4)),
+        ("m.arrows", true, Some(ColumnarCompression::Zstd)),
+        ("m.ipc", false, Some(ColumnarCompression::Zstd)),
+    ] {
+        // Written by arrow-ipc itself, with dictionaries.
+        let first = dir.path().join(format!("src_{name}"));
+        let mut bytes = Vec::new();
+        if stream_form {
+            let mut w = StreamWriter::try_new(&mut bytes, &batch.schema()).unwrap();
+            w.write(&batch).unwrap();
+            w.write(&batch.slice(1, 2)).unwrap();
+            w.finish().unwrap();
+        } else {
+            let mut w = FileWriter::try_new(&mut bytes, &batch.schema()).unwrap();
+            w.write(&batch).unwrap();
+            w.write(&batch.slice(1, 2)).unwrap();
+            w.finish().unwrap();
+        }
+        std::fs::write(&first, &bytes).unwrap();
+        let first_location = first.to_str().unwrap().to_owned();
+        let rows = collect(
+            IterableOptions::read()
+                .format(iterable::Format::Arrow)
+                .open(&first_location)
+                .await
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(rows.len(), 6, "{name}");
+        assert_eq!(rows[4]["dict"], Value::Null, "{name}");
+        assert_eq!(rows[5]["utf8"], Value::from("é2"), "{name}");
+
+        // Rows -> IPC by this library, with the schema read.
+        let second = dir.path().join(name);
+        let schema = arrow::aschema(&first_location, &IterableOptions::read())
+            .await
+            .unwrap();
+        assert_eq!(schema, batch.schema(), "{name}");
+        let mut options = IterableOptions::write().schema(schema_to_text(&schema));
+        if let Some(c) = compression {
+            options = options.columnar_compression(c);
+        }
+        write_all(second.to_str().unwrap(), &options, &rows)
+            .await
+            .unwrap();
+        let written = std::fs::read(&second).unwrap();
+        let batches: Vec<RecordBatch> = if stream_form {
+            assert!(!written.starts_with(b"ARROW1"), "{name} is a stream");
+            StreamReader::try_new(Cursor::new(written), None)
+                .unwrap()
+                .map(|b| b.unwrap())
+                .collect()
+        } else {
+            assert!(written.starts_with(b"ARROW1"), "{name} is a file");
+            ipc_file_batches(&written)
+        };
+        let all = arrow_select::concat::concat_batches(&batch.schema(), &batches).unwrap();
+        let expected = arrow_select::concat::concat_batches(
+            &batch.schema(),
+            &[batch.clone(), batch.slice(1, 2)],
+        )
+        .unwrap();
+        assert_eq!(all, expected, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn peer_arrow_file_reads_by_name_and_by_magic() {
+    let Some(dir) = iterable_tests::shared_conformance() else {
+        println!("SKIPPED: ../shared/conformance is absent");
+        return;
+    };
+    let bytes = std::fs::read(dir.join("2cols6rows.arrow")).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let unnamed = tmp.path().join("people.bin");
+    std::fs::write(&unnamed, &bytes).unwrap();
+    let src = aopen_iterable(unnamed.to_str().unwrap()).await.unwrap();
+    assert_eq!(src.info().format, iterable::Format::Arrow);
+    let rows = collect(src).await.unwrap();
+    assert_eq!(rows.len(), 6);
+    assert_eq!(rows[3], row! { "id" => 4, "name" => "Anna" });
+}
+
+#[tokio::test]
+async fn truncated_and_non_ipc_files_are_clear_errors_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.arrow");
+    let rows: Vec<_> = (0..100)
+        .map(|i| row! { "i" => i, "s" => format!("row {i}") })
+        .collect();
+    write_all(good.to_str().unwrap(), &IterableOptions::write(), &rows)
+        .await
+        .unwrap();
+    let bytes = std::fs::read(&good).unwrap();
+
+    // Cut inside the record batch: the stream gives an error, not a short read.
+    let cut = dir.path().join("cut.arrow");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let mut src = aopen_iterable(cut.to_str().unwrap()).await.unwrap();
+    let mut err = None;
+    while let Some(row) = src.next().await {
+        if let Err(e) = row {
+            err = Some(e);
+        }
+    }
+    let err = err.expect("a truncated IPC file is an error");
+    assert!(
+        err.to_string().starts_with(cut.to_str().unwrap()) && err.to_string().contains("truncated"),
+        "{err}"
+    );
+
+    // Not Arrow IPC at all.
+    let text = dir.path().join("text.arrow");
+    std::fs::write(&text, "id,name\n1,Anna\n").unwrap();
+    let err = aopen_iterable(text.to_str().unwrap()).await.unwrap_err();
+    assert!(matches!(err, Error::Io { .. }), "{err:?}");
+    assert!(
+        err.to_string().starts_with(text.to_str().unwrap())
+            && err.to_string().contains("not valid Arrow IPC data"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn batches_come_from_any_location() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("in.csv.gz");
+    let rows: Vec<_> = (0..10)
+        .map(|i| row! { "id" => i, "score" => i as f64 / 4.0 })
+        .collect();
+    write_all(csv.to_str().unwrap(), &IterableOptions::write(), &rows)
+        .await
+        .unwrap();
+    let parquet = dir.path().join("in.parquet");
+    write_all(parquet.to_str().unwrap(), &IterableOptions::write(), &rows)
+        .await
+        .unwrap();
+
+    // CSV (types inferred when asked), 4 rows a batch.
+    let options = IterableOptions::read().infer_types(true).batch_size(4);
+    let batches: Vec<RecordBatch> = arrow::aopen_batches(csv.to_str().unwrap(), &options)
+        .await
+        .unwrap()
+        .map(|b| b.unwrap())
+        .collect()
+        .await;
+    assert_eq!(
+        batches.iter().map(|b| b.num_rows()).collect::<Vec<_>>(),
+        [4, 4, 2]
+    );
+    assert_eq!(
+        schema_to_text(&batches[0].schema()),
+        [
+            ("id".to_owned(), "Int64".to_owned()),
+            ("score".to_owned(), "Float64".to_owned())
+        ]
+    );
+
+    // Parquet: the decoder's own batches, projected.
+    let options = IterableOptions::read().batch_size(3).columns(["score"]);
+    let batches: Vec<RecordBatch> = arrow::aopen_batches(parquet.to_str().unwrap(), &options)
+        .await
+        .unwrap()
+        .map(|b| b.unwrap())
+        .collect()
+        .await;
+    assert_eq!(
+        batches.iter().map(|b| b.num_rows()).collect::<Vec<_>>(),
+        [3, 3, 3, 1]
+    );
+    assert_eq!(batches[0].num_columns(), 1);
+
+    // Rows of an open iterable.
+    let src = aopen_iterable(parquet.to_str().unwrap()).await.unwrap();
+    let batches: Vec<_> = arrow::batches(src, &IterableOptions::read())
+        .unwrap()
+        .collect()
+        .await;
+    assert_eq!(batches.len(), 1);
+    assert_eq!(batches[0].as_ref().unwrap().num_rows(), 10);
+}
+
+#[tokio::test]
+async fn batches_go_to_any_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let batch = RecordBatch::try_from_iter([
+        ("id", Arc::new(Int64Array::from(vec![1, 2])) as ArrayRef),
+        (
+            "name",
+            Arc::new(StringArray::from(vec![Some("Anna"), None])) as ArrayRef,
+        ),
+    ])
+    .unwrap();
+    for name in ["out.parquet", "out.arrow", "out.jsonl.zst", "out.csv"] {
+        let path = dir.path().join(name);
+        let location = path.to_str().unwrap();
+        let mut dst = arrow::aopen_batch_writer(location, &IterableOptions::write())
+            .await
+            .unwrap();
+        dst.write(&batch).await.unwrap();
+        dst.write(&batch).await.unwrap();
+        assert!(!path.exists(), "{name} appears only on close");
+        dst.close().await.unwrap();
+        let rows = collect(aopen_iterable(location).await.unwrap())
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 4, "{name}");
+        assert_eq!(rows[0]["name"], Value::from("Anna"), "{name}");
+        assert_eq!(rows[3]["id"].to_string(), "2", "{name}");
+    }
+
+    // A batch of another schema does not go into a columnar file.
+    let path = dir.path().join("mixed.parquet");
+    let mut dst = arrow::aopen_batch_writer(path.to_str().unwrap(), &IterableOptions::write())
+        .await
+        .unwrap();
+    dst.write(&batch).await.unwrap();
+    let other =
+        RecordBatch::try_from_iter([("x", Arc::new(Int64Array::from(vec![1])) as ArrayRef)])
+            .unwrap();
+    let err = dst.write(&other).await.unwrap_err();
+    assert!(err.to_string().contains("is not the file's"), "{err}");
+    assert!(dst.close().await.is_err());
+    assert!(!path.exists());
+}
+
+#[tokio::test]
+async fn schema_of_row_formats_is_inferred_from_the_first_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let jsonl = dir.path().join("in.jsonl");
+    std::fs::write(
+        &jsonl,
+        "{\"id\":1,\"tags\":[\"a\"],\"geo\":{\"lat\":1.5}}\n{\"id\":2,\"tags\":[],\"geo\":null}\n",
+    )
+    .unwrap();
+    let schema = arrow::aschema(jsonl.to_str().unwrap(), &IterableOptions::read())
+        .await
+        .unwrap();
+    assert_eq!(
+        schema_to_text(&schema),
+        [
+            ("id".to_owned(), "Int64".to_owned()),
+            ("tags".to_owned(), "List(Utf8)".to_owned()),
+            ("geo".to_owned(), "Struct(\"lat\": Float64)".to_owned()),
+        ]
+    );
+}

@@ -1,0 +1,346 @@
+//! Writing Parquet through the facade, checked with the parquet crate's own reader: a
+//! type matrix that survives Parquet -> rows -> Parquet, inferred schemas, rows that do
+//! not fit, compression and row-group options, CSV type inference, and the
+//! no-file-unless-closed promise.
+
+use arrow_array::RecordBatch;
+use arrow_schema::{DataType, TimeUnit};
+use std::fs::File;
+#[path = "support/matrix.rs"]
+mod matrix;
+
+use iterable::formats::columnar::schema_to_text;
+use iterable::{ColumnarCompression, Error, IterableOptions, Row, Value, row};
+use iterable_tests::{collect, write_all};
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::basic::Compression;
+use parquet::file::reader::{FileReader, SerializedFileReader};
+
+/// Every batch of a Parquet file, read with the parquet crate's own reader.
+fn read_batches(path: &std::path::Path) -> (arrow_schema::SchemaRef, Vec<RecordBatch>) {
+    let builder = ParquetRecordBatchReaderBuilder::try_new(File::open(path).unwrap()).unwrap();
+    let schema = builder.schema().clone();
+    let batches = builder.build().unwrap().map(|b| b.unwrap()).collect();
+    (schema, batches)
+}
+
+fn one_batch(path: &std::path::Path) -> RecordBatch {
+    let (schema, batches) = read_batches(path);
+    arrow_select_concat(&schema, &batches)
+}
+
+fn arrow_select_concat(schema: &arrow_schema::SchemaRef, batches: &[RecordBatch]) -> RecordBatch {
+    // Batches are compared one table at a time: concatenate by rebuilding through rows
+    // would hide bugs, so the files here are written as one batch and read as one.
+    assert_eq!(
+        batches.len(),
+        1,
+        "expected one batch, got {}",
+        batches.len()
+    );
+    assert_eq!(&batches[0].schema(), schema);
+    batches[0].clone()
+}
+
+#[tokio::test]
+async fn type_matrix_survives_parquet_rows_parquet() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("matrix.parquet");
+    let batch = matrix::type_matrix();
+    let mut writer =
+        ArrowWriter::try_new(File::create(&first).unwrap(), batch.schema(), None).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+    let original = one_batch(&first);
+
+    // Parquet -> rows, with the file's schema as text, -> Parquet.
+    let rows = collect(
+        IterableOptions::read()
+            .open(first.to_str().unwrap())
+            .await
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 4);
+    assert_eq!(rows[0]["u64"], Value::from(u64::MAX));
+    assert_eq!(rows[2]["dict"], Value::from("even"));
+    assert_eq!(
+        rows[1]["struct"],
+        Value::Map(row! { "a" => Value::Null, "b" => "q" })
+    );
+    assert_eq!(rows[0]["map"], Value::Map(row! { "k0" => 0 }));
+    assert_eq!(rows[0]["time32"], Value::from("01:00:00"));
+
+    let second = dir.path().join("again.parquet");
+    let schema = schema_to_text(&original.schema());
+    write_all(
+        second.to_str().unwrap(),
+        &IterableOptions::write().schema(schema),
+        &rows,
+    )
+    .await
+    .unwrap();
+    let again = one_batch(&second);
+    assert_eq!(again.schema(), original.schema());
+    for (i, field) in original.schema().fields().iter().enumerate() {
+        assert_eq!(
+            again.column(i).as_ref(),
+            original.column(i).as_ref(),
+            "column {}",
+            field.name()
+        );
+    }
+}
+
+#[tokio::test]
+async fn inferred_schema_keeps_value_types() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rows.parquet");
+    let day = chrono::NaiveDate::from_ymd_opt(2024, 2, 29).unwrap();
+    let at = iterable::Timestamp {
+        datetime: day.and_hms_micro_opt(12, 30, 0, 250).unwrap(),
+        tz: Some("UTC".into()),
+    };
+    let rows = vec![
+        row! {
+            "id" => 1, "score" => 1, "name" => "Anna", "ok" => true, "day" => day,
+            "at" => at.clone(), "price" => iterable::Decimal { unscaled: 1999, scale: 2 },
+            "tags" => vec!["a", "b"], "addr" => row! { "city" => "Oslo" },
+            "blob" => Value::Bytes(vec![0, 1]), "none" => Value::Null,
+        },
+        row! {
+            "id" => 2, "score" => 2.5, "name" => Value::Null, "ok" => Value::Null, "day" => Value::Null,
+            "at" => Value::Null, "price" => iterable::Decimal { unscaled: 5, scale: 0 },
+            "tags" => Value::List(vec![]), "addr" => row! { "zip" => "0150" },
+            "blob" => Value::Null, "none" => Value::Null,
+        },
+    ];
+    write_all(path.to_str().unwrap(), &IterableOptions::write(), &rows)
+        .await
+        .unwrap();
+    let (schema, _) = read_batches(&path);
+    let types: Vec<(String, String)> = schema_to_text(&schema);
+    let expected = [
+        ("id", "Int64"),
+        ("score", "Float64"),
+        ("name", "Utf8"),
+        ("ok", "Boolean"),
+        ("day", "Date32"),
+        ("at", "Timestamp(µs, \"UTC\")"),
+        ("price", "Decimal128(38, 2)"),
+        ("tags", "List(Utf8)"),
+        ("addr", "Struct(\"city\": Utf8, \"zip\": Utf8)"),
+        ("blob", "Binary"),
+        ("none", "Utf8"),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    assert_eq!(types, expected);
+
+    let back = collect(
+        iterable::aopen_iterable(path.to_str().unwrap())
+            .await
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(back[0]["at"], Value::Timestamp(at));
+    assert_eq!(back[0]["score"], Value::Float(1.0));
+    assert_eq!(
+        back[1]["price"],
+        Value::Decimal(iterable::Decimal {
+            unscaled: 500,
+            scale: 2
+        })
+    );
+    assert_eq!(
+        back[1]["addr"],
+        Value::Map(row! { "city" => Value::Null, "zip" => "0150" })
+    );
+    assert_eq!(back[0]["tags"], Value::from(vec!["a", "b"]));
+}
+
+#[tokio::test]
+async fn a_row_that_does_not_fit_is_an_error_naming_row_column_and_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: Vec<(Vec<Row>, IterableOptions, &str)> = vec![
+        (
+            vec![row! { "n" => 1 }, row! { "n" => 2 }, row! { "n" => "abc" }],
+            IterableOptions::write().schema_scan_rows(2),
+            "row 3: column `n`: value \"abc\" (string) does not fit Int64",
+        ),
+        (
+            vec![row! { "n" => 1 }, row! { "n" => 300 }],
+            IterableOptions::write().schema([("n", "Int8")]),
+            "row 2: column `n`: value 300 (int) does not fit Int8",
+        ),
+        (
+            vec![row! { "n" => 1 }, row! { "n" => 2, "extra" => true }],
+            IterableOptions::write().schema_scan_rows(1),
+            "row 2: column `extra`: the schema has no such column (it has: n)",
+        ),
+        (
+            vec![row! { "n" => 1 }, row! { "n" => Value::Null }],
+            IterableOptions::write().schema([("n", "non-null Int64")]),
+            "row 2: column `n`: null in a non-null column",
+        ),
+        (
+            vec![row! { "n" => 1 }, row! { "n" => "x" }],
+            IterableOptions::write(),
+            "row 1: cannot infer a schema from the first rows: column `n`: the sampled rows disagree on its type (int, then string); give a schema",
+        ),
+    ];
+    for (i, (rows, options, message)) in cases.into_iter().enumerate() {
+        let path = dir.path().join(format!("bad{i}.parquet"));
+        let location = path.to_str().unwrap();
+        let err = write_all(location, &options, &rows).await.unwrap_err();
+        assert!(matches!(err, Error::Write { .. }), "{err:?}");
+        assert_eq!(err.to_string(), format!("{location}: {message}"));
+        assert!(!path.exists(), "a failed write left {location}");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "temporary files left"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_writer_dropped_before_aclose_leaves_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dropped.parquet");
+    let mut dst = IterableOptions::write()
+        .batch_size(2)
+        .schema_scan_rows(2)
+        .open(path.to_str().unwrap())
+        .await
+        .unwrap();
+    for i in 0..10 {
+        dst.awrite(&row! { "i" => i }).await.unwrap();
+    }
+    assert!(dst.progress().bytes > 0, "batches were encoded");
+    drop(dst);
+    tokio::task::yield_now().await;
+    assert!(!path.exists());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[tokio::test]
+async fn compression_and_row_group_size_options_reach_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows: Vec<Row> = (0..10)
+        .map(|i| row! { "i" => i, "s" => format!("v{i}") })
+        .collect();
+    let cases = [
+        (None, Compression::SNAPPY),
+        (
+            Some(ColumnarCompression::Zstd),
+            Compression::ZSTD(Default::default()),
+        ),
+        (
+            Some(ColumnarCompression::Gzip),
+            Compression::GZIP(Default::default()),
+        ),
+        (Some(ColumnarCompression::Lz4), Compression::LZ4_RAW),
+        (
+            Some(ColumnarCompression::Brotli),
+            Compression::BROTLI(Default::default()),
+        ),
+        (Some(ColumnarCompression::None), Compression::UNCOMPRESSED),
+    ];
+    for (i, (asked, expected)) in cases.into_iter().enumerate() {
+        let path = dir.path().join(format!("c{i}.parquet"));
+        let mut options = IterableOptions::write().row_group_size(4);
+        if let Some(c) = asked {
+            options = options.columnar_compression(c);
+        }
+        write_all(path.to_str().unwrap(), &options, &rows)
+            .await
+            .unwrap();
+        let reader = SerializedFileReader::new(File::open(&path).unwrap()).unwrap();
+        let meta = reader.metadata();
+        assert_eq!(meta.num_row_groups(), 3, "{asked:?}");
+        let codec = meta.row_group(0).column(0).compression();
+        assert_eq!(
+            std::mem::discriminant(&codec),
+            std::mem::discriminant(&expected),
+            "{asked:?}"
+        );
+        let back = collect(
+            iterable::aopen_iterable(path.to_str().unwrap())
+                .await
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(back.len(), 10);
+        assert_eq!(back[9]["s"], Value::from("v9"));
+    }
+}
+
+#[tokio::test]
+async fn csv_to_parquet_writes_what_type_inference_decides() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("in.csv");
+    std::fs::write(&csv, "id,price,ok,name\n1,2.5,true,Anna\n2,,false,Ben\n").unwrap();
+    for (infer, types) in [
+        (false, ["Utf8", "Utf8", "Utf8", "Utf8"]),
+        (true, ["Int64", "Float64", "Boolean", "Utf8"]),
+    ] {
+        let rows = collect(
+            IterableOptions::read()
+                .infer_types(infer)
+                .open(csv.to_str().unwrap())
+                .await
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+        let out = dir.path().join(format!("out_{infer}.parquet"));
+        write_all(out.to_str().unwrap(), &IterableOptions::write(), &rows)
+            .await
+            .unwrap();
+        let (schema, batches) = read_batches(&out);
+        let got: Vec<String> = schema
+            .fields()
+            .iter()
+            .map(|f| f.data_type().to_string())
+            .collect();
+        assert_eq!(got, types, "infer_types({infer})");
+        assert_eq!(batches[0].num_rows(), 2);
+        if infer {
+            assert!(batches[0].column(1).is_null(1), "an empty field is null");
+        }
+    }
+}
+
+#[tokio::test]
+async fn no_rows_with_a_schema_is_an_empty_file_with_that_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("empty.parquet");
+    write_all(
+        path.to_str().unwrap(),
+        &IterableOptions::write().schema([("id", "Int64"), ("at", "Timestamp(ms)")]),
+        &[],
+    )
+    .await
+    .unwrap();
+    let (schema, batches) = read_batches(&path);
+    assert_eq!(
+        schema.field(1).data_type(),
+        &DataType::Timestamp(TimeUnit::Millisecond, None)
+    );
+    assert!(batches.iter().all(|b| b.num_rows() == 0));
+    let rows = collect(
+        iterable::aopen_iterable(path.to_str().unwrap())
+            .await
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert!(rows.is_empty());
+}
