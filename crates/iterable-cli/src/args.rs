@@ -2,7 +2,7 @@
 
 use anyhow::{Result, bail};
 use clap::{Args, Parser, Subcommand};
-use iterable::{Codec, ErrorPolicy, Format, IterableOptions};
+use iterable::{Codec, ColumnarCompression, ErrorPolicy, Format, IterableOptions};
 
 /// Stream rows out of CSV, TSV, JSON Lines and JSON files in any compression.
 #[derive(Debug, Parser)]
@@ -59,7 +59,43 @@ pub enum Command {
         /// The output codec, instead of the one the name says.
         #[arg(long = "to-codec")]
         to_codec: Option<Codec>,
+        #[command(flatten)]
+        columnar: ColumnarWriteArgs,
     },
+    /// Print the columns of LOCATION and their Arrow types, one `name: type` a line: a
+    /// Parquet or Arrow file's own schema, or the types of the first rows of any other
+    /// format (CSV fields are text unless --infer-types).
+    Schema {
+        /// A path, or - for stdin.
+        location: String,
+        #[command(flatten)]
+        read: ReadArgs,
+    },
+}
+
+/// Options for writing Parquet and Arrow IPC.
+#[derive(Debug, Args, Clone)]
+pub struct ColumnarWriteArgs {
+    /// Parquet/Arrow: compression (snappy, zstd, gzip, lz4, brotli, none; Arrow: lz4,
+    /// zstd). Parquet's default is snappy.
+    #[arg(long)]
+    pub compression: Option<ColumnarCompression>,
+    /// Parquet: the most rows in one row group.
+    #[arg(long)]
+    pub row_group_size: Option<usize>,
+}
+
+impl ColumnarWriteArgs {
+    /// Adds these options to `options`.
+    pub fn apply(&self, mut options: IterableOptions) -> IterableOptions {
+        if let Some(c) = self.compression {
+            options = options.columnar_compression(c);
+        }
+        if let Some(n) = self.row_group_size {
+            options = options.row_group_size(n);
+        }
+        options
+    }
 }
 
 /// Options for the output of `cat` and `head`.
@@ -103,6 +139,16 @@ pub struct ReadArgs {
     /// Skip bad records and write each, with its position, to this JSON Lines file.
     #[arg(long)]
     pub dead_letter: Option<String>,
+    /// Parquet/Arrow: only these columns, in this order (comma separated).
+    #[arg(long, value_delimiter = ',')]
+    pub columns: Option<Vec<String>>,
+    /// Parquet: only these row groups (0-based, comma separated).
+    #[arg(long, value_delimiter = ',')]
+    pub row_groups: Option<Vec<usize>>,
+    /// How many first rows decide inferred column types (schema, and writing
+    /// Parquet/Arrow).
+    #[arg(long)]
+    pub schema_rows: Option<usize>,
     /// Threads parsing CSV and JSON Lines in blocks (0: one per core; 1: no threads).
     #[arg(long, default_value_t = 0)]
     pub parse_threads: usize,
@@ -132,6 +178,15 @@ impl ReadArgs {
         }
         if self.skip_errors {
             o = o.errors(ErrorPolicy::Skip);
+        }
+        if let Some(columns) = &self.columns {
+            o = o.columns(columns.iter().cloned());
+        }
+        if let Some(groups) = &self.row_groups {
+            o = o.row_groups(groups.iter().copied());
+        }
+        if let Some(n) = self.schema_rows {
+            o = o.schema_scan_rows(n);
         }
         if let Some(path) = &self.dead_letter {
             o = o.errors(ErrorPolicy::DeadLetter(path.clone()));

@@ -122,3 +122,97 @@ fn stdin_is_read_with_the_format_sniffed() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(stdout(&out).lines().count(), 5);
 }
+
+#[test]
+fn convert_to_parquet_and_back_keeps_inferred_types() {
+    let dir = tempfile::tempdir().unwrap();
+    let parquet = dir.path().join("people.parquet");
+    let parquet = parquet.to_str().unwrap();
+    stdout(&iterable(&[
+        "convert",
+        "--infer-types",
+        &testdata("people.csv.gz"),
+        parquet,
+        "--compression",
+        "zstd",
+        "--row-group-size",
+        "2",
+    ]));
+    let text = stdout(&iterable(&["cat", parquet]));
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 5);
+    assert_eq!(
+        lines[0],
+        r#"{"id":1,"name":"Anna","city":"Berlin","note":"plain"}"#
+    );
+    assert_eq!(lines[4], r#"{"id":5,"name":"Eve","city":null,"note":null}"#);
+    let text = stdout(&iterable(&[
+        "cat",
+        "--row-groups",
+        "2",
+        "--columns",
+        "name,id",
+        parquet,
+    ]));
+    assert_eq!(text, "{\"name\":\"Eve\",\"id\":5}\n");
+}
+
+#[test]
+fn schema_prints_columns_and_types_of_any_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let arrow = dir.path().join("people.arrow");
+    let arrow = arrow.to_str().unwrap();
+    stdout(&iterable(&[
+        "convert",
+        &testdata("people.jsonl.zst"),
+        arrow,
+    ]));
+    let expected = "id: Int64\nname: Utf8\ntags: List(Utf8)\naddress: Struct(\"city\": Utf8, \"zip\": Utf8)\nscore: Float64\nactive: Boolean\n";
+    assert_eq!(stdout(&iterable(&["schema", arrow])), expected);
+    assert_eq!(
+        stdout(&iterable(&["schema", &testdata("people.jsonl.zst")])),
+        expected
+    );
+    assert_eq!(
+        stdout(&iterable(&["schema", &testdata("people.csv")])),
+        "id: Utf8\nname: Utf8\ncity: Utf8\nnote: Utf8\n"
+    );
+    assert_eq!(
+        stdout(&iterable(&[
+            "schema",
+            "--infer-types",
+            &testdata("people.csv")
+        ])),
+        "id: Int64\nname: Utf8\ncity: Utf8\nnote: Utf8\n"
+    );
+}
+
+#[test]
+fn columnar_to_columnar_keeps_the_source_types() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("a.parquet");
+    let first = first.to_str().unwrap();
+    let second = dir.path().join("b.arrows");
+    let second = second.to_str().unwrap();
+    stdout(&iterable(&["convert", &testdata("people.jsonl"), first]));
+    stdout(&iterable(&[
+        "convert",
+        first,
+        second,
+        "--columns",
+        "score,id",
+        "--compression",
+        "lz4",
+    ]));
+    assert_eq!(
+        stdout(&iterable(&["schema", second])),
+        "score: Float64\nid: Int64\n"
+    );
+    let out = iterable(&["convert", first, second, "--compression", "snappy"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Arrow IPC compresses with lz4 or zstd"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -1,9 +1,10 @@
 //! `convert`: rows from one location to another, format and codec from each name.
 
 use anyhow::Result;
+use iterable::arrow::{aschema, schema_to_text};
 use iterable::{Codec, Format, IterableOptions};
 
-use crate::args::ReadArgs;
+use crate::args::{ColumnarWriteArgs, ReadArgs};
 
 /// Rows per bulk read and write.
 const BATCH: usize = 4096;
@@ -15,9 +16,19 @@ pub async fn run(
     read: &ReadArgs,
     to: Option<Format>,
     to_codec: Option<Codec>,
+    columnar: &ColumnarWriteArgs,
 ) -> Result<()> {
-    let mut src = read.options()?.open(input).await?;
-    let mut options = IterableOptions::write();
+    let read_options = read.options()?;
+    let mut src = read_options.open(input).await?;
+    let mut options = columnar.apply(IterableOptions::write());
+    if let Some(n) = read.schema_rows {
+        options = options.schema_scan_rows(n);
+    }
+    let out_format = to.or(iterable::detect::from_name(output).format);
+    if is_columnar(out_format) && is_columnar(Some(src.info().format)) {
+        // Columnar to columnar: keep the source's exact types (widths, units, zones).
+        options = options.schema(source_schema(input, &read_options).await?);
+    }
     if let Some(format) = to {
         options = options.format(format);
     }
@@ -36,4 +47,21 @@ pub async fn run(
     super::report_skipped(input, src.progress());
     src.aclose().await?;
     Ok(())
+}
+
+fn is_columnar(format: Option<Format>) -> bool {
+    matches!(format, Some(Format::Parquet | Format::Arrow))
+}
+
+/// The columns of a Parquet or Arrow input as read (after `--columns`), as text pairs.
+async fn source_schema(input: &str, read: &IterableOptions) -> Result<Vec<(String, String)>> {
+    let schema = aschema(input, read).await?;
+    let all = schema_to_text(&schema);
+    Ok(match &read.options().columnar.columns {
+        None => all,
+        Some(names) => names
+            .iter()
+            .filter_map(|n| all.iter().find(|(c, _)| c == n).cloned())
+            .collect(),
+    })
 }

@@ -4,6 +4,7 @@ mod cat;
 mod convert;
 mod count;
 pub mod enrich;
+mod schema;
 
 use anyhow::Result;
 
@@ -31,7 +32,9 @@ pub async fn run(cli: Cli) -> Result<()> {
             read,
             to,
             to_codec,
-        } => convert::run(&input, &output, &read, to, to_codec).await,
+            columnar,
+        } => convert::run(&input, &output, &read, to, to_codec, &columnar).await,
+        Command::Schema { location, read } => schema::run(&location, &read).await,
     }
 }
 
