@@ -3,6 +3,11 @@
 //! Paths, URLs, codecs and atomic renames are the business of `iterable-io`; the
 //! `iterable` facade wires the two together.
 //!
+//! Formats whose libraries are synchronous (Avro, ORC, XLSX, XML, YAML, BSON,
+//! MessagePack; each behind its cargo feature) run on `iterable-io`'s blocking bridge:
+//! the parser reads a `std::io::BufRead` fed by the same async bytes, on a blocking
+//! thread, and rows come back in batches over a bounded channel.
+//!
 //! ```
 //! # tokio_test_block_on(async {
 //! use futures::StreamExt;
