@@ -68,6 +68,9 @@ pub enum Command {
     Schema {
         /// A path, or - for stdin.
         location: String,
+        /// XLSX: list the workbook's sheets, one name a line, instead of the columns.
+        #[arg(long)]
+        sheets: bool,
         #[command(flatten)]
         read: ReadArgs,
     },
@@ -121,13 +124,23 @@ pub struct ReadArgs {
     /// CSV text encoding (windows-1251, latin1, utf-16le, ...).
     #[arg(long)]
     pub encoding: Option<String>,
-    /// CSV has no header row: columns are named column_1, column_2, ...
+    /// CSV and XLSX have no header row: columns are named column_1, column_2, ...
     #[arg(long)]
     pub no_header: bool,
+    /// XLSX: the sheet to read, by name (default the first).
+    #[arg(long, conflicts_with = "sheet_index")]
+    pub sheet: Option<String>,
+    /// XLSX: the sheet to read, by 0-based position.
+    #[arg(long)]
+    pub sheet_index: Option<usize>,
+    /// XML: drop namespace prefixes (dc:title is read as title).
+    #[arg(long)]
+    pub strip_namespaces: bool,
     /// CSV: turn numbers, booleans and empty fields into typed values.
     #[arg(long)]
     pub infer_types: bool,
-    /// JSON: the key of the top-level object that holds the array of rows.
+    /// JSON: the key of the top-level object that holds the array of rows; XML: the
+    /// name of the elements that are rows.
     #[arg(long)]
     pub tagname: Option<String>,
     /// The member of a zip archive to read.
@@ -176,6 +189,12 @@ impl ReadArgs {
         if let Some(m) = &self.zip_member {
             o = o.zip_member(m.clone());
         }
+        if let Some(sheet) = &self.sheet {
+            o = o.sheet(sheet.clone());
+        }
+        if let Some(index) = self.sheet_index {
+            o = o.sheet_index(index);
+        }
         if self.skip_errors {
             o = o.errors(ErrorPolicy::Skip);
         }
@@ -192,6 +211,8 @@ impl ReadArgs {
             o = o.errors(ErrorPolicy::DeadLetter(path.clone()));
         }
         Ok(o.has_header(!self.no_header)
+            .sheet_has_header(!self.no_header)
+            .strip_namespaces(self.strip_namespaces)
             .infer_types(self.infer_types)
             .parse_threads(self.parse_threads))
     }

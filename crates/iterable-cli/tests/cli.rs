@@ -216,3 +216,27 @@ fn columnar_to_columnar_keeps_the_source_types() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn schema_lists_the_sheets_of_a_workbook_and_reads_any_of_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first.csv");
+    std::fs::write(&first, "id,name\n1,Anna\n2,Ben\n").unwrap();
+    let book = dir.path().join("book.xlsx");
+    let book = book.to_str().unwrap();
+    stdout(&iterable(&["convert", first.to_str().unwrap(), book]));
+    assert_eq!(stdout(&iterable(&["schema", book, "--sheets"])), "Sheet1\n");
+    assert_eq!(
+        stdout(&iterable(&["cat", book, "--sheet", "Sheet1"])),
+        "{\"id\":\"1\",\"name\":\"Anna\"}\n{\"id\":\"2\",\"name\":\"Ben\"}\n"
+    );
+    let missing = iterable(&["cat", book, "--sheet-index", "3"]);
+    assert!(!missing.status.success());
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        err.contains("the workbook has no sheet at index 3; its sheets: [\"Sheet1\"]"),
+        "{err}"
+    );
+    let not_a_book = iterable(&["schema", first.to_str().unwrap(), "--sheets"]);
+    assert!(!not_a_book.status.success());
+}

@@ -34,7 +34,11 @@ pub async fn run(cli: Cli) -> Result<()> {
             to_codec,
             columnar,
         } => convert::run(&input, &output, &read, to, to_codec, &columnar).await,
-        Command::Schema { location, read } => schema::run(&location, &read).await,
+        Command::Schema {
+            location,
+            sheets,
+            read,
+        } => schema::run(&location, sheets, &read).await,
     }
 }
 
