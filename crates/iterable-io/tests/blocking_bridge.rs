@@ -138,11 +138,19 @@ async fn a_stalled_consumer_holds_the_producer_to_a_few_batches() {
     };
     let mut rows = spawn_reader(tokio::io::empty(), setup, move |_| Ok(iter));
     assert_eq!(rows.next().await.unwrap().unwrap()["n"], 1.into());
-    // The consumer stalls. The producer fills the channel, then blocks on its next send.
-    let mut last = 0;
-    for _ in 0..50 {
+    // The consumer stalls. The producer fills the channel, then blocks on its next
+    // send: wait until its count has run ahead and then stays put for a while.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let (mut last, mut still) = (0, 0);
+    while Instant::now() < deadline && still < 20 {
         tokio::time::sleep(Duration::from_millis(10)).await;
-        last = made.load(Ordering::SeqCst);
+        let now = made.load(Ordering::SeqCst);
+        still = if now == last && now > batch_rows as u64 {
+            still + 1
+        } else {
+            0
+        };
+        last = now;
     }
     // One batch in the consumer's hands, `batches_ahead` in the channel, one being
     // sent, and the row that made it full.
