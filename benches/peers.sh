@@ -23,9 +23,11 @@ BIN="$ROOT/target/release/iterable"
 RES="$OUT/peers.json"
 rm -f "$RES"
 # PEER_INPUTS narrows the read inputs (e.g. PEER_INPUTS=data.csv,data.jsonl for a quick run).
-INPUTS="${PEER_INPUTS:-data.csv,data.tsv,data.jsonl,data.json,data.csv.gz,data.jsonl.gz,data.jsonl.zst,data.csv.bz2,data.csv.xz}"
+INPUTS="${PEER_INPUTS:-data.csv,data.tsv,data.jsonl,data.json,data.csv.gz,data.jsonl.gz,data.jsonl.zst,data.csv.bz2,data.csv.xz,data.parquet}"
 # Reads: ours (every row materialised as a Row) beside iterabledata's sync reader and
-# polars/duckdb full reads.
+# polars/duckdb full reads; data.parquet (written by the harness with pyarrow) is read by
+# all of them. The harness's write benches always write .jsonl.gz, so Parquet writing is
+# measured by the criterion bench (`cargo bench -p iterable-benches --bench write`) only.
 "$PY" "$BENCH/run_peers.py" --append --results "$RES" --inputs "$INPUTS" \
   --benches iter_sync,polars_read,duckdb_arrow,cmd \
   --cmd "iterable_count=$BIN count {path}"

@@ -1,5 +1,7 @@
 //! Readers on generated data (100k rows x 8 columns), each beside the raw parser floor:
-//! `csv::ByteRecord` iteration and `serde_json` into `IgnoredAny`, which build no rows.
+//! `csv::ByteRecord` iteration, `serde_json` into `IgnoredAny`, and the parquet crate's
+//! own synchronous reader decoding record batches, which build no rows. Parquet and
+//! Arrow IPC are also read as record batches (`iterable::arrow::aopen_batches`).
 
 use std::io::BufRead;
 use std::path::Path;
@@ -9,7 +11,7 @@ use futures::StreamExt;
 use iterable::{IterableOptions, aopen_iterable};
 
 const ROWS: usize = 100_000;
-const FILES: [&str; 9] = [
+const FILES: [&str; 11] = [
     "data.csv",
     "data.tsv",
     "data.jsonl",
@@ -19,6 +21,8 @@ const FILES: [&str; 9] = [
     "data.csv.zst",
     "data.jsonl.zst",
     "data.csv.bz2",
+    "data.parquet",
+    "data.arrow",
 ];
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -87,6 +91,62 @@ fn read(c: &mut Criterion) {
     group.bench_function("raw/jsonl_ignored_any", |b| {
         b.iter(|| assert_eq!(count_json_lines(&jsonl), ROWS))
     });
+
+    let parquet = dir.path().join("data.parquet");
+    group.bench_function("raw/parquet_arrow_batches", |b| {
+        b.iter(|| {
+            let file = std::fs::File::open(&parquet).unwrap();
+            let reader =
+                parquet::arrow::arrow_reader::ParquetRecordBatchReader::try_new(file, 8192)
+                    .unwrap();
+            let n: usize = reader.map(|batch| batch.unwrap().num_rows()).sum();
+            assert_eq!(n, ROWS);
+        })
+    });
+    for name in ["data.parquet", "data.arrow"] {
+        let path = dir.path().join(name).to_str().unwrap().to_owned();
+        group.bench_with_input(BenchmarkId::new("batches", name), &path, |b, path| {
+            b.to_async(&rt).iter(|| async {
+                let options = IterableOptions::read();
+                let mut batches = iterable::arrow::aopen_batches(path, &options)
+                    .await
+                    .unwrap();
+                let mut n = 0;
+                while let Some(batch) = batches.next().await {
+                    n += batch.unwrap().num_rows();
+                }
+                assert_eq!(n, ROWS);
+            })
+        });
+    }
+
+    let parquet = dir.path().join("data.parquet");
+    group.bench_function("raw/parquet_arrow_batches", |b| {
+        b.iter(|| {
+            let file = std::fs::File::open(&parquet).unwrap();
+            let reader =
+                parquet::arrow::arrow_reader::ParquetRecordBatchReader::try_new(file, 8192)
+                    .unwrap();
+            let n: usize = reader.map(|batch| batch.unwrap().num_rows()).sum();
+            assert_eq!(n, ROWS);
+        })
+    });
+    for name in ["data.parquet", "data.arrow"] {
+        let path = dir.path().join(name).to_str().unwrap().to_owned();
+        group.bench_with_input(BenchmarkId::new("batches", name), &path, |b, path| {
+            b.to_async(&rt).iter(|| async {
+                let options = IterableOptions::read();
+                let mut batches = iterable::arrow::aopen_batches(path, &options)
+                    .await
+                    .unwrap();
+                let mut n = 0;
+                while let Some(batch) = batches.next().await {
+                    n += batch.unwrap().num_rows();
+                }
+                assert_eq!(n, ROWS);
+            })
+        });
+    }
 
     for name in FILES {
         let path = dir.path().join(name).to_str().unwrap().to_owned();

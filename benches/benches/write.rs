@@ -1,5 +1,7 @@
 //! Writers on generated data (100k rows x 8 columns): every row through `awrite_bulk`,
-//! then `aclose` (which finishes the codec and renames the file into place).
+//! then `aclose` (which finishes the codec, or writes the Parquet/Arrow footer, and
+//! renames the file into place). Parquet is written with its defaults (schema inferred
+//! from the first 1000 rows, snappy).
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use iterable::IterableOptions;
@@ -24,6 +26,8 @@ fn write(c: &mut Criterion) {
         "out.json",
         "out.jsonl.gz",
         "out.csv.zst",
+        "out.parquet",
+        "out.arrow",
     ] {
         let path = dir.path().join(name).to_str().unwrap().to_owned();
         group.bench_with_input(BenchmarkId::from_parameter(name), &path, |b, path| {
