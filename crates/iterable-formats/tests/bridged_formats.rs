@@ -1,0 +1,161 @@
+//! The formats on the blocking bridge, over in-memory bytes: input handed over one
+//! byte at a time with `Pending` between reads gives the same rows as whole input,
+//! the writer shuts its sink down exactly once on `aclose`, and Avro's logical types
+//! written by another writer read as the mapping table says.
+#![cfg(all(
+    feature = "avro",
+    feature = "bson",
+    feature = "msgpack",
+    feature = "xml",
+    feature = "yaml"
+))]
+
+mod common;
+
+use common::Sink;
+use futures::StreamExt;
+use iterable_core::{
+    AsyncIterable, Codec, Decimal, Format, IterableInfo, Mode, Options, Row, Timestamp, Value, row,
+};
+use iterable_formats::testing::ChunkedReader;
+use iterable_formats::{ReadContext, WriteContext, open_reader, open_writer};
+
+fn info(format: Format, mode: Mode) -> IterableInfo {
+    IterableInfo {
+        location: format!("data.{format}"),
+        format,
+        codec: Codec::None,
+        mode,
+    }
+}
+
+fn options() -> Options {
+    let mut o = Options::default();
+    o.xml.tagname = Some("row".into());
+    o
+}
+
+async fn write(format: Format, rows: &[Row]) -> Vec<u8> {
+    let sink = Sink::default();
+    let ctx = WriteContext {
+        info: info(format, Mode::Write),
+        options: options(),
+    };
+    let mut w = open_writer(sink.clone(), ctx).await.unwrap();
+    w.awrite_bulk(rows).await.unwrap();
+    w.aclose().await.unwrap();
+    assert_eq!(*sink.shutdowns.lock().unwrap(), 1, "{format}");
+    let bytes = sink.bytes.lock().unwrap().clone();
+    bytes
+}
+
+async fn read(format: Format, bytes: Vec<u8>, chunk: usize, pending: bool) -> Vec<Row> {
+    let reader = ChunkedReader::new(bytes, chunk, pending);
+    let ctx = ReadContext::new(info(format, Mode::Read), options());
+    let mut src = open_reader(reader, ctx).await.unwrap();
+    let mut rows = Vec::new();
+    while let Some(row) = src.next().await {
+        rows.push(row.unwrap_or_else(|e| panic!("{format}: {e}")));
+    }
+    rows
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_byte_reads_give_the_same_rows() {
+    let rows: Vec<Row> = (0..50)
+        .map(|i| row! { "id" => i.to_string(), "text" => "a <b> & 'c' \"d\" Zürich", "nested" => row! { "k" => format!("v{i}") } })
+        .collect();
+    for format in [
+        Format::Avro,
+        Format::Bson,
+        Format::MsgPack,
+        Format::Xml,
+        Format::Yaml,
+    ] {
+        let bytes = write(format, &rows).await;
+        let whole = bytes.len();
+        assert_eq!(
+            read(format, bytes.clone(), whole, false).await,
+            rows,
+            "{format}"
+        );
+        assert_eq!(
+            read(format, bytes.clone(), 1, true).await,
+            rows,
+            "{format}: 1 byte"
+        );
+        assert_eq!(
+            read(format, bytes, 7, false).await,
+            rows,
+            "{format}: 7 bytes"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn avro_logical_types_map_to_values() {
+    use apache_avro::types::Value as A;
+    let schema = apache_avro::Schema::parse_str(
+        r#"{"type": "record", "name": "r", "fields": [
+            {"name": "d", "type": {"type": "int", "logicalType": "date"}},
+            {"name": "tm", "type": {"type": "int", "logicalType": "time-millis"}},
+            {"name": "tu", "type": {"type": "long", "logicalType": "time-micros"}},
+            {"name": "ts", "type": {"type": "long", "logicalType": "timestamp-millis"}},
+            {"name": "lt", "type": {"type": "long", "logicalType": "local-timestamp-micros"}},
+            {"name": "dec", "type": {"type": "fixed", "name": "f", "size": 8, "logicalType": "decimal", "precision": 10, "scale": 3}},
+            {"name": "color", "type": {"type": "enum", "name": "c", "symbols": ["red", "green"]}},
+            {"name": "tags", "type": {"type": "map", "values": "long"}},
+            {"name": "maybe", "type": ["null", "string"]}
+        ]}"#,
+    )
+    .unwrap();
+    let mut out = Vec::new();
+    {
+        let mut w = apache_avro::Writer::new(&schema, &mut out).unwrap();
+        let mut tags = std::collections::HashMap::new();
+        tags.insert("b".to_owned(), A::Long(2));
+        tags.insert("a".to_owned(), A::Long(1));
+        w.append_value(A::Record(vec![
+            ("d".into(), A::Date(19_782)),
+            ("tm".into(), A::TimeMillis(45_296_789)),
+            ("tu".into(), A::TimeMicros(45_296_789_012)),
+            ("ts".into(), A::TimestampMillis(1_709_209_801_123)),
+            ("lt".into(), A::LocalTimestampMicros(-14_182_940_000_000)),
+            (
+                "dec".into(),
+                A::Decimal(apache_avro::Decimal::from(
+                    (-1_234_567i64).to_be_bytes().to_vec(),
+                )),
+            ),
+            ("color".into(), A::Enum(1, "green".into())),
+            ("tags".into(), A::Map(tags)),
+            (
+                "maybe".into(),
+                A::Union(1, Box::new(A::String("yes".into()))),
+            ),
+        ]))
+        .unwrap();
+        w.flush().unwrap();
+    }
+    let rows = read(Format::Avro, out, 3, true).await;
+    let ts = |s: &str, tz: Option<&str>| {
+        Value::Timestamp(Timestamp {
+            datetime: s.parse().unwrap(),
+            tz: tz.map(Into::into),
+        })
+    };
+    assert_eq!(
+        rows,
+        [row! {
+            "d" => Value::Date("2024-02-29".parse().unwrap()),
+            "tm" => "12:34:56.789",
+            "tu" => "12:34:56.789012",
+            "ts" => ts("2024-02-29T12:30:01.123", Some("UTC")),
+            "lt" => ts("1969-07-20T20:17:40", None),
+            "dec" => Decimal { unscaled: -1_234_567, scale: 3 },
+            "color" => "green",
+            "tags" => row! { "a" => 1, "b" => 2 },
+            "maybe" => "yes"
+        }]
+    );
+}
