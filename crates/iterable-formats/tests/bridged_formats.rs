@@ -45,8 +45,7 @@ async fn write(format: Format, rows: &[Row]) -> Vec<u8> {
     w.awrite_bulk(rows).await.unwrap();
     w.aclose().await.unwrap();
     assert_eq!(*sink.shutdowns.lock().unwrap(), 1, "{format}");
-    let bytes = sink.bytes.lock().unwrap().clone();
-    bytes
+    sink.bytes.lock().unwrap().clone()
 }
 
 async fn read(format: Format, bytes: Vec<u8>, chunk: usize, pending: bool) -> Vec<Row> {
