@@ -241,6 +241,20 @@ async fn batches_go_to_any_format() {
         assert_eq!(rows[3]["id"].to_string(), "2", "{name}");
     }
 
+    // Arrow IPC reading selects and orders columns too.
+    let arrow_file = dir.path().join("out.arrow");
+    let rows = collect(
+        IterableOptions::read()
+            .columns(["name", "id"])
+            .open(arrow_file.to_str().unwrap())
+            .await
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(rows[0], row! { "name" => "Anna", "id" => 1 });
+    assert_eq!(rows.len(), 4);
+
     // A batch of another schema does not go into a columnar file.
     let path = dir.path().join("mixed.parquet");
     let mut dst = arrow::aopen_batch_writer(path.to_str().unwrap(), &IterableOptions::write())

@@ -240,3 +240,20 @@ fn schema_lists_the_sheets_of_a_workbook_and_reads_any_of_them() {
     let not_a_book = iterable(&["schema", first.to_str().unwrap(), "--sheets"]);
     assert!(!not_a_book.status.success());
 }
+
+#[test]
+fn parquet_on_stdin_is_sniffed_and_spooled() {
+    let dir = tempfile::tempdir().unwrap();
+    let parquet = dir.path().join("people.parquet");
+    let parquet = parquet.to_str().unwrap();
+    stdout(&iterable(&["convert", &testdata("people.jsonl"), parquet]));
+    let out = Command::new(env!("CARGO_BIN_EXE_iterable"))
+        .args(["cat", "-"])
+        .stdin(std::fs::File::open(parquet).unwrap())
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    let direct = stdout(&iterable(&["cat", &testdata("people.jsonl")]));
+    assert_eq!(text.lines().count(), 3, "{text}");
+    assert_eq!(text, direct);
+}

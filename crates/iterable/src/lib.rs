@@ -29,6 +29,10 @@
 //! # }).unwrap();
 //! ```
 //!
+//! Parquet and Arrow IPC (cargo features `parquet` and `arrow`, on by default) read and
+//! write typed values; [`arrow`] hands any location to Arrow code as `RecordBatch`es
+//! and writes batches to any format.
+//!
 //! The crates behind it: `iterable-core` (the trait, rows, errors, detection),
 //! `iterable-io` (files, codecs, atomic writes), `iterable-formats` (parsers). This
 //! crate only wires them together.
