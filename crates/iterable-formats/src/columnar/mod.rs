@@ -43,7 +43,8 @@
 //! names the column and both types.
 //!
 //! Into a given (or read) schema, a value is written when it fits exactly: `Int` into any
-//! integer width in range, into floats and into decimals; `Decimal` into a decimal of equal
+//! integer width in range, into floats (up to ±2^53) and into decimals; `Float` into any
+//! float width (Float32 and Float16 round to the nearest); `Decimal` into a decimal of equal
 //! or larger scale; `String` into Utf8/LargeUtf8/Utf8View and dictionary-of-string
 //! columns; `Map` into Struct and Map columns; and so on down the table above. A value
 //! that does not fit — `"abc"` into Int64, `300` into Int8, a key the schema lacks, a
