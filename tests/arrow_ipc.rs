@@ -291,3 +291,36 @@ async fn schema_of_row_formats_is_inferred_from_the_first_rows() {
         ]
     );
 }
+
+#[tokio::test]
+async fn an_ipc_writer_dropped_or_failed_leaves_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let dropped = dir.path().join("dropped.arrow");
+    let mut dst = IterableOptions::write()
+        .batch_size(2)
+        .schema_scan_rows(2)
+        .open(dropped.to_str().unwrap())
+        .await
+        .unwrap();
+    for i in 0..5 {
+        dst.awrite(&row! { "i" => i }).await.unwrap();
+    }
+    assert!(dst.progress().bytes > 0, "batches were encoded");
+    drop(dst);
+    tokio::task::yield_now().await;
+
+    let failed = dir.path().join("failed.arrows");
+    let location = failed.to_str().unwrap();
+    let err = write_all(
+        location,
+        &IterableOptions::write().schema([("i", "UInt8")]),
+        &[row! { "i" => 1 }, row! { "i" => -1 }],
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("{location}: row 2: column `i`: value -1 (int) does not fit UInt8")
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
