@@ -21,6 +21,7 @@ pub mod options;
 pub mod policy;
 mod row;
 pub mod row_serde;
+pub mod store_options;
 mod value;
 
 pub use detect::{Codec, Format};
@@ -34,6 +35,7 @@ pub use options::{
 };
 pub use row::{Header, Row};
 pub use row_serde::RowSeed;
+pub use store_options::{FileOrder, FilesOptions, StoreOptions};
 pub use value::{Decimal, Timestamp, Value};
 
 /// Re-exported so that `row!` and `BoxFuture` users need no extra dependency.

@@ -1,7 +1,7 @@
 //! Options every reader and writer takes. The facade's `IterableOptions` builder
 //! fills an [`Options`]; formats read the part that concerns them.
 
-use crate::{Codec, Format, Mode};
+use crate::{Codec, FilesOptions, Format, Mode, StoreOptions};
 
 /// What a reader does with a record it cannot parse.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -348,6 +348,10 @@ pub struct Options {
     pub compression_level: Option<i32>,
     /// How line-based text readers spread parsing over cores.
     pub parallel: Parallelism,
+    /// How to reach object stores (`s3://`, `gs://`, `az://`, `http(s)://`).
+    pub store: StoreOptions,
+    /// Reads over many files: concurrency, order, the location column.
+    pub files: FilesOptions,
 }
 
 impl Default for Options {
@@ -367,6 +371,8 @@ impl Default for Options {
             zip_member: None,
             compression_level: None,
             parallel: Parallelism::default(),
+            store: StoreOptions::default(),
+            files: FilesOptions::default(),
         }
     }
 }

@@ -57,19 +57,23 @@ mod codec;
 mod counting;
 mod dead_letter;
 mod encode_behind;
+mod glob;
 mod location;
 mod peek;
 mod pipeline;
 mod read_ahead;
 mod sink;
 mod source;
+#[cfg(feature = "store")]
+mod store;
 mod transcode;
 mod zip;
 
 pub use dead_letter::open_dead_letter;
+pub use glob::{expand, has_glob, names_many};
 pub use location::local_path;
-pub use sink::{ByteSink, open_sink};
-pub use source::{ByteSource, open_source};
+pub use sink::{ByteSink, open_sink, open_sink_with};
+pub use source::{ByteSource, open_source, open_source_with};
 pub use transcode::transcode_to_utf8;
 
 /// A boxed, buffered byte reader: what [`ByteSource::into_reader`] hands to a parser.

@@ -1,5 +1,6 @@
-//! What a location string names: a local path (plain or `file://`) or the standard
-//! stream (`-`).
+//! What a location string names: a local path (plain or `file://`), the standard
+//! stream (`-`), or an object store URL (`s3://`, `gs://`, `az://`, `http(s)://`,
+//! `memory://`) when its cargo feature is on.
 
 use std::path::PathBuf;
 
@@ -12,9 +13,40 @@ pub(crate) enum Location {
     Std,
     /// A local file.
     Path(PathBuf),
+    /// An object in a store.
+    #[cfg(feature = "store")]
+    Store(Box<crate::store::url::StoreUrl>),
 }
 
-/// Parses `location`; a URL with a scheme other than `file` is [`Error::Unsupported`].
+/// A store URL scheme: the cargo feature that reads it, what it is called in errors,
+/// and whether that feature is on.
+struct StoreScheme {
+    feature: &'static str,
+    what: &'static str,
+    compiled: bool,
+}
+
+fn store_scheme(scheme: &str) -> Option<StoreScheme> {
+    let (feature, what, compiled) = match scheme.to_ascii_lowercase().as_str() {
+        "s3" | "s3a" => ("aws", "s3:// URLs", cfg!(feature = "aws")),
+        "gs" => ("gcp", "gs:// URLs", cfg!(feature = "gcp")),
+        "az" | "adl" | "azure" | "abfs" | "abfss" => {
+            ("azure", "az:// and abfs:// URLs", cfg!(feature = "azure"))
+        }
+        "http" | "https" => ("http", "http:// and https:// URLs", cfg!(feature = "http")),
+        "memory" => ("store", "memory:// URLs", cfg!(feature = "store")),
+        _ => return None,
+    };
+    Some(StoreScheme {
+        feature,
+        what,
+        compiled,
+    })
+}
+
+/// Parses `location`. A store URL whose backend is compiled out is
+/// [`Error::FeatureDisabled`] naming the feature; any other scheme is
+/// [`Error::Unsupported`].
 pub(crate) fn parse(location: &str) -> Result<Location> {
     if location == "-" {
         return Ok(Location::Std);
@@ -30,6 +62,18 @@ pub(crate) fn parse(location: &str) -> Result<Location> {
         return Ok(Location::Path(PathBuf::from(rest)));
     }
     if let Some((scheme, _)) = location.split_once("://") {
+        if let Some(store) = store_scheme(scheme) {
+            if !store.compiled {
+                return Err(Error::FeatureDisabled {
+                    what: store.what.to_owned(),
+                    feature: store.feature.to_owned(),
+                });
+            }
+            #[cfg(feature = "store")]
+            return Ok(Location::Store(Box::new(
+                crate::store::url::StoreUrl::parse(location)?,
+            )));
+        }
         if !scheme.is_empty()
             && scheme
                 .chars()
@@ -38,7 +82,7 @@ pub(crate) fn parse(location: &str) -> Result<Location> {
             return Err(Error::unsupported(
                 location,
                 format!(
-                    "`{scheme}://` URLs are not supported here; use a local path, a file:// path or -"
+                    "`{scheme}://` URLs are not supported; use a local path, a file:// path, - or an s3://, gs://, az://, abfs://, http(s):// or memory:// URL"
                 ),
             ));
         }
@@ -76,9 +120,16 @@ mod tests {
             Location::Path("/tmp/x".into())
         );
         assert!(matches!(
-            parse("s3://b/k.csv"),
+            parse("ftp://b/k.csv"),
             Err(Error::Unsupported { .. })
         ));
+        #[cfg(not(feature = "aws"))]
+        assert!(matches!(
+            parse("s3://b/k.csv"),
+            Err(Error::FeatureDisabled { feature, .. }) if feature == "aws"
+        ));
+        #[cfg(feature = "aws")]
+        assert!(matches!(parse("s3://b/k.csv"), Ok(Location::Store(_))));
         assert!(parse("").is_err());
         assert_eq!(
             local_path("file:///tmp/x.parquet"),

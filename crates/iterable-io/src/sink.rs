@@ -11,7 +11,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, ready};
 
-use iterable_core::{Codec, Error, Result};
+use iterable_core::{Codec, Error, Result, StoreOptions};
 use tokio::io::{AsyncWrite, BufWriter};
 
 use crate::BUF_SIZE;
@@ -24,7 +24,9 @@ use crate::location::{Location, parse};
 /// Its `poll_shutdown` finishes the encoder (writes trailers), flushes, and for a local
 /// file renames the temporary file onto the target: only a successful shutdown publishes
 /// the file. Dropped without one, it deletes the temporary file, so no complete-looking
-/// output ever appears. Writing to stdout (`-`) has no such atomicity.
+/// output ever appears. An object store URL is written by multipart upload: shutdown
+/// completes it, a failure or a drop aborts it, so no object appears either. Writing
+/// to stdout (`-`) has no such atomicity.
 pub struct ByteSink {
     location: String,
     writer: Option<ByteWriter>,
@@ -150,6 +152,18 @@ impl Drop for ByteSink {
 /// compression level; `None` is a sensible default (gzip 6, zstd 3, brotli 5, xz 6).
 /// [`Codec::Zip`] is [`Error::Unsupported`]: zip archives are read, never written.
 pub async fn open_sink(location: &str, codec: Codec, level: Option<i32>) -> Result<ByteSink> {
+    open_sink_with(location, codec, level, &StoreOptions::default()).await
+}
+
+/// [`open_sink`], also taking object store URLs (with the matching cargo feature):
+/// the object is written by multipart upload with `store`'s credentials, endpoint,
+/// retry policy and part size; it appears only when a shutdown completes the upload.
+pub async fn open_sink_with(
+    location: &str,
+    codec: Codec,
+    level: Option<i32>,
+    store: &StoreOptions,
+) -> Result<ByteSink> {
     if codec == Codec::Zip {
         return Err(Error::unsupported(
             location,
@@ -166,7 +180,15 @@ pub async fn open_sink(location: &str, codec: Codec, level: Option<i32>) -> Resu
                 Some(target),
             )
         }
+        #[cfg(feature = "store")]
+        Location::Store(url) => {
+            let upload =
+                crate::store::multipart_sink::open_multipart(location, &url, store).await?;
+            (Box::new(upload), None, None)
+        }
     };
+    #[cfg(not(feature = "store"))]
+    let _ = store;
     let writer: ByteWriter = match codec {
         Codec::None => match &temp {
             Some(_) => out, // already buffered

@@ -5,7 +5,7 @@ use std::io;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
-use iterable_core::{Codec, Error, Result};
+use iterable_core::{Codec, Error, Result, StoreOptions};
 use tokio::io::BufReader;
 
 use crate::codec::{SNIFF_LEN, decoder, detect};
@@ -64,7 +64,19 @@ impl ByteSource {
     }
 }
 
-/// Opens `location` for reading: a local path, a `file://` path, or `-` for stdin.
+/// Opens `location` for reading with default store options; see [`open_source_with`].
+pub async fn open_source(
+    location: &str,
+    codec: Option<Codec>,
+    zip_member: Option<&str>,
+) -> Result<ByteSource> {
+    open_source_with(location, codec, zip_member, &StoreOptions::default()).await
+}
+
+/// Opens `location` for reading: a local path, a `file://` path, `-` for stdin, or
+/// (with the matching cargo feature) an object store URL, streamed as it downloads
+/// with `store`'s credentials, endpoint and retry policy. A missing file or object is
+/// [`Error::NotFound`] naming `location`.
 ///
 /// `codec`: `Some(c)` forces it (`Some(Codec::None)` forces no decompression); `None`
 /// detects: the magic bytes of the raw stream win when they name a codec (a gzip file
@@ -74,10 +86,11 @@ impl ByteSource {
 /// `zip_member`: which member of a zip archive to read; without it an archive must hold
 /// exactly one file. It is ignored for other codecs. A zip archive on stdin is
 /// [`Error::Unsupported`].
-pub async fn open_source(
+pub async fn open_source_with(
     location: &str,
     codec: Option<Codec>,
     zip_member: Option<&str>,
+    store: &StoreOptions,
 ) -> Result<ByteSource> {
     let place = parse(location)?;
     if place == Location::Std && codec == Some(Codec::Zip) {
@@ -104,7 +117,16 @@ pub async fn open_source(
             let reader = read_file_ahead(file, count.clone());
             (Box::new(reader), meta.is_file().then_some(meta.len()))
         }
+        #[cfg(feature = "store")]
+        Location::Store(url) => {
+            if codec == Some(Codec::Zip) {
+                return Err(zip_from_url(location));
+            }
+            crate::store::read::open_object(location, url, store, count.clone()).await?
+        }
     };
+    #[cfg(not(feature = "store"))]
+    let _ = store;
     let mut raw = Peekable::new(raw);
     let head = raw
         .peek(SNIFF_LEN)
@@ -116,8 +138,11 @@ pub async fn open_source(
         None => detect(location, head),
     };
     let (reader, member_name) = if codec == Codec::Zip {
-        let Location::Path(path) = place else {
-            return Err(zip_from_stdin(location));
+        let path = match place {
+            Location::Path(path) => path,
+            Location::Std => return Err(zip_from_stdin(location)),
+            #[cfg(feature = "store")]
+            Location::Store(_) => return Err(zip_from_url(location)),
         };
         drop(raw);
         count.store(0, std::sync::atomic::Ordering::Relaxed);
@@ -141,5 +166,13 @@ fn zip_from_stdin(location: &str) -> Error {
     Error::unsupported(
         location,
         "reading a zip archive from stdin is not supported (zip needs a seekable file)",
+    )
+}
+
+#[cfg(feature = "store")]
+fn zip_from_url(location: &str) -> Error {
+    Error::unsupported(
+        location,
+        "reading a zip archive from a URL is not supported (zip needs a seekable file); download it first",
     )
 }

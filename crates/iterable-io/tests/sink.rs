@@ -103,9 +103,25 @@ async fn writing_zip_is_unsupported() {
 }
 
 #[tokio::test]
-async fn urls_are_unsupported_here() {
-    let err = open_sink("s3://bucket/out.csv", Codec::None, None)
+async fn unknown_url_schemes_are_unsupported() {
+    let err = open_sink("ftp://host/out.csv", Codec::None, None)
         .await
         .unwrap_err();
     assert!(matches!(&err, Error::Unsupported { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains("`ftp://` URLs are not supported"),
+        "{err}"
+    );
+}
+
+#[cfg(not(feature = "aws"))]
+#[tokio::test]
+async fn s3_urls_name_the_feature_that_reads_them() {
+    let err = open_sink("s3://bucket/out.csv", Codec::None, None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "s3:// URLs support is not compiled in: enable the cargo feature `aws`"
+    );
 }

@@ -40,6 +40,7 @@
 
 #[cfg(feature = "arrow")]
 pub mod arrow;
+mod many;
 mod open;
 mod options;
 #[cfg(feature = "parquet")]
@@ -50,9 +51,9 @@ pub use iterable_core::detect::{self, NameHints};
 pub use iterable_core::policy::{DeadLetterSink, ErrorHandler};
 pub use iterable_core::{
     AsyncIterable, AvroCodec, AvroOptions, BoxIterable, Codec, ColumnarCompression,
-    ColumnarOptions, CsvOptions, Decimal, Error, ErrorPolicy, ExtraKeys, Format, Header,
-    IterableInfo, JsonOptions, Mode, Options, ParseError, Position, Progress, Result, Row, RowSeed,
-    Sheet, Timestamp, Value, XlsxOptions, XmlOptions, row,
+    ColumnarOptions, CsvOptions, Decimal, Error, ErrorPolicy, ExtraKeys, FileOrder, FilesOptions,
+    Format, Header, IterableInfo, JsonOptions, Mode, Options, ParseError, Position, Progress,
+    Result, Row, RowSeed, Sheet, StoreOptions, Timestamp, Value, XlsxOptions, XmlOptions, row,
 };
 pub use open::aopen_iterable;
 #[cfg(feature = "xlsx")]

@@ -17,15 +17,27 @@ const DELIMITER_SNIFF_BYTES: usize = 64 * 1024;
 
 /// Opens `location` for reading with format and codec detected.
 ///
-/// `location` is a local path, a `file://` path, or `-` for stdin. The format comes
-/// from the name (`data.csv.gz` is CSV in gzip), else from the first bytes; a codec's
-/// magic number wins over the name, so a gzip file named `.csv` still reads.
+/// `location` is a local path, a `file://` path, `-` for stdin, or (with its cargo
+/// feature) an object store URL: `s3://`, `gs://`, `az://`/`abfs://`, `http(s)://`,
+/// `memory://`. The format comes from the name (`data.csv.gz` is CSV in gzip), else
+/// from the first bytes; a codec's magic number wins over the name, so a gzip file
+/// named `.csv` still reads.
+///
+/// A glob (`data/2024-*.csv.gz`, `s3://bucket/logs/**/*.jsonl.zst`), a prefix ending
+/// with `/` or a local folder reads every file it names as one iterable (see
+/// [`IterableOptions::concurrency`], [`IterableOptions::order`] and
+/// [`IterableOptions::location_column`]).
 pub async fn aopen_iterable(location: &str) -> Result<BoxIterable> {
     IterableOptions::read().open(location).await
 }
 
-/// Opens for reading, rewindable by re-opening.
+/// Opens for reading, rewindable by re-opening; a glob, prefix or folder reads many
+/// files.
 pub(crate) async fn open_read(location: &str, options: &Options) -> Result<BoxIterable> {
+    if iterable_io::names_many(location).await {
+        let files = iterable_io::expand(location, &options.store).await?;
+        return crate::many::open_files(location, files, options).await;
+    }
     let first = open_read_once(location, options).await?;
     Ok(Box::new(Reopening::new(first, location, options.clone())))
 }
@@ -60,8 +72,9 @@ pub(crate) async fn open_bytes(
         (hints.codec == Codec::None && named_format.is_some_and(is_self_contained))
             .then_some(Codec::None)
     });
+    let zip_member = options.zip_member.as_deref();
     let mut source =
-        iterable_io::open_source(location, codec, options.zip_member.as_deref()).await?;
+        iterable_io::open_source_with(location, codec, zip_member, &options.store).await?;
     let member_format = source
         .member_name
         .as_deref()
@@ -165,7 +178,8 @@ pub(crate) async fn open_sink(
         }
     };
     let codec = options.codec.unwrap_or(hints.codec);
-    let sink = iterable_io::open_sink(location, codec, options.compression_level).await?;
+    let level = options.compression_level;
+    let sink = iterable_io::open_sink_with(location, codec, level, &options.store).await?;
     let mut options = options.clone();
     if format.is_delimited() && options.csv.delimiter.is_none() {
         options.csv.delimiter = format.default_delimiter();

@@ -1,8 +1,10 @@
 //! [`IterableOptions`]: the builder for everything beyond a plain read.
 
+use std::time::Duration;
+
 use iterable_core::{
-    AvroCodec, BoxIterable, Codec, ColumnarCompression, ErrorPolicy, ExtraKeys, Format, Mode,
-    Options, Result, Sheet,
+    AvroCodec, BoxIterable, Codec, ColumnarCompression, ErrorPolicy, ExtraKeys, FileOrder, Format,
+    Mode, Options, Result, Sheet,
 };
 
 /// Options of one open call, built fluently, then [`open`](Self::open)ed.
@@ -276,11 +278,104 @@ impl IterableOptions {
         self
     }
 
-    /// Opens `location` (a path, `file://` path, or `-` for stdin/stdout) with these options.
+    /// Object stores: the region (S3).
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.options.store.region = Some(region.into());
+        self
+    }
+
+    /// Object stores: the endpoint of an S3-compatible server or emulator
+    /// (`http://127.0.0.1:9000`).
+    pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.options.store.endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// Object stores: allow a plain `http://` endpoint.
+    pub fn allow_http(mut self, allow: bool) -> Self {
+        self.options.store.allow_http = allow;
+        self
+    }
+
+    /// Object stores: unsigned requests (public buckets), no credentials looked up.
+    pub fn anonymous(mut self, anonymous: bool) -> Self {
+        self.options.store.anonymous = anonymous;
+        self
+    }
+
+    /// Object stores: a backend setting by its name (`aws_access_key_id`,
+    /// `aws_secret_access_key`, `google_service_account`, `azure_storage_account_key`,
+    /// ...); an unknown name fails the open.
+    pub fn store_option(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.store.config.push((key.into(), value.into()));
+        self
+    }
+
+    /// Object stores: retries of a transient failure (0: none; default 10).
+    pub fn max_retries(mut self, retries: usize) -> Self {
+        self.options.store.max_retries = retries;
+        self
+    }
+
+    /// Object stores: the first wait before a retry (doubling after each) and the
+    /// longest wait.
+    pub fn retry_backoff(mut self, initial: Duration, max: Duration) -> Self {
+        self.options.store.initial_backoff = initial;
+        self.options.store.max_backoff = max;
+        self
+    }
+
+    /// Object stores, writing: the multipart upload part size in bytes (default 8 MiB).
+    pub fn part_size(mut self, bytes: usize) -> Self {
+        self.options.store.part_size = bytes.max(1);
+        self
+    }
+
+    /// Many files: how many are read at the same time (default 4).
+    pub fn concurrency(mut self, files: usize) -> Self {
+        self.options.files.concurrency = files.max(1);
+        self
+    }
+
+    /// Many files: rows in file order (the default) or as they arrive.
+    pub fn order(mut self, order: FileOrder) -> Self {
+        self.options.files.order = order;
+        self
+    }
+
+    /// Many files: add a column of this name holding each row's file location.
+    pub fn location_column(mut self, name: impl Into<String>) -> Self {
+        self.options.files.location_column = Some(name.into());
+        self
+    }
+
+    /// Opens `location` with these options: a path, a `file://` path, `-` for
+    /// stdin/stdout, an object store URL, or for reading a glob, prefix or folder.
     pub async fn open(&self, location: &str) -> Result<BoxIterable> {
         match self.options.mode {
             Mode::Read => crate::open::open_read(location, &self.options).await,
             Mode::Write => crate::open::open_write(location, &self.options).await,
         }
+    }
+
+    /// Reads several locations as one iterable, in the order given (a glob among them
+    /// adds its files, sorted, at its place). Each file is detected on its own.
+    pub async fn open_many<S: AsRef<str>>(&self, locations: &[S]) -> Result<BoxIterable> {
+        if self.options.mode == Mode::Write {
+            return Err(iterable_core::Error::InvalidOption(
+                "several locations can only be read, not written".to_owned(),
+            ));
+        }
+        let mut files = Vec::new();
+        for location in locations {
+            let location = location.as_ref();
+            if iterable_io::names_many(location).await {
+                files.extend(iterable_io::expand(location, &self.options.store).await?);
+            } else {
+                files.push(location.to_owned());
+            }
+        }
+        let named: Vec<&str> = locations.iter().map(AsRef::as_ref).collect();
+        crate::many::open_files(&named.join(", "), files, &self.options).await
     }
 }

@@ -1,0 +1,31 @@
+//! Object store locations (`s3://`, `gs://`, `az://`/`abfs://`, `http(s)://`,
+//! `memory://`) through the `object_store` crate: reading as a byte stream, writing by
+//! multipart upload, listing for globs and prefixes.
+//!
+//! One file per job: [`url`] (which backend, which key), [`config`] (the client, from
+//! options and environment), [`retry`] (backoff policy), [`read`] (a GET as a byte
+//! stream), [`multipart_sink`] (an upload as an `AsyncWrite`), [`list`] (keys under a
+//! prefix).
+
+pub(crate) mod config;
+pub(crate) mod list;
+pub(crate) mod multipart_sink;
+pub(crate) mod read;
+#[cfg(feature = "remote")]
+pub(crate) mod retry;
+pub(crate) mod url;
+
+use iterable_core::Error;
+
+/// A store error as ours: a missing object is [`Error::NotFound`] naming the URL.
+pub(crate) fn store_error(location: &str, e: object_store::Error) -> Error {
+    match e {
+        object_store::Error::NotFound { .. } => Error::NotFound {
+            location: location.to_owned(),
+        },
+        other => Error::Store {
+            location: location.to_owned(),
+            source: Box::new(other),
+        },
+    }
+}
