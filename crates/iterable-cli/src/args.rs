@@ -2,7 +2,7 @@
 
 use anyhow::{Result, bail};
 use clap::{Args, Parser, Subcommand};
-use iterable::{Codec, ColumnarCompression, ErrorPolicy, Format, IterableOptions};
+use iterable::{Codec, ColumnarCompression, ErrorPolicy, FileOrder, Format, IterableOptions};
 
 /// Stream rows out of CSV, TSV, JSON Lines and JSON files in any compression.
 #[derive(Debug, Parser)]
@@ -16,7 +16,7 @@ pub struct Cli {
 pub enum Command {
     /// Write every row to stdout (JSON Lines unless --to says otherwise).
     Cat {
-        /// A path, or - for stdin.
+        /// A path, URL or glob, or - for stdin.
         location: String,
         #[command(flatten)]
         read: ReadArgs,
@@ -28,7 +28,7 @@ pub enum Command {
         /// How many rows.
         #[arg(short = 'n', long = "lines", default_value_t = 10)]
         n: usize,
-        /// A path, or - for stdin.
+        /// A path, URL or glob, or - for stdin.
         location: String,
         #[command(flatten)]
         read: ReadArgs,
@@ -37,7 +37,7 @@ pub enum Command {
     },
     /// Count rows; several locations are read concurrently. The total is the last line.
     Count {
-        /// Paths (or - for stdin).
+        /// Paths, URLs or globs (or - for stdin); a glob counts each file it matches.
         #[arg(required = true)]
         locations: Vec<String>,
         #[command(flatten)]
@@ -47,9 +47,9 @@ pub enum Command {
     Enrich(Box<crate::commands::enrich::EnrichArgs>),
     /// Convert IN to OUT; the format and codec of each come from its name.
     Convert {
-        /// The input path, or - for stdin.
+        /// The input path, URL or glob, or - for stdin.
         input: String,
-        /// The output path, or - for stdout.
+        /// The output path or URL, or - for stdout.
         output: String,
         #[command(flatten)]
         read: ReadArgs,
@@ -66,7 +66,7 @@ pub enum Command {
     /// Parquet or Arrow file's own schema, or the types of the first rows of any other
     /// format (CSV fields are text unless --infer-types).
     Schema {
-        /// A path, or - for stdin.
+        /// A path, URL or glob, or - for stdin.
         location: String,
         /// XLSX: list the workbook's sheets, one name a line, instead of the columns.
         #[arg(long)]
@@ -165,6 +165,57 @@ pub struct ReadArgs {
     /// Threads parsing CSV and JSON Lines in blocks (0: one per core; 1: no threads).
     #[arg(long, default_value_t = 0)]
     pub parse_threads: usize,
+    /// Globs, prefixes and folders: how many files are read at once.
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
+    /// Globs, prefixes and folders: rows as they arrive instead of in file order.
+    #[arg(long)]
+    pub as_arrive: bool,
+    /// Globs, prefixes and folders: add a column of this name with each row's file.
+    #[arg(long)]
+    pub location_column: Option<String>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// How to reach object stores (s3://, gs://, az://, http(s)://); what is not given
+/// comes from the usual environment variables (AWS_*, GOOGLE_*, AZURE_*).
+#[derive(Debug, Args, Clone)]
+pub struct StoreArgs {
+    /// Object stores: the region (S3).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Object stores: the endpoint of an S3-compatible server (http://127.0.0.1:9000).
+    #[arg(long)]
+    pub endpoint: Option<String>,
+    /// Object stores: allow a plain http:// endpoint.
+    #[arg(long)]
+    pub allow_http: bool,
+    /// Object stores: unsigned requests (public buckets).
+    #[arg(long)]
+    pub anonymous: bool,
+    /// Object stores: a backend setting, KEY=VALUE (aws_access_key_id=..., ...).
+    #[arg(long = "store-option", value_name = "KEY=VALUE")]
+    pub store_options: Vec<String>,
+}
+
+impl StoreArgs {
+    /// `o` with these store settings.
+    pub fn apply(&self, mut o: IterableOptions) -> Result<IterableOptions> {
+        if let Some(region) = &self.region {
+            o = o.region(region.clone());
+        }
+        if let Some(endpoint) = &self.endpoint {
+            o = o.endpoint(endpoint.clone());
+        }
+        for kv in &self.store_options {
+            let Some((key, value)) = kv.split_once('=') else {
+                bail!("--store-option takes KEY=VALUE, not {kv:?}");
+            };
+            o = o.store_option(key.trim(), value.trim());
+        }
+        Ok(o.allow_http(self.allow_http).anonymous(self.anonymous))
+    }
 }
 
 impl ReadArgs {
@@ -210,6 +261,13 @@ impl ReadArgs {
         if let Some(path) = &self.dead_letter {
             o = o.errors(ErrorPolicy::DeadLetter(path.clone()));
         }
+        if let Some(name) = &self.location_column {
+            o = o.location_column(name.clone());
+        }
+        if self.as_arrive {
+            o = o.order(FileOrder::AsArrive);
+        }
+        let o = self.store.apply(o.concurrency(self.concurrency))?;
         Ok(o.has_header(!self.no_header)
             .sheet_has_header(!self.no_header)
             .strip_namespaces(self.strip_namespaces)

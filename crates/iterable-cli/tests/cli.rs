@@ -257,3 +257,43 @@ fn parquet_on_stdin_is_sniffed_and_spooled() {
     assert_eq!(text.lines().count(), 3, "{text}");
     assert_eq!(text, direct);
 }
+
+#[test]
+fn count_and_cat_take_globs() {
+    let dir = tempfile::tempdir().unwrap();
+    for (from, to) in [
+        ("people.csv.gz", "2024-01.csv.gz"),
+        ("people.csv.gz", "2024-02.csv.gz"),
+        ("people.jsonl.gz", "2023-12.csv.gz"),
+    ] {
+        std::fs::copy(testdata(from), dir.path().join(to)).unwrap();
+    }
+    let d = dir.path().to_str().unwrap();
+    let text = stdout(&iterable(&["count", &format!("{d}/2024-*.csv.gz")]));
+    assert_eq!(
+        text,
+        format!("5\t{d}/2024-01.csv.gz\n5\t{d}/2024-02.csv.gz\n10\n")
+    );
+
+    let text = stdout(&iterable(&[
+        "cat",
+        "--location-column",
+        "file",
+        &format!("{d}/2024-*.csv.gz"),
+    ]));
+    let files: Vec<String> = text
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["file"].to_string())
+        .collect();
+    assert_eq!(files.len(), 10);
+    assert!(files[..5].iter().all(|f| f.contains("2024-01")), "{text}");
+    assert!(files[5..].iter().all(|f| f.contains("2024-02")), "{text}");
+
+    let out = iterable(&["count", &format!("{d}/1999-*.csv")]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("1999-*.csv (no file matches): not found"),
+        "{err}"
+    );
+}

@@ -9,6 +9,12 @@
 //! into a [`ByteSink`], an [`AsyncWrite`](tokio::io::AsyncWrite) that compresses and
 //! only publishes the file on a successful `shutdown`.
 //!
+//! With the cargo features `aws`, `gcp`, `azure`, `http` (or `store` for `memory://`
+//! alone), [`open_source_with`] and [`open_sink_with`] also take object store URLs:
+//! reads stream one GET, writes are multipart uploads completed by `shutdown` and
+//! aborted on failure or drop, transient errors are retried with backoff. [`expand`]
+//! turns a glob, prefix or folder into its sorted list of files.
+//!
 //! # Codecs
 //!
 //! gzip, zstd, bzip2, xz, lzma, lz4 (frame), brotli, raw deflate and zlib are read and

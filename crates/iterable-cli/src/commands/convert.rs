@@ -20,7 +20,7 @@ pub async fn run(
 ) -> Result<()> {
     let read_options = read.options()?;
     let mut src = read_options.open(input).await?;
-    let mut options = columnar.apply(IterableOptions::write());
+    let mut options = read.store.apply(columnar.apply(IterableOptions::write()))?;
     if let Some(n) = read.schema_rows {
         options = options.schema_scan_rows(n);
     }

@@ -1,18 +1,34 @@
-//! `count`: rows per location, read concurrently, total last.
+//! `count`: rows per file, read concurrently, total last. A glob, prefix or folder
+//! counts each file it names.
+
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use futures::StreamExt;
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::args::ReadArgs;
 
-/// Counts the rows of each location, all at once, and prints the total last.
-pub async fn run(locations: &[String], read: &ReadArgs) -> Result<()> {
+/// Counts the rows of each file, `--concurrency` at a time, and prints the total last.
+pub async fn run(patterns: &[String], read: &ReadArgs) -> Result<()> {
     let options = read.options()?;
+    let mut locations = Vec::new();
+    for pattern in patterns {
+        if iterable::io::names_many(pattern).await {
+            locations.extend(iterable::io::expand(pattern, &options.options().store).await?);
+        } else {
+            locations.push(pattern.clone());
+        }
+    }
+    let locations = &locations;
+    let permits = Arc::new(Semaphore::new(read.concurrency.max(1)));
     let mut tasks = JoinSet::new();
     for (i, location) in locations.iter().enumerate() {
         let (options, location) = (options.clone(), location.clone());
+        let permits = permits.clone();
         tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await.expect("never closed");
             let mut src = options.open(&location).await?;
             let mut rows = 0u64;
             while let Some(row) = src.next().await {
