@@ -120,34 +120,6 @@ fn read(c: &mut Criterion) {
         });
     }
 
-    let parquet = dir.path().join("data.parquet");
-    group.bench_function("raw/parquet_arrow_batches", |b| {
-        b.iter(|| {
-            let file = std::fs::File::open(&parquet).unwrap();
-            let reader =
-                parquet::arrow::arrow_reader::ParquetRecordBatchReader::try_new(file, 8192)
-                    .unwrap();
-            let n: usize = reader.map(|batch| batch.unwrap().num_rows()).sum();
-            assert_eq!(n, ROWS);
-        })
-    });
-    for name in ["data.parquet", "data.arrow"] {
-        let path = dir.path().join(name).to_str().unwrap().to_owned();
-        group.bench_with_input(BenchmarkId::new("batches", name), &path, |b, path| {
-            b.to_async(&rt).iter(|| async {
-                let options = IterableOptions::read();
-                let mut batches = iterable::arrow::aopen_batches(path, &options)
-                    .await
-                    .unwrap();
-                let mut n = 0;
-                while let Some(batch) = batches.next().await {
-                    n += batch.unwrap().num_rows();
-                }
-                assert_eq!(n, ROWS);
-            })
-        });
-    }
-
     for name in FILES {
         let path = dir.path().join(name).to_str().unwrap().to_owned();
         group.bench_with_input(BenchmarkId::new("stream", name), &path, |b, path| {
@@ -161,6 +133,26 @@ fn read(c: &mut Criterion) {
                 assert_eq!(n, ROWS);
             })
         });
+    }
+    // The same streams parsed on the polling task only (no parsing threads).
+    for name in ["data.csv", "data.jsonl"] {
+        let path = dir.path().join(name).to_str().unwrap().to_owned();
+        group.bench_with_input(
+            BenchmarkId::new("stream_one_thread", name),
+            &path,
+            |b, path| {
+                b.to_async(&rt).iter(|| async {
+                    let options = IterableOptions::read().parse_threads(1);
+                    let mut src = options.open(path).await.unwrap();
+                    let mut n = 0;
+                    while let Some(row) = src.next().await {
+                        row.unwrap();
+                        n += 1;
+                    }
+                    assert_eq!(n, ROWS);
+                })
+            },
+        );
     }
     for name in ["data.csv", "data.jsonl"] {
         let path = dir.path().join(name).to_str().unwrap().to_owned();
