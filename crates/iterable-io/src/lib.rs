@@ -78,8 +78,13 @@ mod zip;
 pub use dead_letter::open_dead_letter;
 pub use glob::{expand, has_glob, names_many};
 pub use location::local_path;
+/// The `object_store` crate these locations go through.
+#[cfg(feature = "store")]
+pub use object_store;
 pub use sink::{ByteSink, open_sink, open_sink_with};
 pub use source::{ByteSource, open_source, open_source_with};
+#[cfg(feature = "store")]
+pub use store::{object_store_at, store_error};
 pub use transcode::transcode_to_utf8;
 
 /// A boxed, buffered byte reader: what [`ByteSource::into_reader`] hands to a parser.

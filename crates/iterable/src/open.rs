@@ -56,6 +56,10 @@ pub(crate) async fn open_read_once(location: &str, options: &Options) -> Result<
     if let Some(reader) = crate::random_access::open_parquet_in_place(location, options).await? {
         return Ok(reader);
     }
+    #[cfg(all(feature = "parquet", feature = "store"))]
+    if let Some(reader) = crate::random_access::open_parquet_in_store(location, options).await? {
+        return Ok(reader);
+    }
     let (reader, ctx) = open_bytes(location, options).await?;
     iterable_formats::open_reader(reader, ctx).await
 }

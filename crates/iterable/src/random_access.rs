@@ -60,3 +60,45 @@ pub(crate) async fn local_parquet(
     };
     Ok(Some((file, ctx)))
 }
+
+/// Opens `location` by ranged reads when it is a plain Parquet object in a store:
+/// parquet's `ParquetObjectReader` fetches the footer, then only the column chunks
+/// asked for (`columns`, `row_groups`), never the whole object. `None` when it is not
+/// one.
+#[cfg(all(feature = "parquet", feature = "store"))]
+pub(crate) async fn open_parquet_in_store(
+    location: &str,
+    options: &Options,
+) -> Result<Option<BoxIterable>> {
+    use iterable_io::object_store::ObjectStoreExt;
+    use parquet::arrow::async_reader::ParquetObjectReader;
+
+    let hints = detect::from_name(location);
+    let plain = options.codec.unwrap_or(hints.codec) == Codec::None && options.zip_member.is_none();
+    if options.format.or(hints.format) != Some(Format::Parquet) || !plain {
+        return Ok(None);
+    }
+    let Some((store, path)) = iterable_io::object_store_at(location, &options.store)? else {
+        return Ok(None);
+    };
+    let meta = store
+        .head(&path)
+        .await
+        .map_err(|e| iterable_io::store_error(location, e))?;
+    let reader = ParquetObjectReader::new(store, path).with_file_size(meta.size);
+    let ctx = ReadContext {
+        info: IterableInfo {
+            location: location.to_owned(),
+            format: Format::Parquet,
+            codec: Codec::None,
+            mode: Mode::Read,
+        },
+        options: options.clone(),
+        errors: ErrorHandler::fail(),
+        bytes_read: Arc::new(AtomicU64::new(0)),
+        bytes_total: Some(meta.size),
+    };
+    iterable_formats::columnar::open_parquet(reader, ctx)
+        .await
+        .map(Some)
+}

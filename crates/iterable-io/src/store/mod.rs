@@ -17,8 +17,28 @@ pub(crate) mod url;
 
 use iterable_core::Error;
 
+/// The store client and object key of a store URL; `None` for any other location.
+/// For readers that need random access (Parquet's ranged reads).
+pub fn object_store_at(
+    location: &str,
+    options: &iterable_core::StoreOptions,
+) -> iterable_core::Result<
+    Option<(
+        std::sync::Arc<dyn object_store::ObjectStore>,
+        object_store::path::Path,
+    )>,
+> {
+    match crate::location::parse(location)? {
+        crate::location::Location::Store(url) => {
+            let store = config::build_store(location, &url, options)?;
+            Ok(Some((store, url.path.clone())))
+        }
+        _ => Ok(None),
+    }
+}
+
 /// A store error as ours: a missing object is [`Error::NotFound`] naming the URL.
-pub(crate) fn store_error(location: &str, e: object_store::Error) -> Error {
+pub fn store_error(location: &str, e: object_store::Error) -> Error {
     match e {
         object_store::Error::NotFound { .. } => Error::NotFound {
             location: location.to_owned(),
