@@ -167,7 +167,7 @@ pub struct ReadArgs {
     pub parse_threads: usize,
     /// Globs, prefixes and folders: how many files are read at once.
     #[arg(long, default_value_t = 4)]
-    pub concurrency: usize,
+    pub file_concurrency: usize,
     /// Globs, prefixes and folders: rows as they arrive instead of in file order.
     #[arg(long)]
     pub as_arrive: bool,
@@ -267,7 +267,7 @@ impl ReadArgs {
         if self.as_arrive {
             o = o.order(FileOrder::AsArrive);
         }
-        let o = self.store.apply(o.concurrency(self.concurrency))?;
+        let o = self.store.apply(o.concurrency(self.file_concurrency))?;
         Ok(o.has_header(!self.no_header)
             .sheet_has_header(!self.no_header)
             .strip_namespaces(self.strip_namespaces)

@@ -10,7 +10,7 @@ use tokio::task::JoinSet;
 
 use crate::args::ReadArgs;
 
-/// Counts the rows of each file, `--concurrency` at a time, and prints the total last.
+/// Counts the rows of each file, `--file-concurrency` at a time, and prints the total last.
 pub async fn run(patterns: &[String], read: &ReadArgs) -> Result<()> {
     let options = read.options()?;
     let mut locations = Vec::new();
@@ -22,7 +22,7 @@ pub async fn run(patterns: &[String], read: &ReadArgs) -> Result<()> {
         }
     }
     let locations = &locations;
-    let permits = Arc::new(Semaphore::new(read.concurrency.max(1)));
+    let permits = Arc::new(Semaphore::new(read.file_concurrency.max(1)));
     let mut tasks = JoinSet::new();
     for (i, location) in locations.iter().enumerate() {
         let (options, location) = (options.clone(), location.clone());
