@@ -368,3 +368,36 @@ async fn parquet_over_http_fetches_only_the_ranges_it_needs() {
             .unwrap()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_urls_write_read_and_glob_within_the_process() {
+    let rows = many_rows(50);
+    for key in ["m/2024-01.jsonl.gz", "m/2024-02.csv", "m/other.jsonl"] {
+        let url = format!("memory://mem-test/{key}");
+        let mut dst = IterableOptions::write().open(&url).await.unwrap();
+        dst.awrite_bulk(&rows).await.unwrap();
+        dst.aclose().await.unwrap();
+    }
+    let back = collect(
+        iterable::aopen_iterable("memory://mem-test/m/2024-01.jsonl.gz")
+            .await
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(back, rows);
+    let src = IterableOptions::read()
+        .location_column("from")
+        .open("memory://mem-test/m/2024-*")
+        .await
+        .unwrap();
+    let got = collect(src).await.unwrap();
+    let from: Vec<String> = got.iter().map(|r| r["from"].to_string()).collect();
+    let mut want = vec!["memory://mem-test/m/2024-01.jsonl.gz".to_owned(); 50];
+    want.extend(vec!["memory://mem-test/m/2024-02.csv".to_owned(); 50]);
+    assert_eq!(from, want);
+    let err = iterable::aopen_iterable("memory://mem-test/m/none.csv")
+        .await
+        .unwrap_err();
+    assert_eq!(err.to_string(), "memory://mem-test/m/none.csv: not found");
+}
