@@ -182,6 +182,21 @@ async fn an_invalid_json_line_names_its_line_and_the_stream_ends() {
 }
 
 #[tokio::test]
+async fn parsing_in_blocks_on_threads_gives_the_same_rows() {
+    for name in ["people.csv.gz", "people.jsonl.zst", "people.csv"] {
+        let path = testdata(name);
+        let one = collect(aopen_iterable(&path).await.unwrap()).await.unwrap();
+        for block in [1, 16, 1 << 20] {
+            let options = IterableOptions::read()
+                .parse_threads(2)
+                .parse_block_bytes(block);
+            let blocks = collect(options.open(&path).await.unwrap()).await.unwrap();
+            assert_eq!(blocks, one, "{name}, blocks of {block}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn a_bulk_read_that_meets_an_error_returns_its_rows_then_the_error() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bad.csv");

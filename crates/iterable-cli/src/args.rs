@@ -162,8 +162,8 @@ pub struct ReadArgs {
     /// Parquet/Arrow).
     #[arg(long)]
     pub schema_rows: Option<usize>,
-    /// Threads parsing CSV and JSON Lines in blocks (0: one per core; 1: no threads).
-    #[arg(long, default_value_t = 0)]
+    /// Threads parsing CSV and JSON Lines in blocks (1: none, the default; 0: one per core).
+    #[arg(long, default_value_t = 1)]
     pub parse_threads: usize,
     /// Globs, prefixes and folders: how many files are read at once.
     #[arg(long, default_value_t = 4)]

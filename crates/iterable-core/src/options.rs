@@ -201,8 +201,10 @@ impl Default for ColumnarOptions {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Parallelism {
-    /// Parsing threads: 0 (the default) means one per core; 1 parses on the task that
-    /// polls the reader, with no thread of its own.
+    /// Parsing threads: 1 (the default) parses on the task that polls the reader, with
+    /// no thread of its own; 0 means one per core. On the 2-core machine the benchmarks
+    /// run on, blocks cost more than they save (rows made on one thread and freed on
+    /// another; see BENCHMARKS.md), so they are opt-in.
     pub threads: usize,
     /// The size of a block, in bytes (default 256 KiB). A block holds whole records, so
     /// one longer record makes its block longer. At most `threads + 1` blocks, and
@@ -213,7 +215,7 @@ pub struct Parallelism {
 impl Default for Parallelism {
     fn default() -> Self {
         Parallelism {
-            threads: 0,
+            threads: 1,
             block_bytes: 256 << 10,
         }
     }

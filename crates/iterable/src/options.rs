@@ -205,8 +205,8 @@ impl IterableOptions {
         self
     }
 
-    /// Threads that parse CSV/TSV/PSV and JSON Lines in blocks: 0 (the default) one
-    /// per core, 1 none (parse where the reader is polled). Rows come out in input order
+    /// Threads that parse CSV/TSV/PSV and JSON Lines in blocks: 1 (the default) none
+    /// (parse where the reader is polled), 0 one per core. Rows come out in input order
     /// either way; see [`Parallelism`](iterable_core::Parallelism).
     pub fn parse_threads(mut self, threads: usize) -> Self {
         self.options.parallel.threads = threads;
