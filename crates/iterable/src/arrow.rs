@@ -31,7 +31,8 @@
 
 use std::sync::Arc;
 
-use iterable_core::{BoxIterable, Format, Result};
+use iterable_core::{BoxIterable, Format, Options, Result};
+use iterable_formats::ReadContext;
 
 use crate::IterableOptions;
 
@@ -41,24 +42,43 @@ pub use iterable_formats::columnar::{
     write_record_batch,
 };
 
-/// Opens `location` for reading as record batches (options as for rows: `columns`,
-/// `row_groups`, `batch_size`, ...; for row formats also `schema`, `schema_scan_rows`).
-pub async fn aopen_batches(location: &str, options: &IterableOptions) -> Result<BatchStream> {
-    let options = options.options();
+/// Where a columnar read starts: a Parquet file on disk (read in place, or spooled from
+/// a stream), an Arrow IPC byte stream, or the bytes of a row format.
+enum Source {
+    #[cfg(feature = "parquet")]
+    Parquet(tokio::fs::File, ReadContext),
+    Arrow(iterable_io::ByteReader, ReadContext),
+    Rows(iterable_io::ByteReader, ReadContext),
+}
+
+/// Opens `location` the way its format reads best as batches or a schema.
+async fn open_source(location: &str, options: &Options) -> Result<Source> {
     #[cfg(feature = "parquet")]
     if let Some((file, ctx)) = crate::random_access::local_parquet(location, options).await? {
-        return iterable_formats::columnar::parquet_batches(file, ctx).await;
+        return Ok(Source::Parquet(file, ctx));
     }
     let (reader, ctx) = crate::open::open_bytes(location, options).await?;
-    match ctx.info.format {
+    Ok(match ctx.info.format {
         #[cfg(feature = "parquet")]
         Format::Parquet => {
             let (file, _) =
                 iterable_formats::columnar::spool::spool_to_temp_file(reader, location).await?;
-            iterable_formats::columnar::parquet_batches(file, ctx).await
+            Source::Parquet(file, ctx)
         }
-        Format::Arrow => iterable_formats::columnar::ipc_batches(reader, ctx).await,
-        _ => {
+        Format::Arrow => Source::Arrow(reader, ctx),
+        _ => Source::Rows(reader, ctx),
+    })
+}
+
+/// Opens `location` for reading as record batches (options as for rows: `columns`,
+/// `row_groups`, `batch_size`, ...; for row formats also `schema`, `schema_scan_rows`).
+pub async fn aopen_batches(location: &str, options: &IterableOptions) -> Result<BatchStream> {
+    let options = options.options();
+    match open_source(location, options).await? {
+        #[cfg(feature = "parquet")]
+        Source::Parquet(file, ctx) => iterable_formats::columnar::parquet_batches(file, ctx).await,
+        Source::Arrow(reader, ctx) => iterable_formats::columnar::ipc_batches(reader, ctx).await,
+        Source::Rows(reader, ctx) => {
             let rows = iterable_formats::open_reader(reader, ctx).await?;
             batches_from_rows(rows, options)
         }
@@ -86,20 +106,13 @@ pub async fn aopen_batch_writer(
 /// `infer_types`).
 pub async fn aschema(location: &str, options: &IterableOptions) -> Result<SchemaRef> {
     let options = options.options();
-    #[cfg(feature = "parquet")]
-    if let Some((file, _)) = crate::random_access::local_parquet(location, options).await? {
-        return iterable_formats::columnar::parquet_schema(file, location).await;
-    }
-    let (reader, ctx) = crate::open::open_bytes(location, options).await?;
-    match ctx.info.format {
+    match open_source(location, options).await? {
         #[cfg(feature = "parquet")]
-        Format::Parquet => {
-            let (file, _) =
-                iterable_formats::columnar::spool::spool_to_temp_file(reader, location).await?;
+        Source::Parquet(file, _) => {
             iterable_formats::columnar::parquet_schema(file, location).await
         }
-        Format::Arrow => iterable_formats::columnar::ipc_schema(reader, location).await,
-        _ => {
+        Source::Arrow(reader, _) => iterable_formats::columnar::ipc_schema(reader, location).await,
+        Source::Rows(reader, ctx) => {
             let mut rows = iterable_formats::open_reader(reader, ctx).await?;
             let sample = rows
                 .aread_bulk(options.columnar.schema_scan_rows.max(1))
