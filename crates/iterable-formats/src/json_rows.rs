@@ -165,11 +165,7 @@ impl RecordParser {
                 raw,
             )
         } else {
-            let mut de = serde_json::Deserializer::from_slice(raw);
-            let parsed = RowSeed::reusing(self.header.clone())
-                .deserialize(&mut de)
-                .and_then(|row| de.end().map(|()| row));
-            match parsed {
+            match self.deserialize(raw) {
                 Ok(row) => {
                     self.rows += 1;
                     if self
@@ -188,6 +184,27 @@ impl RecordParser {
             }
         };
         self.errors.handle(err, raw).map(|()| None)
+    }
+}
+
+impl RecordParser {
+    /// One record through serde_json. A record that is valid UTF-8 as a whole (checked
+    /// once, with SIMD) is read as `&str`, so serde_json does not check every string of
+    /// it again; any other goes through the byte reader, whose error names the column.
+    fn deserialize(&self, raw: &[u8]) -> serde_json::Result<Row> {
+        let seed = RowSeed::reusing(self.header.clone());
+        match simdutf8::basic::from_utf8(raw) {
+            Ok(text) => {
+                let mut de = serde_json::Deserializer::from_str(text);
+                seed.deserialize(&mut de)
+                    .and_then(|row| de.end().map(|()| row))
+            }
+            Err(_) => {
+                let mut de = serde_json::Deserializer::from_slice(raw);
+                seed.deserialize(&mut de)
+                    .and_then(|row| de.end().map(|()| row))
+            }
+        }
     }
 }
 

@@ -511,6 +511,21 @@ mod csv_read {
                 abc("e", "f", Some("")),
             ]
         );
+        // Delimiters and a CR inside quotes, a trailing delimiter after a closing quote,
+        // a quote that closes early: one pass over the line must find the same fields.
+        let got = read("a,b,c\n\"x,,y\",\"1\",\n\"c\rr\",\",\",\"\"\"\"\nz,\"w\" ,v\n").await;
+        assert_eq!(
+            got,
+            [
+                abc("x,,y", "1", Some("")),
+                abc("c\rr", ",", Some("\"")),
+                abc("z", "w ", Some("v")),
+            ]
+        );
+        let mut escaped = CsvOptions::default();
+        escaped.escape = Some(b'\\');
+        let got = read_with(b"a,b\n\"x\\\"y\",\"p,q\"\n", Format::Csv, &escaped).await;
+        assert_eq!(got, [row(&[("a", s("x\"y")), ("b", s("p,q"))])]);
         let mut tsv = CsvOptions::default();
         tsv.delimiter = Some(b'\t');
         let got = read_with(b"a\tb\n1\t\n\t2\n", Format::Tsv, &tsv).await;

@@ -1,7 +1,12 @@
-//! Decoding ahead on another task: the decoder runs in its own tokio task and hands
-//! decoded chunks to the parser over a small bounded channel, so on a multi-threaded
-//! runtime decompression and parsing use two cores. Memory stays bounded by
-//! [`AHEAD_CHUNKS`] x [`CHUNK_SIZE`]; dropping the reader ends the task at its next send.
+//! Decoding ahead on another thread: the decoder runs on a thread of tokio's blocking
+//! pool (driven there by `Handle::block_on`) and hands decoded chunks to the parser over
+//! a small bounded channel, so decompression and parsing use two cores.
+//!
+//! A plain tokio task is not enough: the parser's task wakes the decoder whenever it
+//! frees a slot of the channel, and tokio runs a task woken that way next on the same
+//! worker (its LIFO slot), so the two took turns on one core. A thread of its own
+//! decodes while the parser parses. Memory stays bounded by [`AHEAD_CHUNKS`] x
+//! [`CHUNK_SIZE`]; dropping the reader ends the thread at its next send.
 
 use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncReadExt};
@@ -15,8 +20,8 @@ pub(crate) const CHUNK_SIZE: usize = 512 * 1024;
 /// Chunks decoded ahead of the parser at most.
 pub(crate) const AHEAD_CHUNKS: usize = 2;
 
-/// Runs `decoder` on its own task when a tokio runtime is current; without one, hands
-/// the decoder back (the caller then decodes inline).
+/// Runs `decoder` on a blocking-pool thread when a tokio runtime is current; without
+/// one, hands the decoder back (the caller then decodes inline).
 pub(crate) fn decode_ahead<D>(decoder: D) -> Result<ByteReader, D>
 where
     D: AsyncRead + Send + Unpin + 'static,
@@ -25,23 +30,30 @@ where
         return Err(decoder);
     };
     let (tx, rx) = mpsc::channel(AHEAD_CHUNKS);
-    runtime.spawn(async move {
-        let mut decoder = decoder;
-        loop {
-            let mut chunk = BytesMut::with_capacity(CHUNK_SIZE);
-            let filled = fill(&mut decoder, &mut chunk).await;
-            let last = !matches!(filled, Ok(true));
-            let message = match filled {
-                Err(e) => Err(e),
-                Ok(_) if chunk.is_empty() => break,
-                Ok(_) => Ok(chunk.freeze()),
-            };
-            if tx.send(message).await.is_err() || last {
-                break;
-            }
-        }
-    });
+    let handle = runtime.clone();
+    runtime.spawn_blocking(move || handle.block_on(decode_into(decoder, tx)));
     Ok(Box::new(ChannelReader::new(rx)))
+}
+
+/// Decodes `decoder` chunk by chunk into `tx` until the end, an error, or a closed
+/// channel (the reader was dropped).
+async fn decode_into<D: AsyncRead + Unpin>(
+    mut decoder: D,
+    tx: mpsc::Sender<std::io::Result<bytes::Bytes>>,
+) {
+    loop {
+        let mut chunk = BytesMut::with_capacity(CHUNK_SIZE);
+        let filled = fill(&mut decoder, &mut chunk).await;
+        let last = !matches!(filled, Ok(true));
+        let message = match filled {
+            Err(e) => Err(e),
+            Ok(_) if chunk.is_empty() => break,
+            Ok(_) => Ok(chunk.freeze()),
+        };
+        if tx.send(message).await.is_err() || last {
+            break;
+        }
+    }
 }
 
 /// Reads into `chunk` until it is full (`Ok(true)`) or the stream ends (`Ok(false)`).

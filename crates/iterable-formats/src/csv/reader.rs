@@ -104,6 +104,8 @@ pub(super) struct Parser {
     ends: Vec<usize>,
     out_len: usize,
     ends_len: usize,
+    /// Where each field of a plain line lies in it (see `split_plain_line`).
+    spans: Vec<(usize, usize)>,
     /// The raw bytes of a record that spans reads (empty otherwise).
     raw: Vec<u8>,
     spanning: bool,
@@ -282,6 +284,7 @@ impl Parser {
             ends: vec![0; 64],
             out_len: 0,
             ends_len: 0,
+            spans: Vec::with_capacity(64),
             raw: Vec::new(),
             spanning: false,
             in_record: false,
@@ -380,11 +383,19 @@ impl Parser {
                 self.in_record = true;
                 self.record_line = self.core.line() + self.newlines;
                 self.record_byte = self.offset + pos as u64;
-                if let Some(len) = self.split_plain_line(&input[pos..]) {
-                    let start = pos;
+                if let Some((body, len)) = self.split_plain_line(&input[pos..]) {
+                    let spans = std::mem::take(&mut self.spans);
+                    let raw = &input[pos..pos + len];
+                    let item = self.finish_record(
+                        Fields::Spans {
+                            line: body,
+                            spans: &spans,
+                        },
+                        raw,
+                    );
+                    self.spans = spans;
                     pos += len;
                     self.in_record = false;
-                    let item = self.finish_record(&input[start..pos]);
                     self.reset_record();
                     if item.is_some() {
                         break item;
@@ -445,12 +456,12 @@ impl Parser {
                     let item = if self.spanning {
                         let mut raw = std::mem::take(&mut self.raw);
                         raw.extend_from_slice(&input[start..pos]);
-                        let item = self.finish_record(&raw);
+                        let item = self.finish_packed(&raw);
                         raw.clear();
                         self.raw = raw;
                         item
                     } else {
-                        self.finish_record(&input[start..pos])
+                        self.finish_packed(&input[start..pos])
                     };
                     self.reset_record();
                     if item.is_some() {
@@ -466,61 +477,67 @@ impl Parser {
         (pos, item)
     }
 
-    /// The fast path for the common record: a whole line in `input`, no CR but before
-    /// its LF, whose quoted fields (if any) are quoted whole and hold no quote, escape or
-    /// line end. Its fields are found with `memchr` and written to `out`/`ends` exactly
-    /// as csv-core would write them; the length of the line with its terminator is
-    /// returned. `None` (anything else) leaves the record to csv-core.
-    fn split_plain_line(&mut self, input: &[u8]) -> Option<usize> {
+    /// The fast path for the common record: a whole line in `input`, valid UTF-8, no CR
+    /// but before its LF, whose quoted fields (if any) are quoted whole and hold no
+    /// quote, escape or line end. One pass over the line's delimiters and quotes
+    /// (`memchr3`) puts where each field lies in it into `spans`, exactly the fields
+    /// csv-core would give; returns the line without its terminator, and the line's
+    /// length with it. `None` (anything else) leaves the record to csv-core.
+    fn split_plain_line<'a>(&mut self, input: &'a [u8]) -> Option<(&'a str, usize)> {
         let lf = memchr::memchr(b'\n', input)?;
         let line = &input[..lf];
         let body = line.strip_suffix(b"\r").unwrap_or(line);
-        if memchr::memchr(b'\r', body).is_some() {
-            return None;
-        }
-        if self.out.len() < body.len() {
-            self.out.resize(body.len().next_power_of_two(), 0);
-        }
+        let text = simdutf8::basic::from_utf8(body).ok()?;
         let (quote, delimiter) = (self.dialect.quote, self.dialect.delimiter);
+        self.spans.clear();
+        // The field being read starts at `at`; `quoted` while inside its quotes.
         let mut at = 0;
-        let mut written = 0;
-        let mut nfields = 0;
-        loop {
-            // One field from `at`: its content, and where the next one starts (if any).
-            let (field, next) = if body.get(at) == Some(&quote) {
-                let close = at + 1 + memchr::memchr(quote, &body[at + 1..])?;
-                let field = &body[at + 1..close];
-                if self.dialect.escape.is_some_and(|e| field.contains(&e)) {
+        let mut quoted = false;
+        for i in memchr::memchr3_iter(delimiter, quote, b'\r', body) {
+            let b = body[i];
+            if b == b'\r' {
+                return None;
+            }
+            if quoted {
+                if b != quote {
+                    continue; // a delimiter inside the quotes
+                }
+                let field = (at + 1, i);
+                if self
+                    .dialect
+                    .escape
+                    .is_some_and(|e| body[field.0..field.1].contains(&e))
+                {
                     return None;
                 }
-                match body.get(close + 1) {
-                    None => (field, None),
-                    Some(&b) if b == delimiter => (field, Some(close + 2)),
+                match body.get(i + 1) {
+                    None => {}
+                    Some(&next) if next == delimiter => {}
                     Some(_) => return None, // a doubled quote, or text after the quote
                 }
-            } else {
-                match memchr::memchr2(delimiter, quote, &body[at..]) {
-                    None => (&body[at..], None),
-                    Some(i) if body[at + i] == delimiter => (&body[at..at + i], Some(at + i + 1)),
-                    Some(_) => return None, // a quote inside an unquoted field
+                self.spans.push(field);
+                quoted = false;
+                at = i + 2; // past the quote and the delimiter (skipped below)
+            } else if i < at {
+                // the delimiter right after a closing quote
+            } else if b == quote {
+                if i != at {
+                    return None; // a quote inside an unquoted field
                 }
-            };
-            if nfields == self.ends.len() {
-                self.ends.resize(nfields * 2, 0);
-            }
-            self.out[written..written + field.len()].copy_from_slice(field);
-            written += field.len();
-            self.ends[nfields] = written;
-            nfields += 1;
-            match next {
-                Some(next) => at = next,
-                None => break,
+                quoted = true;
+            } else {
+                self.spans.push((at, i));
+                at = i + 1;
             }
         }
-        self.out_len = written;
-        self.ends_len = nfields;
+        if quoted {
+            return None; // the quotes go on past the line end
+        }
+        if at <= body.len() {
+            self.spans.push((at, body.len()));
+        }
         self.core.set_line(self.core.line() + 1);
-        Some(lf + 1)
+        Some((text, lf + 1))
     }
 
     fn reset_record(&mut self) {
@@ -617,30 +634,39 @@ impl Parser {
         }
     }
 
-    /// Turns the parsed record into a row (or the header, or an error).
-    fn finish_record(&mut self, raw: &[u8]) -> Option<Result<Row>> {
-        let nfields = self.ends_len;
-        let len = if nfields == 0 {
-            0
-        } else {
-            self.ends[nfields - 1]
-        };
-        let ends = &self.ends[..nfields];
-        let text = match std::str::from_utf8(&self.out[..len]) {
-            Ok(text) => text,
+    /// Turns the record csv-core parsed into `out`/`ends` into a row (or the header, or
+    /// an error).
+    fn finish_packed(&mut self, raw: &[u8]) -> Option<Result<Row>> {
+        let out = std::mem::take(&mut self.out);
+        let ends = std::mem::take(&mut self.ends);
+        let item = self.finish_out(&out, &ends[..self.ends_len], raw);
+        self.out = out;
+        self.ends = ends;
+        item
+    }
+
+    fn finish_out(&mut self, out: &[u8], ends: &[usize], raw: &[u8]) -> Option<Result<Row>> {
+        let len = ends.last().copied().unwrap_or(0);
+        match simdutf8::compat::from_utf8(&out[..len]) {
+            Ok(text) => self.finish_record(Fields::Packed { text, ends }, raw),
             Err(e) => {
                 let field = ends
                     .iter()
                     .position(|&end| end > e.valid_up_to())
                     .unwrap_or(0);
-                return self.bad_record(&utf8_message(field), raw);
+                self.bad_record(&utf8_message(field), raw)
             }
-        };
+        }
+    }
+
+    /// Turns the fields of a record into a row (or the header, or an error).
+    fn finish_record(&mut self, fields: Fields<'_>, raw: &[u8]) -> Option<Result<Row>> {
+        let nfields = fields.len();
         let header = match &self.header {
             Some(header) => header,
             None => {
                 let names = if self.dialect.has_header {
-                    match field_strs(text, ends) {
+                    match fields.all() {
                         Ok(fields) => header_names(fields),
                         Err(field) => return self.bad_record(&utf8_message(field), raw),
                     }
@@ -655,26 +681,17 @@ impl Parser {
             }
         };
         let ncols = header.len();
-        if nfields == 1 && len == 0 && ncols > 1 {
+        if ncols > 1 && fields.is_one_empty() {
             return None; // a blank line in disguise (`""`)
         }
         if nfields > ncols {
             let message = format!("record has {nfields} fields, header has {ncols}");
             return self.bad_record(&message, raw);
         }
-        let mut values = Vec::with_capacity(ncols);
-        let mut start = 0;
-        for (i, &end) in ends.iter().enumerate() {
-            let Some(field) = text.get(start..end) else {
-                return self.bad_record(&utf8_message(i), raw);
-            };
-            values.push(if self.dialect.infer {
-                infer_value(field)
-            } else {
-                Value::String(field.to_owned())
-            });
-            start = end;
-        }
+        let mut values = match fields.values(self.dialect.infer) {
+            Ok(values) => values,
+            Err(i) => return self.bad_record(&utf8_message(i), raw),
+        };
         values.resize(ncols, Value::Null);
         let row = Row::from_parts(header.clone(), values);
         self.records += 1;
@@ -683,15 +700,94 @@ impl Parser {
     }
 }
 
-/// The fields of a record as `&str`, or the index of one that is not UTF-8 by itself.
-fn field_strs<'a>(text: &'a str, ends: &'a [usize]) -> std::result::Result<Vec<&'a str>, usize> {
-    let mut start = 0;
-    let mut fields = Vec::with_capacity(ends.len());
-    for (i, &end) in ends.iter().enumerate() {
-        fields.push(text.get(start..end).ok_or(i)?);
-        start = end;
+/// The fields of one record, as text.
+#[derive(Clone, Copy)]
+enum Fields<'a> {
+    /// csv-core's output: the fields one after another in `text`, field `i` ending at
+    /// `ends[i]`. A field boundary may split a character (then that field is not text).
+    Packed { text: &'a str, ends: &'a [usize] },
+    /// A plain line: field `i` is `line[spans[i].0..spans[i].1]`, cut at ASCII
+    /// delimiters and quotes, so always text.
+    Spans {
+        line: &'a str,
+        spans: &'a [(usize, usize)],
+    },
+}
+
+impl<'a> Fields<'a> {
+    fn len(self) -> usize {
+        match self {
+            Fields::Packed { ends, .. } => ends.len(),
+            Fields::Spans { spans, .. } => spans.len(),
+        }
     }
-    Ok(fields)
+
+    /// True for one empty field (what a line holding only `""` gives).
+    fn is_one_empty(self) -> bool {
+        match self {
+            Fields::Packed { ends, .. } => ends == [0],
+            Fields::Spans { spans, .. } => spans.len() == 1 && spans[0].0 == spans[0].1,
+        }
+    }
+
+    /// The index of the first field that is not text by itself (a packed field boundary
+    /// that splits a character), if any.
+    fn split_char(self) -> Option<usize> {
+        match self {
+            Fields::Packed { text, ends } => {
+                ends.iter().position(|&end| !text.is_char_boundary(end))
+            }
+            Fields::Spans { .. } => None,
+        }
+    }
+
+    /// Each field made a value (a string, or the inferred type), or `Err(i)` when field
+    /// `i` is not text by itself.
+    fn values(self, infer: bool) -> std::result::Result<Vec<Value>, usize> {
+        if let Some(i) = self.split_char() {
+            return Err(i);
+        }
+        // Collected from slice iterators (whose length is known), the values are written
+        // straight into the row's vector, not built on the stack and copied.
+        let make = |field: &str| {
+            if infer {
+                infer_value(field)
+            } else {
+                Value::String(field.to_owned())
+            }
+        };
+        Ok(match self {
+            Fields::Packed { text, ends } => {
+                let starts = std::iter::once(0).chain(ends.iter().copied());
+                starts
+                    .zip(ends.iter().copied())
+                    .map(|(start, end)| make(&text[start..end]))
+                    .collect()
+            }
+            // Cut at ASCII bytes of a `str`, so always at character boundaries.
+            Fields::Spans { line, spans } => spans
+                .iter()
+                .map(|&(start, end)| make(&line[start..end]))
+                .collect(),
+        })
+    }
+
+    /// Every field, or the index of one that is not text by itself.
+    fn all(self) -> std::result::Result<Vec<&'a str>, usize> {
+        if let Some(i) = self.split_char() {
+            return Err(i);
+        }
+        Ok(match self {
+            Fields::Packed { text, ends } => {
+                let starts = std::iter::once(0).chain(ends.iter().copied());
+                starts
+                    .zip(ends.iter().copied())
+                    .map(|(s, e)| &text[s..e])
+                    .collect()
+            }
+            Fields::Spans { line, spans } => spans.iter().map(|&(s, e)| &line[s..e]).collect(),
+        })
+    }
 }
 
 /// Column names from header fields: empty ones become `column_N`, repeats get `_2`,
