@@ -130,7 +130,7 @@ where
                 bytes_total: ctx.bytes_total.or(Some(size)),
                 ..ctx
             };
-            columnar::open_parquet(file, ctx).await
+            columnar::open_parquet_file(file, ctx).await
         }
         #[cfg(feature = "arrow")]
         Format::Arrow => columnar::open_ipc_reader(reader, ctx).await,

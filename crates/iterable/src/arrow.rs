@@ -46,7 +46,7 @@ pub use iterable_formats::columnar::{
 /// a stream), an Arrow IPC byte stream, or the bytes of a row format.
 enum Source {
     #[cfg(feature = "parquet")]
-    Parquet(tokio::fs::File, ReadContext),
+    Parquet(std::fs::File, ReadContext),
     Arrow(iterable_io::ByteReader, ReadContext),
     Rows(iterable_io::ByteReader, ReadContext),
 }
@@ -76,7 +76,9 @@ pub async fn aopen_batches(location: &str, options: &IterableOptions) -> Result<
     let options = options.options();
     match open_source(location, options).await? {
         #[cfg(feature = "parquet")]
-        Source::Parquet(file, ctx) => iterable_formats::columnar::parquet_batches(file, ctx).await,
+        Source::Parquet(file, ctx) => {
+            iterable_formats::columnar::parquet_file_batches(file, ctx).await
+        }
         Source::Arrow(reader, ctx) => iterable_formats::columnar::ipc_batches(reader, ctx).await,
         Source::Rows(reader, ctx) => {
             let rows = iterable_formats::open_reader(reader, ctx).await?;
@@ -109,6 +111,7 @@ pub async fn aschema(location: &str, options: &IterableOptions) -> Result<Schema
     match open_source(location, options).await? {
         #[cfg(feature = "parquet")]
         Source::Parquet(file, _) => {
+            let file = tokio::fs::File::from_std(file);
             iterable_formats::columnar::parquet_schema(file, location).await
         }
         Source::Arrow(reader, _) => iterable_formats::columnar::ipc_schema(reader, location).await,

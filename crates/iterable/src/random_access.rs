@@ -1,8 +1,9 @@
-//! Formats that need random access: a plain local Parquet file is read in place through
-//! parquet's async reader over a `tokio::fs::File` (only the footer and the column chunks
-//! asked for are read). Anything else (stdin, a compressed or zipped Parquet file, a file
-//! whose format is only sniffed) goes the byte-stream way, where the Parquet reader
-//! spools it to a temporary file first.
+//! Formats that need random access: a plain local Parquet file is read in place, page by
+//! page, by parquet's synchronous reader on a blocking thread (only the footer and the
+//! pages of the asked columns and row groups are read). A Parquet object in a store is
+//! read by ranged requests through parquet's async reader. Anything else (stdin, a
+//! compressed or zipped Parquet file, a file whose format is only sniffed) goes the
+//! byte-stream way, where the Parquet reader spools it to a temporary file first.
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -19,7 +20,7 @@ pub(crate) async fn open_parquet_in_place(
     options: &Options,
 ) -> Result<Option<BoxIterable>> {
     match local_parquet(location, options).await? {
-        Some((file, ctx)) => iterable_formats::columnar::open_parquet(file, ctx)
+        Some((file, ctx)) => iterable_formats::columnar::open_parquet_file(file, ctx)
             .await
             .map(Some),
         None => Ok(None),
@@ -30,7 +31,7 @@ pub(crate) async fn open_parquet_in_place(
 pub(crate) async fn local_parquet(
     location: &str,
     options: &Options,
-) -> Result<Option<(tokio::fs::File, ReadContext)>> {
+) -> Result<Option<(std::fs::File, ReadContext)>> {
     let hints = detect::from_name(location);
     let plain = options.codec.unwrap_or(hints.codec) == Codec::None && options.zip_member.is_none();
     if options.format.or(hints.format) != Some(Format::Parquet) || !plain {
@@ -58,7 +59,7 @@ pub(crate) async fn local_parquet(
         bytes_read: Arc::new(AtomicU64::new(0)),
         bytes_total: Some(meta.len()),
     };
-    Ok(Some((file, ctx)))
+    Ok(Some((file.into_std().await, ctx)))
 }
 
 /// Opens `location` by ranged reads when it is a plain Parquet object in a store:

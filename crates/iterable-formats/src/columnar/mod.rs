@@ -61,6 +61,8 @@ mod interop;
 mod ipc_read;
 mod ipc_write;
 #[cfg(feature = "parquet")]
+mod parquet_file;
+#[cfg(feature = "parquet")]
 mod parquet_read;
 #[cfg(feature = "parquet")]
 mod parquet_write;
@@ -75,6 +77,8 @@ pub use from_rows::{FitError, rows_to_record_batch};
 pub use interop::{RecordBatchWriter, batches_from_rows, open_batch_writer, write_record_batch};
 pub use ipc_read::{ipc_batches, ipc_schema, open_ipc_reader};
 pub use ipc_write::open_ipc_writer;
+#[cfg(feature = "parquet")]
+pub use parquet_file::{open_parquet_file, parquet_file_batches};
 #[cfg(feature = "parquet")]
 pub use parquet_read::{open_parquet, parquet_batches, parquet_schema};
 #[cfg(feature = "parquet")]

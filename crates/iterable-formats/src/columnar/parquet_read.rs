@@ -25,7 +25,7 @@ use iterable_core::{
 };
 use parquet::arrow::ParquetRecordBatchStreamBuilder;
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::ArrowReaderOptions;
+use parquet::arrow::arrow_reader::{ArrowReaderBuilder, ArrowReaderOptions};
 use parquet::arrow::async_reader::{AsyncFileReader, ParquetRecordBatchStream};
 use parquet::errors::ParquetError;
 use parquet::file::metadata::ParquetMetaData;
@@ -116,16 +116,44 @@ async fn open_stream<R>(
 where
     R: AsyncFileReader + Unpin + 'static,
 {
-    let columnar = &options.columnar;
     let input = CountingFileReader {
         inner: input,
         bytes,
     };
-    let mut builder =
+    let builder =
         ParquetRecordBatchStreamBuilder::new_with_options(input, ArrowReaderOptions::new())
             .await
-            .map_err(|e| open_error(location, e))?
-            .with_batch_size(options.batch_size.max(1));
+            .map_err(|e| open_error(location, e))?;
+    let configured = configure(builder, location, options)?;
+    let stream = configured
+        .builder
+        .build()
+        .map_err(|e| open_error(location, e))?;
+    Ok(Opened {
+        stream,
+        reorder: configured.reorder,
+        schema: configured.schema,
+    })
+}
+
+/// A reader builder set up with the read options, and what the rows will look like.
+pub(super) struct Configured<T> {
+    pub(super) builder: ArrowReaderBuilder<T>,
+    /// The asked column order, as positions in the projected batch.
+    pub(super) reorder: Option<Vec<usize>>,
+    /// The schema of the rows (the asked columns, in the asked order).
+    pub(super) schema: SchemaRef,
+}
+
+/// Applies `batch_size`, `columnar.columns` (projection, in the asked order) and
+/// `columnar.row_groups` to a reader builder, async or not.
+pub(super) fn configure<T>(
+    builder: ArrowReaderBuilder<T>,
+    location: &str,
+    options: &iterable_core::Options,
+) -> Result<Configured<T>> {
+    let columnar = &options.columnar;
+    let mut builder = builder.with_batch_size(options.batch_size.max(1));
     let file_schema = builder.schema().clone();
     let mut schema = file_schema.clone();
     let mut reorder = None;
@@ -168,9 +196,8 @@ where
         }
         builder = builder.with_row_groups(groups.clone());
     }
-    let stream = builder.build().map_err(|e| open_error(location, e))?;
-    Ok(Opened {
-        stream,
+    Ok(Configured {
+        builder,
         reorder,
         schema,
     })
@@ -185,7 +212,11 @@ fn names(schema: &arrow_schema::Schema) -> String {
         .join(", ")
 }
 
-fn project(batch: RecordBatch, reorder: Option<&[usize]>, location: &str) -> Result<RecordBatch> {
+pub(super) fn project(
+    batch: RecordBatch,
+    reorder: Option<&[usize]>,
+    location: &str,
+) -> Result<RecordBatch> {
     match reorder {
         None => Ok(batch),
         Some(order) => batch
@@ -194,7 +225,7 @@ fn project(batch: RecordBatch, reorder: Option<&[usize]>, location: &str) -> Res
     }
 }
 
-fn open_error(location: &str, e: ParquetError) -> Error {
+pub(super) fn open_error(location: &str, e: ParquetError) -> Error {
     Error::Io {
         location: location.to_owned(),
         source: std::io::Error::new(
@@ -204,7 +235,7 @@ fn open_error(location: &str, e: ParquetError) -> Error {
     }
 }
 
-fn read_error(location: &str, e: ParquetError) -> Error {
+pub(super) fn read_error(location: &str, e: impl std::fmt::Display) -> Error {
     Error::Io {
         location: location.to_owned(),
         source: std::io::Error::new(

@@ -8,7 +8,7 @@ use iterable_core::{Error, Result};
 use tokio::io::{AsyncBufRead, AsyncSeekExt};
 
 /// Copies `reader` to an anonymous temporary file and returns it rewound, with its size.
-pub async fn spool_to_temp_file<R>(mut reader: R, location: &str) -> Result<(tokio::fs::File, u64)>
+pub async fn spool_to_temp_file<R>(mut reader: R, location: &str) -> Result<(std::fs::File, u64)>
 where
     R: AsyncBufRead + Send + Unpin,
 {
@@ -20,5 +20,5 @@ where
     file.seek(std::io::SeekFrom::Start(0))
         .await
         .map_err(|e| Error::io(location, e))?;
-    Ok((file, size))
+    Ok((file.into_std().await, size))
 }

@@ -1,0 +1,153 @@
+//! Reading a Parquet file that is on local disk (a plain local file, or a spooled copy of
+//! one that was not) with the parquet crate's synchronous reader on a thread of tokio's
+//! blocking pool.
+//!
+//! The async reader fetches every asked column chunk of a row group before it decodes
+//! the first batch (tens of MiB for a 100,000-row group); the synchronous reader over a
+//! file reads each page when its column needs it, so memory is a page per column plus
+//! the batches in flight. Decompressing and decoding run on that thread while the
+//! consumer turns the previous batch into rows, so a read uses two cores; a batch crosses
+//! threads as a whole (a few allocations), never row by row. Dropping the reader ends
+//! the thread at its next batch.
+
+use std::io::Read;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
+use bytes::Bytes;
+use futures_util::StreamExt;
+use iterable_core::{BoxIterable, Error, Result};
+use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
+use parquet::file::reader::{ChunkReader, Length};
+use tokio::sync::mpsc;
+
+use super::parquet_read::{configure, open_error, project, read_error};
+use super::{BatchRowsReader, BatchStream};
+use crate::ReadContext;
+
+/// Batches decoded ahead of the consumer at most (besides the one being decoded).
+const AHEAD_BATCHES: usize = 1;
+
+/// Opens a reader of the rows of the Parquet file `file`, decoded on a blocking thread.
+///
+/// Same options and errors as [`open_parquet`](super::open_parquet): `columnar.columns`,
+/// `columnar.row_groups`, `batch_size`; a file that is not Parquet, or is truncated, is
+/// an [`Error::Io`] naming the location.
+pub async fn open_parquet_file(file: std::fs::File, ctx: ReadContext) -> Result<BoxIterable> {
+    let ReadContext {
+        info,
+        options,
+        bytes_read,
+        bytes_total,
+        ..
+    } = ctx;
+    let (batches, schema) =
+        decode_on_thread(file, info.location.clone(), options, bytes_read.clone()).await?;
+    Ok(Box::new(BatchRowsReader::new(
+        batches,
+        &schema,
+        info,
+        bytes_read,
+        bytes_total,
+    )))
+}
+
+/// The record batches of the Parquet file `file`, decoded on a blocking thread (same
+/// options as [`open_parquet_file`]; columns in the asked order). No row is built.
+pub async fn parquet_file_batches(file: std::fs::File, ctx: ReadContext) -> Result<BatchStream> {
+    let ReadContext {
+        info,
+        options,
+        bytes_read,
+        ..
+    } = ctx;
+    decode_on_thread(file, info.location, options, bytes_read)
+        .await
+        .map(|(batches, _)| batches)
+}
+
+/// Reads the footer (on the blocking pool), sets the reader up with the options, and
+/// starts the thread that decodes the batches.
+async fn decode_on_thread(
+    file: std::fs::File,
+    location: String,
+    options: iterable_core::Options,
+    bytes: Arc<AtomicU64>,
+) -> Result<(BatchStream, SchemaRef)> {
+    let input = CountingFile { file, bytes };
+    let name = location.clone();
+    let opened = tokio::task::spawn_blocking(move || {
+        let builder =
+            ParquetRecordBatchReaderBuilder::try_new_with_options(input, ArrowReaderOptions::new())
+                .map_err(|e| open_error(&location, e))?;
+        let configured = configure(builder, &location, &options)?;
+        let reader = configured
+            .builder
+            .build()
+            .map_err(|e| open_error(&location, e))?;
+        Ok::<_, Error>((reader, configured.reorder, configured.schema, location))
+    })
+    .await
+    .map_err(|e| Error::io(&name, std::io::Error::other(e)))?;
+    let (reader, reorder, schema, location) = opened?;
+    let (tx, rx) = mpsc::channel::<Result<RecordBatch>>(AHEAD_BATCHES);
+    tokio::task::spawn_blocking(move || {
+        for batch in reader {
+            let batch = batch
+                .map_err(|e| read_error(&location, e))
+                .and_then(|b| project(b, reorder.as_deref(), &location));
+            let failed = batch.is_err();
+            if tx.blocking_send(batch).is_err() || failed {
+                break;
+            }
+        }
+    });
+    let batches = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|batch| (batch, rx))
+    });
+    Ok((batches.boxed(), schema))
+}
+
+/// A local file as parquet's [`ChunkReader`], counting the bytes read for `progress()`.
+struct CountingFile {
+    file: std::fs::File,
+    bytes: Arc<AtomicU64>,
+}
+
+impl Length for CountingFile {
+    fn len(&self) -> u64 {
+        self.file.len()
+    }
+}
+
+impl ChunkReader for CountingFile {
+    type T = CountingRead<<std::fs::File as ChunkReader>::T>;
+
+    fn get_read(&self, start: u64) -> parquet::errors::Result<Self::T> {
+        Ok(CountingRead {
+            inner: self.file.get_read(start)?,
+            bytes: self.bytes.clone(),
+        })
+    }
+
+    fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<Bytes> {
+        self.bytes.fetch_add(length as u64, Ordering::Relaxed);
+        self.file.get_bytes(start, length)
+    }
+}
+
+/// A reader that adds what it reads to a byte count.
+struct CountingRead<R> {
+    inner: R,
+    bytes: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for CountingRead<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
