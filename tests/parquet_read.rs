@@ -108,7 +108,7 @@ fn expected_row(i: usize) -> Vec<(&'static str, Value)> {
     vec![
         ("id", when(some, Value::Int(i as i64))),
         ("small", when(other, Value::Int(-(i as i64)))),
-        ("name", when(some, Value::String(format!("n{i}")))),
+        ("name", when(some, Value::from(format!("n{i}")))),
         ("score", when(other, Value::Float(i as f64 / 2.0))),
         ("ok", when(some, Value::Bool(i.is_multiple_of(2)))),
         (
@@ -136,7 +136,7 @@ fn expected_row(i: usize) -> Vec<(&'static str, Value)> {
             "tags",
             when(
                 other,
-                Value::List(vec![Value::String(format!("t{i}")), Value::Null]),
+                Value::List(vec![Value::from(format!("t{i}")), Value::Null]),
             ),
         ),
     ]

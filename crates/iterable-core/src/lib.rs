@@ -10,6 +10,7 @@
 //!
 //! let r = row! { "id" => 1, "name" => "Anna" };
 //! assert_eq!(r["name"], Value::from("Anna"));
+//! assert_eq!(r["name"].as_str(), Some("Anna")); // `Value::String` holds a `Text`
 //! assert_eq!(r.keys().collect::<Vec<_>>(), ["id", "name"]);
 //! ```
 #![deny(missing_docs)]
@@ -22,6 +23,7 @@ pub mod policy;
 mod row;
 pub mod row_serde;
 pub mod store_options;
+mod text;
 mod value;
 
 pub use detect::{Codec, Format};
@@ -36,6 +38,7 @@ pub use options::{
 pub use row::{Header, Row};
 pub use row_serde::RowSeed;
 pub use store_options::{FileOrder, FilesOptions, StoreOptions};
+pub use text::Text;
 pub use value::{Decimal, Timestamp, Value};
 
 /// Re-exported so that `row!` and `BoxFuture` users need no extra dependency.

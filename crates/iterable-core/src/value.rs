@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::{NaiveDate, NaiveDateTime};
 
-use crate::Row;
+use crate::{Row, Text};
 
 /// One cell of a row.
 ///
@@ -23,8 +23,8 @@ pub enum Value {
     Int(i64),
     /// A 64-bit float.
     Float(f64),
-    /// UTF-8 text.
-    String(String),
+    /// UTF-8 text (inline up to 24 bytes: see [`Text`]).
+    String(Text),
     /// Raw bytes.
     Bytes(Vec<u8>),
     /// A calendar date.
@@ -234,11 +234,16 @@ impl From<bool> for Value {
 }
 impl From<&str> for Value {
     fn from(v: &str) -> Self {
-        Value::String(v.to_owned())
+        Value::String(Text::new(v))
     }
 }
 impl From<String> for Value {
     fn from(v: String) -> Self {
+        Value::String(v.into())
+    }
+}
+impl From<Text> for Value {
+    fn from(v: Text) -> Self {
         Value::String(v)
     }
 }
@@ -288,7 +293,7 @@ impl From<serde_json::Value> for Value {
                     Value::Float(n.as_f64().unwrap_or(f64::NAN))
                 }
             }
-            J::String(s) => Value::String(s),
+            J::String(s) => Value::String(s.into()),
             J::Array(items) => Value::List(items.into_iter().map(Value::from).collect()),
             J::Object(map) => {
                 Value::Map(map.into_iter().map(|(k, v)| (k, Value::from(v))).collect())

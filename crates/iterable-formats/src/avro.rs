@@ -127,8 +127,8 @@ impl Convert<'_> {
             Avro::Float(f) => Value::Float(f as f64),
             Avro::Double(f) => Value::Float(f),
             Avro::Bytes(b) | Avro::Fixed(_, b) => Value::Bytes(b),
-            Avro::String(s) | Avro::Enum(_, s) => Value::String(s),
-            Avro::Uuid(u) => Value::String(u.to_string()),
+            Avro::String(s) | Avro::Enum(_, s) => Value::String(s.into()),
+            Avro::Uuid(u) => Value::String(u.to_string().into()),
             Avro::Union(branch, inner) => {
                 let branch_schema = match schema {
                     Schema::Union(u) => u.variants().get(branch as usize).unwrap_or(schema),
@@ -203,7 +203,7 @@ impl Convert<'_> {
             }
             Avro::BigDecimal(d) => {
                 let text = d.to_string();
-                parse_decimal(&text).map_or(Value::String(text), Value::Decimal)
+                parse_decimal(&text).map_or(Value::String(text.into()), Value::Decimal)
             }
             Avro::Duration(d) => Value::Map(
                 [
@@ -225,8 +225,8 @@ fn time_text(nanos: i64, digits: usize) -> Value {
     let secs = nanos.div_euclid(1_000_000_000) as u32;
     let sub = nanos.rem_euclid(1_000_000_000) as u32;
     match NaiveTime::from_num_seconds_from_midnight_opt(secs, sub) {
-        Some(t) if digits == 3 => Value::String(t.format("%H:%M:%S%.3f").to_string()),
-        Some(t) => Value::String(t.format("%H:%M:%S%.6f").to_string()),
+        Some(t) if digits == 3 => Value::String(t.format("%H:%M:%S%.3f").to_string().into()),
+        Some(t) => Value::String(t.format("%H:%M:%S%.6f").to_string().into()),
         None => Value::Int(nanos),
     }
 }
@@ -445,7 +445,7 @@ fn to_avro(v: &Value, ty: &Json) -> std::result::Result<Avro, String> {
         (Value::Int(i), "double", None) => Avro::Double(*i as f64),
         (Value::Float(f), "double", None) => Avro::Double(*f),
         (Value::Bool(b), "boolean", None) => Avro::Boolean(*b),
-        (Value::String(s), "string", None) => Avro::String(s.clone()),
+        (Value::String(s), "string", None) => Avro::String(s.to_string()),
         (Value::Bytes(b), "bytes", None) => Avro::Bytes(b.clone()),
         (Value::Date(d), "int", Some("date")) => {
             Avro::Date(d.num_days_from_ce() - EPOCH_DAYS_FROM_CE)

@@ -138,12 +138,12 @@ fn to_value(v: Bson) -> Value {
         Bson::Int32(i) => Value::Int(i as i64),
         Bson::Int64(i) => Value::Int(i),
         Bson::Double(f) => Value::Float(f),
-        Bson::String(s) | Bson::Symbol(s) | Bson::JavaScriptCode(s) => Value::String(s),
-        Bson::JavaScriptCodeWithScope(c) => Value::String(c.code),
+        Bson::String(s) | Bson::Symbol(s) | Bson::JavaScriptCode(s) => Value::String(s.into()),
+        Bson::JavaScriptCodeWithScope(c) => Value::String(c.code.into()),
         Bson::Array(items) => Value::List(items.into_iter().map(to_value).collect()),
         Bson::Document(doc) => Value::Map(document_to_row(doc)),
         Bson::Binary(b) => Value::Bytes(b.bytes),
-        Bson::ObjectId(id) => Value::String(id.to_hex()),
+        Bson::ObjectId(id) => Value::String(id.to_hex().into()),
         Bson::DateTime(t) => match DateTime::from_timestamp_millis(t.timestamp_millis()) {
             Some(dt) => Value::Timestamp(Timestamp {
                 datetime: dt.naive_utc(),
@@ -153,10 +153,10 @@ fn to_value(v: Bson) -> Value {
         },
         Bson::Decimal128(d) => {
             let text = d.to_string();
-            parse_decimal(&text).map_or(Value::String(text), Value::Decimal)
+            parse_decimal(&text).map_or(Value::String(text.into()), Value::Decimal)
         }
         Bson::RegularExpression(r) => {
-            Value::String(format!("/{}/{}", r.pattern.as_str(), r.options.as_str()))
+            Value::String(format!("/{}/{}", r.pattern.as_str(), r.options.as_str()).into())
         }
         Bson::Timestamp(t) => Value::Map(
             [
@@ -166,7 +166,7 @@ fn to_value(v: Bson) -> Value {
             .into_iter()
             .collect(),
         ),
-        Bson::DbPointer(p) => Value::String(format!("{p:?}")),
+        Bson::DbPointer(p) => Value::String(format!("{p:?}").into()),
     }
 }
 
@@ -205,7 +205,7 @@ fn to_bson(v: &Value) -> std::result::Result<Bson, String> {
         Value::Bool(b) => Bson::Boolean(*b),
         Value::Int(i) => Bson::Int64(*i),
         Value::Float(f) => Bson::Double(*f),
-        Value::String(s) => Bson::String(s.clone()),
+        Value::String(s) => Bson::String(s.to_string()),
         Value::Bytes(b) => Bson::Binary(bson::Binary {
             subtype: bson::spec::BinarySubtype::Generic,
             bytes: b.clone(),

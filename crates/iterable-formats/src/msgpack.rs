@@ -142,7 +142,7 @@ fn to_value(v: Mp) -> Value {
         Mp::F64(f) => Value::Float(f),
         Mp::String(s) => {
             if s.is_str() {
-                Value::String(s.into_str().unwrap_or_default())
+                Value::String(s.into_str().unwrap_or_default().into())
             } else {
                 Value::Bytes(s.into_bytes())
             }

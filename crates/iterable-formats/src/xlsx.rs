@@ -201,7 +201,7 @@ fn cell_value(cell: &Data) -> Value {
                 Value::Float(*f)
             }
         }
-        Data::String(s) => Value::String(s.clone()),
+        Data::String(s) => Value::from(s.as_str()),
         Data::Bool(b) => Value::Bool(*b),
         Data::DateTime(dt) if dt.is_duration() => Value::Float(dt.as_f64()),
         Data::DateTime(dt) => match dt.as_datetime() {
@@ -221,11 +221,11 @@ fn cell_value(cell: &Data) -> Value {
                     tz: None,
                 })
             } else {
-                Value::String(s.clone())
+                Value::from(s.as_str())
             }
         }
-        Data::DurationIso(s) => Value::String(s.clone()),
-        Data::Error(e) => Value::String(e.to_string()),
+        Data::DurationIso(s) => Value::from(s.as_str()),
+        Data::Error(e) => Value::String(e.to_string().into()),
     }
 }
 
@@ -301,7 +301,7 @@ impl RowWriter for XlsxWriter {
                     Some(sheet.write_number(r, col, *i as f64))
                 }
                 Value::Float(f) => Some(sheet.write_number(r, col, *f)),
-                Value::String(s) => Some(sheet.write_string(r, col, s)),
+                Value::String(s) => Some(sheet.write_string(r, col, s.as_str())),
                 Value::Date(d) => Some(sheet.write_date_with_format(r, col, d, &self.date)),
                 Value::Timestamp(t) => {
                     Some(sheet.write_datetime_with_format(r, col, t.datetime, &self.datetime))

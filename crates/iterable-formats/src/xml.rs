@@ -126,7 +126,7 @@ impl Frame {
             return if text.is_empty() {
                 Value::Null
             } else {
-                Value::String(text.to_owned())
+                Value::from(text)
             };
         }
         Value::Map(self.into_row())
@@ -168,7 +168,7 @@ impl Names {
                 .map_err(|e| format!("bad attribute value: {e}"))?;
             attributes.push((
                 format!("@{}", String::from_utf8_lossy(name)),
-                Value::String(value.into_owned()),
+                Value::String(value.into()),
             ));
         }
         Ok(Frame {

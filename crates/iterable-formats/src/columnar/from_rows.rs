@@ -523,7 +523,7 @@ fn map_key(key: &str, dt: &DataType) -> Value {
             return Value::Int(i);
         }
     }
-    Value::String(key.to_owned())
+    Value::from(key)
 }
 
 fn list<O: OffsetSizeTrait>(

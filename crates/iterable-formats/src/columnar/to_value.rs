@@ -107,7 +107,7 @@ pub fn array_to_values(array: &dyn Array, column: &str) -> Result<Vec<Value>, Co
         DataType::LargeUtf8 => strings(array.as_string::<i64>()),
         DataType::Utf8View => {
             let a = array.as_string_view();
-            each(a, |i| Value::String(a.value(i).to_owned()))
+            each(a, |i| Value::from(a.value(i)))
         }
         DataType::Binary => {
             let a = array.as_binary::<i32>();
@@ -344,7 +344,7 @@ fn strings<O: OffsetSizeTrait>(a: &arrow_array::GenericStringArray<O>) -> Vec<Va
     (0..a.len())
         .map(|i| {
             if a.is_valid(i) {
-                Value::String(a.value(i).to_owned())
+                Value::from(a.value(i))
             } else {
                 Value::Null
             }
@@ -392,5 +392,5 @@ fn time(nanos: i64, fail: &impl Fn(String) -> ConvertError) -> Result<Value, Con
     let t = NaiveTime::from_num_seconds_from_midnight_opt(secs as u32, frac)
         .filter(|_| (0..86_400).contains(&secs))
         .ok_or_else(|| fail(format!("time of day {nanos} ns is out of range")))?;
-    Ok(Value::String(t.format("%H:%M:%S%.f").to_string()))
+    Ok(Value::String(t.format("%H:%M:%S%.f").to_string().into()))
 }

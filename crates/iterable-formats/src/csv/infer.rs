@@ -38,7 +38,7 @@ pub fn infer_value(text: &str) -> Value {
         b'f' | b'F' if text.eq_ignore_ascii_case("false") => return Value::Bool(false),
         _ => {}
     }
-    Value::String(text.to_owned())
+    Value::from(text)
 }
 
 /// An integer or a float, when `text` is one by the rules of [`infer_value`].

@@ -753,7 +753,7 @@ impl<'a> Fields<'a> {
             if infer {
                 infer_value(field)
             } else {
-                Value::String(field.to_owned())
+                Value::from(field)
             }
         };
         Ok(match self {
