@@ -121,6 +121,87 @@ impl<'de> Deserialize<'de> for Value {
     }
 }
 
+/// Deserializes one value onto the end of a row's values, pushed where it is made
+/// rather than returned and then pushed: a returned `Value` was written to the stack
+/// field by field and read back whole, which stalled the CPU on every value of a JSON
+/// Lines read.
+struct PushValue<'a>(&'a mut Vec<Value>);
+
+impl<'de> DeserializeSeed<'de> for PushValue<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for PushValue<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<(), E> {
+        self.0.push(Value::Bool(v));
+        Ok(())
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<(), E> {
+        self.0.push(Value::Int(v));
+        Ok(())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<(), E> {
+        self.0.push(Value::from(v));
+        Ok(())
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<(), E> {
+        self.0.push(Value::Float(v));
+        Ok(())
+    }
+    fn visit_str<E>(self, v: &str) -> Result<(), E> {
+        self.0.push(Value::String(Text::new(v)));
+        Ok(())
+    }
+    fn visit_string<E>(self, v: String) -> Result<(), E> {
+        self.0.push(Value::String(v.into()));
+        Ok(())
+    }
+    fn visit_none<E>(self) -> Result<(), E> {
+        self.0.push(Value::Null);
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        self.0.push(Value::Null);
+        Ok(())
+    }
+    // The rest are rare in rows: made by `ValueVisitor`, then pushed.
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<(), E> {
+        self.0.push(ValueVisitor.visit_i128(v)?);
+        Ok(())
+    }
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<(), E> {
+        self.0.push(ValueVisitor.visit_u128(v)?);
+        Ok(())
+    }
+    fn visit_bytes<E>(self, v: &[u8]) -> Result<(), E> {
+        self.0.push(Value::Bytes(v.to_vec()));
+        Ok(())
+    }
+    fn visit_byte_buf<E>(self, v: Vec<u8>) -> Result<(), E> {
+        self.0.push(Value::Bytes(v));
+        Ok(())
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        self.0.push(ValueVisitor.visit_seq(seq)?);
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        self.0.push(ValueVisitor.visit_map(map)?);
+        Ok(())
+    }
+}
+
 impl<'de> Deserialize<'de> for Row {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Row, D::Error> {
         d.deserialize_map(RowSeed::default())
@@ -217,10 +298,10 @@ impl<'de> Visitor<'de> for RowSeed {
             let Some(key) = map.next_key_seed(KeySeed { expected })? else {
                 break;
             };
-            let value: Value = map.next_value()?;
             match key {
-                None => values.push(value),
+                None => map.next_value_seed(PushValue(&mut values))?,
                 Some(name) => {
+                    let value: Value = map.next_value()?;
                     let names = new_names.get_or_insert_with(|| {
                         previous.map_or_else(Vec::new, |h| h.names()[..i].to_vec())
                     });
