@@ -30,21 +30,25 @@ pub struct Text(CompactString);
 
 impl Text {
     /// Text holding a copy of `s`.
+    #[inline(always)]
     pub fn new(s: &str) -> Self {
         Text(CompactString::new(s))
     }
 
     /// The text as a `str`.
+    #[inline]
     pub fn as_str(&self) -> &str {
         self.0.as_str()
     }
 
     /// The text as a `String` (no copy when it is on the heap already).
+    #[inline]
     pub fn into_string(self) -> String {
         self.0.into_string()
     }
 
     /// Appends `s`.
+    #[inline]
     pub fn push_str(&mut self, s: &str) {
         self.0.push_str(s);
     }
@@ -52,72 +56,87 @@ impl Text {
 
 impl Deref for Text {
     type Target = str;
+    #[inline]
     fn deref(&self) -> &str {
         self.0.as_str()
     }
 }
 
 impl AsRef<str> for Text {
+    #[inline]
     fn as_ref(&self) -> &str {
         self.as_str()
     }
 }
 
 impl AsRef<[u8]> for Text {
+    #[inline]
     fn as_ref(&self) -> &[u8] {
         self.as_bytes()
     }
 }
 
 impl Borrow<str> for Text {
+    #[inline]
     fn borrow(&self) -> &str {
         self.as_str()
     }
 }
 
 impl fmt::Display for Text {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(self.as_str(), f)
     }
 }
 
 impl fmt::Debug for Text {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self.as_str(), f)
     }
 }
 
 impl From<&str> for Text {
+    #[inline(always)]
     fn from(s: &str) -> Self {
         Text::new(s)
     }
 }
 
 impl From<&String> for Text {
+    #[inline]
     fn from(s: &String) -> Self {
         Text::new(s)
     }
 }
 
 impl From<String> for Text {
+    #[inline]
     fn from(s: String) -> Self {
         Text(CompactString::from(s))
     }
 }
 
 impl From<Cow<'_, str>> for Text {
+    #[inline(always)]
     fn from(s: Cow<'_, str>) -> Self {
-        Text(CompactString::from(s))
+        match s {
+            Cow::Borrowed(s) => Text::new(s),
+            Cow::Owned(s) => Text::from(s),
+        }
     }
 }
 
 impl From<Box<str>> for Text {
+    #[inline]
     fn from(s: Box<str>) -> Self {
         Text(CompactString::from(s))
     }
 }
 
 impl From<char> for Text {
+    #[inline]
     fn from(c: char) -> Self {
         let mut buf = [0; 4];
         Text::new(c.encode_utf8(&mut buf))
@@ -125,6 +144,7 @@ impl From<char> for Text {
 }
 
 impl From<Text> for String {
+    #[inline]
     fn from(t: Text) -> Self {
         t.into_string()
     }
@@ -132,24 +152,28 @@ impl From<Text> for String {
 
 impl std::str::FromStr for Text {
     type Err = std::convert::Infallible;
+    #[inline]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(Text::new(s))
     }
 }
 
 impl FromIterator<char> for Text {
+    #[inline]
     fn from_iter<I: IntoIterator<Item = char>>(iter: I) -> Self {
         Text(iter.into_iter().collect())
     }
 }
 
 impl<'a> FromIterator<&'a str> for Text {
+    #[inline]
     fn from_iter<I: IntoIterator<Item = &'a str>>(iter: I) -> Self {
         Text(iter.into_iter().collect())
     }
 }
 
 impl fmt::Write for Text {
+    #[inline]
     fn write_str(&mut self, s: &str) -> fmt::Result {
         self.push_str(s);
         Ok(())
@@ -157,48 +181,56 @@ impl fmt::Write for Text {
 }
 
 impl PartialEq<str> for Text {
+    #[inline]
     fn eq(&self, other: &str) -> bool {
         self.as_str() == other
     }
 }
 
 impl PartialEq<&str> for Text {
+    #[inline]
     fn eq(&self, other: &&str) -> bool {
         self.as_str() == *other
     }
 }
 
 impl PartialEq<String> for Text {
+    #[inline]
     fn eq(&self, other: &String) -> bool {
         self.as_str() == other.as_str()
     }
 }
 
 impl PartialEq<Text> for str {
+    #[inline]
     fn eq(&self, other: &Text) -> bool {
         self == other.as_str()
     }
 }
 
 impl PartialEq<Text> for &str {
+    #[inline]
     fn eq(&self, other: &Text) -> bool {
         *self == other.as_str()
     }
 }
 
 impl PartialEq<Text> for String {
+    #[inline]
     fn eq(&self, other: &Text) -> bool {
         self.as_str() == other.as_str()
     }
 }
 
 impl serde::Serialize for Text {
+    #[inline]
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
 
 impl<'de> serde::Deserialize<'de> for Text {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct TextVisitor;
         impl serde::de::Visitor<'_> for TextVisitor {

@@ -206,6 +206,7 @@ macro_rules! from_int {
 from_int!(i8, i16, i32, i64, u8, u16, u32);
 
 impl From<u64> for Value {
+    #[inline]
     fn from(v: u64) -> Self {
         match i64::try_from(v) {
             Ok(i) => Value::Int(i),
@@ -218,51 +219,61 @@ impl From<u64> for Value {
 }
 
 impl From<f32> for Value {
+    #[inline]
     fn from(v: f32) -> Self {
         Value::Float(v as f64)
     }
 }
 impl From<f64> for Value {
+    #[inline]
     fn from(v: f64) -> Self {
         Value::Float(v)
     }
 }
 impl From<bool> for Value {
+    #[inline]
     fn from(v: bool) -> Self {
         Value::Bool(v)
     }
 }
 impl From<&str> for Value {
+    #[inline(always)]
     fn from(v: &str) -> Self {
         Value::String(Text::new(v))
     }
 }
 impl From<String> for Value {
+    #[inline]
     fn from(v: String) -> Self {
         Value::String(v.into())
     }
 }
 impl From<Text> for Value {
+    #[inline]
     fn from(v: Text) -> Self {
         Value::String(v)
     }
 }
 impl From<NaiveDate> for Value {
+    #[inline]
     fn from(v: NaiveDate) -> Self {
         Value::Date(v)
     }
 }
 impl From<Timestamp> for Value {
+    #[inline]
     fn from(v: Timestamp) -> Self {
         Value::Timestamp(v)
     }
 }
 impl From<Decimal> for Value {
+    #[inline]
     fn from(v: Decimal) -> Self {
         Value::Decimal(v)
     }
 }
 impl From<Row> for Value {
+    #[inline]
     fn from(v: Row) -> Self {
         Value::Map(v)
     }
@@ -279,6 +290,7 @@ impl<T: Into<Value>> From<Option<T>> for Value {
 }
 
 impl From<serde_json::Value> for Value {
+    #[inline]
     fn from(v: serde_json::Value) -> Self {
         use serde_json::Value as J;
         match v {

@@ -188,13 +188,17 @@ impl RecordParser {
 }
 
 impl RecordParser {
-    /// One record through serde_json. A record that is valid UTF-8 as a whole (checked
-    /// once, with SIMD) is read as `&str`, so serde_json does not check every string of
-    /// it again; any other goes through the byte reader, whose error names the column.
+    /// One record. A record that is valid UTF-8 as a whole (checked once, with SIMD)
+    /// goes to the fast parser (`json_fast`), and to serde_json as `&str` when that one
+    /// does not take it on (serde_json gives the row or the error); any other goes
+    /// through serde_json's byte reader, whose error names the column.
     fn deserialize(&self, raw: &[u8]) -> serde_json::Result<Row> {
         let seed = RowSeed::reusing(self.header.clone());
         match simdutf8::basic::from_utf8(raw) {
             Ok(text) => {
+                if let Some(row) = crate::json_fast::parse_record(text, self.header.as_ref()) {
+                    return Ok(row);
+                }
                 let mut de = serde_json::Deserializer::from_str(text);
                 seed.deserialize(&mut de)
                     .and_then(|row| de.end().map(|()| row))

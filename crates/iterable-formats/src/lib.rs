@@ -38,6 +38,7 @@ pub mod bson;
 pub mod columnar;
 pub mod csv;
 pub mod json;
+mod json_fast;
 mod json_rows;
 mod json_writer;
 pub mod jsonl;

@@ -5,9 +5,12 @@
 //! The reader is driven from `poll_next` over `poll_fill_buf`: no future is allocated
 //! per row. Line ends are found with `memchr` in the reader's own buffer; a line that
 //! lies wholly in that buffer is parsed in place, and only a line that spans two reads
-//! is copied. Each line is parsed straight into a [`Row`] with
-//! [`RowSeed`](iterable_core::RowSeed), reusing the previous row's header when the keys
-//! are the same (no key is allocated then, and the rows share one `Arc<Header>`).
+//! is copied. Each line is checked as UTF-8 once and parsed straight into a [`Row`] by a
+//! one-pass record parser, reusing the previous row's header when the keys are the same
+//! (no key is allocated then, and the rows share one `Arc<Header>`); a line that parser
+//! does not take on (bad syntax, a lone surrogate escape, an integer beyond 64 bits) is
+//! parsed by serde_json with [`RowSeed`](iterable_core::RowSeed), the same rows, and
+//! serde_json's error messages. Floats are correctly rounded either way.
 //!
 //! - Blank and whitespace-only lines are skipped (they are not records); a `\r` before
 //!   the `\n` is tolerated; a UTF-8 byte order mark at the start is stripped; the last

@@ -1,0 +1,516 @@
+//! A JSON record parser for the common case, straight from `&str` into a [`Row`]: one
+//! pass, no serde visitor calls, the previous row's header reused when the keys match.
+//!
+//! It takes on well-formed records only, and is strict: anything it does not take on
+//! (bad syntax, lone surrogate escapes, integers beyond 64 bits, nesting deeper than
+//! serde_json's limit) makes it answer `None`, and the caller parses the record with
+//! serde_json, which gives the row or the error, with its message and column. So the
+//! rows are serde_json's, and errors read exactly as before.
+//!
+//! What a record becomes is what [`RowSeed`](iterable_core::RowSeed) makes of it:
+//! integers are `Int` (above `i64::MAX`, up to `u64::MAX`, an exact `Decimal`), `-0` and
+//! numbers with a fraction or exponent are `Float` (correctly rounded), `null` is
+//! `Null`, objects are `Map`s, arrays `List`s, and a repeated key keeps its last value
+//! at its first position.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use iterable_core::{Header, Row, Text, Value};
+
+/// serde_json's default recursion limit: deeper records go to serde_json for its error.
+const MAX_DEPTH: usize = 128;
+
+/// The bytes that end a plain run inside a JSON string: the quote, the backslash and the
+/// control characters (which JSON does not allow there).
+static STOP: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
+
+/// Where the plain run of string bytes from `from` ends (strings in records are short:
+/// a byte loop beats a call to a SIMD search).
+fn plain_run(bytes: &[u8], from: usize) -> usize {
+    let mut i = from;
+    while i < bytes.len() && !STOP[bytes[i] as usize] {
+        i += 1;
+    }
+    i
+}
+
+/// True when `name` is written in JSON as its own bytes (no escape needed), so a key
+/// can be matched against it byte for byte.
+fn written_plain(name: &str) -> bool {
+    !name.bytes().any(|b| STOP[b as usize])
+}
+
+/// The record in `text` as a row, reusing `previous` when its keys are the record's;
+/// `None` when serde_json should parse it.
+pub(crate) fn parse_record(text: &str, previous: Option<&Arc<Header>>) -> Option<Row> {
+    let mut p = Parser {
+        text,
+        bytes: text.as_bytes(),
+        at: 0,
+    };
+    p.skip_ws();
+    if p.peek() != Some(b'{') {
+        return None;
+    }
+    p.at += 1;
+    let row = p.object(previous, 1)?;
+    p.skip_ws();
+    (p.at == p.bytes.len()).then_some(row)
+}
+
+struct Parser<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.at).copied()
+    }
+
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.at += 1;
+        }
+    }
+
+    /// The members of an object whose `{` was just read, up to its `}`.
+    fn object(&mut self, previous: Option<&Arc<Header>>, depth: usize) -> Option<Row> {
+        let expected_len = previous.map_or(0, |h| h.len());
+        let mut values: Vec<Value> = Vec::with_capacity(expected_len.max(4));
+        // `None` while every key so far matched `previous` in place.
+        let mut new_names: Option<Vec<String>> = None;
+        self.skip_ws();
+        if self.peek() == Some(b'}') {
+            self.at += 1;
+        } else {
+            loop {
+                self.skip_ws();
+                if self.peek() != Some(b'"') {
+                    return None;
+                }
+                self.at += 1;
+                let i = values.len();
+                let expected = match (&new_names, previous) {
+                    (None, Some(h)) => h.names().get(i).map(String::as_str),
+                    _ => None,
+                };
+                // The expected key, matched byte for byte without reading it as a string.
+                let matched = expected.is_some_and(|name| {
+                    let end = self.at + name.len();
+                    let same = self.bytes.get(self.at..end) == Some(name.as_bytes())
+                        && self.bytes.get(end) == Some(&b'"')
+                        && written_plain(name);
+                    if same {
+                        self.at = end + 1;
+                    }
+                    same
+                });
+                let key = if matched { None } else { Some(self.string()?) };
+                self.skip_ws();
+                if self.peek() != Some(b':') {
+                    return None;
+                }
+                self.at += 1;
+                let in_place = matched || key.as_deref().is_some_and(|k| expected == Some(k));
+                if in_place {
+                    self.value_into(&mut values, depth)?;
+                } else {
+                    let key = key?;
+                    let names = new_names.get_or_insert_with(|| {
+                        previous.map_or_else(Vec::new, |h| h.names()[..i].to_vec())
+                    });
+                    let value = self.value(depth)?;
+                    if let Some(at) = names.iter().position(|n| *n == *key) {
+                        values[at] = value; // a repeated key: the last value wins
+                    } else {
+                        names.push(key.into_owned());
+                        values.push(value);
+                    }
+                }
+                self.skip_ws();
+                match self.peek() {
+                    Some(b',') => self.at += 1,
+                    Some(b'}') => {
+                        self.at += 1;
+                        break;
+                    }
+                    _ => return None,
+                }
+            }
+        }
+        let header = match (new_names, previous) {
+            (None, Some(h)) if h.len() == values.len() => h.clone(),
+            (None, Some(h)) => Arc::new(Header::new(h.names()[..values.len()].to_vec())),
+            (None, None) => Arc::new(Header::default()),
+            (Some(names), _) => Arc::new(Header::new(names)),
+        };
+        Some(Row::from_parts(header, values))
+    }
+
+    /// One value, pushed onto `values` where it is made (not returned and copied).
+    fn value_into(&mut self, values: &mut Vec<Value>, depth: usize) -> Option<()> {
+        self.skip_ws();
+        match self.peek()? {
+            b'"' => {
+                self.at += 1;
+                let s = self.string()?;
+                values.push(Value::String(Text::from(s)));
+            }
+            b'-' | b'0'..=b'9' => values.push(self.number()?),
+            _ => values.push(self.value(depth)?),
+        }
+        Some(())
+    }
+
+    fn value(&mut self, depth: usize) -> Option<Value> {
+        self.skip_ws();
+        Some(match self.peek()? {
+            b'"' => {
+                self.at += 1;
+                Value::String(Text::from(self.string()?))
+            }
+            b'-' | b'0'..=b'9' => self.number()?,
+            b'{' if depth < MAX_DEPTH => {
+                self.at += 1;
+                Value::Map(self.object(None, depth + 1)?)
+            }
+            b'[' if depth < MAX_DEPTH => {
+                self.at += 1;
+                Value::List(self.array(depth + 1)?)
+            }
+            b't' => self.literal(b"true", Value::Bool(true))?,
+            b'f' => self.literal(b"false", Value::Bool(false))?,
+            b'n' => self.literal(b"null", Value::Null)?,
+            _ => return None,
+        })
+    }
+
+    fn literal(&mut self, word: &[u8], value: Value) -> Option<Value> {
+        if self.bytes[self.at..].starts_with(word) {
+            self.at += word.len();
+            Some(value)
+        } else {
+            None
+        }
+    }
+
+    /// The items of an array whose `[` was just read, up to its `]`.
+    fn array(&mut self, depth: usize) -> Option<Vec<Value>> {
+        let mut items = Vec::new();
+        self.skip_ws();
+        if self.peek() == Some(b']') {
+            self.at += 1;
+            return Some(items);
+        }
+        loop {
+            self.value_into(&mut items, depth)?;
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.at += 1,
+                Some(b']') => {
+                    self.at += 1;
+                    return Some(items);
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// The rest of a string whose opening quote was just read: borrowed when it has no
+    /// escapes. A control character, a bad or lone-surrogate escape, or no closing
+    /// quote is `None`.
+    fn string(&mut self) -> Option<Cow<'a, str>> {
+        let start = self.at;
+        let end = plain_run(self.bytes, start);
+        match self.bytes.get(end)? {
+            b'"' => {
+                self.at = end + 1;
+                return Some(Cow::Borrowed(&self.text[start..end]));
+            }
+            b'\\' => {}
+            _ => return None, // a control character
+        }
+        let mut out = String::with_capacity(end - start + 16);
+        out.push_str(&self.text[start..end]);
+        self.at = end;
+        loop {
+            // At a backslash: the escape, then the plain run after it.
+            let escape = *self.bytes.get(self.at + 1)?;
+            self.at += 2;
+            out.push(match escape {
+                b'"' => '"',
+                b'\\' => '\\',
+                b'/' => '/',
+                b'b' => '\u{8}',
+                b'f' => '\u{c}',
+                b'n' => '\n',
+                b'r' => '\r',
+                b't' => '\t',
+                b'u' => self.unicode_escape()?,
+                _ => return None,
+            });
+            let start = self.at;
+            let end = plain_run(self.bytes, start);
+            out.push_str(&self.text[start..end]);
+            match self.bytes.get(end)? {
+                b'"' => {
+                    self.at = end + 1;
+                    return Some(Cow::Owned(out));
+                }
+                b'\\' => self.at = end,
+                _ => return None, // a control character
+            }
+        }
+    }
+
+    /// The character of a `\u` escape whose `\u` was just read: a pair of escapes for a
+    /// character beyond the BMP; a lone surrogate is `None`.
+    fn unicode_escape(&mut self) -> Option<char> {
+        let unit = self.hex4()?;
+        match unit {
+            0xD800..=0xDBFF => {
+                if !self.bytes[self.at..].starts_with(b"\\u") {
+                    return None;
+                }
+                self.at += 2;
+                let low = self.hex4()?;
+                if !(0xDC00..=0xDFFF).contains(&low) {
+                    return None;
+                }
+                char::from_u32(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))
+            }
+            0xDC00..=0xDFFF => None,
+            _ => char::from_u32(unit),
+        }
+    }
+
+    /// Four hex digits of a `\u` escape.
+    fn hex4(&mut self) -> Option<u32> {
+        let digits = self.bytes.get(self.at..self.at + 4)?;
+        let mut n = 0;
+        for &d in digits {
+            n = n * 16 + (d as char).to_digit(16)?;
+        }
+        self.at += 4;
+        Some(n)
+    }
+
+    /// A number, by JSON's grammar: `-`? (`0` | [1-9][0-9]*) (`.` [0-9]+)? ([eE] [+-]? [0-9]+)?
+    #[inline]
+    fn number(&mut self) -> Option<Value> {
+        let start = self.at;
+        let negative = self.peek() == Some(b'-');
+        if negative {
+            self.at += 1;
+        }
+        let digits_start = self.at;
+        match self.peek()? {
+            b'0' => self.at += 1,
+            b'1'..=b'9' => {
+                while let Some(b'0'..=b'9') = self.peek() {
+                    self.at += 1;
+                }
+            }
+            _ => return None,
+        }
+        let int_end = self.at;
+        let mut float = false;
+        if self.peek() == Some(b'.') {
+            self.at += 1;
+            let frac = self.at;
+            while let Some(b'0'..=b'9') = self.peek() {
+                self.at += 1;
+            }
+            if self.at == frac {
+                return None;
+            }
+            float = true;
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.at += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.at += 1;
+            }
+            let exp = self.at;
+            while let Some(b'0'..=b'9') = self.peek() {
+                self.at += 1;
+            }
+            if self.at == exp {
+                return None;
+            }
+            float = true;
+        }
+        if float {
+            return self.text[start..self.at]
+                .parse::<f64>()
+                .ok()
+                .map(Value::Float);
+        }
+        let magnitude: u64 = self.text[digits_start..int_end].parse().ok()?;
+        if !negative {
+            return Some(Value::from(magnitude));
+        }
+        if magnitude == 0 {
+            return Some(Value::Float(-0.0)); // as serde_json reads `-0`
+        }
+        // Negative integers beyond i64 are floats in serde_json: leave them to it.
+        0i64.checked_sub_unsigned(magnitude).map(Value::Int)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::de::DeserializeSeed;
+
+    use super::*;
+    use iterable_core::RowSeed;
+
+    /// What serde_json makes of `text` through `RowSeed`.
+    fn by_serde(text: &str, previous: Option<&Arc<Header>>) -> Option<Row> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let row = RowSeed::reusing(previous.cloned())
+            .deserialize(&mut de)
+            .ok()?;
+        de.end().ok().map(|()| row)
+    }
+
+    fn pairs(row: &Row) -> Vec<(String, Value)> {
+        row.iter().map(|(k, v)| (k.to_owned(), v.clone())).collect()
+    }
+
+    /// Records the fast parser must take, each giving serde_json's row exactly.
+    const TAKEN: &[&str] = &[
+        r#"{}"#,
+        r#" { "a" : 1 , "b" : -2 } "#,
+        r#"{"a":0,"b":-0,"c":1.5,"d":-1.5e3,"e":2E-2,"f":9223372036854775807}"#,
+        r#"{"big":18446744073709551615,"min":-9223372036854775808}"#,
+        r#"{"t":true,"f":false,"n":null}"#,
+        r#"{"s":"","e":"a\"b\\c\/d\b\f\n\r\t","u":"\u00e9\u4e2d\ud83d\ude00x"}"#,
+        r#"{"plain":"Zoë Łukasz 😀","long":"a string long enough to live on the heap"}"#,
+        r#"{"list":[1,"x",[],{},[null,[true]]],"map":{"k":{"deep":[{"z":1}]}}}"#,
+        r#"{"a":1,"a":2,"b":3}"#,
+        r#"{"a":1,"b":2,"a":3}"#,
+        "{\"ws\":\t[ 1 ,\r\n2 ]}\r",
+    ];
+
+    /// Records it must leave to serde_json (which then gives the row or the error).
+    const LEFT: &[&str] = &[
+        r#"{"a":1"#,
+        r#"{"a":1,}"#,
+        r#"{"a":01}"#,
+        r#"{"a":1.}"#,
+        r#"{"a":.5}"#,
+        r#"{"a":1e}"#,
+        r#"{"a":-}"#,
+        r#"{"a":+1}"#,
+        r#"{"a":18446744073709551616}"#,
+        r#"{"a":-9223372036854775809}"#,
+        r#"{"a":"\ud800"}"#,
+        r#"{"a":"\udc00x"}"#,
+        r#"{"a":"\x"}"#,
+        "{\"a\":\"tab\tinside\"}",
+        r#"{"a":tru}"#,
+        r#"{"a":nulls}"#,
+        r#"{a:1}"#,
+        r#"{"a" 1}"#,
+        r#"{"a":1} x"#,
+        r#"[1]"#,
+        r#"{"a":"unterminated}"#,
+    ];
+
+    #[test]
+    fn rows_are_serde_jsons_rows() {
+        for text in TAKEN {
+            let fast = parse_record(text, None).unwrap_or_else(|| panic!("not taken: {text}"));
+            let serde = by_serde(text, None).unwrap();
+            assert_eq!(pairs(&fast), pairs(&serde), "{text}");
+        }
+    }
+
+    #[test]
+    fn anything_unusual_is_left_to_serde_json() {
+        for text in LEFT {
+            assert!(parse_record(text, None).is_none(), "taken: {text}");
+        }
+        let deep = format!("{{\"a\":{}1{}}}", "[".repeat(200), "]".repeat(200));
+        assert!(parse_record(&deep, None).is_none());
+    }
+
+    /// Random records written by serde_json (escapes, non-ASCII text, every kind of
+    /// number, nesting) read back by both parsers: the same rows, every time.
+    #[test]
+    fn random_records_read_like_serde_json() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        fn text(r: &mut impl FnMut() -> u64) -> String {
+            const PIECES: [&str; 10] =
+                ["a", "Zoë", "\"", "\\", "\n", "\u{1}", "😀", "中", " ", "/"];
+            (0..r() % 6).map(|_| PIECES[(r() % 10) as usize]).collect()
+        }
+        fn value(r: &mut impl FnMut() -> u64, depth: u32) -> serde_json::Value {
+            use serde_json::Value as J;
+            match r() % if depth > 2 { 6 } else { 8 } {
+                0 => J::Null,
+                1 => J::Bool(r() % 2 == 0),
+                2 => J::from(r() as i64 >> (r() % 64)),
+                3 => J::from(r()),
+                4 => J::from((r() as f64 / 7.0) * if r() % 2 == 0 { 1e-30 } else { 1e30 }),
+                5 => J::String(text(r)),
+                6 => J::Array((0..r() % 4).map(|_| value(r, depth + 1)).collect()),
+                _ => J::Object(
+                    (0..r() % 4)
+                        .map(|_| (text(r), value(r, depth + 1)))
+                        .collect(),
+                ),
+            }
+        }
+        let mut previous: Option<Arc<Header>> = None;
+        for _ in 0..2000 {
+            let record: serde_json::Map<String, serde_json::Value> = (0..next() % 6)
+                .map(|i| (format!("k{}", i + next() % 2), value(&mut next, 0)))
+                .collect();
+            let text = serde_json::to_string(&record).unwrap();
+            let fast = parse_record(&text, previous.as_ref())
+                .unwrap_or_else(|| panic!("not taken: {text}"));
+            let serde = by_serde(&text, previous.as_ref()).unwrap();
+            assert_eq!(pairs(&fast), pairs(&serde), "{text}");
+            previous = Some(fast.header().clone());
+        }
+    }
+
+    #[test]
+    fn the_previous_header_is_reused_when_the_keys_match() {
+        let first = parse_record(r#"{"a":1,"b":2}"#, None).unwrap();
+        let same = parse_record(r#"{"a":3,"b":4}"#, Some(first.header())).unwrap();
+        assert!(Arc::ptr_eq(first.header(), same.header()));
+        for text in [
+            r#"{"a":3}"#,
+            r#"{"b":1,"a":2}"#,
+            r#"{"a":1,"b":2,"c":3}"#,
+            r#"{"a":1,"a":2}"#,
+        ] {
+            let fast = parse_record(text, Some(first.header())).unwrap();
+            let serde = by_serde(text, Some(first.header())).unwrap();
+            assert_eq!(pairs(&fast), pairs(&serde), "{text}");
+            assert!(!Arc::ptr_eq(first.header(), fast.header()), "{text}");
+        }
+    }
+}
