@@ -324,3 +324,65 @@ async fn an_ipc_writer_dropped_or_failed_leaves_no_file() {
     );
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+/// One batch of many rows (more than the rows made at once from a batch) and a Parquet
+/// file read as rows in batches larger than the reader decodes at once: every row, in
+/// order, and the batch API still gives the asked batch size.
+#[tokio::test]
+async fn large_batches_give_every_row_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = 5000i64;
+    let batch = RecordBatch::try_from_iter([
+        (
+            "id",
+            Arc::new(Int64Array::from_iter_values(0..n)) as ArrayRef,
+        ),
+        (
+            "name",
+            Arc::new(StringArray::from_iter_values(
+                (0..n).map(|i| format!("row {i}")),
+            )) as ArrayRef,
+        ),
+    ])
+    .unwrap();
+    let ipc = dir.path().join("big.arrow");
+    let mut bytes = Vec::new();
+    let mut w = FileWriter::try_new(&mut bytes, &batch.schema()).unwrap();
+    w.write(&batch).unwrap();
+    w.finish().unwrap();
+    drop(w);
+    std::fs::write(&ipc, &bytes).unwrap();
+    let pq = dir.path().join("big.parquet");
+    let mut w = parquet::arrow::ArrowWriter::try_new(
+        std::fs::File::create(&pq).unwrap(),
+        batch.schema(),
+        None,
+    )
+    .unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+
+    for path in [&ipc, &pq] {
+        let location = path.to_str().unwrap();
+        let src = IterableOptions::read()
+            .batch_size(4096)
+            .open(location)
+            .await
+            .unwrap();
+        let rows = collect(src).await.unwrap();
+        assert_eq!(rows.len(), n as usize, "{location}");
+        for (i, row) in rows.iter().enumerate() {
+            assert_eq!(row["id"], Value::Int(i as i64), "{location}");
+            assert_eq!(row["name"], Value::from(format!("row {i}")), "{location}");
+        }
+    }
+    let options = IterableOptions::read().batch_size(4096);
+    let mut batches = arrow::aopen_batches(pq.to_str().unwrap(), &options)
+        .await
+        .unwrap();
+    let mut sizes = Vec::new();
+    while let Some(b) = batches.next().await {
+        sizes.push(b.unwrap().num_rows());
+    }
+    assert_eq!(sizes, [4096, 904]);
+}

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, ready};
 
+use arrow_array::RecordBatch;
 use arrow_schema::Schema;
 use futures_core::Stream;
 use iterable_core::{AsyncIterable, Error, Header, IterableInfo, Progress, Result, Row};
@@ -13,11 +14,17 @@ use iterable_core::{AsyncIterable, Error, Header, IterableInfo, Progress, Result
 use super::BatchStream;
 use super::to_value::{header_of, record_batch_to_rows};
 
-/// Rows of a stream of record batches, converted a batch at a time with
+/// Rows converted from a batch at a time: a few thousand rows, so that rows are made and
+/// used while still in the cache and a large decoded batch is never all rows at once.
+const ROWS_PER_SLICE: usize = 1024;
+
+/// Rows of a stream of record batches, converted [`ROWS_PER_SLICE`] rows at a time with
 /// [`record_batch_to_rows`]. After an error the stream ends.
 pub struct BatchRowsReader {
     batches: BatchStream,
     header: Arc<Header>,
+    /// The batch being turned into rows, and how many of its rows are done.
+    batch: Option<(RecordBatch, usize)>,
     pending: std::vec::IntoIter<Row>,
     done: bool,
     rows: u64,
@@ -48,6 +55,7 @@ impl BatchRowsReader {
         BatchRowsReader {
             batches,
             header: header_of(schema),
+            batch: None,
             pending: Vec::new().into_iter(),
             done: false,
             rows: 0,
@@ -71,16 +79,24 @@ impl Stream for BatchRowsReader {
             if this.done {
                 return Poll::Ready(None);
             }
-            let converted = match ready!(this.batches.as_mut().poll_next(cx)) {
-                None => {
-                    this.done = true;
-                    return Poll::Ready(None);
+            let Some((batch, done)) = &mut this.batch else {
+                match ready!(this.batches.as_mut().poll_next(cx)) {
+                    None => this.done = true,
+                    Some(Ok(batch)) => this.batch = Some((batch, 0)),
+                    Some(Err(e)) => {
+                        this.done = true;
+                        return Poll::Ready(Some(Err(e)));
+                    }
                 }
-                Some(batch) => batch.and_then(|b| {
-                    record_batch_to_rows(&b, &this.header)
-                        .map_err(|e| Error::unsupported(&this.info.location, e.to_string()))
-                }),
+                continue;
             };
+            let len = ROWS_PER_SLICE.min(batch.num_rows() - *done);
+            let converted = record_batch_to_rows(&batch.slice(*done, len), &this.header)
+                .map_err(|e| Error::unsupported(&this.info.location, e.to_string()));
+            *done += len;
+            if *done == batch.num_rows() {
+                this.batch = None;
+            }
             match converted {
                 Ok(rows) => this.pending = rows.into_iter(),
                 Err(e) => {
