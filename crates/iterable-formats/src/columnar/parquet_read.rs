@@ -9,20 +9,15 @@
 //! [`spool`](super::spool)).
 
 use std::ops::Range;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::{Context, Poll, ready};
 
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 use bytes::Bytes;
-use futures_core::Stream;
 use futures_core::future::BoxFuture;
 use futures_util::StreamExt;
-use iterable_core::{
-    AsyncIterable, BoxIterable, Error, Header, IterableInfo, Progress, Result, Row,
-};
+use iterable_core::{BoxIterable, Error, Result};
 use parquet::arrow::ParquetRecordBatchStreamBuilder;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ArrowReaderBuilder, ArrowReaderOptions};
@@ -30,8 +25,7 @@ use parquet::arrow::async_reader::{AsyncFileReader, ParquetRecordBatchStream};
 use parquet::errors::ParquetError;
 use parquet::file::metadata::ParquetMetaData;
 
-use super::BatchStream;
-use super::to_value::{header_of, record_batch_to_rows};
+use super::{BatchRowsReader, BatchStream};
 use crate::ReadContext;
 
 /// Opens a Parquet reader of rows over `input`.
@@ -50,19 +44,15 @@ where
         bytes_total,
         ..
     } = ctx;
-    let opened = open_stream(input, &info.location, &options, bytes_read.clone()).await?;
-    let header = header_of(&opened.schema);
-    Ok(Box::new(ParquetReader {
-        stream: opened.stream,
-        reorder: opened.reorder,
-        header,
-        pending: Vec::new().into_iter(),
-        done: false,
-        rows: 0,
-        bytes: bytes_read,
-        bytes_total,
+    let (batches, schema) =
+        batch_stream(input, &info.location, &options, bytes_read.clone()).await?;
+    Ok(Box::new(BatchRowsReader::new(
+        batches,
+        &schema,
         info,
-    }))
+        bytes_read,
+        bytes_total,
+    )))
 }
 
 /// The record batches of a Parquet file, as the parquet reader decodes them (same
@@ -77,16 +67,33 @@ where
         bytes_read,
         ..
     } = ctx;
-    let opened = open_stream(input, &info.location, &options, bytes_read).await?;
-    let location = info.location;
+    batch_stream(input, &info.location, &options, bytes_read)
+        .await
+        .map(|(batches, _)| batches)
+}
+
+/// The batches of the async reader set up with the options (errors name `location`,
+/// columns in the asked order), and their schema.
+async fn batch_stream<R>(
+    input: R,
+    location: &str,
+    options: &iterable_core::Options,
+    bytes: Arc<AtomicU64>,
+) -> Result<(BatchStream, SchemaRef)>
+where
+    R: AsyncFileReader + Unpin + 'static,
+{
+    let opened = open_stream(input, location, options, bytes).await?;
+    let location = location.to_owned();
     let reorder = opened.reorder;
-    Ok(opened
+    let batches = opened
         .stream
         .map(move |batch| {
             let batch = batch.map_err(|e| read_error(&location, e))?;
             project(batch, reorder.as_deref(), &location)
         })
-        .boxed())
+        .boxed();
+    Ok((batches, opened.schema))
 }
 
 /// The Arrow schema of a Parquet file (from its footer; no data is read).
@@ -242,72 +249,6 @@ pub(super) fn read_error(location: &str, e: impl std::fmt::Display) -> Error {
             std::io::ErrorKind::InvalidData,
             format!("corrupt or truncated Parquet data: {e}"),
         ),
-    }
-}
-
-/// Rows of a Parquet file, decoded a batch at a time.
-struct ParquetReader<R: AsyncFileReader + Unpin + 'static> {
-    stream: ParquetRecordBatchStream<CountingFileReader<R>>,
-    reorder: Option<Vec<usize>>,
-    header: Arc<Header>,
-    pending: std::vec::IntoIter<Row>,
-    done: bool,
-    rows: u64,
-    bytes: Arc<AtomicU64>,
-    bytes_total: Option<u64>,
-    info: IterableInfo,
-}
-
-impl<R: AsyncFileReader + Unpin + 'static> Stream for ParquetReader<R> {
-    type Item = Result<Row>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Row>>> {
-        let this = &mut *self;
-        loop {
-            if let Some(row) = this.pending.next() {
-                this.rows += 1;
-                return Poll::Ready(Some(Ok(row)));
-            }
-            if this.done {
-                return Poll::Ready(None);
-            }
-            let location = this.info.location.as_str();
-            let converted = match ready!(this.stream.poll_next_unpin(cx)) {
-                None => {
-                    this.done = true;
-                    return Poll::Ready(None);
-                }
-                Some(batch) => batch
-                    .map_err(|e| read_error(location, e))
-                    .and_then(|b| project(b, this.reorder.as_deref(), location))
-                    .and_then(|b| {
-                        record_batch_to_rows(&b, &this.header)
-                            .map_err(|e| Error::unsupported(location, e.to_string()))
-                    }),
-            };
-            match converted {
-                Ok(rows) => this.pending = rows.into_iter(),
-                Err(e) => {
-                    this.done = true;
-                    return Poll::Ready(Some(Err(e)));
-                }
-            }
-        }
-    }
-}
-
-impl<R: AsyncFileReader + Unpin + 'static> AsyncIterable for ParquetReader<R> {
-    fn info(&self) -> &IterableInfo {
-        &self.info
-    }
-
-    fn progress(&self) -> Progress {
-        Progress {
-            rows: self.rows,
-            bytes: self.bytes.load(Ordering::Relaxed),
-            bytes_total: self.bytes_total,
-            skipped: 0,
-        }
     }
 }
 
