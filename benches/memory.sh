@@ -20,6 +20,11 @@ if [ ! -f "$BIG/data.jsonl.zst" ]; then
   gzip -6 -n -c "$BIG/data.csv" > "$BIG/data.csv.gz"
   for _ in 1 2 3 4 5; do cat "$DATA/data.jsonl.zst"; done > "$BIG/data.jsonl.zst"
 fi
+if [ ! -f "$BIG/data.parquet" ]; then
+  # Parquet in row groups of 100,000 rows, as gen_data.py writes the 1M file; the
+  # types come from the JSON Lines (int64, float64, utf8).
+  "$BIN" convert --row-group-size 100000 "$BIG/data.jsonl" "$BIG/data.parquet"
+fi
 rss() { # peak RSS in MiB of `iterable count FILE`, and the count
   local out
   out=$( { /usr/bin/time -f "%M" "$BIN" count "$1" > /tmp/iterable-count.$$; } 2>&1 | tail -1)
@@ -28,7 +33,7 @@ rss() { # peak RSS in MiB of `iterable count FILE`, and the count
 }
 echo "| input | rows (1M file) | peak RSS MiB | rows (5M file) | peak RSS MiB | growth |"
 echo "|---|---:|---:|---:|---:|---:|"
-for f in data.csv data.jsonl data.json data.csv.gz data.jsonl.zst; do
+for f in data.csv data.jsonl data.json data.csv.gz data.jsonl.zst data.parquet; do
   read -r n1 m1 <<<"$(rss "$DATA/$f")"
   read -r n5 m5 <<<"$(rss "$BIG/$f")"
   printf "| %s | %s | %s | %s | %s | %+.0f%% |\n" "$f" "$n1" "$m1" "$n5" "$m5" "$(echo "($m5 - $m1) * 100 / $m1" | bc -l)"
