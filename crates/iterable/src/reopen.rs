@@ -62,18 +62,28 @@ impl AsyncIterable for Reopening {
                 return Err(error);
             }
             let mut rows = Vec::with_capacity(n.min(65536));
-            while rows.len() < n {
-                match poll_fn(|cx| Pin::new(&mut self.inner).poll_next(cx)).await {
-                    Some(Ok(row)) => rows.push(row),
-                    Some(Err(error)) if rows.is_empty() => return Err(error),
-                    Some(Err(error)) => {
-                        self.held = Some(error);
-                        break;
+            // One poll takes every row that is ready, not one await per row.
+            let inner = &mut self.inner;
+            let error = poll_fn(|cx| {
+                while rows.len() < n {
+                    match Pin::new(&mut *inner).poll_next(cx) {
+                        Poll::Ready(Some(Ok(row))) => rows.push(row),
+                        Poll::Ready(Some(Err(error))) => return Poll::Ready(Some(error)),
+                        Poll::Ready(None) => break,
+                        Poll::Pending => return Poll::Pending,
                     }
-                    None => break,
                 }
+                Poll::Ready(None)
+            })
+            .await;
+            match error {
+                Some(error) if rows.is_empty() => Err(error),
+                Some(error) => {
+                    self.held = Some(error);
+                    Ok(rows)
+                }
+                None => Ok(rows),
             }
-            Ok(rows)
         })
     }
     fn awrite<'a>(&'a mut self, row: &'a Row) -> BoxFuture<'a, Result<()>> {
