@@ -5,8 +5,11 @@
 //! The reader is [`csv_core`] (a parser without I/O) driven straight from
 //! `poll_fill_buf`, with a fast path for the common line (whole in the buffer, no CR
 //! before its LF, quoted fields quoted whole with no quote, escape or line end inside):
-//! its fields are found with `memchr` and come out exactly as csv-core would give them; records are parsed out of the source's own buffer and copied only
-//! when one spans two reads. Each field becomes one `String`; every row shares one
+//! one `memchr3` pass over the line finds its delimiters and quotes, the line is
+//! checked as UTF-8 once, and each field is made straight from the line, exactly as
+//! csv-core would give it. Records are parsed out of the source's own buffer and
+//! copied only when one spans two reads. Each field becomes one `Value::String` (text up
+//! to 24 bytes inline, see [`Text`](iterable_core::Text)); every row shares one
 //! `Arc<Header>`.
 //!
 //! - **Delimiter**: the `delimiter` option, else the format's (`,` CSV, tab TSV,
