@@ -11,8 +11,10 @@ use clap::Parser;
 
 use args::Cli;
 
-/// Rows are many small allocations (a vector and a string per field); mimalloc serves
-/// them faster than the system allocator. It is built without transparent huge pages
+/// Rows are many small allocations (a vector a row, a string a field longer than 24
+/// bytes); mimalloc serves them faster than the system allocator where rows are made
+/// from batches decoded on another thread (Parquet: 0.16 s against 0.25 s on the peer
+/// file; the text formats run the same with either). It is built without transparent huge pages
 /// (`no_thp`): rows parsed on one thread and freed on another otherwise leave whole
 /// 2 MiB pages resident.
 #[global_allocator]
