@@ -11,15 +11,20 @@ use futures::StreamExt;
 use iterable::{IterableOptions, aopen_iterable};
 
 const ROWS: usize = 100_000;
-const FILES: [&str; 11] = [
+/// Every text format plain, in gzip and in zstd; bzip2 once; the columnar formats.
+const FILES: [&str; 15] = [
     "data.csv",
     "data.tsv",
     "data.jsonl",
     "data.json",
     "data.csv.gz",
+    "data.tsv.gz",
     "data.jsonl.gz",
+    "data.json.gz",
     "data.csv.zst",
+    "data.tsv.zst",
     "data.jsonl.zst",
+    "data.json.zst",
     "data.csv.bz2",
     "data.parquet",
     "data.arrow",

@@ -20,12 +20,20 @@ fn write(c: &mut Criterion) {
     let mut group = c.benchmark_group("write");
     group.throughput(Throughput::Elements(ROWS as u64));
     group.sample_size(10);
+    // Every text format plain, in gzip and in zstd; the columnar formats.
     for name in [
         "out.csv",
+        "out.tsv",
         "out.jsonl",
         "out.json",
+        "out.csv.gz",
+        "out.tsv.gz",
         "out.jsonl.gz",
+        "out.json.gz",
         "out.csv.zst",
+        "out.tsv.zst",
+        "out.jsonl.zst",
+        "out.json.zst",
         "out.parquet",
         "out.arrow",
     ] {
