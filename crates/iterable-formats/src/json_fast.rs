@@ -9,7 +9,8 @@
 //!
 //! What a record becomes is what [`RowSeed`](iterable_core::RowSeed) makes of it:
 //! integers are `Int` (above `i64::MAX`, up to `u64::MAX`, an exact `Decimal`), `-0` and
-//! numbers with a fraction or exponent are `Float` (correctly rounded), `null` is
+//! numbers with a fraction or exponent are `Float` (correctly rounded; out of the `f64`
+//! range is serde_json's error), `null` is
 //! `Null`, objects are `Map`s, arrays `List`s, and a repeated key keeps its last value
 //! at its first position.
 
@@ -370,10 +371,9 @@ impl<'a> Parser<'a> {
             float = true;
         }
         if float {
-            return self.text[start..self.at]
-                .parse::<f64>()
-                .ok()
-                .map(Value::Float);
+            // Out of range (`1e400`) is serde_json's error to give.
+            let x: f64 = self.text[start..self.at].parse().ok()?;
+            return x.is_finite().then_some(Value::Float(x));
         }
         let magnitude: u64 = self.text[digits_start..int_end].parse().ok()?;
         if !negative {
@@ -433,6 +433,8 @@ mod tests {
         r#"{"a":-}"#,
         r#"{"a":+1}"#,
         r#"{"a":18446744073709551616}"#,
+        r#"{"a":1e400}"#,
+        r#"{"a":-1e400}"#,
         r#"{"a":-9223372036854775809}"#,
         r#"{"a":"\ud800"}"#,
         r#"{"a":"\udc00x"}"#,
