@@ -95,6 +95,12 @@ fn errors_name_the_location_and_position_and_exit_non_zero() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.jsonl: line 2, record 2, byte 8"), "{err}");
 
+    // `cat` writes the rows before the bad one, then reports it.
+    let out = iterable(&["cat", bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "{\"a\":1}\n");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.jsonl: line 2"));
+
     let out = iterable(&["count", "--skip-errors", bad.to_str().unwrap()]);
     assert_eq!(stdout(&out).trim(), "1");
     assert!(String::from_utf8_lossy(&out.stderr).contains("skipped 1 bad record"));

@@ -6,14 +6,23 @@ use iterable::{Format, IterableOptions};
 
 use crate::args::ReadArgs;
 
-/// Copies the rows of `location` (at most `limit`) to stdout as `to`.
+/// Copies the rows of `location` (at most `limit`) to stdout as `to`. When a bad record
+/// ends the read, the rows before it are still written out (as `cat` would), then the
+/// error is returned.
 pub async fn run(location: &str, read: &ReadArgs, to: Format, limit: Option<usize>) -> Result<()> {
     let mut src = read.options()?.open(location).await?;
     let mut out = IterableOptions::write().format(to).open("-").await?;
     let mut written = 0usize;
     while limit.is_none_or(|n| written < n) {
         let Some(row) = src.next().await else { break };
-        out.awrite(&row?).await?;
+        let row = match row {
+            Ok(row) => row,
+            Err(e) => {
+                out.aclose().await?;
+                return Err(e.into());
+            }
+        };
+        out.awrite(&row).await?;
         written += 1;
     }
     out.aclose().await?;
