@@ -29,6 +29,21 @@
 //! # }).unwrap();
 //! ```
 //!
+//! A [`Row`] holds [`Value`]s; text is a [`Text`] (`Value::String`), which keeps up to
+//! 24 bytes inline and reads as a `str`:
+//!
+//! ```
+//! use iterable::{row, Text, Value};
+//!
+//! let r = row! { "name" => "Anna" };
+//! assert_eq!(r["name"].as_str(), Some("Anna"));
+//! if let Value::String(name) = &r["name"] {
+//!     let owned: String = name.to_string();
+//!     assert_eq!(owned, "Anna");
+//! }
+//! assert_eq!(Value::String(Text::from("x")), Value::from("x"));
+//! ```
+//!
 //! Parquet and Arrow IPC (cargo features `parquet` and `arrow`, on by default) read and
 //! write typed values; [`arrow`] hands any location to Arrow code as `RecordBatch`es
 //! and writes batches to any format.
@@ -53,7 +68,8 @@ pub use iterable_core::{
     AsyncIterable, AvroCodec, AvroOptions, BoxIterable, Codec, ColumnarCompression,
     ColumnarOptions, CsvOptions, Decimal, Error, ErrorPolicy, ExtraKeys, FileOrder, FilesOptions,
     Format, Header, IterableInfo, JsonOptions, Mode, Options, ParseError, Position, Progress,
-    Result, Row, RowSeed, Sheet, StoreOptions, Timestamp, Value, XlsxOptions, XmlOptions, row,
+    Result, Row, RowSeed, Sheet, StoreOptions, Text, Timestamp, Value, XlsxOptions, XmlOptions,
+    row,
 };
 pub use open::aopen_iterable;
 #[cfg(feature = "xlsx")]
