@@ -395,3 +395,38 @@ async fn magic_split_over_tiny_reads_of_a_pipe() {
     writer.join().unwrap();
     assert_eq!(out, b"id\n1\n");
 }
+
+/// A reader dropped in the middle of a compressed file ends its decoding thread: the
+/// runtime then shuts down at once (a decoder left running would hold the shutdown
+/// for the whole of the bound below).
+#[test]
+fn a_dropped_reader_ends_its_decoder() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let data: Vec<u8> = payload().repeat(40); // ~7.6 MB decoded, many chunks
+    for codec in [Codec::Gzip, Codec::Zstd] {
+        let path = named(dir.path(), codec);
+        rt.block_on(async {
+            write(&path, codec, &data).await;
+            let source = open_source(path.to_str().unwrap(), None, None)
+                .await
+                .unwrap();
+            let mut reader = source.into_reader();
+            let mut first = [0u8; 1024];
+            reader.read_exact(&mut first).await.unwrap();
+            assert_eq!(&first[..], &data[..1024]);
+            // The decoder is ahead by a few chunks, blocked on the full channel.
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        });
+    }
+    let started = std::time::Instant::now();
+    rt.shutdown_timeout(std::time::Duration::from_secs(20));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "a decoder kept the runtime from shutting down"
+    );
+}
