@@ -13,6 +13,7 @@ use iterable_core::{AsyncIterable, Error, Header, IterableInfo, Progress, Result
 
 use super::BatchStream;
 use super::to_value::{header_of, record_batch_to_rows};
+use crate::ReadContext;
 
 /// Rows converted from a batch at a time: a few thousand rows, so that rows are made and
 /// used while still in the cache and a large decoded batch is never all rows at once.
@@ -43,6 +44,13 @@ impl std::fmt::Debug for BatchRowsReader {
 }
 
 impl BatchRowsReader {
+    /// A reader of the rows of `batches` (all of `schema`), opened with `ctx`: its
+    /// location and byte counters (columnar formats have no bad record to skip, so the
+    /// error policy is not used).
+    pub(crate) fn for_context(batches: BatchStream, schema: &Schema, ctx: ReadContext) -> Self {
+        Self::new(batches, schema, ctx.info, ctx.bytes_read, ctx.bytes_total)
+    }
+
     /// A reader of the rows of `batches` (all of `schema`); `bytes` and `bytes_total`
     /// feed `progress()`.
     pub fn new(

@@ -25,21 +25,13 @@ pub async fn open_ipc_reader<R>(reader: R, ctx: ReadContext) -> Result<BoxIterab
 where
     R: AsyncBufRead + Send + Unpin + 'static,
 {
-    let ReadContext {
-        info,
-        options,
-        bytes_read,
-        bytes_total,
-        ..
-    } = ctx;
-    let (schema, batches) =
-        open(reader, &info.location, options.columnar.columns.as_deref()).await?;
-    Ok(Box::new(BatchRowsReader::new(
-        batches,
-        &schema,
-        info,
-        bytes_read,
-        bytes_total,
+    let (location, columns) = (
+        ctx.info.location.clone(),
+        ctx.options.columnar.columns.clone(),
+    );
+    let (schema, batches) = open(reader, &location, columns.as_deref()).await?;
+    Ok(Box::new(BatchRowsReader::for_context(
+        batches, &schema, ctx,
     )))
 }
 

@@ -44,23 +44,13 @@ const ROW_DECODE_ROWS: usize = 2048;
 /// `columnar.row_groups`, `batch_size`; a file that is not Parquet, or is truncated, is
 /// an [`Error::Io`] naming the location.
 pub async fn open_parquet_file(file: std::fs::File, ctx: ReadContext) -> Result<BoxIterable> {
-    let ReadContext {
-        info,
-        options,
-        bytes_read,
-        bytes_total,
-        ..
-    } = ctx;
-    let mut options = options;
+    let mut options = ctx.options.clone();
     options.batch_size = options.batch_size.min(ROW_DECODE_ROWS);
+    let location = ctx.info.location.clone();
     let (batches, schema) =
-        decode_on_thread(file, info.location.clone(), options, bytes_read.clone()).await?;
-    Ok(Box::new(BatchRowsReader::new(
-        batches,
-        &schema,
-        info,
-        bytes_read,
-        bytes_total,
+        decode_on_thread(file, location, options, ctx.bytes_read.clone()).await?;
+    Ok(Box::new(BatchRowsReader::for_context(
+        batches, &schema, ctx,
     )))
 }
 

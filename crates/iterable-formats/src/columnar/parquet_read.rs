@@ -37,21 +37,11 @@ pub async fn open_parquet<R>(input: R, ctx: ReadContext) -> Result<BoxIterable>
 where
     R: AsyncFileReader + Unpin + 'static,
 {
-    let ReadContext {
-        info,
-        options,
-        bytes_read,
-        bytes_total,
-        ..
-    } = ctx;
+    let (location, options) = (ctx.info.location.clone(), ctx.options.clone());
     let (batches, schema) =
-        batch_stream(input, &info.location, &options, bytes_read.clone()).await?;
-    Ok(Box::new(BatchRowsReader::new(
-        batches,
-        &schema,
-        info,
-        bytes_read,
-        bytes_total,
+        batch_stream(input, &location, &options, ctx.bytes_read.clone()).await?;
+    Ok(Box::new(BatchRowsReader::for_context(
+        batches, &schema, ctx,
     )))
 }
 
