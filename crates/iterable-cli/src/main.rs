@@ -2,6 +2,8 @@
 //! convert between formats and codecs. Errors go to stderr with the location and
 //! position, and the exit code is non-zero.
 
+#![forbid(unsafe_code)]
+
 mod args;
 mod commands;
 

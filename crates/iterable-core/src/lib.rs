@@ -14,6 +14,7 @@
 //! assert_eq!(r.keys().collect::<Vec<_>>(), ["id", "name"]);
 //! ```
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod detect;
 mod error;

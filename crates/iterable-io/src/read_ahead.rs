@@ -8,7 +8,7 @@ use std::io::{self, Read};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use bytes::BytesMut;
+use bytes::Bytes;
 use tokio::sync::mpsc;
 
 use crate::channel::ChannelReader;
@@ -24,14 +24,12 @@ pub(crate) fn read_file_ahead(file: std::fs::File, count: Arc<AtomicU64>) -> Cha
     tokio::task::spawn_blocking(move || {
         let mut file = file;
         loop {
-            let mut chunk = BytesMut::zeroed(FILE_CHUNK);
-            let filled = fill(&mut file, &mut chunk);
-            let message = match filled {
+            let mut chunk = Vec::with_capacity(FILE_CHUNK);
+            let message = match fill(&mut file, &mut chunk) {
                 Ok(0) => break,
                 Ok(n) => {
-                    chunk.truncate(n);
                     count.fetch_add(n as u64, Ordering::Relaxed);
-                    Ok(chunk.freeze())
+                    Ok(Bytes::from(chunk))
                 }
                 Err(e) => Err(e),
             };
@@ -44,16 +42,9 @@ pub(crate) fn read_file_ahead(file: std::fs::File, count: Arc<AtomicU64>) -> Cha
     ChannelReader::new(rx)
 }
 
-/// Reads until `chunk` is full or the file ends; returns how many bytes were read.
-fn fill(file: &mut std::fs::File, chunk: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < chunk.len() {
-        match file.read(&mut chunk[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
+/// Reads until `chunk` holds [`FILE_CHUNK`] bytes or the file ends; returns how many
+/// bytes were read. The bytes go straight into the vector's spare capacity (no zeroing
+/// first), and interrupted reads are retried.
+fn fill(file: &mut std::fs::File, chunk: &mut Vec<u8>) -> io::Result<usize> {
+    file.take(FILE_CHUNK as u64).read_to_end(chunk)
 }

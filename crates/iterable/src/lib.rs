@@ -52,6 +52,7 @@
 //! `iterable-io` (files, codecs, atomic writes), `iterable-formats` (parsers). This
 //! crate only wires them together.
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 #[cfg(feature = "arrow")]
 pub mod arrow;

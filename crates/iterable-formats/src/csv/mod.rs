@@ -5,8 +5,8 @@
 //! The reader is [`csv_core`] (a parser without I/O) driven straight from
 //! `poll_fill_buf`, with a fast path for the common line (whole in the buffer, no CR
 //! before its LF, quoted fields quoted whole with no quote, escape or line end inside):
-//! one `memchr3` pass over the line finds its delimiters and quotes, the line is
-//! checked as UTF-8 once, and each field is made straight from the line, exactly as
+//! one SIMD pass over the line, 16 bytes at a time, finds its delimiters, quotes and
+//! end and whether it is all ASCII (else it is checked as UTF-8 once), and each field is made straight from the line, exactly as
 //! csv-core would give it. Records are parsed out of the source's own buffer and
 //! copied only when one spans two reads. Each field becomes one `Value::String` (text up
 //! to 24 bytes inline, see [`Text`](iterable_core::Text)); every row shares one
@@ -61,6 +61,8 @@
 
 mod blocks;
 mod infer;
+#[allow(unsafe_code)] // SIMD byte classes, and lines known to be ASCII taken as text
+mod plain_line;
 mod reader;
 mod writer;
 

@@ -15,6 +15,7 @@ use tokio::io::AsyncBufRead;
 
 use super::blocks::BlockParse;
 use super::infer::infer_value;
+use super::plain_line::{self, Specials};
 use crate::ReadContext;
 use crate::blocks::{self, BlockItem, BlockStart, Blocks, Next, Resume};
 use crate::source_bytes::SourceBytes;
@@ -477,67 +478,21 @@ impl Parser {
         (pos, item)
     }
 
-    /// The fast path for the common record: a whole line in `input`, valid UTF-8, no CR
-    /// but before its LF, whose quoted fields (if any) are quoted whole and hold no
-    /// quote, escape or line end. One pass over the line's delimiters and quotes
-    /// (`memchr3`) puts where each field lies in it into `spans`, exactly the fields
-    /// csv-core would give; returns the line without its terminator, and the line's
-    /// length with it. `None` (anything else) leaves the record to csv-core.
+    /// The fast path for the common record: a plain line (see [`plain_line`]) at the
+    /// start of `input`, valid UTF-8. Puts where each field lies in it into `spans`,
+    /// exactly the fields csv-core would give; returns the line without its
+    /// terminator, and the line's length with it. `None` (anything else) leaves the
+    /// record to csv-core.
     fn split_plain_line<'a>(&mut self, input: &'a [u8]) -> Option<(&'a str, usize)> {
-        let lf = memchr::memchr(b'\n', input)?;
-        let line = &input[..lf];
-        let body = line.strip_suffix(b"\r").unwrap_or(line);
-        let text = simdutf8::basic::from_utf8(body).ok()?;
-        let (quote, delimiter) = (self.dialect.quote, self.dialect.delimiter);
-        self.spans.clear();
-        // The field being read starts at `at`; `quoted` while inside its quotes.
-        let mut at = 0;
-        let mut quoted = false;
-        for i in memchr::memchr3_iter(delimiter, quote, b'\r', body) {
-            let b = body[i];
-            if b == b'\r' {
-                return None;
-            }
-            if quoted {
-                if b != quote {
-                    continue; // a delimiter inside the quotes
-                }
-                let field = (at + 1, i);
-                if self
-                    .dialect
-                    .escape
-                    .is_some_and(|e| body[field.0..field.1].contains(&e))
-                {
-                    return None;
-                }
-                match body.get(i + 1) {
-                    None => {}
-                    Some(&next) if next == delimiter => {}
-                    Some(_) => return None, // a doubled quote, or text after the quote
-                }
-                self.spans.push(field);
-                quoted = false;
-                at = i + 2; // past the quote and the delimiter (skipped below)
-            } else if i < at {
-                // the delimiter right after a closing quote
-            } else if b == quote {
-                if i != at {
-                    return None; // a quote inside an unquoted field
-                }
-                quoted = true;
-            } else {
-                self.spans.push((at, i));
-                at = i + 1;
-            }
-        }
-        if quoted {
-            return None; // the quotes go on past the line end
-        }
-        if at <= body.len() {
-            self.spans.push((at, body.len()));
-        }
+        let specials = Specials {
+            delimiter: self.dialect.delimiter,
+            quote: self.dialect.quote,
+            escape: self.dialect.escape,
+        };
+        let line = plain_line::split(input, specials, &mut self.spans)?;
+        let text = line.text(input)?;
         self.core.set_line(self.core.line() + 1);
-        Some((text, lf + 1))
+        Some((text, line.len))
     }
 
     fn reset_record(&mut self) {
