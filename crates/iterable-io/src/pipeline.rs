@@ -6,14 +6,14 @@
 //! frees a slot of the channel, and tokio runs a task woken that way next on the same
 //! worker (its LIFO slot), so the two took turns on one core. A thread of its own
 //! decodes while the parser parses. Memory stays bounded by [`AHEAD_CHUNKS`] x
-//! [`CHUNK_SIZE`]; dropping the reader ends the thread at its next send.
+//! [`CHUNK_SIZE`], and the chunks' buffers go round through a [`ChunkPool`];
+//! dropping the reader ends the thread at its next send.
 
-use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::sync::mpsc;
 
 use crate::ByteReader;
-use crate::channel::ChannelReader;
+use crate::channel::{ChannelReader, ChunkPool};
 
 /// Decoded bytes per chunk handed to the parser.
 pub(crate) const CHUNK_SIZE: usize = 512 * 1024;
@@ -30,25 +30,28 @@ where
         return Err(decoder);
     };
     let (tx, rx) = mpsc::channel(AHEAD_CHUNKS);
+    let pool = ChunkPool::default();
+    let spent = pool.clone();
     let handle = runtime.clone();
-    runtime.spawn_blocking(move || handle.block_on(decode_into(decoder, tx)));
-    Ok(Box::new(ChannelReader::new(rx)))
+    runtime.spawn_blocking(move || handle.block_on(decode_into(decoder, tx, spent)));
+    Ok(Box::new(ChannelReader::recycling(rx, pool)))
 }
 
-/// Decodes `decoder` chunk by chunk into `tx` until the end, an error, or a closed
-/// channel (the reader was dropped).
+/// Decodes `decoder` chunk by chunk (into buffers from `pool`) into `tx` until the end,
+/// an error, or a closed channel (the reader was dropped).
 async fn decode_into<D: AsyncRead + Unpin>(
     mut decoder: D,
     tx: mpsc::Sender<std::io::Result<bytes::Bytes>>,
+    pool: ChunkPool,
 ) {
     loop {
-        let mut chunk = BytesMut::with_capacity(CHUNK_SIZE);
+        let mut chunk = pool.take(CHUNK_SIZE);
         let filled = fill(&mut decoder, &mut chunk).await;
         let last = !matches!(filled, Ok(true));
         let message = match filled {
             Err(e) => Err(e),
             Ok(_) if chunk.is_empty() => break,
-            Ok(_) => Ok(chunk.freeze()),
+            Ok(_) => Ok(bytes::Bytes::from(chunk)),
         };
         if tx.send(message).await.is_err() || last {
             break;
@@ -57,10 +60,7 @@ async fn decode_into<D: AsyncRead + Unpin>(
 }
 
 /// Reads into `chunk` until it is full (`Ok(true)`) or the stream ends (`Ok(false)`).
-async fn fill<D: AsyncRead + Unpin>(
-    decoder: &mut D,
-    chunk: &mut BytesMut,
-) -> std::io::Result<bool> {
+async fn fill<D: AsyncRead + Unpin>(decoder: &mut D, chunk: &mut Vec<u8>) -> std::io::Result<bool> {
     while chunk.len() < CHUNK_SIZE {
         if decoder.read_buf(chunk).await? == 0 {
             return Ok(false);

@@ -2,7 +2,7 @@
 //! chunks with plain `std::fs` calls and hands them over a small bounded channel. One
 //! thread hop per [`FILE_CHUNK`] instead of one per small read, and the next chunk is
 //! read while the current one is parsed. Dropping the reader ends the thread at its
-//! next send.
+//! next send. The chunks' buffers go round through a [`ChunkPool`].
 
 use std::io::{self, Read};
 use std::sync::Arc;
@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
-use crate::channel::ChannelReader;
+use crate::channel::{ChannelReader, ChunkPool};
 
 /// Bytes per read of the file.
 pub(crate) const FILE_CHUNK: usize = 1024 * 1024;
@@ -21,10 +21,12 @@ const AHEAD_CHUNKS: usize = 2;
 /// Streams `file` through a blocking thread; `count` grows by every byte read.
 pub(crate) fn read_file_ahead(file: std::fs::File, count: Arc<AtomicU64>) -> ChannelReader {
     let (tx, rx) = mpsc::channel(AHEAD_CHUNKS);
+    let pool = ChunkPool::default();
+    let spent = pool.clone();
     tokio::task::spawn_blocking(move || {
         let mut file = file;
         loop {
-            let mut chunk = Vec::with_capacity(FILE_CHUNK);
+            let mut chunk = spent.take(FILE_CHUNK);
             let message = match fill(&mut file, &mut chunk) {
                 Ok(0) => break,
                 Ok(n) => {
@@ -39,7 +41,7 @@ pub(crate) fn read_file_ahead(file: std::fs::File, count: Arc<AtomicU64>) -> Cha
             }
         }
     });
-    ChannelReader::new(rx)
+    ChannelReader::recycling(rx, pool)
 }
 
 /// Reads until `chunk` holds [`FILE_CHUNK`] bytes or the file ends; returns how many
