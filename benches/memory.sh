@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Peak RSS of `iterable count` on the 1M-row peer files and on 5M-row versions of
-# them (the same rows five times), to show that streaming reads use flat memory.
+# them (the same rows five times), to show that streaming reads use flat memory
+# (median of three runs each).
 # Needs the peer data (benches/peers.sh makes it) and a release build.
 #
 #   bash benches/memory.sh            # prints a markdown table
@@ -25,10 +26,15 @@ if [ ! -f "$BIG/data.parquet" ]; then
   # types come from the JSON Lines (int64, float64, utf8).
   "$BIN" convert --row-group-size 100000 "$BIG/data.jsonl" "$BIG/data.parquet"
 fi
-rss() { # peak RSS in MiB of `iterable count FILE`, and the count
-  local out
-  out=$( { /usr/bin/time -f "%M" "$BIN" count "$1" > /tmp/iterable-count.$$; } 2>&1 | tail -1)
-  printf "%s %.1f" "$(tail -1 /tmp/iterable-count.$$)" "$(echo "$out / 1024" | bc -l)"
+rss() { # median peak RSS in MiB of three runs of `iterable count FILE`, and the count
+  local peaks=() out
+  for _ in 1 2 3; do
+    out=$( { /usr/bin/time -f "%M" "$BIN" count "$1" > /tmp/iterable-count.$$; } 2>&1 | tail -1)
+    peaks+=("$out")
+  done
+  local median
+  median=$(printf "%s\n" "${peaks[@]}" | sort -n | sed -n 2p)
+  printf "%s %.1f" "$(tail -1 /tmp/iterable-count.$$)" "$(echo "$median / 1024" | bc -l)"
   rm -f /tmp/iterable-count.$$
 }
 echo "| input | rows (1M file) | peak RSS MiB | rows (5M file) | peak RSS MiB | growth |"

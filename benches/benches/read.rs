@@ -2,6 +2,9 @@
 //! `csv::ByteRecord` iteration, `serde_json` into `IgnoredAny`, and the parquet crate's
 //! own synchronous reader decoding record batches, which build no rows. Parquet and
 //! Arrow IPC are also read as record batches (`iterable::arrow::aopen_batches`).
+//!
+//! The global allocator is the system's; with the `mimalloc` feature it is mimalloc,
+//! the CLI's (`cargo bench -p iterable-benches --bench read --features mimalloc`).
 
 use std::io::BufRead;
 use std::path::Path;
@@ -9,6 +12,10 @@ use std::path::Path;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use futures::StreamExt;
 use iterable::{IterableOptions, aopen_iterable};
+
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const ROWS: usize = 100_000;
 /// Every text format plain, in gzip and in zstd; bzip2 once; the columnar formats.
@@ -159,20 +166,26 @@ fn read(c: &mut Criterion) {
             },
         );
     }
-    for name in ["data.csv", "data.jsonl"] {
+    for (name, n) in [
+        ("data.csv", 1024),
+        ("data.csv", 4096),
+        ("data.jsonl", 1024),
+        ("data.jsonl", 4096),
+    ] {
         let path = dir.path().join(name).to_str().unwrap().to_owned();
-        group.bench_with_input(BenchmarkId::new("bulk", name), &path, |b, path| {
+        let id = BenchmarkId::new(format!("bulk_{n}"), name);
+        group.bench_with_input(id, &path, |b, path| {
             b.to_async(&rt).iter(|| async {
                 let mut src = aopen_iterable(path).await.unwrap();
-                let mut n = 0;
+                let mut rows_read = 0;
                 loop {
-                    let rows = src.aread_bulk(4096).await.unwrap();
+                    let rows = src.aread_bulk(n).await.unwrap();
                     if rows.is_empty() {
                         break;
                     }
-                    n += rows.len();
+                    rows_read += rows.len();
                 }
-                assert_eq!(n, ROWS);
+                assert_eq!(rows_read, ROWS);
             })
         });
     }
