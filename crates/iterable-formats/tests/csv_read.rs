@@ -270,6 +270,18 @@ mod csv_read {
     }
 
     #[tokio::test]
+    async fn doubled_quotes_and_line_ends_in_the_header_and_records() {
+        let got = read("\"say \"\"hi\"\"\",\"b\nc\"\n1,\"x\ny\"\"\"\n2,3,4\n").await;
+        assert_eq!(
+        got,
+        [
+            row(&[("say \"hi\"", s("1")), ("b\nc", s("x\ny\""))]),
+            Err("test.csv: line 5, record 2, byte 29: record has 3 fields, header has 2 (near \"2,3,4\")".into()),
+        ]
+    );
+    }
+
+    #[tokio::test]
     async fn long_row_error_is_a_parse_error_with_fields() {
         let mut it = csv::open_reader(
             LONG.as_bytes(),

@@ -3,11 +3,12 @@
 //! # Reading
 //!
 //! The reader is [`csv_core`] (a parser without I/O) driven straight from
-//! `poll_fill_buf`, with a fast path for the common line (whole in the buffer, no CR
-//! before its LF, quoted fields quoted whole with no quote, escape or line end inside):
-//! one SIMD pass over the line, 16 bytes at a time, finds its delimiters, quotes and
-//! end and whether it is all ASCII (else it is checked as UTF-8 once), and each field is made straight from the line, exactly as
-//! csv-core would give it. Records are parsed out of the source's own buffer and
+//! `poll_fill_buf`, with a fast path for the common record (whole in the buffer, no CR
+//! outside quotes but before its LF, quoted fields quoted whole with no escape inside;
+//! doubled quotes and line ends inside quotes are fine): one SIMD pass over the record,
+//! 64 bytes at a time, finds its delimiters, quotes and end and whether it is all ASCII
+//! (else it is checked as UTF-8 once), and each field is made straight from the line
+//! (a copy only for a field with doubled quotes), exactly as csv-core would give it. Records are parsed out of the source's own buffer and
 //! copied only when one spans two reads. Each field becomes one `Value::String` (text up
 //! to 24 bytes inline, see [`Text`](iterable_core::Text)); every row shares one
 //! `Arc<Header>`.

@@ -1,5 +1,6 @@
 //! The CSV reader: `csv-core` driven from `poll_fill_buf`, one record per `poll_next`.
 
+use std::borrow::Cow;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
@@ -384,13 +385,15 @@ impl Parser {
                 self.in_record = true;
                 self.record_line = self.core.line() + self.newlines;
                 self.record_byte = self.offset + pos as u64;
-                if let Some((body, len)) = self.split_plain_line(&input[pos..]) {
+                if let Some((body, len, escaped)) = self.split_plain_line(&input[pos..]) {
                     let spans = std::mem::take(&mut self.spans);
                     let raw = &input[pos..pos + len];
                     let item = self.finish_record(
                         Fields::Spans {
                             line: body,
                             spans: &spans,
+                            escaped,
+                            quote: self.dialect.quote,
                         },
                         raw,
                     );
@@ -481,18 +484,23 @@ impl Parser {
     /// The fast path for the common record: a plain line (see [`plain_line`]) at the
     /// start of `input`, valid UTF-8. Puts where each field lies in it into `spans`,
     /// exactly the fields csv-core would give; returns the line without its
-    /// terminator, and the line's length with it. `None` (anything else) leaves the
-    /// record to csv-core.
-    fn split_plain_line<'a>(&mut self, input: &'a [u8]) -> Option<(&'a str, usize)> {
+    /// terminator, the line's length with it, and which fields hold doubled quotes.
+    /// `None` (anything else) leaves the record to csv-core.
+    fn split_plain_line<'a>(&mut self, input: &'a [u8]) -> Option<(&'a str, usize, u64)> {
+        let dialect = &self.dialect;
+        if !(dialect.delimiter.is_ascii() && dialect.quote.is_ascii()) {
+            return None; // fields could not be cut out of the text at them
+        }
         let specials = Specials {
-            delimiter: self.dialect.delimiter,
-            quote: self.dialect.quote,
-            escape: self.dialect.escape,
+            delimiter: dialect.delimiter,
+            quote: dialect.quote,
+            escape: dialect.escape,
+            double_quote: dialect.double_quote,
         };
         let line = plain_line::split(input, specials, &mut self.spans)?;
         let text = line.text(input)?;
-        self.core.set_line(self.core.line() + 1);
-        Some((text, line.len))
+        self.core.set_line(self.core.line() + 1 + line.newlines);
+        Some((text, line.len, line.escaped))
     }
 
     fn reset_record(&mut self) {
@@ -662,10 +670,13 @@ enum Fields<'a> {
     /// `ends[i]`. A field boundary may split a character (then that field is not text).
     Packed { text: &'a str, ends: &'a [usize] },
     /// A plain line: field `i` is `line[spans[i].0..spans[i].1]`, cut at ASCII
-    /// delimiters and quotes, so always text.
+    /// delimiters and quotes, so always text; where bit `i` of `escaped` is set, its
+    /// doubled `quote`s stand for one each.
     Spans {
         line: &'a str,
         spans: &'a [(usize, usize)],
+        escaped: u64,
+        quote: u8,
     },
 }
 
@@ -720,15 +731,21 @@ impl<'a> Fields<'a> {
                     .collect()
             }
             // Cut at ASCII bytes of a `str`, so always at character boundaries.
-            Fields::Spans { line, spans } => spans
+            Fields::Spans {
+                line,
+                spans,
+                escaped: 0,
+                ..
+            } => spans
                 .iter()
                 .map(|&(start, end)| make(&line[start..end]))
                 .collect(),
+            Fields::Spans { .. } => self.all()?.iter().map(|field| make(field)).collect(),
         })
     }
 
     /// Every field, or the index of one that is not text by itself.
-    fn all(self) -> std::result::Result<Vec<&'a str>, usize> {
+    fn all(self) -> std::result::Result<Vec<Cow<'a, str>>, usize> {
         if let Some(i) = self.split_char() {
             return Err(i);
         }
@@ -737,20 +754,48 @@ impl<'a> Fields<'a> {
                 let starts = std::iter::once(0).chain(ends.iter().copied());
                 starts
                     .zip(ends.iter().copied())
-                    .map(|(s, e)| &text[s..e])
+                    .map(|(s, e)| Cow::Borrowed(&text[s..e]))
                     .collect()
             }
-            Fields::Spans { line, spans } => spans.iter().map(|&(s, e)| &line[s..e]).collect(),
+            Fields::Spans {
+                line,
+                spans,
+                escaped,
+                quote,
+            } => spans
+                .iter()
+                .enumerate()
+                .map(
+                    |(i, &(s, e))| match escaped.checked_shr(i as u32).unwrap_or(0) & 1 {
+                        0 => Cow::Borrowed(&line[s..e]),
+                        _ => Cow::Owned(undouble(&line[s..e], quote)),
+                    },
+                )
+                .collect(),
         })
     }
 }
 
+/// `field` with each doubled `quote` (an ASCII byte) made one: every quote in a quoted
+/// field of a plain line is doubled.
+fn undouble(field: &str, quote: u8) -> String {
+    let mut text = String::with_capacity(field.len());
+    let mut rest = field;
+    while let Some(i) = memchr::memchr(quote, rest.as_bytes()) {
+        text.push_str(&rest[..=i]);
+        rest = rest.get(i + 2..).unwrap_or("");
+    }
+    text.push_str(rest);
+    text
+}
+
 /// Column names from header fields: empty ones become `column_N`, repeats get `_2`,
 /// `_3`, ... (skipping suffixes that are taken).
-fn header_names<'a>(fields: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+fn header_names(fields: impl IntoIterator<Item = impl AsRef<str>>) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for (i, field) in fields.into_iter().enumerate() {
+        let field = field.as_ref();
         let base = if field.is_empty() {
             format!("column_{}", i + 1)
         } else {
