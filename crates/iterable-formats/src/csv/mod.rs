@@ -63,7 +63,7 @@
 mod blocks;
 mod infer;
 #[allow(unsafe_code)] // SIMD byte classes, and lines known to be ASCII taken as text
-mod plain_line;
+mod plain_record;
 mod reader;
 mod writer;
 

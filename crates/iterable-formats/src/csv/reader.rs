@@ -16,7 +16,7 @@ use tokio::io::AsyncBufRead;
 
 use super::blocks::BlockParse;
 use super::infer::infer_value;
-use super::plain_line::{self, Specials};
+use super::plain_record::{self, Specials};
 use crate::ReadContext;
 use crate::blocks::{self, BlockItem, BlockStart, Blocks, Next, Resume};
 use crate::source_bytes::SourceBytes;
@@ -106,7 +106,7 @@ pub(super) struct Parser {
     ends: Vec<usize>,
     out_len: usize,
     ends_len: usize,
-    /// Where each field of a plain line lies in it (see `split_plain_line`).
+    /// Where each field of a plain record lies in it (see `split_plain_record`).
     spans: Vec<(usize, usize)>,
     /// The raw bytes of a record that spans reads (empty otherwise).
     raw: Vec<u8>,
@@ -385,7 +385,7 @@ impl Parser {
                 self.in_record = true;
                 self.record_line = self.core.line() + self.newlines;
                 self.record_byte = self.offset + pos as u64;
-                if let Some((body, len, escaped)) = self.split_plain_line(&input[pos..]) {
+                if let Some((body, len, escaped)) = self.split_plain_record(&input[pos..]) {
                     let spans = std::mem::take(&mut self.spans);
                     let raw = &input[pos..pos + len];
                     let item = self.finish_record(
@@ -481,12 +481,12 @@ impl Parser {
         (pos, item)
     }
 
-    /// The fast path for the common record: a plain line (see [`plain_line`]) at the
+    /// The fast path for the common record: a plain record (see [`plain_record`]) at the
     /// start of `input`, valid UTF-8. Puts where each field lies in it into `spans`,
-    /// exactly the fields csv-core would give; returns the line without its
-    /// terminator, the line's length with it, and which fields hold doubled quotes.
+    /// exactly the fields csv-core would give; returns the record without its
+    /// terminator, the record's length with it, and which fields hold doubled quotes.
     /// `None` (anything else) leaves the record to csv-core.
-    fn split_plain_line<'a>(&mut self, input: &'a [u8]) -> Option<(&'a str, usize, u64)> {
+    fn split_plain_record<'a>(&mut self, input: &'a [u8]) -> Option<(&'a str, usize, u64)> {
         let dialect = &self.dialect;
         if !(dialect.delimiter.is_ascii() && dialect.quote.is_ascii()) {
             return None; // fields could not be cut out of the text at them
@@ -497,10 +497,10 @@ impl Parser {
             escape: dialect.escape,
             double_quote: dialect.double_quote,
         };
-        let line = plain_line::split(input, specials, &mut self.spans)?;
-        let text = line.text(input)?;
-        self.core.set_line(self.core.line() + 1 + line.newlines);
-        Some((text, line.len, line.escaped))
+        let record = plain_record::split(input, specials, &mut self.spans)?;
+        let text = record.text(input)?;
+        self.core.set_line(self.core.line() + 1 + record.newlines);
+        Some((text, record.len, record.escaped))
     }
 
     fn reset_record(&mut self) {
@@ -669,7 +669,7 @@ enum Fields<'a> {
     /// csv-core's output: the fields one after another in `text`, field `i` ending at
     /// `ends[i]`. A field boundary may split a character (then that field is not text).
     Packed { text: &'a str, ends: &'a [usize] },
-    /// A plain line: field `i` is `line[spans[i].0..spans[i].1]`, cut at ASCII
+    /// A plain record: field `i` is `line[spans[i].0..spans[i].1]`, cut at ASCII
     /// delimiters and quotes, so always text; where bit `i` of `escaped` is set, its
     /// doubled `quote`s stand for one each.
     Spans {
@@ -777,7 +777,7 @@ impl<'a> Fields<'a> {
 }
 
 /// `field` with each doubled `quote` (an ASCII byte) made one: every quote in a quoted
-/// field of a plain line is doubled.
+/// field of a plain record is doubled.
 fn undouble(field: &str, quote: u8) -> String {
     let mut text = String::with_capacity(field.len());
     let mut rest = field;

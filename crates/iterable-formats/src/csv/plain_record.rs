@@ -2,17 +2,18 @@
 //!
 //! A plain record is whole in the input (it ends with LF or CRLF outside quotes), holds
 //! no CR outside quotes but before its LF, and its quoted fields (if any) are quoted
-//! whole, with no escape inside (doubled quotes and line ends inside are fine). Such a record is
-//! split in one pass, 64 bytes at a time: SIMD compares give a bit mask of where the
-//! delimiters, quotes, CRs and LFs lie, and a second mask of the bytes that are not
-//! ASCII, so that a record of ASCII needs no UTF-8 check. Large blocks matter: the loop
-//! over a block's bits ends at an unforeseeable point, once per block. The fields found
-//! are exactly the ones csv-core would give; anything else is left to csv-core.
+//! whole, with no escape inside (doubled quotes and line ends inside are fine). Such a
+//! record is split in one pass, 64 bytes at a time: SIMD compares give a bit mask of
+//! where the delimiters, quotes, CRs and LFs lie, and a second mask of the bytes that
+//! are not ASCII, so that a record of ASCII needs no UTF-8 check. Large blocks matter:
+//! the loop over a block's bits ends at an unforeseeable point, once per block. The
+//! fields found are exactly the ones csv-core would give; anything else is left to
+//! csv-core.
 
 /// What [`split`] found: the record without its terminator is `input[..body]`, with it
 /// `input[..len]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct PlainLine {
+pub(super) struct PlainRecord {
     pub(super) body: usize,
     pub(super) len: usize,
     /// LFs inside quoted fields (the record spans this many lines more than one).
@@ -23,7 +24,7 @@ pub(super) struct PlainLine {
     pub(super) ascii: bool,
 }
 
-impl PlainLine {
+impl PlainRecord {
     /// The body of the record found at the start of `input`, if it is UTF-8.
     pub(super) fn text(self, input: &[u8]) -> Option<&str> {
         let body = &input[..self.body];
@@ -53,7 +54,7 @@ pub(super) fn split(
     input: &[u8],
     specials: Specials,
     spans: &mut Vec<(usize, usize)>,
-) -> Option<PlainLine> {
+) -> Option<PlainRecord> {
     let Specials {
         delimiter, quote, ..
     } = specials;
@@ -117,7 +118,7 @@ pub(super) fn split(
                 if at <= i {
                     spans.push((at, i));
                 }
-                return Some(PlainLine {
+                return Some(PlainRecord {
                     body: i,
                     len,
                     newlines,
@@ -230,7 +231,7 @@ mod tests {
     }
 
     #[test]
-    fn plain_lines_are_split_like_csv_core() {
+    fn plain_records_are_split_like_csv_core() {
         let strings = |fields: &[&str]| fields.iter().map(|&f| f.to_owned()).collect();
         assert_eq!(
             fields("a,b,c\nnext"),
@@ -327,8 +328,8 @@ mod tests {
     }
 
     #[test]
-    fn random_plain_lines_give_csv_cores_fields() {
-        // Mostly plain lines, with every special byte now and then.
+    fn random_plain_records_give_csv_cores_fields() {
+        // Mostly plain records, with every special byte now and then.
         let pieces: [&[u8]; 10] = [
             b",",
             b"\"",
@@ -372,7 +373,7 @@ mod tests {
             let lfs = line[..found.body].iter().filter(|&&b| b == b'\n').count();
             assert_eq!(found.newlines, lfs as u64);
         }
-        assert!(plain > 2_000, "only {plain} plain lines were tried");
+        assert!(plain > 2_000, "only {plain} plain records were tried");
     }
 
     #[test]
