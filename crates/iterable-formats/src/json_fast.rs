@@ -62,12 +62,6 @@ fn plain_run(bytes: &[u8], from: usize) -> usize {
     i
 }
 
-/// True when `name` is written in JSON as its own bytes (no escape needed), so a key
-/// can be matched against it byte for byte.
-fn written_plain(name: &str) -> bool {
-    !name.bytes().any(|b| STOP[b as usize])
-}
-
 /// The record in `text` as a row, reusing `previous` when its keys are the record's;
 /// `None` when serde_json should parse it.
 pub(crate) fn parse_record(text: &str, previous: Option<&Arc<Header>>) -> Option<Row> {
@@ -124,12 +118,12 @@ impl<'a> Parser<'a> {
                     (None, Some(h)) => h.names().get(i).map(String::as_str),
                     _ => None,
                 };
-                // The expected key, matched byte for byte without reading it as a string.
+                // The expected key, matched byte for byte when the key holds no escape
+                // (so its bytes are its text), without making it a string.
                 let matched = expected.is_some_and(|name| {
-                    let end = self.at + name.len();
-                    let same = self.bytes.get(self.at..end) == Some(name.as_bytes())
-                        && self.bytes.get(end) == Some(&b'"')
-                        && written_plain(name);
+                    let end = plain_run(self.bytes, self.at);
+                    let same = self.bytes.get(end) == Some(&b'"')
+                        && &self.bytes[self.at..end] == name.as_bytes();
                     if same {
                         self.at = end + 1;
                     }
@@ -560,6 +554,26 @@ mod tests {
             let serde = by_serde(text, Some(first.header())).unwrap();
             assert_eq!(pairs(&fast), pairs(&serde), "{text}");
             assert!(!Arc::ptr_eq(first.header(), fast.header()), "{text}");
+        }
+    }
+
+    #[test]
+    fn keys_with_escapes_match_the_previous_header_only_by_their_text() {
+        // Names that JSON writes escaped: a backslash, a quote, a control character.
+        let first = parse_record(r#"{"a\\":1,"q\"":2,"t\t":3}"#, None).unwrap();
+        let names = first.header().names().to_vec();
+        assert_eq!(names, ["a\\", "q\"", "t\t"]);
+        let again = parse_record(r#"{"a\\":4,"q\"":5,"t\t":6}"#, Some(first.header())).unwrap();
+        assert!(Arc::ptr_eq(first.header(), again.header()));
+        // Bytes that equal a name but are not that key: `a\` here starts an escape.
+        for text in [r#"{"a\":1,"b":2}"#, r#"{"a\\\\":1}"#, r#"{"q"":1}"#] {
+            let fast = parse_record(text, Some(first.header()));
+            let serde = by_serde(text, Some(first.header()));
+            assert_eq!(
+                fast.as_ref().map(pairs),
+                serde.as_ref().map(pairs),
+                "{text}"
+            );
         }
     }
 }
