@@ -51,7 +51,7 @@ async fn type_matrix_survives_ipc_rows_ipc_in_both_forms() {
         let first_location = first.to_str().unwrap().to_owned();
         let rows = collect(
             IterableOptions::read()
-                .format(iterable::Format::Arrow)
+                .format(iterable::Format::ARROW)
                 .open(&first_location)
                 .await
                 .unwrap(),
@@ -107,7 +107,7 @@ async fn peer_arrow_file_reads_by_name_and_by_magic() {
     let unnamed = tmp.path().join("people.bin");
     std::fs::write(&unnamed, &bytes).unwrap();
     let src = aopen_iterable(unnamed.to_str().unwrap()).await.unwrap();
-    assert_eq!(src.info().format, iterable::Format::Arrow);
+    assert_eq!(src.info().format, iterable::Format::ARROW);
     let rows = collect(src).await.unwrap();
     assert_eq!(rows.len(), 6);
     assert_eq!(rows[3], row! { "id" => 4, "name" => "Anna" });

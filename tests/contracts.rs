@@ -310,7 +310,7 @@ async fn explicit_format_and_delimiter_override_detection() {
     let path = dir.path().join("data.txt");
     std::fs::write(&path, "a|b\n1|2\n").unwrap();
     let src = IterableOptions::read()
-        .format(Format::Csv)
+        .format(Format::CSV)
         .delimiter(b'|')
         .open(path.to_str().unwrap())
         .await

@@ -70,7 +70,7 @@ async fn csv_in_every_codec() {
         "people.csv",
         IterableOptions::read(),
         people_csv_rows(),
-        Format::Csv,
+        Format::CSV,
     )
     .await;
 }
@@ -81,7 +81,7 @@ async fn jsonl_in_every_codec() {
         "people.jsonl",
         IterableOptions::read(),
         people_jsonl_rows(),
-        Format::Jsonl,
+        Format::JSONL,
     )
     .await;
 }
@@ -92,7 +92,7 @@ async fn json_under_a_tagname_in_every_codec() {
         "people.json",
         IterableOptions::read().tagname("persons"),
         people_json_rows(),
-        Format::Json,
+        Format::JSON,
     )
     .await;
 }

@@ -127,7 +127,7 @@ async fn file_order_or_rows_as_they_arrive() {
         .open_many(&list)
         .await
         .unwrap();
-    assert_eq!(src.info().format, iterable::Format::Jsonl);
+    assert_eq!(src.info().format, iterable::Format::JSONL);
     while http.requests("b.csv") == 0 {
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }

@@ -318,7 +318,7 @@ async fn compressed_and_unnamed_parquet_files_are_spooled_and_read() {
 
     for path in [&gz, &unnamed] {
         let src = aopen_iterable(path.to_str().unwrap()).await.unwrap();
-        assert_eq!(src.info().format, iterable::Format::Parquet);
+        assert_eq!(src.info().format, iterable::Format::PARQUET);
         let rows = collect(src).await.unwrap();
         assert_eq!(rows.len(), 10, "{}", path.display());
         assert_eq!(as_pairs(&rows[9]), owned(expected_row(9)));

@@ -340,7 +340,7 @@ async fn parquet_over_http_fetches_only_the_ranges_it_needs() {
     http.put("rows.parquet", bytes.clone());
     let options = IterableOptions::read().columns(["id"]);
     let src = options.open(&http.url("rows.parquet")).await.unwrap();
-    assert_eq!(src.info().format, iterable::Format::Parquet);
+    assert_eq!(src.info().format, iterable::Format::PARQUET);
     let got = collect(src).await.unwrap();
     let want = collect(options.open(local).await.unwrap()).await.unwrap();
     assert_eq!(got, want);

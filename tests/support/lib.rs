@@ -17,8 +17,14 @@ pub fn testdata(name: &str) -> String {
 
 /// The peer fixtures in `../shared/conformance/iterabledata`, when that folder exists.
 pub fn shared_conformance() -> Option<PathBuf> {
-    let dir =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/iterabledata");
+    shared_conformance_set("iterabledata")
+}
+
+/// A set of peer cases under `../shared/conformance/` (its folder name), when present.
+pub fn shared_conformance_set(name: &str) -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/conformance")
+        .join(name);
     dir.join("expected.jsonl").is_file().then_some(dir)
 }
 

@@ -1,10 +1,13 @@
 //! Command-line arguments and their translation into [`IterableOptions`].
 
 use anyhow::{Result, bail};
-use clap::{Args, Parser, Subcommand};
-use iterable::{Codec, ColumnarCompression, ErrorPolicy, FileOrder, Format, IterableOptions};
+use clap::{ArgMatches, Args, Parser, Subcommand};
+use iterable::{Codec, ErrorPolicy, FileOrder, Format, IterableOptions};
 
-/// Stream rows out of CSV, TSV, JSON Lines and JSON files in any compression.
+use crate::format_flags::{FormatFlags, Side, collect, format_parser};
+
+/// Stream rows between files and URLs in any registered format and compression
+/// (the list is below).
 #[derive(Debug, Parser)]
 #[command(name = "iterable", version, about)]
 pub struct Cli {
@@ -54,13 +57,11 @@ pub enum Command {
         #[command(flatten)]
         read: ReadArgs,
         /// The output format, instead of the one the name says.
-        #[arg(long = "to")]
+        #[arg(long = "to", value_parser = format_parser())]
         to: Option<Format>,
         /// The output codec, instead of the one the name says.
         #[arg(long = "to-codec")]
         to_codec: Option<Codec>,
-        #[command(flatten)]
-        columnar: ColumnarWriteArgs,
     },
     /// Print the columns of LOCATION and their Arrow types, one `name: type` a line: a
     /// Parquet or Arrow file's own schema, or the types of the first rows of any other
@@ -76,36 +77,32 @@ pub enum Command {
     },
 }
 
-/// Options for writing Parquet and Arrow IPC.
-#[derive(Debug, Args, Clone)]
-pub struct ColumnarWriteArgs {
-    /// Parquet/Arrow: compression (snappy, zstd, gzip, lz4, brotli, none; Arrow: lz4,
-    /// zstd). Parquet's default is snappy.
-    #[arg(long)]
-    pub compression: Option<ColumnarCompression>,
-    /// Parquet: the most rows in one row group.
-    #[arg(long)]
-    pub row_group_size: Option<usize>,
-}
+impl Command {
+    /// The reading arguments of this command.
+    fn read_args_mut(&mut self) -> &mut ReadArgs {
+        match self {
+            Command::Cat { read, .. }
+            | Command::Head { read, .. }
+            | Command::Count { read, .. }
+            | Command::Convert { read, .. }
+            | Command::Schema { read, .. } => read,
+            Command::Enrich(args) => &mut args.read,
+        }
+    }
 
-impl ColumnarWriteArgs {
-    /// Adds these options to `options`.
-    pub fn apply(&self, mut options: IterableOptions) -> IterableOptions {
-        if let Some(c) = self.compression {
-            options = options.columnar_compression(c);
-        }
-        if let Some(n) = self.row_group_size {
-            options = options.row_group_size(n);
-        }
-        options
+    /// Takes the registry's format flags out of the subcommand's `matches`.
+    pub fn take_format_flags(&mut self, matches: &ArgMatches) {
+        let read = self.read_args_mut();
+        read.read_flags = collect(matches, Side::Read);
+        read.write_flags = collect(matches, Side::Write);
     }
 }
 
 /// Options for the output of `cat` and `head`.
 #[derive(Debug, Args)]
 pub struct OutArgs {
-    /// Output format: jsonl, csv, tsv, psv or json.
-    #[arg(long = "to", default_value = "jsonl")]
+    /// Output format (any that writes; JSON Lines by default).
+    #[arg(long = "to", default_value = "jsonl", value_parser = format_parser())]
     pub to: Format,
 }
 
@@ -113,36 +110,11 @@ pub struct OutArgs {
 #[derive(Debug, Args, Clone)]
 pub struct ReadArgs {
     /// The input format, instead of detecting it.
-    #[arg(long)]
+    #[arg(long, value_parser = format_parser())]
     pub format: Option<Format>,
     /// The input codec, instead of detecting it (none to force none).
     #[arg(long)]
     pub codec: Option<Codec>,
-    /// CSV field delimiter: a character, or tab.
-    #[arg(long)]
-    pub delimiter: Option<String>,
-    /// CSV text encoding (windows-1251, latin1, utf-16le, ...).
-    #[arg(long)]
-    pub encoding: Option<String>,
-    /// CSV and XLSX have no header row: columns are named column_1, column_2, ...
-    #[arg(long)]
-    pub no_header: bool,
-    /// XLSX: the sheet to read, by name (default the first).
-    #[arg(long, conflicts_with = "sheet_index")]
-    pub sheet: Option<String>,
-    /// XLSX: the sheet to read, by 0-based position.
-    #[arg(long)]
-    pub sheet_index: Option<usize>,
-    /// XML: drop namespace prefixes (dc:title is read as title).
-    #[arg(long)]
-    pub strip_namespaces: bool,
-    /// CSV: turn numbers, booleans and empty fields into typed values.
-    #[arg(long)]
-    pub infer_types: bool,
-    /// JSON: the key of the top-level object that holds the array of rows; XML: the
-    /// name of the elements that are rows.
-    #[arg(long)]
-    pub tagname: Option<String>,
     /// The member of a zip archive to read.
     #[arg(long)]
     pub zip_member: Option<String>,
@@ -152,12 +124,6 @@ pub struct ReadArgs {
     /// Skip bad records and write each, with its position, to this JSON Lines file.
     #[arg(long)]
     pub dead_letter: Option<String>,
-    /// Parquet/Arrow: only these columns, in this order (comma separated).
-    #[arg(long, value_delimiter = ',')]
-    pub columns: Option<Vec<String>>,
-    /// Parquet: only these row groups (0-based, comma separated).
-    #[arg(long, value_delimiter = ',')]
-    pub row_groups: Option<Vec<usize>>,
     /// How many first rows decide inferred column types (schema, and writing
     /// Parquet/Arrow).
     #[arg(long)]
@@ -176,6 +142,13 @@ pub struct ReadArgs {
     pub location_column: Option<String>,
     #[command(flatten)]
     pub store: StoreArgs,
+    /// The registry's reading flags given (`--delimiter`, `--sheet`, ...).
+    #[arg(skip)]
+    pub read_flags: FormatFlags,
+    /// The registry's writing flags given (`--compression`, `--to-delimiter`, ...), for
+    /// the commands that write.
+    #[arg(skip)]
+    pub write_flags: FormatFlags,
 }
 
 /// How to reach object stores (s3://, gs://, az://, http(s)://); what is not given
@@ -228,32 +201,11 @@ impl ReadArgs {
         if let Some(codec) = self.codec {
             o = o.codec(codec);
         }
-        if let Some(d) = &self.delimiter {
-            o = o.delimiter(parse_delimiter(d)?);
-        }
-        if let Some(e) = &self.encoding {
-            o = o.encoding(e.clone());
-        }
-        if let Some(t) = &self.tagname {
-            o = o.tagname(t.clone());
-        }
         if let Some(m) = &self.zip_member {
             o = o.zip_member(m.clone());
         }
-        if let Some(sheet) = &self.sheet {
-            o = o.sheet(sheet.clone());
-        }
-        if let Some(index) = self.sheet_index {
-            o = o.sheet_index(index);
-        }
         if self.skip_errors {
             o = o.errors(ErrorPolicy::Skip);
-        }
-        if let Some(columns) = &self.columns {
-            o = o.columns(columns.iter().cloned());
-        }
-        if let Some(groups) = &self.row_groups {
-            o = o.row_groups(groups.iter().copied());
         }
         if let Some(n) = self.schema_rows {
             o = o.schema_scan_rows(n);
@@ -268,30 +220,17 @@ impl ReadArgs {
             o = o.order(FileOrder::AsArrive);
         }
         let o = self.store.apply(o.concurrency(self.file_concurrency))?;
-        Ok(o.has_header(!self.no_header)
-            .sheet_has_header(!self.no_header)
-            .strip_namespaces(self.strip_namespaces)
-            .infer_types(self.infer_types)
-            .parse_threads(self.parse_threads))
+        self.read_flags
+            .apply(Side::Read, o.parse_threads(self.parse_threads))
     }
-}
 
-fn parse_delimiter(text: &str) -> Result<u8> {
-    match text {
-        "tab" | "\\t" | "\t" => Ok(b'\t'),
-        _ if text.len() == 1 && text.is_ascii() => Ok(text.as_bytes()[0]),
-        _ => bail!("--delimiter takes one ASCII character or `tab`, not {text:?}"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn delimiters() {
-        assert_eq!(parse_delimiter("tab").unwrap(), b'\t');
-        assert_eq!(parse_delimiter(";").unwrap(), b';');
-        assert!(parse_delimiter("ab").is_err());
+    /// The writer options these arguments ask for (store settings and the writing
+    /// flags), over `base`.
+    pub fn write_options(&self, base: IterableOptions) -> Result<IterableOptions> {
+        let mut o = self.store.apply(base)?;
+        if let Some(n) = self.schema_rows {
+            o = o.schema_scan_rows(n);
+        }
+        self.write_flags.apply(Side::Write, o)
     }
 }

@@ -1,155 +1,82 @@
-//! Format and codec detection: from the name first, from the first bytes when the
-//! name says nothing (or lies about the codec).
+//! Names of formats and codecs, and what a file name says about them.
+//!
+//! A [`Format`] is an open identifier (its name): which formats exist, what their
+//! names and extensions are and how their bytes are recognised is the business of the
+//! format registry (`iterable_formats::registry`), so a format can be added, even
+//! from outside this workspace, without touching this crate. A [`Codec`] is one of the
+//! compressions the byte layer implements; each is described once, in [`Codec::spec`].
 
 use std::fmt;
 use std::str::FromStr;
 
 use crate::Error;
 
-/// A row format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Format {
-    /// Comma-separated values (the delimiter is sniffed unless given).
-    Csv,
-    /// Tab-separated values.
-    Tsv,
-    /// Pipe-separated values.
-    Psv,
-    /// One JSON object a line (JSON Lines, NDJSON).
-    Jsonl,
-    /// A JSON array of objects (top-level, or under a key: `tagname`).
-    Json,
-    /// Apache Parquet.
-    Parquet,
-    /// Arrow IPC (file or stream; `.arrow`, `.feather`, `.ipc`).
-    Arrow,
-    /// Apache Avro object container.
-    Avro,
-    /// Apache ORC.
-    Orc,
-    /// Excel workbook.
-    Xlsx,
-    /// XML, rows are the elements named by `tagname`.
-    Xml,
-    /// YAML, one row a document or a top-level sequence.
-    Yaml,
-    /// A stream of BSON documents.
-    Bson,
-    /// A stream of MessagePack maps.
-    MsgPack,
-}
+/// A row format, named by the registry entry that implements it (`"csv"`, `"jsonl"`,
+/// `"parquet"`, a format of your own).
+///
+/// Two `Format`s are equal when their names are. The constants below name the formats
+/// built into `iterable`; [`Format::new`] names any other registered one.
+///
+/// ```
+/// use iterable_core::Format;
+///
+/// assert_eq!(Format::CSV.name(), "csv");
+/// assert_eq!(Format::new("ltsv").to_string(), "ltsv");
+/// assert_eq!(Format::new("csv"), Format::CSV);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Format(&'static str);
 
 impl Format {
-    /// Every format, in the order the docs list them.
-    pub const ALL: [Format; 14] = [
-        Format::Csv,
-        Format::Tsv,
-        Format::Psv,
-        Format::Jsonl,
-        Format::Json,
-        Format::Parquet,
-        Format::Arrow,
-        Format::Avro,
-        Format::Orc,
-        Format::Xlsx,
-        Format::Xml,
-        Format::Yaml,
-        Format::Bson,
-        Format::MsgPack,
-    ];
+    /// Comma-separated values (the delimiter is sniffed unless given).
+    pub const CSV: Format = Format("csv");
+    /// Tab-separated values.
+    pub const TSV: Format = Format("tsv");
+    /// Pipe-separated values.
+    pub const PSV: Format = Format("psv");
+    /// One JSON object a line (JSON Lines, NDJSON).
+    pub const JSONL: Format = Format("jsonl");
+    /// A JSON array of objects (top-level, or under a key: `tagname`).
+    pub const JSON: Format = Format("json");
+    /// Apache Parquet.
+    pub const PARQUET: Format = Format("parquet");
+    /// Arrow IPC (file or stream; `.arrow`, `.feather`, `.ipc`, `.arrows`).
+    pub const ARROW: Format = Format("arrow");
+    /// Apache Avro object container.
+    pub const AVRO: Format = Format("avro");
+    /// Apache ORC.
+    pub const ORC: Format = Format("orc");
+    /// Excel workbook.
+    pub const XLSX: Format = Format("xlsx");
+    /// XML, rows are the elements named by `tagname`.
+    pub const XML: Format = Format("xml");
+    /// YAML, one row a document or a top-level sequence.
+    pub const YAML: Format = Format("yaml");
+    /// A stream of BSON documents.
+    pub const BSON: Format = Format("bson");
+    /// A stream of MessagePack maps.
+    pub const MSGPACK: Format = Format("msgpack");
+
+    /// The format named `name` (its registry name, lower case).
+    pub const fn new(name: &'static str) -> Format {
+        Format(name)
+    }
 
     /// The canonical name (`"csv"`, `"jsonl"`, ...).
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::Csv => "csv",
-            Format::Tsv => "tsv",
-            Format::Psv => "psv",
-            Format::Jsonl => "jsonl",
-            Format::Json => "json",
-            Format::Parquet => "parquet",
-            Format::Arrow => "arrow",
-            Format::Avro => "avro",
-            Format::Orc => "orc",
-            Format::Xlsx => "xlsx",
-            Format::Xml => "xml",
-            Format::Yaml => "yaml",
-            Format::Bson => "bson",
-            Format::MsgPack => "msgpack",
-        }
-    }
-
-    /// The cargo feature of the `iterable` crate that compiles this format in.
-    pub fn feature(self) -> &'static str {
-        match self {
-            Format::Csv | Format::Tsv | Format::Psv => "csv",
-            Format::Jsonl | Format::Json => "json",
-            Format::Arrow => "arrow",
-            other => other.name(),
-        }
-    }
-
-    /// The format of a file extension (without the dot, any case).
-    pub fn from_extension(ext: &str) -> Option<Format> {
-        Some(match ext.to_ascii_lowercase().as_str() {
-            "csv" => Format::Csv,
-            "tsv" | "tab" => Format::Tsv,
-            "psv" => Format::Psv,
-            "jsonl" | "ndjson" | "jsonlines" => Format::Jsonl,
-            "json" => Format::Json,
-            "parquet" | "pq" => Format::Parquet,
-            "arrow" | "feather" | "ipc" | "arrows" => Format::Arrow,
-            "avro" => Format::Avro,
-            "orc" => Format::Orc,
-            "xlsx" => Format::Xlsx,
-            "xml" => Format::Xml,
-            "yaml" | "yml" => Format::Yaml,
-            "bson" => Format::Bson,
-            "msgpack" | "mp" | "mpk" => Format::MsgPack,
-            _ => return None,
-        })
-    }
-
-    /// The names of all formats, comma separated, for error messages.
-    pub fn known_names() -> String {
-        Format::ALL
-            .iter()
-            .map(|f| f.name())
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-
-    /// True for the delimited text formats (CSV, TSV, PSV).
-    pub fn is_delimited(self) -> bool {
-        matches!(self, Format::Csv | Format::Tsv | Format::Psv)
-    }
-
-    /// The field delimiter the name implies, for the delimited formats.
-    pub fn default_delimiter(self) -> Option<u8> {
-        match self {
-            Format::Tsv => Some(b'\t'),
-            Format::Psv => Some(b'|'),
-            Format::Csv => Some(b','),
-            _ => None,
-        }
+    pub const fn name(self) -> &'static str {
+        self.0
     }
 }
 
 impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        f.write_str(self.0)
     }
 }
 
-impl FromStr for Format {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self, Error> {
-        Format::from_extension(s.trim_start_matches('.')).ok_or_else(|| {
-            Error::InvalidOption(format!(
-                "unknown format {s:?}; known: {}",
-                Format::known_names()
-            ))
-        })
+impl fmt::Debug for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Format({:?})", self.0)
     }
 }
 
@@ -178,93 +105,160 @@ pub enum Codec {
     Deflate,
     /// zlib (deflate with a zlib header).
     Zlib,
+    /// Snappy: the framed stream form (read and written) or one raw block (read).
+    Snappy,
     /// A zip archive: reading takes its one member (or the member named in the options).
     Zip,
 }
 
+/// What one codec is: its names and how its bytes start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodecSpec {
+    /// The codec.
+    pub codec: Codec,
+    /// The canonical name (`"gzip"`).
+    pub name: &'static str,
+    /// File extensions without the dot, the usual one first (`["gz", "gzip"]`).
+    pub extensions: &'static [&'static str],
+    /// The magic number its streams start with; empty when it has none.
+    pub magic: &'static [u8],
+    /// Whether the byte layer writes it.
+    pub writes: bool,
+}
+
+/// Every codec, described once: names, extensions, magic numbers. The byte layer
+/// (`iterable-io/src/codec.rs`) builds each one's decoder and encoder.
+const CODECS: [CodecSpec; 12] = [
+    CodecSpec {
+        codec: Codec::None,
+        name: "none",
+        extensions: &[],
+        magic: &[],
+        writes: true,
+    },
+    CodecSpec {
+        codec: Codec::Gzip,
+        name: "gzip",
+        extensions: &["gz", "gzip"],
+        magic: &[0x1f, 0x8b],
+        writes: true,
+    },
+    CodecSpec {
+        codec: Codec::Zstd,
+        name: "zstd",
+        extensions: &["zst", "zstd"],
+        magic: &[0x28, 0xb5, 0x2f, 0xfd],
+        writes: true,
+    },
+    CodecSpec {
+        codec: Codec::Bzip2,
+        name: "bzip2",
+        extensions: &["bz2", "bzip2"],
+        magic: b"BZh",
+        writes: true,
+    },
+    CodecSpec {
+        codec: Codec::Xz,
+        name: "xz",
+        extensions: &["xz"],
+        magic: &[0xfd, b'7', b'z', b'X', b'Z', 0x00],
+        writes: true,
+    },
+    CodecSpec {
+        codec: Codec::Lzma,
+        name: "lzma",
+        extensions: &["lzma"],
+        magic: &[0x5d, 0x00, 0x00],
+        writes: true,
+    },
+    CodecSpec {
+        codec: Codec::Lz4,
+        name: "lz4",
+        extensions: &["lz4"],
+        magic: &[0x04, 0x22, 0x4d, 0x18],
+        writes: true,
+    },
+    CodecSpec {
+        codec: Codec::Brotli,
+        name: "brotli",
+        extensions: &["br", "brotli"],
+        magic: &[],
+        writes: true,
+    },
+    CodecSpec {
+        codec: Codec::Deflate,
+        name: "deflate",
+        extensions: &["deflate"],
+        magic: &[],
+        writes: true,
+    },
+    CodecSpec {
+        codec: Codec::Zlib,
+        name: "zlib",
+        extensions: &["zz", "zlib"],
+        magic: &[],
+        writes: true,
+    },
+    CodecSpec {
+        codec: Codec::Snappy,
+        name: "snappy",
+        extensions: &["snappy", "sz"],
+        magic: SNAPPY_STREAM_MAGIC,
+        writes: true,
+    },
+    CodecSpec {
+        codec: Codec::Zip,
+        name: "zip",
+        extensions: &["zip"],
+        magic: b"PK\x03\x04",
+        writes: false,
+    },
+];
+
+/// The stream identifier chunk that starts every framed Snappy stream.
+pub const SNAPPY_STREAM_MAGIC: &[u8] = b"\xff\x06\x00\x00sNaPpY";
+
 impl Codec {
-    /// Every codec.
-    pub const ALL: [Codec; 11] = [
-        Codec::None,
-        Codec::Gzip,
-        Codec::Zstd,
-        Codec::Bzip2,
-        Codec::Xz,
-        Codec::Lzma,
-        Codec::Lz4,
-        Codec::Brotli,
-        Codec::Deflate,
-        Codec::Zlib,
-        Codec::Zip,
-    ];
+    /// Every codec, [`Codec::None`] first.
+    pub fn all() -> impl Iterator<Item = Codec> {
+        CODECS.iter().map(|s| s.codec)
+    }
+
+    /// The description of this codec.
+    pub fn spec(self) -> &'static CodecSpec {
+        CODECS
+            .iter()
+            .find(|s| s.codec == self)
+            .expect("every codec is in CODECS")
+    }
 
     /// The canonical name (`"gzip"`, `"zstd"`, ...; `"none"`).
     pub fn name(self) -> &'static str {
-        match self {
-            Codec::None => "none",
-            Codec::Gzip => "gzip",
-            Codec::Zstd => "zstd",
-            Codec::Bzip2 => "bzip2",
-            Codec::Xz => "xz",
-            Codec::Lzma => "lzma",
-            Codec::Lz4 => "lz4",
-            Codec::Brotli => "brotli",
-            Codec::Deflate => "deflate",
-            Codec::Zlib => "zlib",
-            Codec::Zip => "zip",
-        }
+        self.spec().name
     }
 
     /// The usual file extension (`"gz"`, `"zst"`, ...); empty for `None`.
     pub fn extension(self) -> &'static str {
-        match self {
-            Codec::None => "",
-            Codec::Gzip => "gz",
-            Codec::Zstd => "zst",
-            Codec::Bzip2 => "bz2",
-            Codec::Xz => "xz",
-            Codec::Lzma => "lzma",
-            Codec::Lz4 => "lz4",
-            Codec::Brotli => "br",
-            Codec::Deflate => "deflate",
-            Codec::Zlib => "zz",
-            Codec::Zip => "zip",
-        }
+        self.spec().extensions.first().copied().unwrap_or("")
     }
 
     /// The codec of a file extension (without the dot, any case).
     pub fn from_extension(ext: &str) -> Option<Codec> {
-        Some(match ext.to_ascii_lowercase().as_str() {
-            "gz" | "gzip" => Codec::Gzip,
-            "zst" | "zstd" => Codec::Zstd,
-            "bz2" | "bzip2" => Codec::Bzip2,
-            "xz" => Codec::Xz,
-            "lzma" => Codec::Lzma,
-            "lz4" => Codec::Lz4,
-            "br" | "brotli" => Codec::Brotli,
-            "deflate" => Codec::Deflate,
-            "zz" | "zlib" => Codec::Zlib,
-            "zip" => Codec::Zip,
-            _ => return None,
-        })
+        CODECS
+            .iter()
+            .find(|s| s.extensions.iter().any(|e| e.eq_ignore_ascii_case(ext)))
+            .map(|s| s.codec)
     }
 
     /// The codec whose magic number starts `bytes`, if any. Brotli and raw deflate
-    /// have none; zlib is recognised by its checked two-byte header.
+    /// have none, and neither has one raw Snappy block; zlib is recognised by its
+    /// checked two-byte header.
     pub fn sniff(bytes: &[u8]) -> Option<Codec> {
-        const MAGIC: [(&[u8], Codec); 7] = [
-            (&[0x1f, 0x8b], Codec::Gzip),
-            (&[0x28, 0xb5, 0x2f, 0xfd], Codec::Zstd),
-            (b"BZh", Codec::Bzip2),
-            (&[0xfd, b'7', b'z', b'X', b'Z', 0x00], Codec::Xz),
-            (&[0x04, 0x22, 0x4d, 0x18], Codec::Lz4),
-            (&[0x5d, 0x00, 0x00], Codec::Lzma),
-            (b"PK\x03\x04", Codec::Zip),
-        ];
-        for (magic, codec) in MAGIC {
-            if bytes.starts_with(magic) {
-                return Some(codec);
-            }
+        if let Some(spec) = CODECS
+            .iter()
+            .find(|s| !s.magic.is_empty() && bytes.starts_with(s.magic))
+        {
+            return Some(spec.codec);
         }
         if bytes.len() >= 2
             && bytes[0] == 0x78
@@ -274,6 +268,11 @@ impl Codec {
             return Some(Codec::Zlib);
         }
         None
+    }
+
+    /// The names of all codecs, comma separated, for help and error messages.
+    pub fn known_names() -> String {
+        CODECS.iter().map(|s| s.name).collect::<Vec<_>>().join(", ")
     }
 }
 
@@ -287,115 +286,70 @@ impl FromStr for Codec {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self, Error> {
         let s = s.trim_start_matches('.');
-        if s.eq_ignore_ascii_case("none") || s.is_empty() {
+        if s.is_empty() {
             return Ok(Codec::None);
         }
-        Codec::from_extension(s).ok_or_else(|| {
-            let known: Vec<_> = Codec::ALL.iter().map(|c| c.name()).collect();
-            Error::InvalidOption(format!("unknown codec {s:?}; known: {}", known.join(", ")))
-        })
+        CODECS
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(s))
+            .map(|c| c.codec)
+            .or_else(|| Codec::from_extension(s))
+            .ok_or_else(|| {
+                Error::InvalidOption(format!(
+                    "unknown codec {s:?}; known: {}",
+                    Codec::known_names()
+                ))
+            })
     }
 }
 
-/// What a name says: the format (if any) and the codec (`None` when no codec suffix).
+/// What a name says before any format is looked up: the extension that may name the
+/// format, and the codec suffix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct NameHints {
-    /// The format from the name.
-    pub format: Option<Format>,
-    /// The codec from the name.
+pub struct NameParts<'a> {
+    /// The extension in the format's place: the last one, or the one before a codec
+    /// suffix (`csv` in `data.csv.gz`); `None` when there is none.
+    pub format_extension: Option<&'a str>,
+    /// The codec suffix (`Codec::None` when the name has none).
     pub codec: Codec,
 }
 
-/// Reads format and codec from a path or URL: `data.csv.gz` is CSV in gzip.
-/// Case-insensitive; dots in the stem are fine; a URL's query and fragment are ignored.
+/// Splits a path or URL into its format extension and codec: `data.csv.gz` is
+/// (`csv`, gzip). Case-insensitive; dots in the stem are fine; a URL's query and
+/// fragment are ignored.
 ///
 /// ```
-/// use iterable_core::detect::{from_name, NameHints};
-/// use iterable_core::{Codec, Format};
+/// use iterable_core::detect::{name_parts, NameParts};
+/// use iterable_core::Codec;
 ///
-/// assert_eq!(from_name("s3://b/2024.01.Data.CSV.GZ?x=1"), NameHints { format: Some(Format::Csv), codec: Codec::Gzip });
-/// assert_eq!(from_name("dump.zst"), NameHints { format: None, codec: Codec::Zstd });
+/// assert_eq!(name_parts("s3://b/2024.01.Data.CSV.GZ?x=1"), NameParts { format_extension: Some("CSV"), codec: Codec::Gzip });
+/// assert_eq!(name_parts("dump.zst"), NameParts { format_extension: None, codec: Codec::Zstd });
 /// ```
-pub fn from_name(location: &str) -> NameHints {
+pub fn name_parts(location: &str) -> NameParts<'_> {
     let path = match location.find("://") {
         Some(_) => location.split(['?', '#']).next().unwrap_or(location),
         None => location,
     };
     let file = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    if !file.contains('.') {
+        return NameParts::default();
+    }
     let mut parts = file.rsplit('.');
     let last = parts.next().unwrap_or("");
-    if !file.contains('.') {
-        return NameHints::default();
-    }
     if let Some(codec) = Codec::from_extension(last) {
-        let format = file
-            .matches('.')
-            .count()
-            .gt(&1)
+        let format_extension = (file.matches('.').count() > 1)
             .then(|| parts.next())
             .flatten()
-            .and_then(Format::from_extension);
-        return NameHints { format, codec };
+            .filter(|e| !e.is_empty());
+        return NameParts {
+            format_extension,
+            codec,
+        };
     }
-    NameHints {
-        format: Format::from_extension(last),
+    NameParts {
+        format_extension: Some(last).filter(|e| !e.is_empty()),
         codec: Codec::None,
     }
-}
-
-/// Guesses the format from the first (decompressed) bytes: binary magic numbers
-/// first, then the shape of text.
-pub fn sniff_format(bytes: &[u8]) -> Option<Format> {
-    if bytes.starts_with(b"PAR1") {
-        return Some(Format::Parquet);
-    }
-    if bytes.starts_with(b"ARROW1") || bytes.starts_with(&[0xff, 0xff, 0xff, 0xff]) {
-        return Some(Format::Arrow);
-    }
-    if bytes.starts_with(b"Obj\x01") {
-        return Some(Format::Avro);
-    }
-    if bytes.starts_with(b"ORC") {
-        return Some(Format::Orc);
-    }
-    if bytes.starts_with(b"PK\x03\x04") {
-        return Some(Format::Xlsx);
-    }
-    let text = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    let start = text.iter().position(|b| !b.is_ascii_whitespace())?;
-    let text = &text[start..];
-    match text[0] {
-        b'[' => Some(Format::Json),
-        b'{' => Some(json_or_jsonl(text)),
-        b'<' => Some(Format::Xml),
-        b'-' if text.starts_with(b"---") => Some(Format::Yaml),
-        _ if looks_like_text(text) => Some(Format::Csv),
-        _ => None,
-    }
-}
-
-/// `{...}\n{...}`: JSONL when the first line is one whole object and the next
-/// non-blank line starts another; JSON otherwise (one object over many lines).
-fn json_or_jsonl(text: &[u8]) -> Format {
-    let Some(end) = text.iter().position(|&b| b == b'\n') else {
-        return Format::Jsonl;
-    };
-    let first = text[..end].trim_ascii_end();
-    let rest = text[end..].trim_ascii_start();
-    if first.ends_with(b"}") && (rest.is_empty() || rest.starts_with(b"{")) {
-        Format::Jsonl
-    } else {
-        Format::Json
-    }
-}
-
-fn looks_like_text(bytes: &[u8]) -> bool {
-    let sample = &bytes[..bytes.len().min(4096)];
-    let controls = sample
-        .iter()
-        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
-        .count();
-    controls == 0
 }
 
 /// The delimiters a CSV sniff considers, in order of preference on a tie.
@@ -471,33 +425,35 @@ mod tests {
     #[test]
     fn names() {
         let cases = [
-            ("data.csv", Some(Format::Csv), Codec::None),
-            ("DATA.TSV.BZ2", Some(Format::Tsv), Codec::Bzip2),
-            ("a.b.c.jsonl.zst", Some(Format::Jsonl), Codec::Zstd),
-            ("x.ndjson", Some(Format::Jsonl), Codec::None),
-            ("x.json.xz", Some(Format::Json), Codec::Xz),
-            ("x.csv.lzma", Some(Format::Csv), Codec::Lzma),
-            ("x.csv.lz4", Some(Format::Csv), Codec::Lz4),
-            ("x.csv.br", Some(Format::Csv), Codec::Brotli),
-            ("x.csv.deflate", Some(Format::Csv), Codec::Deflate),
-            ("x.csv.zz", Some(Format::Csv), Codec::Zlib),
-            ("x.csv.zip", Some(Format::Csv), Codec::Zip),
-            ("x.pq", Some(Format::Parquet), Codec::None),
-            ("x.feather", Some(Format::Arrow), Codec::None),
-            ("x.yml", Some(Format::Yaml), Codec::None),
-            ("x.mp", Some(Format::MsgPack), Codec::None),
+            ("data.csv", Some("csv"), Codec::None),
+            ("DATA.TSV.BZ2", Some("TSV"), Codec::Bzip2),
+            ("a.b.c.jsonl.zst", Some("jsonl"), Codec::Zstd),
+            ("x.csv.lzma", Some("csv"), Codec::Lzma),
+            ("x.csv.br", Some("csv"), Codec::Brotli),
+            ("x.csv.zz", Some("csv"), Codec::Zlib),
+            ("x.csv.snappy", Some("csv"), Codec::Snappy),
+            ("x.csv.sz", Some("csv"), Codec::Snappy),
+            ("x.csv.zip", Some("csv"), Codec::Zip),
             ("dir.v2/file", None, Codec::None),
             ("gz", None, Codec::None),
             (".gz", None, Codec::Gzip),
             (
                 "https://h/p/data.csv.gz?sig=a.b#frag",
-                Some(Format::Csv),
+                Some("csv"),
                 Codec::Gzip,
             ),
-            ("data.txt", None, Codec::None),
+            ("data.txt", Some("txt"), Codec::None),
+            ("trailing.", None, Codec::None),
         ];
-        for (name, format, codec) in cases {
-            assert_eq!(from_name(name), NameHints { format, codec }, "{name}");
+        for (name, format_extension, codec) in cases {
+            assert_eq!(
+                name_parts(name),
+                NameParts {
+                    format_extension,
+                    codec
+                },
+                "{name}"
+            );
         }
     }
 
@@ -507,30 +463,25 @@ mod tests {
         assert_eq!(Codec::sniff(&[0x28, 0xb5, 0x2f, 0xfd]), Some(Codec::Zstd));
         assert_eq!(Codec::sniff(b"BZh91AY"), Some(Codec::Bzip2));
         assert_eq!(Codec::sniff(&[0x78, 0x9c, 1]), Some(Codec::Zlib));
+        assert_eq!(
+            Codec::sniff(b"\xff\x06\x00\x00sNaPpY\x00"),
+            Some(Codec::Snappy)
+        );
         assert_eq!(Codec::sniff(b"xa,b"), None);
         assert_eq!(Codec::sniff(b"id,name"), None);
     }
 
     #[test]
-    fn format_shapes() {
-        assert_eq!(sniff_format(b"PAR1...."), Some(Format::Parquet));
-        assert_eq!(sniff_format(b"  [{\"a\":1}]"), Some(Format::Json));
-        assert_eq!(sniff_format(b"{\"a\":1}\n{\"a\":2}\n"), Some(Format::Jsonl));
-        assert_eq!(sniff_format(b"{\n \"a\": [1]\n}\n"), Some(Format::Json));
-        assert_eq!(
-            sniff_format(b"\xef\xbb\xbfid,name\n1,x\n"),
-            Some(Format::Csv)
-        );
-        assert_eq!(sniff_format(b"<root/>"), Some(Format::Xml));
-        assert_eq!(sniff_format(b"\x00\x01\x02"), None);
-        assert_eq!(sniff_format(b""), None);
-    }
-
-    #[test]
-    fn parse_names() {
-        assert_eq!("ndjson".parse::<Format>().unwrap(), Format::Jsonl);
+    fn codec_names() {
         assert_eq!("gz".parse::<Codec>().unwrap(), Codec::Gzip);
-        let err = "nope".parse::<Format>().unwrap_err().to_string();
-        assert!(err.contains("known: csv, tsv"), "{err}");
+        assert_eq!("gzip".parse::<Codec>().unwrap(), Codec::Gzip);
+        assert_eq!("sz".parse::<Codec>().unwrap(), Codec::Snappy);
+        assert_eq!("none".parse::<Codec>().unwrap(), Codec::None);
+        let err = "nope".parse::<Codec>().unwrap_err().to_string();
+        assert!(err.contains("known: none, gzip, zstd"), "{err}");
+        for codec in Codec::all() {
+            assert_eq!(codec.name().parse::<Codec>().unwrap(), codec);
+            assert_eq!(codec.spec().codec, codec);
+        }
     }
 }

@@ -27,7 +27,7 @@ pub mod store_options;
 mod text;
 mod value;
 
-pub use detect::{Codec, Format};
+pub use detect::{Codec, CodecSpec, Format};
 pub use error::{Error, ParseError, Position, Result};
 pub use iterable::{
     AsyncIterable, BoxIterable, IterableInfo, Mode, Progress, unsupported_read, unsupported_write,

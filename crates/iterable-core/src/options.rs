@@ -354,6 +354,10 @@ pub struct Options {
     pub store: StoreOptions,
     /// Reads over many files: concurrency, order, the location column.
     pub files: FilesOptions,
+    /// Options of formats that have no field above (a registered format's own
+    /// options, by key: `widths` → `3,10`). The registry's option descriptions put
+    /// them here; the format reads them back by key.
+    pub format_options: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for Options {
@@ -375,6 +379,7 @@ impl Default for Options {
             parallel: Parallelism::default(),
             store: StoreOptions::default(),
             files: FilesOptions::default(),
+            format_options: Default::default(),
         }
     }
 }

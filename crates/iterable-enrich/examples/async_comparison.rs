@@ -62,7 +62,7 @@ fn people(n: usize) -> People {
         rows.into_iter(),
         IterableInfo {
             location: "memory".into(),
-            format: Format::Jsonl,
+            format: Format::JSONL,
             codec: Codec::None,
             mode: Mode::Read,
         },

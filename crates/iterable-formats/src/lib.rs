@@ -15,7 +15,7 @@
 //! use iterable_formats::{open_reader, ReadContext};
 //!
 //! let bytes: &[u8] = b"id,name\n1,Anna\n2,Ben\n";
-//! let info = IterableInfo { location: "inline.csv".into(), format: Format::Csv, codec: Codec::None, mode: Mode::Read };
+//! let info = IterableInfo { location: "inline.csv".into(), format: Format::CSV, codec: Codec::None, mode: Mode::Read };
 //! let mut rows = open_reader(bytes, ReadContext::new(info, Options::default())).await.unwrap();
 //! let second = rows.next().await.unwrap().unwrap();
 //! # let second = rows.next().await.unwrap().unwrap();
@@ -27,115 +27,89 @@
 //! ```
 #![deny(missing_docs)]
 
-#[cfg(feature = "avro")]
+pub mod arrow_ipc;
 pub mod avro;
 #[cfg(feature = "blocking")]
 mod blocking;
 mod blocks;
-#[cfg(feature = "bson")]
 pub mod bson;
 #[cfg(feature = "arrow")]
 pub mod columnar;
+mod context;
 pub mod csv;
+mod in_memory;
 pub mod json;
 mod json_fast;
 mod json_rows;
 mod json_writer;
 pub mod jsonl;
-#[cfg(feature = "msgpack")]
+mod line_records;
+pub mod ltsv;
 pub mod msgpack;
-#[cfg(feature = "orc")]
 pub mod orc;
+pub mod parquet;
 mod read_refusal;
+mod record_writer;
+pub mod registry;
 mod source_bytes;
+pub mod spool;
 pub mod testing;
-#[cfg(feature = "xlsx")]
+pub mod toml;
 pub mod xlsx;
-#[cfg(feature = "xml")]
 pub mod xml;
-#[cfg(feature = "yaml")]
 pub mod yaml;
 
-use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
-
-use iterable_core::policy::ErrorHandler;
-use iterable_core::{BoxIterable, Error, Format, IterableInfo, Options, Result};
+use iterable_core::{BoxIterable, Error, Result};
 use tokio::io::{AsyncBufRead, AsyncWrite};
 
-/// Everything a reader needs besides its bytes.
-#[derive(Debug)]
-pub struct ReadContext {
-    /// Location, format, codec; `mode` is `Read`.
-    pub info: IterableInfo,
-    /// The options of the open call.
-    pub options: Options,
-    /// What to do with bad records (built from `options.errors` by the caller).
-    pub errors: ErrorHandler,
-    /// Bytes consumed from the source so far, kept up to date by the byte layer.
-    pub bytes_read: Arc<AtomicU64>,
-    /// The source's size, when known.
-    pub bytes_total: Option<u64>,
-}
+pub use context::{ReadContext, WriteContext};
+pub use in_memory::rows_iterable;
+use registry::{BoxReader, BoxWriter};
 
-impl ReadContext {
-    /// A context with the fail-fast error policy and no byte accounting.
-    pub fn new(info: IterableInfo, options: Options) -> Self {
-        ReadContext {
-            info,
-            options,
-            errors: ErrorHandler::fail(),
-            bytes_read: Arc::default(),
-            bytes_total: None,
-        }
-    }
-}
-
-/// Everything a writer needs besides its sink.
-#[derive(Debug, Clone)]
-pub struct WriteContext {
-    /// Location, format, codec; `mode` is `Write`.
-    pub info: IterableInfo,
-    /// The options of the open call.
-    pub options: Options,
-}
-
-/// Opens a reader of `ctx.info.format` over `reader`.
+/// Opens a reader of `ctx.info.format` over `reader` (see [`open_boxed_reader`]).
 pub async fn open_reader<R>(reader: R, ctx: ReadContext) -> Result<BoxIterable>
 where
     R: AsyncBufRead + Send + Unpin + 'static,
 {
-    match ctx.info.format {
-        Format::Csv | Format::Tsv | Format::Psv => csv::open_reader(reader, ctx).await,
-        Format::Jsonl => jsonl::open_reader(reader, ctx).await,
-        Format::Json => json::open_reader(reader, ctx).await,
-        #[cfg(feature = "bson")]
-        Format::Bson => bson::open_reader(reader, ctx).await,
-        #[cfg(feature = "msgpack")]
-        Format::MsgPack => msgpack::open_reader(reader, ctx).await,
-        #[cfg(feature = "yaml")]
-        Format::Yaml => yaml::open_reader(reader, ctx).await,
-        #[cfg(feature = "xml")]
-        Format::Xml => xml::open_reader(reader, ctx).await,
-        #[cfg(feature = "xlsx")]
-        Format::Xlsx => xlsx::open_reader(reader, ctx).await,
-        #[cfg(feature = "avro")]
-        Format::Avro => avro::open_reader(reader, ctx).await,
-        #[cfg(feature = "orc")]
-        Format::Orc => orc::open_reader(reader, ctx).await,
-        #[cfg(feature = "parquet")]
-        Format::Parquet => {
-            let (file, size) =
-                columnar::spool::spool_to_temp_file(reader, &ctx.info.location).await?;
-            let ctx = ReadContext {
-                bytes_total: ctx.bytes_total.or(Some(size)),
-                ..ctx
-            };
-            columnar::open_parquet_file(file, ctx).await
+    open_boxed_reader(Box::new(reader), ctx).await
+}
+
+/// Opens a reader of `ctx.info.format` over `reader`, built as the format's registry
+/// entry says: over the bytes, or over a temporary file they are spooled to first
+/// when the format needs random access. An unknown format is
+/// [`Error::UnknownFormat`]; one compiled out is [`Error::FeatureDisabled`]; one that
+/// cannot be read is [`Error::Unsupported`].
+pub async fn open_boxed_reader(reader: BoxReader, mut ctx: ReadContext) -> Result<BoxIterable> {
+    let spec = registry::require(ctx.info.format, &ctx.info.location)?;
+    let builders = spec.require_builders()?;
+    match (builders.reader, builders.file_reader) {
+        (Some(open), _) => open(reader, ctx).await,
+        (None, Some(open)) => {
+            let (file, size) = spool::spool_to_temp_file(reader, &ctx.info.location).await?;
+            ctx.bytes_total = ctx.bytes_total.or(Some(size));
+            open(file, ctx).await
         }
-        #[cfg(feature = "arrow")]
-        Format::Arrow => columnar::open_ipc_reader(reader, ctx).await,
-        other => Err(not_compiled(other)),
+        (None, None) => Err(Error::unsupported(
+            &ctx.info.location,
+            format!(
+                "{} is write only here: reading it is not supported",
+                spec.format
+            ),
+        )),
+    }
+}
+
+/// Opens a reader of `ctx.info.format` over a seekable file, in place, when the
+/// format reads files with random access; `Ok(None)` when it reads bytes (then use
+/// [`open_boxed_reader`]).
+pub async fn open_file_reader(
+    file: std::fs::File,
+    ctx: ReadContext,
+) -> Result<std::result::Result<BoxIterable, (std::fs::File, ReadContext)>> {
+    let spec = registry::require(ctx.info.format, &ctx.info.location)?;
+    match spec.require_builders()?.file_reader {
+        Some(open) => open(file, ctx).await.map(Ok),
+        None => Ok(Err((file, ctx))),
     }
 }
 
@@ -145,38 +119,21 @@ pub async fn open_writer<W>(writer: W, ctx: WriteContext) -> Result<BoxIterable>
 where
     W: AsyncWrite + Send + Unpin + 'static,
 {
-    match ctx.info.format {
-        Format::Csv | Format::Tsv | Format::Psv => csv::open_writer(writer, ctx).await,
-        Format::Jsonl => jsonl::open_writer(writer, ctx).await,
-        Format::Json => json::open_writer(writer, ctx).await,
-        #[cfg(feature = "bson")]
-        Format::Bson => bson::open_writer(writer, ctx).await,
-        #[cfg(feature = "msgpack")]
-        Format::MsgPack => msgpack::open_writer(writer, ctx).await,
-        #[cfg(feature = "yaml")]
-        Format::Yaml => yaml::open_writer(writer, ctx).await,
-        #[cfg(feature = "xml")]
-        Format::Xml => xml::open_writer(writer, ctx).await,
-        #[cfg(feature = "xlsx")]
-        Format::Xlsx => xlsx::open_writer(writer, ctx).await,
-        #[cfg(feature = "avro")]
-        Format::Avro => avro::open_writer(writer, ctx).await,
-        #[cfg(feature = "orc")]
-        Format::Orc => Err(Error::unsupported(
-            &ctx.info.location,
-            "ORC is read only here: writing ORC is not supported",
-        )),
-        #[cfg(feature = "parquet")]
-        Format::Parquet => columnar::open_parquet_writer(writer, ctx).await,
-        #[cfg(feature = "arrow")]
-        Format::Arrow => columnar::open_ipc_writer(writer, ctx).await,
-        other => Err(not_compiled(other)),
-    }
+    open_boxed_writer(Box::new(writer), ctx).await
 }
 
-fn not_compiled(format: Format) -> Error {
-    Error::FeatureDisabled {
-        what: format!("the {format} format"),
-        feature: format.feature().to_owned(),
+/// Opens a writer of `ctx.info.format` over `writer` (see [`open_writer`]).
+pub async fn open_boxed_writer(writer: BoxWriter, ctx: WriteContext) -> Result<BoxIterable> {
+    let spec = registry::require(ctx.info.format, &ctx.info.location)?;
+    match spec.require_builders()?.writer {
+        Some(open) => open(writer, ctx).await,
+        None => Err(Error::unsupported(
+            &ctx.info.location,
+            format!(
+                "{} is read only here: writing {} is not supported",
+                spec.format,
+                spec.format.name().to_uppercase()
+            ),
+        )),
     }
 }

@@ -65,11 +65,11 @@ async fn one_byte_reads_give_the_same_rows() {
         .map(|i| row! { "id" => i.to_string(), "text" => "a <b> & 'c' \"d\" Zürich", "nested" => row! { "k" => format!("v{i}") } })
         .collect();
     for format in [
-        Format::Avro,
-        Format::Bson,
-        Format::MsgPack,
-        Format::Xml,
-        Format::Yaml,
+        Format::AVRO,
+        Format::BSON,
+        Format::MSGPACK,
+        Format::XML,
+        Format::YAML,
     ] {
         let bytes = write(format, &rows).await;
         let whole = bytes.len();
@@ -136,7 +136,7 @@ async fn avro_logical_types_map_to_values() {
         .unwrap();
         w.flush().unwrap();
     }
-    let rows = read(Format::Avro, out, 3, true).await;
+    let rows = read(Format::AVRO, out, 3, true).await;
     let ts = |s: &str, tz: Option<&str>| {
         Value::Timestamp(Timestamp {
             datetime: s.parse().unwrap(),

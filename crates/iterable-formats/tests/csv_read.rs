@@ -115,7 +115,7 @@ mod csv_read {
     }
 
     async fn read(data: &str) -> Outcome {
-        read_with(data.as_bytes(), Format::Csv, &CsvOptions::default()).await
+        read_with(data.as_bytes(), Format::CSV, &CsvOptions::default()).await
     }
 
     fn row(pairs: &[(&str, Value)]) -> Result<Vec<(String, Value)>, String> {
@@ -178,7 +178,7 @@ mod csv_read {
         let got = read("\u{feff}id,näme\n1,€uro\n").await;
         assert_eq!(got, [row(&[("id", s("1")), ("näme", s("€uro"))])]);
         // Bytes that only start like a BOM are data.
-        let got = read_with(b"\xef\xbb,x\n1,2\n", Format::Csv, &CsvOptions::default()).await;
+        let got = read_with(b"\xef\xbb,x\n1,2\n", Format::CSV, &CsvOptions::default()).await;
         assert_eq!(got.len(), 1);
         assert!(
             got[0].as_ref().unwrap_err().contains("not valid UTF-8"),
@@ -197,7 +197,7 @@ mod csv_read {
     async fn no_header_names_columns() {
         let mut options = CsvOptions::default();
         options.has_header = false;
-        let got = read_with(b"1,2,3\n4,5\n", Format::Csv, &options).await;
+        let got = read_with(b"1,2,3\n4,5\n", Format::CSV, &options).await;
         assert_eq!(
             got,
             [
@@ -245,7 +245,7 @@ mod csv_read {
     async fn rows_share_one_header() {
         let mut it = csv::open_reader(
             &b"a\n1\n2\n"[..],
-            context(Format::Csv, &CsvOptions::default(), ErrorHandler::fail()),
+            context(Format::CSV, &CsvOptions::default(), ErrorHandler::fail()),
         )
         .await
         .unwrap();
@@ -285,7 +285,7 @@ mod csv_read {
     async fn long_row_error_is_a_parse_error_with_fields() {
         let mut it = csv::open_reader(
             LONG.as_bytes(),
-            context(Format::Csv, &CsvOptions::default(), ErrorHandler::fail()),
+            context(Format::CSV, &CsvOptions::default(), ErrorHandler::fail()),
         )
         .await
         .unwrap();
@@ -314,7 +314,7 @@ mod csv_read {
         for (chunk, pending, parallel) in runs {
             let reader = ChunkedReader::new(LONG.as_bytes().to_vec(), chunk, pending);
             let ctx = context_with(
-                Format::Csv,
+                Format::CSV,
                 &CsvOptions::default(),
                 ErrorHandler::skip(),
                 parallel,
@@ -367,7 +367,7 @@ mod csv_read {
         let kept = Kept::default();
         let handler = ErrorHandler::dead_letter(Box::new(kept.clone()));
         let reader = ChunkedReader::new(data.as_bytes().to_vec(), 1, true);
-        let ctx = context_with(Format::Csv, &CsvOptions::default(), handler, parallel);
+        let ctx = context_with(Format::CSV, &CsvOptions::default(), handler, parallel);
         let it = csv::open_reader(reader, ctx).await.unwrap();
         let got = drain(it).await;
         assert_eq!(
@@ -411,7 +411,7 @@ mod csv_read {
     async fn invalid_utf8_names_the_field_and_the_encoding_option() {
         let got = read_with(
             b"a,b\n1,caf\xe9\n2,ok\n",
-            Format::Csv,
+            Format::CSV,
             &CsvOptions::default(),
         )
         .await;
@@ -423,7 +423,7 @@ mod csv_read {
         );
         assert!(err.contains("`encoding` option"), "{err}");
         // Split so that the record is valid UTF-8 but a field is not.
-        let got = read_with(b"a,b\n\xc3,\xa9\n", Format::Csv, &CsvOptions::default()).await;
+        let got = read_with(b"a,b\n\xc3,\xa9\n", Format::CSV, &CsvOptions::default()).await;
         assert!(
             got[0]
                 .as_ref()
@@ -437,17 +437,17 @@ mod csv_read {
     async fn other_delimiters() {
         let want = [row(&[("a", s("1,5")), ("b", s("x y"))])];
         assert_eq!(
-            read_with(b"a\tb\n1,5\tx y\n", Format::Tsv, &CsvOptions::default()).await,
+            read_with(b"a\tb\n1,5\tx y\n", Format::TSV, &CsvOptions::default()).await,
             want
         );
         assert_eq!(
-            read_with(b"a|b\n1,5|x y\n", Format::Psv, &CsvOptions::default()).await,
+            read_with(b"a|b\n1,5|x y\n", Format::PSV, &CsvOptions::default()).await,
             want
         );
         let mut options = CsvOptions::default();
         options.delimiter = Some(b';');
         assert_eq!(
-            read_with(b"a;b\n1,5;x y\n", Format::Csv, &options).await,
+            read_with(b"a;b\n1,5;x y\n", Format::CSV, &options).await,
             want
         );
     }
@@ -459,7 +459,7 @@ mod csv_read {
         options.escape = Some(b'\\');
         let got = read_with(
             b"# note\na,b\n#skip,me\n\"q\\\"x\",2\n",
-            Format::Csv,
+            Format::CSV,
             &options,
         )
         .await;
@@ -536,11 +536,11 @@ mod csv_read {
         );
         let mut escaped = CsvOptions::default();
         escaped.escape = Some(b'\\');
-        let got = read_with(b"a,b\n\"x\\\"y\",\"p,q\"\n", Format::Csv, &escaped).await;
+        let got = read_with(b"a,b\n\"x\\\"y\",\"p,q\"\n", Format::CSV, &escaped).await;
         assert_eq!(got, [row(&[("a", s("x\"y")), ("b", s("p,q"))])]);
         let mut tsv = CsvOptions::default();
         tsv.delimiter = Some(b'\t');
-        let got = read_with(b"a\tb\n1\t\n\t2\n", Format::Tsv, &tsv).await;
+        let got = read_with(b"a\tb\n1\t\n\t2\n", Format::TSV, &tsv).await;
         assert_eq!(
             got,
             [
@@ -556,7 +556,7 @@ mod csv_read {
         options.infer_types = true;
         let got = read_with(
             b"i,f,b,s,n,z\n42,-1.5e2,TRUE,007,,0\n",
-            Format::Csv,
+            Format::CSV,
             &options,
         )
         .await;
@@ -595,7 +595,7 @@ mod csv_read {
             })
             .collect();
         let data = format!("{}\n{}\n", names.join(","), values.join(","));
-        let got = read_with(data.as_bytes(), Format::Csv, &CsvOptions::default()).await;
+        let got = read_with(data.as_bytes(), Format::CSV, &CsvOptions::default()).await;
         let r = got[0].as_ref().unwrap();
         assert_eq!(r.len(), 300);
         assert_eq!(r[7].1, s(&big));
@@ -610,7 +610,7 @@ mod csv_read {
         let streamed = read(&data).await;
         let mut it = csv::open_reader(
             std::io::Cursor::new(data.clone().into_bytes()),
-            context(Format::Csv, &CsvOptions::default(), ErrorHandler::fail()),
+            context(Format::CSV, &CsvOptions::default(), ErrorHandler::fail()),
         )
         .await
         .unwrap();
@@ -629,7 +629,7 @@ mod csv_read {
         assert_eq!(it.progress().rows, 1000);
         let one = csv::open_reader(
             std::io::Cursor::new(data.clone().into_bytes()),
-            context(Format::Csv, &CsvOptions::default(), ErrorHandler::fail()),
+            context(Format::CSV, &CsvOptions::default(), ErrorHandler::fail()),
         )
         .await
         .unwrap()
@@ -674,7 +674,7 @@ mod csv_read {
         }
         let it = csv::open_reader(
             Broken(false),
-            context(Format::Csv, &CsvOptions::default(), ErrorHandler::fail()),
+            context(Format::CSV, &CsvOptions::default(), ErrorHandler::fail()),
         )
         .await
         .unwrap();
@@ -689,7 +689,7 @@ mod csv_read {
     async fn writing_a_reader_is_unsupported() {
         let mut it = csv::open_reader(
             &b"a\n1\n"[..],
-            context(Format::Csv, &CsvOptions::default(), ErrorHandler::fail()),
+            context(Format::CSV, &CsvOptions::default(), ErrorHandler::fail()),
         )
         .await
         .unwrap();
@@ -698,6 +698,6 @@ mod csv_read {
             .await
             .unwrap_err();
         assert!(matches!(err, Error::Unsupported { .. }), "{err}");
-        assert_eq!(it.info().format, Format::Csv);
+        assert_eq!(it.info().format, Format::CSV);
     }
 }

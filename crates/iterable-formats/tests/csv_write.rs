@@ -65,7 +65,7 @@ mod csv_write {
             row! { "id" => 2, "name" => "Ben" },
         ];
         assert_eq!(
-            write(&rows, Format::Csv, &CsvOptions::default()).await,
+            write(&rows, Format::CSV, &CsvOptions::default()).await,
             "id,name\n1,Anna\n2,Ben\n"
         );
     }
@@ -83,7 +83,7 @@ mod csv_write {
             "null" => Value::Null,
         }];
         assert_eq!(
-            write(&rows, Format::Csv, &CsvOptions::default()).await,
+            write(&rows, Format::CSV, &CsvOptions::default()).await,
             "plain,comma,quote,lf,cr,space,empty,null\nx,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\"a\rb\",\" padded \",,\n"
         );
     }
@@ -92,18 +92,18 @@ mod csv_write {
     async fn values_as_text_and_other_delimiters() {
         let rows = [row! { "i" => -3, "f" => 1.5, "b" => true, "l" => vec![1, 2], "t" => "a\tb" }];
         assert_eq!(
-            write(&rows, Format::Tsv, &CsvOptions::default()).await,
+            write(&rows, Format::TSV, &CsvOptions::default()).await,
             "i\tf\tb\tl\tt\n-3\t1.5\ttrue\t[1,2]\t\"a\tb\"\n"
         );
         assert_eq!(
-            write(&rows, Format::Psv, &CsvOptions::default()).await,
+            write(&rows, Format::PSV, &CsvOptions::default()).await,
             "i|f|b|l|t\n-3|1.5|true|[1,2]|a\tb\n"
         );
         let mut options = CsvOptions::default();
         options.delimiter = Some(b';');
         options.crlf = true;
         assert_eq!(
-            write(&rows, Format::Csv, &options).await,
+            write(&rows, Format::CSV, &options).await,
             "i;f;b;l;t\r\n-3;1.5;true;[1,2];a\tb\r\n"
         );
     }
@@ -113,12 +113,12 @@ mod csv_write {
         let mut options = CsvOptions::default();
         options.has_header = false;
         let rows = [row! { "a" => 1, "b" => 2 }];
-        assert_eq!(write(&rows, Format::Csv, &options).await, "1,2\n");
+        assert_eq!(write(&rows, Format::CSV, &options).await, "1,2\n");
     }
 
     #[tokio::test]
     async fn extra_key_is_an_error_that_says_what_to_do() {
-        let (mut w, _) = writer(Format::Csv, &CsvOptions::default()).await;
+        let (mut w, _) = writer(Format::CSV, &CsvOptions::default()).await;
         w.awrite(&row! { "a" => 1, "b" => 2, "c" => 3 })
             .await
             .unwrap();
@@ -144,7 +144,7 @@ mod csv_write {
             row! { "b" => 5 },
         ];
         assert_eq!(
-            write(&rows, Format::Csv, &options).await,
+            write(&rows, Format::CSV, &options).await,
             "a,b\n1,2\n4,3\n,5\n"
         );
     }
@@ -160,12 +160,12 @@ mod csv_write {
             row! { "c" => 5, "a" => 6 },
         ];
         assert_eq!(
-            write(&rows, Format::Csv, &options).await,
+            write(&rows, Format::CSV, &options).await,
             "a,b,c\n1,,\n3,2,\n,,4\n6,,5\n"
         );
         // Fewer rows than the scan: the header comes at close.
         assert_eq!(
-            write(&rows[..2], Format::Csv, &options).await,
+            write(&rows[..2], Format::CSV, &options).await,
             "a,b\n1,\n3,2\n"
         );
     }
@@ -182,14 +182,14 @@ mod csv_write {
             })
             .collect();
         assert_eq!(
-            write(&rows, Format::Csv, &CsvOptions::default()).await,
+            write(&rows, Format::CSV, &CsvOptions::default()).await,
             "x,y\n0,v0\n1,v1\n2,v2\n"
         );
     }
 
     #[tokio::test]
     async fn zero_rows_write_nothing_and_close_is_idempotent() {
-        let (mut w, sink) = writer(Format::Csv, &CsvOptions::default()).await;
+        let (mut w, sink) = writer(Format::CSV, &CsvOptions::default()).await;
         w.aclose().await.unwrap();
         w.aclose().await.unwrap();
         assert_eq!(sink.text(), "");
@@ -200,7 +200,7 @@ mod csv_write {
 
     #[tokio::test]
     async fn output_is_buffered_until_close_and_progress_counts() {
-        let (mut w, sink) = writer(Format::Csv, &CsvOptions::default()).await;
+        let (mut w, sink) = writer(Format::CSV, &CsvOptions::default()).await;
         w.awrite(&row! { "a" => "x" }).await.unwrap();
         assert_eq!(sink.text(), "", "small output stays in the buffer");
         assert_eq!((w.progress().rows, w.progress().bytes), (1, 4));
@@ -216,7 +216,7 @@ mod csv_write {
 
     #[tokio::test]
     async fn reading_a_writer_is_unsupported() {
-        let (mut w, _) = writer(Format::Csv, &CsvOptions::default()).await;
+        let (mut w, _) = writer(Format::CSV, &CsvOptions::default()).await;
         let err = w.next().await.unwrap().unwrap_err();
         assert!(matches!(err, Error::Unsupported { .. }), "{err}");
         assert!(w.next().await.is_none());
@@ -268,11 +268,11 @@ mod csv_write {
             escaped.escape = Some(b'\\');
             escaped.comment = Some(b'#');
             vec![
-                (Format::Csv, CsvOptions::default()),
-                (Format::Tsv, CsvOptions::default()),
-                (Format::Psv, CsvOptions::default()),
-                (Format::Csv, semi),
-                (Format::Csv, escaped),
+                (Format::CSV, CsvOptions::default()),
+                (Format::TSV, CsvOptions::default()),
+                (Format::PSV, CsvOptions::default()),
+                (Format::CSV, semi),
+                (Format::CSV, escaped),
             ]
         };
         for (format, options) in variants {
@@ -291,10 +291,10 @@ mod csv_write {
             row! { "only" => "x" },
             row! { "only" => "" },
         ];
-        let text = write(&rows, Format::Csv, &CsvOptions::default()).await;
+        let text = write(&rows, Format::CSV, &CsvOptions::default()).await;
         assert_eq!(text, "only\n\"\"\nx\n\"\"\n");
         assert_eq!(
-            read_back(&text, Format::Csv, &CsvOptions::default(), 1).await,
+            read_back(&text, Format::CSV, &CsvOptions::default(), 1).await,
             rows
         );
     }
@@ -304,7 +304,7 @@ mod csv_write {
         let rows = [row! { "i" => 7, "f" => 2.5, "b" => false, "s" => "007", "n" => Value::Null }];
         let mut options = CsvOptions::default();
         options.infer_types = true;
-        let text = write(&rows, Format::Csv, &options).await;
-        assert_eq!(read_back(&text, Format::Csv, &options, 3).await, rows);
+        let text = write(&rows, Format::CSV, &options).await;
+        assert_eq!(read_back(&text, Format::CSV, &options, 3).await, rows);
     }
 }

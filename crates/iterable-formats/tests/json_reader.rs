@@ -17,7 +17,7 @@ mod json {
     use iterable_formats::{ReadContext, json};
 
     fn info() -> IterableInfo {
-        reader_info(Format::Json)
+        reader_info(Format::JSON)
     }
 
     fn tagged(tag: &str) -> Options {
@@ -27,7 +27,7 @@ mod json {
     }
 
     async fn open(data: &[u8], options: Options, errors: ErrorHandler, feed: Feed) -> BoxIterable {
-        common::open(Format::Json, data, options, errors, feed).await
+        common::open(Format::JSON, data, options, errors, feed).await
     }
 
     /// Reads `data` with every feed; asserts they agree; returns the outcome.
@@ -36,7 +36,7 @@ mod json {
         options: Options,
         errors: fn() -> ErrorHandler,
     ) -> (Outcome, Progress) {
-        common::read_with(Format::Json, data, options, errors).await
+        common::read_with(Format::JSON, data, options, errors).await
     }
 
     async fn read(data: &[u8]) -> Outcome {

@@ -17,7 +17,7 @@ mod json_writer {
     use crate::common::Sink;
 
     fn info(format: Format, mode: Mode) -> IterableInfo {
-        let location = if format == Format::Json {
+        let location = if format == Format::JSON {
             "out.json"
         } else {
             "out.jsonl"
@@ -44,7 +44,7 @@ mod json_writer {
             options,
         };
         let it = match format {
-            Format::Json => json::open_writer(sink.clone(), ctx).await.unwrap(),
+            Format::JSON => json::open_writer(sink.clone(), ctx).await.unwrap(),
             _ => jsonl::open_writer(sink.clone(), ctx).await.unwrap(),
         };
         (it, sink)
@@ -66,13 +66,13 @@ mod json_writer {
             let it = if chunk == usize::MAX {
                 let reader = Cursor::new(data);
                 match format {
-                    Format::Json => json::open_reader(reader, ctx).await.unwrap(),
+                    Format::JSON => json::open_reader(reader, ctx).await.unwrap(),
                     _ => jsonl::open_reader(reader, ctx).await.unwrap(),
                 }
             } else {
                 let reader = ChunkedReader::new(data, chunk, chunk == 1);
                 match format {
-                    Format::Json => json::open_reader(reader, ctx).await.unwrap(),
+                    Format::JSON => json::open_reader(reader, ctx).await.unwrap(),
                     _ => jsonl::open_reader(reader, ctx).await.unwrap(),
                 }
             };
@@ -105,7 +105,7 @@ mod json_writer {
             row! { "b" => 1, "a" => "x" },
             row! { "c" => vec![Value::Null, Value::Float(2.5)] },
         ];
-        let text = write(Format::Jsonl, Options::default(), &rows).await;
+        let text = write(Format::JSONL, Options::default(), &rows).await;
         assert_eq!(text, "{\"b\":1,\"a\":\"x\"}\n{\"c\":[null,2.5]}\n");
     }
 
@@ -113,43 +113,43 @@ mod json_writer {
     async fn json_writer_exact_texts() {
         let rows = [row! { "b" => 1, "a" => "x" }, row! { "c" => vec![1] }];
         assert_eq!(
-            write(Format::Json, Options::default(), &rows).await,
+            write(Format::JSON, Options::default(), &rows).await,
             "[\n{\"b\":1,\"a\":\"x\"},\n{\"c\":[1]}\n]\n"
         );
         assert_eq!(
-            write(Format::Json, options(Some("rows"), false), &rows).await,
+            write(Format::JSON, options(Some("rows"), false), &rows).await,
             "{\"rows\":[\n{\"b\":1,\"a\":\"x\"},\n{\"c\":[1]}\n]}\n"
         );
         assert_eq!(
-            write(Format::Json, options(None, true), &rows).await,
+            write(Format::JSON, options(None, true), &rows).await,
             "[\n  {\n    \"b\": 1,\n    \"a\": \"x\"\n  },\n  {\n    \"c\": [\n      1\n    ]\n  }\n]\n"
         );
         assert_eq!(
-            write(Format::Json, options(Some("r\"s"), true), &rows[..1]).await,
+            write(Format::JSON, options(Some("r\"s"), true), &rows[..1]).await,
             "{\n  \"r\\\"s\": [\n    {\n      \"b\": 1,\n      \"a\": \"x\"\n    }\n  ]\n}\n"
         );
     }
 
     #[tokio::test]
     async fn json_writer_zero_rows_is_valid_json() {
-        assert_eq!(write(Format::Json, Options::default(), &[]).await, "[]\n");
+        assert_eq!(write(Format::JSON, Options::default(), &[]).await, "[]\n");
         assert_eq!(
-            write(Format::Json, options(Some("rows"), false), &[]).await,
+            write(Format::JSON, options(Some("rows"), false), &[]).await,
             "{\"rows\":[]}\n"
         );
         assert_eq!(
-            write(Format::Json, options(Some("rows"), true), &[]).await,
+            write(Format::JSON, options(Some("rows"), true), &[]).await,
             "{\n  \"rows\": []\n}\n"
         );
-        assert_eq!(write(Format::Json, options(None, true), &[]).await, "[]\n");
-        assert_eq!(write(Format::Jsonl, Options::default(), &[]).await, "");
+        assert_eq!(write(Format::JSON, options(None, true), &[]).await, "[]\n");
+        assert_eq!(write(Format::JSONL, Options::default(), &[]).await, "");
         for opts in [
             options(None, false),
             options(Some("rows"), false),
             options(Some("rows"), true),
         ] {
-            let text = write(Format::Json, opts.clone(), &[]).await;
-            assert_eq!(read(Format::Json, opts, &text).await, vec![]);
+            let text = write(Format::JSON, opts.clone(), &[]).await;
+            assert_eq!(read(Format::JSON, opts, &text).await, vec![]);
         }
     }
 
@@ -157,7 +157,7 @@ mod json_writer {
     async fn json_writer_non_finite_floats_become_null() {
         let rows = [row! { "a" => f64::NAN, "b" => f64::INFINITY, "c" => 0.5 }];
         assert_eq!(
-            write(Format::Jsonl, Options::default(), &rows).await,
+            write(Format::JSONL, Options::default(), &rows).await,
             "{\"a\":null,\"b\":null,\"c\":0.5}\n"
         );
     }
@@ -165,8 +165,8 @@ mod json_writer {
     #[tokio::test]
     async fn jsonl_round_trip() {
         let rows = sample();
-        let text = write(Format::Jsonl, Options::default(), &rows).await;
-        assert_eq!(read(Format::Jsonl, Options::default(), &text).await, rows);
+        let text = write(Format::JSONL, Options::default(), &rows).await;
+        assert_eq!(read(Format::JSONL, Options::default(), &text).await, rows);
     }
 
     #[tokio::test]
@@ -178,10 +178,10 @@ mod json_writer {
             options(Some("rows"), false),
             options(Some("rows"), true),
         ] {
-            let text = write(Format::Json, opts.clone(), &rows).await;
+            let text = write(Format::JSON, opts.clone(), &rows).await;
             let _: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
             assert_eq!(
-                read(Format::Json, opts.clone(), &text).await,
+                read(Format::JSON, opts.clone(), &text).await,
                 rows,
                 "{opts:?}\n{text}"
             );
@@ -193,7 +193,7 @@ mod json_writer {
         let rows: Vec<Row> = (0..5000)
             .map(|i: u32| row! { "i" => i, "s" => "y".repeat(i as usize % 40) })
             .collect();
-        for format in [Format::Json, Format::Jsonl] {
+        for format in [Format::JSON, Format::JSONL] {
             let (mut it, sink) = writer(format, Options::default()).await;
             for row in &rows {
                 it.awrite(row).await.unwrap();
@@ -212,7 +212,7 @@ mod json_writer {
 
     #[tokio::test]
     async fn json_writer_close_is_idempotent_and_final() {
-        for format in [Format::Json, Format::Jsonl] {
+        for format in [Format::JSON, Format::JSONL] {
             let (mut it, sink) = writer(format, Options::default()).await;
             it.awrite(&row! { "a" => 1 }).await.unwrap();
             it.aclose().await.unwrap();
@@ -227,7 +227,7 @@ mod json_writer {
 
     #[tokio::test]
     async fn json_reading_a_writer_is_unsupported() {
-        for format in [Format::Json, Format::Jsonl] {
+        for format in [Format::JSON, Format::JSONL] {
             let (mut it, _) = writer(format, Options::default()).await;
             let err = it.next().await.unwrap().unwrap_err();
             assert!(matches!(err, Error::Unsupported { .. }), "{err}");

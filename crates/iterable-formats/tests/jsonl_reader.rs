@@ -21,11 +21,11 @@ mod jsonl {
     use tokio::io::{AsyncBufRead, AsyncRead, ReadBuf};
 
     fn info() -> IterableInfo {
-        reader_info(Format::Jsonl)
+        reader_info(Format::JSONL)
     }
 
     async fn open(data: &[u8], options: Options, errors: ErrorHandler, feed: Feed) -> BoxIterable {
-        common::open(Format::Jsonl, data, options, errors, feed).await
+        common::open(Format::JSONL, data, options, errors, feed).await
     }
 
     /// Reads `data` with every feed; asserts they agree; returns the outcome.
@@ -34,7 +34,7 @@ mod jsonl {
         options: Options,
         errors: fn() -> ErrorHandler,
     ) -> (Outcome, Progress) {
-        common::read_with(Format::Jsonl, data, options, errors).await
+        common::read_with(Format::JSONL, data, options, errors).await
     }
 
     async fn read(data: &[u8]) -> Outcome {

@@ -7,8 +7,8 @@ use std::task::{Context, Poll};
 use async_compression::Level;
 use async_compression::tokio::bufread as de;
 use async_compression::tokio::write as en;
-use iterable_core::detect::from_name;
-use iterable_core::{Codec, Format};
+use iterable_core::Codec;
+use iterable_core::detect::name_parts;
 use tokio::io::{AsyncBufRead, AsyncRead, AsyncWrite, BufReader, ReadBuf};
 
 use crate::{BUF_SIZE, ByteReader};
@@ -17,24 +17,25 @@ use crate::{BUF_SIZE, ByteReader};
 pub(crate) type ByteWriter = Box<dyn AsyncWrite + Send + Unpin>;
 
 /// How many raw bytes detection wants to see.
-pub(crate) const SNIFF_LEN: usize = 6;
+pub(crate) const SNIFF_LEN: usize = 10;
 
 /// The codec of a raw stream that starts with `head` (at least [`SNIFF_LEN`] bytes
 /// unless the stream is shorter): a magic number wins, the name decides otherwise.
+/// (Formats that are containers of their own, such as a workbook that starts like a
+/// zip archive, are opened with the codec forced by the caller, who knows formats.)
 pub(crate) fn detect(location: &str, head: &[u8]) -> Codec {
-    let hints = from_name(location);
+    let name = name_parts(location);
     if head.is_empty() {
         return Codec::None;
     }
     match Codec::sniff(head) {
-        // "x^" is a valid zlib header and plausible text: trust it only for unnamed formats.
-        Some(Codec::Zlib) if head[1] == 0x5e && hints.format.is_some() => hints.codec,
-        // A workbook is a zip archive that its format reads itself.
-        Some(Codec::Zip) if hints.format == Some(Format::Xlsx) => hints.codec,
+        // "x^" is a valid zlib header and plausible text: trust it only when the name
+        // has no extension in the format's place.
+        Some(Codec::Zlib) if head[1] == 0x5e && name.format_extension.is_some() => name.codec,
         // "BZh" is followed by the block size digit.
-        Some(Codec::Bzip2) if head.len() > 3 && !(b'1'..=b'9').contains(&head[3]) => hints.codec,
+        Some(Codec::Bzip2) if head.len() > 3 && !(b'1'..=b'9').contains(&head[3]) => name.codec,
         Some(codec) => codec,
-        None => hints.codec,
+        None => name.codec,
     }
 }
 
@@ -62,6 +63,7 @@ where
         Codec::Brotli => wrap(codec, de::BrotliDecoder::new(raw)),
         Codec::Deflate => wrap(codec, de::DeflateDecoder::new(raw)),
         Codec::Zlib => wrap(codec, de::ZlibDecoder::new(raw)),
+        Codec::Snappy => wrap(codec, crate::snappy::SnappyDecoder::new(raw)),
         other => unreachable!("codec {other} has no decoder"),
     }
 }
@@ -94,6 +96,7 @@ pub(crate) fn encoder(codec: Codec, out: ByteWriter, level: Option<i32>) -> Byte
         Codec::Brotli => Box::new(en::BrotliEncoder::with_quality(out, level)),
         Codec::Deflate => Box::new(en::DeflateEncoder::with_quality(out, level)),
         Codec::Zlib => Box::new(en::ZlibEncoder::with_quality(out, level)),
+        Codec::Snappy => Box::new(crate::snappy::SnappyEncoder::new(out)),
         other => unreachable!("codec {other} has no encoder"),
     }
 }
@@ -115,7 +118,7 @@ fn quality(codec: Codec, level: Option<i32>) -> Level {
 pub(crate) fn has_members(codec: Codec) -> bool {
     matches!(
         codec,
-        Codec::Gzip | Codec::Zstd | Codec::Bzip2 | Codec::Xz | Codec::Lz4
+        Codec::Gzip | Codec::Zstd | Codec::Bzip2 | Codec::Xz | Codec::Lz4 | Codec::Snappy
     )
 }
 
@@ -142,6 +145,7 @@ pub(crate) async fn compress_member(
         Codec::Bzip2 => member!(BzEncoder),
         Codec::Xz => member!(XzEncoder),
         Codec::Lz4 => member!(Lz4Encoder),
+        Codec::Snappy => Ok(crate::snappy::encode_stream(data)),
         other => Err(io::Error::other(format!(
             "{other} has no independent members"
         ))),
@@ -185,7 +189,6 @@ mod tests {
         assert_eq!(detect("x.csv.br", b"\x0b\x02\x80id"), Codec::Brotli);
         assert_eq!(detect("x.csv", b"x^2,y\n"), Codec::None);
         assert_eq!(detect("blob", b"x\x5e\x01\x02"), Codec::Zlib);
-        assert_eq!(detect("book.xlsx", b"PK\x03\x04\x14\x00"), Codec::None);
         assert_eq!(detect("a.csv", b"PK\x03\x04\x14\x00"), Codec::Zip);
         assert_eq!(detect("a.csv", b"BZhang"), Codec::None);
         assert_eq!(detect("a.csv.gz", b""), Codec::None);

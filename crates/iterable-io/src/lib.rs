@@ -70,6 +70,7 @@ mod peek;
 mod pipeline;
 mod read_ahead;
 mod sink;
+mod snappy;
 mod source;
 #[cfg(feature = "store")]
 mod store;

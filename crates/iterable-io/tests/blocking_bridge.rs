@@ -19,7 +19,7 @@ use iterable_io::blocking_bridge::{
 fn info(location: &str, mode: Mode) -> IterableInfo {
     IterableInfo {
         location: location.into(),
-        format: Format::Jsonl,
+        format: Format::JSONL,
         codec: Codec::None,
         mode,
     }

@@ -31,10 +31,10 @@
 
 use std::sync::Arc;
 
-use iterable_core::{BoxIterable, Format, Options, Result};
-use iterable_formats::ReadContext;
+use iterable_core::{BoxIterable, Format, Result};
 
 use crate::IterableOptions;
+use crate::road::{Road, open_road, open_rows};
 
 pub use iterable_formats::columnar::{
     BatchStream, DataType, Field, RecordBatch, RecordBatchWriter, Schema, SchemaRef,
@@ -42,48 +42,28 @@ pub use iterable_formats::columnar::{
     write_record_batch,
 };
 
-/// Where a columnar read starts: a Parquet file on disk (read in place, or spooled from
-/// a stream), an Arrow IPC byte stream, or the bytes of a row format.
-enum Source {
-    #[cfg(feature = "parquet")]
-    Parquet(std::fs::File, ReadContext),
-    Arrow(iterable_io::ByteReader, ReadContext),
-    Rows(iterable_io::ByteReader, ReadContext),
-}
-
-/// Opens `location` the way its format reads best as batches or a schema.
-async fn open_source(location: &str, options: &Options) -> Result<Source> {
-    #[cfg(feature = "parquet")]
-    if let Some((file, ctx)) = crate::random_access::local_parquet(location, options).await? {
-        return Ok(Source::Parquet(file, ctx));
-    }
-    let (reader, ctx) = crate::open::open_bytes(location, options).await?;
-    Ok(match ctx.info.format {
-        #[cfg(feature = "parquet")]
-        Format::Parquet => {
-            let (file, _) =
-                iterable_formats::columnar::spool::spool_to_temp_file(reader, location).await?;
-            Source::Parquet(file, ctx)
-        }
-        Format::Arrow => Source::Arrow(reader, ctx),
-        _ => Source::Rows(reader, ctx),
-    })
-}
-
 /// Opens `location` for reading as record batches (options as for rows: `columns`,
 /// `row_groups`, `batch_size`, ...; for row formats also `schema`, `schema_scan_rows`).
 pub async fn aopen_batches(location: &str, options: &IterableOptions) -> Result<BatchStream> {
     let options = options.options();
-    match open_source(location, options).await? {
+    match open_road(location, options).await? {
         #[cfg(feature = "parquet")]
-        Source::Parquet(file, ctx) => {
+        Road::File(file, ctx) if ctx.info.format == Format::PARQUET => {
             iterable_formats::columnar::parquet_file_batches(file, ctx).await
         }
-        Source::Arrow(reader, ctx) => iterable_formats::columnar::ipc_batches(reader, ctx).await,
-        Source::Rows(reader, ctx) => {
-            let rows = iterable_formats::open_reader(reader, ctx).await?;
-            batches_from_rows(rows, options)
+        #[cfg(all(feature = "parquet", feature = "store"))]
+        Road::StoreParquet(reader, ctx) => {
+            iterable_formats::columnar::parquet_batches(reader, ctx).await
         }
+        #[cfg(feature = "parquet")]
+        Road::Bytes(reader, ctx) if ctx.info.format == Format::PARQUET => {
+            let (file, _) = iterable_formats::spool::spool_to_temp_file(reader, location).await?;
+            iterable_formats::columnar::parquet_file_batches(file, ctx).await
+        }
+        Road::Bytes(reader, ctx) if ctx.info.format == Format::ARROW => {
+            iterable_formats::columnar::ipc_batches(reader, ctx).await
+        }
+        road => batches_from_rows(open_rows(road).await?, options),
     }
 }
 
@@ -108,15 +88,27 @@ pub async fn aopen_batch_writer(
 /// `infer_types`).
 pub async fn aschema(location: &str, options: &IterableOptions) -> Result<SchemaRef> {
     let options = options.options();
-    match open_source(location, options).await? {
+    match open_road(location, options).await? {
         #[cfg(feature = "parquet")]
-        Source::Parquet(file, _) => {
+        Road::File(file, ctx) if ctx.info.format == Format::PARQUET => {
             let file = tokio::fs::File::from_std(file);
             iterable_formats::columnar::parquet_schema(file, location).await
         }
-        Source::Arrow(reader, _) => iterable_formats::columnar::ipc_schema(reader, location).await,
-        Source::Rows(reader, ctx) => {
-            let mut rows = iterable_formats::open_reader(reader, ctx).await?;
+        #[cfg(all(feature = "parquet", feature = "store"))]
+        Road::StoreParquet(reader, _) => {
+            iterable_formats::columnar::parquet_schema(reader, location).await
+        }
+        #[cfg(feature = "parquet")]
+        Road::Bytes(reader, ctx) if ctx.info.format == Format::PARQUET => {
+            let (file, _) = iterable_formats::spool::spool_to_temp_file(reader, location).await?;
+            let file = tokio::fs::File::from_std(file);
+            iterable_formats::columnar::parquet_schema(file, location).await
+        }
+        Road::Bytes(reader, ctx) if ctx.info.format == Format::ARROW => {
+            iterable_formats::columnar::ipc_schema(reader, location).await
+        }
+        road => {
+            let mut rows = open_rows(road).await?;
             let sample = rows
                 .aread_bulk(options.columnar.schema_scan_rows.max(1))
                 .await?;

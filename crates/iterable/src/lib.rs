@@ -59,11 +59,9 @@ pub mod arrow;
 mod many;
 mod open;
 mod options;
-#[cfg(feature = "parquet")]
-mod random_access;
 mod reopen;
+mod road;
 
-pub use iterable_core::detect::{self, NameHints};
 pub use iterable_core::policy::{DeadLetterSink, ErrorHandler};
 pub use iterable_core::{
     AsyncIterable, AvroCodec, AvroOptions, BoxIterable, Codec, ColumnarCompression,
@@ -72,6 +70,7 @@ pub use iterable_core::{
     Result, Row, RowSeed, Sheet, StoreOptions, Text, Timestamp, Value, XlsxOptions, XmlOptions,
     row,
 };
+pub use iterable_formats::registry::{self, NameHints};
 pub use open::aopen_iterable;
 #[cfg(feature = "xlsx")]
 pub use open::sheet_names;

@@ -21,7 +21,7 @@ use iterable_core::{
 ///     .open("export.csv.gz")
 ///     .await?;
 /// // Write JSON with the rows under a key, whatever the name says.
-/// let dst = IterableOptions::write().format("json".parse()?).tagname("items").open("-").await?;
+/// let dst = IterableOptions::write().format(iterable::Format::JSON).tagname("items").open("-").await?;
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -136,12 +136,32 @@ impl IterableOptions {
     }
 
     /// JSON: the key that holds the array of rows. XML: the name of the elements that
-    /// are rows (reading) or of each row's element (writing).
+    /// are rows (reading) or of each row's element (writing). TOML: the array of
+    /// tables that holds the rows (and that rows are written as).
     pub fn tagname(mut self, key: impl Into<String>) -> Self {
         let key = key.into();
         self.options.json.tagname = Some(key.clone());
-        self.options.xml.tagname = Some(key);
+        self.options.xml.tagname = Some(key.clone());
+        self.options
+            .format_options
+            .insert("tagname".to_owned(), key);
         self
+    }
+
+    /// Sets a format option by its registry key, as the command line's flag names it
+    /// (`delimiter`, `no_header`, `sheet`, a registered format's own `widths`):
+    /// every format that takes the key in this mode gets the value. A key no format
+    /// takes, or a value that does not parse, is [`Error::InvalidOption`](crate::Error).
+    ///
+    /// ```
+    /// let options = iterable::IterableOptions::read().set("delimiter", "tab")?;
+    /// assert_eq!(options.options().csv.delimiter, Some(b'\t'));
+    /// # Ok::<(), iterable::Error>(())
+    /// ```
+    pub fn set(mut self, key: &str, value: &str) -> crate::Result<Self> {
+        let mode = self.options.mode;
+        iterable_formats::registry::apply_option(&mut self.options, mode, key, value)?;
+        Ok(self)
     }
 
     /// XML reading: drop namespace prefixes (`dc:title` is read as `title`) and the

@@ -11,7 +11,10 @@ use crate::args::ReadArgs;
 /// error is returned.
 pub async fn run(location: &str, read: &ReadArgs, to: Format, limit: Option<usize>) -> Result<()> {
     let mut src = read.options()?.open(location).await?;
-    let mut out = IterableOptions::write().format(to).open("-").await?;
+    let mut out = read
+        .write_options(IterableOptions::write().format(to))?
+        .open("-")
+        .await?;
     let mut written = 0usize;
     while limit.is_none_or(|n| written < n) {
         let Some(row) = src.next().await else { break };

@@ -4,7 +4,7 @@ use anyhow::Result;
 use iterable::arrow::{aschema, schema_to_text};
 use iterable::{Codec, Format, IterableOptions};
 
-use crate::args::{ColumnarWriteArgs, ReadArgs};
+use crate::args::ReadArgs;
 
 /// Rows per bulk read and write.
 const BATCH: usize = 4096;
@@ -16,15 +16,11 @@ pub async fn run(
     read: &ReadArgs,
     to: Option<Format>,
     to_codec: Option<Codec>,
-    columnar: &ColumnarWriteArgs,
 ) -> Result<()> {
     let read_options = read.options()?;
     let mut src = read_options.open(input).await?;
-    let mut options = read.store.apply(columnar.apply(IterableOptions::write()))?;
-    if let Some(n) = read.schema_rows {
-        options = options.schema_scan_rows(n);
-    }
-    let out_format = to.or(iterable::detect::from_name(output).format);
+    let mut options = read.write_options(IterableOptions::write())?;
+    let out_format = to.or(iterable::registry::from_name(output).format);
     if is_columnar(out_format) && is_columnar(Some(src.info().format)) {
         // Columnar to columnar: keep the source's exact types (widths, units, zones).
         options = options.schema(source_schema(input, &read_options).await?);
@@ -50,7 +46,7 @@ pub async fn run(
 }
 
 fn is_columnar(format: Option<Format>) -> bool {
-    matches!(format, Some(Format::Parquet | Format::Arrow))
+    matches!(format, Some(Format::PARQUET | Format::ARROW))
 }
 
 /// The columns of a Parquet or Arrow input as read (after `--columns`), as text pairs.

@@ -25,7 +25,7 @@ pub struct EnrichArgs {
     #[command(flatten)]
     pub read: ReadArgs,
     /// The output format, instead of the one the name says.
-    #[arg(long = "to")]
+    #[arg(long = "to", value_parser = crate::format_flags::format_parser())]
     pub to: Option<Format>,
 
     /// What to extract, as a field list: 'name:string,age:integer?:age in years,tags:string[]'.

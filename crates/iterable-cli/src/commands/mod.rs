@@ -32,8 +32,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             read,
             to,
             to_codec,
-            columnar,
-        } => convert::run(&input, &output, &read, to, to_codec, &columnar).await,
+        } => convert::run(&input, &output, &read, to, to_codec).await,
         Command::Schema {
             location,
             sheets,

@@ -361,7 +361,7 @@ impl Rows {
             rows: rows.into_iter(),
             info: IterableInfo {
                 location: "memory".into(),
-                format: Format::Jsonl,
+                format: Format::JSONL,
                 codec: Codec::None,
                 mode: Mode::Read,
             },

@@ -30,7 +30,7 @@ use crate::WriteContext;
 /// use iterable_formats::{columnar::batches_from_rows, open_reader, ReadContext};
 ///
 /// let csv: &[u8] = b"id,name\n1,Anna\n2,Ben\n3,Cleo\n";
-/// let info = IterableInfo { location: "inline.csv".into(), format: Format::Csv, codec: Codec::None, mode: Mode::Read };
+/// let info = IterableInfo { location: "inline.csv".into(), format: Format::CSV, codec: Codec::None, mode: Mode::Read };
 /// let mut options = Options::default();
 /// options.csv.infer_types = true;
 /// options.batch_size = 2;
@@ -211,10 +211,10 @@ where
     let writer: BoxWrite = Box::new(writer);
     let target = match ctx.info.format {
         #[cfg(feature = "parquet")]
-        Format::Parquet => Target::Columnar(Box::new(super::parquet_write::parquet_batch_writer(
+        Format::PARQUET => Target::Columnar(Box::new(super::parquet_write::parquet_batch_writer(
             writer, ctx,
         )?)),
-        Format::Arrow => {
+        Format::ARROW => {
             Target::Columnar(Box::new(super::ipc_write::ipc_batch_writer(writer, ctx)?))
         }
         _ => Target::Rows(crate::open_writer(writer, ctx).await?),

@@ -118,36 +118,57 @@ struct Messages<R> {
     decoder: StreamDecoder,
     file_form: bool,
     ended: bool,
+    /// Bytes already taken from the reader (while telling the file form from the
+    /// stream form, or looking past padding) and not yet decoded.
+    pending: Vec<u8>,
 }
 
 impl<R: AsyncBufRead + Send + Unpin> Messages<R> {
     async fn new(mut reader: R, location: &str) -> Result<Self> {
-        let head = reader
-            .fill_buf()
-            .await
-            .map_err(|e| Error::io(location, e))?;
-        let file_form = head.starts_with(FILE_MAGIC);
+        // The first bytes (as many as the file magic, fewer at the end), gathered
+        // across reads however small.
+        let mut prefix = Vec::with_capacity(FILE_MAGIC.len());
+        while prefix.len() < FILE_MAGIC.len() {
+            let head = reader
+                .fill_buf()
+                .await
+                .map_err(|e| Error::io(location, e))?;
+            if head.is_empty() {
+                break;
+            }
+            let n = head.len().min(FILE_MAGIC.len() - prefix.len());
+            prefix.extend_from_slice(&head[..n]);
+            reader.consume(n);
+        }
+        let file_form = prefix == FILE_MAGIC;
+        let pending = if file_form { Vec::new() } else { prefix };
         let mut messages = Messages {
             reader,
             location: location.to_owned(),
             decoder: StreamDecoder::new(),
             file_form,
             ended: false,
+            pending,
         };
         if file_form {
             // The magic and its padding to 8 bytes; some writers pad the header further
             // (arrow-rs to 64 bytes): zero words before the first message are padding.
-            let mut magic = [0u8; 8];
-            messages.read_exact(&mut magic).await?;
+            let mut magic_padding = [0u8; 2];
+            messages.read_exact(&mut magic_padding).await?;
+            // Read word by word (a word may span two reads of the source).
             loop {
                 let head = messages
                     .reader
                     .fill_buf()
                     .await
                     .map_err(|e| Error::io(location, e))?;
-                if head.len() >= 4 && head[..4] == [0; 4] {
-                    messages.reader.consume(4);
-                } else {
+                if head.is_empty() {
+                    break;
+                }
+                let mut word = [0u8; 4];
+                messages.read_exact(&mut word).await?;
+                if word != [0; 4] {
+                    messages.pending = word.to_vec();
                     break;
                 }
             }
@@ -166,6 +187,13 @@ impl<R: AsyncBufRead + Send + Unpin> Messages<R> {
     }
 
     async fn read_exact(&mut self, buf: &mut [u8]) -> Result<()> {
+        let taken = self.pending.len().min(buf.len());
+        buf[..taken].copy_from_slice(&self.pending[..taken]);
+        self.pending.drain(..taken);
+        let buf = &mut buf[taken..];
+        if buf.is_empty() {
+            return Ok(());
+        }
         self.reader.read_exact(buf).await.map(|_| ()).map_err(|e| {
             if e.kind() == std::io::ErrorKind::UnexpectedEof {
                 self.invalid("the data ends inside a message (truncated)")
@@ -210,7 +238,7 @@ impl<R: AsyncBufRead + Send + Unpin> Messages<R> {
             .fill_buf()
             .await
             .map_err(|e| Error::io(&self.location, e))?;
-        if available.is_empty() {
+        if available.is_empty() && self.pending.is_empty() {
             self.ended = true;
             if self.file_form {
                 return Err(self.invalid(

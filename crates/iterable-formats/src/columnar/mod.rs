@@ -69,7 +69,6 @@ mod parquet_write;
 mod schema_infer;
 mod schema_text;
 #[cfg(feature = "parquet")]
-pub mod spool;
 mod to_value;
 
 pub use batch_rows::BatchRowsReader;

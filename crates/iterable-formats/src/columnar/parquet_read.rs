@@ -6,7 +6,7 @@
 //! parquet's [`AsyncFileReader`]: a `tokio::fs::File` for a local file, an object-store
 //! reader with ranged GETs for a URL. A source that cannot seek (stdin, a compressed
 //! `.parquet.gz`, a zip member) is first copied to an anonymous temporary file (see
-//! [`spool`](super::spool)).
+//! [`spool`](crate::spool)).
 
 use std::ops::Range;
 use std::sync::Arc;

@@ -67,9 +67,14 @@ mod plain_record;
 mod reader;
 mod writer;
 
-use iterable_core::{BoxIterable, Result};
+use iterable_core::detect::sniff_delimiter;
+use iterable_core::{BoxIterable, Format, Options, Result};
 use tokio::io::{AsyncBufRead, AsyncWrite};
 
+use crate::registry::options as opt;
+use crate::registry::{
+    Builders, Capabilities, FormatSpec, OptionSpec, ReadPrepare, SniffStrength, Sniffer,
+};
 use crate::{ReadContext, WriteContext};
 
 pub use infer::infer_value;
@@ -93,10 +98,92 @@ where
 }
 
 /// The delimiter in use: the option, else the format's own, else a comma.
-fn delimiter_of(options: &iterable_core::Options, format: iterable_core::Format) -> u8 {
+fn delimiter_of(options: &Options, format: Format) -> u8 {
     options
         .csv
         .delimiter
-        .or(format.default_delimiter())
+        .or(default_delimiter(format))
         .unwrap_or(b',')
 }
+
+/// The delimiter a format's name implies.
+fn default_delimiter(format: Format) -> Option<u8> {
+    match format {
+        Format::TSV => Some(b'\t'),
+        Format::PSV => Some(b'|'),
+        Format::CSV => Some(b','),
+        _ => None,
+    }
+}
+
+/// How many decoded bytes the delimiter sniff looks at.
+const DELIMITER_SNIFF_BYTES: usize = 64 * 1024;
+
+const READ_OPTIONS: &[&OptionSpec] = &[
+    &opt::DELIMITER,
+    &opt::QUOTE,
+    &opt::ESCAPE,
+    &opt::COMMENT,
+    &opt::ENCODING,
+    &opt::CSV_NO_HEADER,
+    &opt::INFER_TYPES,
+];
+const WRITE_OPTIONS: &[&OptionSpec] = &[
+    &opt::DELIMITER,
+    &opt::QUOTE,
+    &opt::HEADER_SCAN_ROWS,
+    &opt::CRLF,
+];
+
+const BUILDERS: Builders = Builders {
+    reader: Some(|r, ctx| Box::pin(open_reader(r, ctx))),
+    writer: Some(|w, ctx| Box::pin(open_writer(w, ctx))),
+    ..Builders::NONE
+};
+
+/// Comma-separated values (`.csv`): the delimiter is sniffed from the first 64 KiB
+/// when not given, and any plain text that no other format claims is read as CSV.
+pub static CSV: FormatSpec = FormatSpec {
+    sniffer: Some(Sniffer {
+        strength: SniffStrength::Fallback,
+        matches: |head| {
+            crate::registry::text_start(head).is_some_and(crate::registry::looks_like_text)
+        },
+    }),
+    capabilities: Capabilities::TEXT,
+    read_options: READ_OPTIONS,
+    write_options: WRITE_OPTIONS,
+    read_prepare: Some(ReadPrepare {
+        peek_bytes: DELIMITER_SNIFF_BYTES,
+        apply: |options, head, at_eof| {
+            if options.csv.delimiter.is_none() {
+                options.csv.delimiter =
+                    sniff_delimiter(head, options.csv.quote, at_eof).or(Some(b','));
+            }
+        },
+    }),
+    builders: Some(BUILDERS),
+    ..FormatSpec::new(
+        Format::CSV,
+        "comma-separated values (delimiter sniffed)",
+        &["csv"],
+    )
+};
+
+/// Tab-separated values (`.tsv`, `.tab`).
+pub static TSV: FormatSpec = FormatSpec {
+    capabilities: Capabilities::TEXT,
+    read_options: READ_OPTIONS,
+    write_options: WRITE_OPTIONS,
+    builders: Some(BUILDERS),
+    ..FormatSpec::new(Format::TSV, "tab-separated values", &["tsv", "tab"])
+};
+
+/// Pipe-separated values (`.psv`).
+pub static PSV: FormatSpec = FormatSpec {
+    capabilities: Capabilities::TEXT,
+    read_options: READ_OPTIONS,
+    write_options: WRITE_OPTIONS,
+    builders: Some(BUILDERS),
+    ..FormatSpec::new(Format::PSV, "pipe-separated values", &["psv"])
+};

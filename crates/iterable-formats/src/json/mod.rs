@@ -67,6 +67,48 @@ use crate::json_writer::{Framing, JsonWriter};
 use crate::{ReadContext, WriteContext};
 use reader::JsonReader;
 
+use crate::registry::options as opt;
+use crate::registry::{Builders, Capabilities, FormatSpec, SniffStrength, Sniffer, Values};
+
+/// JSON (`.json`): the rows of an array, top-level or under `tagname`.
+pub static JSON: FormatSpec = FormatSpec {
+    sniffer: Some(Sniffer {
+        strength: SniffStrength::Shape,
+        matches: looks_like_json,
+    }),
+    capabilities: Capabilities {
+        values: Values::Typed,
+        record_boundaries: true,
+        ..Capabilities::TYPED
+    },
+    read_options: &[&opt::JSON_TAGNAME, &opt::MAX_LINE_LENGTH],
+    write_options: &[&opt::PRETTY],
+    builders: Some(Builders {
+        reader: Some(|r, ctx| Box::pin(open_reader(r, ctx))),
+        writer: Some(|w, ctx| Box::pin(open_writer(w, ctx))),
+        ..Builders::NONE
+    }),
+    ..FormatSpec::new(
+        iterable_core::Format::JSON,
+        "a JSON array of objects (or the array under --tagname)",
+        &["json"],
+    )
+};
+
+/// `[` then an object, the end of the array, or the end of the sample; or one object
+/// over several lines (see [`jsonl::starts_jsonl`](crate::jsonl::starts_jsonl)).
+fn looks_like_json(head: &[u8]) -> bool {
+    let Some(text) = crate::registry::text_start(head) else {
+        return false;
+    };
+    match text[0] {
+        b'[' => crate::registry::text_start(&text[1..])
+            .is_none_or(|rest| matches!(rest[0], b'{' | b']')),
+        b'{' => !crate::jsonl::starts_jsonl(text),
+        _ => false,
+    }
+}
+
 /// Opens a JSON reader over `reader`.
 pub async fn open_reader<R>(reader: R, ctx: ReadContext) -> Result<BoxIterable>
 where

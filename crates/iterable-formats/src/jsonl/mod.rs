@@ -62,6 +62,47 @@ use crate::{ReadContext, WriteContext};
 mod blocks_parse;
 use blocks_parse::BlockParse;
 
+use crate::registry::options as opt;
+use crate::registry::{Builders, Capabilities, FormatSpec, SniffStrength, Sniffer};
+
+/// JSON Lines (`.jsonl`, `.ndjson`, `.jsonlines`): one object a line.
+pub static JSONL: FormatSpec = FormatSpec {
+    aliases: &["ndjson", "jsonlines"],
+    sniffer: Some(Sniffer {
+        strength: SniffStrength::Shape,
+        matches: |head| {
+            crate::registry::text_start(head).is_some_and(|t| t[0] == b'{' && starts_jsonl(t))
+        },
+    }),
+    capabilities: Capabilities {
+        record_boundaries: true,
+        ..Capabilities::TYPED
+    },
+    read_options: &[&opt::MAX_LINE_LENGTH],
+    builders: Some(Builders {
+        reader: Some(|r, ctx| Box::pin(open_reader(r, ctx))),
+        writer: Some(|w, ctx| Box::pin(open_writer(w, ctx))),
+        ..Builders::NONE
+    }),
+    ..FormatSpec::new(
+        iterable_core::Format::JSONL,
+        "JSON Lines: one JSON object a line",
+        &["jsonl", "ndjson", "jsonlines"],
+    )
+};
+
+/// `{...}\n{...}`: JSON Lines when the first line is one whole object and the next
+/// non-blank line starts another (or there is none); one object over many lines is
+/// JSON. `text` starts with `{`.
+pub(crate) fn starts_jsonl(text: &[u8]) -> bool {
+    let Some(end) = text.iter().position(|&b| b == b'\n') else {
+        return true;
+    };
+    let first = text[..end].trim_ascii_end();
+    let rest = text[end..].trim_ascii_start();
+    first.ends_with(b"}") && (rest.is_empty() || rest.starts_with(b"{"))
+}
+
 /// Opens a JSON Lines reader over `reader`.
 pub async fn open_reader<R>(reader: R, ctx: ReadContext) -> Result<BoxIterable>
 where

@@ -51,7 +51,7 @@ pub const FEEDS: [Feed; 8] = [
 
 /// The read info of an input of `format` (JSON: `data.json`, JSON Lines: `data.jsonl`).
 pub fn reader_info(format: Format) -> IterableInfo {
-    let location = if format == Format::Json {
+    let location = if format == Format::JSON {
         "data.json"
     } else {
         "data.jsonl"
@@ -64,7 +64,7 @@ pub fn reader_info(format: Format) -> IterableInfo {
     }
 }
 
-/// Opens a JSON (`Format::Json`) or JSON Lines reader over `data`, fed as `feed` says.
+/// Opens a JSON (`Format::JSON`) or JSON Lines reader over `data`, fed as `feed` says.
 pub async fn open(
     format: Format,
     data: &[u8],
@@ -88,14 +88,14 @@ pub async fn open(
     };
     let data = data.to_vec();
     let opened = match (format, feed) {
-        (Format::Json, Feed::Whole) => json::open_reader(Cursor::new(data), ctx).await,
-        (Format::Json, Feed::OneBytePending) => {
+        (Format::JSON, Feed::Whole) => json::open_reader(Cursor::new(data), ctx).await,
+        (Format::JSON, Feed::OneBytePending) => {
             json::open_reader(ChunkedReader::new(data, 1, true), ctx).await
         }
-        (Format::Json, Feed::FiveBytes) => {
+        (Format::JSON, Feed::FiveBytes) => {
             json::open_reader(ChunkedReader::new(data, 5, false), ctx).await
         }
-        (Format::Json, Feed::Blocks(_)) => {
+        (Format::JSON, Feed::Blocks(_)) => {
             json::open_reader(ChunkedReader::new(data, 3, true), ctx).await
         }
         (_, Feed::Blocks(_)) => jsonl::open_reader(ChunkedReader::new(data, 3, true), ctx).await,

@@ -1,35 +1,4 @@
-//! XML (`.xml`): rows are the elements named by `tagname`, streamed with
-//! [`quick_xml`] on the blocking bridge. Read and write.
-//!
-//! # Reading
-//!
-//! The document is read event by event; only the row being built is held. A row is
-//! each element named [`XmlOptions::tagname`](iterable_core::XmlOptions) at any depth
-//! (without a tagname: each child element of the root). Inside a row:
-//! - attributes are columns named `@name`;
-//! - a child element with only text is that text (a string); an empty one is null;
-//! - a child element with attributes or children of its own is a map of the same
-//!   shape, its text (if any) under `#text`; the row's own text is `#text` too;
-//! - a child name that repeats gives a list of its values, in order (one occurrence
-//!   is not a list);
-//! - text is the concatenation of the element's text, CDATA and entity references,
-//!   trimmed; whitespace-only text is ignored; comments and processing instructions
-//!   are skipped;
-//! - with `strip_namespaces`, `dc:title` is named `title` and `xmlns` declarations are
-//!   dropped (the tagname then matches local names).
-//!
-//! Malformed XML (a mismatched end tag, a bad attribute, an unknown entity) and input
-//! that ends inside an element are errors naming the record being read and the byte
-//! offset, and end the stream. Input is taken as UTF-8.
-//!
-//! # Writing
-//!
-//! `<?xml version="1.0" encoding="UTF-8"?>`, the root element
-//! ([`XmlOptions::root`](iterable_core::XmlOptions), default `root`), then one element per
-//! row (named by the tagname, default `item`), the same shape as reading: `@name`
-//! columns become attributes, `#text` the element's text, maps nested elements, lists
-//! repeated elements, null an empty element; other values are written as their text.
-//! A column whose name is not a valid XML name is an error naming the row.
+//! The xml reader and writer, compiled with the `xml` feature (the format's description is in `mod.rs`).
 
 use std::io::Write;
 

@@ -1,0 +1,171 @@
+//! A writer for formats that write each row as it comes (LTSV, TOML): buffering,
+//! flushing, refusing reads, closing and progress are done here once; a format only
+//! encodes one row ([`RecordEncoder`]).
+//!
+//! Output is buffered (64 KiB) before it goes to the sink. A row that does not fit the
+//! format is an [`Error::Write`] naming the row, and the writer refuses everything
+//! after it, so a failed write never ends in a complete-looking file. `aclose` writes
+//! the format's ending, flushes and shuts the sink down (which publishes an atomic
+//! file); closing twice is fine.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+use iterable_core::{AsyncIterable, BoxFuture, Error, IterableInfo, Progress, Result, Row};
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+
+use crate::WriteContext;
+use crate::read_refusal::{ReadRefusal, refuse};
+
+/// Bytes gathered before they go to the sink.
+const FLUSH_AT: usize = 64 << 10;
+
+/// Encodes rows of one format.
+pub(crate) trait RecordEncoder: Send + Unpin + 'static {
+    /// Appends `row` to `out`; a message when the row cannot be written in the format.
+    fn encode(&mut self, row: &Row, out: &mut Vec<u8>) -> std::result::Result<(), String>;
+}
+
+/// Rows to a sink through a [`RecordEncoder`].
+pub(crate) struct RecordWriter<W, E> {
+    writer: W,
+    encoder: E,
+    info: IterableInfo,
+    buf: Vec<u8>,
+    rows: u64,
+    flushed: u64,
+    closed: bool,
+    failed: bool,
+    reads: ReadRefusal,
+}
+
+impl<W: AsyncWrite + Send + Unpin, E: RecordEncoder> RecordWriter<W, E> {
+    pub(crate) fn new(writer: W, encoder: E, ctx: WriteContext) -> Self {
+        RecordWriter {
+            writer,
+            encoder,
+            info: ctx.info,
+            buf: Vec::with_capacity(FLUSH_AT + 4096),
+            rows: 0,
+            flushed: 0,
+            closed: false,
+            failed: false,
+            reads: ReadRefusal::default(),
+        }
+    }
+
+    async fn write_one(&mut self, row: &Row) -> Result<()> {
+        if self.closed || self.failed {
+            return Err(Error::unsupported(
+                &self.info.location,
+                if self.failed {
+                    "an earlier row failed: the writer takes no more rows"
+                } else {
+                    "the writer is closed: cannot write more rows"
+                },
+            ));
+        }
+        let start = self.buf.len();
+        if let Err(message) = self.encoder.encode(row, &mut self.buf) {
+            self.buf.truncate(start);
+            self.failed = true;
+            return Err(Error::Write {
+                location: self.info.location.clone(),
+                row: self.rows + 1,
+                message,
+            });
+        }
+        self.rows += 1;
+        if self.buf.len() >= FLUSH_AT {
+            self.write_out().await?;
+        }
+        Ok(())
+    }
+
+    async fn write_out(&mut self) -> Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        if let Err(e) = self.writer.write_all(&self.buf).await {
+            self.failed = true;
+            return Err(Error::io(&self.info.location, e));
+        }
+        self.flushed += self.buf.len() as u64;
+        self.buf.clear();
+        Ok(())
+    }
+
+    async fn close(&mut self) -> Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        if self.failed {
+            return Err(Error::unsupported(
+                &self.info.location,
+                "an earlier row failed: nothing is published",
+            ));
+        }
+        self.write_out().await?;
+        let location = &self.info.location;
+        self.writer
+            .flush()
+            .await
+            .map_err(|e| Error::io(location, e))?;
+        self.writer
+            .shutdown()
+            .await
+            .map_err(|e| Error::io(location, e))?;
+        self.closed = true;
+        Ok(())
+    }
+}
+
+impl<W: AsyncWrite + Send + Unpin, E: RecordEncoder> Stream for RecordWriter<W, E> {
+    type Item = Result<Row>;
+
+    fn poll_next(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        this.reads.poll_next(&this.info)
+    }
+}
+
+impl<W: AsyncWrite + Send + Unpin, E: RecordEncoder> AsyncIterable for RecordWriter<W, E> {
+    fn aread(&mut self) -> BoxFuture<'_, Result<Option<Row>>> {
+        refuse(&self.info)
+    }
+
+    fn aread_bulk(&mut self, _n: usize) -> BoxFuture<'_, Result<Vec<Row>>> {
+        refuse(&self.info)
+    }
+
+    fn awrite<'a>(&'a mut self, row: &'a Row) -> BoxFuture<'a, Result<()>> {
+        Box::pin(self.write_one(row))
+    }
+
+    fn awrite_bulk<'a>(&'a mut self, rows: &'a [Row]) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            for row in rows {
+                self.write_one(row).await?;
+            }
+            Ok(())
+        })
+    }
+
+    fn aclose(&mut self) -> BoxFuture<'_, Result<()>> {
+        Box::pin(self.close())
+    }
+
+    fn info(&self) -> &IterableInfo {
+        &self.info
+    }
+
+    fn progress(&self) -> Progress {
+        Progress {
+            rows: self.rows,
+            bytes: self.flushed + self.buf.len() as u64,
+            bytes_total: None,
+            skipped: 0,
+        }
+    }
+}

@@ -1,0 +1,25 @@
+//! The formats built into this crate, one line each, in the order help and errors
+//! list them. A format compiled out (its cargo feature off) is still listed: it is
+//! detected, and opening it says which feature turns it on.
+
+use super::FormatSpec;
+
+/// Every built-in format.
+pub static ALL: &[&FormatSpec] = &[
+    &crate::csv::CSV,
+    &crate::csv::TSV,
+    &crate::csv::PSV,
+    &crate::jsonl::JSONL,
+    &crate::json::JSON,
+    &crate::parquet::PARQUET,
+    &crate::arrow_ipc::ARROW,
+    &crate::avro::AVRO,
+    &crate::orc::ORC,
+    &crate::xlsx::XLSX,
+    &crate::xml::XML,
+    &crate::yaml::YAML,
+    &crate::bson::BSON,
+    &crate::msgpack::MSGPACK,
+    &crate::ltsv::LTSV,
+    &crate::toml::TOML,
+];
