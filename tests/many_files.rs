@@ -169,3 +169,32 @@ async fn file_order_or_rows_as_they_arrive() {
     assert_eq!(strip(first), b);
     assert_eq!(strip(rest), a);
 }
+
+/// `aread_bulk` over a glob keeps the rows read before a corrupt file, under the fail
+/// and the skip policies alike (a truncated file is not a bad record to skip), and
+/// hands out the error on the next read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_reads_keep_the_rows_before_a_corrupt_file() {
+    let dir = tempfile::tempdir().unwrap();
+    copy(dir.path(), "people.csv.gz", "a.csv.gz");
+    let whole = std::fs::read(testdata("people.csv.gz")).unwrap();
+    std::fs::write(dir.path().join("b.csv.gz"), &whole[..whole.len() - 8]).unwrap();
+    let first = local_rows("people.csv.gz").await;
+    let pattern = format!("{}/*.csv.gz", dir.path().to_str().unwrap());
+    for policy in [iterable::ErrorPolicy::Fail, iterable::ErrorPolicy::Skip] {
+        let mut src = IterableOptions::read()
+            .errors(policy.clone())
+            .concurrency(1)
+            .open(&pattern)
+            .await
+            .unwrap();
+        let rows = src.aread_bulk(10_000).await.unwrap();
+        assert_eq!(rows, first, "{policy:?}: the first file's rows");
+        let err = src.aread_bulk(10_000).await.unwrap_err();
+        assert!(err.to_string().contains("b.csv.gz"), "{policy:?}: {err}");
+        assert!(
+            src.aread_bulk(10).await.unwrap().is_empty(),
+            "{policy:?}: ended"
+        );
+    }
+}

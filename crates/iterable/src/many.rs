@@ -51,6 +51,7 @@ pub(crate) async fn open_files(
         counters: Arc::default(),
         rows: 0,
         ended: false,
+        held_error: None,
     };
     many.start().await?;
     Ok(Box::new(many))
@@ -74,6 +75,8 @@ pub(crate) struct ManyFiles {
     counters: Arc<Counters>,
     rows: u64,
     ended: bool,
+    /// An error `aread_bulk` met after some rows: handed out by the next read.
+    held_error: Option<iterable_core::Error>,
 }
 
 /// One pass over the files.
@@ -148,6 +151,7 @@ impl ManyFiles {
     /// Ends the stream: stops every task.
     fn finish(&mut self) {
         self.ended = true;
+        self.held_error = None;
         self.run = None; // dropping the JoinSet aborts the tasks
     }
 
@@ -317,6 +321,9 @@ impl Stream for ManyFiles {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Row>>> {
         let this = &mut *self;
+        if let Some(err) = this.held_error.take() {
+            return Poll::Ready(Some(Err(err)));
+        }
         loop {
             if this.ended {
                 return Poll::Ready(None);
@@ -356,10 +363,16 @@ impl AsyncIterable for ManyFiles {
     }
     fn aread_bulk(&mut self, n: usize) -> BoxFuture<'_, Result<Vec<Row>>> {
         Box::pin(async move {
+            // The rows before an error are returned; the error is the next read's.
             let mut rows = Vec::with_capacity(n.min(65536));
             while rows.len() < n {
                 match std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await {
-                    Some(row) => rows.push(row?),
+                    Some(Ok(row)) => rows.push(row),
+                    Some(Err(e)) if rows.is_empty() => return Err(e),
+                    Some(Err(e)) => {
+                        self.held_error = Some(e);
+                        break;
+                    }
                     None => break,
                 }
             }
