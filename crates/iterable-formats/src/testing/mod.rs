@@ -82,3 +82,5 @@ impl AsyncRead for ChunkedReader {
         Poll::Ready(Ok(()))
     }
 }
+
+pub mod conformance;

@@ -1,0 +1,232 @@
+//! What every registered format promises, checked over bytes in memory: the suite a
+//! format runs the day it is registered (`check_format`), in the spirit of
+//! object_store's `integration.rs`. What a format lacks is read from its declared
+//! capabilities, never skipped silently.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+use iterable_core::{Codec, IterableInfo, Mode, Options, Row, Value};
+use tokio::io::AsyncWrite;
+
+use super::ChunkedReader;
+use crate::registry::{Capabilities, FormatSpec, Values};
+use crate::{ReadContext, WriteContext};
+
+/// A reader of `spec` (its own builders, registered or not) over `reader`.
+async fn open_reader<R>(
+    spec: &FormatSpec,
+    reader: R,
+    ctx: ReadContext,
+) -> iterable_core::Result<iterable_core::BoxIterable>
+where
+    R: tokio::io::AsyncBufRead + Send + Unpin + 'static,
+{
+    let builders = spec.require_builders()?;
+    match (builders.reader, builders.file_reader) {
+        (Some(open), _) => open(Box::new(reader), ctx).await,
+        (None, Some(open)) => {
+            let (file, _) = crate::spool::spool_to_temp_file(reader, &ctx.info.location).await?;
+            open(file, ctx).await
+        }
+        (None, None) => Err(iterable_core::Error::unsupported(
+            &ctx.info.location,
+            "no reader",
+        )),
+    }
+}
+
+/// The rows a format of these capabilities must give back: text formats get text
+/// (no tabs or line ends, which some text formats cannot hold); typed formats numbers,
+/// booleans and text, plus nulls and nesting where the capabilities say so.
+pub fn standard_rows(caps: &Capabilities) -> Vec<Row> {
+    let texts = [
+        "plain",
+        "comma, semicolon; pipe|",
+        "quote \" inside",
+        "Zürich Москва 東京 🎉",
+        "x:y",
+    ];
+    texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let mut r = Row::new();
+            match caps.values {
+                Values::Text => {
+                    r.insert("id", (i + 1).to_string());
+                    r.insert("text", *t);
+                }
+                Values::Typed => {
+                    r.insert("id", i as i64 + 1);
+                    r.insert("f", 0.5 + i as f64);
+                    r.insert("ok", i % 2 == 0);
+                    r.insert("text", *t);
+                    if caps.nulls {
+                        r.insert("none", Value::Null);
+                    }
+                    if caps.nested {
+                        r.insert("list", vec![Value::from(1), Value::from(2)]);
+                    }
+                }
+            }
+            r
+        })
+        .collect()
+}
+
+/// An in-memory sink whose bytes can be taken after the writer is gone.
+#[derive(Clone, Default)]
+struct SharedSink(Arc<Mutex<Vec<u8>>>);
+
+impl AsyncWrite for SharedSink {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Poll::Ready(Ok(buf.len()))
+    }
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+fn info(spec: &FormatSpec, mode: Mode) -> IterableInfo {
+    IterableInfo {
+        location: format!(
+            "conformance.{}",
+            spec.extensions.first().copied().unwrap_or("x")
+        ),
+        format: spec.format,
+        codec: Codec::None,
+        mode,
+    }
+}
+
+async fn read_all(
+    spec: &FormatSpec,
+    bytes: &[u8],
+    chunk: usize,
+    pending: bool,
+) -> Result<Vec<Row>, String> {
+    let reader = ChunkedReader::new(bytes.to_vec(), chunk, pending);
+    let mut src = open_reader(
+        spec,
+        reader,
+        ReadContext::new(info(spec, Mode::Read), Options::default()),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let mut rows = Vec::new();
+    while let Some(row) = std::future::poll_fn(|cx| Pin::new(&mut src).poll_next(cx)).await {
+        rows.push(row.map_err(|e| e.to_string())?);
+    }
+    if src.progress().rows != rows.len() as u64 {
+        return Err(format!(
+            "progress().rows is {}, {} rows were read",
+            src.progress().rows,
+            rows.len()
+        ));
+    }
+    Ok(rows)
+}
+
+/// Checks what every format promises: the standard rows written and read back equal;
+/// read again one byte at a time with `Pending` between reads, and a few bytes at a
+/// time; `aread_bulk` gives the rows of the stream; `progress().rows` counts them;
+/// empty input is no rows or an error, never a panic; a writer refuses reads. A format
+/// that cannot write is checked on reading empty input only. The error says what broke.
+pub async fn check_format(spec: &FormatSpec) -> Result<(), String> {
+    let name = spec.format;
+    if !spec.is_available() {
+        return Err(format!(
+            "{name}: not compiled in (feature `{}`)",
+            spec.feature
+        ));
+    }
+    if spec.capabilities.read {
+        // Empty input: no rows, or an error; never a panic.
+        let _ = read_all(spec, b"", 1, true).await;
+    }
+    if !(spec.capabilities.read && spec.capabilities.write) {
+        return Ok(());
+    }
+    let rows = standard_rows(&spec.capabilities);
+    let sink = SharedSink::default();
+    let ctx = WriteContext {
+        info: info(spec, Mode::Write),
+        options: Options::default(),
+    };
+    let Some(open_writer) = spec.require_builders().map_err(|e| e.to_string())?.writer else {
+        return Err(format!("{name}: declares writing but has no writer"));
+    };
+    let mut w = open_writer(Box::new(sink.clone()), ctx)
+        .await
+        .map_err(|e| format!("{name}: {e}"))?;
+    if std::future::poll_fn(|cx| Pin::new(&mut w).poll_next(cx))
+        .await
+        .is_none_or(|r| r.is_ok())
+    {
+        return Err(format!("{name}: a writer did not refuse a read"));
+    }
+    w.awrite_bulk(&rows)
+        .await
+        .map_err(|e| format!("{name}: write: {e}"))?;
+    w.aclose()
+        .await
+        .map_err(|e| format!("{name}: close: {e}"))?;
+    if w.progress().rows != rows.len() as u64 {
+        return Err(format!(
+            "{name}: the writer's progress().rows is {}",
+            w.progress().rows
+        ));
+    }
+    drop(w);
+    let bytes = sink.0.lock().unwrap().clone();
+    for (chunk, pending) in [(1 << 20, false), (1, true), (7, true), (64, false)] {
+        let back = read_all(spec, &bytes, chunk, pending)
+            .await
+            .map_err(|e| format!("{name}: read in {chunk}-byte pieces: {e}"))?;
+        if back != rows {
+            return Err(format!(
+                "{name}: read in {chunk}-byte pieces gave {back:?}, wrote {rows:?}"
+            ));
+        }
+    }
+    let reader = ChunkedReader::new(bytes.clone(), 5, true);
+    let mut src = open_reader(
+        spec,
+        reader,
+        ReadContext::new(info(spec, Mode::Read), Options::default()),
+    )
+    .await
+    .map_err(|e| format!("{name}: {e}"))?;
+    let mut bulk = Vec::new();
+    loop {
+        let batch = src
+            .aread_bulk(2)
+            .await
+            .map_err(|e| format!("{name}: aread_bulk: {e}"))?;
+        if batch.is_empty() {
+            break;
+        }
+        if batch.len() > 2 {
+            return Err(format!("{name}: aread_bulk(2) gave {} rows", batch.len()));
+        }
+        bulk.extend(batch);
+    }
+    if bulk != rows {
+        return Err(format!(
+            "{name}: aread_bulk gave other rows than the stream"
+        ));
+    }
+    Ok(())
+}
