@@ -220,42 +220,6 @@ async fn parallel_members_decode_with_the_standard_tools() {
     }
 }
 
-/// The standard rows every format of `values` kind must give back: text formats get
-/// text (no tabs or line ends, which some text formats cannot hold), typed formats
-/// numbers, booleans and text, plus nulls and nesting where the registry says the
-/// format keeps them.
-fn standard_rows(caps: &iterable::registry::Capabilities) -> Vec<Row> {
-    use iterable::registry::Values;
-    let texts = [
-        "plain",
-        "comma, semicolon; pipe|",
-        "quote \" inside",
-        "Zürich Москва 東京 🎉",
-        "x:y",
-    ];
-    match caps.values {
-        Values::Text => texts
-            .iter()
-            .enumerate()
-            .map(|(i, t)| row! { "id" => (i + 1).to_string(), "text" => *t })
-            .collect(),
-        Values::Typed => texts
-            .iter()
-            .enumerate()
-            .map(|(i, t)| {
-                let mut r = row! { "id" => i as i64 + 1, "f" => 0.5 + i as f64, "ok" => i % 2 == 0, "text" => *t };
-                if caps.nulls {
-                    r.insert("none", Value::Null);
-                }
-                if caps.nested {
-                    r.insert("list", vec![Value::from(1), Value::from(2)]);
-                }
-                r
-            })
-            .collect(),
-    }
-}
-
 /// Every registered format that reads and writes, through every codec that writes:
 /// the standard rows read back equal, detected from the name. A format added to the
 /// registry is in this matrix without anyone adding it here.
@@ -275,7 +239,7 @@ async fn every_registered_format_round_trips_through_every_codec() {
             );
             continue;
         }
-        let rows = standard_rows(&caps);
+        let rows = iterable::formats::testing::conformance::standard_rows(&caps);
         for codec in codecs() {
             let path = dir.path().join(file_name(spec.format, codec));
             let path = path.to_str().unwrap();
