@@ -133,3 +133,19 @@ async fn toml_keeps_types_picks_arrays_by_tagname_and_reports_syntax_errors() {
     assert_eq!(back[0], rows[0]);
     assert_eq!(back[1], row! { "id" => 2 });
 }
+
+#[tokio::test]
+async fn a_null_inside_a_list_is_a_toml_write_error_not_an_empty_string() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("out.toml");
+    let path = path.to_str().unwrap();
+    let err = write_all(
+        path,
+        &IterableOptions::write(),
+        &[row! { "xs" => vec![Value::from(1), Value::Null] }],
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("a list holds a null"), "{err}");
+    assert!(!std::path::Path::new(path).exists());
+}

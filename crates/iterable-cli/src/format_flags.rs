@@ -111,10 +111,6 @@ pub fn collect(matches: &ArgMatches, side: Side) -> FormatFlags {
     let mut values = Vec::new();
     for (option, _) in options_of(side) {
         let id = arg_id(side, option.key);
-        if matches.try_get_one::<String>(&id).is_err() && matches.try_get_one::<bool>(&id).is_err()
-        {
-            continue;
-        }
         match option.value_name {
             Some(_) => {
                 if let Ok(Some(value)) = matches.try_get_one::<String>(&id) {

@@ -269,7 +269,11 @@ fn to_toml(value: &Value) -> std::result::Result<Option<toml::Value>, String> {
             items
                 .iter()
                 .map(|v| {
-                    to_toml(v).map(|t| t.unwrap_or_else(|| toml::Value::String(String::new())))
+                    to_toml(v)?.ok_or_else(|| {
+                        "a list holds a null, which TOML cannot hold (a key can be left out, \
+                         an array item cannot)"
+                            .to_owned()
+                    })
                 })
                 .collect::<std::result::Result<_, _>>()?,
         ),

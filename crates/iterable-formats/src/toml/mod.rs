@@ -16,8 +16,8 @@
 //! # Writing
 //!
 //! Each row is one `[[tagname]]` table (default `item`), written as it comes. TOML
-//! has no null: a null value leaves its key out (the only lossy case, and it is
-//! declared in the registry: `nulls: false`). Decimals and bytes are written as text,
+//! has no null: a null value leaves its key out (declared in the registry: `nulls:
+//! false`); a null inside a list cannot be left out, and is a write error. Decimals and bytes are written as text,
 //! timestamps as date-times (with their offset when they have a zone), maps as
 //! sub-tables, lists as arrays.
 
