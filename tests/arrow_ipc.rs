@@ -12,7 +12,7 @@ use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray};
 use arrow_ipc::reader::{FileReader, StreamReader};
 use arrow_ipc::writer::{FileWriter, StreamWriter};
 use futures::StreamExt;
-use iterable::formats::columnar::schema_to_text;
+use iterable::arrow::schema_to_text;
 use iterable::{ColumnarCompression, Error, IterableOptions, Value, aopen_iterable, arrow, row};
 use iterable_tests::{collect, write_all};
 
@@ -138,6 +138,40 @@ async fn truncated_and_non_ipc_files_are_clear_errors_naming_the_file() {
     let err = err.expect("a truncated IPC file is an error");
     assert!(
         err.to_string().starts_with(cut.to_str().unwrap()) && err.to_string().contains("truncated"),
+        "{err}"
+    );
+
+    // Cut anywhere in the footer, after every row: still an error, not 100 rows.
+    for keep in [bytes.len() - 1, bytes.len() - 6, bytes.len() - 11] {
+        let cut = dir.path().join(format!("footer{keep}.arrow"));
+        std::fs::write(&cut, &bytes[..keep]).unwrap();
+        let src = aopen_iterable(cut.to_str().unwrap()).await.unwrap();
+        let err = collect(src)
+            .await
+            .expect_err("a file cut in its footer is an error");
+        assert!(
+            err.to_string().starts_with(cut.to_str().unwrap())
+                && err.to_string().contains("truncated"),
+            "{keep}: {err}"
+        );
+    }
+
+    // The stream form ends at its end-of-stream marker: bytes after it are an error.
+    let stream = dir.path().join("good.arrows");
+    write_all(stream.to_str().unwrap(), &IterableOptions::write(), &rows)
+        .await
+        .unwrap();
+    let mut tail = std::fs::read(&stream).unwrap();
+    tail.extend_from_slice(b"GARBAGE");
+    let garbage = dir.path().join("garbage.arrows");
+    std::fs::write(&garbage, &tail).unwrap();
+    let src = aopen_iterable(garbage.to_str().unwrap()).await.unwrap();
+    let err = collect(src)
+        .await
+        .expect_err("bytes after the end are an error");
+    assert!(
+        err.to_string()
+            .contains("7 bytes after the end-of-stream marker"),
         "{err}"
     );
 

@@ -305,7 +305,7 @@ async fn compressed_and_unnamed_parquet_files_are_spooled_and_read() {
 
     // A gzip-compressed Parquet file: decompressed to a temporary file, then read.
     let gz = dir.path().join("sample.parquet.gz");
-    let mut sink = iterable::io::open_sink(gz.to_str().unwrap(), iterable::Codec::Gzip, None)
+    let mut sink = iterable::bytes::open_sink(gz.to_str().unwrap(), iterable::Codec::Gzip, None)
         .await
         .unwrap();
     tokio::io::AsyncWriteExt::write_all(&mut sink, &bytes)

@@ -9,7 +9,7 @@ use std::fs::File;
 #[path = "support/matrix.rs"]
 mod matrix;
 
-use iterable::formats::columnar::schema_to_text;
+use iterable::arrow::schema_to_text;
 use iterable::{ColumnarCompression, Error, IterableOptions, Row, Value, row};
 use iterable_tests::{collect, write_all};
 use parquet::arrow::ArrowWriter;

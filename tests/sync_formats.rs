@@ -320,7 +320,7 @@ async fn a_yaml_sequence_of_mappings_is_a_run_of_rows() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("list.yml.gz");
     let text = "- id: 1\n  tags: [a, b]\n- id: 2\n  when: ~\n";
-    let mut sink = iterable::io::open_sink(path.to_str().unwrap(), Codec::Gzip, None)
+    let mut sink = iterable::bytes::open_sink(path.to_str().unwrap(), Codec::Gzip, None)
         .await
         .unwrap();
     tokio::io::AsyncWriteExt::write_all(&mut sink, text.as_bytes())
@@ -432,7 +432,7 @@ async fn malformed_or_truncated_xml_names_the_record_and_offset() {
     write_all(cut, &options, &rows).await.unwrap();
     // Re-write the file without its last 20 decoded bytes, still gzip-compressed.
     let full = collect_text(cut).await;
-    let mut sink = iterable::io::open_sink(cut, Codec::Gzip, None)
+    let mut sink = iterable::bytes::open_sink(cut, Codec::Gzip, None)
         .await
         .unwrap();
     tokio::io::AsyncWriteExt::write_all(&mut sink, &full.as_bytes()[..full.len() - 20])
@@ -451,7 +451,9 @@ async fn malformed_or_truncated_xml_names_the_record_and_offset() {
 }
 
 async fn collect_text(path: &str) -> String {
-    let source = iterable::io::open_source(path, None, None).await.unwrap();
+    let source = iterable::bytes::open_source(path, None, None)
+        .await
+        .unwrap();
     let mut text = String::new();
     tokio::io::AsyncReadExt::read_to_string(&mut source.into_reader(), &mut text)
         .await
@@ -618,7 +620,7 @@ async fn orc_reads_through_a_codec_and_a_corrupt_file_is_an_error() {
     let bytes = std::fs::read(&original).unwrap();
     let zst = dir.path().join("copy.orc.zst");
     let zst = zst.to_str().unwrap();
-    let mut sink = iterable::io::open_sink(zst, Codec::Zstd, None)
+    let mut sink = iterable::bytes::open_sink(zst, Codec::Zstd, None)
         .await
         .unwrap();
     tokio::io::AsyncWriteExt::write_all(&mut sink, &bytes)

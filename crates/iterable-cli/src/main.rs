@@ -16,13 +16,11 @@ use args::Cli;
 
 /// Rows are many small allocations (a vector a row, a string a field longer than 24
 /// bytes); mimalloc serves them faster than the system allocator where rows are made
-/// from batches decoded on another thread (Parquet: 0.16 s against 0.25 s on the peer
-/// file; the text formats run the same with either). Its v2 line, because v3 keeps
-/// freed pages for a second (`purge_delay` 1000 ms against 10): reading the peer
-/// Parquet file peaked at 38-64 MiB with v3 (70 MiB on the 5M-row file) and 36 MiB
-/// with v2 (39 MiB on 5M rows), as fast. Built without transparent huge pages
-/// (`no_thp`): rows parsed on one thread and freed on another otherwise leave whole
-/// 2 MiB pages resident.
+/// from batches decoded on another thread. Its v2 line, because v3 keeps freed pages
+/// for a second, and built without transparent huge pages (`no_thp`), because rows
+/// parsed on one thread and freed on another otherwise leave whole 2 MiB pages
+/// resident. The measurements behind this choice are in BENCHMARKS.md ("Design
+/// choices, measured").
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

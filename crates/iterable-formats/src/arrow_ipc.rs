@@ -14,6 +14,7 @@ pub static ARROW: FormatSpec = FormatSpec {
     }),
     capabilities: Capabilities {
         container: true,
+        marks_end: true,
         ..Capabilities::TYPED
     },
     read_options: &[&opt::COLUMNS],

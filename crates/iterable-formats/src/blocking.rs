@@ -2,11 +2,11 @@
 //! crate: the bridge's setup from a [`ReadContext`] / [`WriteContext`], and the
 //! errors those formats share.
 
-use iterable_core::{Decimal, Error, ParseError, Position, Result, Row};
-use iterable_io::blocking_bridge::{
+use crate::blocking_bridge::{
     BridgeConfig, ReaderSetup, RowSender, RowWriter, SyncInput, SyncOutput, spawn_producer,
     spawn_reader, spawn_writer,
 };
+use iterable_core::{Decimal, Error, ParseError, Position, Result, Row};
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::{ReadContext, WriteContext};

@@ -43,3 +43,10 @@ pub struct WriteContext {
     /// The options of the open call.
     pub options: Options,
 }
+
+impl WriteContext {
+    /// A context for writing `info`'s location with `options`.
+    pub fn new(info: IterableInfo, options: Options) -> Self {
+        WriteContext { info, options }
+    }
+}

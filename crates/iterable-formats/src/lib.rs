@@ -31,6 +31,8 @@ pub mod arrow_ipc;
 pub mod avro;
 #[cfg(feature = "blocking")]
 mod blocking;
+#[cfg(feature = "blocking")]
+pub mod blocking_bridge;
 mod blocks;
 pub mod bson;
 #[cfg(feature = "arrow")]
@@ -53,6 +55,7 @@ mod record_writer;
 pub mod registry;
 mod source_bytes;
 pub mod spool;
+#[cfg(feature = "testing")]
 pub mod testing;
 pub mod toml;
 pub mod xlsx;
@@ -64,6 +67,8 @@ use tokio::io::{AsyncBufRead, AsyncWrite};
 
 pub use context::{ReadContext, WriteContext};
 pub use in_memory::rows_iterable;
+pub use line_records::{LineParser, LineRecords};
+pub use record_writer::{RecordEncoder, RecordWriter};
 use registry::{BoxReader, BoxWriter};
 
 /// Opens a reader of `ctx.info.format` over `reader` (see [`open_boxed_reader`]).

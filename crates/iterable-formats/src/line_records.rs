@@ -22,14 +22,14 @@ use crate::ReadContext;
 use crate::source_bytes::SourceBytes;
 
 /// Turns one line into a row.
-pub(crate) trait LineParser: Send + Unpin + 'static {
+pub trait LineParser: Send + Unpin + 'static {
     /// The row of `line` (UTF-8, without its line end, never blank); an error message
     /// for a line that is not a record of the format.
     fn parse(&mut self, line: &str) -> std::result::Result<Row, String>;
 }
 
 /// Rows from the lines of `reader`.
-pub(crate) struct LineRecords<R, P> {
+pub struct LineRecords<R, P> {
     reader: R,
     parser: P,
     ctx: ReadContext,
@@ -58,7 +58,10 @@ enum Step {
 }
 
 impl<R: AsyncBufRead + Send + Unpin + 'static, P: LineParser> LineRecords<R, P> {
-    pub(crate) fn new(reader: R, parser: P, ctx: ReadContext) -> Self {
+    /// A reader of `parser`'s rows from the lines of `reader`; `ctx` gives the
+    /// location for errors, the options (error policy, record size limit) and the
+    /// progress counters.
+    pub fn new(reader: R, parser: P, ctx: ReadContext) -> Self {
         LineRecords {
             reader,
             parser,

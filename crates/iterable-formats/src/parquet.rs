@@ -16,6 +16,7 @@ pub static PARQUET: FormatSpec = FormatSpec {
     }),
     capabilities: Capabilities {
         container: true,
+        marks_end: true,
         ..Capabilities::TYPED
     },
     read_options: &[&opt::COLUMNS, &opt::ROW_GROUPS],

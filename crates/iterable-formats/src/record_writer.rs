@@ -22,13 +22,19 @@ use crate::read_refusal::{ReadRefusal, refuse};
 const FLUSH_AT: usize = 64 << 10;
 
 /// Encodes rows of one format.
-pub(crate) trait RecordEncoder: Send + Unpin + 'static {
+pub trait RecordEncoder: Send + Unpin + 'static {
     /// Appends `row` to `out`; a message when the row cannot be written in the format.
     fn encode(&mut self, row: &Row, out: &mut Vec<u8>) -> std::result::Result<(), String>;
+
+    /// Appends what the format writes after its last row (a closing bracket, a
+    /// trailer); nothing by default. Called once, by `aclose`.
+    fn finish(&mut self, _out: &mut Vec<u8>) -> std::result::Result<(), String> {
+        Ok(())
+    }
 }
 
 /// Rows to a sink through a [`RecordEncoder`].
-pub(crate) struct RecordWriter<W, E> {
+pub struct RecordWriter<W, E> {
     writer: W,
     encoder: E,
     info: IterableInfo,
@@ -41,7 +47,8 @@ pub(crate) struct RecordWriter<W, E> {
 }
 
 impl<W: AsyncWrite + Send + Unpin, E: RecordEncoder> RecordWriter<W, E> {
-    pub(crate) fn new(writer: W, encoder: E, ctx: WriteContext) -> Self {
+    /// A writer of `encoder`'s rows to `writer`; `ctx` names the output in errors.
+    pub fn new(writer: W, encoder: E, ctx: WriteContext) -> Self {
         RecordWriter {
             writer,
             encoder,
@@ -105,6 +112,14 @@ impl<W: AsyncWrite + Send + Unpin, E: RecordEncoder> RecordWriter<W, E> {
                 &self.info.location,
                 "an earlier row failed: nothing is published",
             ));
+        }
+        if let Err(message) = self.encoder.finish(&mut self.buf) {
+            self.failed = true;
+            return Err(Error::Write {
+                location: self.info.location.clone(),
+                row: self.rows,
+                message,
+            });
         }
         self.write_out().await?;
         let location = &self.info.location;

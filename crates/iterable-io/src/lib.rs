@@ -1,7 +1,6 @@
 //! Bytes in and out for `iterable`: local files, `file://` paths and stdin/stdout,
 //! compression codecs, zip members, atomic local writes, text transcoding and the
-//! dead-letter file, and the [`blocking_bridge`] that runs synchronous format
-//! libraries on tokio's blocking pool.
+//! dead-letter file.
 //!
 //! This crate knows no row format. [`open_source`] turns a location into a
 //! [`ByteSource`]: the decoded (decompressed) bytes, with a peek at their start for
@@ -58,7 +57,6 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-pub mod blocking_bridge;
 mod channel;
 mod codec;
 mod counting;

@@ -48,35 +48,42 @@
 //! write typed values; [`arrow`] hands any location to Arrow code as `RecordBatch`es
 //! and writes batches to any format.
 //!
-//! The crates behind it: `iterable-core` (the trait, rows, errors, detection),
-//! `iterable-io` (files, codecs, atomic writes), `iterable-formats` (parsers). This
-//! crate only wires them together.
+//! Beyond opening locations: [`streams`] builds readers and writers over byte streams
+//! of your own, [`bytes`] is the byte layer (locations, codecs, atomic files, globs),
+//! [`implement`] is what a format of your own is made of, and [`registry`] lists the
+//! formats. The crates behind it: `iterable-core` (the trait, rows, errors, detection),
+//! `iterable-io` (files, codecs, atomic writes), `iterable-formats` (parsers); this
+//! crate wires them together.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 #[cfg(feature = "arrow")]
 pub mod arrow;
+pub mod bytes;
+pub mod implement;
 mod many;
 mod open;
 mod options;
 mod reopen;
 mod road;
+pub mod streams;
+
+/// Test helpers for format implementers (cargo feature `testing`): the conformance
+/// suite every format passes (`testing::conformance::check_format`) and a reader that
+/// hands out bytes a few at a time with `Pending` between reads.
+#[cfg(feature = "testing")]
+pub use iterable_formats::testing;
 
 pub use iterable_core::policy::{DeadLetterSink, ErrorHandler};
 pub use iterable_core::{
     AsyncIterable, AvroCodec, AvroOptions, BoxIterable, Codec, ColumnarCompression,
     ColumnarOptions, CsvOptions, Decimal, Error, ErrorPolicy, ExtraKeys, FileOrder, FilesOptions,
-    Format, Header, IterableInfo, JsonOptions, Mode, Options, ParseError, Position, Progress,
-    Result, Row, RowSeed, Sheet, StoreOptions, Text, Timestamp, Value, XlsxOptions, XmlOptions,
-    row,
+    Format, Header, IterableInfo, JsonOptions, Mode, Options, Parallelism, ParseError, Position,
+    Progress, Result, Row, RowSeed, Sheet, StoreOptions, Text, Timestamp, Value, XlsxOptions,
+    XmlOptions, row,
 };
 pub use iterable_formats::registry::{self, NameHints};
 pub use open::aopen_iterable;
 #[cfg(feature = "xlsx")]
 pub use open::sheet_names;
 pub use options::IterableOptions;
-
-/// The format modules, for building readers and writers over your own byte streams.
-pub use iterable_formats as formats;
-/// The byte layer: sources, sinks, codecs.
-pub use iterable_io as io;

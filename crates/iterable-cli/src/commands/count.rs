@@ -15,8 +15,8 @@ pub async fn run(patterns: &[String], read: &ReadArgs) -> Result<()> {
     let options = read.options()?;
     let mut locations = Vec::new();
     for pattern in patterns {
-        if iterable::io::names_many(pattern).await {
-            locations.extend(iterable::io::expand(pattern, &options.options().store).await?);
+        if iterable::bytes::names_many(pattern).await {
+            locations.extend(iterable::bytes::expand(pattern, &options.options().store).await?);
         } else {
             locations.push(pattern.clone());
         }

@@ -2,12 +2,12 @@
 
 use std::collections::HashMap;
 
+use crate::blocking_bridge::{RowReceiver, RowSender, SyncInput, SyncOutput, spawn_consumer};
 use apache_avro::schema::{Name, ResolvedSchema};
 use apache_avro::types::Value as Avro;
 use apache_avro::{Codec, Reader, Schema, Writer};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime};
 use iterable_core::{AvroCodec, BoxIterable, Decimal, Error, Result, Row, Timestamp, Value};
-use iterable_io::blocking_bridge::{RowReceiver, RowSender, SyncInput, SyncOutput, spawn_consumer};
 use serde_json::{Value as Json, json};
 use tokio::io::{AsyncBufRead, AsyncWrite};
 
@@ -238,7 +238,7 @@ where
         AvroCodec::Zstd => Codec::Zstandard(Default::default()),
         _ => Codec::Null,
     };
-    let config = iterable_io::blocking_bridge::BridgeConfig::for_batch_size(ctx.options.batch_size);
+    let config = crate::blocking_bridge::BridgeConfig::for_batch_size(ctx.options.batch_size);
     Ok(Box::new(spawn_consumer(
         writer,
         ctx.info,

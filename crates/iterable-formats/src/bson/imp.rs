@@ -2,10 +2,10 @@
 
 use std::io::{BufRead, Read, Write};
 
+use crate::blocking_bridge::{RowWriter, SyncInput, SyncOutput};
 use bson::{Bson, Document};
 use chrono::{DateTime, NaiveTime};
 use iterable_core::{BoxIterable, Error, Result, Row, Timestamp, Value};
-use iterable_io::blocking_bridge::{RowWriter, SyncInput, SyncOutput};
 use tokio::io::{AsyncBufRead, AsyncWrite};
 
 use crate::blocking::{

@@ -2,7 +2,9 @@
 //! from any byte stream: the messages are framed here (continuation marker, metadata
 //! length, the flatbuffer's body length) and decoded by arrow-ipc's `StreamDecoder`.
 //! The file form is read front to back like a stream up to its end-of-stream marker; its
-//! footer is not needed. LZ4 and ZSTD compressed buffers are read.
+//! footer is not needed, but it must be there, whole, and end in the closing magic (a
+//! file cut short in its footer is an error). The stream form must end at its
+//! end-of-stream marker. LZ4 and ZSTD compressed buffers are read.
 
 use arrow_array::RecordBatch;
 use arrow_buffer::Buffer;
@@ -18,6 +20,10 @@ use crate::ReadContext;
 
 const CONTINUATION: [u8; 4] = [0xff; 4];
 const FILE_MAGIC: &[u8] = b"ARROW1";
+/// The most a file form's footer may take (it lists the blocks: 24 bytes a batch).
+const MAX_FOOTER: usize = 64 << 20;
+/// The most reserved for a message body before its bytes arrive.
+const MAX_PREALLOCATION: usize = 16 << 20;
 
 /// Opens a reader of the rows of an Arrow IPC file or stream. `columnar.columns`
 /// selects and orders columns (the whole file is still read).
@@ -203,6 +209,63 @@ impl<R: AsyncBufRead + Send + Unpin> Messages<R> {
         })
     }
 
+    /// `len` bytes, in a buffer that grows as they arrive (a length read from hostile
+    /// input is not an allocation); `what` names them in the truncation error.
+    async fn read_growing(&mut self, len: usize, what: &str) -> Result<Vec<u8>> {
+        let taken = self.pending.len().min(len);
+        let mut out: Vec<u8> = self.pending.drain(..taken).collect();
+        out.reserve(len.min(MAX_PREALLOCATION) - taken.min(len.min(MAX_PREALLOCATION)));
+        (&mut self.reader)
+            .take((len - taken) as u64)
+            .read_to_end(&mut out)
+            .await
+            .map_err(|e| Error::io(&self.location, e))?;
+        if out.len() < len {
+            return Err(self.invalid(format!(
+                "the data ends inside a {what} ({} of {len} bytes; truncated)",
+                out.len()
+            )));
+        }
+        Ok(out)
+    }
+
+    /// After the end-of-stream marker: the file form's footer and closing magic must
+    /// follow, whole; the stream form must end.
+    async fn check_end(&mut self) -> Result<()> {
+        let mut rest = std::mem::take(&mut self.pending);
+        (&mut self.reader)
+            .take(MAX_FOOTER as u64 + 1)
+            .read_to_end(&mut rest)
+            .await
+            .map_err(|e| Error::io(&self.location, e))?;
+        if !self.file_form {
+            if rest.is_empty() {
+                return Ok(());
+            }
+            return Err(self.invalid(format!(
+                "{} bytes after the end-of-stream marker",
+                rest.len()
+            )));
+        }
+        if rest.len() > MAX_FOOTER {
+            return Err(self.invalid("more than 64 MiB after the end-of-stream marker"));
+        }
+        let tail = FILE_MAGIC.len() + 4;
+        if rest.len() < tail || !rest.ends_with(FILE_MAGIC) {
+            return Err(self.invalid(
+                "the file ends inside its footer, before the closing ARROW1 magic (truncated)",
+            ));
+        }
+        let at = rest.len() - tail;
+        let footer_len = i32::from_le_bytes(rest[at..at + 4].try_into().expect("4 bytes"));
+        if usize::try_from(footer_len).ok() != Some(at) {
+            return Err(self.invalid(format!(
+                "the footer's length says {footer_len} bytes, {at} are there (truncated or corrupt)"
+            )));
+        }
+        Ok(())
+    }
+
     /// Reads messages until the schema is known.
     async fn schema(&mut self) -> Result<SchemaRef> {
         loop {
@@ -255,10 +318,10 @@ impl<R: AsyncBufRead + Send + Unpin> Messages<R> {
         let meta_len = u32::from_le_bytes(word) as usize;
         if meta_len == 0 {
             self.ended = true;
+            self.check_end().await?;
             return Ok(None);
         }
-        let mut meta = vec![0u8; meta_len];
-        self.read_exact(&mut meta).await?;
+        let meta = self.read_growing(meta_len, "message header").await?;
         let body_len = arrow_ipc::root_as_message(&meta)
             .map_err(|e| self.invalid(format!("bad message header: {e}")))?
             .bodyLength();
@@ -267,25 +330,23 @@ impl<R: AsyncBufRead + Send + Unpin> Messages<R> {
         // The decoder gets `length, metadata, body, marker`: the trailing continuation
         // marker makes it finish a message whose body is empty (a schema) in this call
         // rather than wait for more bytes; it reads the next length without a marker.
-        let mut frame = Vec::with_capacity(4 + meta_len + body_len + 4);
+        let mut frame = Vec::with_capacity(4 + meta_len + body_len.min(MAX_PREALLOCATION) + 4);
         frame.extend_from_slice(&(meta_len as u32).to_le_bytes());
         frame.extend_from_slice(&meta);
+        // The body grows as its bytes arrive: a header that claims more than the input
+        // holds ends in the truncation error, not in a huge allocation.
         let start = frame.len();
-        frame.resize(start + body_len, 0);
-        let (reader, location) = (&mut self.reader, &self.location);
-        reader
-            .read_exact(&mut frame[start..])
+        let read = (&mut self.reader)
+            .take(body_len as u64)
+            .read_to_end(&mut frame)
             .await
-            .map_err(|e| match e.kind() {
-                std::io::ErrorKind::UnexpectedEof => Error::Io {
-                    location: location.clone(),
-                    source: std::io::Error::new(
-                        std::io::ErrorKind::InvalidData,
-                        "not valid Arrow IPC data: the data ends inside a message (truncated)",
-                    ),
-                },
-                _ => Error::io(location, e),
-            })?;
+            .map_err(|e| Error::io(&self.location, e))?;
+        if read < body_len {
+            return Err(self.invalid(format!(
+                "the data ends inside a message body ({read} of {body_len} bytes; truncated)"
+            )));
+        }
+        debug_assert_eq!(frame.len(), start + body_len);
         frame.extend_from_slice(&CONTINUATION);
         let mut buffer = Buffer::from_vec(frame);
         let batch = self

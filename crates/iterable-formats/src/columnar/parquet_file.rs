@@ -33,8 +33,8 @@ const AHEAD_BATCHES: usize = 1;
 
 /// The most rows decoded at once when the file is read as rows (`batch_size` when it is
 /// smaller). The batches never reach the user then, and small ones keep each column's
-/// buffers small: on the peer data, 2048-row batches read in 40 MiB where 8192-row ones
-/// took 60-80 MiB, for about 5% more time.
+/// buffers small (BENCHMARKS.md, "Design choices, measured", has the memory and time
+/// against larger batches).
 const ROW_DECODE_ROWS: usize = 2048;
 
 /// Opens a reader of the rows of the Parquet file `file`, decoded on a blocking thread

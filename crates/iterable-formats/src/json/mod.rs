@@ -79,6 +79,7 @@ pub static JSON: FormatSpec = FormatSpec {
     capabilities: Capabilities {
         values: Values::Typed,
         record_boundaries: true,
+        marks_end: true,
         ..Capabilities::TYPED
     },
     read_options: &[&opt::JSON_TAGNAME, &opt::MAX_LINE_LENGTH],

@@ -2,9 +2,9 @@
 
 use std::io::{BufRead, Write};
 
+use crate::blocking_bridge::{RowWriter, SyncInput, SyncOutput};
 use chrono::DateTime;
 use iterable_core::{BoxIterable, Error, Result, Row, Timestamp, Value};
-use iterable_io::blocking_bridge::{RowWriter, SyncInput, SyncOutput};
 use rmpv::Value as Mp;
 use tokio::io::{AsyncBufRead, AsyncWrite};
 

@@ -1,8 +1,8 @@
 //! The ORC reader, compiled with the `orc` feature (the format's description is in `mod.rs`).
 
+use crate::blocking_bridge::RowSender;
 use arrow_array::RecordBatchReader;
 use iterable_core::{BoxIterable, Result};
-use iterable_io::blocking_bridge::RowSender;
 use orc_rust::arrow_reader::ArrowReaderBuilder;
 
 use crate::ReadContext;

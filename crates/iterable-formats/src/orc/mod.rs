@@ -27,6 +27,7 @@ pub static ORC: FormatSpec = FormatSpec {
     capabilities: Capabilities {
         write: false,
         container: true,
+        marks_end: true,
         ..Capabilities::TYPED
     },
     read_options: &[],

@@ -122,6 +122,12 @@ pub struct Capabilities {
     pub nulls: bool,
     /// Lists and maps survive a round trip.
     pub nested: bool,
+    /// The format marks where it ends (a footer, a closing bracket, an end tag), so input
+    /// cut short anywhere is an error. Formats without an end mark (lines, streams of
+    /// documents, blocks) cannot tell a cut on a record boundary from the end: they
+    /// lose only the records after the cut, and a cut inside a record is an error or a
+    /// shorter last record.
+    pub marks_end: bool,
 }
 
 impl Capabilities {
@@ -134,6 +140,7 @@ impl Capabilities {
         container: false,
         nulls: false,
         nested: false,
+        marks_end: false,
     };
     /// A typed format, read and written, nulls and nesting kept, no record boundaries.
     pub const TYPED: Capabilities = Capabilities {
@@ -144,6 +151,7 @@ impl Capabilities {
         container: false,
         nulls: true,
         nested: true,
+        marks_end: false,
     };
 }
 

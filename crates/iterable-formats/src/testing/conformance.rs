@@ -5,6 +5,7 @@
 
 use std::io;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
@@ -78,9 +79,10 @@ pub fn standard_rows(caps: &Capabilities) -> Vec<Row> {
         .collect()
 }
 
-/// An in-memory sink whose bytes can be taken after the writer is gone.
+/// An in-memory sink whose bytes can be taken after the writer is gone; it counts its
+/// shutdowns (a shutdown is what publishes an atomic file).
 #[derive(Clone, Default)]
-struct SharedSink(Arc<Mutex<Vec<u8>>>);
+struct SharedSink(Arc<Mutex<Vec<u8>>>, Arc<AtomicUsize>);
 
 impl AsyncWrite for SharedSink {
     fn poll_write(
@@ -95,6 +97,7 @@ impl AsyncWrite for SharedSink {
         Poll::Ready(Ok(()))
     }
     fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.1.fetch_add(1, Ordering::SeqCst);
         Poll::Ready(Ok(()))
     }
 }
@@ -142,7 +145,12 @@ async fn read_all(
 /// Checks what every format promises: the standard rows written and read back equal;
 /// read again one byte at a time with `Pending` between reads, and a few bytes at a
 /// time; `aread_bulk` gives the rows of the stream; `progress().rows` counts them;
-/// empty input is no rows or an error, never a panic; a writer refuses reads. A format
+/// empty input is no rows or an error, never a panic; a writer refuses reads; a writer
+/// dropped before `aclose` never shuts its sink down (so an atomic file sink publishes
+/// nothing); input cut short is an error that names the input (and, for formats with
+/// record boundaries, the position), or, where the format has no end mark
+/// ([`Capabilities::marks_end`]), at most the rows before the cut; `areset` either
+/// starts over with the same rows or is refused, never gives other rows. A format
 /// that cannot write is checked on reading empty input only. The error says what broke.
 pub async fn check_format(spec: &FormatSpec) -> Result<(), String> {
     let name = spec.format;
@@ -168,6 +176,7 @@ pub async fn check_format(spec: &FormatSpec) -> Result<(), String> {
     let Some(open_writer) = spec.require_builders().map_err(|e| e.to_string())?.writer else {
         return Err(format!("{name}: declares writing but has no writer"));
     };
+    check_dropped_writer(spec, open_writer, &rows).await?;
     let mut w = open_writer(Box::new(sink.clone()), ctx)
         .await
         .map_err(|e| format!("{name}: {e}"))?;
@@ -190,6 +199,9 @@ pub async fn check_format(spec: &FormatSpec) -> Result<(), String> {
         ));
     }
     drop(w);
+    if sink.1.load(Ordering::SeqCst) == 0 {
+        return Err(format!("{name}: aclose did not shut the sink down"));
+    }
     let bytes = sink.0.lock().unwrap().clone();
     for (chunk, pending) in [(1 << 20, false), (1, true), (7, true), (64, false)] {
         let back = read_all(spec, &bytes, chunk, pending)
@@ -227,6 +239,120 @@ pub async fn check_format(spec: &FormatSpec) -> Result<(), String> {
         return Err(format!(
             "{name}: aread_bulk gave other rows than the stream"
         ));
+    }
+    check_reset(spec, &bytes, &rows).await?;
+    check_truncation(spec, &bytes, &rows).await
+}
+
+/// A writer dropped before `aclose` must not shut its sink down.
+async fn check_dropped_writer(
+    spec: &FormatSpec,
+    open_writer: crate::registry::OpenWriter,
+    rows: &[Row],
+) -> Result<(), String> {
+    let name = spec.format;
+    let sink = SharedSink::default();
+    let ctx = WriteContext {
+        info: info(spec, Mode::Write),
+        options: Options::default(),
+    };
+    let mut w = open_writer(Box::new(sink.clone()), ctx)
+        .await
+        .map_err(|e| format!("{name}: {e}"))?;
+    w.awrite_bulk(rows)
+        .await
+        .map_err(|e| format!("{name}: write: {e}"))?;
+    drop(w);
+    // A writer on a blocking thread ends there: let it run before looking.
+    for _ in 0..50 {
+        tokio::task::yield_now().await;
+    }
+    let _ = tokio::task::spawn_blocking(|| ()).await;
+    if sink.1.load(Ordering::SeqCst) != 0 {
+        return Err(format!(
+            "{name}: a writer dropped before aclose shut its sink down (an atomic file would be published)"
+        ));
+    }
+    Ok(())
+}
+
+/// `areset` after two rows: the same rows from the start, or a refusal.
+async fn check_reset(spec: &FormatSpec, bytes: &[u8], rows: &[Row]) -> Result<(), String> {
+    let name = spec.format;
+    let reader = ChunkedReader::new(bytes.to_vec(), 64, false);
+    let mut src = open_reader(
+        spec,
+        reader,
+        ReadContext::new(info(spec, Mode::Read), Options::default()),
+    )
+    .await
+    .map_err(|e| format!("{name}: {e}"))?;
+    let first = src
+        .aread_bulk(2)
+        .await
+        .map_err(|e| format!("{name}: aread_bulk: {e}"))?;
+    if first != rows[..2] {
+        return Err(format!("{name}: the first two rows were {first:?}"));
+    }
+    if src.areset().await.is_err() {
+        return Ok(()); // a reader over bytes may not start over; the facade reopens
+    }
+    let mut again = Vec::new();
+    while let Some(row) = std::future::poll_fn(|cx| Pin::new(&mut src).poll_next(cx)).await {
+        again.push(row.map_err(|e| format!("{name}: after areset: {e}"))?);
+    }
+    if again != rows {
+        return Err(format!("{name}: after areset the rows were {again:?}"));
+    }
+    Ok(())
+}
+
+/// The written bytes cut at several points: an error naming the input (and the
+/// position where the format has record boundaries), or for a format without an end
+/// mark, rows that the full input starts with (the last one may be cut short).
+async fn check_truncation(spec: &FormatSpec, bytes: &[u8], rows: &[Row]) -> Result<(), String> {
+    let name = spec.format;
+    let len = bytes.len();
+    // Cutting only the trailing line end or spaces leaves the whole input.
+    let end = len
+        - bytes
+            .iter()
+            .rev()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count();
+    let mut cuts: Vec<usize> = vec![end - 1, end * 3 / 4, end / 2, end / 4, 1];
+    cuts.retain(|&c| c > 0 && c < len);
+    cuts.dedup();
+    let location = info(spec, Mode::Read).location;
+    for cut in cuts {
+        match read_all(spec, &bytes[..cut], 1 << 20, false).await {
+            Ok(back) => {
+                if spec.capabilities.marks_end {
+                    return Err(format!(
+                        "{name}: input cut at byte {cut} of {len} read as {} rows, without an error",
+                        back.len()
+                    ));
+                }
+                let whole = back.len().saturating_sub(1);
+                if back.len() > rows.len() || back[..whole] != rows[..whole] {
+                    return Err(format!(
+                        "{name}: input cut at byte {cut} of {len} gave rows the input does not hold: {back:?}"
+                    ));
+                }
+            }
+            Err(message) => {
+                if !message.contains(&location) {
+                    return Err(format!(
+                        "{name}: the error for input cut at byte {cut} does not name the input: {message}"
+                    ));
+                }
+                if spec.capabilities.record_boundaries && !message.contains("byte ") {
+                    return Err(format!(
+                        "{name}: the error for input cut at byte {cut} names no position: {message}"
+                    ));
+                }
+            }
+        }
     }
     Ok(())
 }

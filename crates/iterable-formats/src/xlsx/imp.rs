@@ -4,10 +4,10 @@ use std::collections::HashMap;
 use std::io::{Cursor, Write};
 use std::sync::Arc;
 
+use crate::blocking_bridge::{RowWriter, SyncOutput};
 use calamine::{Data, Range, Reader, Xlsx, open_workbook_from_rs};
 use chrono::NaiveTime;
 use iterable_core::{BoxIterable, Error, Header, Result, Row, Sheet, Value};
-use iterable_io::blocking_bridge::{RowWriter, SyncOutput};
 use rust_xlsxwriter::{Format as CellFormat, Workbook};
 use tokio::io::{AsyncBufRead, AsyncReadExt, AsyncWrite};
 

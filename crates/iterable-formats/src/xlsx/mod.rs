@@ -51,6 +51,7 @@ pub static XLSX: FormatSpec = FormatSpec {
     capabilities: Capabilities {
         container: true,
         nested: false,
+        marks_end: true,
         ..Capabilities::TYPED
     },
     read_options: &[&opt::SHEET, &opt::SHEET_INDEX, &opt::SHEET_NO_HEADER],

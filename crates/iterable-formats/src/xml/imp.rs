@@ -2,8 +2,8 @@
 
 use std::io::Write;
 
+use crate::blocking_bridge::{RowSender, RowWriter, SyncInput, SyncOutput};
 use iterable_core::{BoxIterable, Error, Result, Row, Value};
-use iterable_io::blocking_bridge::{RowSender, RowWriter, SyncInput, SyncOutput};
 use quick_xml::Reader;
 use quick_xml::escape::{escape, resolve_predefined_entity};
 use quick_xml::events::{BytesStart, Event};

@@ -49,6 +49,7 @@ pub static XML: FormatSpec = FormatSpec {
     }),
     capabilities: Capabilities {
         values: Values::Text,
+        marks_end: true,
         ..Capabilities::TYPED
     },
     read_options: &[&opt::XML_TAGNAME, &opt::STRIP_NAMESPACES],

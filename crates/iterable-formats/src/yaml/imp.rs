@@ -2,8 +2,8 @@
 
 use std::io::Write;
 
+use crate::blocking_bridge::{RowSender, RowWriter, SyncInput, SyncOutput};
 use iterable_core::{BoxIterable, Error, Result, Row, Value};
-use iterable_io::blocking_bridge::{RowSender, RowWriter, SyncInput, SyncOutput};
 use tokio::io::{AsyncBufRead, AsyncWrite};
 
 use crate::blocking::{bridge_producer, bridge_writer, record_error, write_error};

@@ -33,7 +33,7 @@
 //! use std::io::BufRead;
 //! use futures::StreamExt;
 //! use iterable_core::{row, Codec, Format, IterableInfo, Mode};
-//! use iterable_io::blocking_bridge::{spawn_reader, BridgeConfig, ReaderSetup};
+//! use iterable_formats::blocking_bridge::{spawn_reader, BridgeConfig, ReaderSetup};
 //!
 //! let info = IterableInfo { location: "names.txt".into(), format: Format::CSV, codec: Codec::None, mode: Mode::Read };
 //! let bytes: &'static [u8] = b"Anna\nBen\n";

@@ -12,7 +12,7 @@ use futures::StreamExt;
 use iterable_core::{
     AsyncIterable, Codec, Error, Format, IterableInfo, Mode, ParseError, Position, Result, Row, row,
 };
-use iterable_io::blocking_bridge::{
+use iterable_formats::blocking_bridge::{
     BridgeConfig, ReaderSetup, RowWriter, SyncOutput, spawn_reader, spawn_writer,
 };
 
@@ -275,7 +275,10 @@ fn names(dir: &Path) -> Vec<String> {
     names
 }
 
-async fn lines_writer(path: &str, codec: Codec) -> iterable_io::blocking_bridge::BlockingWriter {
+async fn lines_writer(
+    path: &str,
+    codec: Codec,
+) -> iterable_formats::blocking_bridge::BlockingWriter {
     let sink = iterable_io::open_sink(path, codec, None).await.unwrap();
     spawn_writer(sink, info(path, Mode::Write), small(7, 2), |out| {
         Ok(Lines { out })
