@@ -172,6 +172,22 @@ pub enum Error {
 }
 
 impl Error {
+    /// The error for a panic caught in a decoder of `location` (`what` names it: "the
+    /// Parquet decoder"): a corrupt or unsupported input must end in an error that
+    /// names the file, never in a crash or a silently short read.
+    pub fn panicked(location: &str, what: &str, payload: &(dyn std::any::Any + Send)) -> Self {
+        Error::Io {
+            location: location.to_owned(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "{what} panicked ({}): the input is corrupt or uses something not supported",
+                    panic_message(payload)
+                ),
+            ),
+        }
+    }
+
     /// An I/O error at `location`; a missing file becomes [`Error::NotFound`].
     pub fn io(location: &str, source: std::io::Error) -> Self {
         if source.kind() == std::io::ErrorKind::NotFound {
@@ -206,6 +222,17 @@ impl Error {
 impl From<ParseError> for Error {
     fn from(e: ParseError) -> Self {
         Error::Parse(Box::new(e))
+    }
+}
+
+/// The message a panic was raised with (`panic!("...")` gives a `&str` or a `String`).
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        text
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text
+    } else {
+        "no message"
     }
 }
 

@@ -28,7 +28,7 @@ mod text;
 mod value;
 
 pub use detect::{Codec, CodecSpec, Format};
-pub use error::{Error, ParseError, Position, Result};
+pub use error::{Error, ParseError, Position, Result, panic_message};
 pub use iterable::{
     AsyncIterable, BoxIterable, IterableInfo, Mode, Progress, unsupported_read, unsupported_write,
 };

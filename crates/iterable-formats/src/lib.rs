@@ -49,6 +49,7 @@ mod line_records;
 pub mod ltsv;
 pub mod msgpack;
 pub mod orc;
+mod panic_guard;
 pub mod parquet;
 mod read_refusal;
 mod record_writer;

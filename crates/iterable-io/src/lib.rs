@@ -72,6 +72,7 @@ mod snappy;
 mod source;
 #[cfg(feature = "store")]
 mod store;
+mod thread_panic;
 mod transcode;
 mod zip;
 

@@ -14,6 +14,7 @@ use tokio::sync::mpsc;
 
 use crate::ByteReader;
 use crate::channel::{ChannelReader, ChunkPool};
+use crate::thread_panic::report_panics;
 
 /// Decoded bytes per chunk handed to the parser.
 pub(crate) const CHUNK_SIZE: usize = 512 * 1024;
@@ -33,7 +34,12 @@ where
     let pool = ChunkPool::default();
     let spent = pool.clone();
     let handle = runtime.clone();
-    runtime.spawn_blocking(move || handle.block_on(decode_into(decoder, tx, spent)));
+    let panic_tx = tx.clone();
+    runtime.spawn_blocking(move || {
+        report_panics(panic_tx, "the decoder", || {
+            handle.block_on(decode_into(decoder, tx, spent))
+        })
+    });
     Ok(Box::new(ChannelReader::recycling(rx, pool)))
 }
 

@@ -12,6 +12,7 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 
 use crate::channel::{ChannelReader, ChunkPool};
+use crate::thread_panic::report_panics;
 
 /// Bytes per read of the file.
 pub(crate) const FILE_CHUNK: usize = 1024 * 1024;
@@ -23,23 +24,26 @@ pub(crate) fn read_file_ahead(file: std::fs::File, count: Arc<AtomicU64>) -> Cha
     let (tx, rx) = mpsc::channel(AHEAD_CHUNKS);
     let pool = ChunkPool::default();
     let spent = pool.clone();
+    let panic_tx = tx.clone();
     tokio::task::spawn_blocking(move || {
-        let mut file = file;
-        loop {
-            let mut chunk = spent.take(FILE_CHUNK);
-            let message = match fill(&mut file, &mut chunk) {
-                Ok(0) => break,
-                Ok(n) => {
-                    count.fetch_add(n as u64, Ordering::Relaxed);
-                    Ok(Bytes::from(chunk))
+        report_panics(panic_tx, "the file reader", move || {
+            let mut file = file;
+            loop {
+                let mut chunk = spent.take(FILE_CHUNK);
+                let message = match fill(&mut file, &mut chunk) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        count.fetch_add(n as u64, Ordering::Relaxed);
+                        Ok(Bytes::from(chunk))
+                    }
+                    Err(e) => Err(e),
+                };
+                let failed = message.is_err();
+                if tx.blocking_send(message).is_err() || failed {
+                    break;
                 }
-                Err(e) => Err(e),
-            };
-            let failed = message.is_err();
-            if tx.blocking_send(message).is_err() || failed {
-                break;
             }
-        }
+        })
     });
     ChannelReader::recycling(rx, pool)
 }

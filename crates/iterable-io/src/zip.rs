@@ -16,6 +16,7 @@ use zip::result::ZipError;
 
 use crate::channel::{ChannelReader, Chunk};
 use crate::counting::CountingStdReader;
+use crate::thread_panic::report_panics;
 use crate::{BUF_SIZE, ByteReader};
 
 type Archive = ZipArchive<BufReader<CountingStdReader<File>>>;
@@ -38,7 +39,12 @@ pub(crate) async fn open_member(
             .await
             .map_err(|e| Error::io(location, io::Error::other(e)))??;
     let (tx, rx) = mpsc::channel(CHANNEL_CHUNKS);
-    tokio::task::spawn_blocking(move || pump(archive, index, &tx));
+    let panic_tx = tx.clone();
+    tokio::task::spawn_blocking(move || {
+        report_panics(panic_tx, "the zip member's decoder", || {
+            pump(archive, index, &tx)
+        })
+    });
     Ok((Box::new(ChannelReader::new(rx)), name))
 }
 

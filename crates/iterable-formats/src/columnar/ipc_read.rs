@@ -17,6 +17,7 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt};
 use super::BatchStream;
 use super::batch_rows::BatchRowsReader;
 use crate::ReadContext;
+use crate::panic_guard::{guard_future, guard_stream};
 
 const CONTINUATION: [u8; 4] = [0xff; 4];
 const FILE_MAGIC: &[u8] = b"ARROW1";
@@ -70,7 +71,7 @@ where
     R: AsyncBufRead + Send + Unpin + 'static,
 {
     let mut messages = Messages::new(reader, location).await?;
-    let schema = messages.schema().await?;
+    let schema = guard_future(messages.schema(), location, "the Arrow IPC decoder").await?;
     let projection = match columns {
         None => None,
         Some(names) => Some(
@@ -114,7 +115,10 @@ where
         }
     })
     .boxed();
-    Ok((schema, stream))
+    Ok((
+        schema,
+        guard_stream(stream, location, "the Arrow IPC decoder").boxed(),
+    ))
 }
 
 /// The framed messages of one IPC file or stream.

@@ -90,27 +90,36 @@ async fn decode_on_thread(
         Ok::<_, Error>((reader, configured.reorder, configured.schema, location))
     })
     .await
-    .map_err(|e| Error::io(&name, std::io::Error::other(e)))?;
+    .map_err(|e| crate::panic_guard::join_error(&name, "the Parquet footer reader", e))?;
     let (reader, reorder, schema, location) = opened?;
     let (tx, rx) = mpsc::channel::<Result<RecordBatch>>(AHEAD_BATCHES);
     tokio::task::spawn_blocking(move || {
-        // The batches sent lately, kept so that their buffers are freed here, by the
-        // thread that allocated them: once batch N+2 is sent the consumer has dropped
-        // batch N (it takes a batch only when done with the one before).
-        let mut sent = std::collections::VecDeque::with_capacity(AHEAD_BATCHES + 2);
-        for batch in reader {
-            let batch = batch
-                .map_err(|e| read_error(&location, e))
-                .and_then(|b| project(b, reorder.as_deref(), &location));
-            let failed = batch.is_err();
-            let kept = batch.as_ref().ok().cloned();
-            if tx.blocking_send(batch).is_err() || failed {
-                break;
+        // A panic in the decoder (a corrupt file can raise one) ends the stream with an
+        // error naming the file: a closed channel alone would read as the end.
+        let panic_tx = tx.clone();
+        let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            // The batches sent lately, kept so that their buffers are freed here, by
+            // the thread that allocated them: once batch N+2 is sent the consumer has
+            // dropped batch N (it takes a batch only when done with the one before).
+            let mut sent = std::collections::VecDeque::with_capacity(AHEAD_BATCHES + 2);
+            for batch in reader {
+                let batch = batch
+                    .map_err(|e| read_error(&location, e))
+                    .and_then(|b| project(b, reorder.as_deref(), &location));
+                let failed = batch.is_err();
+                let kept = batch.as_ref().ok().cloned();
+                if tx.blocking_send(batch).is_err() || failed {
+                    break;
+                }
+                sent.extend(kept);
+                if sent.len() > AHEAD_BATCHES + 1 {
+                    sent.pop_front();
+                }
             }
-            sent.extend(kept);
-            if sent.len() > AHEAD_BATCHES + 1 {
-                sent.pop_front();
-            }
+        }));
+        if let Err(payload) = decoded {
+            let error = Error::panicked(&location, "the Parquet decoder", payload.as_ref());
+            let _ = panic_tx.blocking_send(Err(error));
         }
     });
     let batches = futures_util::stream::unfold(rx, |mut rx| async move {

@@ -27,6 +27,7 @@ use parquet::file::metadata::ParquetMetaData;
 
 use super::{BatchRowsReader, BatchStream};
 use crate::ReadContext;
+use crate::panic_guard::{guard_future, guard_stream};
 
 /// Opens a Parquet reader of rows over `input`.
 ///
@@ -73,16 +74,19 @@ async fn batch_stream<R>(
 where
     R: AsyncFileReader + Unpin + 'static,
 {
-    let opened = open_stream(input, location, options, bytes).await?;
-    let location = location.to_owned();
+    let opened = guard_future(
+        open_stream(input, location, options, bytes),
+        location,
+        "the Parquet footer reader",
+    )
+    .await?;
     let reorder = opened.reorder;
-    let batches = opened
-        .stream
-        .map(move |batch| {
-            let batch = batch.map_err(|e| read_error(&location, e))?;
-            project(batch, reorder.as_deref(), &location)
-        })
-        .boxed();
+    let at = location.to_owned();
+    let batches = opened.stream.map(move |batch| {
+        let batch = batch.map_err(|e| read_error(&at, e))?;
+        project(batch, reorder.as_deref(), &at)
+    });
+    let batches = guard_stream(batches.boxed(), location, "the Parquet decoder").boxed();
     Ok((batches, opened.schema))
 }
 
@@ -91,9 +95,16 @@ pub async fn parquet_schema<R>(input: R, location: &str) -> Result<SchemaRef>
 where
     R: AsyncFileReader + Unpin + 'static,
 {
-    let builder = ParquetRecordBatchStreamBuilder::new(input)
-        .await
-        .map_err(|e| open_error(location, e))?;
+    let builder = guard_future(
+        async {
+            ParquetRecordBatchStreamBuilder::new(input)
+                .await
+                .map_err(|e| open_error(location, e))
+        },
+        location,
+        "the Parquet footer reader",
+    )
+    .await?;
     Ok(builder.schema().clone())
 }
 

@@ -1,0 +1,136 @@
+//! Corrupt input never crashes a reader and never reads as a clean, shorter file: a
+//! panic inside a decoder (on a decoding thread or in the caller's task) becomes an
+//! error that names the file. Deterministic mutants (fixed seeds) of files our own
+//! writers made are read whole; a panic hook counts the panics raised while each one
+//! is read, and every read that panicked must have ended in such an error.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use iterable::{IterableOptions, Value, aopen_iterable, row};
+use iterable_tests::{collect, write_all};
+
+/// Panics raised in this test process (on any thread) since it started.
+static PANICS: AtomicUsize = AtomicUsize::new(0);
+
+/// A small deterministic generator (xorshift64*), so every run makes the same mutants.
+struct Mutator(u64);
+
+impl Mutator {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// `bytes` with one to four bytes overwritten, or cut short, or a run duplicated.
+    fn mutate(&mut self, bytes: &[u8]) -> Vec<u8> {
+        let mut out = bytes.to_vec();
+        match self.next() % 8 {
+            0 => out.truncate((self.next() as usize) % out.len()),
+            1 => {
+                let at = (self.next() as usize) % out.len();
+                let len = ((self.next() as usize) % 64).min(out.len() - at);
+                let run = out[at..at + len].to_vec();
+                out.splice(at..at, run);
+            }
+            _ => {
+                for _ in 0..=(self.next() % 4) {
+                    let at = (self.next() as usize) % out.len();
+                    out[at] = self.next() as u8;
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Reads every mutant of `good` (named `name.N.ext` in `dir`); returns how many reads
+/// panicked inside (all of them having ended in an error naming the file).
+async fn read_mutants(
+    dir: &std::path::Path,
+    good: &[u8],
+    ext: &str,
+    seed: u64,
+    count: usize,
+) -> usize {
+    let mut mutator = Mutator(seed);
+    let mut panicked = 0;
+    for n in 0..count {
+        let path = dir.join(format!("mutant{n}.{ext}"));
+        std::fs::write(&path, mutator.mutate(good)).unwrap();
+        let path = path.to_str().unwrap();
+        let before = PANICS.load(Ordering::SeqCst);
+        let read = async {
+            match aopen_iterable(path).await {
+                Ok(src) => collect(src).await.map(|rows| rows.len()),
+                Err(e) => Err(e),
+            }
+        };
+        let result = tokio::time::timeout(Duration::from_secs(20), read)
+            .await
+            .unwrap_or_else(|_| panic!("{path}: reading took over 20 s"));
+        // A decoding thread may still be unwinding: let it finish counting.
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        if PANICS.load(Ordering::SeqCst) == before {
+            continue;
+        }
+        panicked += 1;
+        match result {
+            Ok(rows) => {
+                panic!("{path}: a decoder panicked, yet the read gave {rows} rows and no error")
+            }
+            Err(e) => {
+                let text = e.to_string();
+                assert!(
+                    text.starts_with(path) && text.contains("panicked"),
+                    "{path}: the error of a panicking decoder: {text}"
+                );
+            }
+        }
+        std::fs::remove_file(path).unwrap();
+    }
+    panicked
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn corrupt_columnar_files_are_errors_never_crashes_or_short_reads() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        PANICS.fetch_add(1, Ordering::SeqCst);
+        if std::env::var_os("HOSTILE_SHOW_PANICS").is_some() {
+            default_hook(info);
+        }
+    }));
+    let dir = tempfile::tempdir().unwrap();
+    // Repeated text (dictionary pages), numbers, nulls, lists: many decoders.
+    let rows: Vec<_> = (0..300)
+        .map(|i| {
+            row! {
+                "id" => i as i64,
+                "city" => ["Oslo", "Lima", "Pune"][i % 3],
+                "score" => if i % 7 == 0 { Value::Null } else { Value::from(i as f64 / 3.0) },
+                "tags" => vec![Value::from("a"), Value::from(format!("t{}", i % 5))],
+            }
+        })
+        .collect();
+    let mut report = Vec::new();
+    for (ext, seed) in [
+        ("parquet", 0x5EED_0001),
+        ("arrow", 0x5EED_0002),
+        ("arrows", 0x5EED_0003),
+    ] {
+        let good = dir.path().join(format!("good.{ext}"));
+        write_all(good.to_str().unwrap(), &IterableOptions::write(), &rows)
+            .await
+            .unwrap();
+        let bytes = std::fs::read(&good).unwrap();
+        let count = if ext == "parquet" { 3000 } else { 300 };
+        let panicked = read_mutants(dir.path(), &bytes, ext, seed, count).await;
+        report.push(format!(
+            "{ext}: {panicked} of {count} mutants panicked inside, each one an error"
+        ));
+    }
+    println!("{}", report.join("\n"));
+}
