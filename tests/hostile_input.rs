@@ -77,6 +77,11 @@ async fn read_mutants(
             continue;
         }
         panicked += 1;
+        // HOSTILE_SAVE=folder keeps the inputs that panicked (for the replayed corpus).
+        if let Some(keep) = std::env::var_os("HOSTILE_SAVE") {
+            let name = format!("{ext}-seed{seed:x}-{n}.{ext}");
+            std::fs::copy(path, std::path::Path::new(&keep).join(name)).unwrap();
+        }
         match result {
             Ok(rows) => {
                 panic!("{path}: a decoder panicked, yet the read gave {rows} rows and no error")

@@ -7,6 +7,7 @@
 mod args;
 mod commands;
 mod format_flags;
+mod quiet_panics;
 
 use std::process::ExitCode;
 
@@ -31,14 +32,39 @@ async fn main() -> ExitCode {
     if let Some((_, sub)) = matches.subcommand() {
         cli.command.take_format_flags(sub);
     }
-    match commands::run(cli).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("iterable: {err:#}");
+    quiet_panics::install();
+    let run = std::panic::AssertUnwindSafe(commands::run(cli));
+    match futures::FutureExt::catch_unwind(run).await {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(err)) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Ok(Err(err)) => {
+            eprintln!("iterable: {}", error_text(&err));
             ExitCode::FAILURE
         }
+        Err(_) => {
+            eprintln!(
+                "iterable: internal error: {}; please report it",
+                quiet_panics::last()
+            );
+            ExitCode::from(101)
+        }
     }
+}
+
+/// The error and its causes, each cause left out when the text before already says
+/// it (our errors quote their source: `file: message` over `message`).
+fn error_text(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let part = cause.to_string();
+        if !text.contains(&part) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&part);
+        }
+    }
+    text
 }
 
 /// `iterable cat big.csv | head` closes our stdout early: that is not a failure.

@@ -308,3 +308,64 @@ fn count_and_cat_take_globs() {
         "{err}"
     );
 }
+
+/// The replayed corpus (testdata/hostile/): inputs whose decoders panicked. Each one is
+/// an ordinary failure (exit 1) with one line naming the file, no crash report, and a
+/// convert of it publishes nothing.
+#[test]
+fn inputs_that_make_a_decoder_panic_fail_cleanly_and_publish_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = PathBuf::from(testdata("hostile"));
+    let mut inputs: Vec<_> = std::fs::read_dir(&corpus)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    inputs.sort();
+    assert!(inputs.len() >= 4, "{inputs:?}");
+    for input in inputs {
+        let path = input.to_str().unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_iterable"))
+            .args(["count", path])
+            .env_remove("RUST_BACKTRACE")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{path}: {err}");
+        assert_eq!(err.lines().count(), 1, "{path}: {err}");
+        assert!(
+            err.starts_with(&format!("iterable: {path}: ")) && err.contains("panicked"),
+            "{path}: {err}"
+        );
+        assert!(!err.contains("stack backtrace"), "{err}");
+
+        let target = dir.path().join("out.jsonl");
+        let out = iterable(&["convert", path, target.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{path}");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert!(left.is_empty(), "{path}: convert left {left:?}");
+    }
+}
+
+/// Our errors quote their source: the printed message says each thing once.
+#[test]
+fn error_messages_do_not_repeat_their_cause() {
+    let dir = tempfile::tempdir().unwrap();
+    let cut = dir.path().join("cut.csv.gz");
+    let full = {
+        let src = dir.path().join("full.csv.gz");
+        let out = iterable(&["convert", &testdata("people.csv"), src.to_str().unwrap()]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::fs::read(&src).unwrap()
+    };
+    std::fs::write(&cut, &full[..full.len() - 4]).unwrap();
+    let out = iterable(&["count", cut.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr).trim().to_string();
+    assert!(!out.status.success());
+    let body = err.trim_start_matches("iterable: ");
+    let (_, message) = body.split_once(": ").unwrap();
+    assert_eq!(body.matches(message).count(), 1, "{err}");
+}

@@ -80,7 +80,7 @@ pub use iterable_core::{
     ColumnarOptions, CsvOptions, Decimal, Error, ErrorPolicy, ExtraKeys, FileOrder, FilesOptions,
     Format, Header, IterableInfo, JsonOptions, Mode, Options, Parallelism, ParseError, Position,
     Progress, Result, Row, RowSeed, Sheet, StoreOptions, Text, Timestamp, Value, XlsxOptions,
-    XmlOptions, row,
+    XmlOptions, panic_message, row,
 };
 pub use iterable_formats::registry::{self, NameHints};
 pub use open::aopen_iterable;
