@@ -20,14 +20,15 @@
 //! written; a zip archive is read (one member), never written. On reading, the codec
 //! comes from the magic bytes of the raw stream when they name one (a gzip file named
 //! `x.csv` reads as gzip), otherwise from the name (brotli and raw deflate have no
-//! magic). Multi-member gzip, zstd, bzip2, xz and lz4 streams (`cat a.gz b.gz`) read
-//! whole. Truncated or corrupt compressed input is an I/O error whose message names
+//! magic). Concatenated streams (`cat a.gz b.gz`) read whole in every codec. Truncated or corrupt compressed input is an I/O error whose message names
 //! the codec and says the stream is truncated or corrupt, never a short read.
 //!
 //! Two detection details: the zlib header `x^` (`78 5e`) is plausible text, so it is only
 //! trusted when the name names no format; and a `PK` zip magic is not unpacked when the
 //! name says `.xlsx` (a workbook is a zip the format reads itself). An empty file reads as
-//! zero bytes with no codec, whatever its name says.
+//! zero bytes when its name names no codec, and is an error under a codec's name (no
+//! compressed stream is zero bytes long). Every codec reads concatenated streams whole,
+//! and bytes after the last stream that are not another stream are an error.
 //!
 //! # Example
 //!

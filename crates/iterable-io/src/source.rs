@@ -81,7 +81,9 @@ pub async fn open_source(
 /// `codec`: `Some(c)` forces it (`Some(Codec::None)` forces no decompression); `None`
 /// detects: the magic bytes of the raw stream win when they name a codec (a gzip file
 /// named `x.csv` reads as gzip), otherwise the name decides (brotli and raw deflate have
-/// no magic). An empty file reads as zero bytes with [`Codec::None`].
+/// no magic). An empty file reads as zero bytes with [`Codec::None`] when its name names
+/// no codec; under a codec's name (`x.csv.gz`) it is an error, since no compressed
+/// stream is zero bytes long: the file was cut short.
 ///
 /// `zip_member`: which member of a zip archive to read; without it an archive must hold
 /// exactly one file. It is ignored for other codecs. A zip archive on stdin is
@@ -133,7 +135,7 @@ pub async fn open_source_with(
         .await
         .map_err(|e| Error::io(location, e))?;
     let codec = match codec {
-        _ if head.is_empty() => Codec::None,
+        _ if head.is_empty() => empty_input_codec(location, codec)?,
         Some(forced) => forced,
         None => detect(location, head),
     };
@@ -175,4 +177,28 @@ fn zip_from_url(location: &str) -> Error {
         location,
         "reading a zip archive from a URL is not supported (zip needs a seekable file); download it first",
     )
+}
+
+/// An empty input is empty text, unless its name (or `forced`) says it is compressed:
+/// no compressed stream or archive is zero bytes long (even of nothing), so that file
+/// was cut short, and reading it as no rows would hide it.
+fn empty_input_codec(location: &str, forced: Option<Codec>) -> Result<Codec> {
+    let named = forced.unwrap_or_else(|| iterable_core::detect::name_parts(location).codec);
+    if named == Codec::None {
+        return Ok(Codec::None);
+    }
+    let what = if named == Codec::Zip {
+        "zip archive"
+    } else {
+        "stream"
+    };
+    Err(Error::io(
+        location,
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "{named} {what} is truncated or corrupt: the file is empty (even an empty {named} {what} has a header)"
+            ),
+        ),
+    ))
 }
