@@ -198,3 +198,70 @@ async fn bulk_reads_keep_the_rows_before_a_corrupt_file() {
         );
     }
 }
+
+/// A folder with links back into itself (`self -> .`, `up -> ..`) and out of itself:
+/// by default no directory link is followed (the walk stays in the folder and ends);
+/// with `follow_links` each real directory is walked once, so the loops still end.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn directory_links_are_not_followed_by_default_and_loops_end_when_they_are() {
+    use std::os::unix::fs::symlink;
+    let outer = tempfile::tempdir().unwrap();
+    let d = outer.path().join("d");
+    std::fs::create_dir_all(d.join("sub")).unwrap();
+    copy(&d, "people.csv", "a.csv");
+    copy(&d.join("sub"), "people.csv", "b.csv");
+    let elsewhere = outer.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    copy(&elsewhere, "people.csv", "outside.csv");
+    copy(outer.path(), "people.csv", "beside.csv");
+    symlink(".", d.join("self")).unwrap();
+    symlink("..", d.join("sub").join("back")).unwrap(); // to d: a loop
+    symlink("../..", d.join("sub").join("up")).unwrap(); // to d's parent: out, and a loop
+    symlink(&elsewhere, d.join("out")).unwrap();
+    symlink(d.join("a.csv"), d.join("link.csv")).unwrap(); // a link to a file is read
+
+    let people = local_rows("people.csv").await.len();
+    let expand = |follow: bool| {
+        let d = d.clone();
+        async move {
+            let mut files = iterable::FilesOptions::default();
+            files.follow_links = follow;
+            let found =
+                iterable::bytes::expand_with(d.to_str().unwrap(), &Default::default(), &files)
+                    .await
+                    .unwrap();
+            let base = format!("{}/", d.to_str().unwrap());
+            found
+                .iter()
+                .map(|f| f.strip_prefix(&base).unwrap_or(f).to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(expand(false).await, ["a.csv", "link.csv", "sub/b.csv"]);
+    let src = IterableOptions::read()
+        .open(d.to_str().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(collect(src).await.unwrap().len(), 3 * people);
+
+    // Followed: `out` leads to elsewhere/, `sub/up` to d's parent (beside.csv; d and
+    // elsewhere/ there were walked already); `self` and `sub/back` loop and are skipped.
+    let followed = expand(true).await;
+    assert_eq!(
+        followed,
+        [
+            "a.csv",
+            "link.csv",
+            "out/outside.csv",
+            "sub/b.csv",
+            "sub/up/beside.csv"
+        ]
+    );
+    let src = IterableOptions::read()
+        .follow_links(true)
+        .open(&format!("{}/**/*.csv", d.to_str().unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(collect(src).await.unwrap().len(), 5 * people);
+}

@@ -140,6 +140,10 @@ pub struct ReadArgs {
     /// Globs, prefixes and folders: add a column of this name with each row's file.
     #[arg(long)]
     pub location_column: Option<String>,
+    /// Local folders and globs: follow links to directories (each directory is still
+    /// walked once, so link loops end).
+    #[arg(long)]
+    pub follow_links: bool,
     #[command(flatten)]
     pub store: StoreArgs,
     /// The registry's reading flags given (`--delimiter`, `--sheet`, ...).
@@ -219,6 +223,7 @@ impl ReadArgs {
         if self.as_arrive {
             o = o.order(FileOrder::AsArrive);
         }
+        o = o.follow_links(self.follow_links);
         let o = self.store.apply(o.concurrency(self.file_concurrency))?;
         self.read_flags
             .apply(Side::Read, o.parse_threads(self.parse_threads))

@@ -77,6 +77,11 @@ pub struct FilesOptions {
     pub order: FileOrder,
     /// When set, each row gets a last column of this name holding its file's location.
     pub location_column: Option<String>,
+    /// Local folders and globs: follow links to directories (default false: a link to a
+    /// directory is left out, so a walk never leaves the folder and never loops). When
+    /// set, each real directory is still walked once: a link back to one already walked
+    /// (`self -> .`, `up -> ..`) is skipped. Links to files are always read.
+    pub follow_links: bool,
 }
 
 impl Default for FilesOptions {
@@ -85,6 +90,7 @@ impl Default for FilesOptions {
             concurrency: 4,
             order: FileOrder::InOrder,
             location_column: None,
+            follow_links: false,
         }
     }
 }

@@ -2,10 +2,11 @@
 //! `s3://bucket/logs/**/*.jsonl.zst`), prefixes (`s3://bucket/logs/`) and local
 //! folders, expanded into a sorted list of files.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use globset::{GlobBuilder, GlobMatcher};
-use iterable_core::{Error, Result, StoreOptions};
+use iterable_core::{Error, FilesOptions, Result, StoreOptions};
 
 /// True when `location` has glob characters (`*`, `?`, `[`) in its path. `http(s)://`
 /// URLs never do: a web server cannot be listed, and `?` starts a query there.
@@ -34,16 +35,26 @@ pub async fn names_many(location: &str) -> bool {
 /// files, unfinished writes) are left out. No match is [`Error::NotFound`] naming the
 /// pattern.
 pub async fn expand(location: &str, store: &StoreOptions) -> Result<Vec<String>> {
-    let files = match local_path(location) {
-        Some(_) => expand_local(location).await?,
+    expand_with(location, store, &FilesOptions::default()).await
+}
+
+/// [`expand`], with the options of reads over many files (`follow_links` for local
+/// folders and globs).
+pub async fn expand_with(
+    location: &str,
+    store: &StoreOptions,
+    files: &FilesOptions,
+) -> Result<Vec<String>> {
+    let found = match local_path(location) {
+        Some(_) => expand_local(location, files.follow_links).await?,
         None => expand_store(location, store).await?,
     };
-    if files.is_empty() {
+    if found.is_empty() {
         return Err(Error::NotFound {
             location: format!("{location} (no file matches)"),
         });
     }
-    Ok(files)
+    Ok(found)
 }
 
 #[cfg(feature = "store")]
@@ -116,7 +127,7 @@ pub(crate) fn matcher(location: &str, pattern: &str) -> Result<GlobMatcher> {
         .map_err(|e| Error::InvalidOption(format!("{location:?}: bad glob pattern: {e}")))
 }
 
-async fn expand_local(location: &str) -> Result<Vec<String>> {
+async fn expand_local(location: &str, follow_links: bool) -> Result<Vec<String>> {
     let scheme = if location.starts_with("file://") {
         "file://"
     } else {
@@ -142,19 +153,25 @@ async fn expand_local(location: &str) -> Result<Vec<String>> {
             _ => None,
         };
         let mut out = Vec::new();
-        walk(&root, Path::new(""), depth, &mut |rel| {
-            let rel = rel.to_string_lossy();
-            let rel = rel.replace('\\', "/");
-            if full.as_ref().is_none_or(|m| m.is_match(&rel)) {
-                let joined = match base.as_str() {
-                    "" => rel,
-                    "/" => format!("/{rel}"),
-                    _ => format!("{base}/{rel}"),
-                };
-                out.push(format!("{scheme}{joined}"));
-            }
-        })
-        .map_err(|e| Error::io(&location_owned, e))?;
+        let mut walk_state = Walk {
+            follow_links,
+            walked: HashSet::new(),
+        };
+        walk_state.walked.extend(std::fs::canonicalize(&root).ok());
+        walk_state
+            .walk(&root, Path::new(""), depth, &mut |rel| {
+                let rel = rel.to_string_lossy();
+                let rel = rel.replace('\\', "/");
+                if full.as_ref().is_none_or(|m| m.is_match(&rel)) {
+                    let joined = match base.as_str() {
+                        "" => rel,
+                        "/" => format!("/{rel}"),
+                        _ => format!("{base}/{rel}"),
+                    };
+                    out.push(format!("{scheme}{joined}"));
+                }
+            })
+            .map_err(|e| Error::io(&location_owned, e))?;
         out.sort();
         Ok(out)
     })
@@ -163,41 +180,62 @@ async fn expand_local(location: &str) -> Result<Vec<String>> {
     Ok(files)
 }
 
-/// Calls `found` with the path (relative to `root`) of every file under `root`, at
-/// most `depth` segments deep; hidden names are skipped.
-fn walk(
-    root: &Path,
-    rel: &Path,
-    depth: Option<usize>,
-    found: &mut dyn FnMut(&Path),
-) -> std::io::Result<()> {
-    let dir = root.join(rel);
-    let entries = match std::fs::read_dir(&dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !rel.as_os_str().is_empty() => {
-            return Ok(());
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(e),
-    };
-    for entry in entries {
-        let entry = entry?;
-        let name = entry.file_name();
-        if name.to_string_lossy().starts_with('.') {
-            continue;
-        }
-        let child = rel.join(&name);
-        let kind = entry.file_type()?;
-        let is_dir = kind.is_dir() || (kind.is_symlink() && entry.path().is_dir());
-        if is_dir {
-            if depth.is_none_or(|d| d > 1) {
-                walk(root, &child, depth.map(|d| d - 1), found)?;
+/// A walk of a local folder.
+struct Walk {
+    /// Follow links to directories.
+    follow_links: bool,
+    /// The real (canonical) directories walked so far: each one is walked once.
+    walked: HashSet<PathBuf>,
+}
+
+impl Walk {
+    /// Calls `found` with the path (relative to `root`) of every file under `root`, at
+    /// most `depth` segments deep; hidden names are skipped, and so are links to
+    /// directories unless `follow_links` is set (then a directory already walked is
+    /// skipped, which ends every link loop).
+    fn walk(
+        &mut self,
+        root: &Path,
+        rel: &Path,
+        depth: Option<usize>,
+        found: &mut dyn FnMut(&Path),
+    ) -> std::io::Result<()> {
+        let dir = root.join(rel);
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        for entry in entries {
+            let entry = entry?;
+            let name = entry.file_name();
+            if name.to_string_lossy().starts_with('.') {
+                continue;
             }
-        } else {
-            found(&child);
+            let child = rel.join(&name);
+            let kind = entry.file_type()?;
+            let is_link = kind.is_symlink();
+            let is_dir = kind.is_dir() || (is_link && entry.path().is_dir());
+            if !is_dir {
+                found(&child);
+                continue;
+            }
+            if is_link && !self.follow_links {
+                continue;
+            }
+            // Each real directory once: a link back to one walked ends here.
+            let fresh = std::fs::canonicalize(entry.path())
+                .map(|real| self.walked.insert(real))
+                .unwrap_or(true);
+            if !fresh {
+                continue;
+            }
+            if depth.is_none_or(|d| d > 1) {
+                self.walk(root, &child, depth.map(|d| d - 1), found)?;
+            }
         }
+        Ok(())
     }
-    Ok(())
 }
 
 #[cfg(test)]

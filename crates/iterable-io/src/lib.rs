@@ -78,7 +78,7 @@ mod transcode;
 mod zip;
 
 pub use dead_letter::open_dead_letter;
-pub use glob::{expand, has_glob, names_many};
+pub use glob::{expand, expand_with, has_glob, names_many};
 pub use location::local_path;
 /// The `object_store` crate these locations go through.
 #[cfg(feature = "store")]

@@ -26,6 +26,6 @@
 //! ```
 
 pub use iterable_io::{
-    ByteReader, ByteSink, ByteSource, expand, has_glob, local_path, names_many, open_sink,
-    open_sink_with, open_source, open_source_with, transcode_to_utf8,
+    ByteReader, ByteSink, ByteSource, expand, expand_with, has_glob, local_path, names_many,
+    open_sink, open_sink_with, open_source, open_source_with, transcode_to_utf8,
 };

@@ -27,7 +27,7 @@ pub async fn aopen_iterable(location: &str) -> Result<BoxIterable> {
 /// files.
 pub(crate) async fn open_read(location: &str, options: &Options) -> Result<BoxIterable> {
     if iterable_io::names_many(location).await {
-        let files = iterable_io::expand(location, &options.store).await?;
+        let files = iterable_io::expand_with(location, &options.store, &options.files).await?;
         return crate::many::open_files(location, files, options).await;
     }
     let first = open_read_once(location, options).await?;

@@ -363,6 +363,13 @@ impl IterableOptions {
         self
     }
 
+    /// Local folders and globs: follow links to directories (default false). Each real
+    /// directory is walked once, so a link loop (`self -> .`) ends.
+    pub fn follow_links(mut self, follow: bool) -> Self {
+        self.options.files.follow_links = follow;
+        self
+    }
+
     /// Many files: add a column of this name holding each row's file location.
     pub fn location_column(mut self, name: impl Into<String>) -> Self {
         self.options.files.location_column = Some(name.into());
@@ -390,7 +397,10 @@ impl IterableOptions {
         for location in locations {
             let location = location.as_ref();
             if iterable_io::names_many(location).await {
-                files.extend(iterable_io::expand(location, &self.options.store).await?);
+                files.extend(
+                    iterable_io::expand_with(location, &self.options.store, &self.options.files)
+                        .await?,
+                );
             } else {
                 files.push(location.to_owned());
             }

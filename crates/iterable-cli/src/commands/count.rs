@@ -16,7 +16,14 @@ pub async fn run(patterns: &[String], read: &ReadArgs) -> Result<()> {
     let mut locations = Vec::new();
     for pattern in patterns {
         if iterable::bytes::names_many(pattern).await {
-            locations.extend(iterable::bytes::expand(pattern, &options.options().store).await?);
+            locations.extend(
+                iterable::bytes::expand_with(
+                    pattern,
+                    &options.options().store,
+                    &options.options().files,
+                )
+                .await?,
+            );
         } else {
             locations.push(pattern.clone());
         }
