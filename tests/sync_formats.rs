@@ -498,6 +498,27 @@ async fn workbook_sheets_are_listed_and_chosen_by_name_or_index() {
     );
 }
 
+/// Integers beyond a double's exact range (i64::MIN among them) are written as text,
+/// not rounded, and never panic.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn extreme_integers_go_to_a_workbook_as_exact_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.xlsx");
+    let path = path.to_str().unwrap();
+    let rows = [
+        row! { "n" => i64::MIN },
+        row! { "n" => i64::MAX },
+        row! { "n" => -(1_i64 << 53) },
+    ];
+    write_all(path, &IterableOptions::write(), &rows)
+        .await
+        .unwrap();
+    let back = collect(aopen_iterable(path).await.unwrap()).await.unwrap();
+    assert_eq!(back[0]["n"], Value::from("-9223372036854775808"));
+    assert_eq!(back[1]["n"], Value::from("9223372036854775807"));
+    assert_eq!(back[2]["n"], Value::Int(-(1_i64 << 53)));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_corrupt_workbook_is_an_error_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();

@@ -36,7 +36,7 @@ pub use options::{
     AvroCodec, AvroOptions, ColumnarCompression, ColumnarOptions, CsvOptions, ErrorPolicy,
     ExtraKeys, JsonOptions, Options, Parallelism, Sheet, XlsxOptions, XmlOptions,
 };
-pub use row::{Header, Row};
+pub use row::{Header, Row, unique_column_names};
 pub use row_serde::RowSeed;
 pub use store_options::{FileOrder, FilesOptions, StoreOptions};
 pub use text::Text;

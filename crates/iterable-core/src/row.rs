@@ -18,6 +18,35 @@ pub struct Header {
     index: OnceLock<HashMap<String, usize>>,
 }
 
+/// Column names from a header's fields, by the one rule every format uses: an empty
+/// field becomes `column_N` (N its 1-based position), and a name already taken gets the
+/// first free suffix of `_2`, `_3`, ... (so `a,a_2,a` gives `a, a_2, a_3`).
+///
+/// ```
+/// assert_eq!(iterable_core::unique_column_names(["a", "a_2", "a", ""]), ["a", "a_2", "a_3", "column_4"]);
+/// ```
+pub fn unique_column_names(fields: impl IntoIterator<Item = impl AsRef<str>>) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (i, field) in fields.into_iter().enumerate() {
+        let field = field.as_ref();
+        let base = if field.is_empty() {
+            format!("column_{}", i + 1)
+        } else {
+            field.to_owned()
+        };
+        let mut name = base.clone();
+        let mut n = 2;
+        while seen.contains(&name) {
+            name = format!("{base}_{n}");
+            n += 1;
+        }
+        seen.insert(name.clone());
+        names.push(name);
+    }
+    names
+}
+
 impl Header {
     /// A header with these names, in this order.
     pub fn new(names: Vec<String>) -> Self {

@@ -789,28 +789,9 @@ fn undouble(field: &str, quote: u8) -> String {
     text
 }
 
-/// Column names from header fields: empty ones become `column_N`, repeats get `_2`,
-/// `_3`, ... (skipping suffixes that are taken).
+/// Column names from header fields: the one rule of every format.
 fn header_names(fields: impl IntoIterator<Item = impl AsRef<str>>) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for (i, field) in fields.into_iter().enumerate() {
-        let field = field.as_ref();
-        let base = if field.is_empty() {
-            format!("column_{}", i + 1)
-        } else {
-            field.to_owned()
-        };
-        let mut name = base.clone();
-        let mut n = 2;
-        while seen.contains(&name) {
-            name = format!("{base}_{n}");
-            n += 1;
-        }
-        seen.insert(name.clone());
-        names.push(name);
-    }
-    names
+    iterable_core::unique_column_names(fields)
 }
 
 fn utf8_message(field: usize) -> String {

@@ -112,29 +112,19 @@ impl SheetRows {
             .rows()
             .rposition(|r| r.iter().any(|c| !matches!(c, Data::Empty)))
             .map_or(0, |last| last + 1);
-        let mut names: Vec<String> = if has_header && end > 0 {
-            range
-                .rows()
-                .next()
-                .unwrap_or_default()
+        let names: Vec<String> = if has_header && end > 0 {
+            let first = range.rows().next().unwrap_or_default();
+            let fields: Vec<String> = first
                 .iter()
-                .enumerate()
-                .map(|(i, c)| match c {
-                    Data::Empty => format!("column_{}", i + 1),
+                .map(|c| match c {
+                    Data::Empty => String::new(),
                     other => other.to_string(),
                 })
-                .collect()
+                .collect();
+            iterable_core::unique_column_names(fields)
         } else {
             (1..=width).map(|i| format!("column_{i}")).collect()
         };
-        let mut seen: HashMap<String, usize> = HashMap::new();
-        for name in &mut names {
-            let count = seen.entry(name.clone()).or_insert(0);
-            *count += 1;
-            if *count > 1 {
-                *name = format!("{name}_{count}");
-            }
-        }
         SheetRows {
             range,
             header: Arc::new(Header::new(names)),
@@ -150,9 +140,12 @@ impl Iterator for SheetRows {
         if self.next >= self.end {
             return None;
         }
-        let cells = self.range.rows().nth(self.next)?;
+        // By position, in constant time: `rows().nth(n)` walks from the top each time.
+        let row = self.next;
         self.next += 1;
-        let mut values: Vec<Value> = cells.iter().map(cell_value).collect();
+        let mut values: Vec<Value> = (0..self.range.width())
+            .map(|col| self.range.get((row, col)).map_or(Value::Null, cell_value))
+            .collect();
         values.resize(self.header.len(), Value::Null);
         Some(Ok(Row::from_parts(self.header.clone(), values)))
     }
@@ -163,7 +156,7 @@ fn cell_value(cell: &Data) -> Value {
         Data::Empty => Value::Null,
         Data::Int(i) => Value::Int(*i),
         Data::Float(f) => {
-            if f.fract() == 0.0 && f.abs() < EXACT_IN_FLOAT as f64 {
+            if f.fract() == 0.0 && f.abs() <= EXACT_IN_FLOAT as f64 {
                 Value::Int(*f as i64)
             } else {
                 Value::Float(*f)
@@ -265,7 +258,7 @@ impl RowWriter for XlsxWriter {
             match value {
                 Value::Null => None,
                 Value::Bool(b) => Some(sheet.write_boolean(r, col, *b)),
-                Value::Int(i) if i.abs() <= EXACT_IN_FLOAT => {
+                Value::Int(i) if i.unsigned_abs() <= EXACT_IN_FLOAT as u64 => {
                     Some(sheet.write_number(r, col, *i as f64))
                 }
                 Value::Float(f) => Some(sheet.write_number(r, col, *f)),
@@ -291,5 +284,50 @@ impl RowWriter for XlsxWriter {
             .write_all(&bytes)
             .map_err(|e| Error::io(&self.location, e))?;
         Ok(self.out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sheet(cells: &[&[Data]]) -> Range<Data> {
+        let width = cells.iter().map(|r| r.len()).max().unwrap_or(0) as u32;
+        let mut range = Range::new((0, 0), (cells.len() as u32 - 1, width - 1));
+        for (r, row) in cells.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                range.set_value((r as u32, c as u32), cell.clone());
+            }
+        }
+        range
+    }
+
+    #[test]
+    fn repeated_header_names_follow_the_one_rule() {
+        let s = |t: &str| Data::String(t.into());
+        let range = sheet(&[
+            &[s("a"), s("a_2"), s("a"), Data::Empty],
+            &[Data::Int(1), Data::Int(2), Data::Int(3), Data::Int(4)],
+        ]);
+        let rows: Vec<Row> = SheetRows::new(range, true).map(|r| r.unwrap()).collect();
+        assert_eq!(rows.len(), 1);
+        let keys: Vec<&str> = rows[0].keys().collect();
+        assert_eq!(keys, ["a", "a_2", "a_3", "column_4"]);
+        assert_eq!(rows[0]["a_3"], Value::Int(3));
+    }
+
+    #[test]
+    fn rows_come_out_in_order_with_short_rows_padded() {
+        let range = sheet(&[
+            &[Data::String("k".into()), Data::String("v".into())],
+            &[Data::Int(1)],
+            &[Data::Int(2), Data::Bool(true)],
+            &[Data::Int(3)],
+        ]);
+        let rows: Vec<Row> = SheetRows::new(range, true).map(|r| r.unwrap()).collect();
+        let ks: Vec<&Value> = rows.iter().map(|r| &r["k"]).collect();
+        assert_eq!(ks, [&Value::Int(1), &Value::Int(2), &Value::Int(3)]);
+        assert_eq!(rows[0]["v"], Value::Null);
+        assert_eq!(rows[1]["v"], Value::Bool(true));
     }
 }
