@@ -86,12 +86,46 @@ fn dead_letter_lines() {
     assert_eq!(
         written,
         concat!(
+            "stale contents\n",
             r#"{"location":"in.csv","line":3,"record":2,"byte":17,"error":"expected 3 fields, got 2","raw":"x,\"y"}"#,
             "\n",
             r#"{"location":"in.csv","line":9,"record":8,"byte":99,"error":"bad utf-8","raw":"�z\n"}"#,
             "\n",
         )
     );
+}
+
+#[test]
+fn a_run_without_bad_records_leaves_the_dead_letter_file_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let kept = dir.path().join("kept.jsonl");
+    std::fs::write(&kept, b"an earlier run's record\n").unwrap();
+    let mut sink = open_dead_letter(kept.to_str().unwrap()).unwrap();
+    sink.flush().unwrap();
+    drop(sink);
+    assert_eq!(std::fs::read(&kept).unwrap(), b"an earlier run's record\n");
+    let never = dir.path().join("never.jsonl");
+    let mut sink = open_dead_letter(never.to_str().unwrap()).unwrap();
+    sink.flush().unwrap();
+    drop(sink);
+    assert!(!never.exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_dead_letter_path_that_is_a_link_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("precious.txt");
+    std::fs::write(&target, b"keep me").unwrap();
+    let link = dir.path().join("bad.jsonl");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let err = open_dead_letter(link.to_str().unwrap()).err().unwrap();
+    assert!(
+        err.to_string().contains("symbolic link")
+            && err.to_string().starts_with(link.to_str().unwrap()),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&target).unwrap(), b"keep me");
 }
 
 #[test]
