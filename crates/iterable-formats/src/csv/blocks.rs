@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use iterable_core::{Header, IterableInfo};
 
-use super::reader::{Dialect, Parser};
+use super::parser::{Dialect, Parser};
 use crate::blocks::{BlockItem, BlockParser, BlockStart, Parsed};
 
 /// The CSV [`BlockParser`]: the dialect, the header and the location of the input.

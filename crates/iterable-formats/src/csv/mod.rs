@@ -62,6 +62,7 @@
 
 mod blocks;
 mod infer;
+mod parser;
 #[allow(unsafe_code)] // SIMD byte classes, and lines known to be ASCII taken as text
 mod plain_record;
 mod reader;
