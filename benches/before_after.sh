@@ -17,10 +17,14 @@ OUT="$ROOT/benches/results"
 mkdir -p "$OUT"
 BEFORE_SRC="$ROOT/target/before-src"
 
-# The earlier revision in a worktree of its own, built into its own target folder.
-rm -rf "$BEFORE_SRC"
-git -C "$ROOT" worktree prune
-git -C "$ROOT" worktree add --detach "$BEFORE_SRC" "$BASE" >/dev/null
+# The earlier revision in a worktree of its own (kept between runs of the same
+# revision, so its build stays fresh), built into its own target folder.
+WANT="$(git -C "$ROOT" rev-parse "$BASE^{commit}")"
+if [ "$(git -C "$BEFORE_SRC" rev-parse HEAD 2>/dev/null)" != "$WANT" ]; then
+  rm -rf "$BEFORE_SRC"
+  git -C "$ROOT" worktree prune
+  git -C "$ROOT" worktree add --detach "$BEFORE_SRC" "$WANT" >/dev/null
+fi
 (cd "$BEFORE_SRC" && CARGO_TARGET_DIR="$ROOT/target/before" cargo build --release --locked -p iterable-cli)
 (cd "$ROOT" && cargo build --release --locked -p iterable-cli)
 BEFORE="$ROOT/target/before/release/iterable"
@@ -39,5 +43,4 @@ INPUTS="${PEER_INPUTS:-data.csv,data.jsonl,data.csv.gz,data.parquet}"
 "$PY" "$BENCH/make_report.py" --results "$RES" --out "$OUT/BEFORE_AFTER.md" --findings /dev/null \
   --manifest "$PEERBENCH_DIR/data/MANIFEST.json"
 sed -i -e "s#$ROOT/\.\./shared#../shared#g" -e "s#$ROOT/#./#g" -e "s#$PEERBENCH_DIR#\$PEERBENCH_DIR#g" "$RES" "$OUT/BEFORE_AFTER.md"
-git -C "$ROOT" worktree remove --force "$BEFORE_SRC"
 echo "report: $OUT/BEFORE_AFTER.md"
