@@ -125,4 +125,26 @@ async fn big_integers_stay_exact() {
         .await
         .unwrap();
     assert_eq!(rows[2]["id"], iterable::Value::Int(9_007_199_254_740_993));
+
+    // Beyond 64 bits too, through JSON Lines and JSON and back: never a rounded float.
+    let dir = tempfile::tempdir().unwrap();
+    let line = r#"{"n":123456789012345678901234567890,"m":-99999999999999999999}"#;
+    let jsonl = dir.path().join("big.jsonl");
+    std::fs::write(&jsonl, format!("{line}\n")).unwrap();
+    let rows = collect(aopen_iterable(jsonl.to_str().unwrap()).await.unwrap())
+        .await
+        .unwrap();
+    let json = dir.path().join("big.json");
+    iterable_tests::write_all(
+        json.to_str().unwrap(),
+        &iterable::IterableOptions::write(),
+        &rows,
+    )
+    .await
+    .unwrap();
+    let back = collect(aopen_iterable(json.to_str().unwrap()).await.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(back, rows);
+    assert_eq!(serde_json::to_string(&back[0]).unwrap(), line);
 }

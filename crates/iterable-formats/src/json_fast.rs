@@ -2,10 +2,12 @@
 //! pass, no serde visitor calls, the previous row's header reused when the keys match.
 //!
 //! It takes on well-formed records only, and is strict: anything it does not take on
-//! (bad syntax, lone surrogate escapes, integers beyond 64 bits, nesting deeper than
-//! serde_json's limit) makes it answer `None`, and the caller parses the record with
-//! serde_json, which gives the row or the error, with its message and column. So the
-//! rows are serde_json's, and errors read exactly as before.
+//! (bad syntax, lone surrogate escapes, nesting deeper than serde_json's limit) makes it
+//! answer `None`, and the caller parses the record with serde_json, which gives the row
+//! or the error, with its message and column. So the rows are serde_json's, and errors
+//! read exactly as before, with one exception made on purpose: an integer beyond 64
+//! bits, which serde_json rounds to a float, is kept exact here (a `Decimal` of scale 0
+//! up to 38 digits, its text beyond).
 //!
 //! What a record becomes is what [`RowSeed`](iterable_core::RowSeed) makes of it:
 //! integers are `Int` (above `i64::MAX`, up to `u64::MAX`, an exact `Decimal`), `-0` and
@@ -369,15 +371,29 @@ impl<'a> Parser<'a> {
             let x: f64 = self.text[start..self.at].parse().ok()?;
             return x.is_finite().then_some(Value::Float(x));
         }
-        let magnitude: u64 = self.text[digits_start..int_end].parse().ok()?;
+        let literal = &self.text[start..int_end];
+        let Ok(magnitude) = self.text[digits_start..int_end].parse::<u64>() else {
+            return Some(big_integer(literal));
+        };
         if !negative {
             return Some(Value::from(magnitude));
         }
         if magnitude == 0 {
             return Some(Value::Float(-0.0)); // as serde_json reads `-0`
         }
-        // Negative integers beyond i64 are floats in serde_json: leave them to it.
-        0i64.checked_sub_unsigned(magnitude).map(Value::Int)
+        Some(
+            0i64.checked_sub_unsigned(magnitude)
+                .map_or_else(|| big_integer(literal), Value::Int),
+        )
+    }
+}
+
+/// An integer beyond `i64` and `u64`, kept exact (serde_json would round it to a
+/// float): a decimal of scale 0 while it fits 38 digits, its text beyond that.
+fn big_integer(literal: &str) -> Value {
+    match literal.parse::<i128>() {
+        Ok(unscaled) => Value::Decimal(iterable_core::Decimal { unscaled, scale: 0 }),
+        Err(_) => Value::from(literal),
     }
 }
 
@@ -426,10 +442,8 @@ mod tests {
         r#"{"a":1e}"#,
         r#"{"a":-}"#,
         r#"{"a":+1}"#,
-        r#"{"a":18446744073709551616}"#,
         r#"{"a":1e400}"#,
         r#"{"a":-1e400}"#,
-        r#"{"a":-9223372036854775809}"#,
         r#"{"a":"\ud800"}"#,
         r#"{"a":"\udc00x"}"#,
         r#"{"a":"\x"}"#,
@@ -449,6 +463,37 @@ mod tests {
             let fast = parse_record(text, None).unwrap_or_else(|| panic!("not taken: {text}"));
             let serde = by_serde(text, None).unwrap();
             assert_eq!(pairs(&fast), pairs(&serde), "{text}");
+        }
+    }
+
+    /// Integers beyond 64 bits stay exact (serde_json would give floats).
+    #[test]
+    fn integers_beyond_64_bits_stay_exact() {
+        let dec = |unscaled| Value::Decimal(iterable_core::Decimal { unscaled, scale: 0 });
+        let cases = [
+            ("18446744073709551616", dec(18_446_744_073_709_551_616)),
+            ("-9223372036854775809", dec(-9_223_372_036_854_775_809)),
+            (
+                "123456789012345678901234567890",
+                dec(123_456_789_012_345_678_901_234_567_890),
+            ),
+            (
+                "1234567890123456789012345678901234567890",
+                Value::from("1234567890123456789012345678901234567890"),
+            ),
+        ];
+        for (literal, want) in cases {
+            let row = parse_record(&format!("{{\"a\":{literal}}}"), None).unwrap();
+            assert_eq!(row["a"], want, "{literal}");
+            assert_eq!(
+                serde_json::to_string(&row).unwrap(),
+                if matches!(want, Value::Decimal(_)) {
+                    format!("{{\"a\":{literal}}}")
+                } else {
+                    format!("{{\"a\":\"{literal}\"}}")
+                },
+                "{literal}"
+            );
         }
     }
 
