@@ -5,7 +5,7 @@
 # must not slow the readers is checked with it:
 #
 #   bash benches/before_after.sh 9c8d11a          # before = that revision, after = here
-#   PEER_INPUTS=data.csv bash benches/before_after.sh HEAD~1
+#   PEER_INPUTS=data.csv PEER_REPEAT=7 bash benches/before_after.sh HEAD~1
 set -euo pipefail
 BASE="${1:?usage: before_after.sh REVISION}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -37,7 +37,7 @@ RES="$OUT/before_after.json"
 rm -f "$RES"
 INPUTS="${PEER_INPUTS:-data.csv,data.jsonl,data.csv.gz,data.parquet}"
 "$PY" "$BENCH/run_peers.py" --append --results "$RES" --inputs "$INPUTS" \
-  --benches polars_read,cmd \
+  --benches polars_read,cmd --repeat "${PEER_REPEAT:-3}" \
   --cmd "before_$(git -C "$ROOT" rev-parse --short "$BASE")=$BEFORE count {path}" \
   --cmd "after_$(git -C "$ROOT" rev-parse --short HEAD)=$AFTER count {path}"
 "$PY" "$BENCH/make_report.py" --results "$RES" --out "$OUT/BEFORE_AFTER.md" --findings /dev/null \
