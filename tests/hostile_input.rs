@@ -139,3 +139,55 @@ async fn corrupt_columnar_files_are_errors_never_crashes_or_short_reads() {
     }
     println!("{}", report.join("\n"));
 }
+
+/// Input nested far deeper than any real data (a few kilobytes each) is an error naming
+/// the file and the limit, in every format with nesting: never a stack overflow.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deep_nesting_is_an_error_in_every_format_never_a_stack_overflow() {
+    let dir = tempfile::tempdir().unwrap();
+    // BSON: 2,000 documents, each the only field `d` of the one around it.
+    let mut bson = vec![5u8, 0, 0, 0, 0];
+    for _ in 0..2_000 {
+        let mut body = vec![0x03, b'd', 0];
+        body.extend_from_slice(&bson);
+        body.push(0);
+        let mut doc = ((body.len() + 4) as i32).to_le_bytes().to_vec();
+        doc.extend_from_slice(&body);
+        bson = doc;
+    }
+    // MessagePack: {"a": [[[...nil...]]]}, 5,000 arrays deep.
+    let mut msgpack = vec![0x81, 0xa1, b'a'];
+    msgpack.extend(std::iter::repeat_n(0x91, 5_000));
+    msgpack.push(0xc0);
+    // XML: 50,000 elements deep inside one row.
+    let xml = format!(
+        "<rows><row>{}x{}</row></rows>",
+        "<a>".repeat(50_000),
+        "</a>".repeat(50_000)
+    );
+    // JSON Lines: 100,000 arrays deep.
+    let jsonl = format!(
+        "{{\"a\":{}1{}}}\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    for (name, bytes) in [
+        ("deep.bson", bson),
+        ("deep.msgpack", msgpack),
+        ("deep.xml", xml.into_bytes()),
+        ("deep.jsonl", jsonl.into_bytes()),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, &bytes).unwrap();
+        let path = path.to_str().unwrap();
+        let err = collect(aopen_iterable(path).await.unwrap())
+            .await
+            .expect_err(name);
+        let text = err.to_string();
+        assert!(
+            text.starts_with(path)
+                && (text.contains("deeper than 128 levels") || text.contains("recursion limit")),
+            "{name}: {text}"
+        );
+    }
+}

@@ -40,7 +40,7 @@ pub use row::{Header, Row, unique_column_names};
 pub use row_serde::RowSeed;
 pub use store_options::{FileOrder, FilesOptions, StoreOptions};
 pub use text::Text;
-pub use value::{Decimal, Timestamp, Value};
+pub use value::{Decimal, MAX_NESTING_DEPTH, Timestamp, Value};
 
 /// Re-exported so that `row!` and `BoxFuture` users need no extra dependency.
 pub use futures_core::future::BoxFuture;

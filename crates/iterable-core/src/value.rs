@@ -51,6 +51,12 @@ pub struct Timestamp {
     pub tz: Option<Arc<str>>,
 }
 
+/// How deep values may nest (lists and maps in lists and maps) in what any reader
+/// takes from its input: deeper input is an error naming the record, not a stack
+/// overflow. The same for every format (serde_json's own limit, which JSON and JSON
+/// Lines keep).
+pub const MAX_NESTING_DEPTH: usize = 128;
+
 /// An exact decimal: `unscaled * 10^-scale`.
 ///
 /// JSON integers beyond `i64::MAX` (up to `u64::MAX` and beyond, within `i128`) are

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use iterable_core::{Header, Row, Text, Value};
 
 /// serde_json's default recursion limit: deeper records go to serde_json for its error.
-const MAX_DEPTH: usize = 128;
+const MAX_DEPTH: usize = iterable_core::MAX_NESTING_DEPTH;
 
 /// The bytes that end a plain run inside a JSON string: the quote, the backslash and the
 /// control characters (which JSON does not allow there).

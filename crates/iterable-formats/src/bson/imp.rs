@@ -83,6 +83,15 @@ impl Documents {
                 &bytes[..got],
             ));
         }
+        if nesting_depth(&bytes) > iterable_core::MAX_NESTING_DEPTH {
+            return Err(fail(
+                format!(
+                    "documents nested deeper than {} levels (the limit of every format)",
+                    iterable_core::MAX_NESTING_DEPTH
+                ),
+                &bytes,
+            ));
+        }
         let doc = Document::from_reader(&bytes[..])
             .map_err(|e| fail(format!("invalid BSON document: {e}"), &bytes))?;
         Ok(Some(document_to_row(doc)))
@@ -205,4 +214,81 @@ fn to_bson(v: &Value) -> std::result::Result<Bson, String> {
         Value::List(items) => Bson::Array(items.iter().map(to_bson).collect::<Result<_, _>>()?),
         Value::Map(row) => Bson::Document(row_to_document(row)?),
     })
+}
+
+/// How deep the documents and arrays of one BSON document nest, found by a walk of its
+/// bytes with no recursion (the bson crate recurses, and a few kilobytes of nesting
+/// overflow its stack). Where the bytes stop making sense the walk stops and answers
+/// the depth so far: the bson crate then gives the error.
+fn nesting_depth(doc: &[u8]) -> usize {
+    let int32 = |at: usize| -> Option<usize> {
+        let b = doc.get(at..at + 4)?;
+        usize::try_from(i32::from_le_bytes(b.try_into().ok()?)).ok()
+    };
+    let cstring_end = |at: usize| -> Option<usize> {
+        doc.get(at..)?
+            .iter()
+            .position(|&b| b == 0)
+            .map(|n| at + n + 1)
+    };
+    let (mut depth, mut deepest) = (1usize, 1usize);
+    let mut at = 4; // past the outer document's length
+    while depth > 0 {
+        let Some(&kind) = doc.get(at) else {
+            return deepest;
+        };
+        at += 1;
+        if kind == 0 {
+            depth -= 1; // the end of a document or array
+            continue;
+        }
+        let Some(value) = cstring_end(at) else {
+            return deepest;
+        };
+        at = value;
+        let skip = match kind {
+            0x03 | 0x04 => {
+                depth += 1;
+                deepest = deepest.max(depth);
+                Some(4) // into the nested document, past its length
+            }
+            0x01 | 0x09 | 0x11 | 0x12 => Some(8),
+            0x02 | 0x0D | 0x0E => int32(at).map(|n| 4 + n),
+            0x05 => int32(at).map(|n| 5 + n),
+            0x07 => Some(12),
+            0x08 => Some(1),
+            0x06 | 0x0A | 0x7F | 0xFF => Some(0),
+            0x0B => cstring_end(at).and_then(cstring_end).map(|end| end - at),
+            0x0C => int32(at).map(|n| 4 + n + 12),
+            0x0F => int32(at), // code with scope: its total length, scope and all
+            0x10 => Some(4),
+            0x13 => Some(16),
+            _ => None,
+        };
+        match skip {
+            Some(n) => at += n,
+            None => return deepest,
+        }
+    }
+    deepest
+}
+
+#[cfg(test)]
+mod depth_tests {
+    use super::*;
+
+    #[test]
+    fn the_depth_of_nested_documents_is_found_without_recursion() {
+        let mut doc = bson::doc! { "a": 1, "s": "x" };
+        for _ in 0..5 {
+            doc = bson::doc! { "d": doc, "list": [1, 2] };
+        }
+        let mut bytes = Vec::new();
+        doc.to_writer(&mut bytes).unwrap();
+        assert_eq!(nesting_depth(&bytes), 6);
+        let flat = bson::doc! { "a": 1.5, "b": [[[1]]] };
+        let mut bytes = Vec::new();
+        flat.to_writer(&mut bytes).unwrap();
+        assert_eq!(nesting_depth(&bytes), 4);
+    }
 }

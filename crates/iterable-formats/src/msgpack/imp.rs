@@ -58,15 +58,21 @@ impl Maps {
         }
         self.record += 1;
         let fail = |message: String| record_error(&location, self.record, start, message, b"");
-        let value = rmpv::decode::read_value(&mut self.input).map_err(|e| match e {
-            rmpv::decode::Error::InvalidMarkerRead(io)
-            | rmpv::decode::Error::InvalidDataRead(io)
-                if io.kind() == std::io::ErrorKind::UnexpectedEof =>
-            {
-                fail("truncated MessagePack value: the input ends inside it".to_owned())
-            }
-            other => fail(format!("invalid MessagePack value: {other}")),
-        })?;
+        let depth = iterable_core::MAX_NESTING_DEPTH;
+        let value = rmpv::decode::read_value_with_max_depth(&mut self.input, depth).map_err(
+            |e| match e {
+                rmpv::decode::Error::InvalidMarkerRead(io)
+                | rmpv::decode::Error::InvalidDataRead(io)
+                    if io.kind() == std::io::ErrorKind::UnexpectedEof =>
+                {
+                    fail("truncated MessagePack value: the input ends inside it".to_owned())
+                }
+                rmpv::decode::Error::DepthLimitExceeded => fail(format!(
+                    "values nested deeper than {depth} levels (the limit of every format)"
+                )),
+                other => fail(format!("invalid MessagePack value: {other}")),
+            },
+        )?;
         match value {
             Mp::Map(entries) => Ok(Some(map_to_row(entries))),
             other => Err(fail(format!(

@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use crate::blocking_bridge::{RowSender, RowWriter, SyncInput, SyncOutput};
+use iterable_core::MAX_NESTING_DEPTH;
 use iterable_core::{BoxIterable, Error, Result, Row, Value};
 use quick_xml::Reader;
 use quick_xml::escape::{escape, resolve_predefined_entity};
@@ -233,6 +234,11 @@ fn read_rows(
             _ => (None, false),
         };
         if let Some(e) = start {
+            if stack.len() + depth >= MAX_NESTING_DEPTH {
+                return Err(fail(format!(
+                    "elements nested deeper than {MAX_NESTING_DEPTH} levels (the limit of every format)"
+                )));
+            }
             if !stack.is_empty() {
                 stack.push(names.frame(e).map_err(fail)?);
             } else {
