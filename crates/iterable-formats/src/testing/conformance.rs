@@ -114,20 +114,28 @@ fn info(spec: &FormatSpec, mode: Mode) -> IterableInfo {
     }
 }
 
+/// A reader of `spec` over `bytes` handed out `chunk` at a time (with `Pending`
+/// between reads when `pending`).
+async fn open_over(
+    spec: &FormatSpec,
+    bytes: &[u8],
+    chunk: usize,
+    pending: bool,
+) -> iterable_core::Result<iterable_core::BoxIterable> {
+    let reader = ChunkedReader::new(bytes.to_vec(), chunk, pending);
+    let ctx = ReadContext::new(info(spec, Mode::Read), Options::default());
+    open_reader(spec, reader, ctx).await
+}
+
 async fn read_all(
     spec: &FormatSpec,
     bytes: &[u8],
     chunk: usize,
     pending: bool,
 ) -> Result<Vec<Row>, String> {
-    let reader = ChunkedReader::new(bytes.to_vec(), chunk, pending);
-    let mut src = open_reader(
-        spec,
-        reader,
-        ReadContext::new(info(spec, Mode::Read), Options::default()),
-    )
-    .await
-    .map_err(|e| e.to_string())?;
+    let mut src = open_over(spec, bytes, chunk, pending)
+        .await
+        .map_err(|e| e.to_string())?;
     let mut rows = Vec::new();
     while let Some(row) = std::future::poll_fn(|cx| Pin::new(&mut src).poll_next(cx)).await {
         rows.push(row.map_err(|e| e.to_string())?);
@@ -213,14 +221,9 @@ pub async fn check_format(spec: &FormatSpec) -> Result<(), String> {
             ));
         }
     }
-    let reader = ChunkedReader::new(bytes.clone(), 5, true);
-    let mut src = open_reader(
-        spec,
-        reader,
-        ReadContext::new(info(spec, Mode::Read), Options::default()),
-    )
-    .await
-    .map_err(|e| format!("{name}: {e}"))?;
+    let mut src = open_over(spec, &bytes, 5, true)
+        .await
+        .map_err(|e| format!("{name}: {e}"))?;
     let mut bulk = Vec::new();
     loop {
         let batch = src
@@ -279,14 +282,9 @@ async fn check_dropped_writer(
 /// `areset` after two rows: the same rows from the start, or a refusal.
 async fn check_reset(spec: &FormatSpec, bytes: &[u8], rows: &[Row]) -> Result<(), String> {
     let name = spec.format;
-    let reader = ChunkedReader::new(bytes.to_vec(), 64, false);
-    let mut src = open_reader(
-        spec,
-        reader,
-        ReadContext::new(info(spec, Mode::Read), Options::default()),
-    )
-    .await
-    .map_err(|e| format!("{name}: {e}"))?;
+    let mut src = open_over(spec, bytes, 64, false)
+        .await
+        .map_err(|e| format!("{name}: {e}"))?;
     let first = src
         .aread_bulk(2)
         .await
