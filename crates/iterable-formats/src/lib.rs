@@ -45,6 +45,7 @@ mod json_fast;
 mod json_rows;
 mod json_writer;
 pub mod jsonl;
+mod keeps_rows;
 mod line_records;
 pub mod ltsv;
 pub mod msgpack;
@@ -68,6 +69,7 @@ use tokio::io::{AsyncBufRead, AsyncWrite};
 
 pub use context::{ReadContext, WriteContext};
 pub use in_memory::rows_iterable;
+pub use keeps_rows::KeepsRows;
 pub use line_records::{LineParser, LineRecords};
 pub use record_writer::{RecordEncoder, RecordWriter};
 use registry::{BoxReader, BoxWriter};
@@ -89,11 +91,11 @@ pub async fn open_boxed_reader(reader: BoxReader, mut ctx: ReadContext) -> Resul
     let spec = registry::require(ctx.info.format, &ctx.info.location)?;
     let builders = spec.require_builders()?;
     match (builders.reader, builders.file_reader) {
-        (Some(open), _) => open(reader, ctx).await,
+        (Some(open), _) => open(reader, ctx).await.map(KeepsRows::wrap),
         (None, Some(open)) => {
             let (file, size) = spool::spool_to_temp_file(reader, &ctx.info.location).await?;
             ctx.bytes_total = ctx.bytes_total.or(Some(size));
-            open(file, ctx).await
+            open(file, ctx).await.map(KeepsRows::wrap)
         }
         (None, None) => Err(Error::unsupported(
             &ctx.info.location,
@@ -114,7 +116,10 @@ pub async fn open_file_reader(
 ) -> Result<std::result::Result<BoxIterable, (std::fs::File, ReadContext)>> {
     let spec = registry::require(ctx.info.format, &ctx.info.location)?;
     match spec.require_builders()?.file_reader {
-        Some(open) => open(file, ctx).await.map(Ok),
+        Some(open) => {
+            let rows = KeepsRows::wrap(open(file, ctx).await?);
+            Ok(Ok(rows))
+        }
         None => Ok(Err((file, ctx))),
     }
 }

@@ -70,9 +70,9 @@ pub(crate) async fn open_rows(road: Road) -> Result<BoxIterable> {
             Err(_) => unreachable!("the road is a file only for formats that read files"),
         },
         #[cfg(all(feature = "parquet", feature = "store"))]
-        Road::StoreParquet(reader, ctx) => {
-            iterable_formats::columnar::open_parquet(reader, ctx).await
-        }
+        Road::StoreParquet(reader, ctx) => iterable_formats::columnar::open_parquet(reader, ctx)
+            .await
+            .map(iterable_formats::KeepsRows::wrap),
         Road::Bytes(reader, ctx) => iterable_formats::open_boxed_reader(reader, ctx).await,
     }
 }

@@ -17,7 +17,8 @@ use super::ChunkedReader;
 use crate::registry::{Capabilities, FormatSpec, Values};
 use crate::{ReadContext, WriteContext};
 
-/// A reader of `spec` (its own builders, registered or not) over `reader`.
+/// A reader of `spec` (its own builders, registered or not) over `reader`, as
+/// [`open_boxed_reader`](crate::open_boxed_reader) hands it out.
 async fn open_reader<R>(
     spec: &FormatSpec,
     reader: R,
@@ -28,10 +29,12 @@ where
 {
     let builders = spec.require_builders()?;
     match (builders.reader, builders.file_reader) {
-        (Some(open), _) => open(Box::new(reader), ctx).await,
+        (Some(open), _) => open(Box::new(reader), ctx)
+            .await
+            .map(crate::KeepsRows::wrap),
         (None, Some(open)) => {
             let (file, _) = crate::spool::spool_to_temp_file(reader, &ctx.info.location).await?;
-            open(file, ctx).await
+            open(file, ctx).await.map(crate::KeepsRows::wrap)
         }
         (None, None) => Err(iterable_core::Error::unsupported(
             &ctx.info.location,
@@ -158,7 +161,8 @@ async fn read_all(
 /// nothing); input cut short is an error that names the input (and, for formats with
 /// record boundaries, the position), or, where the format has no end mark
 /// ([`Capabilities::marks_end`]), at most the rows before the cut; `areset` either
-/// starts over with the same rows or is refused, never gives other rows. A format
+/// starts over with the same rows or is refused, never gives other rows; `aread_bulk`
+/// over cut input keeps the rows before the error and then gives the stream's error. A format
 /// that cannot write is checked on reading empty input only. The error says what broke.
 pub async fn check_format(spec: &FormatSpec) -> Result<(), String> {
     let name = spec.format;
@@ -279,6 +283,49 @@ async fn check_dropped_writer(
     Ok(())
 }
 
+/// `aread_bulk` over `bytes` gives the rows the stream gives, the ones before an error
+/// included, and then the same error.
+async fn check_bulk_keeps_rows_before_an_error(
+    spec: &FormatSpec,
+    bytes: &[u8],
+    cut: usize,
+) -> Result<(), String> {
+    let name = spec.format;
+    let (mut streamed, mut stream_error) = (Vec::new(), None);
+    if let Ok(mut src) = open_over(spec, bytes, 1 << 20, false).await {
+        while let Some(row) = std::future::poll_fn(|cx| Pin::new(&mut src).poll_next(cx)).await {
+            match row {
+                Ok(row) => streamed.push(row),
+                Err(e) => {
+                    stream_error = Some(e.to_string());
+                    break;
+                }
+            }
+        }
+    }
+    let (mut bulk, mut bulk_error) = (Vec::new(), None);
+    if let Ok(mut src) = open_over(spec, bytes, 1 << 20, false).await {
+        loop {
+            match src.aread_bulk(3).await {
+                Ok(batch) if batch.is_empty() => break,
+                Ok(batch) => bulk.extend(batch),
+                Err(e) => {
+                    bulk_error = Some(e.to_string());
+                    break;
+                }
+            }
+        }
+    }
+    if bulk != streamed || bulk_error != stream_error {
+        return Err(format!(
+            "{name}: input cut at byte {cut}: aread_bulk gave {} rows and {bulk_error:?}, the stream {} rows and {stream_error:?}",
+            bulk.len(),
+            streamed.len()
+        ));
+    }
+    Ok(())
+}
+
 /// `areset` after two rows: the same rows from the start, or a refusal.
 async fn check_reset(spec: &FormatSpec, bytes: &[u8], rows: &[Row]) -> Result<(), String> {
     let name = spec.format;
@@ -323,6 +370,7 @@ async fn check_truncation(spec: &FormatSpec, bytes: &[u8], rows: &[Row]) -> Resu
     cuts.dedup();
     let location = info(spec, Mode::Read).location;
     for cut in cuts {
+        check_bulk_keeps_rows_before_an_error(spec, &bytes[..cut], cut).await?;
         match read_all(spec, &bytes[..cut], 1 << 20, false).await {
             Ok(back) => {
                 if spec.capabilities.marks_end {
