@@ -519,6 +519,33 @@ async fn extreme_integers_go_to_a_workbook_as_exact_text() {
     assert_eq!(back[2]["n"], Value::Int(-(1_i64 << 53)));
 }
 
+/// A value XML 1.0 cannot hold (a control character) is a write error naming the row,
+/// and no file is published: the output would not be well-formed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_control_character_is_a_write_error_in_xml() {
+    let dir = tempfile::tempdir().unwrap();
+    for row in [
+        row! { "text" => "bell \u{7} here" },
+        row! { "@attr" => "nul \u{0}" },
+        row! { "#text" => "esc \u{1b}" },
+    ] {
+        let path = dir.path().join("out.xml");
+        let path = path.to_str().unwrap();
+        let rows = [row! { "text" => "fine\ttab\nline" }, row];
+        let err = write_all(path, &IterableOptions::write(), &rows)
+            .await
+            .expect_err("a control character cannot be written to XML");
+        let text = err.to_string();
+        assert!(
+            text.starts_with(path)
+                && text.contains("row 2")
+                && text.contains("XML 1.0 cannot hold"),
+            "{text}"
+        );
+        assert!(left_in(dir.path()).is_empty(), "{:?}", left_in(dir.path()));
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_corrupt_workbook_is_an_error_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();

@@ -322,6 +322,20 @@ fn check_name(name: &str) -> std::result::Result<(), String> {
     }
 }
 
+/// `text` escaped for XML; a character XML 1.0 cannot hold at all, even as a character
+/// reference (control characters other than tab, line feed and carriage return;
+/// U+FFFE, U+FFFF), is an error: the output would not be well-formed.
+fn xml_text(text: &str) -> std::result::Result<std::borrow::Cow<'_, str>, String> {
+    let bad = |c: char| matches!(c, '\u{0}'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}');
+    if let Some(c) = text.chars().find(|&c| bad(c)) {
+        return Err(format!(
+            "a value holds U+{:04X}, which XML 1.0 cannot hold, even escaped",
+            c as u32
+        ));
+    }
+    Ok(escape(text))
+}
+
 /// Writes `<name @attributes>children #text</name>` for a row or map.
 fn write_element(out: &mut String, name: &str, row: &Row) -> std::result::Result<(), String> {
     out.push('<');
@@ -332,14 +346,14 @@ fn write_element(out: &mut String, name: &str, row: &Row) -> std::result::Result
             out.push(' ');
             out.push_str(attr);
             out.push_str("=\"");
-            out.push_str(&escape(value.to_string()));
+            out.push_str(&xml_text(&value.to_string())?);
             out.push('"');
         }
     }
     let mut body = String::new();
     for (key, value) in row.iter() {
         if key == "#text" {
-            body.push_str(&escape(value.to_string()));
+            body.push_str(&xml_text(&value.to_string())?);
         } else if !key.starts_with('@') {
             check_name(key)?;
             write_value(&mut body, key, value)?;
@@ -375,7 +389,7 @@ fn write_value(out: &mut String, name: &str, value: &Value) -> std::result::Resu
             out.push('<');
             out.push_str(name);
             out.push('>');
-            out.push_str(&escape(text));
+            out.push_str(&xml_text(&text)?);
             out.push_str("</");
             out.push_str(name);
             out.push('>');
