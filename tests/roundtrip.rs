@@ -289,3 +289,16 @@ async fn every_registered_format_round_trips_through_every_codec() {
         );
     }
 }
+
+/// Text that starts like a codec's magic is read as text when the magic is not
+/// confirmed: a CSV header `BZh9,...` is not a bzip2 stream.
+#[tokio::test]
+async fn a_csv_header_that_starts_like_bzip2_is_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("codes.csv");
+    std::fs::write(&path, "BZh9,name\n1,Anna\n").unwrap();
+    let src = aopen_iterable(path.to_str().unwrap()).await.unwrap();
+    assert_eq!(src.info().codec, Codec::None);
+    let rows = collect(src).await.unwrap();
+    assert_eq!(rows, [row! { "BZh9" => "1", "name" => "Anna" }]);
+}

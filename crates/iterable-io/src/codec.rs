@@ -32,11 +32,23 @@ pub(crate) fn detect(location: &str, head: &[u8]) -> Codec {
         // "x^" is a valid zlib header and plausible text: trust it only when the name
         // has no extension in the format's place.
         Some(Codec::Zlib) if head[1] == 0x5e && name.format_extension.is_some() => name.codec,
-        // "BZh" is followed by the block size digit.
-        Some(Codec::Bzip2) if head.len() > 3 && !(b'1'..=b'9').contains(&head[3]) => name.codec,
+        // "BZh" is followed by the block size digit, then the magic of the first block
+        // (the digits of pi) or of the stream's end (of sqrt(pi)): text that starts
+        // `BZh9,` is not bzip2.
+        Some(Codec::Bzip2) if !is_bzip2_start(head) => name.codec,
         Some(codec) => codec,
         None => name.codec,
     }
+}
+
+/// A bzip2 stream's first 10 bytes: `BZh`, the block size digit, and the magic of a
+/// block or of the end of the stream.
+fn is_bzip2_start(head: &[u8]) -> bool {
+    const BLOCK: [u8; 6] = [0x31, 0x41, 0x59, 0x26, 0x53, 0x59];
+    const END: [u8; 6] = [0x17, 0x72, 0x45, 0x38, 0x50, 0x90];
+    head.len() >= 10
+        && (b'1'..=b'9').contains(&head[3])
+        && (head[4..10] == BLOCK || head[4..10] == END)
 }
 
 /// Decodes `raw` with `codec` (not [`Codec::Zip`]), as a buffered reader whose errors
@@ -189,6 +201,13 @@ mod tests {
         assert_eq!(detect("x.csv.br", b"\x0b\x02\x80id"), Codec::Brotli);
         assert_eq!(detect("x.csv", b"x^2,y\n"), Codec::None);
         assert_eq!(detect("blob", b"x\x5e\x01\x02"), Codec::Zlib);
+        // A CSV header that starts like bzip2's magic is text; real bzip2 is bzip2.
+        assert_eq!(detect("x.csv", b"BZh9,name\n1,"), Codec::None);
+        assert_eq!(detect("x.csv", b"BZh91AY&SY"), Codec::Bzip2);
+        assert_eq!(
+            detect("x.csv", b"BZh9\x17\x72\x45\x38\x50\x90"),
+            Codec::Bzip2
+        );
         assert_eq!(detect("a.csv", b"PK\x03\x04\x14\x00"), Codec::Zip);
         assert_eq!(detect("a.csv", b"BZhang"), Codec::None);
         assert_eq!(detect("a.csv.gz", b""), Codec::None);
