@@ -85,9 +85,13 @@ fn select(
         None => match members.as_slice() {
             [one] => one,
             [] => {
-                return Err(Error::InvalidOption(format!(
-                    "{location}: zip archive has no file members"
-                )));
+                return Err(Error::io(
+                    location,
+                    io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        "zip archive holds no file (only folders, or nothing): nothing to read",
+                    ),
+                ));
             }
             _ => {
                 return Err(Error::InvalidOption(format!(

@@ -184,3 +184,21 @@ async fn a_corrupt_member_is_an_error_not_a_short_read() {
         "{err}"
     );
 }
+
+/// An archive with no file in it (only a folder, or nothing) is an error that says so,
+/// not an "invalid option".
+#[tokio::test]
+async fn an_archive_without_files_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, with_dir) in [("empty.zip", false), ("folder-only.zip", true)] {
+        let path = dir.path().join(name);
+        write_zip(&path, &[], with_dir);
+        let err = read_all(path.to_str().unwrap(), None).await.unwrap_err();
+        assert!(matches!(err, Error::Io { .. }), "{err:?}");
+        let text = err.to_string();
+        assert!(
+            text.starts_with(path.to_str().unwrap()) && text.contains("zip archive holds no file"),
+            "{text}"
+        );
+    }
+}
