@@ -18,7 +18,9 @@
 
 pub mod detect;
 mod error;
+mod header;
 mod iterable;
+pub mod limits;
 pub mod options;
 pub mod policy;
 mod row;
@@ -29,14 +31,16 @@ mod value;
 
 pub use detect::{Codec, CodecSpec, Format};
 pub use error::{Error, ParseError, Position, Result, panic_message};
+pub use header::{Header, HeaderBuilder, unique_column_names};
 pub use iterable::{
     AsyncIterable, BoxIterable, IterableInfo, Mode, Progress, unsupported_read, unsupported_write,
 };
+pub use limits::{DEFAULT_MAX_RECORD_BYTES, Limits};
 pub use options::{
     AvroCodec, AvroOptions, ColumnarCompression, ColumnarOptions, CsvOptions, ErrorPolicy,
     ExtraKeys, JsonOptions, Options, Parallelism, Sheet, XlsxOptions, XmlOptions,
 };
-pub use row::{Header, Row, unique_column_names};
+pub use row::Row;
 pub use row_serde::RowSeed;
 pub use store_options::{FileOrder, FilesOptions, StoreOptions};
 pub use text::Text;

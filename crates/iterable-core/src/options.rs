@@ -1,7 +1,7 @@
 //! Options every reader and writer takes. The facade's `IterableOptions` builder
 //! fills an [`Options`]; formats read the part that concerns them.
 
-use crate::{Codec, FilesOptions, Format, Mode, StoreOptions};
+use crate::{Codec, FilesOptions, Format, Limits, Mode, StoreOptions};
 
 /// What a reader does with a record it cannot parse.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -75,29 +75,14 @@ impl Default for CsvOptions {
 }
 
 /// Options of JSON and JSON Lines.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct JsonOptions {
     /// JSON: the key of the top-level object that holds the array of rows. Without it the
     /// top level must be an array (or one object, read as one row).
     pub tagname: Option<String>,
-    /// The longest JSON Lines line, and the largest element of a JSON array, accepted,
-    /// in bytes (default 64 MiB). A longer line is a bad record (the error policy
-    /// applies); a larger array element ends the stream with an error. Either way one
-    /// bad file cannot take all memory.
-    pub max_line_length: usize,
     /// JSON writing: indent the output.
     pub pretty: bool,
-}
-
-impl Default for JsonOptions {
-    fn default() -> Self {
-        JsonOptions {
-            tagname: None,
-            max_line_length: 64 << 20,
-            pretty: false,
-        }
-    }
 }
 
 /// How a columnar writer compresses its pages (Parquet) or buffers (Arrow IPC).
@@ -342,6 +327,8 @@ pub struct Options {
     pub avro: AvroOptions,
     /// What readers do with a bad record.
     pub errors: ErrorPolicy,
+    /// How much one record may take.
+    pub limits: Limits,
     /// Rows per batch for bulk reads and columnar formats (default 8192).
     pub batch_size: usize,
     /// The member of a zip archive to read, when it holds several.
@@ -373,6 +360,7 @@ impl Default for Options {
             xlsx: XlsxOptions::default(),
             avro: AvroOptions::default(),
             errors: ErrorPolicy::Fail,
+            limits: Limits::default(),
             batch_size: 8192,
             zip_member: None,
             compression_level: None,

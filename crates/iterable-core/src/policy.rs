@@ -95,6 +95,12 @@ impl ErrorHandler {
         Ok(())
     }
 
+    /// True when the first bad record ends the stream (the `Fail` policy): a reader
+    /// may then stop at a record it knows is bad without reading to its end.
+    pub fn fails(&self) -> bool {
+        !self.skip && self.deferred.is_none()
+    }
+
     /// How many records were skipped.
     pub fn skipped(&self) -> u64 {
         self.skipped

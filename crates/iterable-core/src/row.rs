@@ -1,108 +1,9 @@
 //! [`Row`]: an ordered record whose column names are shared by every row of a reader.
 
-use std::collections::HashMap;
 use std::ops::{Index, IndexMut};
 use std::sync::{Arc, OnceLock};
 
-use crate::Value;
-
-/// Above this many columns a name lookup builds a hash index once per header;
-/// below it a linear scan over a few short names is faster.
-const LINEAR_LOOKUP_MAX: usize = 12;
-
-/// The column names of a row, in order. One header is shared (by `Arc`) by all the
-/// rows that have the same columns, so a row costs one `Vec<Value>`, not a map.
-#[derive(Debug, Default)]
-pub struct Header {
-    names: Vec<String>,
-    index: OnceLock<HashMap<String, usize>>,
-}
-
-/// Column names from a header's fields, by the one rule every format uses: an empty
-/// field becomes `column_N` (N its 1-based position), and a name already taken gets the
-/// first free suffix of `_2`, `_3`, ... (so `a,a_2,a` gives `a, a_2, a_3`).
-///
-/// ```
-/// assert_eq!(iterable_core::unique_column_names(["a", "a_2", "a", ""]), ["a", "a_2", "a_3", "column_4"]);
-/// ```
-pub fn unique_column_names(fields: impl IntoIterator<Item = impl AsRef<str>>) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for (i, field) in fields.into_iter().enumerate() {
-        let field = field.as_ref();
-        let base = if field.is_empty() {
-            format!("column_{}", i + 1)
-        } else {
-            field.to_owned()
-        };
-        let mut name = base.clone();
-        let mut n = 2;
-        while seen.contains(&name) {
-            name = format!("{base}_{n}");
-            n += 1;
-        }
-        seen.insert(name.clone());
-        names.push(name);
-    }
-    names
-}
-
-impl Header {
-    /// A header with these names, in this order.
-    pub fn new(names: Vec<String>) -> Self {
-        Header {
-            names,
-            index: OnceLock::new(),
-        }
-    }
-
-    /// The names, in order.
-    pub fn names(&self) -> &[String] {
-        &self.names
-    }
-
-    /// How many columns.
-    pub fn len(&self) -> usize {
-        self.names.len()
-    }
-
-    /// True when there are no columns.
-    pub fn is_empty(&self) -> bool {
-        self.names.is_empty()
-    }
-
-    /// The position of `name` (its first occurrence).
-    pub fn position(&self, name: &str) -> Option<usize> {
-        if self.names.len() <= LINEAR_LOOKUP_MAX {
-            return self.names.iter().position(|n| n == name);
-        }
-        let index = self.index.get_or_init(|| {
-            let mut map = HashMap::with_capacity(self.names.len());
-            for (i, n) in self.names.iter().enumerate() {
-                map.entry(n.clone()).or_insert(i);
-            }
-            map
-        });
-        index.get(name).copied()
-    }
-
-    /// True when the names equal `keys`, in order.
-    pub fn matches<S: AsRef<str>>(&self, keys: &[S]) -> bool {
-        self.names.len() == keys.len() && self.names.iter().zip(keys).all(|(a, b)| a == b.as_ref())
-    }
-}
-
-impl Clone for Header {
-    fn clone(&self) -> Self {
-        Header::new(self.names.clone())
-    }
-}
-
-impl PartialEq for Header {
-    fn eq(&self, other: &Self) -> bool {
-        self.names == other.names
-    }
-}
+use crate::{Header, HeaderBuilder, Value};
 
 /// One record: named values in column order.
 ///
@@ -247,13 +148,6 @@ impl Row {
     }
 }
 
-impl Header {
-    fn push(&mut self, name: String) {
-        self.names.push(name);
-        self.index = OnceLock::new();
-    }
-}
-
 impl PartialEq for Row {
     fn eq(&self, other: &Self) -> bool {
         (Arc::ptr_eq(&self.header, &other.header) || self.header == other.header)
@@ -288,22 +182,19 @@ impl Index<usize> for Row {
 }
 
 impl<K: Into<String>, V: Into<Value>> FromIterator<(K, V)> for Row {
+    /// A repeated key keeps its first place and takes the last value.
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
         let iter = iter.into_iter();
-        let mut names: Vec<String> = Vec::with_capacity(iter.size_hint().0);
+        let mut names = HeaderBuilder::new();
         let mut values: Vec<Value> = Vec::with_capacity(iter.size_hint().0);
         for (k, v) in iter {
-            let k = k.into();
-            match names.iter().position(|n| *n == k) {
+            match names.add(std::borrow::Cow::Owned(k.into())) {
                 Some(i) => values[i] = v.into(),
-                None => {
-                    names.push(k);
-                    values.push(v.into());
-                }
+                None => values.push(v.into()),
             }
         }
         Row {
-            header: Arc::new(Header::new(names)),
+            header: Arc::new(names.into_header()),
             values,
         }
     }

@@ -12,7 +12,7 @@ use serde::de::{
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::{Deserialize, Serialize};
 
-use crate::{Header, Row, Text, Value};
+use crate::{Header, HeaderBuilder, Row, Text, Value};
 
 impl Serialize for Value {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -288,7 +288,7 @@ impl<'de> Visitor<'de> for RowSeed {
         let mut values: Vec<Value> =
             Vec::with_capacity(map.size_hint().unwrap_or(expected_len).max(expected_len));
         // `None` while every key so far matched `previous` in place.
-        let mut new_names: Option<Vec<String>> = None;
+        let mut new_names: Option<HeaderBuilder> = None;
         loop {
             let i = values.len();
             let expected = match (&new_names, previous) {
@@ -303,13 +303,13 @@ impl<'de> Visitor<'de> for RowSeed {
                 Some(name) => {
                     let value: Value = map.next_value()?;
                     let names = new_names.get_or_insert_with(|| {
-                        previous.map_or_else(Vec::new, |h| h.names()[..i].to_vec())
+                        HeaderBuilder::from_distinct(
+                            previous.map_or_else(Vec::new, |h| h.names()[..i].to_vec()),
+                        )
                     });
-                    if let Some(at) = names.iter().position(|n| *n == name) {
-                        values[at] = value; // a repeated key: the last value wins
-                    } else {
-                        names.push(name);
-                        values.push(value);
+                    match names.add(name.into()) {
+                        Some(at) => values[at] = value, // a repeated key: the last value wins
+                        None => values.push(value),
                     }
                 }
             }
@@ -318,7 +318,7 @@ impl<'de> Visitor<'de> for RowSeed {
             (None, Some(h)) if h.len() == values.len() => h,
             (None, Some(h)) => Arc::new(Header::new(h.names()[..values.len()].to_vec())),
             (None, None) => Arc::new(Header::default()),
-            (Some(names), _) => Arc::new(Header::new(names)),
+            (Some(names), _) => Arc::new(names.into_header()),
         };
         Ok(Row::from_parts(header, values))
     }

@@ -19,7 +19,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use iterable_core::{Header, Row, Text, Value};
+use iterable_core::{Header, HeaderBuilder, Row, Text, Value};
 
 /// serde_json's default recursion limit: deeper records go to serde_json for its error.
 const MAX_DEPTH: usize = iterable_core::MAX_NESTING_DEPTH;
@@ -104,7 +104,7 @@ impl<'a> Parser<'a> {
         let expected_len = previous.map_or(0, |h| h.len());
         let mut values: Vec<Value> = Vec::with_capacity(expected_len.max(4));
         // `None` while every key so far matched `previous` in place.
-        let mut new_names: Option<Vec<String>> = None;
+        let mut new_names: Option<HeaderBuilder> = None;
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.at += 1;
@@ -143,14 +143,14 @@ impl<'a> Parser<'a> {
                 } else {
                     let key = key?;
                     let names = new_names.get_or_insert_with(|| {
-                        previous.map_or_else(Vec::new, |h| h.names()[..i].to_vec())
+                        HeaderBuilder::from_distinct(
+                            previous.map_or_else(Vec::new, |h| h.names()[..i].to_vec()),
+                        )
                     });
                     let value = self.value(depth)?;
-                    if let Some(at) = names.iter().position(|n| *n == *key) {
-                        values[at] = value; // a repeated key: the last value wins
-                    } else {
-                        names.push(key.into_owned());
-                        values.push(value);
+                    match names.add(key) {
+                        Some(at) => values[at] = value, // a repeated key: the last value wins
+                        None => values.push(value),
                     }
                 }
                 self.skip_ws();
@@ -168,7 +168,7 @@ impl<'a> Parser<'a> {
             (None, Some(h)) if h.len() == values.len() => h.clone(),
             (None, Some(h)) => Arc::new(Header::new(h.names()[..values.len()].to_vec())),
             (None, None) => Arc::new(Header::default()),
-            (Some(names), _) => Arc::new(Header::new(names)),
+            (Some(names), _) => Arc::new(names.into_header()),
         };
         Some(Row::from_parts(header, values))
     }

@@ -5,8 +5,8 @@
 //!
 //! Driven from `poll_next` over `poll_fill_buf` (no future per row). A line wholly in
 //! the source's buffer is parsed in place; one that spans reads is copied. A line
-//! longer than `max_line_length` (64 MiB by default) is a bad record: its first
-//! `max_line_length` bytes go to the error policy and the rest is skipped up to the
+//! longer than `max_record_bytes` (64 MiB by default) is a bad record: its first
+//! `max_record_bytes` bytes go to the error policy and the rest is skipped up to the
 //! next line end, so one bad file cannot take all memory and the skip policy can go on.
 
 use std::pin::Pin;
@@ -66,7 +66,7 @@ impl<R: AsyncBufRead + Send + Unpin + 'static, P: LineParser> LineRecords<R, P> 
             reader,
             parser,
             bytes: SourceBytes::new(ctx.bytes_read.clone(), ctx.bytes_total),
-            max_line: ctx.options.json.max_line_length.max(1),
+            max_line: ctx.options.limits.max_record_bytes.max(1),
             ctx,
             partial: Vec::new(),
             discarding: false,
@@ -240,10 +240,7 @@ impl<R: AsyncBufRead + Send + Unpin + 'static, P: LineParser> LineRecords<R, P> 
             record: self.records,
             byte: self.line_start,
         };
-        let message = format!(
-            "line is longer than max_line_length ({} bytes); raise the option to read it",
-            self.max_line
-        );
+        let message = iterable_core::limits::record_too_large("line", self.max_line);
         bad_record(&mut self.ctx, pos, message, raw)
     }
 

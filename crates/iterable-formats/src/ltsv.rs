@@ -10,7 +10,7 @@
 //! a label that appears twice in one line is a bad record: the error policy applies
 //! (skip and dead-letter go on with the next line), and the error names the line, the
 //! record and its byte offset. Empty fields (two tabs) and blank lines are skipped; a
-//! line longer than `max_line_length` is a bad record.
+//! line longer than `max_record_bytes` is a bad record.
 //!
 //! # Writing
 //!
@@ -40,7 +40,7 @@ pub static LTSV: FormatSpec = FormatSpec {
         matches: looks_like_ltsv,
     }),
     capabilities: Capabilities::TEXT,
-    read_options: &[&opt::MAX_LINE_LENGTH],
+    read_options: &[&opt::MAX_RECORD_BYTES],
     builders: Some(Builders {
         reader: Some(|r, ctx| Box::pin(open_reader(r, ctx))),
         writer: Some(|w, ctx| Box::pin(open_writer(w, ctx))),

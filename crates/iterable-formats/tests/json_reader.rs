@@ -309,7 +309,7 @@ mod json {
     #[tokio::test]
     async fn json_over_long_element_is_an_error() {
         let mut options = Options::default();
-        options.json.max_line_length = 10;
+        options.limits.max_record_bytes = 10;
         let (got, _) = read_with(
             b"[{\"a\":1},{\"b\":\"xxxxxxxxxxxxxxxx\"}]",
             options,
@@ -318,7 +318,7 @@ mod json {
         .await;
         assert_eq!(got[0], Ok(row! { "a" => 1 }));
         assert!(got[1].as_ref().unwrap_err().starts_with(
-            "data.json: line 1, record 2, byte 9: element longer than max_line_length (10 bytes)"
+            "data.json: line 1, record 2, byte 9: element longer than max_record_bytes (10 bytes); raise --max-record-bytes to read it"
         ));
         assert_eq!(got.len(), 2);
     }

@@ -217,12 +217,12 @@ mod jsonl {
 
     fn max_10() -> Options {
         let mut options = Options::default();
-        options.json.max_line_length = 10;
+        options.limits.max_record_bytes = 10;
         options
     }
 
     #[tokio::test]
-    async fn jsonl_max_line_length_is_an_error() {
+    async fn jsonl_max_record_bytes_is_an_error() {
         let data = b"{\"a\":1}\n{\"b\":\"xxxxxxxxxxxxxxxxxxxxxxxx\"}\n{\"c\":3}\n";
         let (got, _) = read_with(data, max_10(), ErrorHandler::fail).await;
         assert_eq!(got.len(), 2);
@@ -230,14 +230,14 @@ mod jsonl {
         let err = got[1].as_ref().unwrap_err();
         assert!(
             err.starts_with(
-                "data.jsonl: line 2, record 2, byte 8: line longer than max_line_length (10 bytes)"
+                "data.jsonl: line 2, record 2, byte 8: line longer than max_record_bytes (10 bytes); raise --max-record-bytes to read it"
             ),
             "{err}"
         );
     }
 
     #[tokio::test]
-    async fn jsonl_max_line_length_then_continue_under_skip() {
+    async fn jsonl_max_record_bytes_then_continue_under_skip() {
         // Exactly 10 bytes is fine; 11 is not; the last over-long line has no newline.
         let data = b"{\"a\":1}\n{\"b\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}\n{\"c\":\"12\"}\n{\"d\":\"123\"}\n{\"e\":5}\n{\"f\":\"yyyyyyyyyyyy\"}";
         let (got, progress) = read_with(data, max_10(), ErrorHandler::skip).await;

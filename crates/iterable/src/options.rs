@@ -201,9 +201,11 @@ impl IterableOptions {
         self
     }
 
-    /// JSON Lines: the longest line (and JSON: the largest array element) accepted, in bytes.
-    pub fn max_line_length(mut self, bytes: usize) -> Self {
-        self.options.json.max_line_length = bytes;
+    /// The largest record accepted, in bytes (default 64 MiB): a CSV record, a JSON
+    /// Lines or LTSV line, a JSON array element, an XML row element's text, a YAML
+    /// document. See [`Limits`](iterable_core::Limits) for what happens at the limit.
+    pub fn max_record_bytes(mut self, bytes: usize) -> Self {
+        self.options.limits.max_record_bytes = bytes;
         self
     }
 

@@ -50,11 +50,13 @@
 //! ```
 
 mod reader;
+mod record_meter;
 mod sync_input;
 mod sync_output;
 mod writer;
 
 pub use reader::{BlockingReader, ReaderSetup, RowSender, spawn_producer, spawn_reader};
+pub use record_meter::{Metered, RecordMeter};
 pub use sync_input::SyncInput;
 pub use sync_output::SyncOutput;
 pub use writer::{BlockingWriter, RowReceiver, RowWriter, spawn_consumer, spawn_writer};

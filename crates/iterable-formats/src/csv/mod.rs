@@ -128,6 +128,7 @@ const READ_OPTIONS: &[&OptionSpec] = &[
     &opt::ENCODING,
     &opt::CSV_NO_HEADER,
     &opt::INFER_TYPES,
+    &opt::MAX_RECORD_BYTES,
 ];
 const WRITE_OPTIONS: &[&OptionSpec] = &[
     &opt::DELIMITER,

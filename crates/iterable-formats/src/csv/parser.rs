@@ -10,6 +10,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use csv_core::{ReadRecordResult, ReaderBuilder, Terminator};
+use iterable_core::limits::record_too_large;
 use iterable_core::policy::ErrorHandler;
 use iterable_core::{Error, Header, IterableInfo, ParseError, Position, Result, Row, Value};
 
@@ -39,6 +40,8 @@ pub(super) struct Dialect {
     pub(super) escape: Option<u8>,
     pub(super) double_quote: bool,
     pub(super) comment: Option<u8>,
+    /// The largest record accepted, in bytes ([`Limits`](iterable_core::Limits)).
+    pub(super) max_record: usize,
 }
 
 impl Dialect {
@@ -52,6 +55,7 @@ impl Dialect {
             escape: csv.escape,
             double_quote: csv.escape.is_none(),
             comment: csv.comment,
+            max_record: ctx.options.limits.max_record_bytes.max(1),
         }
     }
 
@@ -85,6 +89,9 @@ pub(super) struct Parser {
     /// The raw bytes of a record that spans reads (empty otherwise).
     pub(super) raw: Vec<u8>,
     pub(super) spanning: bool,
+    /// The record being parsed passed the size limit: its fields are discarded and
+    /// `raw` keeps its first `max_record` bytes, for the error policy at its end.
+    pub(super) oversized: bool,
     pub(super) in_record: bool,
     pub(super) in_comment: bool,
     pub(super) bom: Bom,
@@ -125,6 +132,7 @@ impl Parser {
             spans: Vec::with_capacity(64),
             raw: Vec::new(),
             spanning: false,
+            oversized: false,
             in_record: false,
             in_comment: false,
             bom: Bom::Undecided(Vec::new()),
@@ -224,15 +232,19 @@ impl Parser {
                 if let Some((body, len, escaped)) = self.split_plain_record(&input[pos..]) {
                     let spans = std::mem::take(&mut self.spans);
                     let raw = &input[pos..pos + len];
-                    let item = self.finish_record(
-                        Fields::Spans {
-                            line: body,
-                            spans: &spans,
-                            escaped,
-                            quote: self.dialect.quote,
-                        },
-                        raw,
-                    );
+                    let item = if len > self.dialect.max_record {
+                        self.too_large(raw)
+                    } else {
+                        self.finish_record(
+                            Fields::Spans {
+                                line: body,
+                                spans: &spans,
+                                escaped,
+                                quote: self.dialect.quote,
+                            },
+                            raw,
+                        )
+                    };
                     self.spans = spans;
                     pos += len;
                     self.in_record = false;
@@ -245,7 +257,7 @@ impl Parser {
                     }
                     continue;
                 }
-            } else if eof && self.quote_open() {
+            } else if eof && !self.oversized && self.quote_open() {
                 self.in_record = false;
                 self.reset_record();
                 let raw = std::mem::take(&mut self.raw);
@@ -270,6 +282,9 @@ impl Parser {
                 self.out_len += nout;
                 self.ends_len += nend;
                 match res {
+                    // Past the limit the fields are not kept: the buffers stop growing.
+                    ReadRecordResult::OutputFull if self.oversized => self.out_len = 0,
+                    ReadRecordResult::OutputEndsFull if self.oversized => self.ends_len = 0,
                     ReadRecordResult::OutputFull => {
                         let len = self.out.len();
                         self.out.resize(len * 2, 0);
@@ -283,13 +298,47 @@ impl Parser {
             };
             match res {
                 ReadRecordResult::InputEmpty => {
-                    self.raw.extend_from_slice(&input[start..pos]);
                     self.spanning = true;
+                    if self.oversized {
+                        break None;
+                    }
+                    self.raw.extend_from_slice(&input[start..pos]);
+                    if self.raw.len() > self.dialect.max_record {
+                        if let Some(item) = self.pass_the_limit() {
+                            self.offset += pos as u64;
+                            return (pos, Some(item));
+                        }
+                    }
                     break None;
                 }
                 ReadRecordResult::End => {
                     self.in_record = false;
                     self.reset_record();
+                }
+                _ if self.oversized => {
+                    self.in_record = false;
+                    self.oversized = false;
+                    self.reset_record();
+                    let raw = std::mem::take(&mut self.raw);
+                    let message = record_too_large("record", self.dialect.max_record);
+                    let item = self.bad_record(&message, &raw);
+                    self.raw = raw;
+                    self.raw.clear();
+                    if item.is_some() {
+                        break item;
+                    }
+                }
+                _ if self.raw.len() + (pos - start) > self.dialect.max_record => {
+                    self.in_record = false;
+                    let mut raw = std::mem::take(&mut self.raw);
+                    raw.extend_from_slice(&input[start..pos]);
+                    let item = self.too_large(&raw);
+                    raw.clear();
+                    self.raw = raw;
+                    self.reset_record();
+                    if item.is_some() {
+                        break item;
+                    }
                 }
                 _ => {
                     self.in_record = false;
@@ -340,6 +389,35 @@ impl Parser {
         let text = record.text(input)?;
         self.core.set_line(self.core.line() + 1 + record.newlines);
         Some((text, record.len, record.escaped))
+    }
+
+    /// The record being parsed has just passed the size limit. A bad header, or any bad
+    /// record under the `Fail` policy, ends the stream now (`Some`: the error); else the
+    /// rest of the record is read and discarded, and the error policy gets it at its end.
+    fn pass_the_limit(&mut self) -> Option<Result<Row>> {
+        let max = self.dialect.max_record;
+        self.raw.truncate(max);
+        // Give back what the fields took; the rest of the record is not kept.
+        self.out = vec![0; 4096];
+        self.ends = vec![0; 64];
+        self.out_len = 0;
+        self.ends_len = 0;
+        if self.header.is_some() && !self.errors.fails() {
+            self.oversized = true;
+            return None;
+        }
+        self.done = true;
+        let raw = std::mem::take(&mut self.raw);
+        let item = self.bad_record(&record_too_large("record", max), &raw);
+        self.raw = raw;
+        item
+    }
+
+    /// A whole record over the size limit, for the error policy (its first
+    /// `max_record` bytes as the raw record).
+    fn too_large(&mut self, raw: &[u8]) -> Option<Result<Row>> {
+        let max = self.dialect.max_record;
+        self.bad_record(&record_too_large("record", max), &raw[..raw.len().min(max)])
     }
 
     pub(super) fn reset_record(&mut self) {

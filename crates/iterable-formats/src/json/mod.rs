@@ -37,7 +37,7 @@
 //!   truncated one (end of input inside the array or the object) is a parse error with
 //!   the line and byte offset where it was found; it always ends the stream, whatever
 //!   the policy: a short read is never silent. An empty document is an error too.
-//! - An element longer than [`JsonOptions::max_line_length`](iterable_core::JsonOptions)
+//! - An element longer than [`Limits::max_record_bytes`](iterable_core::Limits)
 //!   bytes (64 MiB by default) is an error that ends the stream, so one bad file
 //!   cannot take all memory.
 //! - An I/O error is yielded as [`Error::Io`](iterable_core::Error::Io) and ends the stream.
@@ -82,7 +82,7 @@ pub static JSON: FormatSpec = FormatSpec {
         marks_end: true,
         ..Capabilities::TYPED
     },
-    read_options: &[&opt::JSON_TAGNAME, &opt::MAX_LINE_LENGTH],
+    read_options: &[&opt::JSON_TAGNAME, &opt::MAX_RECORD_BYTES],
     write_options: &[&opt::PRETTY],
     builders: Some(Builders {
         reader: Some(|r, ctx| Box::pin(open_reader(r, ctx))),

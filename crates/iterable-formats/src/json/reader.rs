@@ -26,7 +26,7 @@ impl<R: AsyncBufRead + Unpin> JsonReader<R> {
             scanner: Scanner::new(
                 ctx.info.location.clone(),
                 json.tagname.clone(),
-                json.max_line_length,
+                ctx.options.limits.max_record_bytes,
             ),
             done: false,
         }

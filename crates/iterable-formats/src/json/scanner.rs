@@ -296,10 +296,8 @@ impl Scanner {
                     let end = self.scan_value(buf, i);
                     let stop = end.unwrap_or(buf.len());
                     if keep && self.elem.len() + (stop - start) > self.max_elem {
-                        let message = format!(
-                            "element longer than max_line_length ({} bytes)",
-                            self.max_elem
-                        );
+                        let message =
+                            iterable_core::limits::record_too_large("element", self.max_elem);
                         let pos = self.elem_pos;
                         let take = self.max_elem.saturating_sub(self.elem.len());
                         let raw = if self.elem.is_empty() {

@@ -18,7 +18,7 @@
 //! - Numbers: integers up to `i64::MAX` become [`Value::Int`](iterable_core::Value),
 //!   larger ones up to `u64::MAX` an exact [`Decimal`](iterable_core::Decimal); other
 //!   numbers are floats. Nested arrays and objects are kept as lists and maps.
-//! - A line longer than [`JsonOptions::max_line_length`](iterable_core::JsonOptions)
+//! - A line longer than [`Limits::max_record_bytes`](iterable_core::Limits)
 //!   bytes (64 MiB by default, not counting the `\n`) is a parse error; the reader
 //!   never buffers more than that: the rest of the line is discarded up to its newline,
 //!   so the skip policy can go on with the next line.
@@ -32,7 +32,7 @@
 //!   (`ReadContext::errors`): fail yields the error and ends the stream; skip and
 //!   dead-letter count the line (`progress().skipped`) and go on. A dead-letter sink
 //!   receives the raw line (without its line end; for an over-long line, the part
-//!   its first `max_line_length` bytes).
+//!   its first `max_record_bytes` bytes).
 //! - An I/O error is yielded as [`Error::Io`] and ends the stream.
 //! - **Threads**: once a byte order mark is ruled out, lines are parsed in blocks on
 //!   other threads (see [`Parallelism`](iterable_core::Parallelism)); rows, errors and
@@ -78,7 +78,7 @@ pub static JSONL: FormatSpec = FormatSpec {
         record_boundaries: true,
         ..Capabilities::TYPED
     },
-    read_options: &[&opt::MAX_LINE_LENGTH],
+    read_options: &[&opt::MAX_RECORD_BYTES],
     builders: Some(Builders {
         reader: Some(|r, ctx| Box::pin(open_reader(r, ctx))),
         writer: Some(|w, ctx| Box::pin(open_writer(w, ctx))),
@@ -202,7 +202,7 @@ impl Lines {
             self.partial.extend_from_slice(&more[..missing]);
             &self.partial[..]
         };
-        let message = format!("line longer than max_line_length ({} bytes)", self.max_line);
+        let message = iterable_core::limits::record_too_large("line", self.max_line);
         let err = ParseError::new(&parser.info.location, pos, message, raw);
         match parser.errors.handle(err, raw) {
             Ok(()) => Step::Skip,
@@ -227,7 +227,7 @@ struct JsonlReader<R> {
 
 impl<R: AsyncBufRead + Unpin> JsonlReader<R> {
     fn new(reader: R, ctx: &ReadContext) -> Self {
-        let max_line = ctx.options.json.max_line_length;
+        let max_line = ctx.options.limits.max_record_bytes;
         JsonlReader {
             reader,
             lines: Lines {

@@ -2,8 +2,11 @@
 
 use std::io::{BufRead, Write};
 
-use crate::blocking_bridge::{RowWriter, SyncInput, SyncOutput};
+use std::rc::Rc;
+
+use crate::blocking_bridge::{Metered, RecordMeter, RowWriter, SyncInput, SyncOutput};
 use chrono::DateTime;
+use iterable_core::limits::record_too_large;
 use iterable_core::{BoxIterable, Error, Result, Row, Timestamp, Value};
 use rmpv::Value as Mp;
 use tokio::io::{AsyncBufRead, AsyncWrite};
@@ -19,8 +22,14 @@ pub async fn open_reader<R>(reader: R, ctx: ReadContext) -> Result<BoxIterable>
 where
     R: AsyncBufRead + Send + Unpin + 'static,
 {
-    Ok(bridge_reader(reader, ctx, |input| {
-        Ok(Maps { input, record: 0 })
+    let max_record = ctx.options.limits.max_record_bytes;
+    Ok(bridge_reader(reader, ctx, move |input| {
+        let meter = RecordMeter::new(max_record);
+        Ok(Maps {
+            input: Metered::new(input, meter.clone()),
+            meter,
+            record: 0,
+        })
     }))
 }
 
@@ -39,15 +48,19 @@ where
     }))
 }
 
+/// The maps of the input, one per row; each is at most `max_record_bytes` (a value is
+/// decoded whole, and a small compressed file can hold a huge string).
 struct Maps {
-    input: SyncInput,
+    input: Metered<SyncInput>,
+    meter: Rc<RecordMeter>,
     record: u64,
 }
 
 impl Maps {
     fn next_map(&mut self) -> Result<Option<Row>> {
-        let location = self.input.location().to_owned();
-        let start = self.input.offset();
+        let location = self.input.get_ref().location().to_owned();
+        let start = self.input.get_ref().offset();
+        self.meter.restart();
         if self
             .input
             .fill_buf()
@@ -59,8 +72,10 @@ impl Maps {
         self.record += 1;
         let fail = |message: String| record_error(&location, self.record, start, message, b"");
         let depth = iterable_core::MAX_NESTING_DEPTH;
+        let meter = &self.meter;
         let value = rmpv::decode::read_value_with_max_depth(&mut self.input, depth).map_err(
             |e| match e {
+                _ if meter.exceeded() => fail(record_too_large("value", meter.max())),
                 rmpv::decode::Error::InvalidMarkerRead(io)
                 | rmpv::decode::Error::InvalidDataRead(io)
                     if io.kind() == std::io::ErrorKind::UnexpectedEof =>

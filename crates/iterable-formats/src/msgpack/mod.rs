@@ -25,13 +25,14 @@ pub use imp::*;
 
 use iterable_core::Format;
 
+use crate::registry::options as opt;
 use crate::registry::{Builders, Capabilities, FormatSpec};
 
 /// The registry's description of the format.
 pub static MSGPACK: FormatSpec = FormatSpec {
     sniffer: None,
     capabilities: Capabilities::TYPED,
-    read_options: &[],
+    read_options: &[&opt::MAX_RECORD_BYTES],
     write_options: &[],
     feature: "msgpack",
     builders: BUILDERS,

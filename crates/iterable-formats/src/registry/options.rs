@@ -178,9 +178,9 @@ field!(
     |o, v| o.xml.tagname = Some(v.to_owned())
 );
 field!(
-    /// JSON and JSON Lines: the longest record.
-    MAX_LINE_LENGTH, "max_line_length", Some("BYTES"), "the longest record accepted, in bytes (default 64 MiB)",
-    |o, v| o.json.max_line_length = number("max_line_length", v)?
+    /// Every text format: the largest record.
+    MAX_RECORD_BYTES, "max_record_bytes", Some("BYTES"), "the largest record accepted, in bytes (default 64 MiB)",
+    |o, v| o.limits.max_record_bytes = number("max_record_bytes", v)?.max(1)
 );
 field!(
     /// JSON writing: indented.

@@ -11,7 +11,6 @@ use iterable_core::{
 use tokio::io::{AsyncBufRead, AsyncReadExt, AsyncWrite};
 use toml::value::{Datetime, Table};
 
-use super::MAX_DOCUMENT;
 use crate::record_writer::{RecordEncoder, RecordWriter};
 use crate::{ReadContext, WriteContext, rows_iterable};
 
@@ -21,17 +20,19 @@ where
     R: AsyncBufRead + Send + Unpin + 'static,
 {
     let location = ctx.info.location.clone();
+    // The document is parsed whole: it is the record that `max_record_bytes` bounds.
+    let max = ctx.options.limits.max_record_bytes;
     let mut bytes = Vec::new();
     reader
-        .take(MAX_DOCUMENT + 1)
+        .take(max as u64 + 1)
         .read_to_end(&mut bytes)
         .await
         .map_err(|e| Error::io(&location, e))?;
-    if bytes.len() as u64 > MAX_DOCUMENT {
+    if bytes.len() > max {
         return Err(parse_error(
             &location,
             Position::default(),
-            format!("the TOML document is larger than {MAX_DOCUMENT} bytes (TOML is parsed whole)"),
+            iterable_core::limits::record_too_large("document", max),
             b"",
         ));
     }

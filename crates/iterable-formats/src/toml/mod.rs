@@ -3,7 +3,8 @@
 //! # Reading
 //!
 //! A TOML document has no record boundaries a parser can stream over, so the
-//! (decoded) document is read whole, at most [`MAX_DOCUMENT`] bytes, and parsed with
+//! (decoded) document is read whole, at most
+//! [`max_record_bytes`](iterable_core::Limits) (64 MiB by default), and parsed with
 //! the `toml` crate. The rows are the tables of the document's one top-level array of
 //! tables; when it has several, `tagname` names the one (a dotted key such as
 //! `data.people` reaches into tables), and without it the error lists them. Keys keep
@@ -31,9 +32,6 @@ use iterable_core::Format;
 use crate::registry::options as opt;
 use crate::registry::{Builders, Capabilities, FormatSpec, SniffStrength, Sniffer};
 
-/// The largest TOML document read (documents are parsed whole).
-pub const MAX_DOCUMENT: u64 = 256 << 20;
-
 /// TOML's format name.
 pub const TOML_FORMAT: Format = Format::new("toml");
 
@@ -47,7 +45,7 @@ pub static TOML: FormatSpec = FormatSpec {
         nulls: false,
         ..Capabilities::TYPED
     },
-    read_options: &[&opt::TOML_TAGNAME],
+    read_options: &[&opt::TOML_TAGNAME, &opt::MAX_RECORD_BYTES],
     write_options: &[&opt::TOML_TAGNAME],
     feature: "toml",
     builders: BUILDERS,

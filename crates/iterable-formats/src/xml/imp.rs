@@ -1,10 +1,12 @@
 //! The xml reader and writer, compiled with the `xml` feature (the format's description is in `mod.rs`).
 
 use std::io::Write;
+use std::sync::Arc;
 
-use crate::blocking_bridge::{RowSender, RowWriter, SyncInput, SyncOutput};
+use crate::blocking_bridge::{Metered, RecordMeter, RowSender, RowWriter, SyncInput, SyncOutput};
 use iterable_core::MAX_NESTING_DEPTH;
-use iterable_core::{BoxIterable, Error, Result, Row, Value};
+use iterable_core::limits::record_too_large;
+use iterable_core::{BoxIterable, Error, HeaderBuilder, Result, Row, Value};
 use quick_xml::Reader;
 use quick_xml::escape::{escape, resolve_predefined_entity};
 use quick_xml::events::{BytesStart, Event};
@@ -20,8 +22,9 @@ where
 {
     let tagname = ctx.options.xml.tagname.clone();
     let strip = ctx.options.xml.strip_namespaces;
+    let max_record = ctx.options.limits.max_record_bytes;
     Ok(bridge_producer(reader, ctx, move |input, rows| {
-        read_rows(input, rows, tagname.as_deref(), strip)
+        read_rows(input, rows, tagname.as_deref(), strip, max_record)
     }))
 }
 
@@ -61,37 +64,41 @@ where
     }))
 }
 
-/// An element being read.
+/// An element being read: its attributes (as `@name`) and then its child elements,
+/// one column each (a repeated child becomes a list), and its text.
 struct Frame {
     name: String,
-    attributes: Vec<(String, Value)>,
-    children: Vec<(String, Value)>,
+    keys: HeaderBuilder,
+    values: Vec<Value>,
     text: String,
 }
 
 impl Frame {
     fn add_child(&mut self, name: String, value: Value) {
-        match self.children.iter_mut().find(|(n, _)| *n == name) {
-            Some((_, Value::List(items))) => items.push(value),
-            Some((_, existing)) => {
-                let first = std::mem::take(existing);
-                *existing = Value::List(vec![first, value]);
-            }
-            None => self.children.push((name, value)),
+        match self.keys.add(name.into()) {
+            Some(at) => match &mut self.values[at] {
+                Value::List(items) => items.push(value),
+                existing => {
+                    let first = std::mem::take(existing);
+                    *existing = Value::List(vec![first, value]);
+                }
+            },
+            None => self.values.push(value),
         }
     }
 
-    fn into_row(self) -> Row {
+    fn into_row(mut self) -> Row {
         let text = self.text.trim();
-        let mut row: Row = self.attributes.into_iter().chain(self.children).collect();
         if !text.is_empty() {
-            row.insert("#text", text);
+            // `#` starts no element or attribute name: the column is new.
+            self.keys.add("#text".into());
+            self.values.push(Value::from(text));
         }
-        row
+        Row::from_parts(Arc::new(self.keys.into_header()), self.values)
     }
 
     fn into_value(self) -> Value {
-        if self.attributes.is_empty() && self.children.is_empty() {
+        if self.keys.is_empty() {
             let text = self.text.trim();
             return if text.is_empty() {
                 Value::Null
@@ -117,9 +124,14 @@ impl Names {
         String::from_utf8_lossy(name).into_owned()
     }
 
+    /// A frame holding the element's attributes. A repeated attribute is malformed
+    /// XML; with prefixes stripped, `a:x` and `b:x` are both `@x` and the last wins.
     fn frame(&self, e: &BytesStart<'_>) -> std::result::Result<Frame, String> {
-        let mut attributes = Vec::new();
-        for attr in e.attributes() {
+        let mut keys = HeaderBuilder::new();
+        let mut values = Vec::new();
+        // The parser's own duplicate check scans every earlier attribute (quadratic in
+        // their number); the key index below does it in constant time.
+        for attr in e.attributes().with_checks(false) {
             let attr = attr.map_err(|e| format!("bad attribute: {e}"))?;
             let key = attr.key;
             if self.strip
@@ -136,15 +148,18 @@ impl Names {
             let value = attr
                 .unescape_value()
                 .map_err(|e| format!("bad attribute value: {e}"))?;
-            attributes.push((
-                format!("@{}", String::from_utf8_lossy(name)),
-                Value::String(value.into()),
-            ));
+            let value = Value::String(value.into());
+            let name = format!("@{}", String::from_utf8_lossy(name));
+            match keys.add(name.as_str().into()) {
+                None => values.push(value),
+                Some(at) if self.strip => values[at] = value,
+                Some(_) => return Err(format!("attribute {:?} is repeated", &name[1..])),
+            }
         }
         Ok(Frame {
             name: self.element(e),
-            attributes,
-            children: Vec::new(),
+            keys,
+            values,
             text: String::new(),
         })
     }
@@ -155,10 +170,14 @@ fn read_rows(
     rows: &mut RowSender,
     tagname: Option<&str>,
     strip: bool,
+    max_record: usize,
 ) -> Result<()> {
     let location = input.location().to_owned();
     let names = Names { strip };
-    let mut reader = Reader::from_reader(input);
+    // Counts a row element's bytes (from its start tag on), or one event's outside rows:
+    // a text node or a row of any size cannot take more than `max_record` bytes.
+    let meter = RecordMeter::new(max_record);
+    let mut reader = Reader::from_reader(Metered::new(input, meter.clone()));
     let mut buf = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
     // Depth of open elements outside the row being built.
@@ -167,7 +186,17 @@ fn read_rows(
     let mut row_start = 0u64;
     loop {
         let at = reader.buffer_position();
+        if stack.is_empty() {
+            meter.restart();
+        }
         let event = reader.read_event_into(&mut buf).map_err(|e| match e {
+            quick_xml::Error::Io(_) if meter.exceeded() => record_error(
+                &location,
+                record,
+                if stack.is_empty() { at } else { row_start },
+                record_too_large("element", meter.max()),
+                b"",
+            ),
             quick_xml::Error::Io(io) => {
                 Error::io(&location, std::io::Error::new(io.kind(), io.to_string()))
             }

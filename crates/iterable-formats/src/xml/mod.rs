@@ -52,7 +52,11 @@ pub static XML: FormatSpec = FormatSpec {
         marks_end: true,
         ..Capabilities::TYPED
     },
-    read_options: &[&opt::XML_TAGNAME, &opt::STRIP_NAMESPACES],
+    read_options: &[
+        &opt::XML_TAGNAME,
+        &opt::STRIP_NAMESPACES,
+        &opt::MAX_RECORD_BYTES,
+    ],
     write_options: &[&opt::XML_TAGNAME, &opt::XML_ROOT],
     feature: "xml",
     builders: BUILDERS,

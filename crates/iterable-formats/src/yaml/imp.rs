@@ -2,8 +2,9 @@
 
 use std::io::Write;
 
-use crate::blocking_bridge::{RowSender, RowWriter, SyncInput, SyncOutput};
-use iterable_core::{BoxIterable, Error, Result, Row, Value};
+use crate::blocking_bridge::{Metered, RecordMeter, RowSender, RowWriter, SyncInput, SyncOutput};
+use iterable_core::limits::record_too_large;
+use iterable_core::{BoxIterable, Error, MAX_NESTING_DEPTH, Result, Row, Value};
 use tokio::io::{AsyncBufRead, AsyncWrite};
 
 use crate::blocking::{bridge_producer, bridge_writer, record_error, write_error};
@@ -14,7 +15,10 @@ pub async fn open_reader<R>(reader: R, ctx: ReadContext) -> Result<BoxIterable>
 where
     R: AsyncBufRead + Send + Unpin + 'static,
 {
-    Ok(bridge_producer(reader, ctx, read_documents))
+    let max_record = ctx.options.limits.max_record_bytes;
+    Ok(bridge_producer(reader, ctx, move |input, rows| {
+        read_documents(input, rows, max_record)
+    }))
 }
 
 /// Opens a YAML writer over `writer`.
@@ -32,11 +36,38 @@ where
     }))
 }
 
-fn read_documents(mut input: SyncInput, rows: &mut RowSender) -> Result<()> {
+fn read_documents(input: SyncInput, rows: &mut RowSender, max_record: usize) -> Result<()> {
     let location = input.location().to_owned();
-    for (index, parsed) in serde_saphyr::read::<_, Value>(&mut input).enumerate() {
+    // A document is built whole before its rows are handed on: it is the record that
+    // `max_record_bytes` bounds (its bytes, and so its nodes and scalars).
+    let meter = RecordMeter::new(max_record);
+    let mut input = Metered::new(input, meter.clone());
+    let options = serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_reader_input_bytes: None,
+            max_total_scalar_bytes: max_record,
+            max_nodes: usize::MAX,
+            max_events: usize::MAX,
+            max_depth: MAX_NESTING_DEPTH,
+        },
+    };
+    let documents = serde_saphyr::read_with_options::<_, Value>(&mut input, options);
+    for (index, parsed) in documents.enumerate() {
         let document = index as u64 + 1;
-        let value = parsed.map_err(|e| syntax_error(&location, document, &e))?;
+        let value = parsed.map_err(|e| {
+            if meter.exceeded() {
+                record_error(
+                    &location,
+                    document,
+                    meter.record_start(),
+                    record_too_large("document", meter.max()),
+                    b"",
+                )
+            } else {
+                syntax_error(&location, document, &e)
+            }
+        })?;
+        meter.restart();
         let not_a_row = |what: &str| {
             record_error(
                 &location,

@@ -32,6 +32,7 @@ pub use imp::*;
 
 use iterable_core::Format;
 
+use crate::registry::options as opt;
 use crate::registry::{Builders, Capabilities, FormatSpec, SniffStrength, Sniffer};
 
 /// The registry's description of the format.
@@ -41,7 +42,7 @@ pub static YAML: FormatSpec = FormatSpec {
         matches: |head| crate::registry::text_start(head).is_some_and(|t| t.starts_with(b"---")),
     }),
     capabilities: Capabilities::TYPED,
-    read_options: &[],
+    read_options: &[&opt::MAX_RECORD_BYTES],
     write_options: &[],
     feature: "yaml",
     builders: BUILDERS,

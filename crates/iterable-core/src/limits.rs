@@ -1,0 +1,45 @@
+//! [`Limits`]: how much one record may take, so that one hostile or broken file cannot
+//! take all memory or the stack. Every limit is an error that names the file and the
+//! record, never a silent cut.
+//!
+//! | Limit | Default | Option | Formats | At the limit |
+//! |---|---|---|---|---|
+//! | Record size | 64 MiB | [`Limits::max_record_bytes`] (`--max-record-bytes`) | CSV, TSV, PSV (a record), JSON Lines and LTSV (a line), JSON (an array element), XML (a row element, or one event outside rows), YAML and TOML (a document), MessagePack (a value) | a bad record (see [`record_too_large`]): CSV, JSON Lines and LTSV resume after it under the skip and dead-letter policies (its first bytes are the dead letter); the others end the stream with it |
+//! | Nesting depth | 128 | none: [`MAX_NESTING_DEPTH`](crate::MAX_NESTING_DEPTH) | JSON, JSON Lines, YAML, XML, BSON, MessagePack | an error naming the record |
+//! | Keys per row | none | none | all | bounded by the record size; a row with many keys is read in linear time (a hashed key index past a dozen keys, [`HeaderBuilder`](crate::HeaderBuilder)) |
+
+/// Size limits of a reader (see the [module docs](self) for the table).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// The largest record accepted, in bytes (default 64 MiB): a CSV record, a JSON
+    /// Lines or LTSV line, a JSON array element, an XML row element, a YAML or TOML
+    /// document, a MessagePack value.
+    pub max_record_bytes: usize,
+}
+
+/// The default of [`Limits::max_record_bytes`]: 64 MiB.
+pub const DEFAULT_MAX_RECORD_BYTES: usize = 64 << 20;
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
+        }
+    }
+}
+
+/// The message of a record over the size limit `max` (in bytes): `what` is the
+/// format's word for a record (`line`, `record`, `element`, `document`).
+///
+/// ```
+/// assert_eq!(
+///     iterable_core::limits::record_too_large("line", 10),
+///     "line longer than max_record_bytes (10 bytes); raise --max-record-bytes to read it"
+/// );
+/// ```
+pub fn record_too_large(what: &str, max: usize) -> String {
+    format!(
+        "{what} longer than max_record_bytes ({max} bytes); raise --max-record-bytes to read it"
+    )
+}
