@@ -8,6 +8,7 @@ mod args;
 mod commands;
 mod format_flags;
 mod quiet_panics;
+mod stop_signals;
 
 use std::process::ExitCode;
 
@@ -34,7 +35,11 @@ async fn main() -> ExitCode {
     }
     quiet_panics::install();
     let run = std::panic::AssertUnwindSafe(commands::run(cli));
-    match futures::FutureExt::catch_unwind(run).await {
+    let outcome = tokio::select! {
+        outcome = futures::FutureExt::catch_unwind(run) => outcome,
+        code = stop_signals::wait() => stop_signals::stop(code),
+    };
+    match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(err)) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Ok(Err(err)) => {

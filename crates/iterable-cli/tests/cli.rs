@@ -369,3 +369,71 @@ fn error_messages_do_not_repeat_their_cause() {
     let (_, message) = body.split_once(": ").unwrap();
     assert_eq!(body.matches(message).count(), 1, "{err}");
 }
+
+/// `SIGINT` or `SIGTERM` during a convert removes the output's temporary file (and
+/// publishes nothing), and the exit code is the shell's 128 + the signal's number.
+#[cfg(unix)]
+#[test]
+fn a_stop_signal_mid_convert_leaves_no_temporary_file() {
+    use std::io::Write;
+    use std::os::unix::process::ExitStatusExt;
+    for (signal, code) in [("INT", 130), ("TERM", 143)] {
+        let dir = tempfile::tempdir().unwrap();
+        let out_path = dir.path().join("out.jsonl");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_iterable"))
+            .args([
+                "convert",
+                "--format",
+                "csv",
+                "-",
+                out_path.to_str().unwrap(),
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The input stays open: the convert is under way until the signal.
+        let mut stdin = child.stdin.take().unwrap();
+        // Enough for the codec and format sniffing to have decided.
+        let mut rows = String::from("a,b\n");
+        for i in 0..20_000 {
+            rows.push_str(&format!("{i},x\n"));
+        }
+        stdin.write_all(rows.as_bytes()).unwrap();
+        stdin.flush().unwrap();
+        let listing = || -> Vec<String> {
+            std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        };
+        let started = std::time::Instant::now();
+        while !listing().iter().any(|n| n.ends_with(".tmp")) {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(30),
+                "no temporary file appeared: {:?}",
+                listing()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let killed = Command::new("kill")
+            .args([format!("-{signal}"), child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let out = child.wait_with_output().unwrap();
+        drop(stdin);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{signal}: {:?}",
+            out.status.signal()
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("stopped by a signal; the unfinished output was removed"),
+            "{stderr}"
+        );
+        assert_eq!(listing(), Vec::<String>::new(), "{signal}");
+    }
+}

@@ -73,6 +73,7 @@ mod snappy;
 mod source;
 #[cfg(feature = "store")]
 mod store;
+mod temp_files;
 mod thread_panic;
 mod transcode;
 mod zip;
@@ -87,6 +88,7 @@ pub use sink::{ByteSink, open_sink, open_sink_with};
 pub use source::{ByteSource, open_source, open_source_with};
 #[cfg(feature = "store")]
 pub use store::{object_store_at, store_error};
+pub use temp_files::remove_temporary_files;
 pub use transcode::transcode_to_utf8;
 
 /// A boxed, buffered byte reader: what [`ByteSource::into_reader`] hands to a parser.

@@ -125,7 +125,9 @@ impl AsyncWrite for ByteSink {
                         this.state = State::Failed;
                         return Poll::Ready(Err(e));
                     }
-                    this.temp = None;
+                    if let Some(temp) = this.temp.take() {
+                        crate::temp_files::forget(&temp);
+                    }
                     this.state = State::Done;
                 }
                 State::Done => return Poll::Ready(Ok(())),
@@ -139,7 +141,8 @@ impl Drop for ByteSink {
     fn drop(&mut self) {
         if let Some(temp) = self.temp.take() {
             drop(self.writer.take());
-            let _ = std::fs::remove_file(temp);
+            let _ = std::fs::remove_file(&temp);
+            crate::temp_files::forget(&temp);
         }
     }
 }
@@ -241,7 +244,17 @@ async fn create_temp(location: &str, target: &Path) -> Result<(tokio::fs::File, 
             .open(&temp)
             .await
         {
-            Ok(file) => return Ok((file, temp)),
+            Ok(file) => {
+                crate::temp_files::register(&temp);
+                // Replacing a file keeps its permissions (an executable script, a
+                // private 0600 file), as writing into it would.
+                if let Ok(meta) = tokio::fs::metadata(target).await {
+                    if meta.is_file() {
+                        let _ = tokio::fs::set_permissions(&temp, meta.permissions()).await;
+                    }
+                }
+                return Ok((file, temp));
+            }
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 8 => attempt += 1,
             Err(e) => return Err(Error::io(location, e)),
         }

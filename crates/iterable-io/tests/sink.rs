@@ -125,3 +125,21 @@ async fn s3_urls_name_the_feature_that_reads_them() {
         "s3:// URLs support is not compiled in: enable the cargo feature `aws`"
     );
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn replacing_a_file_keeps_its_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("private.csv");
+    std::fs::write(&target, "old\n").unwrap();
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let mut sink = open_sink(target.to_str().unwrap(), Codec::None, None)
+        .await
+        .unwrap();
+    sink.write_all(b"new\n").await.unwrap();
+    sink.shutdown().await.unwrap();
+    assert_eq!(std::fs::read(&target).unwrap(), b"new\n");
+    let mode = std::fs::metadata(&target).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+}

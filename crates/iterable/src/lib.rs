@@ -78,11 +78,12 @@ pub use iterable_core::policy::{DeadLetterSink, ErrorHandler};
 pub use iterable_core::{
     AsyncIterable, AvroCodec, AvroOptions, BoxIterable, Codec, ColumnarCompression,
     ColumnarOptions, CsvOptions, Decimal, Error, ErrorPolicy, ExtraKeys, FileOrder, FilesOptions,
-    Format, Header, IterableInfo, JsonOptions, Mode, Options, Parallelism, ParseError, Position,
-    Progress, Result, Row, RowSeed, Sheet, StoreOptions, Text, Timestamp, Value, XlsxOptions,
-    XmlOptions, panic_message, row,
+    Format, Header, HeaderBuilder, IterableInfo, JsonOptions, Limits, MAX_NESTING_DEPTH, Mode,
+    Options, Parallelism, ParseError, Position, Progress, Result, Row, RowSeed, Sheet,
+    StoreOptions, Text, Timestamp, Value, XlsxOptions, XmlOptions, panic_message, row,
 };
 pub use iterable_formats::registry::{self, NameHints};
+pub use iterable_io::remove_temporary_files;
 pub use open::aopen_iterable;
 #[cfg(feature = "xlsx")]
 pub use open::sheet_names;
