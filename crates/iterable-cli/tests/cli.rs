@@ -437,3 +437,40 @@ fn a_stop_signal_mid_convert_leaves_no_temporary_file() {
         assert_eq!(listing(), Vec::<String>::new(), "{signal}");
     }
 }
+
+/// Text on stdin that starts like a magic number is read as the text it is, and YAML
+/// without `---` is YAML.
+#[test]
+fn stdin_text_that_starts_like_a_magic_number_is_text() {
+    use std::io::Write;
+    let cases: [(&str, &str); 4] = [
+        (
+            "x^2,y\n1,2\n3,4\n5,6\n7,8\n9,10\n11,12\n",
+            "{\"x^2\":\"1\",\"y\":\"2\"}",
+        ),
+        (
+            "ORCID,name\n0000-0002-1825-0097,Ana\n",
+            "{\"ORCID\":\"0000-0002-1825-0097\",\"name\":\"Ana\"}",
+        ),
+        ("BZh9,name\n1,Ana\n", "{\"BZh9\":\"1\",\"name\":\"Ana\"}"),
+        ("a: 1\nb: two\n", "{\"a\":1,\"b\":\"two\"}"),
+    ];
+    for (input, first) in cases {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_iterable"))
+            .args(["cat", "-"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let text = stdout(&out);
+        assert_eq!(text.lines().next(), Some(first), "{input:?}");
+    }
+}

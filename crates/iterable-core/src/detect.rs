@@ -367,6 +367,33 @@ pub const CANDIDATE_DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
 /// assert_eq!(sniff_delimiter(b"just text\n", b'"', true), None);
 /// ```
 pub fn sniff_delimiter(sample: &[u8], quote: u8, at_eof: bool) -> Option<u8> {
+    sniff_delimiter_in(sample, quote, at_eof)
+}
+
+/// Whether `bytes` read as text: UTF-8 (a character cut at the end allowed) with no
+/// control characters but tab, LF and CR. A magic number followed by text is taken for
+/// text: `x^2,y` is not a zlib stream, `ORCID,name` not an ORC file.
+///
+/// ```
+/// use iterable_core::detect::is_text;
+/// assert!(is_text(b"2,y\n3,z"));
+/// assert!(is_text("Zoë,".as_bytes()));
+/// assert!(!is_text(b"\x9c\x4b\x4c"));
+/// assert!(!is_text(b"ab\x00"));
+/// ```
+pub fn is_text(bytes: &[u8]) -> bool {
+    let valid = match std::str::from_utf8(bytes) {
+        Ok(_) => bytes,
+        // A character cut by the end of the sample is still text.
+        Err(e) if e.error_len().is_none() => &bytes[..e.valid_up_to()],
+        Err(_) => return false,
+    };
+    !valid
+        .iter()
+        .any(|&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f)
+}
+
+fn sniff_delimiter_in(sample: &[u8], quote: u8, at_eof: bool) -> Option<u8> {
     let sample = sample.strip_prefix(b"\xef\xbb\xbf").unwrap_or(sample);
     let mut counts: Vec<[usize; 4]> = Vec::new();
     let mut current = [0usize; 4];

@@ -16,8 +16,9 @@ use crate::{BUF_SIZE, ByteReader};
 /// A boxed byte writer.
 pub(crate) type ByteWriter = Box<dyn AsyncWrite + Send + Unpin>;
 
-/// How many raw bytes detection wants to see.
-pub(crate) const SNIFF_LEN: usize = 10;
+/// How many raw bytes detection wants to see: enough to tell a zlib header followed
+/// by compressed bytes from text that happens to start with one.
+pub(crate) const SNIFF_LEN: usize = 32;
 
 /// The codec of a raw stream that starts with `head` (at least [`SNIFF_LEN`] bytes
 /// unless the stream is shorter): a magic number wins, the name decides otherwise.
@@ -30,8 +31,11 @@ pub(crate) fn detect(location: &str, head: &[u8]) -> Codec {
     }
     match Codec::sniff(head) {
         // "x^" is a valid zlib header and plausible text: trust it only when the name
-        // has no extension in the format's place.
+        // has no extension in the format's place, and never when text follows (the
+        // 30 bytes after a real header are compressed: all of them text by chance
+        // about once in 10^13).
         Some(Codec::Zlib) if head[1] == 0x5e && name.format_extension.is_some() => name.codec,
+        Some(Codec::Zlib) if iterable_core::detect::is_text(&head[2..]) => name.codec,
         // "BZh" is followed by the block size digit, then the magic of the first block
         // (the digits of pi) or of the stream's end (of sqrt(pi)): text that starts
         // `BZh9,` is not bzip2.
@@ -200,6 +204,16 @@ mod tests {
         assert_eq!(detect("x.csv", &[0x1f, 0x8b, 8, 0, 0, 0]), Codec::Gzip);
         assert_eq!(detect("x.csv.br", b"\x0b\x02\x80id"), Codec::Brotli);
         assert_eq!(detect("x.csv", b"x^2,y\n"), Codec::None);
+        // On stdin (no name) too, text after a zlib header is text.
+        assert_eq!(
+            detect("-", b"x^2,y\n1,2\n3,4\n5,6\n7,8\n9,10\n11,12\n"),
+            Codec::None
+        );
+        assert_eq!(detect("-", b"x\xdaname,id\n"), Codec::None);
+        assert_eq!(
+            detect("-", b"x\x9c\xcbH\xcd\xc9\xc9W\xc8@'\x00"),
+            Codec::Zlib
+        );
         assert_eq!(detect("blob", b"x\x5e\x01\x02"), Codec::Zlib);
         // A CSV header that starts like bzip2's magic is text; real bzip2 is bzip2.
         assert_eq!(detect("x.csv", b"BZh9,name\n1,"), Codec::None);

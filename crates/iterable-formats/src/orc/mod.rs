@@ -22,7 +22,12 @@ use crate::registry::{Builders, Capabilities, FormatSpec, SniffStrength, Sniffer
 pub static ORC: FormatSpec = FormatSpec {
     sniffer: Some(Sniffer {
         strength: SniffStrength::Magic,
-        matches: |head| head.starts_with(b"ORC"),
+        // An ORC file's header is "ORC" and then stripe data, which is binary: a CSV
+        // whose header starts `ORCID,` is text.
+        matches: |head| {
+            head.starts_with(b"ORC")
+                && !iterable_core::detect::is_text(&head[3..head.len().min(64)])
+        },
     }),
     capabilities: Capabilities {
         write: false,

@@ -39,7 +39,7 @@ use crate::registry::{Builders, Capabilities, FormatSpec, SniffStrength, Sniffer
 pub static YAML: FormatSpec = FormatSpec {
     sniffer: Some(Sniffer {
         strength: SniffStrength::Shape,
-        matches: |head| crate::registry::text_start(head).is_some_and(|t| t.starts_with(b"---")),
+        matches: looks_like_yaml,
     }),
     capabilities: Capabilities::TYPED,
     read_options: &[&opt::MAX_RECORD_BYTES],
@@ -53,6 +53,68 @@ pub static YAML: FormatSpec = FormatSpec {
     )
 };
 
+/// Whether `head` reads as YAML: a document start (`---`) or a `%YAML` directive, or
+/// else its first lines (up to three, comments and blank lines aside) are all block
+/// mapping entries (`key: value`, `key:`), sequence entries (`- ...`) or lines
+/// indented under them, and the first is not a sequence of scalars alone. A plain key
+/// holds no delimiter (`,` `;` tab `|`) and is followed by `: ` or the line's end: a
+/// CSV header `time: 10:00,x` is CSV, LTSV's `a:1\tb:2` is LTSV.
+fn looks_like_yaml(head: &[u8]) -> bool {
+    let Some(text) = crate::registry::text_start(head) else {
+        return false;
+    };
+    if text.starts_with(b"---") || text.starts_with(b"%YAML") {
+        return true;
+    }
+    if !iterable_core::detect::is_text(text) {
+        return false;
+    }
+    // Whole lines only: the last one may be cut by the end of the sample.
+    let complete = match text.iter().rposition(|&b| b == b'\n') {
+        Some(end) => &text[..end],
+        None => return false,
+    };
+    let mut lines = complete
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .filter(|l| {
+            let t = l.trim_ascii();
+            !t.is_empty() && !t.starts_with(b"#")
+        })
+        .take(3)
+        .peekable();
+    let Some(first) = lines.peek().copied() else {
+        return false;
+    };
+    let first_is_entry = mapping_entry(first)
+        || first
+            .strip_prefix(b"- ")
+            .is_some_and(|rest| mapping_entry(rest.trim_ascii_start()));
+    first_is_entry
+        && lines.all(|line| {
+            line.starts_with(b" ") || mapping_entry(line) || line == b"-" || line.starts_with(b"- ")
+        })
+}
+
+/// `key: value` or `key:` with a plain key: a letter, digit or `_` first, then no
+/// delimiter, quote, brace or bracket.
+fn mapping_entry(line: &[u8]) -> bool {
+    let Some(colon) = line.iter().position(|&b| b == b':') else {
+        return false;
+    };
+    let (key, rest) = (&line[..colon], &line[colon + 1..]);
+    let plain_key = key
+        .first()
+        .is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_')
+        && !key.iter().any(|b| {
+            matches!(
+                b,
+                b',' | b';' | b'\t' | b'|' | b'"' | b'{' | b'}' | b'[' | b']'
+            )
+        });
+    plain_key && (rest.is_empty() || rest[0] == b' ')
+}
+
 #[cfg(feature = "yaml")]
 const BUILDERS: Option<Builders> = Some(Builders {
     reader: Some(|r, ctx| Box::pin(imp::open_reader(r, ctx))),
@@ -61,3 +123,30 @@ const BUILDERS: Option<Builders> = Some(Builders {
 });
 #[cfg(not(feature = "yaml"))]
 const BUILDERS: Option<Builders> = None;
+
+#[cfg(test)]
+mod tests {
+    use super::looks_like_yaml;
+
+    #[test]
+    fn block_mappings_and_sequences_of_them_are_yaml() {
+        assert!(looks_like_yaml(b"---\na: 1\n"));
+        assert!(looks_like_yaml(b"a: 1\nb: 2\n"));
+        assert!(looks_like_yaml(b"# people\nname: Ana\ntags:\n  - x\n"));
+        assert!(looks_like_yaml(b"- id: 1\n  name: Ana\n- id: 2\n"));
+        assert!(looks_like_yaml(b"first name: Ana\n"));
+    }
+
+    #[test]
+    fn csv_ltsv_json_and_prose_are_not() {
+        assert!(!looks_like_yaml(b"id,name\n1,Ana\n"));
+        assert!(!looks_like_yaml(b"time: 10:00,x\n1,2\n"));
+        assert!(!looks_like_yaml(b"a:1\tb:2\n"));
+        assert!(!looks_like_yaml(b"{\"a: 1\": 2}\n"));
+        assert!(!looks_like_yaml(b"- 1\n- 2\n"));
+        assert!(!looks_like_yaml(
+            b"Note: this is a report\nof things, and more\n"
+        ));
+        assert!(!looks_like_yaml(b"a: 1")); // no whole line yet
+    }
+}
