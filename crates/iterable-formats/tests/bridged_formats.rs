@@ -158,3 +158,28 @@ async fn avro_logical_types_map_to_values() {
         }]
     );
 }
+
+/// YAML scalars follow the 1.2 core schema: only `true`/`false` are booleans, and the
+/// non-finite floats the writer writes read back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn yaml_reads_the_core_schema_and_its_own_non_finite_floats() {
+    let text = b"a: NO\nb: yes\nc: True\nd: .inf\ne: -.inf\nf: .nan\ng: '017'\n".to_vec();
+    let rows = read(Format::YAML, text, 4096, false).await;
+    let r = &rows[0];
+    assert_eq!(r["a"], Value::from("NO"));
+    assert_eq!(r["b"], Value::from("yes"));
+    assert_eq!(r["c"], Value::Bool(true));
+    assert_eq!(r["d"], Value::Float(f64::INFINITY));
+    assert_eq!(r["e"], Value::Float(f64::NEG_INFINITY));
+    assert!(matches!(r["f"], Value::Float(f) if f.is_nan()));
+    assert_eq!(r["g"], Value::from("017"));
+
+    let written = write(
+        Format::YAML,
+        &[row! { "inf" => f64::INFINITY, "nan" => f64::NAN }],
+    )
+    .await;
+    let back = read(Format::YAML, written, 4096, false).await;
+    assert_eq!(back[0]["inf"], Value::Float(f64::INFINITY));
+    assert!(matches!(back[0]["nan"], Value::Float(f) if f.is_nan()));
+}

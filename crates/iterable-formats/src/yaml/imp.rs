@@ -42,7 +42,11 @@ fn read_documents(input: SyncInput, rows: &mut RowSender, max_record: usize) -> 
     // `max_record_bytes` bounds (its bytes, and so its nodes and scalars).
     let meter = RecordMeter::new(max_record);
     let mut input = Metered::new(input, meter.clone());
+    // YAML 1.2's core schema: only true/false are booleans (`NO` is the text "NO"),
+    // and `.inf`, `-.inf`, `.nan` are floats (what the writer writes from them).
     let options = serde_saphyr::options! {
+        strict_booleans: true,
+        non_finite_float_policy: serde_saphyr::NonFiniteFloatPolicy::PassThrough,
         budget: serde_saphyr::budget! {
             max_reader_input_bytes: None,
             max_total_scalar_bytes: max_record,

@@ -15,7 +15,11 @@
 //! row, keys in document order; a sequence is a run of rows (each item must be a
 //! mapping); empty documents are skipped; any other document (a bare scalar) is an
 //! error naming the document (documents are counted without the empty ones). Scalars follow YAML 1.2's core schema: `1` is `Int`,
-//! `1.5` `Float`, `true` `Bool`, `~`/`null` null, quoted `'1'` a string. Keys must
+//! `1.5` `Float`, `true` `Bool` (YAML 1.1's `yes`, `no`, `on`, `off` are text),
+//! `.inf`, `-.inf` and `.nan` floats, `~`/`null` null, quoted `'1'` a string. Two
+//! departures, from the parser's inference: a plain decimal with leading zeros
+//! (`017`) reads as the float 17.0, and an integer beyond 64 bits as the nearest
+//! float (quote such values to keep them as text). Keys must
 //! be strings. A syntax error names the document, the line and the offset, and ends
 //! the stream.
 //!
