@@ -183,3 +183,35 @@ async fn yaml_reads_the_core_schema_and_its_own_non_finite_floats() {
     assert_eq!(back[0]["inf"], Value::Float(f64::INFINITY));
     assert!(matches!(back[0]["nan"], Value::Float(f) if f.is_nan()));
 }
+
+async fn read_all(format: Format, bytes: &[u8]) -> Result<Vec<Row>, String> {
+    let reader = ChunkedReader::new(bytes.to_vec(), 4096, false);
+    let ctx = ReadContext::new(info(format, Mode::Read), Options::default());
+    let mut src = open_reader(reader, ctx).await.map_err(|e| e.to_string())?;
+    let mut rows = Vec::new();
+    while let Some(row) = src.next().await {
+        rows.push(row.map_err(|e| e.to_string())?);
+    }
+    Ok(rows)
+}
+
+/// An XML document is one element: a second root, or text before or after it, is an
+/// error naming the place (comments and white space around it are fine).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn xml_with_two_roots_or_text_outside_the_root_is_an_error() {
+    let fine = b"<?xml version=\"1.0\"?>\n<!-- a -->\n<root><r><a>1</a></r></root>\n<!-- b -->\n";
+    assert_eq!(read_all(Format::XML, fine).await.unwrap().len(), 1);
+    let two = b"<root><r><a>1</a></r></root><root><r><a>2</a></r></root>";
+    let err = read_all(Format::XML, two).await.unwrap_err();
+    assert!(err.contains("data.xml: "), "{err}");
+    assert!(
+        err.contains("a second root element <root>: an XML document has one"),
+        "{err}"
+    );
+    let trailing = b"<root><r><a>1</a></r></root>GARBAGE";
+    let err = read_all(Format::XML, trailing).await.unwrap_err();
+    assert!(err.contains("text after the root element"), "{err}");
+    let leading = b"junk<root><r><a>1</a></r></root>";
+    let err = read_all(Format::XML, leading).await.unwrap_err();
+    assert!(err.contains("text before the root element"), "{err}");
+}

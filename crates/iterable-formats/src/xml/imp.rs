@@ -184,6 +184,8 @@ fn read_rows(
     let mut depth = 0usize;
     let mut record = 1u64;
     let mut row_start = 0u64;
+    // Set once the root element is closed: nothing but comments may follow.
+    let mut root_closed = false;
     loop {
         let at = reader.buffer_position();
         if stack.is_empty() {
@@ -213,6 +215,16 @@ fn read_rows(
             Event::Start(e) => (Some(e), false),
             Event::Empty(e) => (Some(e), true),
             Event::End(_) => (None, true),
+            Event::Text(t) if stack.is_empty() && depth == 0 => {
+                // Outside the root element only white space may stand.
+                if !t.iter().all(u8::is_ascii_whitespace) {
+                    let place = if root_closed { "after" } else { "before" };
+                    return Err(fail(format!(
+                        "text {place} the root element: an XML document is one element"
+                    )));
+                }
+                (None, false)
+            }
             Event::Text(t) => {
                 if let Some(top) = stack.last_mut() {
                     top.text.push_str(
@@ -262,6 +274,12 @@ fn read_rows(
             }
             _ => (None, false),
         };
+        if let (Some(e), true) = (start, root_closed) {
+            return Err(fail(format!(
+                "a second root element <{}>: an XML document has one",
+                names.element(e)
+            )));
+        }
         if let Some(e) = start {
             if stack.len() + depth >= MAX_NESTING_DEPTH {
                 return Err(fail(format!(
@@ -300,6 +318,9 @@ fn read_rows(
                     }
                 }
                 None => depth = depth.saturating_sub(1),
+            }
+            if stack.is_empty() && depth == 0 {
+                root_closed = true;
             }
         }
         buf.clear();
