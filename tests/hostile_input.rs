@@ -99,15 +99,46 @@ async fn read_mutants(
     panicked
 }
 
+/// Held by each test that counts panics: the count is the process's, so two such tests
+/// at once would see each other's panics.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Counts every panic of the process in [`PANICS`] (once per process, whichever test
+/// comes first); `HOSTILE_SHOW_PANICS` prints them as well.
+fn count_panics() {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let default_hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            PANICS.fetch_add(1, Ordering::SeqCst);
+            if std::env::var_os("HOSTILE_SHOW_PANICS").is_some() {
+                default_hook(info);
+            }
+        }));
+    });
+}
+
+/// A longer campaign, on the stable toolchain: `HOSTILE_ROUNDS=N` reads N times as many
+/// mutants, and `HOSTILE_SEED=S` shifts every seed (so each run meets new mutants).
+fn campaign(count: usize, seed: u64) -> (usize, u64) {
+    let rounds: usize = std::env::var("HOSTILE_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    let shift: u64 = std::env::var("HOSTILE_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    (
+        count * rounds.max(1),
+        seed.wrapping_add(shift.wrapping_mul(0x9E37_79B9)),
+    )
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn corrupt_columnar_files_are_errors_never_crashes_or_short_reads() {
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        PANICS.fetch_add(1, Ordering::SeqCst);
-        if std::env::var_os("HOSTILE_SHOW_PANICS").is_some() {
-            default_hook(info);
-        }
-    }));
+    let _alone = ONE_AT_A_TIME.lock().await;
+    count_panics();
     let dir = tempfile::tempdir().unwrap();
     // Repeated text (dictionary pages), numbers, nulls, lists: many decoders.
     let rows: Vec<_> = (0..300)
@@ -132,7 +163,7 @@ async fn corrupt_columnar_files_are_errors_never_crashes_or_short_reads() {
             .await
             .unwrap();
         let bytes = std::fs::read(&good).unwrap();
-        let count = if ext == "parquet" { 3000 } else { 300 };
+        let (count, seed) = campaign(if ext == "parquet" { 3000 } else { 300 }, seed);
         let panicked = read_mutants(dir.path(), &bytes, ext, seed, count).await;
         total += panicked;
         report.push(format!(
@@ -200,4 +231,60 @@ async fn deep_nesting_is_an_error_in_every_format_never_a_stack_overflow() {
             "{name}: {text}"
         );
     }
+}
+
+/// Mutants of every other format our writers make (text, bridged and container
+/// formats, plain and compressed): each read ends, in rows or in an error, within the
+/// time limit, and a panic inside a decoder is an error naming the file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn corrupt_files_of_every_format_end_in_rows_or_an_error() {
+    let _alone = ONE_AT_A_TIME.lock().await;
+    count_panics();
+    let dir = tempfile::tempdir().unwrap();
+    let rows: Vec<_> = (0..60)
+        .map(|i| {
+            row! {
+                "id" => i as i64,
+                "name" => ["Ana", "Bo \"B\"", "Zoë, Jr."][i % 3],
+                "score" => i as f64 / 4.0,
+                "ok" => i % 2 == 0,
+            }
+        })
+        .collect();
+    let mut report = Vec::new();
+    for (n, ext) in [
+        "csv",
+        "tsv",
+        "jsonl",
+        "json",
+        "xml",
+        "yaml",
+        "toml",
+        "ltsv",
+        "bson",
+        "msgpack",
+        "avro",
+        "xlsx",
+        "csv.gz",
+        "jsonl.zst",
+        "json.bz2",
+        "csv.xz",
+        "csv.lz4",
+        "jsonl.br",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let good = dir.path().join(format!("good.{ext}"));
+        write_all(good.to_str().unwrap(), &IterableOptions::write(), &rows)
+            .await
+            .unwrap();
+        let bytes = std::fs::read(&good).unwrap();
+        let (count, seed) = campaign(120, 0xF0F0_0000 + n as u64);
+        let panicked = read_mutants(dir.path(), &bytes, ext, seed, count).await;
+        report.push(format!(
+            "{ext}: {panicked} of {count} mutants panicked inside"
+        ));
+    }
+    println!("{}", report.join("\n"));
 }

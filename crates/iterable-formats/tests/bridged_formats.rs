@@ -215,3 +215,17 @@ async fn xml_with_two_roots_or_text_outside_the_root_is_an_error() {
     let err = read_all(Format::XML, leading).await.unwrap_err();
     assert!(err.contains("text before the root element"), "{err}");
 }
+
+/// The encoding an XML document declares (or its byte order mark says) is honoured.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn xml_in_latin1_or_utf16_reads_as_its_text() {
+    let latin1 = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<root><r><city>Z\xfcrich</city></r></root>\n";
+    let rows = read_all(Format::XML, latin1).await.unwrap();
+    assert_eq!(rows[0]["city"], Value::from("Zürich"));
+    let text =
+        "<?xml version=\"1.0\" encoding=\"UTF-16\"?>\n<root><r><city>Zoë</city></r></root>\n";
+    let mut utf16: Vec<u8> = vec![0xff, 0xfe];
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let rows = read_all(Format::XML, &utf16).await.unwrap();
+    assert_eq!(rows[0]["city"], Value::from("Zoë"));
+}

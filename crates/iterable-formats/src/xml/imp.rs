@@ -177,6 +177,8 @@ fn read_rows(
     // Counts a row element's bytes (from its start tag on), or one event's outside rows:
     // a text node or a row of any size cannot take more than `max_record` bytes.
     let meter = RecordMeter::new(max_record);
+    let input = super::encoding::utf8_input(input)
+        .map_err(|message| record_error(&location, 1, 0, message, b""))?;
     let mut reader = Reader::from_reader(Metered::new(input, meter.clone()));
     let mut buf = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();

@@ -20,7 +20,11 @@
 //!
 //! Malformed XML (a mismatched end tag, a bad attribute, an unknown entity) and input
 //! that ends inside an element are errors naming the record being read and the byte
-//! offset, and end the stream. Input is taken as UTF-8.
+//! offset, and end the stream. The text encoding is found as the XML specification
+//! says: a byte order mark (UTF-8, UTF-16), then `<?` in UTF-16 without one, then the
+//! declaration's `encoding="..."` (any WHATWG label: ISO-8859-1, windows-1252,
+//! Shift_JIS, ...); without any, UTF-8. An encoding name that is not known, and bytes
+//! not valid in the encoding, are errors.
 //!
 //! # Writing
 //!
@@ -31,6 +35,8 @@
 //! repeated elements, null an empty element; other values are written as their text.
 //! A column whose name is not a valid XML name is an error naming the row.
 
+#[cfg(feature = "xml")]
+mod encoding;
 #[cfg(feature = "xml")]
 mod imp;
 #[cfg(feature = "xml")]
