@@ -277,3 +277,103 @@ async fn a_toml_document_past_the_limit_is_an_error() {
         "{err}"
     );
 }
+
+/// `good` (an XLSX our writer made) with `extra` cells added to its sheet.
+fn workbook_with(good: &[u8], extra: &str) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(good)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).unwrap();
+        let name = entry.name().unwrap().into_owned();
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).unwrap();
+        if name == "xl/worksheets/sheet1.xml" {
+            let text = String::from_utf8(bytes).unwrap();
+            assert!(text.contains("</sheetData>"), "{text}");
+            bytes = text
+                .replace("</sheetData>", &format!("{extra}</sheetData>"))
+                .into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        out.write_all(&bytes).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+#[tokio::test]
+async fn an_xlsx_cell_far_away_or_beyond_excel_is_an_error_not_gigabytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.xlsx");
+    let rows: Vec<Row> = (0..3)
+        .map(|i| iterable::row! { "id" => i as i64, "name" => "x" })
+        .collect();
+    write_all(good.to_str().unwrap(), &IterableOptions::write(), &rows)
+        .await
+        .unwrap();
+    let good = std::fs::read(&good).unwrap();
+    for (name, extra, expected) in [
+        (
+            "far.xlsx",
+            r#"<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>"#,
+            "spans 17179869184 cells from its first cell to row 1048576, column 16384 (at most 134217728 are read)",
+        ),
+        (
+            "beyond.xlsx",
+            r#"<row r="99999999"><c r="ZZZZZZ99999999"><v>1</v></c></row>"#,
+            "beyond Excel's 1048576 rows and 16384 columns",
+        ),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, workbook_with(&good, extra)).unwrap();
+        let err = read_with(&IterableOptions::read(), &path)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(name) && err.contains(expected),
+            "{name}: {err}"
+        );
+    }
+    // A few cells further out, within the limit, still read.
+    let path = dir.path().join("wider.xlsx");
+    std::fs::write(
+        &path,
+        workbook_with(&good, r#"<row r="10"><c r="E10"><v>7</v></c></row>"#),
+    )
+    .unwrap();
+    let rows = read_with(&IterableOptions::read(), &path).await.unwrap();
+    assert_eq!(rows.len(), 9);
+    assert_eq!(rows[8]["column_5"], Value::Int(7));
+}
+
+#[tokio::test]
+async fn an_xlsx_that_unpacks_past_the_limit_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("book.xlsx");
+    let rows: Vec<Row> = (0..2000)
+        .map(|i| iterable::row! { "id" => i as i64, "text" => "the same words again and again" })
+        .collect();
+    write_all(path.to_str().unwrap(), &IterableOptions::write(), &rows)
+        .await
+        .unwrap();
+    let err = read_with(&IterableOptions::read().max_unpacked_bytes(10_000), &path)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("book.xlsx"), "{err}");
+    assert!(
+        err.contains(
+            "more than max_unpacked_bytes (10000 bytes); raise --max-unpacked-bytes to read it"
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        read_with(&IterableOptions::read(), &path)
+            .await
+            .unwrap()
+            .len(),
+        2000
+    );
+}

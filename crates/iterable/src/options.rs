@@ -209,6 +209,13 @@ impl IterableOptions {
         self
     }
 
+    /// XLSX: the most bytes a workbook may unpack to (default 1 GiB), by its members'
+    /// declared sizes.
+    pub fn max_unpacked_bytes(mut self, bytes: u64) -> Self {
+        self.options.limits.max_unpacked_bytes = bytes;
+        self
+    }
+
     /// JSON writing: indent the output.
     pub fn pretty(mut self, pretty: bool) -> Self {
         self.options.json.pretty = pretty;

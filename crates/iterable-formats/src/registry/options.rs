@@ -178,6 +178,11 @@ field!(
     |o, v| o.xml.tagname = Some(v.to_owned())
 );
 field!(
+    /// XLSX: the most a workbook may unpack to.
+    MAX_UNPACKED_BYTES, "max_unpacked_bytes", Some("BYTES"), "the most bytes a workbook may unpack to (default 1 GiB)",
+    |o, v| o.limits.max_unpacked_bytes = number("max_unpacked_bytes", v)? as u64
+);
+field!(
     /// Every text format: the largest record.
     MAX_RECORD_BYTES, "max_record_bytes", Some("BYTES"), "the largest record accepted, in bytes (default 64 MiB)",
     |o, v| o.limits.max_record_bytes = number("max_record_bytes", v)?.max(1)

@@ -28,11 +28,13 @@ where
 {
     let sheet = ctx.options.xlsx.sheet.clone();
     let has_header = ctx.options.xlsx.has_header;
+    let max_unpacked = ctx.options.limits.max_unpacked_bytes;
     Ok(bridge_reader(reader, ctx, move |mut input| {
         let location = input.location().to_owned();
         let bytes = input
             .read_all(MAX_WORKBOOK)
             .map_err(|e| Error::io(&location, e))?;
+        check_unpacked_size(&location, &bytes, max_unpacked)?;
         let mut workbook = open(&location, bytes)?;
         let range = select(&mut workbook, &location, sheet.as_ref())?;
         Ok(SheetRows::new(range, has_header))
@@ -51,6 +53,28 @@ where
         .await
         .map_err(|e| Error::io(location, e))?;
     Ok(open(location, bytes)?.sheet_names())
+}
+
+/// The workbook's members, by the sizes its directory declares (the zip reader stops
+/// a member at its declared size), unpack to at most `max` bytes.
+fn check_unpacked_size(location: &str, bytes: &[u8], max: u64) -> Result<()> {
+    let fail = |message: String| record_error(location, 0, 0, message, b"");
+    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Ok(()); // not a zip: the workbook reader says what it is
+    };
+    let mut total = 0u64;
+    for i in 0..archive.len() {
+        let member = archive
+            .by_index_raw(i)
+            .map_err(|e| fail(format!("not a readable XLSX workbook: {e}")))?;
+        total = total.saturating_add(member.size());
+    }
+    if total > max {
+        return Err(fail(format!(
+            "the workbook unpacks to {total} bytes, more than max_unpacked_bytes ({max} bytes); raise --max-unpacked-bytes to read it"
+        )));
+    }
+    Ok(())
 }
 
 fn open(location: &str, bytes: Vec<u8>) -> Result<Xlsx<Cursor<Vec<u8>>>> {
@@ -86,6 +110,7 @@ fn select(
             "{location}: the workbook has no {wanted}; its sheets: {names:?}"
         )));
     };
+    check_used_range(workbook, location, &name)?;
     workbook.worksheet_range(&name).map_err(|e| {
         record_error(
             location,
@@ -95,6 +120,56 @@ fn select(
             b"",
         )
     })
+}
+
+/// Excel's limits: 1,048,576 rows and 16,384 columns (XFD).
+const EXCEL_ROWS: u32 = 1 << 20;
+const EXCEL_COLUMNS: u32 = 1 << 14;
+/// The most cells a sheet's used range (the box from its first to its last cell) may
+/// span: the sheet is laid out whole in memory, and a few kilobytes holding two cells,
+/// `A1` and `XFD1048576`, would otherwise span 17 billion.
+pub const MAX_SHEET_CELLS: u64 = 1 << 27;
+
+/// Reads the sheet's cells once, streaming, before the sheet is laid out: every cell
+/// reference within Excel's limits and the used range at most [`MAX_SHEET_CELLS`],
+/// else an error naming the cell.
+fn check_used_range(
+    workbook: &mut Xlsx<Cursor<Vec<u8>>>,
+    location: &str,
+    name: &str,
+) -> Result<()> {
+    let fail = |message: String| record_error(location, 0, 0, message, b"");
+    let mut cells = workbook
+        .worksheet_cells_reader(name)
+        .map_err(|e| fail(format!("cannot read sheet {name:?}: {e}")))?;
+    let (mut first, mut last): (Option<(u32, u32)>, (u32, u32)) = (None, (0, 0));
+    while let Some(cell) = cells
+        .next_cell()
+        .map_err(|e| fail(format!("cannot read sheet {name:?}: {e}")))?
+    {
+        let (row, col) = cell.get_position();
+        if row >= EXCEL_ROWS || col >= EXCEL_COLUMNS {
+            return Err(fail(format!(
+                "sheet {name:?} has a cell at row {}, column {}: beyond Excel's {EXCEL_ROWS} rows and {EXCEL_COLUMNS} columns",
+                u64::from(row) + 1,
+                u64::from(col) + 1
+            )));
+        }
+        let (top, left) = first.get_or_insert((row, col));
+        *top = (*top).min(row);
+        *left = (*left).min(col);
+        last = (last.0.max(row), last.1.max(col));
+        let (top, left) = (*top, *left);
+        let span = u64::from(last.0 - top + 1) * u64::from(last.1 - left + 1);
+        if span > MAX_SHEET_CELLS {
+            return Err(fail(format!(
+                "sheet {name:?} spans {span} cells from its first cell to row {}, column {} (at most {MAX_SHEET_CELLS} are read)",
+                u64::from(row) + 1,
+                u64::from(col) + 1
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The rows of one sheet.

@@ -54,7 +54,12 @@ pub static XLSX: FormatSpec = FormatSpec {
         marks_end: true,
         ..Capabilities::TYPED
     },
-    read_options: &[&opt::SHEET, &opt::SHEET_INDEX, &opt::SHEET_NO_HEADER],
+    read_options: &[
+        &opt::SHEET,
+        &opt::SHEET_INDEX,
+        &opt::SHEET_NO_HEADER,
+        &opt::MAX_UNPACKED_BYTES,
+    ],
     write_options: &[&opt::SHEET],
     feature: "xlsx",
     builders: BUILDERS,
