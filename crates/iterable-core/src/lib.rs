@@ -37,8 +37,8 @@ pub use iterable::{
 };
 pub use limits::{DEFAULT_MAX_RECORD_BYTES, Limits};
 pub use options::{
-    AvroCodec, AvroOptions, ColumnarCompression, ColumnarOptions, CsvOptions, ErrorPolicy,
-    ExtraKeys, JsonOptions, Options, Parallelism, Sheet, XlsxOptions, XmlOptions,
+    AvroCodec, AvroOptions, ColumnarCompression, ColumnarOptions, CsvOptions, DuplicateKeys,
+    ErrorPolicy, ExtraKeys, JsonOptions, Options, Parallelism, Sheet, XlsxOptions, XmlOptions,
 };
 pub use row::Row;
 pub use row_serde::RowSeed;

@@ -16,6 +16,44 @@ pub enum ErrorPolicy {
     DeadLetter(String),
 }
 
+/// What a reader does with a key repeated within one record (JSON, JSON Lines, BSON,
+/// MessagePack; the record's own keys, not those of maps nested in it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DuplicateKeys {
+    /// The last value wins, in the key's first place (the default: what JavaScript,
+    /// Python's `json` and serde_json do).
+    #[default]
+    Last,
+    /// The first value wins; later ones are dropped.
+    First,
+    /// A repeated key makes the record bad: the error policy applies.
+    Error,
+}
+
+impl std::str::FromStr for DuplicateKeys {
+    type Err = crate::Error;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "last" => Ok(DuplicateKeys::Last),
+            "first" => Ok(DuplicateKeys::First),
+            "error" => Ok(DuplicateKeys::Error),
+            _ => Err(crate::Error::InvalidOption(format!(
+                "--duplicate-keys takes last, first or error, not {s:?}"
+            ))),
+        }
+    }
+}
+
+impl DuplicateKeys {
+    /// The message of a repeated key under [`DuplicateKeys::Error`].
+    pub fn message(key: &str) -> String {
+        format!(
+            "the key {key:?} is repeated in the record (--duplicate-keys last or first reads it)"
+        )
+    }
+}
+
 /// What a CSV writer does with a row that has a key its header lacks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ExtraKeys {
@@ -329,6 +367,8 @@ pub struct Options {
     pub errors: ErrorPolicy,
     /// How much one record may take.
     pub limits: Limits,
+    /// What readers do with a key repeated within a record.
+    pub duplicate_keys: DuplicateKeys,
     /// Rows per batch for bulk reads and columnar formats (default 8192).
     pub batch_size: usize,
     /// The member of a zip archive to read, when it holds several.
@@ -361,6 +401,7 @@ impl Default for Options {
             avro: AvroOptions::default(),
             errors: ErrorPolicy::Fail,
             limits: Limits::default(),
+            duplicate_keys: DuplicateKeys::default(),
             batch_size: 8192,
             zip_member: None,
             compression_level: None,

@@ -226,12 +226,22 @@ impl<'de> Deserialize<'de> for Row {
 #[derive(Default, Clone)]
 pub struct RowSeed {
     previous: Option<Arc<Header>>,
+    duplicates: crate::DuplicateKeys,
 }
 
 impl RowSeed {
     /// A seed that reuses `previous` when the keys match it.
     pub fn reusing(previous: Option<Arc<Header>>) -> Self {
-        RowSeed { previous }
+        RowSeed {
+            previous,
+            duplicates: crate::DuplicateKeys::Last,
+        }
+    }
+
+    /// The same seed with this rule for a repeated key (default: the last value wins).
+    pub fn duplicates(mut self, rule: crate::DuplicateKeys) -> Self {
+        self.duplicates = rule;
+        self
     }
 }
 
@@ -307,9 +317,18 @@ impl<'de> Visitor<'de> for RowSeed {
                             previous.map_or_else(Vec::new, |h| h.names()[..i].to_vec()),
                         )
                     });
-                    match names.add(name.into()) {
-                        Some(at) => values[at] = value, // a repeated key: the last value wins
-                        None => values.push(value),
+                    match (names.position(&name), self.duplicates) {
+                        (None, _) => {
+                            names.add(name.into());
+                            values.push(value);
+                        }
+                        (Some(at), crate::DuplicateKeys::Last) => values[at] = value,
+                        (Some(_), crate::DuplicateKeys::First) => {}
+                        (Some(_), crate::DuplicateKeys::Error) => {
+                            return Err(serde::de::Error::custom(crate::DuplicateKeys::message(
+                                &name,
+                            )));
+                        }
                     }
                 }
             }

@@ -19,7 +19,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use iterable_core::{Header, HeaderBuilder, Row, Text, Value};
+use iterable_core::{DuplicateKeys, Header, HeaderBuilder, Row, Text, Value};
 
 /// serde_json's default recursion limit: deeper records go to serde_json for its error.
 const MAX_DEPTH: usize = iterable_core::MAX_NESTING_DEPTH;
@@ -66,11 +66,20 @@ fn plain_run(bytes: &[u8], from: usize) -> usize {
 
 /// The record in `text` as a row, reusing `previous` when its keys are the record's;
 /// `None` when serde_json should parse it.
-pub(crate) fn parse_record(text: &str, previous: Option<&Arc<Header>>) -> Option<Row> {
+///
+/// A key repeated among the record's own keys follows `duplicates` (under
+/// [`DuplicateKeys::Error`] the record goes to serde_json, which gives the error);
+/// nested maps keep the last value.
+pub(crate) fn parse_record(
+    text: &str,
+    previous: Option<&Arc<Header>>,
+    duplicates: DuplicateKeys,
+) -> Option<Row> {
     let mut p = Parser {
         text,
         bytes: text.as_bytes(),
         at: 0,
+        duplicates,
     };
     p.skip_ws();
     if p.peek() != Some(b'{') {
@@ -86,6 +95,8 @@ struct Parser<'a> {
     text: &'a str,
     bytes: &'a [u8],
     at: usize,
+    /// The rule for the record's own keys (nested maps: the last value wins).
+    duplicates: DuplicateKeys,
 }
 
 impl<'a> Parser<'a> {
@@ -148,9 +159,16 @@ impl<'a> Parser<'a> {
                         )
                     });
                     let value = self.value(depth)?;
-                    match names.add(key) {
-                        Some(at) => values[at] = value, // a repeated key: the last value wins
-                        None => values.push(value),
+                    let rule = if depth == 1 {
+                        self.duplicates
+                    } else {
+                        DuplicateKeys::Last
+                    };
+                    match (names.add(key), rule) {
+                        (None, _) => values.push(value),
+                        (Some(at), DuplicateKeys::Last) => values[at] = value,
+                        (Some(_), DuplicateKeys::First) => {}
+                        (Some(_), DuplicateKeys::Error) => return None,
                     }
                 }
                 self.skip_ws();
@@ -460,7 +478,8 @@ mod tests {
     #[test]
     fn rows_are_serde_jsons_rows() {
         for text in TAKEN {
-            let fast = parse_record(text, None).unwrap_or_else(|| panic!("not taken: {text}"));
+            let fast = parse_record(text, None, DuplicateKeys::Last)
+                .unwrap_or_else(|| panic!("not taken: {text}"));
             let serde = by_serde(text, None).unwrap();
             assert_eq!(pairs(&fast), pairs(&serde), "{text}");
         }
@@ -483,7 +502,8 @@ mod tests {
             ),
         ];
         for (literal, want) in cases {
-            let row = parse_record(&format!("{{\"a\":{literal}}}"), None).unwrap();
+            let row =
+                parse_record(&format!("{{\"a\":{literal}}}"), None, DuplicateKeys::Last).unwrap();
             assert_eq!(row["a"], want, "{literal}");
             assert_eq!(
                 serde_json::to_string(&row).unwrap(),
@@ -500,10 +520,13 @@ mod tests {
     #[test]
     fn anything_unusual_is_left_to_serde_json() {
         for text in LEFT {
-            assert!(parse_record(text, None).is_none(), "taken: {text}");
+            assert!(
+                parse_record(text, None, DuplicateKeys::Last).is_none(),
+                "taken: {text}"
+            );
         }
         let deep = format!("{{\"a\":{}1{}}}", "[".repeat(200), "]".repeat(200));
-        assert!(parse_record(&deep, None).is_none());
+        assert!(parse_record(&deep, None, DuplicateKeys::Last).is_none());
     }
 
     /// Random records written by serde_json (escapes, non-ASCII text, every kind of
@@ -545,7 +568,7 @@ mod tests {
                 .map(|i| (format!("k{}", i + next() % 2), value(&mut next, 0)))
                 .collect();
             let text = serde_json::to_string(&record).unwrap();
-            let fast = parse_record(&text, previous.as_ref())
+            let fast = parse_record(&text, previous.as_ref(), DuplicateKeys::Last)
                 .unwrap_or_else(|| panic!("not taken: {text}"));
             let serde = by_serde(&text, previous.as_ref()).unwrap();
             assert_eq!(pairs(&fast), pairs(&serde), "{text}");
@@ -586,8 +609,13 @@ mod tests {
 
     #[test]
     fn the_previous_header_is_reused_when_the_keys_match() {
-        let first = parse_record(r#"{"a":1,"b":2}"#, None).unwrap();
-        let same = parse_record(r#"{"a":3,"b":4}"#, Some(first.header())).unwrap();
+        let first = parse_record(r#"{"a":1,"b":2}"#, None, DuplicateKeys::Last).unwrap();
+        let same = parse_record(
+            r#"{"a":3,"b":4}"#,
+            Some(first.header()),
+            DuplicateKeys::Last,
+        )
+        .unwrap();
         assert!(Arc::ptr_eq(first.header(), same.header()));
         for text in [
             r#"{"a":3}"#,
@@ -595,7 +623,7 @@ mod tests {
             r#"{"a":1,"b":2,"c":3}"#,
             r#"{"a":1,"a":2}"#,
         ] {
-            let fast = parse_record(text, Some(first.header())).unwrap();
+            let fast = parse_record(text, Some(first.header()), DuplicateKeys::Last).unwrap();
             let serde = by_serde(text, Some(first.header())).unwrap();
             assert_eq!(pairs(&fast), pairs(&serde), "{text}");
             assert!(!Arc::ptr_eq(first.header(), fast.header()), "{text}");
@@ -605,14 +633,20 @@ mod tests {
     #[test]
     fn keys_with_escapes_match_the_previous_header_only_by_their_text() {
         // Names that JSON writes escaped: a backslash, a quote, a control character.
-        let first = parse_record(r#"{"a\\":1,"q\"":2,"t\t":3}"#, None).unwrap();
+        let first =
+            parse_record(r#"{"a\\":1,"q\"":2,"t\t":3}"#, None, DuplicateKeys::Last).unwrap();
         let names = first.header().names().to_vec();
         assert_eq!(names, ["a\\", "q\"", "t\t"]);
-        let again = parse_record(r#"{"a\\":4,"q\"":5,"t\t":6}"#, Some(first.header())).unwrap();
+        let again = parse_record(
+            r#"{"a\\":4,"q\"":5,"t\t":6}"#,
+            Some(first.header()),
+            DuplicateKeys::Last,
+        )
+        .unwrap();
         assert!(Arc::ptr_eq(first.header(), again.header()));
         // Bytes that equal a name but are not that key: `a\` here starts an escape.
         for text in [r#"{"a\":1,"b":2}"#, r#"{"a\\\\":1}"#, r#"{"q"":1}"#] {
-            let fast = parse_record(text, Some(first.header()));
+            let fast = parse_record(text, Some(first.header()), DuplicateKeys::Last);
             let serde = by_serde(text, Some(first.header()));
             assert_eq!(
                 fast.as_ref().map(pairs),

@@ -11,8 +11,8 @@ use futures_core::Stream;
 use futures_core::future::BoxFuture;
 use iterable_core::policy::ErrorHandler;
 use iterable_core::{
-    AsyncIterable, Error, Header, IterableInfo, ParseError, Position, Progress, Result, Row,
-    RowSeed,
+    AsyncIterable, DuplicateKeys, Error, Header, IterableInfo, ParseError, Position, Progress,
+    Result, Row, RowSeed,
 };
 use serde::de::DeserializeSeed;
 use tokio::io::AsyncBufRead;
@@ -112,6 +112,8 @@ pub(crate) struct RecordParser {
     header: Option<Arc<Header>>,
     /// Rows parsed so far.
     rows: u64,
+    /// The rule for a key repeated in a record.
+    pub(crate) duplicates: DuplicateKeys,
 }
 
 impl RecordParser {
@@ -123,18 +125,20 @@ impl RecordParser {
             bytes: SourceBytes::new(ctx.bytes_read, ctx.bytes_total),
             header: None,
             rows: 0,
+            duplicates: ctx.options.duplicate_keys,
         }
     }
 
     /// A parser for a block parsed on another thread: no byte counters, and bad records
     /// kept for the reader to hand to its policy in order.
-    pub(crate) fn deferring(info: IterableInfo) -> Self {
+    pub(crate) fn deferring(info: IterableInfo, duplicates: DuplicateKeys) -> Self {
         RecordParser {
             info,
             errors: ErrorHandler::deferring(),
             bytes: SourceBytes::new(Arc::default(), None),
             header: None,
             rows: 0,
+            duplicates,
         }
     }
 
@@ -193,10 +197,12 @@ impl RecordParser {
     /// does not take it on (serde_json gives the row or the error); any other goes
     /// through serde_json's byte reader, whose error names the column.
     fn deserialize(&self, raw: &[u8]) -> serde_json::Result<Row> {
-        let seed = RowSeed::reusing(self.header.clone());
+        let seed = RowSeed::reusing(self.header.clone()).duplicates(self.duplicates);
         match simdutf8::basic::from_utf8(raw) {
             Ok(text) => {
-                if let Some(row) = crate::json_fast::parse_record(text, self.header.as_ref()) {
+                if let Some(row) =
+                    crate::json_fast::parse_record(text, self.header.as_ref(), self.duplicates)
+                {
                     return Ok(row);
                 }
                 let mut de = serde_json::Deserializer::from_str(text);

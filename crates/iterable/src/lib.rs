@@ -77,10 +77,11 @@ pub use iterable_formats::testing;
 pub use iterable_core::policy::{DeadLetterSink, ErrorHandler};
 pub use iterable_core::{
     AsyncIterable, AvroCodec, AvroOptions, BoxIterable, Codec, ColumnarCompression,
-    ColumnarOptions, CsvOptions, Decimal, Error, ErrorPolicy, ExtraKeys, FileOrder, FilesOptions,
-    Format, Header, HeaderBuilder, IterableInfo, JsonOptions, Limits, MAX_NESTING_DEPTH, Mode,
-    Options, Parallelism, ParseError, Position, Progress, Result, Row, RowSeed, Sheet,
-    StoreOptions, Text, Timestamp, Value, XlsxOptions, XmlOptions, panic_message, row,
+    ColumnarOptions, CsvOptions, Decimal, DuplicateKeys, Error, ErrorPolicy, ExtraKeys, FileOrder,
+    FilesOptions, Format, Header, HeaderBuilder, IterableInfo, JsonOptions, Limits,
+    MAX_NESTING_DEPTH, Mode, Options, Parallelism, ParseError, Position, Progress, Result, Row,
+    RowSeed, Sheet, StoreOptions, Text, Timestamp, Value, XlsxOptions, XmlOptions, panic_message,
+    row,
 };
 pub use iterable_formats::registry::{self, NameHints};
 pub use iterable_io::remove_temporary_files;

@@ -209,6 +209,13 @@ impl IterableOptions {
         self
     }
 
+    /// JSON, JSON Lines, BSON, MessagePack: what a key repeated in a record does
+    /// (default: the last value wins, in the key's first place).
+    pub fn duplicate_keys(mut self, rule: iterable_core::DuplicateKeys) -> Self {
+        self.options.duplicate_keys = rule;
+        self
+    }
+
     /// XLSX: the most bytes a workbook may unpack to (default 1 GiB), by its members'
     /// declared sizes.
     pub fn max_unpacked_bytes(mut self, bytes: u64) -> Self {

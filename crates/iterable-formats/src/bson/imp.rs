@@ -1,11 +1,14 @@
 //! The bson reader and writer, compiled with the `bson` feature (the format's description is in `mod.rs`).
 
 use std::io::{BufRead, Read, Write};
+use std::sync::Arc;
 
 use crate::blocking_bridge::{RowWriter, SyncInput, SyncOutput};
 use bson::{Bson, Document};
 use chrono::{DateTime, NaiveTime};
-use iterable_core::{BoxIterable, Error, Result, Row, Timestamp, Value};
+use iterable_core::{
+    BoxIterable, DuplicateKeys, Error, HeaderBuilder, Result, Row, Timestamp, Value,
+};
 use tokio::io::{AsyncBufRead, AsyncWrite};
 
 use crate::blocking::{
@@ -21,8 +24,13 @@ pub async fn open_reader<R>(reader: R, ctx: ReadContext) -> Result<BoxIterable>
 where
     R: AsyncBufRead + Send + Unpin + 'static,
 {
-    Ok(bridge_reader(reader, ctx, |input| {
-        Ok(Documents { input, record: 0 })
+    let duplicates = ctx.options.duplicate_keys;
+    Ok(bridge_reader(reader, ctx, move |input| {
+        Ok(Documents {
+            input,
+            record: 0,
+            duplicates,
+        })
     }))
 }
 
@@ -40,6 +48,7 @@ where
 struct Documents {
     input: SyncInput,
     record: u64,
+    duplicates: DuplicateKeys,
 }
 
 impl Documents {
@@ -92,9 +101,8 @@ impl Documents {
                 &bytes,
             ));
         }
-        let doc = Document::from_reader(&bytes[..])
-            .map_err(|e| fail(format!("invalid BSON document: {e}"), &bytes))?;
-        Ok(Some(document_to_row(doc)))
+        let row = record_row(&bytes, self.duplicates).map_err(|m| fail(m, &bytes))?;
+        Ok(Some(row))
     }
 }
 
@@ -115,6 +123,33 @@ fn read_up_to(input: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
         }
     }
     Ok(filled)
+}
+
+/// A record's document as a row, its repeated keys by `rule` (read from the raw
+/// document: a decoded one keeps only the last of them; nested documents: the last
+/// wins).
+fn record_row(bytes: &[u8], rule: DuplicateKeys) -> std::result::Result<Row, String> {
+    let invalid = |e: &dyn std::fmt::Display| format!("invalid BSON document: {e}");
+    let raw = bson::RawDocument::from_bytes(bytes).map_err(|e| invalid(&e))?;
+    let mut names = HeaderBuilder::new();
+    let mut values = Vec::new();
+    for element in raw.iter() {
+        let (key, value) = element.map_err(|e| invalid(&e))?;
+        let key = key.as_str();
+        let value = || -> std::result::Result<Value, String> {
+            Ok(to_value(Bson::try_from(value).map_err(|e| invalid(&e))?))
+        };
+        match (names.position(key), rule) {
+            (None, _) => {
+                names.add(key.into());
+                values.push(value()?);
+            }
+            (Some(at), DuplicateKeys::Last) => values[at] = value()?,
+            (Some(_), DuplicateKeys::First) => {}
+            (Some(_), DuplicateKeys::Error) => return Err(DuplicateKeys::message(key)),
+        }
+    }
+    Ok(Row::from_parts(Arc::new(names.into_header()), values))
 }
 
 fn document_to_row(doc: Document) -> Row {

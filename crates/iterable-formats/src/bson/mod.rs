@@ -26,13 +26,14 @@ pub use imp::*;
 
 use iterable_core::Format;
 
+use crate::registry::options as opt;
 use crate::registry::{Builders, Capabilities, FormatSpec};
 
 /// The registry's description of the format.
 pub static BSON: FormatSpec = FormatSpec {
     sniffer: None,
     capabilities: Capabilities::TYPED,
-    read_options: &[],
+    read_options: &[&opt::DUPLICATE_KEYS],
     write_options: &[],
     feature: "bson",
     builders: BUILDERS,

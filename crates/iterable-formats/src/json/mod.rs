@@ -82,7 +82,11 @@ pub static JSON: FormatSpec = FormatSpec {
         marks_end: true,
         ..Capabilities::TYPED
     },
-    read_options: &[&opt::JSON_TAGNAME, &opt::MAX_RECORD_BYTES],
+    read_options: &[
+        &opt::JSON_TAGNAME,
+        &opt::MAX_RECORD_BYTES,
+        &opt::DUPLICATE_KEYS,
+    ],
     write_options: &[&opt::PRETTY],
     builders: Some(Builders {
         reader: Some(|r, ctx| Box::pin(open_reader(r, ctx))),

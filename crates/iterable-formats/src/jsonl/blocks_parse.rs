@@ -1,7 +1,7 @@
 //! JSON Lines in blocks: a block ends after any line feed (a JSON text cannot hold a
 //! raw one), and a worker parses its lines as the one-thread reader would.
 
-use iterable_core::IterableInfo;
+use iterable_core::{DuplicateKeys, IterableInfo};
 
 use super::{Lines, Step};
 use crate::blocks::{BlockItem, BlockParser, BlockStart, Parsed};
@@ -11,13 +11,15 @@ use crate::json_rows::RecordParser;
 pub(super) struct BlockParse {
     info: IterableInfo,
     max_line: usize,
+    duplicates: DuplicateKeys,
 }
 
 impl BlockParse {
-    pub(super) fn new(info: &IterableInfo, max_line: usize) -> Self {
+    pub(super) fn new(info: &IterableInfo, max_line: usize, duplicates: DuplicateKeys) -> Self {
         BlockParse {
             info: info.clone(),
             max_line,
+            duplicates,
         }
     }
 }
@@ -28,7 +30,7 @@ impl BlockParser for BlockParse {
     }
 
     fn parse(&self, block: &[u8], start: BlockStart, last: bool) -> Parsed {
-        let mut parser = RecordParser::deferring(self.info.clone());
+        let mut parser = RecordParser::deferring(self.info.clone(), self.duplicates);
         let mut lines = Lines {
             partial: Vec::new(),
             discarding: false,

@@ -78,7 +78,7 @@ pub static JSONL: FormatSpec = FormatSpec {
         record_boundaries: true,
         ..Capabilities::TYPED
     },
-    read_options: &[&opt::MAX_RECORD_BYTES],
+    read_options: &[&opt::MAX_RECORD_BYTES, &opt::DUPLICATE_KEYS],
     builders: Some(Builders {
         reader: Some(|r, ctx| Box::pin(open_reader(r, ctx))),
         writer: Some(|w, ctx| Box::pin(open_writer(w, ctx))),
@@ -286,7 +286,7 @@ impl<R: AsyncBufRead + Unpin> JsonlReader<R> {
             byte: lines.consumed,
             lines: lines.line_no,
         };
-        let parse = BlockParse::new(&parser.info, lines.max_line);
+        let parse = BlockParse::new(&parser.info, lines.max_line, parser.duplicates);
         let blocks = Blocks::new(
             parse,
             &parser.info.location,

@@ -3,11 +3,14 @@
 use std::io::{BufRead, Write};
 
 use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::blocking_bridge::{Metered, RecordMeter, RowWriter, SyncInput, SyncOutput};
 use chrono::DateTime;
 use iterable_core::limits::record_too_large;
-use iterable_core::{BoxIterable, Error, Result, Row, Timestamp, Value};
+use iterable_core::{
+    BoxIterable, DuplicateKeys, Error, HeaderBuilder, Result, Row, Timestamp, Value,
+};
 use rmpv::Value as Mp;
 use tokio::io::{AsyncBufRead, AsyncWrite};
 
@@ -23,12 +26,14 @@ where
     R: AsyncBufRead + Send + Unpin + 'static,
 {
     let max_record = ctx.options.limits.max_record_bytes;
+    let duplicates = ctx.options.duplicate_keys;
     Ok(bridge_reader(reader, ctx, move |input| {
         let meter = RecordMeter::new(max_record);
         Ok(Maps {
             input: Metered::new(input, meter.clone()),
             meter,
             record: 0,
+            duplicates,
         })
     }))
 }
@@ -54,6 +59,7 @@ struct Maps {
     input: Metered<SyncInput>,
     meter: Rc<RecordMeter>,
     record: u64,
+    duplicates: DuplicateKeys,
 }
 
 impl Maps {
@@ -89,7 +95,7 @@ impl Maps {
             },
         )?;
         match value {
-            Mp::Map(entries) => Ok(Some(map_to_row(entries))),
+            Mp::Map(entries) => record_row(entries, self.duplicates).map(Some).map_err(fail),
             other => Err(fail(format!(
                 "expected a map (one row), found {}",
                 kind(&other)
@@ -119,16 +125,36 @@ fn kind(v: &Mp) -> &'static str {
     }
 }
 
+/// A record's map as a row, its repeated keys by `rule` (nested maps: the last wins).
+fn record_row(entries: Vec<(Mp, Mp)>, rule: DuplicateKeys) -> std::result::Result<Row, String> {
+    let mut names = HeaderBuilder::new();
+    let mut values = Vec::with_capacity(entries.len());
+    for (k, v) in entries {
+        let key = key_text(k);
+        match (names.position(&key), rule) {
+            (None, _) => {
+                names.add(key.into());
+                values.push(to_value(v));
+            }
+            (Some(at), DuplicateKeys::Last) => values[at] = to_value(v),
+            (Some(_), DuplicateKeys::First) => {}
+            (Some(_), DuplicateKeys::Error) => return Err(DuplicateKeys::message(&key)),
+        }
+    }
+    Ok(Row::from_parts(Arc::new(names.into_header()), values))
+}
+
+fn key_text(k: Mp) -> String {
+    match k {
+        Mp::String(s) => s.into_str().unwrap_or_else(|| "<non-UTF-8 key>".to_owned()),
+        other => other.to_string(),
+    }
+}
+
 fn map_to_row(entries: Vec<(Mp, Mp)>) -> Row {
     entries
         .into_iter()
-        .map(|(k, v)| {
-            let key = match k {
-                Mp::String(s) => s.into_str().unwrap_or_else(|| "<non-UTF-8 key>".to_owned()),
-                other => other.to_string(),
-            };
-            (key, to_value(v))
-        })
+        .map(|(k, v)| (key_text(k), to_value(v)))
         .collect()
 }
 

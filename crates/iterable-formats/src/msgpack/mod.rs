@@ -32,7 +32,7 @@ use crate::registry::{Builders, Capabilities, FormatSpec};
 pub static MSGPACK: FormatSpec = FormatSpec {
     sniffer: None,
     capabilities: Capabilities::TYPED,
-    read_options: &[&opt::MAX_RECORD_BYTES],
+    read_options: &[&opt::MAX_RECORD_BYTES, &opt::DUPLICATE_KEYS],
     write_options: &[],
     feature: "msgpack",
     builders: BUILDERS,

@@ -178,6 +178,11 @@ field!(
     |o, v| o.xml.tagname = Some(v.to_owned())
 );
 field!(
+    /// JSON, JSON Lines, BSON, MessagePack: a key repeated in a record.
+    DUPLICATE_KEYS, "duplicate_keys", Some("RULE"), "a key repeated in a record: last (the default) or first wins, or error (a bad record)",
+    |o, v| o.duplicate_keys = v.parse()?
+);
+field!(
     /// XLSX: the most a workbook may unpack to.
     MAX_UNPACKED_BYTES, "max_unpacked_bytes", Some("BYTES"), "the most bytes a workbook may unpack to (default 1 GiB)",
     |o, v| o.limits.max_unpacked_bytes = number("max_unpacked_bytes", v)? as u64
