@@ -186,7 +186,9 @@ async fn an_xml_text_node_or_row_past_the_limit_is_an_error() {
     .unwrap();
     let err = read_with(&limited(), &text).await.unwrap_err().to_string();
     assert!(
-        err.contains("text.xml: line 2, record 2, byte 27: element longer than max_record_bytes (1048576 bytes)"),
+        err.contains(
+            "text.xml: record 2, byte 27: element longer than max_record_bytes (1048576 bytes)"
+        ),
         "{err}"
     );
     // Many small children add up to one row past the limit.
@@ -257,7 +259,9 @@ async fn a_msgpack_string_past_the_limit_is_an_error() {
     std::fs::write(&path, bytes).unwrap();
     let err = read_with(&limited(), &path).await.unwrap_err().to_string();
     assert!(
-        err.contains("big.msgpack: line 1, record 1, byte 0: value longer than max_record_bytes (1048576 bytes)"),
+        err.contains(
+            "big.msgpack: record 1, byte 0: value longer than max_record_bytes (1048576 bytes)"
+        ),
         "{err}"
     );
     let rows = read_with(&IterableOptions::read(), &path).await.unwrap();

@@ -34,10 +34,11 @@ async fn main() -> ExitCode {
         cli.command.take_format_flags(sub);
     }
     quiet_panics::install();
+    let stop = stop_signals::listen();
     let run = std::panic::AssertUnwindSafe(commands::run(cli));
     let outcome = tokio::select! {
         outcome = futures::FutureExt::catch_unwind(run) => outcome,
-        code = stop_signals::wait() => stop_signals::stop(code),
+        stopped = stop => stop_signals::stop(stopped),
     };
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,

@@ -6,7 +6,9 @@ use std::fmt;
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Where in a byte stream something happened. Counts start at 1 for lines and
-/// records (the header line of a CSV file is line 1), at 0 for bytes.
+/// records (the header line of a CSV file is line 1), at 0 for bytes. A line or record
+/// of 0 means the format has none there (a binary format has no lines; a workbook's
+/// error before its first row has no record), and is left out of the text.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Position {
     /// The physical line (1-based); a CSV record with embedded newlines starts here.
@@ -18,12 +20,28 @@ pub struct Position {
 }
 
 impl fmt::Display for Position {
+    /// `line 3, record 2, byte 40`; a line or record of 0 is left out, and so is a
+    /// byte of 0 with neither (`Position::default()` shows as nothing).
+    ///
+    /// ```
+    /// use iterable_core::Position;
+    /// let at = |line, record, byte| Position { line, record, byte }.to_string();
+    /// assert_eq!(at(3, 2, 40), "line 3, record 2, byte 40");
+    /// assert_eq!(at(0, 2, 40), "record 2, byte 40");
+    /// assert_eq!(at(0, 0, 0), "");
+    /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "line {}, record {}, byte {}",
-            self.line, self.record, self.byte
-        )
+        let mut parts = Vec::with_capacity(3);
+        if self.line > 0 {
+            parts.push(format!("line {}", self.line));
+        }
+        if self.record > 0 {
+            parts.push(format!("record {}", self.record));
+        }
+        if !parts.is_empty() || self.byte > 0 {
+            parts.push(format!("byte {}", self.byte));
+        }
+        f.write_str(&parts.join(", "))
     }
 }
 
@@ -75,7 +93,11 @@ fn snippet(raw: &[u8]) -> String {
 
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}: {}", self.location, self.position, self.message)?;
+        if self.position == Position::default() {
+            write!(f, "{}: {}", self.location, self.message)?;
+        } else {
+            write!(f, "{}: {}: {}", self.location, self.position, self.message)?;
+        }
         if !self.snippet.is_empty() {
             write!(f, " (near {:?})", self.snippet)?;
         }

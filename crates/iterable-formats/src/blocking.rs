@@ -65,8 +65,8 @@ where
     Box::new(spawn_writer(writer, ctx.info, config, open))
 }
 
-/// A parse error at record `record` (1-based) starting at byte `byte`. Formats without
-/// lines report the record number as the line too.
+/// A parse error at record `record` (1-based; 0 before the first) starting at byte
+/// `byte`, with no line (see the comment inside).
 pub(crate) fn record_error(
     location: &str,
     record: u64,
@@ -76,8 +76,10 @@ pub(crate) fn record_error(
 ) -> Error {
     ParseError::new(
         location,
+        // The formats on the bridge have no lines (binary ones) or give their own
+        // (YAML): the record and the byte say where.
         Position {
-            line: record,
+            line: 0,
             record,
             byte,
         },

@@ -133,7 +133,7 @@ mod json {
         let got = read_tagged(br#"{"data": [{"a": 1}], "x": "rows"}"#, "rows").await;
         assert_eq!(
             got,
-            vec![Err("data.json: line 1, record 0, byte 32: key \"rows\" not found in the top-level object (near \"}\")"
+            vec![Err("data.json: line 1, byte 32: key \"rows\" not found in the top-level object (near \"}\")"
                 .into())]
         );
         let got = read_tagged(b"{}", "rows").await;
@@ -151,7 +151,7 @@ mod json {
         let got = read_tagged(br#"[{"a": 1}]"#, "rows").await;
         assert_eq!(
             got,
-            vec![Err("data.json: line 1, record 0, byte 0: expected a top-level object holding the key \"rows\", found an array (near \"[\")".into())]
+            vec![Err("data.json: line 1, byte 0: expected a top-level object holding the key \"rows\", found an array (near \"[\")".into())]
         );
         let got = read_tagged(br#"{"rows": {"a": 1}}"#, "rows").await;
         assert!(
@@ -211,15 +211,15 @@ mod json {
         let cases: [(&[u8], &str); 6] = [
             (
                 b"",
-                "data.json: line 1, record 0, byte 0: empty document: expected a JSON array or object",
+                "data.json: line 1, byte 0: empty document: expected a JSON array or object",
             ),
             (
                 b" \n ",
-                "data.json: line 2, record 0, byte 3: empty document: expected a JSON array or object",
+                "data.json: line 2, byte 3: empty document: expected a JSON array or object",
             ),
             (
                 b"5",
-                "data.json: line 1, record 0, byte 0: expected a JSON array or object at the top level (near \"5\")",
+                "data.json: line 1, byte 0: expected a JSON array or object at the top level (near \"5\")",
             ),
             (
                 b"[{\"a\":1},]",

@@ -90,6 +90,7 @@ fn wrap<D: AsyncRead + Send + Unpin + 'static>(codec: Codec, decoder: D) -> Byte
     let decoder = DecodeErrors {
         codec,
         inner: decoder,
+        decoded: 0,
     };
     match crate::pipeline::decode_ahead(decoder) {
         Ok(ahead) => ahead,
@@ -168,11 +169,14 @@ pub(crate) async fn compress_member(
     }
 }
 
-/// Gives decoder errors a message that names the codec and says what it means. Errors
-/// of the file itself (those with an OS error code) pass through unchanged.
+/// Gives decoder errors a message that names the codec, says what it means and where
+/// (after how many decoded bytes). Errors of the file itself (those with an OS error
+/// code) pass through unchanged.
 struct DecodeErrors<D> {
     codec: Codec,
     inner: D,
+    /// Bytes decoded so far.
+    decoded: u64,
 }
 
 impl<D: AsyncRead + Unpin> AsyncRead for DecodeErrors<D> {
@@ -181,14 +185,22 @@ impl<D: AsyncRead + Unpin> AsyncRead for DecodeErrors<D> {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
         match Pin::new(&mut self.inner).poll_read(cx, buf) {
             Poll::Ready(Err(e)) if e.raw_os_error().is_none() => {
                 let kind = match e.kind() {
                     io::ErrorKind::UnexpectedEof => io::ErrorKind::UnexpectedEof,
                     _ => io::ErrorKind::InvalidData,
                 };
-                let message = format!("{} stream is truncated or corrupt: {e}", self.codec);
+                let message = format!(
+                    "{} stream is truncated or corrupt after {} decoded bytes: {e}",
+                    self.codec, self.decoded
+                );
                 Poll::Ready(Err(io::Error::new(kind, message)))
+            }
+            Poll::Ready(Ok(())) => {
+                self.decoded += (buf.filled().len() - before) as u64;
+                Poll::Ready(Ok(()))
             }
             other => other,
         }

@@ -224,7 +224,12 @@ async fn garbage_after_gzip_magic_is_an_error() {
     let mut bytes = std::fs::read(&good).unwrap();
     bytes.extend_from_slice(b"trailing garbage");
     std::fs::write(&path, bytes).unwrap();
-    assert!(read(&path, None).await.is_err());
+    // The error says where: after the good member's 3 bytes.
+    let err = read(&path, None).await.unwrap_err();
+    assert!(
+        err.contains("gzip stream is truncated or corrupt after 3 decoded bytes"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
