@@ -1,6 +1,6 @@
-//! A writer for formats that write each row as it comes (LTSV, TOML): buffering,
-//! flushing, refusing reads, closing and progress are done here once; a format only
-//! encodes one row ([`RecordEncoder`]).
+//! A writer for formats that write each row as it comes (JSON Lines, JSON, LTSV,
+//! TOML): buffering, flushing, refusing reads, closing and progress are done here once;
+//! a format only encodes one row ([`RecordEncoder`]).
 //!
 //! Output is buffered (64 KiB) before it goes to the sink. A row that does not fit the
 //! format is an [`Error::Write`] naming the row, and the writer refuses everything
@@ -40,7 +40,10 @@ pub struct RecordWriter<W, E> {
     info: IterableInfo,
     buf: Vec<u8>,
     rows: u64,
+    /// Bytes the sink took.
     flushed: u64,
+    /// How much of `buf` the sink took already (a write cancelled half way resumes).
+    sent: usize,
     closed: bool,
     failed: bool,
     reads: ReadRefusal,
@@ -56,6 +59,7 @@ impl<W: AsyncWrite + Send + Unpin, E: RecordEncoder> RecordWriter<W, E> {
             buf: Vec::with_capacity(FLUSH_AT + 4096),
             rows: 0,
             flushed: 0,
+            sent: 0,
             closed: false,
             failed: false,
             reads: ReadRefusal::default(),
@@ -90,16 +94,30 @@ impl<W: AsyncWrite + Send + Unpin, E: RecordEncoder> RecordWriter<W, E> {
         Ok(())
     }
 
+    /// Hands the buffer to the sink. Safe to cancel and call again: what the sink took
+    /// is not handed over twice.
     async fn write_out(&mut self) -> Result<()> {
-        if self.buf.is_empty() {
-            return Ok(());
+        while self.sent < self.buf.len() {
+            let n = match self.writer.write(&self.buf[self.sent..]).await {
+                Ok(0) => Err(std::io::Error::new(
+                    std::io::ErrorKind::WriteZero,
+                    "the sink accepts no more bytes",
+                )),
+                other => other,
+            };
+            match n {
+                Ok(n) => {
+                    self.sent += n;
+                    self.flushed += n as u64;
+                }
+                Err(e) => {
+                    self.failed = true;
+                    return Err(Error::io(&self.info.location, e));
+                }
+            }
         }
-        if let Err(e) = self.writer.write_all(&self.buf).await {
-            self.failed = true;
-            return Err(Error::io(&self.info.location, e));
-        }
-        self.flushed += self.buf.len() as u64;
         self.buf.clear();
+        self.sent = 0;
         Ok(())
     }
 
@@ -178,7 +196,7 @@ impl<W: AsyncWrite + Send + Unpin, E: RecordEncoder> AsyncIterable for RecordWri
     fn progress(&self) -> Progress {
         Progress {
             rows: self.rows,
-            bytes: self.flushed + self.buf.len() as u64,
+            bytes: self.flushed + (self.buf.len() - self.sent) as u64,
             bytes_total: None,
             skipped: 0,
         }

@@ -63,7 +63,8 @@ use iterable_core::{BoxIterable, Result};
 use tokio::io::{AsyncBufRead, AsyncWrite};
 
 use crate::json_rows::RecordReader;
-use crate::json_writer::{Framing, JsonWriter};
+use crate::json_writer::{Framing, JsonEncoder};
+use crate::record_writer::RecordWriter;
 use crate::{ReadContext, WriteContext};
 use reader::JsonReader;
 
@@ -132,5 +133,9 @@ where
         tag: ctx.options.json.tagname.clone(),
         pretty: ctx.options.json.pretty,
     };
-    Ok(Box::new(JsonWriter::new(writer, ctx, framing)))
+    Ok(Box::new(RecordWriter::new(
+        writer,
+        JsonEncoder::new(framing),
+        ctx,
+    )))
 }

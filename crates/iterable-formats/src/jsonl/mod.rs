@@ -56,7 +56,8 @@ use tokio::io::{AsyncBufRead, AsyncWrite};
 
 use crate::blocks::{self, BlockItem, BlockStart, Blocks, Next};
 use crate::json_rows::{RecordParser, RecordReader, RecordSource, poll_buffer};
-use crate::json_writer::{Framing, JsonWriter};
+use crate::json_writer::{Framing, JsonEncoder};
+use crate::record_writer::RecordWriter;
 use crate::{ReadContext, WriteContext};
 
 mod blocks_parse;
@@ -117,7 +118,11 @@ pub async fn open_writer<W>(writer: W, ctx: WriteContext) -> Result<BoxIterable>
 where
     W: AsyncWrite + Send + Unpin + 'static,
 {
-    Ok(Box::new(JsonWriter::new(writer, ctx, Framing::Lines)))
+    Ok(Box::new(RecordWriter::new(
+        writer,
+        JsonEncoder::new(Framing::Lines),
+        ctx,
+    )))
 }
 
 /// Whether `bytes` holds only JSON whitespace.
