@@ -51,8 +51,10 @@
 //! The header is the union of the keys of the first `header_scan_rows` rows (default
 //! 1), in first-seen order; those rows are held back until it is known. A later row
 //! with a key the header lacks is an [`Error::Write`](iterable_core::Error::Write)
-//! under `ExtraKeys::Error` (the default) and loses that value under
-//! `ExtraKeys::Ignore`; a missing key writes an empty field. Values are written with
+//! under `ExtraKeys::Error` (the default), after which the writer takes no more rows
+//! and `aclose` publishes nothing (no complete-looking file with a row missing); under
+//! `ExtraKeys::Ignore` the value is dropped on purpose. A missing key writes an empty
+//! field. Values are written with
 //! [`Value::write_text`](iterable_core::Value::write_text); a field is quoted when it
 //! holds the delimiter, the quote, CR or LF, or starts or ends with a space (and an
 //! empty field of a one-column file, which would otherwise read back as a blank
@@ -80,7 +82,7 @@ use crate::{ReadContext, WriteContext};
 
 pub use infer::infer_value;
 pub use reader::CsvReader;
-pub use writer::CsvWriter;
+pub use writer::{CsvEncoder, CsvWriter, csv_writer};
 
 /// Opens a CSV/TSV/PSV reader over `reader`.
 pub async fn open_reader<R>(reader: R, ctx: ReadContext) -> Result<BoxIterable>
@@ -95,7 +97,7 @@ pub async fn open_writer<W>(writer: W, ctx: WriteContext) -> Result<BoxIterable>
 where
     W: AsyncWrite + Send + Unpin + 'static,
 {
-    Ok(Box::new(CsvWriter::new(writer, ctx)))
+    Ok(Box::new(csv_writer(writer, ctx)))
 }
 
 /// The delimiter in use: the option, else the format's own, else a comma.

@@ -1,26 +1,28 @@
-//! The CSV writer: rows formatted into a buffer, written out 64 KiB at a time.
+//! The CSV writer: a [`RecordEncoder`] formatting rows (the header settled from the
+//! first `header_scan_rows` rows, held back until then); buffering, flushing, closing
+//! and refusing reads are the shared [`RecordWriter`]'s.
 
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
-use futures_core::Stream;
-use futures_core::future::BoxFuture;
-use iterable_core::{
-    AsyncIterable, Error, ExtraKeys, Header, IterableInfo, Progress, Result, Row, Value,
-};
-use tokio::io::{AsyncWrite, AsyncWriteExt};
+use iterable_core::{ExtraKeys, Header, Row, Value};
 
 use crate::WriteContext;
-use crate::read_refusal::{ReadRefusal, refuse};
-
-/// The buffer is written out when it holds this much.
-const FLUSH_AT: usize = 64 * 1024;
+use crate::record_writer::{RecordEncoder, RecordWriter};
 
 /// A native async CSV/TSV/PSV writer; see the [module docs](super) for its policies.
-pub struct CsvWriter<W> {
+pub type CsvWriter<W> = RecordWriter<W, CsvEncoder>;
+
+/// Opens a CSV writer over `writer` with the options of `ctx`.
+pub fn csv_writer<W: tokio::io::AsyncWrite + Send + Unpin>(
     writer: W,
-    info: IterableInfo,
+    ctx: WriteContext,
+) -> CsvWriter<W> {
+    let encoder = CsvEncoder::new(&ctx);
+    RecordWriter::new(writer, encoder, ctx)
+}
+
+/// Formats rows as CSV records.
+pub struct CsvEncoder {
     style: Style,
     has_header: bool,
     scan_rows: usize,
@@ -32,19 +34,13 @@ pub struct CsvWriter<W> {
     /// The header of the last row written and, per column, where its value sits in
     /// such a row.
     last: Option<(Arc<Header>, Vec<Option<usize>>)>,
-    buf: Vec<u8>,
     scratch: String,
-    rows: u64,
-    flushed: u64,
-    closed: bool,
-    reads: ReadRefusal,
 }
 
-impl<W> std::fmt::Debug for CsvWriter<W> {
+impl std::fmt::Debug for CsvEncoder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CsvWriter")
-            .field("location", &self.info.location)
-            .field("rows", &self.rows)
+        f.debug_struct("CsvEncoder")
+            .field("columns", &self.columns.as_ref().map(|h| h.names()))
             .finish_non_exhaustive()
     }
 }
@@ -109,59 +105,30 @@ impl Style {
     }
 }
 
-impl<W: AsyncWrite + Unpin> CsvWriter<W> {
-    /// A writer over `writer` with the options of `ctx`.
-    pub fn new(writer: W, ctx: WriteContext) -> Self {
+impl CsvEncoder {
+    /// An encoder with the options of `ctx`.
+    pub fn new(ctx: &WriteContext) -> Self {
         let csv = &ctx.options.csv;
-        let style = Style {
-            delimiter: super::delimiter_of(&ctx.options, ctx.info.format),
-            quote: csv.quote,
-            escape: csv.escape,
-            comment: csv.comment,
-            terminator: if csv.crlf { b"\r\n" } else { b"\n" },
-        };
-        CsvWriter {
-            writer,
-            style,
+        CsvEncoder {
+            style: Style {
+                delimiter: super::delimiter_of(&ctx.options, ctx.info.format),
+                quote: csv.quote,
+                escape: csv.escape,
+                comment: csv.comment,
+                terminator: if csv.crlf { b"\r\n" } else { b"\n" },
+            },
             has_header: csv.has_header,
             scan_rows: csv.header_scan_rows.max(1),
             extra_keys: csv.extra_keys,
             columns: None,
             held: Vec::new(),
             last: None,
-            buf: Vec::with_capacity(FLUSH_AT + 4096),
             scratch: String::new(),
-            rows: 0,
-            flushed: 0,
-            closed: false,
-            reads: ReadRefusal::default(),
-            info: ctx.info,
         }
-    }
-
-    async fn write_one(&mut self, row: &Row) -> Result<()> {
-        if self.closed {
-            return Err(Error::unsupported(
-                &self.info.location,
-                "the writer is closed: cannot write more rows",
-            ));
-        }
-        if self.columns.is_some() {
-            self.encode(row)?;
-        } else {
-            self.held.push(row.clone());
-            if self.held.len() >= self.scan_rows {
-                self.fix_header()?;
-            }
-        }
-        if self.buf.len() >= FLUSH_AT {
-            self.write_out().await?;
-        }
-        Ok(())
     }
 
     /// Settles the header from the held rows and writes it and them.
-    fn fix_header(&mut self) -> Result<()> {
+    fn fix_header(&mut self, out: &mut Vec<u8>) -> std::result::Result<(), String> {
         let mut names: Vec<String> = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for row in &self.held {
@@ -177,22 +144,21 @@ impl<W: AsyncWrite + Unpin> CsvWriter<W> {
             let alone = header.len() == 1;
             for (i, name) in header.names().iter().enumerate() {
                 if i > 0 {
-                    self.buf.push(self.style.delimiter);
+                    out.push(self.style.delimiter);
                 }
-                self.style
-                    .field(&mut self.buf, name.as_bytes(), i == 0, alone);
+                self.style.field(out, name.as_bytes(), i == 0, alone);
             }
-            self.buf.extend_from_slice(self.style.terminator);
+            out.extend_from_slice(self.style.terminator);
         }
         self.columns = Some(header);
         for row in std::mem::take(&mut self.held) {
-            self.encode(&row)?;
+            self.record(&row, out)?;
         }
         Ok(())
     }
 
-    /// Formats one row into the buffer.
-    fn encode(&mut self, row: &Row) -> Result<()> {
+    /// Formats one row under the settled header.
+    fn record(&mut self, row: &Row, out: &mut Vec<u8>) -> std::result::Result<(), String> {
         let Some(columns) = &self.columns else {
             return Ok(());
         };
@@ -203,14 +169,10 @@ impl<W: AsyncWrite + Unpin> CsvWriter<W> {
                 .iter()
                 .map(|name| row.header().position(name))
                 .collect();
-            if self.extra_keys == ExtraKeys::Error
-                && row.keys().any(|k| columns.position(k).is_none())
-            {
-                let key = row
-                    .keys()
-                    .find(|k| columns.position(k).is_none())
-                    .unwrap_or_default();
-                return Err(self.extra_key_error(key, columns));
+            if self.extra_keys == ExtraKeys::Error {
+                if let Some(key) = row.keys().find(|k| columns.position(k).is_none()) {
+                    return Err(self.extra_key_message(key, columns));
+                }
             }
             self.last = Some((row.header().clone(), map));
         }
@@ -221,22 +183,20 @@ impl<W: AsyncWrite + Unpin> CsvWriter<W> {
         let values = row.values();
         for (j, slot) in map.iter().enumerate() {
             if j > 0 {
-                self.buf.push(self.style.delimiter);
+                out.push(self.style.delimiter);
             }
             match slot {
-                Some(i) => {
-                    self.style
-                        .value(&mut self.buf, &mut self.scratch, &values[*i], j == 0, alone)
-                }
-                None => self.style.field(&mut self.buf, b"", j == 0, alone),
+                Some(i) => self
+                    .style
+                    .value(out, &mut self.scratch, &values[*i], j == 0, alone),
+                None => self.style.field(out, b"", j == 0, alone),
             }
         }
-        self.buf.extend_from_slice(self.style.terminator);
-        self.rows += 1;
+        out.extend_from_slice(self.style.terminator);
         Ok(())
     }
 
-    fn extra_key_error(&self, key: &str, columns: &Header) -> Error {
+    fn extra_key_message(&self, key: &str, columns: &Header) -> String {
         const SHOWN: usize = 20;
         let mut list = columns
             .names()
@@ -248,100 +208,30 @@ impl<W: AsyncWrite + Unpin> CsvWriter<W> {
         if columns.len() > SHOWN {
             list.push_str(", ...");
         }
-        Error::Write {
-            location: self.info.location.clone(),
-            row: self.rows + 1,
-            message: format!(
-                "key \"{key}\" is not in the CSV header ({list}); the header comes from the first {} row(s): \
-                 set header_scan_rows to see more rows first or extra_keys = Ignore to drop such values",
-                self.scan_rows
-            ),
-        }
+        format!(
+            "key \"{key}\" is not in the CSV header ({list}); the header comes from the first {} row(s): \
+             set header_scan_rows to see more rows first or extra_keys = Ignore to drop such values",
+            self.scan_rows
+        )
     }
+}
 
-    /// Hands the buffer to the sink.
-    async fn write_out(&mut self) -> Result<()> {
-        if self.buf.is_empty() {
-            return Ok(());
+impl RecordEncoder for CsvEncoder {
+    fn encode(&mut self, row: &Row, out: &mut Vec<u8>) -> std::result::Result<(), String> {
+        if self.columns.is_some() {
+            return self.record(row, out);
         }
-        self.writer
-            .write_all(&self.buf)
-            .await
-            .map_err(|e| Error::io(&self.info.location, e))?;
-        self.flushed += self.buf.len() as u64;
-        self.buf.clear();
+        self.held.push(row.clone());
+        if self.held.len() >= self.scan_rows {
+            self.fix_header(out)?;
+        }
         Ok(())
     }
 
-    async fn close(&mut self) -> Result<()> {
-        if self.closed {
-            return Ok(());
-        }
+    fn finish(&mut self, out: &mut Vec<u8>) -> std::result::Result<(), String> {
         if self.columns.is_none() && !self.held.is_empty() {
-            self.fix_header()?;
+            self.fix_header(out)?;
         }
-        self.write_out().await?;
-        let location = &self.info.location;
-        self.writer
-            .flush()
-            .await
-            .map_err(|e| Error::io(location, e))?;
-        self.writer
-            .shutdown()
-            .await
-            .map_err(|e| Error::io(location, e))?;
-        self.closed = true;
         Ok(())
-    }
-}
-
-/// Reading a writer: one `Unsupported` error, then the end. (`aread` and `aread_bulk`
-/// answer `Unsupported` every time.)
-impl<W: AsyncWrite + Unpin> Stream for CsvWriter<W> {
-    type Item = Result<Row>;
-
-    fn poll_next(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.get_mut();
-        this.reads.poll_next(&this.info)
-    }
-}
-
-impl<W: AsyncWrite + Send + Unpin> AsyncIterable for CsvWriter<W> {
-    fn aread(&mut self) -> BoxFuture<'_, Result<Option<Row>>> {
-        refuse(&self.info)
-    }
-
-    fn aread_bulk(&mut self, _n: usize) -> BoxFuture<'_, Result<Vec<Row>>> {
-        refuse(&self.info)
-    }
-
-    fn awrite<'a>(&'a mut self, row: &'a Row) -> BoxFuture<'a, Result<()>> {
-        Box::pin(self.write_one(row))
-    }
-
-    fn awrite_bulk<'a>(&'a mut self, rows: &'a [Row]) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            for row in rows {
-                self.write_one(row).await?;
-            }
-            Ok(())
-        })
-    }
-
-    fn aclose(&mut self) -> BoxFuture<'_, Result<()>> {
-        Box::pin(self.close())
-    }
-
-    fn info(&self) -> &IterableInfo {
-        &self.info
-    }
-
-    fn progress(&self) -> Progress {
-        Progress {
-            rows: self.rows,
-            bytes: self.flushed + self.buf.len() as u64,
-            bytes_total: None,
-            skipped: 0,
-        }
     }
 }
