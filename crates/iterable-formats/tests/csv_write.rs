@@ -135,6 +135,18 @@ mod csv_write {
     }
 
     #[tokio::test]
+    async fn after_a_failed_row_nothing_more_is_taken_and_nothing_is_published() {
+        let (mut w, sink) = writer(Format::CSV, &CsvOptions::default()).await;
+        w.awrite(&row! { "a" => 1 }).await.unwrap();
+        w.awrite(&row! { "x" => 2 }).await.unwrap_err();
+        let err = w.awrite(&row! { "a" => 3 }).await.unwrap_err();
+        assert!(err.to_string().contains("an earlier row failed"), "{err}");
+        let err = w.aclose().await.unwrap_err();
+        assert!(err.to_string().contains("nothing is published"), "{err}");
+        assert_eq!(*sink.shutdowns.lock().unwrap(), 0);
+    }
+
+    #[tokio::test]
     async fn extra_keys_ignored_and_missing_keys_empty() {
         let mut options = CsvOptions::default();
         options.extra_keys = ExtraKeys::Ignore;
