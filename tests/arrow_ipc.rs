@@ -175,6 +175,23 @@ async fn truncated_and_non_ipc_files_are_clear_errors_naming_the_file() {
         "{err}"
     );
 
+    // A message cut short is named, with the byte where it starts: the stream's first
+    // message is its schema (`FFFFFFFF`, the header's length, the header, no body).
+    let bytes = std::fs::read(&stream).unwrap();
+    let schema_len = u32::from_le_bytes(bytes[4..8].try_into().unwrap()) as usize;
+    let second = 8 + schema_len;
+    let cut = dir.path().join("cut.arrows");
+    std::fs::write(&cut, &bytes[..second + 12]).unwrap();
+    let err = collect(aopen_iterable(cut.to_str().unwrap()).await.unwrap())
+        .await
+        .expect_err("a cut message is an error");
+    assert!(
+        err.to_string().contains(&format!(
+            "not valid Arrow IPC data in message 2 (at byte {second}): "
+        )),
+        "{err}"
+    );
+
     // Not Arrow IPC at all.
     let text = dir.path().join("text.arrow");
     std::fs::write(&text, "id,name\n1,Anna\n").unwrap();

@@ -131,6 +131,11 @@ struct Messages<R> {
     /// Bytes already taken from the reader (while telling the file form from the
     /// stream form, or looking past padding) and not yet decoded.
     pending: Vec<u8>,
+    /// Bytes of the input taken so far (`pending` aside), for error positions.
+    consumed: u64,
+    /// The message being read (1-based; 0 before the first) and where it starts.
+    message: u64,
+    message_start: u64,
 }
 
 impl<R: AsyncBufRead + Send + Unpin> Messages<R> {
@@ -151,6 +156,7 @@ impl<R: AsyncBufRead + Send + Unpin> Messages<R> {
             reader.consume(n);
         }
         let file_form = prefix == FILE_MAGIC;
+        let consumed = if file_form { prefix.len() as u64 } else { 0 };
         let pending = if file_form { Vec::new() } else { prefix };
         let mut messages = Messages {
             reader,
@@ -158,7 +164,10 @@ impl<R: AsyncBufRead + Send + Unpin> Messages<R> {
             decoder: StreamDecoder::new(),
             file_form,
             ended: false,
+            consumed,
             pending,
+            message: 0,
+            message_start: 0,
         };
         if file_form {
             // The magic and its padding to 8 bytes; some writers pad the header further
@@ -179,6 +188,7 @@ impl<R: AsyncBufRead + Send + Unpin> Messages<R> {
                 messages.read_exact(&mut word).await?;
                 if word != [0; 4] {
                     messages.pending = word.to_vec();
+                    messages.consumed -= 4; // taken again with the first message
                     break;
                 }
             }
@@ -187,12 +197,16 @@ impl<R: AsyncBufRead + Send + Unpin> Messages<R> {
     }
 
     fn invalid(&self, e: impl std::fmt::Display) -> Error {
+        let message = match self.message {
+            0 => format!("not valid Arrow IPC data: {e}"),
+            n => format!(
+                "not valid Arrow IPC data in message {n} (at byte {}): {e}",
+                self.message_start
+            ),
+        };
         Error::Io {
             location: self.location.clone(),
-            source: std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                format!("not valid Arrow IPC data: {e}"),
-            ),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, message),
         }
     }
 
@@ -200,6 +214,7 @@ impl<R: AsyncBufRead + Send + Unpin> Messages<R> {
         let taken = self.pending.len().min(buf.len());
         buf[..taken].copy_from_slice(&self.pending[..taken]);
         self.pending.drain(..taken);
+        self.consumed += buf.len() as u64;
         let buf = &mut buf[taken..];
         if buf.is_empty() {
             return Ok(());
@@ -230,6 +245,7 @@ impl<R: AsyncBufRead + Send + Unpin> Messages<R> {
                 out.len()
             )));
         }
+        self.consumed += len as u64;
         Ok(out)
     }
 
@@ -314,6 +330,8 @@ impl<R: AsyncBufRead + Send + Unpin> Messages<R> {
             }
             return Ok(None);
         }
+        self.message += 1;
+        self.message_start = self.consumed;
         let mut word = [0u8; 4];
         self.read_exact(&mut word).await?;
         if word == CONTINUATION {
@@ -351,6 +369,7 @@ impl<R: AsyncBufRead + Send + Unpin> Messages<R> {
             )));
         }
         debug_assert_eq!(frame.len(), start + body_len);
+        self.consumed += read as u64;
         frame.extend_from_slice(&CONTINUATION);
         let mut buffer = Buffer::from_vec(frame);
         let batch = self
