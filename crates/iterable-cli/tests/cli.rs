@@ -416,8 +416,9 @@ fn a_stop_signal_mid_convert_leaves_no_temporary_file() {
             );
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
-        let killed = Command::new("kill")
-            .args([format!("-{signal}"), child.id().to_string()])
+        // The shell's own `kill` (a minimal system may have no kill program).
+        let killed = Command::new("sh")
+            .args(["-c", &format!("kill -{signal} {}", child.id())])
             .status()
             .unwrap();
         assert!(killed.success());
