@@ -187,7 +187,7 @@ async fn an_xml_text_node_or_row_past_the_limit_is_an_error() {
     let err = read_with(&limited(), &text).await.unwrap_err().to_string();
     assert!(
         err.contains(
-            "text.xml: record 2, byte 27: element longer than max_record_bytes (1048576 bytes)"
+            "text.xml: line 1, record 2, byte 27: element longer than max_record_bytes (1048576 bytes)"
         ),
         "{err}"
     );

@@ -418,7 +418,7 @@ async fn malformed_or_truncated_xml_names_the_record_and_offset() {
     assert_eq!(good, 1);
     let message = err.to_string();
     assert!(
-        message.starts_with(&format!("{path}: record 2, byte ")),
+        message.starts_with(&format!("{path}: line 3, record 2, byte ")),
         "{message}"
     );
     assert!(message.contains("malformed XML"), "{message}");
@@ -440,10 +440,11 @@ async fn malformed_or_truncated_xml_names_the_record_and_offset() {
     let (good, err) = read_until_error(cut).await;
     assert_eq!(good, 2);
     let start = full.find("<item><a>3").unwrap();
+    let line = full[..start].matches('\n').count() + 1;
     assert_eq!(
         err.to_string(),
         format!(
-            "{cut}: record 3, byte {start}: the input ends inside <item>: the XML is truncated"
+            "{cut}: line {line}, record 3, byte {start}: the input ends inside <item>: the XML is truncated"
         )
     );
 }

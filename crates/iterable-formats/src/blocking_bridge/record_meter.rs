@@ -16,6 +16,7 @@ pub struct RecordMeter {
     total: Cell<u64>,
     record_start: Cell<u64>,
     exceeded: Cell<bool>,
+    lines: Cell<u64>,
 }
 
 impl RecordMeter {
@@ -27,6 +28,7 @@ impl RecordMeter {
             total: Cell::new(0),
             record_start: Cell::new(0),
             exceeded: Cell::new(false),
+            lines: Cell::new(0),
         })
     }
 
@@ -44,6 +46,12 @@ impl RecordMeter {
     /// The limit, in bytes.
     pub fn max(&self) -> usize {
         self.max as usize
+    }
+
+    /// The line feeds in the bytes the parser consumed (through [`BufRead::consume`]):
+    /// the 1-based line of the next byte is this plus one.
+    pub fn lines(&self) -> u64 {
+        self.lines.get()
     }
 
     /// The offset, in the bytes read, at which the current record began.
@@ -102,6 +110,13 @@ impl<R: BufRead> BufRead for Metered<R> {
     }
 
     fn consume(&mut self, n: usize) {
+        // The bytes being consumed are still at the front of the buffer: counting
+        // their line feeds costs no read.
+        if let Ok(buf) = self.inner.fill_buf() {
+            let seen = &buf[..n.min(buf.len())];
+            let lines = memchr::memchr_iter(b'\n', seen).count() as u64;
+            self.meter.lines.set(self.meter.lines.get() + lines);
+        }
         self.meter.take(n);
         self.inner.consume(n);
     }

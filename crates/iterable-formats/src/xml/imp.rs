@@ -186,33 +186,38 @@ fn read_rows(
     let mut depth = 0usize;
     let mut record = 1u64;
     let mut row_start = 0u64;
+    let mut row_line = 1u64;
     // Set once the root element is closed: nothing but comments may follow.
     let mut root_closed = false;
     loop {
         let at = reader.buffer_position();
+        let line = meter.lines() + 1;
         if stack.is_empty() {
             meter.restart();
         }
         let event = reader.read_event_into(&mut buf).map_err(|e| match e {
-            quick_xml::Error::Io(_) if meter.exceeded() => record_error(
-                &location,
-                record,
-                if stack.is_empty() { at } else { row_start },
-                record_too_large("element", meter.max()),
-                b"",
-            ),
+            quick_xml::Error::Io(_) if meter.exceeded() => {
+                let (line, byte) = if stack.is_empty() {
+                    (line, at)
+                } else {
+                    (row_line, row_start)
+                };
+                xml_error(
+                    &location,
+                    (line, record, byte),
+                    record_too_large("element", meter.max()),
+                )
+            }
             quick_xml::Error::Io(io) => {
                 Error::io(&location, std::io::Error::new(io.kind(), io.to_string()))
             }
-            e => record_error(
+            e => xml_error(
                 &location,
-                record,
-                reader.error_position(),
+                (line, record, reader.error_position()),
                 format!("malformed XML: {e}"),
-                b"",
             ),
         })?;
-        let fail = |message: String| record_error(&location, record, at, message, b"");
+        let fail = |message: String| xml_error(&location, (line, record, at), message);
         let (start, end) = match &event {
             Event::Start(e) => (Some(e), false),
             Event::Empty(e) => (Some(e), true),
@@ -260,12 +265,10 @@ fn read_rows(
             }
             Event::Eof => {
                 return match stack.first().map(|f| f.name.clone()) {
-                    Some(name) => Err(record_error(
+                    Some(name) => Err(xml_error(
                         &location,
-                        record,
-                        row_start,
+                        (row_line, record, row_start),
                         format!("the input ends inside <{name}>: the XML is truncated"),
-                        b"",
                     )),
                     None if depth > 0 => Err(fail(
                         "the input ends before the root element is closed: the XML is truncated"
@@ -298,6 +301,7 @@ fn read_rows(
                 };
                 if is_row {
                     row_start = at;
+                    row_line = line;
                     stack.push(names.frame(e).map_err(fail)?);
                 } else {
                     depth += 1;
@@ -327,6 +331,17 @@ fn read_rows(
         }
         buf.clear();
     }
+}
+
+/// An error at `(line, record, byte)` of the XML input.
+fn xml_error(location: &str, (line, record, byte): (u64, u64, u64), message: String) -> Error {
+    iterable_core::ParseError::new(
+        location,
+        iterable_core::Position { line, record, byte },
+        message,
+        b"",
+    )
+    .into()
 }
 
 /// Whether `name` can be an XML element or attribute name (letters, digits, `_`, `-`,
