@@ -321,7 +321,7 @@ async fn an_xlsx_cell_far_away_or_beyond_excel_is_an_error_not_gigabytes() {
         (
             "far.xlsx",
             r#"<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>"#,
-            "spans 17179869184 cells from its first cell to row 1048576, column 16384 (at most 134217728 are read)",
+            "spans 17179869184 cells from its first cell to row 1048576, column 16384 (at most 33554432 are laid out: max_unpacked_bytes / 32 bytes a cell; raise --max-unpacked-bytes to read it)",
         ),
         (
             "beyond.xlsx",

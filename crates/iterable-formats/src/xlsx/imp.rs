@@ -36,7 +36,7 @@ where
             .map_err(|e| Error::io(&location, e))?;
         check_unpacked_size(&location, &bytes, max_unpacked)?;
         let mut workbook = open(&location, bytes)?;
-        let range = select(&mut workbook, &location, sheet.as_ref())?;
+        let range = select(&mut workbook, &location, sheet.as_ref(), max_unpacked)?;
         Ok(SheetRows::new(range, has_header))
     }))
 }
@@ -93,6 +93,7 @@ fn select(
     workbook: &mut Xlsx<Cursor<Vec<u8>>>,
     location: &str,
     sheet: Option<&Sheet>,
+    max_unpacked: u64,
 ) -> Result<Range<Data>> {
     let names = workbook.sheet_names();
     let name = match sheet {
@@ -110,7 +111,7 @@ fn select(
             "{location}: the workbook has no {wanted}; its sheets: {names:?}"
         )));
     };
-    check_used_range(workbook, location, &name)?;
+    check_used_range(workbook, location, &name, max_sheet_cells(max_unpacked))?;
     workbook.worksheet_range(&name).map_err(|e| {
         record_error(
             location,
@@ -126,17 +127,22 @@ fn select(
 const EXCEL_ROWS: u32 = 1 << 20;
 const EXCEL_COLUMNS: u32 = 1 << 14;
 /// The most cells a sheet's used range (the box from its first to its last cell) may
-/// span: the sheet is laid out whole in memory, and a few kilobytes holding two cells,
-/// `A1` and `XFD1048576`, would otherwise span 17 billion.
-pub const MAX_SHEET_CELLS: u64 = 1 << 27;
+/// span: the sheet is laid out whole in memory, one cell value each, so that layout is
+/// bounded by `max_unpacked_bytes` as the workbook's parts are (1 GiB: 33,554,432
+/// cells). A few kilobytes holding two cells, `A1` and `XFD1048576`, would otherwise
+/// span 17 billion.
+fn max_sheet_cells(max_unpacked: u64) -> u64 {
+    (max_unpacked / std::mem::size_of::<Data>() as u64).max(1)
+}
 
 /// Reads the sheet's cells once, streaming, before the sheet is laid out: every cell
-/// reference within Excel's limits and the used range at most [`MAX_SHEET_CELLS`],
-/// else an error naming the cell.
+/// reference within Excel's limits and the used range at most `max_cells`, else an
+/// error naming the cell.
 fn check_used_range(
     workbook: &mut Xlsx<Cursor<Vec<u8>>>,
     location: &str,
     name: &str,
+    max_cells: u64,
 ) -> Result<()> {
     let fail = |message: String| record_error(location, 0, 0, message, b"");
     let mut cells = workbook
@@ -161,11 +167,12 @@ fn check_used_range(
         last = (last.0.max(row), last.1.max(col));
         let (top, left) = (*top, *left);
         let span = u64::from(last.0 - top + 1) * u64::from(last.1 - left + 1);
-        if span > MAX_SHEET_CELLS {
+        if span > max_cells {
             return Err(fail(format!(
-                "sheet {name:?} spans {span} cells from its first cell to row {}, column {} (at most {MAX_SHEET_CELLS} are read)",
+                "sheet {name:?} spans {span} cells from its first cell to row {}, column {} (at most {max_cells} are laid out: max_unpacked_bytes / {} bytes a cell; raise --max-unpacked-bytes to read it)",
                 u64::from(row) + 1,
-                u64::from(col) + 1
+                u64::from(col) + 1,
+                std::mem::size_of::<Data>()
             )));
         }
     }
