@@ -37,14 +37,6 @@ const FILES: [&str; 15] = [
     "data.arrow",
 ];
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 fn write_inputs(dir: &Path, rt: &tokio::runtime::Runtime) {
     let rows = iterable_benches::rows(ROWS);
     rt.block_on(async {
@@ -87,7 +79,7 @@ fn count_json_lines(path: &Path) -> usize {
 }
 
 fn read(c: &mut Criterion) {
-    let rt = runtime();
+    let rt = iterable_benches::runtime();
     let dir = tempfile::tempdir().unwrap();
     write_inputs(dir.path(), &rt);
 

@@ -9,11 +9,7 @@ use iterable::{IterableOptions, Row, aopen_iterable};
 const KEYS: usize = 100_000;
 
 fn wide_rows(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = iterable_benches::runtime();
     let dir = tempfile::tempdir().unwrap();
     let row: Row = (0..KEYS).map(|i| (format!("key{i}"), i as i64)).collect();
     let mut group = c.benchmark_group("wide_rows");

@@ -9,11 +9,7 @@ use iterable::IterableOptions;
 const ROWS: usize = 100_000;
 
 fn write(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = iterable_benches::runtime();
     let dir = tempfile::tempdir().unwrap();
     let rows = iterable_benches::rows(ROWS);
 

@@ -58,3 +58,13 @@ pub fn rows(n: usize) -> Vec<Row> {
         })
         .collect()
 }
+
+/// The runtime every bench runs on: two worker threads (the machine's cores), I/O and
+/// timers enabled.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}

@@ -18,6 +18,20 @@ fn iterable(args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+/// `iterable cat -` with `input` on its stdin.
+fn cat_stdin(input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_iterable"))
+        .args(["cat", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
 fn stdout(out: &Output) -> String {
     assert!(
         out.status.success(),
@@ -112,20 +126,7 @@ fn errors_name_the_location_and_position_and_exit_non_zero() {
 
 #[test]
 fn stdin_is_read_with_the_format_sniffed() {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_iterable"))
-        .args(["cat", "-"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(&std::fs::read(testdata("people.csv.gz")).unwrap())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = cat_stdin(&std::fs::read(testdata("people.csv.gz")).unwrap());
     assert_eq!(stdout(&out).lines().count(), 5);
 }
 
@@ -443,7 +444,6 @@ fn a_stop_signal_mid_convert_leaves_no_temporary_file() {
 /// without `---` is YAML.
 #[test]
 fn stdin_text_that_starts_like_a_magic_number_is_text() {
-    use std::io::Write;
     let cases: [(&str, &str); 4] = [
         (
             "x^2,y\n1,2\n3,4\n5,6\n7,8\n9,10\n11,12\n",
@@ -457,21 +457,7 @@ fn stdin_text_that_starts_like_a_magic_number_is_text() {
         ("a: 1\nb: two\n", "{\"a\":1,\"b\":\"two\"}"),
     ];
     for (input, first) in cases {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_iterable"))
-            .args(["cat", "-"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        let text = stdout(&out);
+        let text = stdout(&cat_stdin(input.as_bytes()));
         assert_eq!(text.lines().next(), Some(first), "{input:?}");
     }
 }

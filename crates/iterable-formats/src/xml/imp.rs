@@ -150,8 +150,11 @@ impl Names {
                 .map_err(|e| format!("bad attribute value: {e}"))?;
             let value = Value::String(value.into());
             let name = format!("@{}", String::from_utf8_lossy(name));
-            match keys.add(name.as_str().into()) {
-                None => values.push(value),
+            match keys.position(&name) {
+                None => {
+                    keys.add(name.into());
+                    values.push(value);
+                }
                 Some(at) if self.strip => values[at] = value,
                 Some(_) => return Err(format!("attribute {:?} is repeated", &name[1..])),
             }
