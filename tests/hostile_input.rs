@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use iterable::{IterableOptions, Value, aopen_iterable, row};
-use iterable_tests::{collect, write_all};
+use iterable_tests::{collect, deep_avro, write_all};
 
 /// Panics raised in this test process (on any thread) since it started.
 static PANICS: AtomicUsize = AtomicUsize::new(0);
@@ -212,7 +212,10 @@ async fn deep_nesting_is_an_error_in_every_format_never_a_stack_overflow() {
         "[".repeat(100_000),
         "]".repeat(100_000)
     );
+    // Avro: a recursive record, 100,000 levels (one byte each) below the top.
+    let avro = deep_avro(100_000);
     for (name, bytes) in [
+        ("deep.avro", avro),
         ("deep.bson", bson),
         ("deep.msgpack", msgpack),
         ("deep.xml", xml.into_bytes()),

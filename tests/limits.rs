@@ -3,7 +3,7 @@
 //! and one value larger than the record size limit (an error naming the file and the
 //! position, not gigabytes of memory).
 
-use iterable::{IterableOptions, Row, Value, aopen_iterable};
+use iterable::{IterableOptions, Row, Value, aopen_iterable, row};
 use iterable_tests::{collect, write_all};
 
 /// Keys in the wide row: at the quadratic cost this once had, reading it took 12-16 s
@@ -266,6 +266,27 @@ async fn a_msgpack_string_past_the_limit_is_an_error() {
     );
     let rows = read_with(&IterableOptions::read(), &path).await.unwrap();
     assert_eq!(rows[0]["k"].as_str().map(str::len), Some(3 * LIMIT));
+}
+
+#[tokio::test]
+async fn an_avro_record_past_the_limit_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.avro");
+    let rows = [
+        row! { "k" => "small" },
+        row! { "k" => "w".repeat(3 * LIMIT) },
+    ];
+    write_all(path.to_str().unwrap(), &IterableOptions::write(), &rows)
+        .await
+        .unwrap();
+    let err = read_with(&limited(), &path).await.unwrap_err().to_string();
+    assert!(
+        err.contains("big.avro: record 2, byte ")
+            && err.ends_with(": record longer than max_record_bytes (1048576 bytes); raise --max-record-bytes to read it"),
+        "{err}"
+    );
+    let back = read_with(&IterableOptions::read(), &path).await.unwrap();
+    assert_eq!(back, rows);
 }
 
 #[tokio::test]

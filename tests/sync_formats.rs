@@ -8,7 +8,7 @@ use futures::StreamExt;
 use iterable::{
     Codec, Decimal, Error, Format, IterableOptions, Row, Timestamp, Value, aopen_iterable, row,
 };
-use iterable_tests::{collect, write_all};
+use iterable_tests::{avro_container, avro_long, collect, deep_avro, write_all};
 
 /// Every codec that writes (all but zip, which is read only).
 fn codecs() -> impl Iterator<Item = Codec> {
@@ -618,6 +618,100 @@ async fn avro_rows_must_fit_the_inferred_schema() {
     );
 }
 
+/// Each way an Avro container can be damaged or hostile is an error naming the file,
+/// the record and the byte, never a panic, a short read or a runaway.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn damaged_avro_containers_are_errors_that_say_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let ints = r#"{"type": "record", "name": "r", "fields": [{"name": "n", "type": "long"}]}"#;
+    let nulls = r#"{"type": "record", "name": "r", "fields": [{"name": "a", "type": {"type": "array", "items": "null"}}]}"#;
+    // A whole file of three records, 1, 2, 3, then damaged copies of it.
+    let good = avro_container(ints, "null", &[(3, &[2, 4, 6])]);
+    let mut bad_marker = good.clone();
+    let last = bad_marker.len() - 1;
+    bad_marker[last] ^= 1;
+    // An array that declares 2^40 nulls in six bytes.
+    let mut bomb = Vec::new();
+    avro_long(&mut bomb, 1 << 40);
+    bomb.push(0);
+    // Where the first block starts.
+    let h = avro_container(ints, "null", &[]).len();
+    let hd = avro_container(ints, "deflate", &[]).len();
+    let cases: Vec<(&str, Vec<u8>, String)> = vec![
+        (
+            "marker.avro",
+            bad_marker,
+            format!(
+                "record 1, byte {}: the sync marker after block 1 (at byte {h}) is not the header's: the file is corrupt",
+                h + 5
+            ),
+        ),
+        (
+            "trailing.avro",
+            avro_container(ints, "null", &[(2, &[2, 4, 6])]),
+            format!("record 2, byte {h}: block 1 has 1 bytes after its 2 records: the file is corrupt"),
+        ),
+        (
+            "count.avro",
+            avro_container(ints, "null", &[(1 << 50, &[2])]),
+            format!(
+                "record 1, byte {h}: block 1 declares 1125899906842624 records in 1 bytes: the file is corrupt"
+            ),
+        ),
+        (
+            "short_record.avro",
+            avro_container(ints, "null", &[(2, &[2, 0x80])]),
+            format!(
+                "record 2, byte {}: cannot read Avro record 2 (block 1): the record ends early: the block is truncated or corrupt",
+                h + 3
+            ),
+        ),
+        (
+            "cut.avro",
+            good[..good.len() - 17].to_vec(),
+            format!(
+                "record 1, byte {}: the file is truncated: it ends in block 1 (at byte {h}), 2 of its 3 bytes",
+                h + 4
+            ),
+        ),
+        (
+            "codec.avro",
+            avro_container(ints, "bzip3", &[(3, &[2, 4, 6])]),
+            "Avro codec \"bzip3\" is not supported (null, deflate, snappy and zstandard are)".into(),
+        ),
+        (
+            "deflate.avro",
+            avro_container(ints, "deflate", &[(3, b"not deflate")]),
+            format!("record 1, byte {hd}: block 1 does not decompress (deflate): "),
+        ),
+        (
+            "nulls.avro",
+            avro_container(nulls, "null", &[(1, &bomb)]),
+            "values that take no bytes (nulls, empty records) in one record; raise --max-record-bytes to read it".into(),
+        ),
+        ("deep.avro", deep_avro(100_000), "values nested deeper than 128 levels".into()),
+    ];
+    let path = dir.path().join("good.avro");
+    std::fs::write(&path, &good).unwrap();
+    let rows = collect(aopen_iterable(path.to_str().unwrap()).await.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(rows, [row! {"n" => 1}, row! {"n" => 2}, row! {"n" => 3}]);
+    for (name, bytes, want) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, &bytes).unwrap();
+        let path = path.to_str().unwrap();
+        let err = collect(aopen_iterable(path).await.unwrap())
+            .await
+            .expect_err(name)
+            .to_string();
+        assert!(
+            err.starts_with(&format!("{path}: ")) && err.contains(&want),
+            "{name}: {err}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_corrupt_avro_file_is_an_error_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();
@@ -634,7 +728,11 @@ async fn a_corrupt_avro_file_is_an_error_naming_the_file() {
         err.to_string().starts_with(&format!("{path}: record ")),
         "{err}"
     );
-    assert!(err.to_string().contains("cannot read Avro record"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("the file is truncated: it ends in block 2 (at byte "),
+        "{err}"
+    );
 
     let junk = dir.path().join("junk.avro");
     std::fs::write(&junk, b"not avro at all").unwrap();
@@ -642,7 +740,8 @@ async fn a_corrupt_avro_file_is_an_error_naming_the_file() {
         .await
         .unwrap_err();
     assert!(
-        err.to_string().contains(": not a readable Avro file"),
+        err.to_string()
+            .ends_with(": not an Avro object container file (it does not start with Obj\\x01)"),
         "{err}"
     );
 }

@@ -18,8 +18,8 @@ use iterable::{IterableOptions, aopen_iterable};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const ROWS: usize = 100_000;
-/// Every text format plain, in gzip and in zstd; bzip2 once; the columnar formats.
-const FILES: [&str; 15] = [
+/// Every text format plain, in gzip and in zstd; bzip2 once; the columnar formats; Avro.
+const FILES: [&str; 16] = [
     "data.csv",
     "data.tsv",
     "data.jsonl",
@@ -35,6 +35,7 @@ const FILES: [&str; 15] = [
     "data.csv.bz2",
     "data.parquet",
     "data.arrow",
+    "data.avro",
 ];
 
 fn write_inputs(dir: &Path, rt: &tokio::runtime::Runtime) {

@@ -78,3 +78,47 @@ pub async fn write_all(location: &str, options: &IterableOptions, rows: &[Row]) 
     dst.awrite_bulk(rows).await?;
     dst.aclose().await
 }
+
+/// An Avro object container laid out by hand, for damaged and hostile files: the
+/// header with `schema` and `codec` (`null`: none), the sync marker, then each block
+/// as `(record count, data)`.
+pub fn avro_container(schema: &str, codec: &str, blocks: &[(i64, &[u8])]) -> Vec<u8> {
+    const MARKER: [u8; 16] = *b"0123456789abcdef";
+    let mut out = b"Obj\x01".to_vec();
+    avro_long(&mut out, 2);
+    for (key, value) in [("avro.schema", schema), ("avro.codec", codec)] {
+        avro_long(&mut out, key.len() as i64);
+        out.extend_from_slice(key.as_bytes());
+        avro_long(&mut out, value.len() as i64);
+        out.extend_from_slice(value.as_bytes());
+    }
+    avro_long(&mut out, 0);
+    out.extend_from_slice(&MARKER);
+    for (count, data) in blocks {
+        avro_long(&mut out, *count);
+        avro_long(&mut out, data.len() as i64);
+        out.extend_from_slice(data);
+        out.extend_from_slice(&MARKER);
+    }
+    out
+}
+
+/// Appends `n` as an Avro zigzag varint.
+pub fn avro_long(out: &mut Vec<u8>, n: i64) {
+    let mut zigzag = ((n << 1) ^ (n >> 63)) as u64;
+    while zigzag >= 0x80 {
+        out.push((zigzag as u8) | 0x80);
+        zigzag >>= 7;
+    }
+    out.push(zigzag as u8);
+}
+
+/// A recursive Avro record (`node`, whose one field `next` is null or a node) nested
+/// `depth` levels below the top, in a container of one record.
+pub fn deep_avro(depth: usize) -> Vec<u8> {
+    let schema = r#"{"type": "record", "name": "node", "fields": [{"name": "next", "type": ["null", "node"]}]}"#;
+    // Each level is the union's second branch (2 as a zigzag varint); the last, null.
+    let mut datum = vec![2u8; depth];
+    datum.push(0);
+    avro_container(schema, "null", &[(1, &datum)])
+}

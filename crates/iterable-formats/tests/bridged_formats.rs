@@ -159,6 +159,103 @@ async fn avro_logical_types_map_to_values() {
     );
 }
 
+/// The rest of Avro's types, written by apache-avro itself in snappy blocks: a named
+/// type used twice (a reference), a recursive list, arrays of records, fixed, bytes,
+/// uuid, duration, big-decimal, floats and the other timestamps.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn avro_named_types_and_nested_values_map_to_values() {
+    use apache_avro::types::Value as A;
+    let schema = apache_avro::Schema::parse_str(
+        r#"{"type": "record", "name": "r", "fields": [
+            {"name": "home", "type": {"type": "record", "name": "point", "fields": [
+                {"name": "x", "type": "double"}, {"name": "y", "type": "float"}]}},
+            {"name": "stops", "type": {"type": "array", "items": "point"}},
+            {"name": "list", "type": {"type": "record", "name": "cell", "fields": [
+                {"name": "v", "type": "int"}, {"name": "next", "type": ["null", "cell"]}]}},
+            {"name": "id", "type": {"type": "string", "logicalType": "uuid"}},
+            {"name": "raw", "type": "bytes"},
+            {"name": "four", "type": {"type": "fixed", "name": "four", "size": 4}},
+            {"name": "ok", "type": "boolean"},
+            {"name": "span", "type": {"type": "fixed", "name": "span", "size": 12, "logicalType": "duration"}},
+            {"name": "big", "type": {"type": "bytes", "logicalType": "big-decimal"}},
+            {"name": "tn", "type": {"type": "long", "logicalType": "timestamp-nanos"}},
+            {"name": "lm", "type": {"type": "long", "logicalType": "local-timestamp-millis"}}
+        ]}"#,
+    )
+    .unwrap();
+    let point =
+        |x: f64, y: f32| A::Record(vec![("x".into(), A::Double(x)), ("y".into(), A::Float(y))]);
+    let cell = |v: i32, next: Option<A>| {
+        A::Record(vec![
+            ("v".into(), A::Int(v)),
+            (
+                "next".into(),
+                match next {
+                    None => A::Union(0, Box::new(A::Null)),
+                    Some(n) => A::Union(1, Box::new(n)),
+                },
+            ),
+        ])
+    };
+    let uuid = "6a2f41a3-c54c-fce8-32d2-0324e1c32e22";
+    let record = A::Record(vec![
+        ("home".into(), point(1.5, 2.5)),
+        (
+            "stops".into(),
+            A::Array(vec![point(0.0, -1.0), point(3.25, 4.0)]),
+        ),
+        ("list".into(), cell(1, Some(cell(2, Some(cell(3, None)))))),
+        ("id".into(), A::Uuid(uuid.parse().unwrap())),
+        ("raw".into(), A::Bytes(vec![0, 255])),
+        ("four".into(), A::Fixed(4, b"abcd".to_vec())),
+        ("ok".into(), A::Boolean(true)),
+        (
+            "span".into(),
+            A::Duration(apache_avro::Duration::new(
+                apache_avro::Months::new(1),
+                apache_avro::Days::new(2),
+                apache_avro::Millis::new(3),
+            )),
+        ),
+        ("big".into(), A::BigDecimal("-12.345".parse().unwrap())),
+        ("tn".into(), A::TimestampNanos(1_709_209_801_123_456_789)),
+        ("lm".into(), A::LocalTimestampMillis(-1)),
+    ]);
+    let mut out = Vec::new();
+    {
+        let mut w =
+            apache_avro::Writer::with_codec(&schema, &mut out, apache_avro::Codec::Snappy).unwrap();
+        for _ in 0..3 {
+            w.append_value(record.clone()).unwrap();
+            w.flush().unwrap();
+        }
+    }
+    let rows = read(Format::AVRO, out, 5, true).await;
+    let ts = |s: &str, tz: Option<&str>| {
+        Value::Timestamp(Timestamp {
+            datetime: s.parse().unwrap(),
+            tz: tz.map(Into::into),
+        })
+    };
+    let want = row! {
+        "home" => row! { "x" => 1.5, "y" => 2.5 },
+        "stops" => vec![
+            Value::Map(row! { "x" => 0.0, "y" => -1.0 }),
+            Value::Map(row! { "x" => 3.25, "y" => 4.0 }),
+        ],
+        "list" => row! { "v" => 1, "next" => row! { "v" => 2, "next" => row! { "v" => 3, "next" => Value::Null } } },
+        "id" => uuid,
+        "raw" => Value::Bytes(vec![0, 255]),
+        "four" => Value::Bytes(b"abcd".to_vec()),
+        "ok" => true,
+        "span" => row! { "months" => 1, "days" => 2, "millis" => 3 },
+        "big" => Decimal { unscaled: -12_345, scale: 3 },
+        "tn" => ts("2024-02-29T12:30:01.123456789", Some("UTC")),
+        "lm" => ts("1969-12-31T23:59:59.999", None)
+    };
+    assert_eq!(rows, vec![want; 3]);
+}
+
 /// YAML scalars follow the 1.2 core schema: only `true`/`false` are booleans, and the
 /// non-finite floats the writer writes read back.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,14 +5,18 @@ use std::collections::HashMap;
 use crate::blocking_bridge::{RowReceiver, RowSender, SyncInput, SyncOutput, spawn_consumer};
 use apache_avro::schema::{Name, ResolvedSchema};
 use apache_avro::types::Value as Avro;
-use apache_avro::{Codec, Reader, Schema, Writer};
-use chrono::{DateTime, Datelike, NaiveDate, NaiveTime};
-use iterable_core::{AvroCodec, BoxIterable, Decimal, Error, Result, Row, Timestamp, Value};
+use apache_avro::{Codec, Schema, Writer};
+use chrono::Datelike;
+use iterable_core::{AvroCodec, BoxIterable, Error, Result, Row, Value};
 use serde_json::{Value as Json, json};
 use tokio::io::{AsyncBufRead, AsyncWrite};
 
-use crate::blocking::{bridge_producer, parse_decimal, record_error, write_error};
+use super::container::{Container, Failure};
+use super::datum::DatumReader;
+use super::logical::EPOCH_DAYS_FROM_CE;
+use crate::blocking::{bridge_producer, read_error, record_error, write_error};
 use crate::{ReadContext, WriteContext};
+use iterable_core::limits::record_too_large;
 
 /// How many rows the writer looks at to infer the schema.
 const INFER_ROWS: usize = 1000;
@@ -22,21 +26,22 @@ pub async fn open_reader<R>(reader: R, ctx: ReadContext) -> Result<BoxIterable>
 where
     R: AsyncBufRead + Send + Unpin + 'static,
 {
-    Ok(bridge_producer(reader, ctx, read_records))
+    let max_record_bytes = ctx.options.limits.max_record_bytes;
+    Ok(bridge_producer(reader, ctx, move |input, rows| {
+        read_records(input, rows, max_record_bytes)
+    }))
 }
 
-fn read_records(input: SyncInput, rows: &mut RowSender) -> Result<()> {
+fn read_records(input: SyncInput, rows: &mut RowSender, max_record_bytes: usize) -> Result<()> {
     let location = input.location().to_owned();
-    let reader = Reader::new(input).map_err(|e| {
-        record_error(
-            &location,
-            0,
-            0,
-            format!("not a readable Avro file: {e}"),
-            b"",
-        )
-    })?;
-    let schema = reader.writer_schema().clone();
+    let failed = |e: Failure, record: u64| match e {
+        Failure::Io(e) => read_error(&location, e),
+        Failure::Format { offset, message } => {
+            record_error(&location, record, offset, message, b"")
+        }
+    };
+    let (mut container, schema) =
+        Container::open(input, max_record_bytes).map_err(|e| failed(e, 0))?;
     let resolved = ResolvedSchema::try_from(&schema)
         .map_err(|e| record_error(&location, 0, 0, format!("bad Avro schema: {e}"), b""))?;
     let names: HashMap<Name, &Schema> = resolved
@@ -44,187 +49,93 @@ fn read_records(input: SyncInput, rows: &mut RowSender) -> Result<()> {
         .iter()
         .map(|(n, s)| (n.clone(), *s))
         .collect();
-    let convert = Convert { names: &names };
-    for (index, record) in reader.enumerate() {
-        let number = index as u64 + 1;
-        let record = record.map_err(|e| {
-            record_error(
+    let mut datums = DatumReader::new(names, max_record_bytes);
+    let empty_rows = datums.takes_no_bytes(&schema, 0);
+    let mut number = 0u64;
+    while let Some(block) = container.next_block().map_err(|e| failed(e, number + 1))? {
+        if block.count > block.data.len() as u64
+            && (!empty_rows || block.count > datums.max_empty())
+        {
+            return Err(record_error(
+                &location,
+                number + 1,
+                block.offset,
+                format!(
+                    "block {} declares {} records in {} bytes: the file is corrupt",
+                    block.number,
+                    block.count,
+                    block.data.len()
+                ),
+                b"",
+            ));
+        }
+        let mut data = &block.data[..];
+        // Where a record starts: its byte in the file for uncompressed blocks, else
+        // the block's byte and the record's place in the decompressed data.
+        let place = |at: usize| {
+            if block.uncompressed {
+                (
+                    Container::<SyncInput>::data_offset(&block) + at as u64,
+                    String::new(),
+                )
+            } else {
+                (
+                    block.offset,
+                    format!(", byte {at} of its decompressed data"),
+                )
+            }
+        };
+        for _ in 0..block.count {
+            number += 1;
+            let start = block.data.len() - data.len();
+            let value = datums.datum(&schema, &mut data).map_err(|message| {
+                let (byte, within) = place(block.data.len() - data.len());
+                record_error(
+                    &location,
+                    number,
+                    byte,
+                    format!(
+                        "cannot read Avro record {number} (block {}{within}): {message}",
+                        block.number
+                    ),
+                    b"",
+                )
+            })?;
+            let end = block.data.len() - data.len();
+            if end - start > max_record_bytes {
+                let (byte, _) = place(start);
+                return Err(record_error(
+                    &location,
+                    number,
+                    byte,
+                    record_too_large("record", max_record_bytes),
+                    b"",
+                ));
+            }
+            let row = match value {
+                Value::Map(row) => row,
+                other => [("value", other)].into_iter().collect(),
+            };
+            if !rows.send(row) {
+                return Ok(());
+            }
+        }
+        if !data.is_empty() {
+            return Err(record_error(
                 &location,
                 number,
-                0,
-                format!("cannot read Avro record {number}: {e}"),
+                block.offset,
+                format!(
+                    "block {} has {} bytes after its {} records: the file is corrupt",
+                    block.number,
+                    data.len(),
+                    block.count
+                ),
                 b"",
-            )
-        })?;
-        let row = match convert.value(record, &schema) {
-            Value::Map(row) => row,
-            other => [("value", other)].into_iter().collect(),
-        };
-        if !rows.send(row) {
-            break;
+            ));
         }
     }
     Ok(())
-}
-
-struct Convert<'a> {
-    names: &'a HashMap<Name, &'a Schema>,
-}
-
-impl Convert<'_> {
-    /// `schema` with references followed.
-    fn resolve<'s>(&'s self, schema: &'s Schema) -> &'s Schema {
-        match schema {
-            Schema::Ref { name } => self.names.get(name).copied().unwrap_or(schema),
-            other => other,
-        }
-    }
-
-    fn value(&self, v: Avro, schema: &Schema) -> Value {
-        let schema = self.resolve(schema);
-        match v {
-            Avro::Null => Value::Null,
-            Avro::Boolean(b) => Value::Bool(b),
-            Avro::Int(i) => Value::Int(i as i64),
-            Avro::Long(i) => Value::Int(i),
-            Avro::Float(f) => Value::Float(f as f64),
-            Avro::Double(f) => Value::Float(f),
-            Avro::Bytes(b) | Avro::Fixed(_, b) => Value::Bytes(b),
-            Avro::String(s) | Avro::Enum(_, s) => Value::String(s.into()),
-            Avro::Uuid(u) => Value::String(u.to_string().into()),
-            Avro::Union(branch, inner) => {
-                let branch_schema = match schema {
-                    Schema::Union(u) => u.variants().get(branch as usize).unwrap_or(schema),
-                    other => other,
-                };
-                self.value(*inner, branch_schema)
-            }
-            Avro::Array(items) => {
-                let item_schema = match schema {
-                    Schema::Array(a) => &*a.items,
-                    other => other,
-                };
-                Value::List(
-                    items
-                        .into_iter()
-                        .map(|i| self.value(i, item_schema))
-                        .collect(),
-                )
-            }
-            Avro::Map(entries) => {
-                let value_schema = match schema {
-                    Schema::Map(m) => &*m.types,
-                    other => other,
-                };
-                let mut entries: Vec<_> = entries.into_iter().collect();
-                entries.sort_by(|a, b| a.0.cmp(&b.0));
-                Value::Map(
-                    entries
-                        .into_iter()
-                        .map(|(k, v)| (k, self.value(v, value_schema)))
-                        .collect(),
-                )
-            }
-            Avro::Record(fields) => {
-                let field_schemas: Vec<&Schema> = match schema {
-                    Schema::Record(r) => r.fields.iter().map(|f| &f.schema).collect(),
-                    _ => Vec::new(),
-                };
-                Value::Map(
-                    fields
-                        .into_iter()
-                        .enumerate()
-                        .map(|(i, (k, v))| {
-                            let s = field_schemas.get(i).copied().unwrap_or(&Schema::Null);
-                            (k, self.value(v, s))
-                        })
-                        .collect(),
-                )
-            }
-            Avro::Date(days) => NaiveDate::from_num_days_from_ce_opt(days + EPOCH_DAYS_FROM_CE)
-                .map_or(Value::Int(days as i64), Value::Date),
-            Avro::TimeMillis(ms) => time_text(ms as i64 * 1_000_000, 3),
-            Avro::TimeMicros(us) => time_text(us * 1000, 6),
-            Avro::TimestampMillis(t) => utc(DateTime::from_timestamp_millis(t), t),
-            Avro::TimestampMicros(t) => utc(DateTime::from_timestamp_micros(t), t),
-            Avro::TimestampNanos(t) => utc(Some(DateTime::from_timestamp_nanos(t)), t),
-            Avro::LocalTimestampMillis(t) => local(DateTime::from_timestamp_millis(t), t),
-            Avro::LocalTimestampMicros(t) => local(DateTime::from_timestamp_micros(t), t),
-            Avro::LocalTimestampNanos(t) => local(Some(DateTime::from_timestamp_nanos(t)), t),
-            Avro::Decimal(d) => {
-                let scale = match schema {
-                    Schema::Decimal(d) => d.scale,
-                    _ => 0,
-                };
-                match (
-                    Vec::<u8>::try_from(&d).ok().and_then(|b| be_i128(&b)),
-                    i8::try_from(scale),
-                ) {
-                    (Some(unscaled), Ok(scale)) => Value::Decimal(Decimal { unscaled, scale }),
-                    _ => Value::Null,
-                }
-            }
-            Avro::BigDecimal(d) => {
-                let text = d.to_string();
-                parse_decimal(&text).map_or(Value::String(text.into()), Value::Decimal)
-            }
-            Avro::Duration(d) => Value::Map(
-                [
-                    ("months", Value::Int(u32::from(d.months()) as i64)),
-                    ("days", Value::Int(u32::from(d.days()) as i64)),
-                    ("millis", Value::Int(u32::from(d.millis()) as i64)),
-                ]
-                .into_iter()
-                .collect(),
-            ),
-        }
-    }
-}
-
-/// Days from 0001-01-01 (day 1 of the common era) to 1970-01-01.
-const EPOCH_DAYS_FROM_CE: i32 = 719_163;
-
-fn time_text(nanos: i64, digits: usize) -> Value {
-    let secs = nanos.div_euclid(1_000_000_000) as u32;
-    let sub = nanos.rem_euclid(1_000_000_000) as u32;
-    match NaiveTime::from_num_seconds_from_midnight_opt(secs, sub) {
-        Some(t) if digits == 3 => Value::String(t.format("%H:%M:%S%.3f").to_string().into()),
-        Some(t) => Value::String(t.format("%H:%M:%S%.6f").to_string().into()),
-        None => Value::Int(nanos),
-    }
-}
-
-fn utc(t: Option<DateTime<chrono::Utc>>, raw: i64) -> Value {
-    t.map_or(Value::Int(raw), |t| {
-        Value::Timestamp(Timestamp {
-            datetime: t.naive_utc(),
-            tz: Some("UTC".into()),
-        })
-    })
-}
-
-fn local(t: Option<DateTime<chrono::Utc>>, raw: i64) -> Value {
-    t.map_or(Value::Int(raw), |t| {
-        Value::Timestamp(Timestamp {
-            datetime: t.naive_utc(),
-            tz: None,
-        })
-    })
-}
-
-/// A big-endian two's complement integer of at most 16 bytes.
-fn be_i128(bytes: &[u8]) -> Option<i128> {
-    if bytes.len() > 16 {
-        return None;
-    }
-    let fill = if bytes.first().is_some_and(|b| b & 0x80 != 0) {
-        0xff
-    } else {
-        0
-    };
-    let mut full = [fill; 16];
-    full[16 - bytes.len()..].copy_from_slice(bytes);
-    Some(i128::from_be_bytes(full))
 }
 
 /// Opens an Avro writer over `writer`.
@@ -462,6 +373,7 @@ fn minimal_be(n: i128) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::avro::logical::be_i128;
 
     #[test]
     fn decimal_bytes_round_trip() {

@@ -1,11 +1,14 @@
-//! Apache Avro object container files (`.avro`): read and write with
-//! [`apache_avro`], on the blocking bridge.
+//! Apache Avro object container files (`.avro`): read by the project's own container
+//! reader and datum decoder, on the blocking bridge; written with [`apache_avro`].
 //!
 //! # Reading
 //!
-//! The schema comes from the file; records are read block by block (the container's
-//! codecs null, deflate, snappy and zstd are decoded). The top-level record is the
-//! row; values map to [`Value`]:
+//! The schema comes from the file's header and is parsed by `apache_avro`; the blocks
+//! after it are read by `container.rs` (each checked against the header's sync marker,
+//! then decompressed with `apache_avro`'s codecs: null, deflate, snappy, zstandard,
+//! at most 512 MiB a block) and their records decoded by `datum.rs`, straight from
+//! the block's bytes into rows (one shared header per record type). The top-level
+//! record is the row; values map to [`Value`]:
 //!
 //! | Avro | `Value` |
 //! |---|---|
@@ -16,13 +19,25 @@
 //! | time-millis, time-micros | `String` (`HH:MM:SS.fff`, `HH:MM:SS.ffffff`) |
 //! | timestamp-millis/micros/nanos | `Timestamp` in UTC |
 //! | local-timestamp-millis/micros/nanos | `Timestamp` without a zone |
-//! | decimal (bytes or fixed), big-decimal | `Decimal` (the scale from the schema) |
+//! | decimal (bytes or fixed), big-decimal | `Decimal` (the scale from the schema); wider than 38 digits or a scale past -128..127, its exact text |
 //! | duration | `Map` of `months`, `days`, `millis` |
-//! | array, map, record | `List`, `Map` (map keys sorted), `Map` |
+//! | array, map, record | `List`, `Map` (map keys sorted; of a repeated key, the last), `Map` |
 //! | union | its branch's value |
 //!
-//! A file that is not Avro, a corrupt or truncated block are errors naming the file
-//! and the record being read, and end the stream.
+//! A date, time or timestamp outside what the target type holds stays the number.
+//!
+//! The input is untrusted: arrays, maps and records nest at most
+//! [`MAX_NESTING_DEPTH`](iterable_core::MAX_NESTING_DEPTH) levels (a recursive record
+//! nests one byte a level), a record may take at most
+//! [`max_record_bytes`](iterable_core::Limits::max_record_bytes) (so may each header
+//! entry), values that take no bytes at all (an array of nulls) at most
+//! `max_record_bytes / 32` in one record, and every length is checked against the
+//! bytes there. A file that is not Avro, an unsupported codec, a truncated or corrupt
+//! block (a wrong sync marker, a block that does not decompress, bytes left after its
+//! records, more records declared than bytes) and a bad record are errors naming the
+//! file, the record and the byte (a record's own byte in uncompressed blocks; in
+//! compressed ones the block's byte and the record's place in its decompressed data),
+//! and end the stream.
 //!
 //! # Writing
 //!
@@ -38,7 +53,15 @@
 //! [`AvroOptions::codec`](iterable_core::AvroOptions) (default none).
 
 #[cfg(feature = "avro")]
+mod container;
+#[cfg(feature = "avro")]
+mod datum;
+#[cfg(feature = "avro")]
 mod imp;
+#[cfg(feature = "avro")]
+mod logical;
+#[cfg(feature = "avro")]
+mod varint;
 #[cfg(feature = "avro")]
 pub use imp::*;
 
