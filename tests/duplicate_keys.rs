@@ -1,6 +1,6 @@
 //! A key repeated within a record follows `duplicate_keys`: the last value wins (the
 //! default, in the key's first place), the first wins, or the record is bad (the
-//! error policy applies), the same in JSON, JSON Lines, BSON and MessagePack.
+//! error policy applies), the same in JSON, JSON Lines, BSON, MessagePack and YAML.
 
 use iterable::{DuplicateKeys, ErrorPolicy, IterableOptions, Row, Value};
 use iterable_tests::collect;
@@ -32,6 +32,7 @@ fn inputs() -> Vec<(&'static str, Vec<u8>)> {
         ("json", json),
         ("msgpack", msgpack),
         ("bson", bson),
+        ("yaml", b"a: 1\nb: 2\na: 3\n---\na: 4\n".to_vec()),
     ]
 }
 

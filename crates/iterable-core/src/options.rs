@@ -17,7 +17,8 @@ pub enum ErrorPolicy {
 }
 
 /// What a reader does with a key repeated within one record (JSON, JSON Lines, BSON,
-/// MessagePack; the record's own keys, not those of maps nested in it).
+/// MessagePack: the record's own keys, not those of maps nested in it; YAML: every
+/// mapping, since YAML forbids repeated keys in any).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum DuplicateKeys {
     /// The last value wins, in the key's first place (the default: what JavaScript,

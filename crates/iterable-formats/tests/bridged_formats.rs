@@ -271,6 +271,37 @@ async fn yaml_reads_the_core_schema_and_its_own_non_finite_floats() {
     assert!(matches!(r["f"], Value::Float(f) if f.is_nan()));
     assert_eq!(r["g"], Value::from("017"));
 
+    // The core schema's integers, exact past 64 bits; anchors, merges, !!binary, UTF-16.
+    let text = "a: 017\nb: 123456789012345678901234567890\nc: -9223372036854775809\n\
+                d: 0x1f\ne: !!str 5\nf: !!binary aGk=\nbase: &b {x: 1}\nrow: {<<: *b, y: 2}\n";
+    let rows = read(Format::YAML, text.as_bytes().to_vec(), 5, false).await;
+    let r = &rows[0];
+    assert_eq!(r["a"], Value::Int(17));
+    assert_eq!(
+        r["b"],
+        Value::Decimal(Decimal {
+            unscaled: 123_456_789_012_345_678_901_234_567_890,
+            scale: 0
+        })
+    );
+    assert_eq!(
+        r["c"],
+        Value::Decimal(Decimal {
+            unscaled: -9_223_372_036_854_775_809,
+            scale: 0
+        })
+    );
+    assert_eq!(r["d"], Value::Int(31));
+    assert_eq!(r["e"], Value::from("5"));
+    assert_eq!(r["f"], Value::Bytes(b"hi".to_vec()));
+    assert_eq!(r["row"], Value::Map(row! { "y" => 2, "x" => 1 }));
+    let utf16: Vec<u8> = [0xff, 0xfe]
+        .into_iter()
+        .chain("name: Zoë\n".encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let rows = read(Format::YAML, utf16, 3, false).await;
+    assert_eq!(rows, [row! { "name" => "Zoë" }]);
+
     let written = write(
         Format::YAML,
         &[row! { "inf" => f64::INFINITY, "nan" => f64::NAN }],

@@ -4,10 +4,12 @@ use std::io::Write;
 
 use crate::blocking_bridge::{Metered, RecordMeter, RowSender, RowWriter, SyncInput, SyncOutput};
 use iterable_core::limits::record_too_large;
-use iterable_core::{BoxIterable, Error, MAX_NESTING_DEPTH, Result, Row, Value};
+use iterable_core::{BoxIterable, DuplicateKeys, Error, Result, Row, Value};
 use tokio::io::{AsyncBufRead, AsyncWrite};
 
-use crate::blocking::{bridge_producer, bridge_writer, record_error, write_error};
+use super::chars::DecodedChars;
+use super::documents::{DocumentError, Documents, parser};
+use crate::blocking::{bridge_producer, bridge_writer, read_error, record_error, write_error};
 use crate::{ReadContext, WriteContext};
 
 /// Opens a YAML reader over `reader`.
@@ -16,8 +18,9 @@ where
     R: AsyncBufRead + Send + Unpin + 'static,
 {
     let max_record = ctx.options.limits.max_record_bytes;
+    let duplicates = ctx.options.duplicate_keys;
     Ok(bridge_producer(reader, ctx, move |input, rows| {
-        read_documents(input, rows, max_record)
+        read_documents(input, rows, max_record, duplicates)
     }))
 }
 
@@ -36,42 +39,45 @@ where
     }))
 }
 
-fn read_documents(input: SyncInput, rows: &mut RowSender, max_record: usize) -> Result<()> {
+fn read_documents(
+    input: SyncInput,
+    rows: &mut RowSender,
+    max_record: usize,
+    duplicates: DuplicateKeys,
+) -> Result<()> {
     let location = input.location().to_owned();
     // A document is built whole before its rows are handed on: it is the record that
     // `max_record_bytes` bounds (its bytes, and so its nodes and scalars).
     let meter = RecordMeter::new(max_record);
-    let mut input = Metered::new(input, meter.clone());
-    // YAML 1.2's core schema: only true/false are booleans (`NO` is the text "NO"),
-    // and `.inf`, `-.inf`, `.nan` are floats (what the writer writes from them).
-    let options = serde_saphyr::options! {
-        strict_booleans: true,
-        non_finite_float_policy: serde_saphyr::NonFiniteFloatPolicy::PassThrough,
-        budget: serde_saphyr::budget! {
-            max_reader_input_bytes: None,
-            max_total_scalar_bytes: max_record,
-            max_nodes: usize::MAX,
-            max_events: usize::MAX,
-            max_depth: MAX_NESTING_DEPTH,
-        },
-    };
-    let documents = serde_saphyr::read_with_options::<_, Value>(&mut input, options);
-    for (index, parsed) in documents.enumerate() {
-        let document = index as u64 + 1;
-        let value = parsed.map_err(|e| {
-            if meter.exceeded() {
-                record_error(
-                    &location,
-                    document,
-                    meter.record_start(),
-                    record_too_large("document", meter.max()),
-                    b"",
-                )
-            } else {
-                syntax_error(&location, document, &e)
+    let input = Metered::new(input, meter.clone());
+    let mut parser = parser(DecodedChars::new(input));
+    let mut documents = Documents::new(&mut parser, duplicates, max_record);
+    let mut document = 0u64;
+    loop {
+        let value = match documents.next_document() {
+            Ok(Some(value)) => value,
+            Ok(None) => return Ok(()),
+            Err(e) => {
+                let number = document + 1;
+                return Err(if meter.exceeded() {
+                    record_error(
+                        &location,
+                        number,
+                        meter.record_start(),
+                        record_too_large("document", meter.max()),
+                        b"",
+                    )
+                } else {
+                    document_error(&location, number, e)
+                });
             }
-        })?;
+        };
         meter.restart();
+        // Empty documents are not counted.
+        if value == Value::Null {
+            continue;
+        }
+        document += 1;
         let not_a_row = |what: &str| {
             record_error(
                 &location,
@@ -107,31 +113,48 @@ fn read_documents(input: SyncInput, rows: &mut RowSender, max_record: usize) -> 
                     }
                 }
             }
-            Value::Null => {}
             other => return Err(not_a_row(&format!("a {}", other.type_name()))),
         }
     }
-    Ok(())
 }
 
-/// A parse error of document `document`, at the line and offset the parser gives.
-fn syntax_error(location: &str, document: u64, e: &serde_saphyr::Error) -> Error {
-    let (line, byte) = e.location().map_or((0, 0), |l| {
-        let span = l.span();
-        (l.line(), span.byte_offset().unwrap_or(span.offset()))
-    });
-    let mut err = iterable_core::ParseError::new(
+/// An error in document `document`, at the line and character the parser gives.
+fn document_error(location: &str, document: u64, e: DocumentError) -> Error {
+    let (message, line, byte) = match e {
+        DocumentError::Syntax(e) => {
+            let mark = *e.marker();
+            let e = match e.try_into_input_io_error() {
+                Ok(io) => {
+                    let io = io
+                        .try_into_io_error()
+                        .unwrap_or_else(|io| std::io::Error::other(io.to_string()));
+                    return read_error(location, io);
+                }
+                Err(e) => e,
+            };
+            (
+                e.info(),
+                mark.line(),
+                mark.byte_offset().unwrap_or(mark.index()),
+            )
+        }
+        DocumentError::Content {
+            message,
+            line,
+            index,
+        } => (message, line, index),
+    };
+    iterable_core::ParseError::new(
         location,
         iterable_core::Position {
-            line,
+            line: line as u64,
             record: document,
-            byte,
+            byte: byte as u64,
         },
-        format!("invalid YAML in document {document}: {e}"),
+        format!("invalid YAML in document {document}: {message}"),
         b"",
-    );
-    err.message = err.message.lines().next().unwrap_or_default().to_owned();
-    err.into()
+    )
+    .into()
 }
 
 struct YamlWriter {

@@ -1,6 +1,6 @@
 //! YAML (`.yaml`, `.yml`): one row a document (`---` between them), or the mappings
-//! of a top-level sequence. Read and write, with [`serde_saphyr`], on the blocking
-//! bridge.
+//! of a top-level sequence. Read with `granit-parser`'s events, written with
+//! [`serde_saphyr`], on the blocking bridge.
 //!
 //! Why `serde-saphyr`: `serde_yaml` is deprecated and `serde_yml` carries a security
 //! advisory (RUSTSEC-2025-0068); the forks `serde_yaml_ng` (last release May 2024)
@@ -11,17 +11,30 @@
 //!
 //! # Reading
 //!
-//! Documents are read one at a time (the whole file is never held). A mapping is a
+//! Documents are read one at a time (the whole file is never held), parsed into
+//! events by `granit-parser` (serde-saphyr's parser) and built into values here
+//! (`documents.rs`), in UTF-8 or, by its byte order mark, UTF-16. A mapping is a
 //! row, keys in document order; a sequence is a run of rows (each item must be a
 //! mapping); empty documents are skipped; any other document (a bare scalar) is an
-//! error naming the document (documents are counted without the empty ones). Scalars follow YAML 1.2's core schema: `1` is `Int`,
-//! `1.5` `Float`, `true` `Bool` (YAML 1.1's `yes`, `no`, `on`, `off` are text),
-//! `.inf`, `-.inf` and `.nan` floats, `~`/`null` null, quoted `'1'` a string. Two
-//! departures, from the parser's inference: a plain decimal with leading zeros
-//! (`017`) reads as the float 17.0, and an integer beyond 64 bits as the nearest
-//! float (quote such values to keep them as text). Keys must
-//! be strings. A syntax error names the document, the line and the offset, and ends
-//! the stream.
+//! error naming the document (documents are counted without the empty ones).
+//!
+//! Scalars follow YAML 1.2's core schema (`scalar.rs`): a plain `1`, `017`, `0x1f`,
+//! `0o17` is `Int`, `1.5`, `1e3`, `.inf`, `-.inf`, `.nan` `Float`, `true`/`True`/`TRUE`
+//! `Bool` (YAML 1.1's `yes`, `no`, `on`, `off` are text), `~`/`null`/empty null;
+//! anything quoted or in a block (`|`, `>`) is text; a core tag decides (`!!str 5`
+//! is text, `!!binary` base64 is `Bytes`), and a scalar its tag does not fit is an
+//! error. An integer beyond 64 bits stays exact: a `Decimal` of scale 0 up to 38
+//! digits, its text beyond (as in JSON). Dates stay text.
+//!
+//! Keys are the text of scalar keys (`1: a` has the key `"1"`); a collection as a key
+//! is an error. Anchors and aliases are resolved (an alias copies its anchor's value;
+//! the copies in one document may hold at most `max_record_bytes / 32` values, so an
+//! alias bomb is an error), and the merge key `<<` adds the keys of a mapping or of a
+//! list of them that the mapping does not have. A key repeated in a mapping (at any
+//! depth) follows [`DuplicateKeys`](iterable_core::DuplicateKeys). Nesting stops at
+//! [`MAX_NESTING_DEPTH`](iterable_core::MAX_NESTING_DEPTH) levels, a document at
+//! `max_record_bytes`. A syntax or content error names the document, the line and
+//! the offset, and ends the stream.
 //!
 //! # Writing
 //!
@@ -30,7 +43,13 @@
 //! for them that every reader agrees on), bytes as a sequence of integers.
 
 #[cfg(feature = "yaml")]
+mod chars;
+#[cfg(feature = "yaml")]
+mod documents;
+#[cfg(feature = "yaml")]
 mod imp;
+#[cfg(feature = "yaml")]
+mod scalar;
 #[cfg(feature = "yaml")]
 pub use imp::*;
 
@@ -46,7 +65,7 @@ pub static YAML: FormatSpec = FormatSpec {
         matches: looks_like_yaml,
     }),
     capabilities: Capabilities::TYPED,
-    read_options: &[&opt::MAX_RECORD_BYTES],
+    read_options: &[&opt::MAX_RECORD_BYTES, &opt::DUPLICATE_KEYS],
     write_options: &[],
     feature: "yaml",
     builders: BUILDERS,
