@@ -91,6 +91,14 @@ async fn one_byte_reads_give_the_same_rows() {
     }
 }
 
+/// A timestamp value from its text and zone.
+fn ts(text: &str, tz: Option<&str>) -> Value {
+    Value::Timestamp(Timestamp {
+        datetime: text.parse().unwrap(),
+        tz: tz.map(Into::into),
+    })
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn avro_logical_types_map_to_values() {
     use apache_avro::types::Value as A;
@@ -137,12 +145,6 @@ async fn avro_logical_types_map_to_values() {
         w.flush().unwrap();
     }
     let rows = read(Format::AVRO, out, 3, true).await;
-    let ts = |s: &str, tz: Option<&str>| {
-        Value::Timestamp(Timestamp {
-            datetime: s.parse().unwrap(),
-            tz: tz.map(Into::into),
-        })
-    };
     assert_eq!(
         rows,
         [row! {
@@ -231,12 +233,6 @@ async fn avro_named_types_and_nested_values_map_to_values() {
         }
     }
     let rows = read(Format::AVRO, out, 5, true).await;
-    let ts = |s: &str, tz: Option<&str>| {
-        Value::Timestamp(Timestamp {
-            datetime: s.parse().unwrap(),
-            tz: tz.map(Into::into),
-        })
-    };
     let want = row! {
         "home" => row! { "x" => 1.5, "y" => 2.5 },
         "stops" => vec![

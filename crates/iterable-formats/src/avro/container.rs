@@ -42,6 +42,14 @@ pub(super) struct Block {
     pub uncompressed: bool,
 }
 
+impl Block {
+    /// The byte offset of a block's data in the file: after its two lengths.
+    pub fn data_offset(&self) -> u64 {
+        // Only meaningful for uncompressed blocks, where it is used.
+        self.offset + varint_len(self.count) + varint_len(self.data.len() as u64)
+    }
+}
+
 /// An object container file being read.
 pub(super) struct Container<R> {
     input: Counted<R>,
@@ -177,12 +185,6 @@ impl<R: Read> Container<R> {
             data,
             uncompressed,
         }))
-    }
-
-    /// The byte offset of a block's data in the file: after its two lengths.
-    pub fn data_offset(block: &Block) -> u64 {
-        // Only meaningful for uncompressed blocks, where it is used.
-        block.offset + varint_len(block.count) + varint_len(block.data.len() as u64)
     }
 
     fn varint_failure(&self, e: VarintError, number: u64, what: &str) -> Failure {

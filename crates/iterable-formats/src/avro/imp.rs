@@ -74,10 +74,7 @@ fn read_records(input: SyncInput, rows: &mut RowSender, max_record_bytes: usize)
         // the block's byte and the record's place in the decompressed data.
         let place = |at: usize| {
             if block.uncompressed {
-                (
-                    Container::<SyncInput>::data_offset(&block) + at as u64,
-                    String::new(),
-                )
+                (block.data_offset() + at as u64, String::new())
             } else {
                 (
                     block.offset,
