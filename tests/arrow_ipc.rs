@@ -2,6 +2,8 @@
 //! reader and writer) and the Arrow interop: batches out of any location, batches into
 //! any format, and `aschema`.
 
+#[path = "support/ipc_messages.rs"]
+mod ipc_messages;
 #[path = "support/matrix.rs"]
 mod matrix;
 
@@ -436,4 +438,166 @@ async fn large_batches_give_every_row_in_order() {
         sizes.push(b.unwrap().num_rows());
     }
     assert_eq!(sizes, [4096, 904]);
+}
+
+/// Reads `bytes` as an Arrow IPC stream and gives its rows or its error's text.
+async fn read_stream(
+    dir: &std::path::Path,
+    name: &str,
+    bytes: &[u8],
+    options: &IterableOptions,
+) -> std::result::Result<Vec<iterable::Row>, String> {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    let location = path.to_str().unwrap();
+    let read = async { collect(options.open(location).await?).await };
+    read.await.map_err(|e| {
+        let text = e.to_string();
+        assert!(
+            text.starts_with(location),
+            "the error names the file: {text}"
+        );
+        text
+    })
+}
+
+#[tokio::test]
+async fn ipc_headers_are_checked_before_decoding() {
+    use arrow_ipc::{CompressionType, Endianness};
+    use ipc_messages::{Column, batch, schema, stream};
+    let dir = tempfile::tempdir().unwrap();
+    let read = IterableOptions::read();
+    let little = Endianness::Little;
+
+    // A stream put together here reads like one arrow-ipc wrote: the crafting is sound.
+    let values: Vec<u8> = [7i64, 8].iter().flat_map(|v| v.to_le_bytes()).collect();
+    let good = stream(&[
+        schema(Column::Int(64), little),
+        batch(2, &[(2, 0)], &[(0, 0), (0, 16)], None, &values),
+    ]);
+    let rows = read_stream(dir.path(), "good.arrows", &good, &read)
+        .await
+        .unwrap();
+    assert_eq!(rows, [row! { "x" => 7 }, row! { "x" => 8 }]);
+
+    // Each header below made arrow-ipc's decoder panic or abort; each is now an error
+    // saying what is wrong, in which message, from which byte.
+    let schema_len = schema(Column::Int(64), little).len();
+    let cases: Vec<(&str, Vec<u8>, String)> = vec![
+        (
+            "wide_int",
+            stream(&[schema(Column::Int(65088), little)]),
+            "message 1 (at byte 0): column \"x\": an integer of 65088 bits (8, 16, 32 or 64)"
+                .into(),
+        ),
+        (
+            "no_type",
+            stream(&[schema(Column::NoType, little)]),
+            "column \"x\": the type NONE is not supported".into(),
+        ),
+        (
+            "big_endian",
+            stream(&[schema(Column::Int(64), Endianness::Big)]),
+            "big-endian Arrow data is not supported".into(),
+        ),
+        (
+            "outside",
+            stream(&[
+                schema(Column::Int(64), little),
+                batch(1, &[(1, 0)], &[(0, 0), (8, 8)], None, &[0; 8]),
+            ]),
+            format!(
+                "message 2 (at byte {schema_len}): buffer 1 (offset 8, 8 bytes) lies outside the message body (8 bytes)"
+            ),
+        ),
+        (
+            "lz4_bomb",
+            stream(&[
+                schema(Column::Int(64), little),
+                batch(
+                    1,
+                    &[(1, 0)],
+                    &[(0, 0), (0, 16)],
+                    Some(CompressionType::LZ4_FRAME),
+                    &[70_000_000_000_000_000i64.to_le_bytes(), [0; 8]].concat(),
+                ),
+            ]),
+            "the compressed buffers unpack to more than max_unpacked_bytes (1073741824 bytes)"
+                .into(),
+        ),
+        (
+            "many_nulls",
+            stream(&[
+                schema(Column::Null, little),
+                batch(
+                    1_000_000_000_000_000_000,
+                    &[(1_000_000_000_000_000_000, 1_000_000_000_000_000_000)],
+                    &[],
+                    None,
+                    &[],
+                ),
+            ]),
+            "a batch of 1000000000000000000 rows in 0 bytes (at most 16777216)".into(),
+        ),
+        (
+            "negative_nulls",
+            stream(&[
+                schema(Column::Int(64), little),
+                batch(1, &[(1, -3)], &[(0, 0), (0, 8)], None, &[0; 8]),
+            ]),
+            "column \"x\": a field node of 1 values with -3 nulls".into(),
+        ),
+        (
+            "short_type_ids",
+            stream(&[
+                schema(Column::DenseUnion, little),
+                batch(
+                    4,
+                    &[(4, 0), (4, 0)],
+                    &[(0, 2), (8, 16), (24, 0), (24, 16)],
+                    None,
+                    &[0; 40],
+                ),
+            ]),
+            "column \"x\": its type id buffer holds 2 bytes, 4 are needed".into(),
+        ),
+    ];
+    for (name, bytes, expected) in cases {
+        let err = read_stream(dir.path(), &format!("{name}.arrows"), &bytes, &read)
+            .await
+            .expect_err(name);
+        assert!(
+            err.contains("not valid Arrow IPC data") && err.contains(&expected),
+            "{name}: {err}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn compressed_ipc_buffers_are_held_to_max_unpacked_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("z.arrows");
+    let rows: Vec<_> = (0..1000)
+        .map(|i| row! { "i" => i, "s" => "same text" })
+        .collect();
+    let options = IterableOptions::write().columnar_compression(ColumnarCompression::Zstd);
+    write_all(path.to_str().unwrap(), &options, &rows)
+        .await
+        .unwrap();
+    let location = path.to_str().unwrap();
+    let all = collect(aopen_iterable(location).await.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(all, rows);
+    let tight = IterableOptions::read().max_unpacked_bytes(1000);
+    let err = collect(tight.open(location).await.unwrap())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(
+            "unpack to more than max_unpacked_bytes (1000 bytes); raise --max-unpacked-bytes"
+        ),
+        "{err}"
+    );
 }

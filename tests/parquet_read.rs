@@ -375,3 +375,44 @@ async fn truncated_and_non_parquet_files_are_clear_errors_naming_the_file() {
     );
     assert!(src.next().await.is_none());
 }
+
+#[tokio::test]
+async fn a_damaged_row_group_is_named_with_its_rows_and_first_byte() {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("groups.parquet");
+    let location = path.to_str().unwrap();
+    let rows: Vec<_> = (0..300)
+        .map(|i| iterable::row! { "id" => i, "name" => format!("name {i}") })
+        .collect();
+    let options = IterableOptions::write().row_group_size(100);
+    iterable_tests::write_all(location, &options, &rows)
+        .await
+        .unwrap();
+    // The second row group's first column chunk, overwritten where its page header is.
+    let footer = SerializedFileReader::new(File::open(&path).unwrap()).unwrap();
+    let group = footer.metadata().row_group(1);
+    assert_eq!(group.num_rows(), 100);
+    let start = group.column(0).byte_range().0 as usize;
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[start..start + 16].fill(0xff);
+    std::fs::write(&path, &bytes).unwrap();
+
+    let mut src = aopen_iterable(location).await.unwrap();
+    let mut read = 0;
+    let error = loop {
+        match src.next().await {
+            Some(Ok(_)) => read += 1,
+            Some(Err(e)) => break e.to_string(),
+            None => panic!("a damaged row group is an error, not a short read"),
+        }
+    };
+    assert_eq!(
+        read, 100,
+        "the first row group's rows come before the error"
+    );
+    let expected = format!(
+        "{location}: corrupt or truncated Parquet data in row group 1 (rows 100..200, from byte {start}): "
+    );
+    assert!(error.starts_with(&expected), "{error}");
+}

@@ -401,3 +401,38 @@ async fn memory_urls_write_read_and_glob_within_the_process() {
         .unwrap_err();
     assert_eq!(err.to_string(), "memory://mem-test/m/none.csv: not found");
 }
+
+/// Over a URL the async Parquet reader fetches a row group at a time: the rows of the
+/// groups before a damaged one arrive, and the error names the group and its byte.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_parquet_row_group_over_http_is_named() {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("groups.parquet");
+    let options = IterableOptions::write().row_group_size(1000);
+    let mut dst = options.open(local.to_str().unwrap()).await.unwrap();
+    dst.awrite_bulk(&many_rows(3000)).await.unwrap();
+    dst.aclose().await.unwrap();
+    let footer = SerializedFileReader::new(std::fs::File::open(&local).unwrap()).unwrap();
+    let start = footer.metadata().row_group(2).column(0).byte_range().0 as usize;
+    let mut bytes = std::fs::read(&local).unwrap();
+    bytes[start..start + 16].fill(0xff);
+
+    let http = HttpServer::start().await;
+    http.put("groups.parquet", bytes);
+    let url = http.url("groups.parquet");
+    let mut src = iterable::aopen_iterable(&url).await.unwrap();
+    let mut read = 0;
+    let error = loop {
+        match src.next().await {
+            Some(Ok(_)) => read += 1,
+            Some(Err(e)) => break e.to_string(),
+            None => panic!("a damaged row group is an error, not a short read"),
+        }
+    };
+    assert_eq!(read, 2000);
+    let expected = format!(
+        "{url}: corrupt or truncated Parquet data in row group 2 (rows 2000..3000, from byte {start}): "
+    );
+    assert!(error.starts_with(&expected), "{error}");
+}

@@ -1,6 +1,7 @@
 //! [`BatchRowsReader`]: a reader of rows over any stream of record batches (Arrow IPC
 //! uses it; so can any other Arrow-based format).
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -99,8 +100,21 @@ impl Stream for BatchRowsReader {
                 continue;
             };
             let len = ROWS_PER_SLICE.min(batch.num_rows() - *done);
-            let converted = record_batch_to_rows(&batch.slice(*done, len), &this.header)
-                .map_err(|e| Error::unsupported(&this.info.location, e.to_string()));
+            // A panic converting (a value no check foresaw) is an error, not a crash.
+            let slice = batch.slice(*done, len);
+            let converted = catch_unwind(AssertUnwindSafe(|| {
+                record_batch_to_rows(&slice, &this.header)
+            }))
+            .map_err(|payload| {
+                Error::panicked(
+                    &this.info.location,
+                    "the conversion of Arrow values to rows",
+                    payload.as_ref(),
+                )
+            })
+            .and_then(|rows| {
+                rows.map_err(|e| Error::unsupported(&this.info.location, e.to_string()))
+            });
             *done += len;
             if *done == batch.num_rows() {
                 this.batch = None;

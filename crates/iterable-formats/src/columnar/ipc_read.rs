@@ -16,6 +16,7 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt};
 
 use super::BatchStream;
 use super::batch_rows::BatchRowsReader;
+use super::ipc_check::check_message;
 use crate::ReadContext;
 use crate::panic_guard::{guard_future, guard_stream};
 
@@ -36,7 +37,8 @@ where
         ctx.info.location.clone(),
         ctx.options.columnar.columns.clone(),
     );
-    let (schema, batches) = open(reader, &location, columns.as_deref()).await?;
+    let max_unpacked = ctx.options.limits.max_unpacked_bytes;
+    let (schema, batches) = open(reader, &location, columns.as_deref(), max_unpacked).await?;
     Ok(Box::new(BatchRowsReader::for_context(
         batches, &schema, ctx,
     )))
@@ -49,9 +51,12 @@ where
     R: AsyncBufRead + Send + Unpin + 'static,
 {
     let columns = ctx.options.columnar.columns.clone();
-    Ok(open(reader, &ctx.info.location, columns.as_deref())
-        .await?
-        .1)
+    let max_unpacked = ctx.options.limits.max_unpacked_bytes;
+    Ok(
+        open(reader, &ctx.info.location, columns.as_deref(), max_unpacked)
+            .await?
+            .1,
+    )
 }
 
 /// The schema of an Arrow IPC file or stream (reads only its first message).
@@ -59,18 +64,20 @@ pub async fn ipc_schema<R>(reader: R, location: &str) -> Result<SchemaRef>
 where
     R: AsyncBufRead + Send + Unpin + 'static,
 {
-    Ok(open(reader, location, None).await?.0)
+    let max_unpacked = iterable_core::Limits::default().max_unpacked_bytes;
+    Ok(open(reader, location, None, max_unpacked).await?.0)
 }
 
 async fn open<R>(
     reader: R,
     location: &str,
     columns: Option<&[String]>,
+    max_unpacked: u64,
 ) -> Result<(SchemaRef, BatchStream)>
 where
     R: AsyncBufRead + Send + Unpin + 'static,
 {
-    let mut messages = Messages::new(reader, location).await?;
+    let mut messages = Messages::new(reader, location, max_unpacked).await?;
     let schema = guard_future(messages.schema(), location, "the Arrow IPC decoder").await?;
     let projection = match columns {
         None => None,
@@ -128,6 +135,8 @@ struct Messages<R> {
     decoder: StreamDecoder,
     file_form: bool,
     ended: bool,
+    /// The most a message's compressed buffers may unpack to.
+    max_unpacked: u64,
     /// Bytes already taken from the reader (while telling the file form from the
     /// stream form, or looking past padding) and not yet decoded.
     pending: Vec<u8>,
@@ -139,7 +148,7 @@ struct Messages<R> {
 }
 
 impl<R: AsyncBufRead + Send + Unpin> Messages<R> {
-    async fn new(mut reader: R, location: &str) -> Result<Self> {
+    async fn new(mut reader: R, location: &str, max_unpacked: u64) -> Result<Self> {
         // The first bytes (as many as the file magic, fewer at the end), gathered
         // across reads however small.
         let mut prefix = Vec::with_capacity(FILE_MAGIC.len());
@@ -164,6 +173,7 @@ impl<R: AsyncBufRead + Send + Unpin> Messages<R> {
             decoder: StreamDecoder::new(),
             file_form,
             ended: false,
+            max_unpacked,
             consumed,
             pending,
             message: 0,
@@ -344,9 +354,9 @@ impl<R: AsyncBufRead + Send + Unpin> Messages<R> {
             return Ok(None);
         }
         let meta = self.read_growing(meta_len, "message header").await?;
-        let body_len = arrow_ipc::root_as_message(&meta)
-            .map_err(|e| self.invalid(format!("bad message header: {e}")))?
-            .bodyLength();
+        let message = arrow_ipc::root_as_message(&meta)
+            .map_err(|e| self.invalid(format!("bad message header: {e}")))?;
+        let body_len = message.bodyLength();
         let body_len = usize::try_from(body_len)
             .map_err(|_| self.invalid(format!("bad body length {body_len}")))?;
         // The decoder gets `length, metadata, body, marker`: the trailing continuation
@@ -370,6 +380,16 @@ impl<R: AsyncBufRead + Send + Unpin> Messages<R> {
         }
         debug_assert_eq!(frame.len(), start + body_len);
         self.consumed += read as u64;
+        // Checked before arrow-ipc decodes it: what its decoder would panic on, or
+        // allocate without bound for, is an error saying what is wrong.
+        let schema = self.decoder.schema();
+        check_message(
+            &message,
+            &frame[start..],
+            schema.as_deref(),
+            self.max_unpacked,
+        )
+        .map_err(|e| self.invalid(e))?;
         frame.extend_from_slice(&CONTINUATION);
         let mut buffer = Buffer::from_vec(frame);
         let batch = self

@@ -58,17 +58,19 @@ mod batch_rows;
 mod batch_writer;
 mod from_rows;
 mod interop;
+mod ipc_check;
 mod ipc_read;
 mod ipc_write;
 #[cfg(feature = "parquet")]
 mod parquet_file;
+#[cfg(feature = "parquet")]
+mod parquet_groups;
 #[cfg(feature = "parquet")]
 mod parquet_read;
 #[cfg(feature = "parquet")]
 mod parquet_write;
 mod schema_infer;
 mod schema_text;
-#[cfg(feature = "parquet")]
 mod to_value;
 
 pub use batch_rows::BatchRowsReader;

@@ -20,11 +20,13 @@ use arrow_schema::SchemaRef;
 use bytes::Bytes;
 use futures_util::StreamExt;
 use iterable_core::{BoxIterable, Error, Result};
-use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
+};
 use parquet::file::reader::{ChunkReader, Length};
 use tokio::sync::mpsc;
 
-use super::parquet_read::{configure, open_error, project, read_error};
+use super::parquet_read::{checked_metadata, configure, open_error, project, read_error};
 use super::{BatchRowsReader, BatchStream};
 use crate::ReadContext;
 
@@ -79,19 +81,29 @@ async fn decode_on_thread(
     let input = CountingFile { file, bytes };
     let name = location.clone();
     let opened = tokio::task::spawn_blocking(move || {
-        let builder =
-            ParquetRecordBatchReaderBuilder::try_new_with_options(input, ArrowReaderOptions::new())
-                .map_err(|e| open_error(&location, e))?;
-        let configured = configure(builder, &location, &options)?;
-        let reader = configured
-            .builder
-            .build()
-            .map_err(|e| open_error(&location, e))?;
-        Ok::<_, Error>((reader, configured.reorder, configured.schema, location))
+        let metadata = checked_metadata(&input, &location)?;
+        let whole = ParquetRecordBatchReaderBuilder::new_with_metadata(
+            input.try_clone(&location)?,
+            metadata.clone(),
+        );
+        let configured = configure(whole, &location, &options)?;
+        let (reorder, schema, groups) = (configured.reorder, configured.schema, configured.groups);
+        let order = options
+            .columnar
+            .row_groups
+            .clone()
+            .unwrap_or_else(|| (0..metadata.metadata().num_row_groups()).collect());
+        let start = Start {
+            input,
+            metadata,
+            options,
+            order,
+        };
+        Ok::<_, Error>((start, reorder, schema, groups, location))
     })
     .await
     .map_err(|e| crate::panic_guard::join_error(&name, "the Parquet footer reader", e))?;
-    let (reader, reorder, schema, location) = opened?;
+    let (start, reorder, schema, mut groups, location) = opened?;
     let (tx, rx) = mpsc::channel::<Result<RecordBatch>>(AHEAD_BATCHES);
     tokio::task::spawn_blocking(move || {
         // A panic in the decoder (a corrupt file can raise one) ends the stream with an
@@ -102,18 +114,32 @@ async fn decode_on_thread(
             // the thread that allocated them: once batch N+2 is sent the consumer has
             // dropped batch N (it takes a batch only when done with the one before).
             let mut sent = std::collections::VecDeque::with_capacity(AHEAD_BATCHES + 2);
-            for batch in reader {
-                let batch = batch
-                    .map_err(|e| read_error(&location, e))
-                    .and_then(|b| project(b, reorder.as_deref(), &location));
-                let failed = batch.is_err();
-                let kept = batch.as_ref().ok().cloned();
-                if tx.blocking_send(batch).is_err() || failed {
-                    break;
-                }
-                sent.extend(kept);
-                if sent.len() > AHEAD_BATCHES + 1 {
-                    sent.pop_front();
+            // A reader a row group: a batch never spans two, so the rows of the groups
+            // before a damaged one all arrive, and its error names the group.
+            for &group in &start.order {
+                let reader = match start.reader_of(group, &location) {
+                    Ok(reader) => reader,
+                    Err(e) => {
+                        let _ = tx.blocking_send(Err(e));
+                        return;
+                    }
+                };
+                for batch in reader {
+                    let batch = batch
+                        .map_err(|e| read_error(&location, e, groups.position()))
+                        .and_then(|b| project(b, reorder.as_deref(), &location));
+                    if let Ok(b) = &batch {
+                        groups.advance(b.num_rows());
+                    }
+                    let failed = batch.is_err();
+                    let kept = batch.as_ref().ok().cloned();
+                    if tx.blocking_send(batch).is_err() || failed {
+                        return;
+                    }
+                    sent.extend(kept);
+                    if sent.len() > AHEAD_BATCHES + 1 {
+                        sent.pop_front();
+                    }
                 }
             }
         }));
@@ -128,10 +154,45 @@ async fn decode_on_thread(
     Ok((batches.boxed(), schema))
 }
 
+/// What the decoding thread needs to read the row groups one by one.
+struct Start {
+    input: CountingFile,
+    metadata: ArrowReaderMetadata,
+    options: iterable_core::Options,
+    /// The row groups to read, in order.
+    order: Vec<usize>,
+}
+
+impl Start {
+    /// A reader of one row group, with the options' columns and batch size.
+    fn reader_of(&self, group: usize, location: &str) -> Result<ParquetRecordBatchReader> {
+        let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(
+            self.input.try_clone(location)?,
+            self.metadata.clone(),
+        );
+        let mut options = self.options.clone();
+        options.columnar.row_groups = Some(vec![group]);
+        configure(builder, location, &options)?
+            .builder
+            .build()
+            .map_err(|e| open_error(location, e))
+    }
+}
+
 /// A local file as parquet's [`ChunkReader`], counting the bytes read for `progress()`.
 struct CountingFile {
     file: std::fs::File,
     bytes: Arc<AtomicU64>,
+}
+
+impl CountingFile {
+    /// Another handle on the same file and count.
+    fn try_clone(&self, location: &str) -> Result<Self> {
+        Ok(CountingFile {
+            file: self.file.try_clone().map_err(|e| Error::io(location, e))?,
+            bytes: self.bytes.clone(),
+        })
+    }
 }
 
 impl Length for CountingFile {

@@ -20,11 +20,13 @@ use futures_util::StreamExt;
 use iterable_core::{BoxIterable, Error, Result};
 use parquet::arrow::ParquetRecordBatchStreamBuilder;
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::{ArrowReaderBuilder, ArrowReaderOptions};
+use parquet::arrow::arrow_reader::{ArrowReaderBuilder, ArrowReaderMetadata, ArrowReaderOptions};
 use parquet::arrow::async_reader::{AsyncFileReader, ParquetRecordBatchStream};
 use parquet::errors::ParquetError;
 use parquet::file::metadata::ParquetMetaData;
 
+use super::ipc_check::check_schema_message;
+use super::parquet_groups::RowGroups;
 use super::{BatchRowsReader, BatchStream};
 use crate::ReadContext;
 use crate::panic_guard::{guard_future, guard_stream};
@@ -80,10 +82,11 @@ where
         "the Parquet footer reader",
     )
     .await?;
-    let reorder = opened.reorder;
+    let (reorder, mut groups) = (opened.reorder, opened.groups);
     let at = location.to_owned();
     let batches = opened.stream.map(move |batch| {
-        let batch = batch.map_err(|e| read_error(&at, e))?;
+        let batch = batch.map_err(|e| read_error(&at, e, groups.position()))?;
+        groups.advance(batch.num_rows());
         project(batch, reorder.as_deref(), &at)
     });
     let batches = guard_stream(batches.boxed(), location, "the Parquet decoder").boxed();
@@ -95,17 +98,14 @@ pub async fn parquet_schema<R>(input: R, location: &str) -> Result<SchemaRef>
 where
     R: AsyncFileReader + Unpin + 'static,
 {
-    let builder = guard_future(
-        async {
-            ParquetRecordBatchStreamBuilder::new(input)
-                .await
-                .map_err(|e| open_error(location, e))
-        },
+    let mut input = input;
+    let metadata = guard_future(
+        checked_metadata_async(&mut input, location),
         location,
         "the Parquet footer reader",
     )
     .await?;
-    Ok(builder.schema().clone())
+    Ok(metadata.schema().clone())
 }
 
 struct Opened<R> {
@@ -113,6 +113,7 @@ struct Opened<R> {
     /// The asked column order, as positions in the projected batch.
     reorder: Option<Vec<usize>>,
     schema: SchemaRef,
+    groups: RowGroups,
 }
 
 async fn open_stream<R>(
@@ -124,14 +125,12 @@ async fn open_stream<R>(
 where
     R: AsyncFileReader + Unpin + 'static,
 {
-    let input = CountingFileReader {
+    let mut input = CountingFileReader {
         inner: input,
         bytes,
     };
-    let builder =
-        ParquetRecordBatchStreamBuilder::new_with_options(input, ArrowReaderOptions::new())
-            .await
-            .map_err(|e| open_error(location, e))?;
+    let metadata = checked_metadata_async(&mut input, location).await?;
+    let builder = ParquetRecordBatchStreamBuilder::new_with_metadata(input, metadata);
     let configured = configure(builder, location, options)?;
     let stream = configured
         .builder
@@ -141,6 +140,7 @@ where
         stream,
         reorder: configured.reorder,
         schema: configured.schema,
+        groups: configured.groups,
     })
 }
 
@@ -151,6 +151,8 @@ pub(super) struct Configured<T> {
     pub(super) reorder: Option<Vec<usize>>,
     /// The schema of the rows (the asked columns, in the asked order).
     pub(super) schema: SchemaRef,
+    /// The row groups read, for error positions.
+    pub(super) groups: RowGroups,
 }
 
 /// Applies `batch_size`, `columnar.columns` (projection, in the asked order) and
@@ -204,10 +206,12 @@ pub(super) fn configure<T>(
         }
         builder = builder.with_row_groups(groups.clone());
     }
+    let groups = RowGroups::new(builder.metadata(), columnar.row_groups.as_deref());
     Ok(Configured {
         builder,
         reorder,
         schema,
+        groups,
     })
 }
 
@@ -243,14 +247,88 @@ pub(super) fn open_error(location: &str, e: ParquetError) -> Error {
     }
 }
 
-pub(super) fn read_error(location: &str, e: impl std::fmt::Display) -> Error {
+/// A decoding error, in the row group where it happened (see [`RowGroups::position`]).
+pub(super) fn read_error(
+    location: &str,
+    e: impl std::fmt::Display,
+    position: Option<String>,
+) -> Error {
+    let at = position.map(|p| format!(" in {p}")).unwrap_or_default();
     Error::Io {
         location: location.to_owned(),
         source: std::io::Error::new(
             std::io::ErrorKind::InvalidData,
-            format!("corrupt or truncated Parquet data: {e}"),
+            format!("corrupt or truncated Parquet data{at}: {e}"),
         ),
     }
+}
+
+/// The footer of a Parquet file read through `input`, the Arrow schema it keeps
+/// checked before it is converted (see [`check_arrow_hint`]).
+async fn checked_metadata_async<R: AsyncFileReader>(
+    input: &mut R,
+    location: &str,
+) -> Result<ArrowReaderMetadata> {
+    let plain = ArrowReaderMetadata::load_async(input, without_hint())
+        .await
+        .map_err(|e| open_error(location, e))?;
+    with_checked_hint(plain, location)
+}
+
+/// [`checked_metadata_async`] for a file on disk.
+pub(super) fn checked_metadata<T: parquet::file::reader::ChunkReader>(
+    input: &T,
+    location: &str,
+) -> Result<ArrowReaderMetadata> {
+    let plain =
+        ArrowReaderMetadata::load(input, without_hint()).map_err(|e| open_error(location, e))?;
+    with_checked_hint(plain, location)
+}
+
+fn without_hint() -> ArrowReaderOptions {
+    ArrowReaderOptions::new().with_skip_arrow_metadata(true)
+}
+
+/// The footer read with its Arrow schema (the `ARROW:schema` key), once that schema is
+/// checked: parquet converts it with arrow-ipc, which panics on types no writer makes.
+fn with_checked_hint(plain: ArrowReaderMetadata, location: &str) -> Result<ArrowReaderMetadata> {
+    let metadata = plain.metadata().clone();
+    super::parquet_groups::check_chunks(&metadata).map_err(|e| Error::Io {
+        location: location.to_owned(),
+        source: std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("not a readable Parquet file: {e}"),
+        ),
+    })?;
+    check_arrow_hint(&metadata, location)?;
+    ArrowReaderMetadata::try_new(metadata, ArrowReaderOptions::new())
+        .map_err(|e| open_error(location, e))
+}
+
+/// Checks the Arrow schema a Parquet footer keeps, as parquet will read it: base64 of
+/// an IPC schema message. What is not one is left for parquet to refuse.
+fn check_arrow_hint(metadata: &ParquetMetaData, location: &str) -> Result<()> {
+    use base64::Engine;
+    let hints = metadata
+        .file_metadata()
+        .key_value_metadata()
+        .into_iter()
+        .flatten()
+        .filter(|kv| kv.key == parquet::arrow::ARROW_SCHEMA_META_KEY)
+        .filter_map(|kv| kv.value.as_deref());
+    for hint in hints {
+        let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(hint) else {
+            continue;
+        };
+        check_schema_message(&bytes).map_err(|e| Error::Io {
+            location: location.to_owned(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("the Arrow schema in the Parquet footer is not valid: {e}"),
+            ),
+        })?;
+    }
+    Ok(())
 }
 
 /// An [`AsyncFileReader`] that counts the bytes it fetches, for `progress()`.

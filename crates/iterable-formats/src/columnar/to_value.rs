@@ -166,7 +166,10 @@ pub fn array_to_values(array: &dyn Array, column: &str) -> Result<Vec<Value>, Co
             try_primitive::<Time32MillisecondType>(array, |v| time(v as i64 * 1_000_000, &fail))?
         }
         DataType::Time64(TimeUnit::Microsecond) => {
-            try_primitive::<Time64MicrosecondType>(array, |v| time(v * 1_000, &fail))?
+            try_primitive::<Time64MicrosecondType>(array, |v| match v.checked_mul(1_000) {
+                Some(nanos) => time(nanos, &fail),
+                None => Err(fail(format!("time of day {v} µs is out of range"))),
+            })?
         }
         DataType::Time64(_) => try_primitive::<Time64NanosecondType>(array, |v| time(v, &fail))?,
         DataType::Duration(TimeUnit::Second) => ints::<DurationSecondType>(array, |v| v),
@@ -393,4 +396,24 @@ fn time(nanos: i64, fail: &impl Fn(String) -> ConvertError) -> Result<Value, Con
         .filter(|_| (0..86_400).contains(&secs))
         .ok_or_else(|| fail(format!("time of day {nanos} ns is out of range")))?;
     Ok(Value::String(t.format("%H:%M:%S%.f").to_string().into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_time_of_day_past_what_nanoseconds_hold_is_an_error() {
+        let array = arrow_array::Time64MicrosecondArray::from(vec![3_600_000_000, i64::MAX / 10]);
+        let err = array_to_values(&array, "t").unwrap_err().to_string();
+        assert!(
+            err.contains("time of day 922337203685477580 µs is out of range"),
+            "{err}"
+        );
+        let ok = arrow_array::Time64MicrosecondArray::from(vec![3_600_000_001]);
+        assert_eq!(
+            array_to_values(&ok, "t").unwrap(),
+            [Value::from("01:00:00.000001")]
+        );
+    }
 }
