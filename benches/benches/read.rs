@@ -18,8 +18,9 @@ use iterable::{IterableOptions, aopen_iterable};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const ROWS: usize = 100_000;
-/// Every text format plain, in gzip and in zstd; bzip2 once; the columnar formats; Avro.
-const FILES: [&str; 16] = [
+/// Every text format plain, in gzip and in zstd; bzip2 once; the columnar formats; Avro;
+/// XLSX.
+const FILES: [&str; 17] = [
     "data.csv",
     "data.tsv",
     "data.jsonl",
@@ -36,6 +37,7 @@ const FILES: [&str; 16] = [
     "data.parquet",
     "data.arrow",
     "data.avro",
+    "data.xlsx",
 ];
 
 fn write_inputs(dir: &Path, rt: &tokio::runtime::Runtime) {

@@ -5,7 +5,7 @@ use std::io::{Cursor, Write};
 use std::sync::Arc;
 
 use crate::blocking_bridge::{RowWriter, SyncOutput};
-use calamine::{Data, Range, Reader, Xlsx, open_workbook_from_rs};
+use calamine::{Cell, Data, DataRef, Range, Reader, Xlsx, open_workbook_from_rs};
 use chrono::NaiveTime;
 use iterable_core::{BoxIterable, Error, Header, Result, Row, Sheet, Value};
 use rust_xlsxwriter::{Format as CellFormat, Workbook};
@@ -111,16 +111,7 @@ fn select(
             "{location}: the workbook has no {wanted}; its sheets: {names:?}"
         )));
     };
-    check_used_range(workbook, location, &name, max_sheet_cells(max_unpacked))?;
-    workbook.worksheet_range(&name).map_err(|e| {
-        record_error(
-            location,
-            0,
-            0,
-            format!("cannot read sheet {name:?}: {e}"),
-            b"",
-        )
-    })
+    read_sheet(workbook, location, &name, max_sheet_cells(max_unpacked))
 }
 
 /// Excel's limits: 1,048,576 rows and 16,384 columns (XFD).
@@ -135,21 +126,24 @@ fn max_sheet_cells(max_unpacked: u64) -> u64 {
     (max_unpacked / std::mem::size_of::<Data>() as u64).max(1)
 }
 
-/// Reads the sheet's cells once, streaming, before the sheet is laid out: every cell
-/// reference within Excel's limits and the used range at most `max_cells`, else an
-/// error naming the cell.
-fn check_used_range(
+/// Reads the sheet's cells in one streaming pass and lays them out as a range (as
+/// calamine's `worksheet_range` does, from the same cell reader: empty cells are left
+/// out, the range spans the first to the last cell with a value). Every cell reference
+/// must be within Excel's limits and the range at most `max_cells`, checked as the cells
+/// come, before anything is laid out; else an error naming the cell.
+fn read_sheet(
     workbook: &mut Xlsx<Cursor<Vec<u8>>>,
     location: &str,
     name: &str,
     max_cells: u64,
-) -> Result<()> {
+) -> Result<Range<Data>> {
     let fail = |message: String| record_error(location, 0, 0, message, b"");
-    let mut cells = workbook
+    let mut reader = workbook
         .worksheet_cells_reader(name)
         .map_err(|e| fail(format!("cannot read sheet {name:?}: {e}")))?;
+    let mut cells = Vec::new();
     let (mut first, mut last): (Option<(u32, u32)>, (u32, u32)) = (None, (0, 0));
-    while let Some(cell) = cells
+    while let Some(cell) = reader
         .next_cell()
         .map_err(|e| fail(format!("cannot read sheet {name:?}: {e}")))?
     {
@@ -160,6 +154,9 @@ fn check_used_range(
                 u64::from(row) + 1,
                 u64::from(col) + 1
             )));
+        }
+        if matches!(cell.get_value(), DataRef::Empty) {
+            continue;
         }
         let (top, left) = first.get_or_insert((row, col));
         *top = (*top).min(row);
@@ -175,8 +172,9 @@ fn check_used_range(
                 std::mem::size_of::<Data>()
             )));
         }
+        cells.push(Cell::new((row, col), Data::from(cell.get_value().clone())));
     }
-    Ok(())
+    Ok(Range::from_sparse(cells))
 }
 
 /// The rows of one sheet.
