@@ -464,7 +464,7 @@ async fn read_stream(
 #[tokio::test]
 async fn ipc_headers_are_checked_before_decoding() {
     use arrow_ipc::{CompressionType, Endianness};
-    use ipc_messages::{Column, batch, schema, stream};
+    use ipc_messages::{Column, batch, batch_with_variadic, schema, stream};
     let dir = tempfile::tempdir().unwrap();
     let read = IterableOptions::read();
     let little = Endianness::Little;
@@ -560,6 +560,14 @@ async fn ipc_headers_are_checked_before_decoding() {
                 ),
             ]),
             "column \"x\": its type id buffer holds 2 bytes, 4 are needed".into(),
+        ),
+        (
+            "extra_variadic_counts",
+            stream(&[
+                schema(Column::Int(64), little),
+                batch_with_variadic(1, &[(1, 0)], &[(0, 0), (0, 8)], None, &[0, 3], &[0; 8]),
+            ]),
+            "2 variadic buffer counts more than the schema's view columns take".into(),
         ),
     ];
     for (name, bytes, expected) in cases {

@@ -103,6 +103,19 @@ pub fn batch(
     codec: Option<ipc::CompressionType>,
     body: &[u8],
 ) -> Vec<u8> {
+    batch_with_variadic(rows, nodes, buffers, codec, &[], body)
+}
+
+/// A record batch message as [`batch`] makes one, with `variadic` buffer counts (one a
+/// view column) when any are given.
+pub fn batch_with_variadic(
+    rows: i64,
+    nodes: &[(i64, i64)],
+    buffers: &[(i64, i64)],
+    codec: Option<ipc::CompressionType>,
+    variadic: &[i64],
+    body: &[u8],
+) -> Vec<u8> {
     let mut fbb = FlatBufferBuilder::new();
     let nodes: Vec<_> = nodes
         .iter()
@@ -123,6 +136,7 @@ pub fn batch(
             },
         )
     });
+    let variadic = (!variadic.is_empty()).then(|| fbb.create_vector(variadic));
     let batch = ipc::RecordBatch::create(
         &mut fbb,
         &ipc::RecordBatchArgs {
@@ -130,7 +144,7 @@ pub fn batch(
             nodes: Some(nodes),
             buffers: Some(buffers),
             compression,
-            variadicBufferCounts: None,
+            variadicBufferCounts: variadic,
         },
     );
     message(

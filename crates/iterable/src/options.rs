@@ -217,7 +217,8 @@ impl IterableOptions {
     }
 
     /// XLSX: the most bytes a workbook may unpack to (default 1 GiB), by its members'
-    /// declared sizes.
+    /// declared sizes; Arrow IPC: the most a message's LZ4 or ZSTD buffers may unpack
+    /// to, by the lengths they declare.
     pub fn max_unpacked_bytes(mut self, bytes: u64) -> Self {
         self.options.limits.max_unpacked_bytes = bytes;
         self

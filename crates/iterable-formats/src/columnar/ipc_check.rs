@@ -368,6 +368,12 @@ fn check_batch(
     for field in fields {
         walk.field(field)?;
     }
+    if !walk.variadic.is_empty() {
+        return Err(format!(
+            "{} variadic buffer counts more than the schema's view columns take",
+            walk.variadic.len()
+        ));
+    }
     Ok(())
 }
 
