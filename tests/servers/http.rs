@@ -18,7 +18,7 @@ struct State {
     files: Mutex<HashMap<String, Bytes>>,
     failures: Mutex<HashMap<String, u32>>,
     requests: Mutex<HashMap<String, u32>>,
-    gates: Mutex<HashMap<String, watch::Receiver<bool>>>,
+    gates: Mutex<HashMap<String, (watch::Receiver<bool>, usize)>>,
     served: AtomicU64,
 }
 
@@ -85,9 +85,15 @@ impl HttpServer {
     /// Responses for `/{path}` send their headers and first [`HELD_AFTER`] bytes,
     /// then hold the rest until the returned gate opens.
     pub fn hold(&self, path: &str) -> Gate {
+        self.hold_after(path, HELD_AFTER)
+    }
+
+    /// Responses for `/{path}` send their headers and first `bytes` bytes, then hold
+    /// the rest until the returned gate opens.
+    pub fn hold_after(&self, path: &str, bytes: usize) -> Gate {
         let (tx, rx) = watch::channel(false);
         let mut gates = self.state.gates.lock().unwrap();
-        gates.insert(format!("/{path}"), rx);
+        gates.insert(format!("/{path}"), (rx, bytes));
         Gate(tx)
     }
 }
@@ -144,9 +150,9 @@ async fn respond(state: &State, req: http::Request<Incoming>) -> http::Response<
     }
     state.served.fetch_add(slice.len() as u64, Ordering::SeqCst);
     let body = match gate {
-        Some(mut gate) if slice.len() > HELD_AFTER => {
-            let head = slice.slice(..HELD_AFTER);
-            let rest = slice.slice(HELD_AFTER..);
+        Some((mut gate, after)) if slice.len() > after => {
+            let head = slice.slice(..after);
+            let rest = slice.slice(after..);
             let rest = async move {
                 let _ = gate.wait_for(|open| *open).await;
                 Ok(Frame::data(rest))

@@ -62,6 +62,12 @@ pub enum Command {
         /// The output codec, instead of the one the name says.
         #[arg(long = "to-codec")]
         to_codec: Option<Codec>,
+        /// Leave the text of CSV, TSV or LTSV as text in an output with typed columns
+        /// (Parquet, Arrow, Avro, ORC, XLSX), instead of typing each column (integers,
+        /// floats, booleans, empty fields as nulls) by --schema or the first
+        /// --schema-scan-rows rows.
+        #[arg(long)]
+        keep_text: bool,
     },
     /// Print the columns of LOCATION and their Arrow types, one `name: type` a line: a
     /// Parquet or Arrow file's own schema, or the types of the first rows of any other

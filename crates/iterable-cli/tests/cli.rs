@@ -235,7 +235,20 @@ fn schema_lists_the_sheets_of_a_workbook_and_reads_any_of_them() {
     assert_eq!(stdout(&iterable(&["schema", book, "--sheets"])), "Sheet1\n");
     assert_eq!(
         stdout(&iterable(&["cat", book, "--sheet", "Sheet1"])),
-        "{\"id\":\"1\",\"name\":\"Anna\"}\n{\"id\":\"2\",\"name\":\"Ben\"}\n"
+        "{\"id\":1,\"name\":\"Anna\"}\n{\"id\":2,\"name\":\"Ben\"}\n"
+    );
+    // Asked to, the CSV's text stays text in the workbook.
+    let text_book = dir.path().join("text.xlsx");
+    let text_book = text_book.to_str().unwrap();
+    stdout(&iterable(&[
+        "convert",
+        first.to_str().unwrap(),
+        text_book,
+        "--keep-text",
+    ]));
+    assert_eq!(
+        stdout(&iterable(&["head", text_book, "-n", "1"])),
+        "{\"id\":\"1\",\"name\":\"Anna\"}\n"
     );
     let missing = iterable(&["cat", book, "--sheet-index", "3"]);
     assert!(!missing.status.success());

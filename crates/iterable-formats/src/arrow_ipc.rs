@@ -15,6 +15,7 @@ pub static ARROW: FormatSpec = FormatSpec {
     capabilities: Capabilities {
         container: true,
         marks_end: true,
+        typed_columns: true,
         ..Capabilities::TYPED
     },
     read_options: &[&opt::COLUMNS],

@@ -17,6 +17,7 @@ pub static PARQUET: FormatSpec = FormatSpec {
     capabilities: Capabilities {
         container: true,
         marks_end: true,
+        typed_columns: true,
         ..Capabilities::TYPED
     },
     read_options: &[&opt::COLUMNS, &opt::ROW_GROUPS],

@@ -48,6 +48,10 @@
 //! write typed values; [`arrow`] hands any location to Arrow code as `RecordBatch`es
 //! and writes batches to any format.
 //!
+//! An ETL job in one call: [`aconvert`] copies any location into any other, format and
+//! codec from the names, types kept, with a [`ConvertReport`] and, if asked, progress
+//! events ([`progress`]).
+//!
 //! Beyond opening locations: [`streams`] builds readers and writers over byte streams
 //! of your own, [`bytes`] is the byte layer (locations, codecs, atomic files, globs),
 //! [`implement`] is what a format of your own is made of, and [`registry`] lists the
@@ -60,13 +64,16 @@
 #[cfg(feature = "arrow")]
 pub mod arrow;
 pub mod bytes;
+mod convert;
 pub mod implement;
 mod many;
 mod open;
 mod options;
+pub mod progress;
 mod reopen;
 mod road;
 pub mod streams;
+mod text_types;
 
 /// Test helpers for format implementers (cargo feature `testing`): the conformance
 /// suite every format passes (`testing::conformance::check_format`) and a reader that
@@ -74,6 +81,7 @@ pub mod streams;
 #[cfg(feature = "testing")]
 pub use iterable_formats::testing;
 
+pub use convert::{ConvertOptions, ConvertReport, DEFAULT_CONVERT_BATCH, aconvert};
 pub use iterable_core::policy::{DeadLetterSink, ErrorHandler};
 pub use iterable_core::{
     AsyncIterable, AvroCodec, AvroOptions, BoxIterable, Codec, ColumnarCompression,
@@ -89,3 +97,4 @@ pub use open::aopen_iterable;
 #[cfg(feature = "xlsx")]
 pub use open::sheet_names;
 pub use options::IterableOptions;
+pub use progress::{ProgressEvent, ProgressEvery, with_progress};

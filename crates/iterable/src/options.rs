@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::progress::{ProgressEvent, ProgressEvery, ProgressHook};
 use iterable_core::{
     AvroCodec, BoxIterable, Codec, ColumnarCompression, ErrorPolicy, ExtraKeys, FileOrder, Format,
     Mode, Options, Result, Sheet,
@@ -27,6 +28,7 @@ use iterable_core::{
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IterableOptions {
     options: Options,
+    progress: Option<ProgressHook>,
 }
 
 impl IterableOptions {
@@ -44,7 +46,10 @@ impl IterableOptions {
 
     /// Wraps options already filled in.
     pub fn from_options(options: Options) -> Self {
-        IterableOptions { options }
+        IterableOptions {
+            options,
+            progress: None,
+        }
     }
 
     /// The options as they stand.
@@ -396,9 +401,47 @@ impl IterableOptions {
     /// Opens `location` with these options: a path, a `file://` path, `-` for
     /// stdin/stdout, an object store URL, or for reading a glob, prefix or folder.
     pub async fn open(&self, location: &str) -> Result<BoxIterable> {
-        match self.options.mode {
-            Mode::Read => crate::open::open_read(location, &self.options).await,
-            Mode::Write => crate::open::open_write(location, &self.options).await,
+        let opened = match self.options.mode {
+            Mode::Read => crate::open::open_read(location, &self.options).await?,
+            Mode::Write => crate::open::open_write(location, &self.options).await?,
+        };
+        Ok(self.reported(opened))
+    }
+
+    /// Calls `callback` every `every` as what is opened is read (or written), and once
+    /// at its end; see [`with_progress`](crate::with_progress).
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// use iterable::{IterableOptions, ProgressEvery};
+    ///
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let path = dir.path().join("in.csv");
+    /// # std::fs::write(&path, "a\n1\n2\n3\n").unwrap();
+    /// let mut src = IterableOptions::read()
+    ///     .on_progress(ProgressEvery::Rows(2), |p| {
+    ///         eprintln!("{} rows, {:?}% of {:?} bytes", p.rows_read, p.percent(), p.bytes_total)
+    ///     })
+    ///     .open(path.to_str().unwrap())
+    ///     .await?;
+    /// assert_eq!(src.aread_bulk(10).await?.len(), 3);
+    /// # Ok::<(), iterable::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn on_progress(
+        mut self,
+        every: ProgressEvery,
+        callback: impl Fn(&ProgressEvent) + Send + Sync + 'static,
+    ) -> Self {
+        self.progress = Some(ProgressHook::new(every, callback));
+        self
+    }
+
+    /// `opened`, reported to the progress callback when one is set.
+    fn reported(&self, opened: BoxIterable) -> BoxIterable {
+        match &self.progress {
+            Some(hook) => hook.wrap(opened),
+            None => opened,
         }
     }
 
@@ -423,6 +466,7 @@ impl IterableOptions {
             }
         }
         let named: Vec<&str> = locations.iter().map(AsRef::as_ref).collect();
-        crate::many::open_files(&named.join(", "), files, &self.options).await
+        let opened = crate::many::open_files(&named.join(", "), files, &self.options).await?;
+        Ok(self.reported(opened))
     }
 }

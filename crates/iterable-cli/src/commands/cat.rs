@@ -29,7 +29,7 @@ pub async fn run(location: &str, read: &ReadArgs, to: Format, limit: Option<usiz
         written += 1;
     }
     out.aclose().await?;
-    super::report_skipped(location, src.progress());
+    super::report_skipped(location, src.progress().skipped);
     src.aclose().await?;
     Ok(())
 }

@@ -42,7 +42,7 @@ pub async fn run(patterns: &[String], read: &ReadArgs) -> Result<()> {
                 row?;
                 rows += 1;
             }
-            super::report_skipped(&location, src.progress());
+            super::report_skipped(&location, src.progress().skipped);
             Ok::<_, iterable::Error>((i, rows))
         });
     }

@@ -32,7 +32,15 @@ pub async fn run(cli: Cli) -> Result<()> {
             read,
             to,
             to_codec,
-        } => convert::run(&input, &output, &read, to, to_codec).await,
+            keep_text,
+        } => {
+            let output_as = convert::OutputAs {
+                format: to,
+                codec: to_codec,
+                keep_text,
+            };
+            convert::run(&input, &output, &read, &output_as).await
+        }
         Command::Schema {
             location,
             sheets,
@@ -42,11 +50,8 @@ pub async fn run(cli: Cli) -> Result<()> {
 }
 
 /// Tells stderr how many bad records a reader skipped, if any.
-fn report_skipped(location: &str, progress: iterable::Progress) {
-    if progress.skipped > 0 {
-        eprintln!(
-            "iterable: {location}: skipped {} bad record(s)",
-            progress.skipped
-        );
+fn report_skipped(location: &str, skipped: u64) {
+    if skipped > 0 {
+        eprintln!("iterable: {location}: skipped {skipped} bad record(s)");
     }
 }

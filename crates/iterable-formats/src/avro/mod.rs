@@ -78,6 +78,7 @@ pub static AVRO: FormatSpec = FormatSpec {
     }),
     capabilities: Capabilities {
         container: true,
+        typed_columns: true,
         ..Capabilities::TYPED
     },
     read_options: &[],

@@ -33,6 +33,7 @@ pub static ORC: FormatSpec = FormatSpec {
         write: false,
         container: true,
         marks_end: true,
+        typed_columns: true,
         ..Capabilities::TYPED
     },
     read_options: &[],

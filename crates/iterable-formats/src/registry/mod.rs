@@ -128,6 +128,10 @@ pub struct Capabilities {
     /// lose only the records after the cut, and a cut inside a record is an error or a
     /// shorter last record.
     pub marks_end: bool,
+    /// Its values are typed by column (one type a column, from a schema or the first
+    /// rows: Parquet, Arrow, Avro, ORC; a workbook's cells): text from a text format
+    /// is typed by column for it on conversion.
+    pub typed_columns: bool,
 }
 
 impl Capabilities {
@@ -141,6 +145,7 @@ impl Capabilities {
         nulls: false,
         nested: false,
         marks_end: false,
+        typed_columns: false,
     };
     /// A typed format, read and written, nulls and nesting kept, no record boundaries.
     pub const TYPED: Capabilities = Capabilities {
@@ -152,6 +157,7 @@ impl Capabilities {
         nulls: true,
         nested: true,
         marks_end: false,
+        typed_columns: false,
     };
 }
 

@@ -52,6 +52,7 @@ pub static XLSX: FormatSpec = FormatSpec {
         container: true,
         nested: false,
         marks_end: true,
+        typed_columns: true,
         ..Capabilities::TYPED
     },
     read_options: &[

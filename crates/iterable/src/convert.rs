@@ -1,0 +1,341 @@
+//! [`aconvert`]: every row of one location into another, format and codec from each
+//! name, with a [`ConvertReport`] of what was done.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use iterable_core::{Format, Result};
+
+use crate::IterableOptions;
+use crate::progress::{Counts, ProgressCallback, ProgressEvent, ProgressEvery, ProgressTicker};
+use crate::text_types::{ColumnType, TextTypes};
+
+/// Rows read and written at a time, by default.
+pub const DEFAULT_CONVERT_BATCH: usize = 4096;
+
+/// How [`aconvert`] reads, writes and reports.
+///
+/// ```
+/// use iterable::{ConvertOptions, IterableOptions, ProgressEvery};
+///
+/// let options = ConvertOptions::new()
+///     .read(IterableOptions::read().delimiter(b';'))
+///     .write(IterableOptions::write().tagname("items"))
+///     .on_progress(ProgressEvery::Rows(100_000), |p| eprintln!("{} rows", p.rows_read));
+/// ```
+#[derive(Clone)]
+pub struct ConvertOptions {
+    read: IterableOptions,
+    write: IterableOptions,
+    batch: usize,
+    progress: Option<(ProgressEvery, ProgressCallback)>,
+    /// Whether text is typed by column: `None` decides by the formats.
+    type_text: Option<bool>,
+}
+
+impl std::fmt::Debug for ConvertOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConvertOptions")
+            .field("read", &self.read)
+            .field("write", &self.write)
+            .field("batch", &self.batch)
+            .field("progress", &self.progress.as_ref().map(|(every, _)| every))
+            .field("type_text", &self.type_text)
+            .finish()
+    }
+}
+
+impl Default for ConvertOptions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ConvertOptions {
+    /// Default read and write options, 4096 rows at a time, no progress callback.
+    pub fn new() -> Self {
+        ConvertOptions {
+            read: IterableOptions::read(),
+            write: IterableOptions::write(),
+            batch: DEFAULT_CONVERT_BATCH,
+            progress: None,
+            type_text: None,
+        }
+    }
+
+    /// How the input is read (format, codec, CSV dialect, error policy, columns, ...).
+    pub fn read(mut self, options: IterableOptions) -> Self {
+        self.read = options.mode(iterable_core::Mode::Read);
+        self
+    }
+
+    /// How the output is written (format, codec, schema, compression, ...).
+    pub fn write(mut self, options: IterableOptions) -> Self {
+        self.write = options.mode(iterable_core::Mode::Write);
+        self
+    }
+
+    /// Rows read and written at a time (at least 1).
+    pub fn batch_rows(mut self, rows: usize) -> Self {
+        self.batch = rows.max(1);
+        self
+    }
+
+    /// Calls `callback` every `every` while converting, and once at the end with
+    /// [`ProgressEvent::done`] set (after the output is closed).
+    pub fn on_progress(
+        mut self,
+        every: ProgressEvery,
+        callback: impl Fn(&ProgressEvent) + Send + Sync + 'static,
+    ) -> Self {
+        self.progress = Some((every, Arc::new(callback)));
+        self
+    }
+
+    /// Whether the text of a text format (CSV, TSV, LTSV) is typed by column: integers,
+    /// floats, booleans, and empty fields as nulls. By default it is when the output's
+    /// columns are typed (Parquet, Arrow, Avro, ORC, XLSX): each column's type comes from
+    /// the write options' schema, or else from the first `schema_scan_rows` rows (a
+    /// column typed by them and a later field that does not fit is an error naming the
+    /// row); text with a leading zero (`007`) stays text. `true` types text for any
+    /// output, `false` never.
+    pub fn type_text(mut self, on: bool) -> Self {
+        self.type_text = Some(on);
+        self
+    }
+
+    /// The read options.
+    pub fn read_options(&self) -> &IterableOptions {
+        &self.read
+    }
+
+    /// The write options.
+    pub fn write_options(&self) -> &IterableOptions {
+        &self.write
+    }
+}
+
+/// What one conversion did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ConvertReport {
+    /// The input location, as given.
+    pub input: String,
+    /// The output location, as given.
+    pub output: String,
+    /// Rows read from the input.
+    pub rows_read: u64,
+    /// Rows written to the output.
+    pub rows_written: u64,
+    /// Bad records skipped under the `Skip` or `DeadLetter` error policy.
+    pub rows_skipped: u64,
+    /// Bytes consumed from the input (compressed bytes for a compressed input).
+    pub bytes_read: u64,
+    /// Bytes the writer produced, before the output's codec compressed them.
+    pub bytes_written: u64,
+    /// From opening the input to closing the output.
+    pub elapsed: Duration,
+}
+
+/// Copies every row of `input` into `output` and says what it did.
+///
+/// Any location to any location: files, `-` (stdin, stdout), URLs, folders and globs
+/// (read as one input, in order), format and codec from each name unless the options
+/// say. Types are kept: from Parquet or Arrow into Parquet or Arrow, the input's schema
+/// is the output's (widths, units, time zones), unless the write options give one;
+/// into a typed format from an untyped one, the types are inferred from the first rows
+/// (`schema_scan_rows`). Bad records follow the read options' error policy; the skipped
+/// ones are counted in the report.
+///
+/// The output appears only when everything is written: an error (reading, writing,
+/// closing) returns it and leaves no output file, and so does dropping the future
+/// mid-way (the writer's temporary file goes with it).
+///
+/// ```
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// use iterable::{ConvertOptions, aconvert, row, IterableOptions};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let csv = dir.path().join("people.csv.gz");
+/// let mut out = IterableOptions::write().open(csv.to_str().unwrap()).await?;
+/// out.awrite(&row! { "id" => 1, "name" => "Anna" }).await?;
+/// out.awrite(&row! { "id" => 2, "name" => "Ben" }).await?;
+/// out.aclose().await?;
+///
+/// let parquet = dir.path().join("people.parquet");
+/// let report = aconvert(
+///     csv.to_str().unwrap(),
+///     parquet.to_str().unwrap(),
+///     &ConvertOptions::new(),
+/// )
+/// .await?;
+/// assert_eq!((report.rows_read, report.rows_written), (2, 2));
+/// assert!(parquet.exists());
+/// # Ok::<(), iterable::Error>(())
+/// # }).unwrap();
+/// ```
+pub async fn aconvert(
+    input: &str,
+    output: &str,
+    options: &ConvertOptions,
+) -> Result<ConvertReport> {
+    let started = Instant::now();
+    let mut src = options.read.open(input).await?;
+    let write = kept_types(input, output, src.info().format, options).await?;
+    let mut dst = write.open(output).await?;
+    let mut ticker = options
+        .progress
+        .as_ref()
+        .map(|(every, callback)| ProgressTicker::new(*every, callback.clone(), input));
+    let mut text_types = None;
+    let mut rows_read = 0u64;
+    loop {
+        let mut want = match &ticker {
+            Some(t) => options.batch.min(t.rows_until_due(rows_read) as usize),
+            None => options.batch,
+        };
+        let first = rows_read == 0 && text_types.is_none();
+        let scan = write.options().columnar.schema_scan_rows.max(1);
+        if first {
+            want = want.max(scan);
+        }
+        let mut rows = src.aread_bulk(want).await?;
+        if rows.is_empty() {
+            break;
+        }
+        if first {
+            text_types = text_typing(src.info().format, output, &write, options, &rows, scan)?;
+        }
+        if let Some(types) = &mut text_types {
+            types.apply(&mut rows, rows_read + 1)?;
+        }
+        rows_read += rows.len() as u64;
+        dst.awrite_bulk(&rows).await?;
+        if let Some(t) = &mut ticker {
+            let (read, written) = (&src, &dst);
+            t.tick(rows_read, || Counts {
+                read: read.progress(),
+                rows_written: written.progress().rows,
+            });
+        }
+    }
+    dst.aclose().await?;
+    let (read, written) = (src.progress(), dst.progress());
+    src.aclose().await?;
+    if let Some(t) = &mut ticker {
+        t.finish(Counts {
+            read,
+            rows_written: written.rows,
+        });
+    }
+    Ok(ConvertReport {
+        input: input.to_owned(),
+        output: output.to_owned(),
+        rows_read,
+        rows_written: written.rows,
+        rows_skipped: read.skipped,
+        bytes_read: read.bytes,
+        bytes_written: written.bytes,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// How the text of the input is typed for the output, if it is (see
+/// [`ConvertOptions::type_text`]); `rows` are the first rows read.
+fn text_typing(
+    input_format: Format,
+    output: &str,
+    write: &IterableOptions,
+    options: &ConvertOptions,
+    rows: &[iterable_core::Row],
+    scan: usize,
+) -> Result<Option<TextTypes>> {
+    let text_in = crate::registry::spec(input_format)
+        .is_some_and(|s| s.capabilities.values == crate::registry::Values::Text);
+    let output_format = write
+        .options()
+        .format
+        .or(crate::registry::from_name(output).format);
+    let typed_out = output_format
+        .and_then(crate::registry::spec)
+        .is_some_and(|s| s.capabilities.typed_columns);
+    if !options.type_text.unwrap_or(text_in && typed_out) {
+        return Ok(None);
+    }
+    let types = match schema_types(write, output)? {
+        Some(types) => types,
+        None => TextTypes::infer(&rows[..rows.len().min(scan)], output),
+    };
+    Ok(types.changes_anything().then_some(types))
+}
+
+/// The column types of the write options' schema, when they give one.
+#[cfg(feature = "arrow")]
+fn schema_types(write: &IterableOptions, output: &str) -> Result<Option<TextTypes>> {
+    use crate::arrow::DataType;
+    let Some(columns) = &write.options().columnar.schema else {
+        return Ok(None);
+    };
+    let schema = crate::arrow::parse_schema(columns)?;
+    let types = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            let kind = match f.data_type() {
+                t if t.is_integer() => ColumnType::Int,
+                t if t.is_floating() => ColumnType::Float,
+                DataType::Boolean => ColumnType::Bool,
+                _ => ColumnType::Text,
+            };
+            (f.name().clone(), kind)
+        })
+        .collect();
+    Ok(Some(TextTypes::from_schema(types, output)))
+}
+
+#[cfg(not(feature = "arrow"))]
+fn schema_types(_: &IterableOptions, _: &str) -> Result<Option<TextTypes>> {
+    Ok(None)
+}
+
+/// The write options, with the input's schema when both ends are Parquet or Arrow and
+/// the options give none (the input's exact types: widths, units, time zones).
+async fn kept_types(
+    input: &str,
+    output: &str,
+    input_format: Format,
+    options: &ConvertOptions,
+) -> Result<IterableOptions> {
+    let write = options.write.clone();
+    #[cfg(feature = "arrow")]
+    {
+        let output_format = write
+            .options()
+            .format
+            .or(crate::registry::from_name(output).format);
+        let typed = |f: Option<Format>| matches!(f, Some(Format::PARQUET | Format::ARROW));
+        if write.options().columnar.schema.is_none()
+            && typed(output_format)
+            && typed(Some(input_format))
+        {
+            return Ok(write.schema(input_schema(input, &options.read).await?));
+        }
+    }
+    #[cfg(not(feature = "arrow"))]
+    let _ = (input, output, input_format);
+    Ok(write)
+}
+
+/// The columns of a Parquet or Arrow input as read (after `columns`), as text pairs.
+#[cfg(feature = "arrow")]
+async fn input_schema(input: &str, read: &IterableOptions) -> Result<Vec<(String, String)>> {
+    let schema = crate::arrow::aschema(input, read).await?;
+    let all = crate::arrow::schema_to_text(&schema);
+    Ok(match &read.options().columnar.columns {
+        None => all,
+        Some(names) => names
+            .iter()
+            .filter_map(|n| all.iter().find(|(c, _)| c == n).cloned())
+            .collect(),
+    })
+}

@@ -1,0 +1,220 @@
+//! Text typed by column on its way into a format with typed columns: the strings of
+//! CSV or LTSV become integers, floats, booleans and nulls for Parquet, Arrow, Avro, ORC
+//! or a workbook, one type a column, decided from the first rows or by a schema.
+
+use std::sync::Arc;
+
+use iterable_core::{Error, Header, Result, Row, Value};
+use iterable_formats::csv::infer_value;
+
+/// What a column's text becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ColumnType {
+    /// No text seen but empty fields (or no text at all): left as it is.
+    Unknown,
+    /// Every non-empty field is an integer; empty fields are nulls.
+    Int,
+    /// Every non-empty field is a number; empty fields are nulls.
+    Float,
+    /// Every non-empty field is `true` or `false` (any case); empty fields are nulls.
+    Bool,
+    /// Left as text.
+    Text,
+}
+
+impl ColumnType {
+    /// The type of a column holding `a` and then `b`.
+    fn merge(self, b: ColumnType) -> ColumnType {
+        use ColumnType::*;
+        match (self, b) {
+            (Unknown, other) | (other, Unknown) => other,
+            (a, b) if a == b => a,
+            (Int, Float) | (Float, Int) => Float,
+            _ => Text,
+        }
+    }
+
+    /// The type a single value asks for.
+    fn of(value: &Value) -> ColumnType {
+        match value {
+            Value::Null => ColumnType::Unknown,
+            Value::String(text) => match infer_value(text) {
+                Value::Null => ColumnType::Unknown,
+                Value::Int(_) => ColumnType::Int,
+                Value::Float(_) => ColumnType::Float,
+                Value::Bool(_) => ColumnType::Bool,
+                _ => ColumnType::Text,
+            },
+            // A typed value already: the column is left alone.
+            _ => ColumnType::Text,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            ColumnType::Int => "an integer",
+            ColumnType::Float => "a number",
+            ColumnType::Bool => "a boolean",
+            ColumnType::Unknown | ColumnType::Text => "text",
+        }
+    }
+}
+
+/// The column types, by name, and how they were decided (for errors).
+pub(crate) struct TextTypes {
+    columns: Vec<(String, ColumnType)>,
+    /// "the first 1000 rows" or "the schema".
+    decided_by: String,
+    output: String,
+    /// The last header seen and each of its keys' types, by position.
+    cached: Option<(Arc<Header>, Vec<ColumnType>)>,
+}
+
+impl TextTypes {
+    /// Types decided from `rows` (the first rows of the input).
+    pub(crate) fn infer(rows: &[Row], output: &str) -> TextTypes {
+        let mut columns: Vec<(String, ColumnType)> = Vec::new();
+        for row in rows {
+            for (name, value) in row.iter() {
+                let kind = ColumnType::of(value);
+                match columns.iter_mut().find(|(n, _)| n == name) {
+                    Some((_, known)) => *known = known.merge(kind),
+                    None => columns.push((name.to_owned(), kind)),
+                }
+            }
+        }
+        TextTypes {
+            columns,
+            decided_by: format!("the first {} rows", rows.len()),
+            output: output.to_owned(),
+            cached: None,
+        }
+    }
+
+    /// Types given by a schema: integer, float and boolean columns parse their text;
+    /// the others are left as they are.
+    pub(crate) fn from_schema(columns: Vec<(String, ColumnType)>, output: &str) -> TextTypes {
+        TextTypes {
+            columns,
+            decided_by: "the schema".to_owned(),
+            output: output.to_owned(),
+            cached: None,
+        }
+    }
+
+    /// Whether any column changes at all.
+    pub(crate) fn changes_anything(&self) -> bool {
+        self.columns
+            .iter()
+            .any(|(_, t)| matches!(t, ColumnType::Int | ColumnType::Float | ColumnType::Bool))
+    }
+
+    /// Types the text of `rows` in place; `first_row` is the 1-based number of the
+    /// first of them in the output (for errors).
+    pub(crate) fn apply(&mut self, rows: &mut [Row], first_row: u64) -> Result<()> {
+        for (i, row) in rows.iter_mut().enumerate() {
+            let types = self.types_of(row.header());
+            let values = row.values_mut();
+            for (value, &kind) in values.iter_mut().zip(types.iter()) {
+                if let Some(typed) = typed(value, kind) {
+                    *value = typed.map_err(|text| Error::Write {
+                        location: self.output.clone(),
+                        row: first_row + i as u64,
+                        message: format!(
+                            "{text:?} is not {} as {} typed its column; raise schema_scan_rows or give a schema",
+                            kind.name(),
+                            self.decided_by
+                        ),
+                    })?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The type of each key of `header`, by position (cached for the rows that share it).
+    fn types_of(&mut self, header: &Arc<Header>) -> Vec<ColumnType> {
+        if let Some((known, types)) = &self.cached {
+            if Arc::ptr_eq(known, header) {
+                return types.clone();
+            }
+        }
+        let types: Vec<ColumnType> = header
+            .names()
+            .iter()
+            .map(|key| {
+                self.columns
+                    .iter()
+                    .find(|(n, _)| n == key)
+                    .map_or(ColumnType::Unknown, |(_, t)| *t)
+            })
+            .collect();
+        self.cached = Some((header.clone(), types.clone()));
+        types
+    }
+}
+
+/// `value` as `kind` wants it: `None` when it stays as it is, `Err(text)` when its text
+/// does not fit.
+fn typed(value: &Value, kind: ColumnType) -> Option<std::result::Result<Value, String>> {
+    let Value::String(text) = value else {
+        return None;
+    };
+    if matches!(kind, ColumnType::Unknown | ColumnType::Text) {
+        return None;
+    }
+    let inferred = infer_value(text);
+    Some(match (kind, inferred) {
+        (_, Value::Null) => Ok(Value::Null),
+        (ColumnType::Int, v @ Value::Int(_)) => Ok(v),
+        (ColumnType::Float, Value::Int(i)) => Ok(Value::Float(i as f64)),
+        (ColumnType::Float, v @ Value::Float(_)) => Ok(v),
+        (ColumnType::Bool, v @ Value::Bool(_)) => Ok(v),
+        _ => Err(text.to_string()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use iterable_core::row;
+
+    #[test]
+    fn columns_take_one_type_from_their_text() {
+        let mut rows = vec![
+            row! { "id" => "1", "score" => "2", "ok" => "true", "zip" => "01234", "note" => "" },
+            row! { "id" => "2", "score" => "2.5", "ok" => "FALSE", "zip" => "99999", "note" => "" },
+            row! { "id" => "", "score" => "", "ok" => "", "zip" => "", "note" => "" },
+        ];
+        let mut types = TextTypes::infer(&rows, "out.parquet");
+        assert!(types.changes_anything());
+        types.apply(&mut rows, 1).unwrap();
+        assert_eq!(
+            rows[1],
+            row! { "id" => 2, "score" => 2.5, "ok" => false, "zip" => "99999", "note" => "" }
+        );
+        assert_eq!(rows[0].get("score"), Some(&Value::Float(2.0)));
+        assert_eq!(
+            rows[2],
+            row! { "id" => Value::Null, "score" => Value::Null, "ok" => Value::Null, "zip" => "", "note" => "" }
+        );
+    }
+
+    #[test]
+    fn text_that_does_not_fit_its_column_is_an_error_naming_the_row() {
+        let first = vec![row! { "id" => "1" }, row! { "id" => "2" }];
+        let mut types = TextTypes::infer(&first, "out.parquet");
+        let mut later = vec![row! { "id" => "3" }, row! { "id" => "n/a" }];
+        let err = types.apply(&mut later, 2001).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "out.parquet: row 2002: \"n/a\" is not an integer as the first 2 rows typed its column; raise schema_scan_rows or give a schema"
+        );
+    }
+
+    #[test]
+    fn typed_values_and_text_columns_are_left_alone() {
+        let rows = vec![row! { "n" => 1, "t" => "x" }];
+        assert!(!TextTypes::infer(&rows, "o").changes_anything());
+    }
+}
