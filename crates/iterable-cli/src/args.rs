@@ -52,7 +52,9 @@ pub enum Command {
     Convert {
         /// The input path, URL or glob, or - for stdin.
         input: String,
-        /// The output path or URL, or - for stdout.
+        /// The output path or URL, or - for stdout; or a pattern that names an output
+        /// for each file of IN by its name: {stem}, {ext}, {name}, {dir} (as in
+        /// 'out/{stem}.parquet'; --file-concurrency files at a time).
         output: String,
         #[command(flatten)]
         read: ReadArgs,

@@ -483,3 +483,44 @@ fn stdin_text_that_starts_like_a_magic_number_is_text() {
         assert_eq!(text.lines().next(), Some(first), "{input:?}");
     }
 }
+
+#[test]
+fn convert_with_a_pattern_converts_each_file_and_names_the_ones_that_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.csv"), "id\n1\n2\n").unwrap();
+    std::fs::write(dir.path().join("b.csv"), "id\n3\n").unwrap();
+    std::fs::write(dir.path().join("c.jsonl"), "{\"id\":1}\n{oops\n").unwrap();
+    let pattern = dir.path().join("out/{stem}.parquet");
+    let glob = dir.path().join("*.csv");
+    stdout(&iterable(&[
+        "convert",
+        glob.to_str().unwrap(),
+        pattern.to_str().unwrap(),
+    ]));
+    let a = dir.path().join("out/a.parquet");
+    assert_eq!(
+        stdout(&iterable(&["cat", a.to_str().unwrap()])),
+        "{\"id\":1}\n{\"id\":2}\n"
+    );
+    assert!(dir.path().join("out/b.parquet").exists());
+
+    let all = dir.path().join("*");
+    let out = iterable(&[
+        "convert",
+        all.to_str().unwrap(),
+        dir.path().join("again/{name}.jsonl").to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("c.jsonl") && err.contains("line 2"), "{err}");
+    assert!(
+        err.contains("1 of 3 files failed; the others were converted"),
+        "{err}"
+    );
+    let mut made: Vec<String> = std::fs::read_dir(dir.path().join("again"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    made.sort();
+    assert_eq!(made, ["a.csv.jsonl", "b.csv.jsonl"]);
+}

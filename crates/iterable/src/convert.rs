@@ -31,6 +31,8 @@ pub struct ConvertOptions {
     progress: Option<(ProgressEvery, ProgressCallback)>,
     /// Whether text is typed by column: `None` decides by the formats.
     type_text: Option<bool>,
+    /// Files at a time in a bulk conversion.
+    concurrency: usize,
 }
 
 impl std::fmt::Debug for ConvertOptions {
@@ -41,6 +43,7 @@ impl std::fmt::Debug for ConvertOptions {
             .field("batch", &self.batch)
             .field("progress", &self.progress.as_ref().map(|(every, _)| every))
             .field("type_text", &self.type_text)
+            .field("concurrency", &self.concurrency)
             .finish()
     }
 }
@@ -60,6 +63,7 @@ impl ConvertOptions {
             batch: DEFAULT_CONVERT_BATCH,
             progress: None,
             type_text: None,
+            concurrency: crate::bulk::DEFAULT_BULK_CONCURRENCY,
         }
     }
 
@@ -82,7 +86,9 @@ impl ConvertOptions {
     }
 
     /// Calls `callback` every `every` while converting, and once at the end with
-    /// [`ProgressEvent::done`] set (after the output is closed).
+    /// [`ProgressEvent::done`] set (after the output is closed). In a bulk conversion
+    /// each file reports on its own (the event's `location` names it), files converting
+    /// at the same time calling it from their tasks.
     pub fn on_progress(
         mut self,
         every: ProgressEvery,
@@ -102,6 +108,17 @@ impl ConvertOptions {
     pub fn type_text(mut self, on: bool) -> Self {
         self.type_text = Some(on);
         self
+    }
+
+    /// [`abulk_convert`](crate::abulk_convert): how many files convert at a time (at
+    /// least 1; default 4).
+    pub fn concurrency(mut self, files: usize) -> Self {
+        self.concurrency = files.max(1);
+        self
+    }
+
+    pub(crate) fn concurrency_limit(&self) -> usize {
+        self.concurrency
     }
 
     /// The read options.
@@ -187,30 +204,45 @@ pub async fn aconvert(
         .progress
         .as_ref()
         .map(|(every, callback)| ProgressTicker::new(*every, callback.clone(), input));
-    let mut text_types = None;
+    let scan = write.options().columnar.schema_scan_rows.max(1);
+    let mut typing = if wants_text_typing(src.info().format, output, &write, options) {
+        Typing::Scanning(Vec::new())
+    } else {
+        Typing::Off
+    };
     let mut rows_read = 0u64;
+    let mut rows_out = 0u64;
     loop {
-        let mut want = match &ticker {
+        let want = match &ticker {
             Some(t) => options.batch.min(t.rows_until_due(rows_read) as usize),
             None => options.batch,
         };
-        let first = rows_read == 0 && text_types.is_none();
-        let scan = write.options().columnar.schema_scan_rows.max(1);
-        if first {
-            want = want.max(scan);
-        }
         let mut rows = src.aread_bulk(want).await?;
-        if rows.is_empty() {
+        let end = rows.is_empty();
+        rows_read += rows.len() as u64;
+        // Text waits until the first `scan` rows have decided its columns' types.
+        if let Typing::Scanning(held) = &mut typing {
+            held.append(&mut rows);
+            if held.len() >= scan || end {
+                let held = std::mem::take(held);
+                let first = &held[..held.len().min(scan)];
+                typing = match text_types(output, &write, first)? {
+                    Some(types) => Typing::On(types),
+                    None => Typing::Off,
+                };
+                rows = held;
+            }
+        }
+        if let Typing::On(types) = &mut typing {
+            types.apply(&mut rows, rows_out + 1)?;
+        }
+        if !rows.is_empty() {
+            rows_out += rows.len() as u64;
+            dst.awrite_bulk(&rows).await?;
+        }
+        if end {
             break;
         }
-        if first {
-            text_types = text_typing(src.info().format, output, &write, options, &rows, scan)?;
-        }
-        if let Some(types) = &mut text_types {
-            types.apply(&mut rows, rows_read + 1)?;
-        }
-        rows_read += rows.len() as u64;
-        dst.awrite_bulk(&rows).await?;
         if let Some(t) = &mut ticker {
             let (read, written) = (&src, &dst);
             t.tick(rows_read, || Counts {
@@ -240,16 +272,14 @@ pub async fn aconvert(
     })
 }
 
-/// How the text of the input is typed for the output, if it is (see
-/// [`ConvertOptions::type_text`]); `rows` are the first rows read.
-fn text_typing(
+/// Whether the input's text is typed by column for the output (see
+/// [`ConvertOptions::type_text`]).
+fn wants_text_typing(
     input_format: Format,
     output: &str,
     write: &IterableOptions,
     options: &ConvertOptions,
-    rows: &[iterable_core::Row],
-    scan: usize,
-) -> Result<Option<TextTypes>> {
+) -> bool {
     let text_in = crate::registry::spec(input_format)
         .is_some_and(|s| s.capabilities.values == crate::registry::Values::Text);
     let output_format = write
@@ -259,12 +289,29 @@ fn text_typing(
     let typed_out = output_format
         .and_then(crate::registry::spec)
         .is_some_and(|s| s.capabilities.typed_columns);
-    if !options.type_text.unwrap_or(text_in && typed_out) {
-        return Ok(None);
-    }
+    options.type_text.unwrap_or(text_in && typed_out)
+}
+
+/// Where a conversion stands with typing text.
+enum Typing {
+    /// Text stays text.
+    Off,
+    /// The first rows, held until there are enough to decide the types.
+    Scanning(Vec<iterable_core::Row>),
+    /// The types decided.
+    On(TextTypes),
+}
+
+/// The column types for `output`: by the write options' schema, or else from `first`
+/// (the first `schema_scan_rows` rows); `None` when no column would change.
+fn text_types(
+    output: &str,
+    write: &IterableOptions,
+    first: &[iterable_core::Row],
+) -> Result<Option<TextTypes>> {
     let types = match schema_types(write, output)? {
         Some(types) => types,
-        None => TextTypes::infer(&rows[..rows.len().min(scan)], output),
+        None => TextTypes::infer(first, output),
     };
     Ok(types.changes_anything().then_some(types))
 }

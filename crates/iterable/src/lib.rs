@@ -50,7 +50,8 @@
 //!
 //! An ETL job in one call: [`aconvert`] copies any location into any other, format and
 //! codec from the names, types kept, with a [`ConvertReport`] and, if asked, progress
-//! events ([`progress`]).
+//! events ([`progress`]); [`abulk_convert`] does it for many files at a time, each output
+//! named by a pattern (`out/{stem}.parquet`), with a [`BulkReport`].
 //!
 //! Beyond opening locations: [`streams`] builds readers and writers over byte streams
 //! of your own, [`bytes`] is the byte layer (locations, codecs, atomic files, globs),
@@ -63,12 +64,14 @@
 
 #[cfg(feature = "arrow")]
 pub mod arrow;
+mod bulk;
 pub mod bytes;
 mod convert;
 pub mod implement;
 mod many;
 mod open;
 mod options;
+mod pipeline;
 pub mod progress;
 mod reopen;
 mod road;
@@ -81,6 +84,7 @@ mod text_types;
 #[cfg(feature = "testing")]
 pub use iterable_formats::testing;
 
+pub use bulk::{BulkReport, DEFAULT_BULK_CONCURRENCY, FileOutcome, abulk_convert};
 pub use convert::{ConvertOptions, ConvertReport, DEFAULT_CONVERT_BATCH, aconvert};
 pub use iterable_core::policy::{DeadLetterSink, ErrorHandler};
 pub use iterable_core::{
@@ -97,4 +101,5 @@ pub use open::aopen_iterable;
 #[cfg(feature = "xlsx")]
 pub use open::sheet_names;
 pub use options::IterableOptions;
+pub use pipeline::{Pipeline, StageErrors, apipeline, from_rows};
 pub use progress::{ProgressEvent, ProgressEvery, with_progress};

@@ -1,7 +1,8 @@
-//! `convert`: rows from one location to another, format and codec from each name.
+//! `convert`: rows from one location to another, format and codec from each name; or,
+//! when the output is a pattern (`out/{stem}.parquet`), each input file to its own.
 
-use anyhow::Result;
-use iterable::{Codec, ConvertOptions, Format, IterableOptions, aconvert};
+use anyhow::{Result, bail};
+use iterable::{Codec, ConvertOptions, Format, IterableOptions, abulk_convert, aconvert};
 
 use crate::args::ReadArgs;
 
@@ -28,7 +29,38 @@ pub async fn run(input: &str, output: &str, read: &ReadArgs, output_as: &OutputA
     if output_as.keep_text {
         options = options.type_text(false);
     }
+    if is_pattern(output) {
+        let options = options.concurrency(read.file_concurrency.max(1));
+        return bulk(input, output, &options).await;
+    }
     let report = aconvert(input, output, &options).await?;
     super::report_skipped(input, report.rows_skipped);
+    Ok(())
+}
+
+/// Whether `output` names each output by the input's name.
+fn is_pattern(output: &str) -> bool {
+    ["{stem}", "{name}", "{ext}", "{dir}"]
+        .iter()
+        .any(|p| output.contains(p))
+}
+
+/// Each file of `input` to the output its name maps to: a line on stderr for each
+/// file that failed (the others are converted), and exit code 1 if any did.
+async fn bulk(input: &str, output: &str, options: &ConvertOptions) -> Result<()> {
+    let report = abulk_convert(&[input], output, options).await?;
+    for file in &report.files {
+        match &file.result {
+            Ok(done) => super::report_skipped(&file.input, done.rows_skipped),
+            Err(e) => eprintln!("iterable: {e}"),
+        }
+    }
+    let failed = report.failed().count();
+    if failed > 0 {
+        bail!(
+            "{failed} of {} files failed; the others were converted",
+            report.files.len()
+        );
+    }
     Ok(())
 }

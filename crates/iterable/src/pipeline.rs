@@ -1,0 +1,502 @@
+//! [`apipeline`]: stages over any iterable (map, filter, try_map, select, rename, take,
+//! skip, triggers every N rows, a finish hook), whose result is again an iterable, ending
+//! in a writer, a collection or a count.
+//!
+//! ```
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! use iterable::{apipeline, from_rows, row, Row, Value};
+//!
+//! let rows: Vec<Row> = (0..10).map(|i| row! { "id" => i, "name" => format!("n{i}") }).collect();
+//! let out = apipeline(from_rows("memory", rows))
+//!     .filter(|r| r.get("id").and_then(Value::as_i64).is_some_and(|i| i % 2 == 0))
+//!     .map(|mut r| {
+//!         r.insert("even", true);
+//!         r
+//!     })
+//!     .rename("name", "label")
+//!     .select(["id", "label", "even"])
+//!     .skip(1)
+//!     .take(2)
+//!     .collect()
+//!     .await?;
+//! assert_eq!(out, [
+//!     row! { "id" => 2, "label" => "n2", "even" => true },
+//!     row! { "id" => 4, "label" => "n4", "even" => true },
+//! ]);
+//! # Ok::<(), iterable::Error>(())
+//! # }).unwrap();
+//! ```
+
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+use futures_core::future::BoxFuture;
+use iterable_core::{AsyncIterable, BoxIterable, Error, IterableInfo, Progress, Result, Row};
+
+use crate::progress::{ProgressEvent, ProgressEvery, with_progress};
+
+/// What a stage does with one row.
+pub(crate) enum Step {
+    /// Passes this row on.
+    One(Row),
+    /// Passes these rows on, in order.
+    Many(Vec<Row>),
+    /// Drops the row.
+    Skip,
+    /// Passes this row on, and then ends the stream.
+    Last(Row),
+    /// Ends the stream without this row.
+    End,
+    /// Fails: the error is the stream's next item, and the stream ends.
+    Fail(Error),
+}
+
+/// What a failing `try_map` does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StageErrors {
+    /// The error ends the pipeline (the default).
+    #[default]
+    Fail,
+    /// The row is dropped and counted in `progress().skipped`.
+    Skip,
+}
+
+type StageFn = Box<dyn FnMut(Row) -> Step + Send>;
+type FinishFn = Box<dyn FnOnce(&Progress) + Send>;
+
+/// Stages over an iterable; see [`apipeline`]. Each stage is applied row by row as the
+/// rows are read (in bulk where the reader reads in bulk), in constant memory.
+pub struct Pipeline {
+    inner: BoxIterable,
+}
+
+impl std::fmt::Debug for Pipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pipeline")
+            .field("source", self.inner.info())
+            .finish()
+    }
+}
+
+/// An iterable over rows in memory (format `rows`), to start a pipeline or to feed a
+/// writer.
+pub fn from_rows(name: &str, rows: impl IntoIterator<Item = Row>) -> BoxIterable {
+    let rows: Vec<Row> = rows.into_iter().collect();
+    let info = IterableInfo {
+        location: name.to_owned(),
+        format: iterable_core::Format::new("rows"),
+        codec: iterable_core::Codec::None,
+        mode: iterable_core::Mode::Read,
+    };
+    let ctx = iterable_formats::ReadContext::new(info, iterable_core::Options::default());
+    iterable_formats::rows_iterable(ctx, rows.into_iter().map(Ok))
+}
+
+/// Starts a pipeline over `source` (any [`AsyncIterable`]: a reader, another pipeline,
+/// an enrichment stage).
+pub fn apipeline(source: BoxIterable) -> Pipeline {
+    Pipeline { inner: source }
+}
+
+impl Pipeline {
+    fn stage(self, f: StageFn) -> Pipeline {
+        Pipeline {
+            inner: Box::new(Stage::new(self.inner, f)),
+        }
+    }
+
+    /// Each row replaced by `f(row)`.
+    pub fn map(self, mut f: impl FnMut(Row) -> Row + Send + 'static) -> Pipeline {
+        self.stage(Box::new(move |row| Step::One(f(row))))
+    }
+
+    /// Only the rows `keep` says yes to.
+    pub fn filter(self, mut keep: impl FnMut(&Row) -> bool + Send + 'static) -> Pipeline {
+        self.stage(Box::new(move |row| {
+            if keep(&row) {
+                Step::One(row)
+            } else {
+                Step::Skip
+            }
+        }))
+    }
+
+    /// Each row replaced by `f(row)`, or dropped when it is `None`.
+    pub fn filter_map(self, mut f: impl FnMut(Row) -> Option<Row> + Send + 'static) -> Pipeline {
+        self.stage(Box::new(move |row| match f(row) {
+            Some(row) => Step::One(row),
+            None => Step::Skip,
+        }))
+    }
+
+    /// Each row replaced by the rows `f(row)` gives (none, one or many).
+    pub fn flat_map<I>(self, mut f: impl FnMut(Row) -> I + Send + 'static) -> Pipeline
+    where
+        I: IntoIterator<Item = Row>,
+    {
+        self.stage(Box::new(move |row| {
+            Step::Many(f(row).into_iter().collect())
+        }))
+    }
+
+    /// Each row replaced by `f(row)`; an error is the pipeline's error (it names the
+    /// source and the row), or, with [`StageErrors::Skip`], drops the row and is
+    /// counted as skipped.
+    pub fn try_map(
+        self,
+        errors: StageErrors,
+        mut f: impl FnMut(Row) -> Result<Row> + Send + 'static,
+    ) -> Pipeline {
+        let location = self.inner.info().location.clone();
+        let mut n = 0u64;
+        let inner = Stage::new(
+            self.inner,
+            Box::new(move |row| {
+                n += 1;
+                match f(row) {
+                    Ok(row) => Step::One(row),
+                    Err(e) => Step::Fail(Error::Write {
+                        location: location.clone(),
+                        row: n,
+                        message: format!("try_map: {e}"),
+                    }),
+                }
+            }),
+        )
+        .skipping(errors == StageErrors::Skip);
+        Pipeline {
+            inner: Box::new(inner),
+        }
+    }
+
+    /// Calls `f` on each row as it passes.
+    pub fn inspect(self, mut f: impl FnMut(&Row) + Send + 'static) -> Pipeline {
+        self.stage(Box::new(move |row| {
+            f(&row);
+            Step::One(row)
+        }))
+    }
+
+    /// The first `n` rows only; reading stops there.
+    pub fn take(self, n: u64) -> Pipeline {
+        let mut left = n;
+        if n == 0 {
+            return self.stage(Box::new(|_| Step::End));
+        }
+        self.stage(Box::new(move |row| {
+            left -= 1;
+            if left == 0 {
+                Step::Last(row)
+            } else {
+                Step::One(row)
+            }
+        }))
+    }
+
+    /// All but the first `n` rows.
+    pub fn skip(self, n: u64) -> Pipeline {
+        let mut left = n;
+        self.stage(Box::new(move |row| {
+            if left > 0 {
+                left -= 1;
+                Step::Skip
+            } else {
+                Step::One(row)
+            }
+        }))
+    }
+
+    /// Only these columns, in this order (a column a row lacks is left out of it).
+    pub fn select<S: Into<String>>(self, columns: impl IntoIterator<Item = S>) -> Pipeline {
+        let columns: Vec<String> = columns.into_iter().map(Into::into).collect();
+        self.stage(Box::new(move |row| {
+            let mut out = Row::new();
+            for name in &columns {
+                if let Some(value) = row.get(name) {
+                    out.insert(name.clone(), value.clone());
+                }
+            }
+            Step::One(out)
+        }))
+    }
+
+    /// The column `from` renamed `to`, at its place (rows without it pass unchanged).
+    pub fn rename(self, from: impl Into<String>, to: impl Into<String>) -> Pipeline {
+        let (from, to) = (from.into(), to.into());
+        self.stage(Box::new(move |row| {
+            if !row.contains_key(&from) {
+                return Step::One(row);
+            }
+            let mut out = Row::new();
+            for (name, value) in row.iter() {
+                let name = if name == from { to.as_str() } else { name };
+                out.insert(name, value.clone());
+            }
+            Step::One(out)
+        }))
+    }
+
+    /// Calls `trigger` with the count of rows passed each time `n` more have passed,
+    /// and once more at the end if rows passed since the last call (a commit, a
+    /// checkpoint, a log line every N rows).
+    pub fn every(self, n: u64, trigger: impl FnMut(u64) + Send + 'static) -> Pipeline {
+        let n = n.max(1);
+        let state = Arc::new(Mutex::new((0u64, trigger)));
+        let counting = state.clone();
+        let mut inner = Stage::new(
+            self.inner,
+            Box::new(move |row| {
+                let mut guard = counting.lock().unwrap_or_else(|e| e.into_inner());
+                let (passed, trigger) = &mut *guard;
+                *passed += 1;
+                if *passed % n == 0 {
+                    trigger(*passed);
+                }
+                Step::One(row)
+            }),
+        );
+        inner.on_end = Some(Box::new(move |_| {
+            let mut guard = state.lock().unwrap_or_else(|e| e.into_inner());
+            let (passed, trigger) = &mut *guard;
+            if *passed % n != 0 {
+                trigger(*passed);
+            }
+        }));
+        Pipeline {
+            inner: Box::new(inner),
+        }
+    }
+
+    /// Calls `f` once, with the pipeline's counts, when its last row has been read.
+    pub fn on_finish(self, f: impl FnOnce(&Progress) + Send + 'static) -> Pipeline {
+        let mut inner = Stage::new(self.inner, Box::new(Step::One));
+        inner.on_end = Some(Box::new(f));
+        Pipeline {
+            inner: Box::new(inner),
+        }
+    }
+
+    /// Progress events as the pipeline's rows are read; see
+    /// [`with_progress`](crate::with_progress).
+    pub fn on_progress(
+        self,
+        every: ProgressEvery,
+        callback: impl Fn(&ProgressEvent) + Send + Sync + 'static,
+    ) -> Pipeline {
+        Pipeline {
+            inner: with_progress(self.inner, every, callback),
+        }
+    }
+
+    /// The pipeline as an iterable, to read, to hand on (to an enrichment stage, to
+    /// `aconvert`-like code) or to wrap in more stages.
+    pub fn into_iterable(self) -> BoxIterable {
+        self.inner
+    }
+
+    /// Every row, in order.
+    pub async fn collect(mut self) -> Result<Vec<Row>> {
+        let mut out = Vec::new();
+        loop {
+            let rows = self.inner.aread_bulk(4096).await?;
+            if rows.is_empty() {
+                return Ok(out);
+            }
+            out.extend(rows);
+        }
+    }
+
+    /// How many rows come out.
+    pub async fn count(mut self) -> Result<u64> {
+        let mut n = 0u64;
+        loop {
+            let rows = self.inner.aread_bulk(4096).await?;
+            if rows.is_empty() {
+                return Ok(n);
+            }
+            n += rows.len() as u64;
+        }
+    }
+
+    /// Writes every row to `writer` and closes it (so its file appears); on an error
+    /// the writer is dropped unclosed and leaves no file. Returns the rows written.
+    pub async fn sink(mut self, mut writer: BoxIterable) -> Result<u64> {
+        let mut n = 0u64;
+        loop {
+            let rows = self.inner.aread_bulk(4096).await?;
+            if rows.is_empty() {
+                break;
+            }
+            writer.awrite_bulk(&rows).await?;
+            n += rows.len() as u64;
+        }
+        writer.aclose().await?;
+        self.inner.aclose().await?;
+        Ok(n)
+    }
+}
+
+/// One stage: `f` applied to each row of `inner`.
+struct Stage {
+    inner: BoxIterable,
+    f: StageFn,
+    /// Rows made by a `Many` step, not yet handed out.
+    queue: VecDeque<Row>,
+    /// An error to hand out once the queue is empty, then the end.
+    failed: Option<Error>,
+    /// No more rows from `inner` (a `End` step or its end).
+    ended: bool,
+    /// `try_map` errors are skipped and counted.
+    skip_errors: bool,
+    skipped: u64,
+    rows_out: u64,
+    on_end: Option<FinishFn>,
+}
+
+impl Stage {
+    fn new(inner: BoxIterable, f: StageFn) -> Stage {
+        Stage {
+            inner,
+            f,
+            queue: VecDeque::new(),
+            failed: None,
+            ended: false,
+            skip_errors: false,
+            skipped: 0,
+            rows_out: 0,
+            on_end: None,
+        }
+    }
+
+    fn skipping(mut self, skip: bool) -> Stage {
+        self.skip_errors = skip;
+        self
+    }
+
+    /// Applies the stage to `row`: rows to hand out go to `out`.
+    fn apply(&mut self, row: Row, out: &mut impl Extend<Row>) {
+        match (self.f)(row) {
+            Step::One(row) => out.extend(Some(row)),
+            Step::Many(rows) => out.extend(rows),
+            Step::Last(row) => {
+                out.extend(Some(row));
+                self.ended = true;
+            }
+            Step::Skip => {}
+            Step::End => self.ended = true,
+            Step::Fail(_) if self.skip_errors => self.skipped += 1,
+            Step::Fail(e) => {
+                self.failed = Some(e);
+                self.ended = true;
+            }
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(f) = self.on_end.take() {
+            f(&self.progress());
+        }
+    }
+}
+
+impl Stream for Stage {
+    type Item = Result<Row>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Row>>> {
+        let this = &mut *self;
+        loop {
+            if let Some(row) = this.queue.pop_front() {
+                this.rows_out += 1;
+                return Poll::Ready(Some(Ok(row)));
+            }
+            if let Some(e) = this.failed.take() {
+                return Poll::Ready(Some(Err(e)));
+            }
+            if this.ended {
+                this.finish();
+                return Poll::Ready(None);
+            }
+            match Pin::new(&mut this.inner).poll_next(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => this.ended = true,
+                Poll::Ready(Some(Err(e))) => {
+                    this.failed = Some(e);
+                    this.ended = true;
+                }
+                Poll::Ready(Some(Ok(row))) => {
+                    let mut queue = std::mem::take(&mut this.queue);
+                    this.apply(row, &mut queue);
+                    this.queue = queue;
+                }
+            }
+        }
+    }
+}
+
+impl AsyncIterable for Stage {
+    fn aread_bulk(&mut self, n: usize) -> BoxFuture<'_, Result<Vec<Row>>> {
+        Box::pin(async move {
+            let mut out: Vec<Row> = Vec::with_capacity(n.min(65536));
+            while out.len() < n {
+                if let Some(row) = self.queue.pop_front() {
+                    out.push(row);
+                    continue;
+                }
+                if self.failed.is_some() || self.ended {
+                    break;
+                }
+                let rows = match self.inner.aread_bulk(n - out.len()).await {
+                    Ok(rows) => rows,
+                    Err(e) => {
+                        self.failed = Some(e);
+                        self.ended = true;
+                        break;
+                    }
+                };
+                if rows.is_empty() {
+                    self.ended = true;
+                    break;
+                }
+                let mut made = VecDeque::new();
+                for row in rows {
+                    self.apply(row, &mut made);
+                    if self.ended {
+                        break;
+                    }
+                }
+                self.queue.extend(made);
+            }
+            // Rows first; an error comes with the next read, as every reader does.
+            if out.is_empty() {
+                if let Some(e) = self.failed.take() {
+                    return Err(e);
+                }
+                if self.ended && self.queue.is_empty() {
+                    self.finish();
+                }
+            }
+            self.rows_out += out.len() as u64;
+            Ok(out)
+        })
+    }
+
+    fn info(&self) -> &IterableInfo {
+        self.inner.info()
+    }
+
+    fn progress(&self) -> Progress {
+        let inner = self.inner.progress();
+        Progress {
+            rows: self.rows_out,
+            skipped: inner.skipped + self.skipped,
+            ..inner
+        }
+    }
+
+    fn aclose(&mut self) -> BoxFuture<'_, Result<()>> {
+        self.inner.aclose()
+    }
+}

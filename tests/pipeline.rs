@@ -1,0 +1,194 @@
+//! `apipeline` stages over real files: what comes out, row by row and in bulk, errors
+//! by the stage's policy, triggers, and a sink that publishes only a whole output.
+
+use std::sync::{Arc, Mutex};
+
+use futures::StreamExt;
+use iterable::{
+    Error, IterableOptions, Row, StageErrors, Value, aopen_iterable, apipeline, from_rows, row,
+};
+use iterable_tests::{collect, write_all};
+
+fn people(n: i64) -> Vec<Row> {
+    (0..n)
+        .map(|i| row! { "id" => i, "name" => format!("p{i}"), "city" => if i % 3 == 0 { "Oslo" } else { "Rome" } })
+        .collect()
+}
+
+fn id(row: &Row) -> i64 {
+    row.get("id").and_then(Value::as_i64).unwrap()
+}
+
+/// A compressed file through filter, map, rename and select into Parquet: exactly the
+/// rows asked for, and the sink's count.
+#[tokio::test]
+async fn stages_over_a_file_into_a_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("people.jsonl.gz");
+    let input = input.to_str().unwrap();
+    write_all(input, &IterableOptions::write(), &people(10_000))
+        .await
+        .unwrap();
+    let output = dir.path().join("oslo.parquet");
+    let output = output.to_str().unwrap();
+
+    let written = apipeline(aopen_iterable(input).await.unwrap())
+        .filter(|r| r.get("city") == Some(&Value::from("Oslo")))
+        .map(|mut r| {
+            let doubled = id(&r) * 2;
+            r.insert("double", doubled);
+            r
+        })
+        .rename("name", "who")
+        .select(["who", "double"])
+        .sink(IterableOptions::write().open(output).await.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(written, 3334);
+    let back = collect(aopen_iterable(output).await.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(back.len(), 3334);
+    assert_eq!(back[0], row! { "who" => "p0", "double" => 0 });
+    assert_eq!(back[3333], row! { "who" => "p9999", "double" => 19998 });
+}
+
+/// Read row by row (as a stream) or in bulk, a pipeline gives the same rows.
+#[tokio::test]
+async fn a_pipeline_reads_the_same_as_a_stream_and_in_bulk() {
+    let build = || {
+        apipeline(from_rows("mem", people(1000)))
+            .flat_map(|r| {
+                let n = id(&r) % 3;
+                (0..n).map(move |k| {
+                    let mut r = r.clone();
+                    r.insert("k", k);
+                    r
+                })
+            })
+            .skip(5)
+            .take(400)
+    };
+    let bulk = build().collect().await.unwrap();
+    let mut stream = build().into_iterable();
+    let mut one_by_one = Vec::new();
+    while let Some(row) = stream.next().await {
+        one_by_one.push(row.unwrap());
+    }
+    assert_eq!(bulk.len(), 400);
+    assert_eq!(bulk, one_by_one);
+    // (id, k): (1, 0) (2, 0) (2, 1) (4, 0) (5, 0) (5, 1) ... (id % 3 copies each); the
+    // first five skipped.
+    assert_eq!(
+        bulk[0],
+        row! { "id" => 5, "name" => "p5", "city" => "Rome", "k" => 1 }
+    );
+    assert_eq!(build().count().await.unwrap(), 400);
+}
+
+/// `take` stops reading its source: the rows after it are not read.
+#[tokio::test]
+async fn take_stops_reading_the_source() {
+    let seen = Arc::new(Mutex::new(0u64));
+    let counter = seen.clone();
+    let first = apipeline(from_rows("mem", people(100_000)))
+        .inspect(move |_| *counter.lock().unwrap() += 1)
+        .take(3)
+        .collect()
+        .await
+        .unwrap();
+    assert_eq!(first.iter().map(id).collect::<Vec<_>>(), [0, 1, 2]);
+    let read = *seen.lock().unwrap();
+    assert!(read < 10_000, "read {read} rows for 3");
+}
+
+/// A failing `try_map` ends the pipeline with an error naming the row, or, skipping,
+/// drops the row and counts it.
+#[tokio::test]
+async fn try_map_errors_fail_or_are_skipped_and_counted() {
+    let check = |r: Row| -> iterable::Result<Row> {
+        if id(&r) % 4 == 3 {
+            Err(Error::InvalidOption(format!("id {} is odd", id(&r))))
+        } else {
+            Ok(r)
+        }
+    };
+    let mut failing = apipeline(from_rows("mem", people(10)))
+        .try_map(StageErrors::Fail, check)
+        .into_iterable();
+    let mut got = Vec::new();
+    let mut errors = Vec::new();
+    while let Some(item) = failing.next().await {
+        match item {
+            Ok(r) => got.push(id(&r)),
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    assert_eq!(got, [0, 1, 2]);
+    assert_eq!(errors, ["mem: row 4: try_map: invalid option: id 3 is odd"]);
+
+    let mut skipping = apipeline(from_rows("mem", people(10)))
+        .try_map(StageErrors::Skip, check)
+        .into_iterable();
+    let rows = skipping.aread_bulk(100).await.unwrap();
+    assert_eq!(
+        rows.iter().map(id).collect::<Vec<_>>(),
+        [0, 1, 2, 4, 5, 6, 8, 9]
+    );
+    assert_eq!(skipping.progress().skipped, 2);
+    assert_eq!(skipping.progress().rows, 8);
+}
+
+/// `every` fires each N rows and once for the rest; `on_finish` gets the counts.
+#[tokio::test]
+async fn triggers_fire_every_n_rows_and_at_the_end() {
+    let fired = Arc::new(Mutex::new(Vec::new()));
+    let log = fired.clone();
+    let finished = Arc::new(Mutex::new(None));
+    let done = finished.clone();
+    let n = apipeline(from_rows("mem", people(7)))
+        .every(3, move |passed| log.lock().unwrap().push(passed))
+        .on_finish(move |p| *done.lock().unwrap() = Some(p.rows))
+        .count()
+        .await
+        .unwrap();
+    assert_eq!(n, 7);
+    assert_eq!(*fired.lock().unwrap(), [3, 6, 7]);
+    assert_eq!(*finished.lock().unwrap(), Some(7));
+}
+
+/// An input that fails mid-way fails the sink, and the output is not published.
+#[tokio::test]
+async fn a_failing_source_leaves_no_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = dir.path().join("whole.jsonl.gz");
+    write_all(
+        whole.to_str().unwrap(),
+        &IterableOptions::write(),
+        &people(50_000),
+    )
+    .await
+    .unwrap();
+    let bytes = std::fs::read(&whole).unwrap();
+    std::fs::remove_file(&whole).unwrap();
+    let cut = dir.path().join("cut.jsonl.gz");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let output = dir.path().join("out.csv");
+    let err = apipeline(aopen_iterable(cut.to_str().unwrap()).await.unwrap())
+        .map(|r| r)
+        .sink(
+            IterableOptions::write()
+                .open(output.to_str().unwrap())
+                .await
+                .unwrap(),
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("cut.jsonl.gz"), "{err}");
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["cut.jsonl.gz"]);
+}
