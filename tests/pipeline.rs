@@ -192,3 +192,114 @@ async fn a_failing_source_leaves_no_output() {
         .collect();
     assert_eq!(left, ["cut.jsonl.gz"]);
 }
+
+/// `map_concurrent` runs at most `limit` calls at once; ordered, the rows keep their
+/// order however the calls finish; unordered, a slow call does not hold the others.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn map_concurrent_is_bounded_and_ordered_or_not() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    let running = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    // Earlier rows take longer (`step` ms more for each row before): they finish last.
+    let call = |step: u64| {
+        let (running, most) = (running.clone(), most.clone());
+        move |mut r: Row| {
+            let (running, most) = (running.clone(), most.clone());
+            async move {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                let wait = (10 - (id(&r) % 10) as u64) * step;
+                tokio::time::sleep(Duration::from_millis(wait)).await;
+                running.fetch_sub(1, Ordering::SeqCst);
+                let id = id(&r);
+                r.insert("square", id * id);
+                Ok(r)
+            }
+        }
+    };
+    let ordered = apipeline(from_rows("mem", people(40)))
+        .map_concurrent(4, StageErrors::Fail, call(3))
+        .collect()
+        .await
+        .unwrap();
+    assert_eq!(
+        ordered.iter().map(id).collect::<Vec<_>>(),
+        (0..40).collect::<Vec<_>>()
+    );
+    assert_eq!(ordered[7].get("square"), Some(&Value::Int(49)));
+    assert_eq!(most.load(Ordering::SeqCst), 4);
+
+    most.store(0, Ordering::SeqCst);
+    let unordered = apipeline(from_rows("mem", people(10)))
+        .map_concurrent_unordered(10, StageErrors::Fail, call(40))
+        .collect()
+        .await
+        .unwrap();
+    let ids: Vec<i64> = unordered.iter().map(id).collect();
+    assert_eq!(ids, (0..10).rev().collect::<Vec<_>>(), "the fastest first");
+    assert_eq!(most.load(Ordering::SeqCst), 10);
+}
+
+/// A failed call ends the pipeline with an error naming its row (after the rows before
+/// it), or is skipped and counted.
+#[tokio::test]
+async fn map_concurrent_errors_fail_or_are_skipped() {
+    let call = |r: Row| async move {
+        if id(&r) == 5 {
+            Err(Error::InvalidOption("no fives".into()))
+        } else {
+            Ok(r)
+        }
+    };
+    let mut failing = apipeline(from_rows("mem", people(10)))
+        .map_concurrent(3, StageErrors::Fail, call)
+        .into_iterable();
+    let first = failing.aread_bulk(100).await.unwrap();
+    assert_eq!(first.iter().map(id).collect::<Vec<_>>(), [0, 1, 2, 3, 4]);
+    let err = failing.aread_bulk(100).await.unwrap_err().to_string();
+    assert_eq!(err, "mem: row 6: map_concurrent: invalid option: no fives");
+    assert!(failing.aread_bulk(100).await.unwrap().is_empty());
+
+    let mut skipping = apipeline(from_rows("mem", people(10)))
+        .map_concurrent(3, StageErrors::Skip, call)
+        .into_iterable();
+    assert_eq!(skipping.aread_bulk(100).await.unwrap().len(), 9);
+    assert_eq!(skipping.progress().skipped, 1);
+}
+
+/// `batch` hands `f` full batches and the short last one; `fold` sees every row.
+#[tokio::test]
+async fn batches_of_n_and_a_fold() {
+    let sizes = Arc::new(Mutex::new(Vec::new()));
+    let log = sizes.clone();
+    let total = apipeline(from_rows("mem", people(10)))
+        .batch(4, move |rows| {
+            log.lock().unwrap().push(rows.len());
+            // Keep the first of each batch only.
+            Ok(rows.into_iter().take(1).collect())
+        })
+        .fold(Vec::new(), |mut ids, r| {
+            ids.push(id(&r));
+            ids
+        })
+        .await
+        .unwrap();
+    assert_eq!(*sizes.lock().unwrap(), [4, 4, 2]);
+    assert_eq!(total, [0, 4, 8]);
+
+    let err = apipeline(from_rows("mem", people(10)))
+        .batch(4, |rows| {
+            if id(&rows[0]) == 4 {
+                Err(Error::InvalidOption("bad batch".into()))
+            } else {
+                Ok(rows)
+            }
+        })
+        .count()
+        .await
+        .unwrap_err()
+        .to_string();
+    assert_eq!(err, "mem: row 8: batch 2: invalid option: bad batch");
+}

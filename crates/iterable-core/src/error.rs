@@ -191,6 +191,9 @@ pub enum Error {
     /// A row does not fit the type asked of [`Row::deserialize`](crate::Row::deserialize).
     #[error("cannot deserialize row: {0}")]
     Deserialize(String),
+    /// A value cannot become a row ([`Row::from_serialize`](crate::Row::from_serialize)).
+    #[error("cannot serialize row: {0}")]
+    Serialize(String),
 }
 
 impl Error {

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// Up to this many names a lookup scans them in order; past it a hash index is built
 /// (once per header), so that a row with 100,000 keys is read in linear time.
@@ -16,6 +16,9 @@ pub(crate) const LINEAR_LOOKUP_MAX: usize = 12;
 pub struct Header {
     pub(crate) names: Vec<String>,
     index: OnceLock<HashMap<String, usize>>,
+    /// This header with one more name, made the first time a row sharing it appended
+    /// that name: the rows that append the same name share the result too.
+    appended: OnceLock<(String, Arc<Header>)>,
 }
 
 /// Column names from a header's fields, by the one rule every format uses: an empty
@@ -53,6 +56,7 @@ impl Header {
         Header {
             names,
             index: OnceLock::new(),
+            appended: OnceLock::new(),
         }
     }
 
@@ -85,9 +89,28 @@ impl Header {
         self.names.len() == keys.len() && self.names.iter().zip(keys).all(|(a, b)| a == b.as_ref())
     }
 
+    /// This shared header with `name` appended: the same `Arc` for every row that
+    /// appends the same name to it (a `map` adding a column makes one new header, not
+    /// one a row).
+    pub(crate) fn with_appended(self: &Arc<Self>, name: String) -> Arc<Header> {
+        if let Some((known, header)) = self.appended.get() {
+            if *known == name {
+                return header.clone();
+            }
+        }
+        let mut next = Header::clone(self);
+        next.push(name.clone());
+        let next = Arc::new(next);
+        // Another name may be there already: then this one is not kept.
+        let _ = self.appended.set((name, next.clone()));
+        next
+    }
+
     /// Appends a name, keeping a built index up to date (so that inserting many
     /// columns one by one stays linear).
     pub(crate) fn push(&mut self, name: String) {
+        // What was appended to the header before is not what it becomes now.
+        self.appended.take();
         if let Some(index) = self.index.get_mut() {
             index.entry(name.clone()).or_insert(self.names.len());
         }
@@ -201,6 +224,7 @@ impl HeaderBuilder {
         Header {
             names: self.names,
             index,
+            appended: OnceLock::new(),
         }
     }
 }

@@ -28,6 +28,7 @@ pub mod row_serde;
 pub mod store_options;
 mod text;
 mod value;
+mod value_ser;
 
 pub use detect::{Codec, CodecSpec, Format};
 pub use error::{Error, ParseError, Position, Result, panic_message};

@@ -118,7 +118,10 @@ impl Row {
         if let Some(i) = self.header.position(&name) {
             return Some(std::mem::replace(&mut self.values[i], value));
         }
-        Arc::make_mut(&mut self.header).push(name);
+        match Arc::get_mut(&mut self.header) {
+            Some(own) => own.push(name),
+            None => self.header = self.header.with_appended(name),
+        }
         self.values.push(value);
         None
     }
@@ -145,6 +148,38 @@ impl Row {
     pub fn deserialize<'de, T: serde::Deserialize<'de>>(&'de self) -> Result<T, crate::Error> {
         T::deserialize(crate::row_serde::RowDeserializer::new(self))
             .map_err(|e| crate::Error::Deserialize(e.to_string()))
+    }
+
+    /// A row from any `Serialize` struct or map: fields in their order, nested structs
+    /// as maps, sequences as lists, `Option::None` as null, bytes (`serde_bytes`) as
+    /// bytes, enums as serde_json writes them. A value that is not a struct or map, or
+    /// an integer past `i64::MAX`, is an [`Error::Serialize`](crate::Error::Serialize).
+    ///
+    /// ```
+    /// #[derive(serde::Serialize)]
+    /// struct Person { id: u32, name: String, tags: Vec<&'static str>, email: Option<String> }
+    ///
+    /// let p = Person { id: 3, name: "Ana".into(), tags: vec!["a"], email: None };
+    /// let row = iterable_core::Row::from_serialize(&p).unwrap();
+    /// assert_eq!(row, iterable_core::row! {
+    ///     "id" => 3, "name" => "Ana",
+    ///     "tags" => vec![iterable_core::Value::from("a")],
+    ///     "email" => iterable_core::Value::Null,
+    /// });
+    /// ```
+    pub fn from_serialize<T: serde::Serialize + ?Sized>(value: &T) -> Result<Row, crate::Error> {
+        match crate::value_ser::to_value(value) {
+            Ok(Value::Map(row)) => Ok(row),
+            Ok(other) => Err(crate::Error::Serialize(format!(
+                "a row is made from a struct or a map, not {}",
+                match other {
+                    Value::List(_) => "a sequence",
+                    Value::Null => "nothing (unit or None)",
+                    _ => "a single value",
+                }
+            ))),
+            Err(e) => Err(crate::Error::Serialize(e.to_string())),
+        }
     }
 }
 
@@ -250,6 +285,35 @@ mod tests {
         r1.insert("b", "x");
         assert_eq!(r1.keys().collect::<Vec<_>>(), ["a", "b"]);
         assert_eq!(r2.keys().collect::<Vec<_>>(), ["a"]);
+    }
+
+    #[test]
+    fn rows_that_append_the_same_column_share_the_new_header() {
+        let header = Arc::new(Header::new(vec!["a".into()]));
+        let mut rows: Vec<Row> = (0..3)
+            .map(|i| Row::from_parts(header.clone(), vec![i.into()]))
+            .collect();
+        for row in &mut rows {
+            row.insert("b", true);
+            row.insert("c", 1);
+        }
+        assert!(Arc::ptr_eq(rows[0].header(), rows[2].header()));
+        assert_eq!(rows[1].keys().collect::<Vec<_>>(), ["a", "b", "c"]);
+        assert_eq!(rows[1]["b"], Value::Bool(true));
+        // Another name on the same header is a header of its own.
+        let mut other = Row::from_parts(header.clone(), vec![9.into()]);
+        other.insert("z", 0);
+        assert_eq!(other.keys().collect::<Vec<_>>(), ["a", "z"]);
+        assert_eq!(rows[0].keys().collect::<Vec<_>>(), ["a", "b", "c"]);
+        // A row that owns its header grows it in place, and what was cached for the
+        // header before is not used for what it became.
+        let mut own = Row::from_parts(Arc::new(Header::new(vec!["a".into()])), vec![1.into()]);
+        let mut twin = own.clone();
+        twin.insert("b", 1);
+        drop(twin);
+        own.insert("q", 2);
+        own.insert("b", 3);
+        assert_eq!(own.keys().collect::<Vec<_>>(), ["a", "q", "b"]);
     }
 
     #[test]

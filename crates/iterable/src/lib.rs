@@ -77,6 +77,7 @@ mod reopen;
 mod road;
 pub mod streams;
 mod text_types;
+mod typed;
 
 /// Test helpers for format implementers (cargo feature `testing`): the conformance
 /// suite every format passes (`testing::conformance::check_format`) and a reader that
@@ -103,3 +104,4 @@ pub use open::sheet_names;
 pub use options::IterableOptions;
 pub use pipeline::{Pipeline, StageErrors, apipeline, from_rows};
 pub use progress::{ProgressEvent, ProgressEvery, with_progress};
+pub use typed::{Deserialized, TypedRows};

@@ -27,32 +27,18 @@
 //! # }).unwrap();
 //! ```
 
-use std::collections::VecDeque;
-use std::pin::Pin;
-use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
+mod concurrent;
+mod stage;
 
-use futures_core::Stream;
-use futures_core::future::BoxFuture;
-use iterable_core::{AsyncIterable, BoxIterable, Error, IterableInfo, Progress, Result, Row};
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use iterable_core::{BoxIterable, Error, IterableInfo, Progress, Result, Row};
+
+use concurrent::Concurrent;
+use stage::{Stage, StageFn, Step};
 
 use crate::progress::{ProgressEvent, ProgressEvery, with_progress};
-
-/// What a stage does with one row.
-pub(crate) enum Step {
-    /// Passes this row on.
-    One(Row),
-    /// Passes these rows on, in order.
-    Many(Vec<Row>),
-    /// Drops the row.
-    Skip,
-    /// Passes this row on, and then ends the stream.
-    Last(Row),
-    /// Ends the stream without this row.
-    End,
-    /// Fails: the error is the stream's next item, and the stream ends.
-    Fail(Error),
-}
 
 /// What a failing `try_map` does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -63,9 +49,6 @@ pub enum StageErrors {
     /// The row is dropped and counted in `progress().skipped`.
     Skip,
 }
-
-type StageFn = Box<dyn FnMut(Row) -> Step + Send>;
-type FinishFn = Box<dyn FnOnce(&Progress) + Send>;
 
 /// Stages over an iterable; see [`apipeline`]. Each stage is applied row by row as the
 /// rows are read (in bulk where the reader reads in bulk), in constant memory.
@@ -95,7 +78,7 @@ pub fn from_rows(name: &str, rows: impl IntoIterator<Item = Row>) -> BoxIterable
     iterable_formats::rows_iterable(ctx, rows.into_iter().map(Ok))
 }
 
-/// Starts a pipeline over `source` (any [`AsyncIterable`]: a reader, another pipeline,
+/// Starts a pipeline over `source` (any [`AsyncIterable`](crate::AsyncIterable): a reader, another pipeline,
 /// an enrichment stage).
 pub fn apipeline(source: BoxIterable) -> Pipeline {
     Pipeline { inner: source }
@@ -239,6 +222,61 @@ impl Pipeline {
         }))
     }
 
+    /// Each row replaced by what the async `f` gives for it, up to `limit` calls at a
+    /// time, handed out in the order of the rows (a slow call holds back the ones after
+    /// it, never more than `limit`). A failed call is the pipeline's error (naming the
+    /// row) or, with [`StageErrors::Skip`], drops the row and counts it as skipped.
+    pub fn map_concurrent<F, Fut>(self, limit: usize, errors: StageErrors, f: F) -> Pipeline
+    where
+        F: Fn(Row) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Row>> + Send + 'static,
+    {
+        Pipeline {
+            inner: Box::new(Concurrent::new(self.inner, limit, true, errors, f)),
+        }
+    }
+
+    /// [`map_concurrent`](Self::map_concurrent), each result handed out as soon as its
+    /// call finishes (row order is not kept).
+    pub fn map_concurrent_unordered<F, Fut>(
+        self,
+        limit: usize,
+        errors: StageErrors,
+        f: F,
+    ) -> Pipeline
+    where
+        F: Fn(Row) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Row>> + Send + 'static,
+    {
+        Pipeline {
+            inner: Box::new(Concurrent::new(self.inner, limit, false, errors, f)),
+        }
+    }
+
+    /// The rows `n` at a time through `f` (a bulk lookup, a dedup within a batch):
+    /// what it returns is passed on, in order; the last batch may be shorter. An error
+    /// from `f` is the pipeline's error.
+    pub fn batch<F>(self, n: usize, f: F) -> Pipeline
+    where
+        F: FnMut(Vec<Row>) -> Result<Vec<Row>> + Send + 'static,
+    {
+        let n = n.max(1);
+        let batcher = Arc::new(Mutex::new(Batcher {
+            n,
+            held: Vec::with_capacity(n.min(65536)),
+            batches: 0,
+            rows: 0,
+            location: self.inner.info().location.clone(),
+            f,
+        }));
+        let at_end = batcher.clone();
+        let mut inner = Stage::new(self.inner, Box::new(move |row| lock(&batcher).push(row)));
+        inner.flush = Some(Box::new(move || lock(&at_end).run()));
+        Pipeline {
+            inner: Box::new(inner),
+        }
+    }
+
     /// Calls `trigger` with the count of rows passed each time `n` more have passed,
     /// and once more at the end if rows passed since the last call (a commit, a
     /// checkpoint, a log line every N rows).
@@ -249,7 +287,7 @@ impl Pipeline {
         let mut inner = Stage::new(
             self.inner,
             Box::new(move |row| {
-                let mut guard = counting.lock().unwrap_or_else(|e| e.into_inner());
+                let mut guard = lock(&counting);
                 let (passed, trigger) = &mut *guard;
                 *passed += 1;
                 if *passed % n == 0 {
@@ -258,12 +296,13 @@ impl Pipeline {
                 Step::One(row)
             }),
         );
-        inner.on_end = Some(Box::new(move |_| {
-            let mut guard = state.lock().unwrap_or_else(|e| e.into_inner());
+        inner.flush = Some(Box::new(move || {
+            let mut guard = lock(&state);
             let (passed, trigger) = &mut *guard;
             if *passed % n != 0 {
                 trigger(*passed);
             }
+            Step::Skip
         }));
         Pipeline {
             inner: Box::new(inner),
@@ -309,6 +348,20 @@ impl Pipeline {
         }
     }
 
+    /// Folds every row into `init` with `f` (a sum, a histogram, a set of keys).
+    pub async fn fold<A>(mut self, init: A, mut f: impl FnMut(A, Row) -> A) -> Result<A> {
+        let mut acc = init;
+        loop {
+            let rows = self.inner.aread_bulk(4096).await?;
+            if rows.is_empty() {
+                return Ok(acc);
+            }
+            for row in rows {
+                acc = f(acc, row);
+            }
+        }
+    }
+
     /// How many rows come out.
     pub async fn count(mut self) -> Result<u64> {
         let mut n = 0u64;
@@ -339,164 +392,46 @@ impl Pipeline {
     }
 }
 
-/// One stage: `f` applied to each row of `inner`.
-struct Stage {
-    inner: BoxIterable,
-    f: StageFn,
-    /// Rows made by a `Many` step, not yet handed out.
-    queue: VecDeque<Row>,
-    /// An error to hand out once the queue is empty, then the end.
-    failed: Option<Error>,
-    /// No more rows from `inner` (a `End` step or its end).
-    ended: bool,
-    /// `try_map` errors are skipped and counted.
-    skip_errors: bool,
-    skipped: u64,
-    rows_out: u64,
-    on_end: Option<FinishFn>,
+/// The rows of [`Pipeline::batch`] held until a batch is full.
+struct Batcher<F> {
+    n: usize,
+    held: Vec<Row>,
+    batches: u64,
+    /// Rows taken so far, to place errors.
+    rows: u64,
+    location: String,
+    f: F,
 }
 
-impl Stage {
-    fn new(inner: BoxIterable, f: StageFn) -> Stage {
-        Stage {
-            inner,
-            f,
-            queue: VecDeque::new(),
-            failed: None,
-            ended: false,
-            skip_errors: false,
-            skipped: 0,
-            rows_out: 0,
-            on_end: None,
+impl<F: FnMut(Vec<Row>) -> Result<Vec<Row>>> Batcher<F> {
+    fn push(&mut self, row: Row) -> Step {
+        self.rows += 1;
+        self.held.push(row);
+        if self.held.len() < self.n {
+            return Step::Skip;
         }
+        self.run()
     }
 
-    fn skipping(mut self, skip: bool) -> Stage {
-        self.skip_errors = skip;
-        self
-    }
-
-    /// Applies the stage to `row`: rows to hand out go to `out`.
-    fn apply(&mut self, row: Row, out: &mut impl Extend<Row>) {
-        match (self.f)(row) {
-            Step::One(row) => out.extend(Some(row)),
-            Step::Many(rows) => out.extend(rows),
-            Step::Last(row) => {
-                out.extend(Some(row));
-                self.ended = true;
-            }
-            Step::Skip => {}
-            Step::End => self.ended = true,
-            Step::Fail(_) if self.skip_errors => self.skipped += 1,
-            Step::Fail(e) => {
-                self.failed = Some(e);
-                self.ended = true;
-            }
+    /// `f` on the rows held (none: nothing to do).
+    fn run(&mut self) -> Step {
+        if self.held.is_empty() {
+            return Step::Skip;
         }
-    }
-
-    fn finish(&mut self) {
-        if let Some(f) = self.on_end.take() {
-            f(&self.progress());
+        self.batches += 1;
+        let rows = std::mem::replace(&mut self.held, Vec::with_capacity(self.n.min(65536)));
+        match (self.f)(rows) {
+            Ok(rows) => Step::Many(rows),
+            Err(e) => Step::Fail(Error::Write {
+                location: self.location.clone(),
+                row: self.rows,
+                message: format!("batch {}: {e}", self.batches),
+            }),
         }
     }
 }
 
-impl Stream for Stage {
-    type Item = Result<Row>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Row>>> {
-        let this = &mut *self;
-        loop {
-            if let Some(row) = this.queue.pop_front() {
-                this.rows_out += 1;
-                return Poll::Ready(Some(Ok(row)));
-            }
-            if let Some(e) = this.failed.take() {
-                return Poll::Ready(Some(Err(e)));
-            }
-            if this.ended {
-                this.finish();
-                return Poll::Ready(None);
-            }
-            match Pin::new(&mut this.inner).poll_next(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(None) => this.ended = true,
-                Poll::Ready(Some(Err(e))) => {
-                    this.failed = Some(e);
-                    this.ended = true;
-                }
-                Poll::Ready(Some(Ok(row))) => {
-                    let mut queue = std::mem::take(&mut this.queue);
-                    this.apply(row, &mut queue);
-                    this.queue = queue;
-                }
-            }
-        }
-    }
-}
-
-impl AsyncIterable for Stage {
-    fn aread_bulk(&mut self, n: usize) -> BoxFuture<'_, Result<Vec<Row>>> {
-        Box::pin(async move {
-            let mut out: Vec<Row> = Vec::with_capacity(n.min(65536));
-            while out.len() < n {
-                if let Some(row) = self.queue.pop_front() {
-                    out.push(row);
-                    continue;
-                }
-                if self.failed.is_some() || self.ended {
-                    break;
-                }
-                let rows = match self.inner.aread_bulk(n - out.len()).await {
-                    Ok(rows) => rows,
-                    Err(e) => {
-                        self.failed = Some(e);
-                        self.ended = true;
-                        break;
-                    }
-                };
-                if rows.is_empty() {
-                    self.ended = true;
-                    break;
-                }
-                let mut made = VecDeque::new();
-                for row in rows {
-                    self.apply(row, &mut made);
-                    if self.ended {
-                        break;
-                    }
-                }
-                self.queue.extend(made);
-            }
-            // Rows first; an error comes with the next read, as every reader does.
-            if out.is_empty() {
-                if let Some(e) = self.failed.take() {
-                    return Err(e);
-                }
-                if self.ended && self.queue.is_empty() {
-                    self.finish();
-                }
-            }
-            self.rows_out += out.len() as u64;
-            Ok(out)
-        })
-    }
-
-    fn info(&self) -> &IterableInfo {
-        self.inner.info()
-    }
-
-    fn progress(&self) -> Progress {
-        let inner = self.inner.progress();
-        Progress {
-            rows: self.rows_out,
-            skipped: inner.skipped + self.skipped,
-            ..inner
-        }
-    }
-
-    fn aclose(&mut self) -> BoxFuture<'_, Result<()>> {
-        self.inner.aclose()
-    }
+/// The lock, also after a panic in a closure of the caller's.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
