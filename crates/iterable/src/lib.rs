@@ -51,7 +51,9 @@
 //! An ETL job in one call: [`aconvert`] copies any location into any other, format and
 //! codec from the names, types kept, with a [`ConvertReport`] and, if asked, progress
 //! events ([`progress`]); [`abulk_convert`] does it for many files at a time, each output
-//! named by a pattern (`out/{stem}.parquet`), with a [`BulkReport`].
+//! named by a pattern (`out/{stem}.parquet`), with a [`BulkReport`]; [`apipeline`]
+//! puts stages between a source and a writer; [`TypedRows`] reads and writes your own
+//! serde types; [`blocking`] is all of it for synchronous code.
 //!
 //! Beyond opening locations: [`streams`] builds readers and writers over byte streams
 //! of your own, [`bytes`] is the byte layer (locations, codecs, atomic files, globs),
@@ -64,6 +66,7 @@
 
 #[cfg(feature = "arrow")]
 pub mod arrow;
+pub mod blocking;
 mod bulk;
 pub mod bytes;
 mod convert;

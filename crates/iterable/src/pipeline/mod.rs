@@ -31,12 +31,13 @@ mod concurrent;
 mod stage;
 
 use std::future::Future;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
 use iterable_core::{BoxIterable, Error, IterableInfo, Progress, Result, Row};
 
 use concurrent::Concurrent;
-use stage::{Stage, StageFn, Step};
+use stage::{Each, SOURCE_BATCH, Stage, StageFn, Stages, Step};
 
 use crate::progress::{ProgressEvent, ProgressEvery, with_progress};
 
@@ -50,17 +51,19 @@ pub enum StageErrors {
     Skip,
 }
 
-/// Stages over an iterable; see [`apipeline`]. Each stage is applied row by row as the
-/// rows are read (in bulk where the reader reads in bulk), in constant memory.
+/// Stages over an iterable; see [`apipeline`]. The source is read in bulk and each row
+/// goes through the stages one after the other, straight into what consumes it, in
+/// constant memory.
 pub struct Pipeline {
-    inner: BoxIterable,
+    source: BoxIterable,
+    stages: Stages,
 }
 
 impl std::fmt::Debug for Pipeline {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Pipeline")
-            .field("source", self.inner.info())
-            .finish()
+            .field("source", self.source.info())
+            .finish_non_exhaustive()
     }
 }
 
@@ -81,14 +84,34 @@ pub fn from_rows(name: &str, rows: impl IntoIterator<Item = Row>) -> BoxIterable
 /// Starts a pipeline over `source` (any [`AsyncIterable`](crate::AsyncIterable): a reader, another pipeline,
 /// an enrichment stage).
 pub fn apipeline(source: BoxIterable) -> Pipeline {
-    Pipeline { inner: source }
+    Pipeline {
+        source,
+        stages: Stages::default(),
+    }
 }
 
 impl Pipeline {
-    fn stage(self, f: StageFn) -> Pipeline {
-        Pipeline {
-            inner: Box::new(Stage::new(self.inner, f)),
+    fn stage(mut self, f: StageFn) -> Pipeline {
+        self.stages.push(f, None);
+        self
+    }
+
+    /// The source and the stages so far as one iterable (the start of the next part,
+    /// for a stage that is not a function of one row).
+    fn fused(self) -> BoxIterable {
+        if self.stages.is_empty() {
+            return self.source;
         }
+        Box::new(Stage::new(self.source, self.stages))
+    }
+
+    /// A pipeline that starts from `source` (a part already fused).
+    fn from_part(source: BoxIterable) -> Pipeline {
+        apipeline(source)
+    }
+
+    fn location(&self) -> String {
+        self.source.info().location.clone()
     }
 
     /// Each row replaced by `f(row)`.
@@ -133,26 +156,24 @@ impl Pipeline {
         errors: StageErrors,
         mut f: impl FnMut(Row) -> Result<Row> + Send + 'static,
     ) -> Pipeline {
-        let location = self.inner.info().location.clone();
+        let location = self.location();
+        let skipped = self.stages.skipped.clone();
         let mut n = 0u64;
-        let inner = Stage::new(
-            self.inner,
-            Box::new(move |row| {
-                n += 1;
-                match f(row) {
-                    Ok(row) => Step::One(row),
-                    Err(e) => Step::Fail(Error::Write {
-                        location: location.clone(),
-                        row: n,
-                        message: format!("try_map: {e}"),
-                    }),
+        self.stage(Box::new(move |row| {
+            n += 1;
+            match f(row) {
+                Ok(row) => Step::One(row),
+                Err(_) if errors == StageErrors::Skip => {
+                    skipped.fetch_add(1, Ordering::Relaxed);
+                    Step::Skip
                 }
-            }),
-        )
-        .skipping(errors == StageErrors::Skip);
-        Pipeline {
-            inner: Box::new(inner),
-        }
+                Err(e) => Step::fail(Error::Write {
+                    location: location.clone(),
+                    row: n,
+                    message: format!("try_map: {e}"),
+                }),
+            }
+        }))
     }
 
     /// Calls `f` on each row as it passes.
@@ -167,12 +188,12 @@ impl Pipeline {
     pub fn take(self, n: u64) -> Pipeline {
         let mut left = n;
         if n == 0 {
-            return self.stage(Box::new(|_| Step::End));
+            return self.stage(Box::new(|_| Step::end()));
         }
         self.stage(Box::new(move |row| {
             left -= 1;
             if left == 0 {
-                Step::Last(row)
+                Step::Stop(vec![row], None)
             } else {
                 Step::One(row)
             }
@@ -231,9 +252,13 @@ impl Pipeline {
         F: Fn(Row) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Row>> + Send + 'static,
     {
-        Pipeline {
-            inner: Box::new(Concurrent::new(self.inner, limit, true, errors, f)),
-        }
+        Pipeline::from_part(Box::new(Concurrent::new(
+            self.fused(),
+            limit,
+            true,
+            errors,
+            f,
+        )))
     }
 
     /// [`map_concurrent`](Self::map_concurrent), each result handed out as soon as its
@@ -248,9 +273,13 @@ impl Pipeline {
         F: Fn(Row) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Row>> + Send + 'static,
     {
-        Pipeline {
-            inner: Box::new(Concurrent::new(self.inner, limit, false, errors, f)),
-        }
+        Pipeline::from_part(Box::new(Concurrent::new(
+            self.fused(),
+            limit,
+            false,
+            errors,
+            f,
+        )))
     }
 
     /// The rows `n` at a time through `f` (a bulk lookup, a dedup within a batch):
@@ -266,15 +295,16 @@ impl Pipeline {
             held: Vec::with_capacity(n.min(65536)),
             batches: 0,
             rows: 0,
-            location: self.inner.info().location.clone(),
+            location: self.location(),
             f,
         }));
         let at_end = batcher.clone();
-        let mut inner = Stage::new(self.inner, Box::new(move |row| lock(&batcher).push(row)));
-        inner.flush = Some(Box::new(move || lock(&at_end).run()));
-        Pipeline {
-            inner: Box::new(inner),
-        }
+        let mut this = self;
+        this.stages.push(
+            Box::new(move |row| lock(&batcher).push(row)),
+            Some(Box::new(move || lock(&at_end).run())),
+        );
+        this
     }
 
     /// Calls `trigger` with the count of rows passed each time `n` more have passed,
@@ -284,8 +314,8 @@ impl Pipeline {
         let n = n.max(1);
         let state = Arc::new(Mutex::new((0u64, trigger)));
         let counting = state.clone();
-        let mut inner = Stage::new(
-            self.inner,
+        let mut this = self;
+        this.stages.push(
             Box::new(move |row| {
                 let mut guard = lock(&counting);
                 let (passed, trigger) = &mut *guard;
@@ -295,27 +325,23 @@ impl Pipeline {
                 }
                 Step::One(row)
             }),
+            Some(Box::new(move || {
+                let mut guard = lock(&state);
+                let (passed, trigger) = &mut *guard;
+                if *passed % n != 0 {
+                    trigger(*passed);
+                }
+                Step::Skip
+            })),
         );
-        inner.flush = Some(Box::new(move || {
-            let mut guard = lock(&state);
-            let (passed, trigger) = &mut *guard;
-            if *passed % n != 0 {
-                trigger(*passed);
-            }
-            Step::Skip
-        }));
-        Pipeline {
-            inner: Box::new(inner),
-        }
+        this
     }
 
-    /// Calls `f` once, with the pipeline's counts, when its last row has been read.
-    pub fn on_finish(self, f: impl FnOnce(&Progress) + Send + 'static) -> Pipeline {
-        let mut inner = Stage::new(self.inner, Box::new(Step::One));
-        inner.on_end = Some(Box::new(f));
-        Pipeline {
-            inner: Box::new(inner),
-        }
+    /// Calls `f` once, with the pipeline's counts, when its last row has been read
+    /// (not when it fails).
+    pub fn on_finish(mut self, f: impl FnOnce(&Progress) + Send + 'static) -> Pipeline {
+        self.stages.on_end(Box::new(f));
+        self
     }
 
     /// Progress events as the pipeline's rows are read; see
@@ -325,69 +351,69 @@ impl Pipeline {
         every: ProgressEvery,
         callback: impl Fn(&ProgressEvent) + Send + Sync + 'static,
     ) -> Pipeline {
-        Pipeline {
-            inner: with_progress(self.inner, every, callback),
-        }
+        Pipeline::from_part(with_progress(self.fused(), every, callback))
     }
 
-    /// The pipeline as an iterable, to read, to hand on (to an enrichment stage, to
-    /// `aconvert`-like code) or to wrap in more stages.
+    /// The pipeline as an iterable, to read, to hand on (to an enrichment stage, to a
+    /// writer) or to wrap in more stages.
     pub fn into_iterable(self) -> BoxIterable {
-        self.inner
+        self.fused()
+    }
+
+    fn run(self) -> Stage {
+        Stage::new(self.source, self.stages)
     }
 
     /// Every row, in order.
-    pub async fn collect(mut self) -> Result<Vec<Row>> {
+    pub async fn collect(self) -> Result<Vec<Row>> {
+        let mut stage = self.run();
         let mut out = Vec::new();
-        loop {
-            let rows = self.inner.aread_bulk(4096).await?;
-            if rows.is_empty() {
-                return Ok(out);
-            }
-            out.extend(rows);
-        }
+        while stage.step(SOURCE_BATCH, &mut out).await? {}
+        Ok(out)
     }
 
-    /// Folds every row into `init` with `f` (a sum, a histogram, a set of keys).
-    pub async fn fold<A>(mut self, init: A, mut f: impl FnMut(A, Row) -> A) -> Result<A> {
-        let mut acc = init;
-        loop {
-            let rows = self.inner.aread_bulk(4096).await?;
-            if rows.is_empty() {
-                return Ok(acc);
+    /// Folds every row into `init` with `f` (a sum, a histogram, a set of keys); the
+    /// rows go from the stages to `f` one by one, never gathered.
+    pub async fn fold<A>(self, init: A, mut f: impl FnMut(A, Row) -> A) -> Result<A> {
+        let mut stage = self.run();
+        let mut acc = Some(init);
+        let mut each = Each(|row| {
+            if let Some(a) = acc.take() {
+                acc = Some(f(a, row));
             }
-            for row in rows {
-                acc = f(acc, row);
-            }
-        }
+        });
+        while stage.step(SOURCE_BATCH, &mut each).await? {}
+        Ok(acc.expect("the fold's value is put back after each row"))
     }
 
     /// How many rows come out.
-    pub async fn count(mut self) -> Result<u64> {
+    pub async fn count(self) -> Result<u64> {
+        let mut stage = self.run();
         let mut n = 0u64;
-        loop {
-            let rows = self.inner.aread_bulk(4096).await?;
-            if rows.is_empty() {
-                return Ok(n);
-            }
-            n += rows.len() as u64;
-        }
+        let mut each = Each(|_| n += 1);
+        while stage.step(SOURCE_BATCH, &mut each).await? {}
+        Ok(n)
     }
 
     /// Writes every row to `writer` and closes it (so its file appears); on an error
     /// the writer is dropped unclosed and leaves no file. Returns the rows written.
-    pub async fn sink(mut self, mut writer: BoxIterable) -> Result<u64> {
+    pub async fn sink(self, mut writer: BoxIterable) -> Result<u64> {
+        let mut stage = self.run();
+        let mut batch = Vec::with_capacity(SOURCE_BATCH);
         let mut n = 0u64;
         loop {
-            let rows = self.inner.aread_bulk(4096).await?;
-            if rows.is_empty() {
+            let more = stage.step(SOURCE_BATCH, &mut batch).await?;
+            if !batch.is_empty() {
+                writer.awrite_bulk(&batch).await?;
+                n += batch.len() as u64;
+                batch.clear();
+            }
+            if !more {
                 break;
             }
-            writer.awrite_bulk(&rows).await?;
-            n += rows.len() as u64;
         }
         writer.aclose().await?;
-        self.inner.aclose().await?;
+        stage.close().await?;
         Ok(n)
     }
 }
@@ -422,7 +448,7 @@ impl<F: FnMut(Vec<Row>) -> Result<Vec<Row>>> Batcher<F> {
         let rows = std::mem::replace(&mut self.held, Vec::with_capacity(self.n.min(65536)));
         match (self.f)(rows) {
             Ok(rows) => Step::Many(rows),
-            Err(e) => Step::Fail(Error::Write {
+            Err(e) => Step::fail(Error::Write {
                 location: self.location.clone(),
                 row: self.rows,
                 message: format!("batch {}: {e}", self.batches),

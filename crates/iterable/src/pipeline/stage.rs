@@ -1,8 +1,11 @@
-//! One stage of a pipeline: a function applied to each row of an iterable, read row by
-//! row or in bulk, with what it made but has not handed out yet.
+//! The stages of a pipeline since its last source, run as one: each row goes through
+//! every stage's function in turn, straight into what consumes it (a batch being read,
+//! a fold, a writer's batch), so that a stage costs a function call, not a buffer.
 
 use std::collections::VecDeque;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 
 use futures_core::Stream;
@@ -17,20 +20,35 @@ pub(crate) enum Step {
     Many(Vec<Row>),
     /// Drops the row.
     Skip,
-    /// Passes this row on, and then ends the stream.
-    Last(Row),
-    /// Ends the stream without this row.
-    End,
-    /// Fails: the error is the stream's next item, and the stream ends.
-    Fail(Error),
+    /// Passes these rows on, then ends the pipeline: with this error, if any.
+    Stop(Vec<Row>, Option<Error>),
+}
+
+impl Step {
+    /// Ends the pipeline without passing anything on.
+    pub(crate) fn end() -> Step {
+        Step::Stop(Vec::new(), None)
+    }
+
+    /// Ends the pipeline with `error`.
+    pub(crate) fn fail(error: Error) -> Step {
+        Step::Stop(Vec::new(), Some(error))
+    }
 }
 
 pub(crate) type StageFn = Box<dyn FnMut(Row) -> Step + Send>;
-pub(crate) type FinishFn = Box<dyn FnOnce(&Progress) + Send>;
 pub(crate) type FlushFn = Box<dyn FnOnce() -> Step + Send>;
+pub(crate) type FinishFn = Box<dyn FnOnce(&Progress) + Send>;
 
-/// Where a stage's rows go: the batch being read, or the queue.
-trait Put {
+/// One stage: its function, and what it hands on when the source ends (the rows a
+/// batching stage still holds).
+struct Part {
+    f: StageFn,
+    flush: Option<FlushFn>,
+}
+
+/// Where the rows that come out go.
+pub(crate) trait Put {
     fn put(&mut self, row: Row);
 }
 
@@ -46,117 +64,260 @@ impl Put for VecDeque<Row> {
     }
 }
 
-/// One stage: `f` applied to each row of `inner`.
+/// Rows handed to a function as they come out (a fold, a count).
+pub(crate) struct Each<F>(pub(crate) F);
+
+impl<F: FnMut(Row)> Put for Each<F> {
+    fn put(&mut self, row: Row) {
+        (self.0)(row);
+    }
+}
+
+/// Counts the rows put.
+struct Counted<'a, P> {
+    out: &'a mut P,
+    n: u64,
+}
+
+impl<P: Put> Put for Counted<'_, P> {
+    fn put(&mut self, row: Row) {
+        self.n += 1;
+        self.out.put(row);
+    }
+}
+
+/// Whether the pipeline goes on after a row.
+enum Flow {
+    Go,
+    Stop(Option<Error>),
+}
+
+/// The stages since the last source, in order.
+#[derive(Default)]
+pub(crate) struct Stages {
+    parts: Vec<Part>,
+    on_end: Vec<FinishFn>,
+    /// Rows the stages dropped as skipped (a `try_map` skipping its errors).
+    pub(crate) skipped: Arc<AtomicU64>,
+}
+
+impl Stages {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.parts.is_empty() && self.on_end.is_empty()
+    }
+
+    pub(crate) fn push(&mut self, f: StageFn, flush: Option<FlushFn>) {
+        self.parts.push(Part { f, flush });
+    }
+
+    pub(crate) fn on_end(&mut self, f: FinishFn) {
+        self.on_end.push(f);
+    }
+
+    /// `row` through every stage, into `out`.
+    fn run(&mut self, row: Row, out: &mut impl Put) -> Flow {
+        through(&mut self.parts, row, out)
+    }
+
+    /// The source ended: each stage hands on what it holds, through the stages after it.
+    fn flush(&mut self, out: &mut impl Put) -> Flow {
+        for i in 0..self.parts.len() {
+            let Some(flush) = self.parts[i].flush.take() else {
+                continue;
+            };
+            if let Flow::Stop(e) = route(flush(), &mut self.parts[i + 1..], out) {
+                return Flow::Stop(e);
+            }
+        }
+        Flow::Go
+    }
+
+    fn finish(&mut self, progress: &Progress) {
+        for f in self.on_end.drain(..) {
+            f(progress);
+        }
+    }
+}
+
+fn through(parts: &mut [Part], row: Row, out: &mut impl Put) -> Flow {
+    match parts.split_first_mut() {
+        None => {
+            out.put(row);
+            Flow::Go
+        }
+        Some((first, rest)) => {
+            let step = (first.f)(row);
+            route(step, rest, out)
+        }
+    }
+}
+
+fn route(step: Step, rest: &mut [Part], out: &mut impl Put) -> Flow {
+    match step {
+        Step::One(row) => through(rest, row, out),
+        Step::Skip => Flow::Go,
+        Step::Many(rows) => {
+            for row in rows {
+                if let Flow::Stop(e) = through(rest, row, out) {
+                    return Flow::Stop(e);
+                }
+            }
+            Flow::Go
+        }
+        Step::Stop(rows, error) => {
+            for row in rows {
+                if let Flow::Stop(e) = through(rest, row, out) {
+                    return Flow::Stop(e);
+                }
+            }
+            Flow::Stop(error)
+        }
+    }
+}
+
+/// A source and its stages, read as one iterable.
 pub(crate) struct Stage {
-    inner: BoxIterable,
-    f: StageFn,
-    /// Rows made by a `Many` step, not yet handed out.
+    source: BoxIterable,
+    stages: Stages,
+    /// Rows made past what a bulk read asked for, handed out next.
     queue: VecDeque<Row>,
     /// An error to hand out once the queue is empty, then the end.
     failed: Option<Error>,
-    /// No more rows from `inner` (a `End` step or its end).
+    /// Nothing more comes from the source (its end, an error, a stage that stopped).
     ended: bool,
-    /// `try_map` errors are skipped and counted.
-    skip_errors: bool,
-    skipped: u64,
+    finished: bool,
     rows_out: u64,
-    /// Called when the source ends (not when the stage ends it or fails): rows the
-    /// stage still holds.
-    pub(crate) flush: Option<FlushFn>,
-    /// Called once the last row is handed out, with the counts.
-    pub(crate) on_end: Option<FinishFn>,
 }
 
+/// Rows asked of the source at a time by the pipeline's own loops.
+pub(crate) const SOURCE_BATCH: usize = 4096;
+
 impl Stage {
-    pub(crate) fn new(inner: BoxIterable, f: StageFn) -> Stage {
+    pub(crate) fn new(source: BoxIterable, stages: Stages) -> Stage {
         Stage {
-            inner,
-            f,
+            source,
+            stages,
             queue: VecDeque::new(),
             failed: None,
             ended: false,
-            skip_errors: false,
-            skipped: 0,
+            finished: false,
             rows_out: 0,
-            flush: None,
-            on_end: None,
         }
     }
 
-    pub(crate) fn skipping(mut self, skip: bool) -> Stage {
-        self.skip_errors = skip;
-        self
-    }
-
-    /// Applies the stage to `row`: rows to hand out go to `out`.
-    fn apply(&mut self, row: Row, out: &mut impl Put) {
-        let step = (self.f)(row);
-        self.absorb(step, out);
-    }
-
-    /// The source has ended: what the stage still holds is handed out.
-    fn source_ended(&mut self) {
-        self.ended = true;
-        if let Some(flush) = self.flush.take() {
-            let mut queue = std::mem::take(&mut self.queue);
-            self.absorb(flush(), &mut queue);
-            self.queue = queue;
+    /// Reads up to `n` rows of the source and puts what the stages make of them into
+    /// `out`. `Ok(false)` once nothing more will come; an error of the source or of a
+    /// stage comes after the rows before it were put.
+    pub(crate) async fn step(&mut self, n: usize, out: &mut impl Put) -> Result<bool> {
+        if self.ended {
+            return self.close_out();
         }
-    }
-
-    fn absorb(&mut self, step: Step, out: &mut impl Put) {
-        match step {
-            Step::One(row) => out.put(row),
-            Step::Many(rows) => rows.into_iter().for_each(|row| out.put(row)),
-            Step::Last(row) => {
-                out.put(row);
+        let rows = match self.source.aread_bulk(n).await {
+            Ok(rows) => rows,
+            Err(e) => {
                 self.ended = true;
+                return Err(e);
             }
-            Step::Skip => {}
-            Step::End => self.ended = true,
-            Step::Fail(_) if self.skip_errors => self.skipped += 1,
-            Step::Fail(e) => {
-                self.failed = Some(e);
+        };
+        let mut out = Counted { out, n: 0 };
+        let flow = if rows.is_empty() {
+            self.ended = true;
+            self.stages.flush(&mut out)
+        } else {
+            let mut flow = Flow::Go;
+            for row in rows {
+                flow = self.stages.run(row, &mut out);
+                if matches!(flow, Flow::Stop(_)) {
+                    break;
+                }
+            }
+            flow
+        };
+        self.rows_out += out.n;
+        match flow {
+            Flow::Go if !self.ended => Ok(true),
+            Flow::Go => self.close_out(),
+            Flow::Stop(error) => {
                 self.ended = true;
+                match error {
+                    Some(e) => Err(e),
+                    None => self.close_out(),
+                }
             }
         }
     }
 
-    fn finish(&mut self) {
-        if let Some(f) = self.on_end.take() {
-            f(&self.progress());
+    /// The end: the finish hooks run once, with the counts.
+    fn close_out(&mut self) -> Result<bool> {
+        if !self.finished {
+            self.finished = true;
+            let progress = self.progress();
+            self.stages.finish(&progress);
         }
+        Ok(false)
+    }
+
+    /// Runs `f` with the queue as where the rows go, counting them.
+    fn put_into_queue(
+        &mut self,
+        f: impl FnOnce(&mut Stages, &mut Counted<'_, VecDeque<Row>>) -> Flow,
+    ) -> Flow {
+        let mut queue = std::mem::take(&mut self.queue);
+        let mut counted = Counted {
+            out: &mut queue,
+            n: 0,
+        };
+        let flow = f(&mut self.stages, &mut counted);
+        self.rows_out += counted.n;
+        self.queue = queue;
+        flow
+    }
+
+    /// Closes the source.
+    pub(crate) async fn close(&mut self) -> Result<()> {
+        self.source.aclose().await
     }
 }
 
 impl Stream for Stage {
     type Item = Result<Row>;
 
+    /// Row by row the source is read in bulk too (what the stages make waits in the
+    /// queue): a stage never drives its source one row at a time.
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Row>>> {
         let this = &mut *self;
         loop {
             if let Some(row) = this.queue.pop_front() {
-                this.rows_out += 1;
                 return Poll::Ready(Some(Ok(row)));
             }
             if let Some(e) = this.failed.take() {
                 return Poll::Ready(Some(Err(e)));
             }
-            if this.ended {
-                this.finish();
+            if this.ended && this.finished {
                 return Poll::Ready(None);
             }
-            match Pin::new(&mut this.inner).poll_next(cx) {
+            match Pin::new(&mut this.source).poll_next(cx) {
                 Poll::Pending => return Poll::Pending,
-                Poll::Ready(None) => this.source_ended(),
+                Poll::Ready(None) => {
+                    this.ended = true;
+                    let flow = this.put_into_queue(|stages, queue| stages.flush(queue));
+                    if let Flow::Stop(Some(e)) = flow {
+                        this.failed = Some(e);
+                    }
+                    let _ = this.close_out();
+                }
                 Poll::Ready(Some(Err(e))) => {
                     this.failed = Some(e);
                     this.ended = true;
+                    let _ = this.close_out();
                 }
                 Poll::Ready(Some(Ok(row))) => {
-                    let mut queue = std::mem::take(&mut this.queue);
-                    this.apply(row, &mut queue);
-                    this.queue = queue;
+                    let flow = this.put_into_queue(|stages, queue| stages.run(row, queue));
+                    if let Flow::Stop(error) = flow {
+                        this.ended = true;
+                        this.failed = error;
+                        let _ = this.close_out();
+                    }
                 }
             }
         }
@@ -172,30 +333,23 @@ impl AsyncIterable for Stage {
                     out.push(row);
                     continue;
                 }
-                if self.failed.is_some() || self.ended {
+                if self.failed.is_some() || (self.ended && self.finished) {
                     break;
                 }
-                let rows = match self.inner.aread_bulk(n - out.len()).await {
-                    Ok(rows) => rows,
+                match self.step(n - out.len(), &mut out).await {
+                    Ok(true) => {}
+                    Ok(false) => break,
                     Err(e) => {
                         self.failed = Some(e);
-                        self.ended = true;
-                        break;
-                    }
-                };
-                if rows.is_empty() {
-                    self.source_ended();
-                    continue;
-                }
-                // Straight into the batch; what a `Many` step makes past `n` waits.
-                for row in rows {
-                    self.apply(row, &mut out);
-                    if self.ended {
                         break;
                     }
                 }
-                if out.len() > n {
-                    self.queue.extend(out.drain(n..));
+            }
+            // What a `Many` step made past `n` waits for the next read.
+            if out.len() > n {
+                let extra: Vec<Row> = out.drain(n..).collect();
+                for row in extra.into_iter().rev() {
+                    self.queue.push_front(row);
                 }
             }
             // Rows first; an error comes with the next read, as every reader does.
@@ -203,29 +357,25 @@ impl AsyncIterable for Stage {
                 if let Some(e) = self.failed.take() {
                     return Err(e);
                 }
-                if self.ended && self.queue.is_empty() {
-                    self.finish();
-                }
             }
-            self.rows_out += out.len() as u64;
             Ok(out)
         })
     }
 
     fn info(&self) -> &IterableInfo {
-        self.inner.info()
+        self.source.info()
     }
 
     fn progress(&self) -> Progress {
-        let inner = self.inner.progress();
+        let inner = self.source.progress();
         Progress {
             rows: self.rows_out,
-            skipped: inner.skipped + self.skipped,
+            skipped: inner.skipped + self.stages.skipped.load(Ordering::Relaxed),
             ..inner
         }
     }
 
     fn aclose(&mut self) -> BoxFuture<'_, Result<()>> {
-        self.inner.aclose()
+        self.source.aclose()
     }
 }
