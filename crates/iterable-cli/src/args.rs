@@ -2,7 +2,7 @@
 
 use anyhow::{Result, bail};
 use clap::{ArgMatches, Args, Parser, Subcommand};
-use iterable::{Codec, ErrorPolicy, FileOrder, Format, IterableOptions};
+use iterable::{Codec, ErrorPolicy, FileOrder, Format, IterableOptions, NestedValues};
 
 use crate::format_flags::{FormatFlags, Side, collect, format_parser};
 
@@ -67,7 +67,7 @@ pub enum Command {
         /// Leave the text of CSV, TSV or LTSV as text in an output with typed columns
         /// (Parquet, Arrow, Avro, ORC, XLSX), instead of typing each column (integers,
         /// floats, booleans, empty fields as nulls) by --schema or the first
-        /// --schema-scan-rows rows.
+        /// --schema-rows rows.
         #[arg(long)]
         keep_text: bool,
     },
@@ -152,6 +152,18 @@ pub struct ReadArgs {
     /// walked once, so link loops end).
     #[arg(long)]
     pub follow_links: bool,
+    /// Reading: columns named with SEP (`.` when not given) nested back into maps and
+    /// lists (`user.name`, `tags.0`).
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = ".", value_name = "SEP")]
+    pub unflatten: Option<String>,
+    /// Writing: lists and maps spread into columns named by their path joined with SEP
+    /// (`.` when not given); without it a flat format (CSV, TSV, LTSV, XLSX) gets each
+    /// as JSON text in one column.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = ".", value_name = "SEP")]
+    pub flatten: Option<String>,
+    /// Writing: a list or map for a flat format is an error naming the row, not JSON text.
+    #[arg(long, conflicts_with = "flatten")]
+    pub nested_error: bool,
     #[command(flatten)]
     pub store: StoreArgs,
     /// The registry's reading flags given (`--delimiter`, `--sheet`, ...).
@@ -232,6 +244,9 @@ impl ReadArgs {
             o = o.order(FileOrder::AsArrive);
         }
         o = o.follow_links(self.follow_links);
+        if let Some(separator) = &self.unflatten {
+            o = o.unflatten(separator);
+        }
         let o = self.store.apply(o.concurrency(self.file_concurrency))?;
         self.read_flags
             .apply(Side::Read, o.parse_threads(self.parse_threads))
@@ -243,6 +258,12 @@ impl ReadArgs {
         let mut o = self.store.apply(base)?;
         if let Some(n) = self.schema_rows {
             o = o.schema_scan_rows(n);
+        }
+        if let Some(separator) = &self.flatten {
+            o = o.flatten(separator);
+        }
+        if self.nested_error {
+            o = o.nested(NestedValues::Fail);
         }
         self.write_flags.apply(Side::Write, o)
     }

@@ -524,3 +524,39 @@ fn convert_with_a_pattern_converts_each_file_and_names_the_ones_that_failed() {
     made.sort();
     assert_eq!(made, ["a.csv.jsonl", "b.csv.jsonl"]);
 }
+
+#[test]
+fn flatten_on_writing_and_unflatten_on_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.jsonl");
+    std::fs::write(
+        &input,
+        "{\"id\":1,\"user\":{\"name\":\"Ana\",\"tags\":[\"a\",\"b\"]}}\n",
+    )
+    .unwrap();
+    let csv = dir.path().join("out.csv");
+    stdout(&iterable(&[
+        "convert",
+        input.to_str().unwrap(),
+        csv.to_str().unwrap(),
+        "--flatten",
+    ]));
+    assert_eq!(
+        std::fs::read_to_string(&csv).unwrap(),
+        "id,user.name,user.tags.0,user.tags.1\n1,Ana,a,b\n"
+    );
+    assert_eq!(
+        stdout(&iterable(&["cat", csv.to_str().unwrap(), "--unflatten"])),
+        "{\"id\":\"1\",\"user\":{\"name\":\"Ana\",\"tags\":[\"a\",\"b\"]}}\n"
+    );
+    let strict = iterable(&[
+        "convert",
+        input.to_str().unwrap(),
+        dir.path().join("strict.csv").to_str().unwrap(),
+        "--nested-error",
+    ]);
+    assert!(!strict.status.success());
+    let err = String::from_utf8_lossy(&strict.stderr);
+    assert!(err.contains("row 1: column \"user\" holds a map"), "{err}");
+    assert!(!dir.path().join("strict.csv").exists());
+}

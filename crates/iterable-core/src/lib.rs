@@ -39,7 +39,8 @@ pub use iterable::{
 pub use limits::{DEFAULT_MAX_RECORD_BYTES, Limits};
 pub use options::{
     AvroCodec, AvroOptions, ColumnarCompression, ColumnarOptions, CsvOptions, DuplicateKeys,
-    ErrorPolicy, ExtraKeys, JsonOptions, Options, Parallelism, Sheet, XlsxOptions, XmlOptions,
+    ErrorPolicy, ExtraKeys, JsonOptions, NestedOptions, NestedValues, Options, Parallelism, Sheet,
+    XlsxOptions, XmlOptions,
 };
 pub use row::Row;
 pub use row_serde::RowSeed;

@@ -342,6 +342,34 @@ pub struct AvroOptions {
     pub codec: AvroCodec,
 }
 
+/// What a writer does with nested values (lists and maps).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum NestedValues {
+    /// Formats that nest keep them; the flat ones (CSV, TSV, PSV, LTSV, XLSX) write each
+    /// as its JSON text in one column (the default).
+    #[default]
+    Json,
+    /// Every writer gets them flattened into columns named by their path joined with
+    /// this separator: `{"a": {"b": 1}, "l": [5, 6]}` becomes `a.b`, `l.0`, `l.1` (an
+    /// empty list or map becomes null).
+    Flatten(String),
+    /// A flat format refuses them: an error naming the row and the column.
+    Fail,
+}
+
+/// How nested values meet formats whose columns are flat.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct NestedOptions {
+    /// Writing: what happens to lists and maps.
+    pub write: NestedValues,
+    /// Reading: columns whose names hold this separator are nested back (`a.b` into a
+    /// map `a`, `l.0`, `l.1` into a list `l`), the reverse of
+    /// [`NestedValues::Flatten`].
+    pub unflatten: Option<String>,
+}
+
 /// All the options of one open call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -382,6 +410,8 @@ pub struct Options {
     pub store: StoreOptions,
     /// Reads over many files: concurrency, order, the location column.
     pub files: FilesOptions,
+    /// Nested values and flat formats: flatten, unflatten, or refuse.
+    pub nested: NestedOptions,
     /// Options of formats that have no field above (a registered format's own
     /// options, by key: `widths` → `3,10`). The registry's option descriptions put
     /// them here; the format reads them back by key.
@@ -409,6 +439,7 @@ impl Default for Options {
             parallel: Parallelism::default(),
             store: StoreOptions::default(),
             files: FilesOptions::default(),
+            nested: NestedOptions::default(),
             format_options: Default::default(),
         }
     }

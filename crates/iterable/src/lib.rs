@@ -72,6 +72,7 @@ pub mod bytes;
 mod convert;
 pub mod implement;
 mod many;
+mod nested;
 mod open;
 mod options;
 mod pipeline;
@@ -95,12 +96,13 @@ pub use iterable_core::{
     AsyncIterable, AvroCodec, AvroOptions, BoxIterable, Codec, ColumnarCompression,
     ColumnarOptions, CsvOptions, Decimal, DuplicateKeys, Error, ErrorPolicy, ExtraKeys, FileOrder,
     FilesOptions, Format, Header, HeaderBuilder, IterableInfo, JsonOptions, Limits,
-    MAX_NESTING_DEPTH, Mode, Options, Parallelism, ParseError, Position, Progress, Result, Row,
-    RowSeed, Sheet, StoreOptions, Text, Timestamp, Value, XlsxOptions, XmlOptions, panic_message,
-    row,
+    MAX_NESTING_DEPTH, Mode, NestedOptions, NestedValues, Options, Parallelism, ParseError,
+    Position, Progress, Result, Row, RowSeed, Sheet, StoreOptions, Text, Timestamp, Value,
+    XlsxOptions, XmlOptions, panic_message, row,
 };
 pub use iterable_formats::registry::{self, NameHints};
 pub use iterable_io::remove_temporary_files;
+pub use nested::{flatten_row, unflatten_row};
 pub use open::aopen_iterable;
 #[cfg(feature = "xlsx")]
 pub use open::sheet_names;

@@ -5,7 +5,7 @@ use std::time::Duration;
 use crate::progress::{ProgressEvent, ProgressEvery, ProgressHook};
 use iterable_core::{
     AvroCodec, BoxIterable, Codec, ColumnarCompression, ErrorPolicy, ExtraKeys, FileOrder, Format,
-    Mode, Options, Result, Sheet,
+    Mode, NestedValues, Options, Result, Sheet,
 };
 
 /// Options of one open call, built fluently, then [`open`](Self::open)ed.
@@ -405,7 +405,28 @@ impl IterableOptions {
             Mode::Read => crate::open::open_read(location, &self.options).await?,
             Mode::Write => crate::open::open_write(location, &self.options).await?,
         };
-        Ok(self.reported(opened))
+        Ok(self.reported(crate::nested::apply(opened, &self.options)))
+    }
+
+    /// Writing: what becomes of lists and maps (default [`NestedValues::Json`]: kept by
+    /// the formats that nest, JSON text in one column in the flat ones).
+    pub fn nested(mut self, nested: NestedValues) -> Self {
+        self.options.nested.write = nested;
+        self
+    }
+
+    /// Writing: lists and maps spread into columns named by their path joined with
+    /// `separator` (`user.name`, `tags.0`), for any format; see
+    /// [`flatten_row`](crate::flatten_row).
+    pub fn flatten(self, separator: &str) -> Self {
+        self.nested(NestedValues::Flatten(separator.to_owned()))
+    }
+
+    /// Reading: columns whose names hold `separator` nested back into maps and lists;
+    /// see [`unflatten_row`](crate::unflatten_row).
+    pub fn unflatten(mut self, separator: &str) -> Self {
+        self.options.nested.unflatten = Some(separator.to_owned());
+        self
     }
 
     /// Calls `callback` every `every` as what is opened is read (or written), and once
@@ -467,6 +488,6 @@ impl IterableOptions {
         }
         let named: Vec<&str> = locations.iter().map(AsRef::as_ref).collect();
         let opened = crate::many::open_files(&named.join(", "), files, &self.options).await?;
-        Ok(self.reported(opened))
+        Ok(self.reported(crate::nested::apply(opened, &self.options)))
     }
 }

@@ -243,6 +243,18 @@ impl Pipeline {
         }))
     }
 
+    /// Lists and maps spread into columns ([`flatten_row`](crate::flatten_row)).
+    pub fn flatten(self, separator: &str) -> Pipeline {
+        let separator = separator.to_owned();
+        self.map(move |row| crate::flatten_row(row, &separator))
+    }
+
+    /// Columns named with `separator` nested back ([`unflatten_row`](crate::unflatten_row)).
+    pub fn unflatten(self, separator: &str) -> Pipeline {
+        let separator = separator.to_owned();
+        self.map(move |row| crate::unflatten_row(row, &separator))
+    }
+
     /// Each row replaced by what the async `f` gives for it, up to `limit` calls at a
     /// time, handed out in the order of the rows (a slow call holds back the ones after
     /// it, never more than `limit`). A failed call is the pipeline's error (naming the
