@@ -1,11 +1,13 @@
 //! `apipeline` stages over real files: what comes out, row by row and in bulk, errors
 //! by the stage's policy, triggers, and a sink that publishes only a whole output.
 
+mod servers;
+
 use std::sync::{Arc, Mutex};
 
 use futures::StreamExt;
 use iterable::{
-    Error, IterableOptions, Row, StageErrors, Value, aopen_iterable, apipeline, from_rows, row,
+    Error, ErrorPolicy, IterableOptions, Row, Value, aopen_iterable, apipeline, from_rows, row,
 };
 use iterable_tests::{collect, write_all};
 
@@ -114,7 +116,7 @@ async fn try_map_errors_fail_or_are_skipped_and_counted() {
         }
     };
     let mut failing = apipeline(from_rows("mem", people(10)))
-        .try_map(StageErrors::Fail, check)
+        .try_map(ErrorPolicy::Fail, check)
         .into_iterable();
     let mut got = Vec::new();
     let mut errors = Vec::new();
@@ -128,7 +130,7 @@ async fn try_map_errors_fail_or_are_skipped_and_counted() {
     assert_eq!(errors, ["mem: row 4: try_map: invalid option: id 3 is odd"]);
 
     let mut skipping = apipeline(from_rows("mem", people(10)))
-        .try_map(StageErrors::Skip, check)
+        .try_map(ErrorPolicy::Skip, check)
         .into_iterable();
     let rows = skipping.aread_bulk(100).await.unwrap();
     assert_eq!(
@@ -220,7 +222,7 @@ async fn map_concurrent_is_bounded_and_ordered_or_not() {
         }
     };
     let ordered = apipeline(from_rows("mem", people(40)))
-        .map_concurrent(4, StageErrors::Fail, call(3))
+        .map_concurrent(4, ErrorPolicy::Fail, call(3))
         .collect()
         .await
         .unwrap();
@@ -233,7 +235,7 @@ async fn map_concurrent_is_bounded_and_ordered_or_not() {
 
     most.store(0, Ordering::SeqCst);
     let unordered = apipeline(from_rows("mem", people(10)))
-        .map_concurrent_unordered(10, StageErrors::Fail, call(40))
+        .map_concurrent_unordered(10, ErrorPolicy::Fail, call(40))
         .collect()
         .await
         .unwrap();
@@ -254,7 +256,7 @@ async fn map_concurrent_errors_fail_or_are_skipped() {
         }
     };
     let mut failing = apipeline(from_rows("mem", people(10)))
-        .map_concurrent(3, StageErrors::Fail, call)
+        .map_concurrent(3, ErrorPolicy::Fail, call)
         .into_iterable();
     let first = failing.aread_bulk(100).await.unwrap();
     assert_eq!(first.iter().map(id).collect::<Vec<_>>(), [0, 1, 2, 3, 4]);
@@ -263,7 +265,7 @@ async fn map_concurrent_errors_fail_or_are_skipped() {
     assert!(failing.aread_bulk(100).await.unwrap().is_empty());
 
     let mut skipping = apipeline(from_rows("mem", people(10)))
-        .map_concurrent(3, StageErrors::Skip, call)
+        .map_concurrent(3, ErrorPolicy::Skip, call)
         .into_iterable();
     assert_eq!(skipping.aread_bulk(100).await.unwrap().len(), 9);
     assert_eq!(skipping.progress().skipped, 1);
@@ -302,4 +304,86 @@ async fn batches_of_n_and_a_fold() {
         .unwrap_err()
         .to_string();
     assert_eq!(err, "mem: row 8: batch 2: invalid option: bad batch");
+}
+
+/// Under the dead-letter policy a failed row is skipped and written, as JSON with its
+/// number and the error, to the dead-letter file; `try_map` and `map_concurrent` alike.
+#[tokio::test]
+async fn failed_rows_go_to_the_dead_letter_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let letters = dir.path().join("bad.jsonl");
+    let policy = ErrorPolicy::DeadLetter(letters.to_str().unwrap().to_owned());
+    let mut out = apipeline(from_rows("mem", people(6)))
+        .try_map(policy.clone(), |r| {
+            if id(&r) == 2 {
+                Err(Error::InvalidOption("two is bad".into()))
+            } else {
+                Ok(r)
+            }
+        })
+        .map_concurrent(2, policy, |r| async move {
+            if id(&r) == 4 {
+                Err(Error::InvalidOption("four is worse".into()))
+            } else {
+                Ok(r)
+            }
+        })
+        .into_iterable();
+    let rows = out.aread_bulk(100).await.unwrap();
+    assert_eq!(rows.iter().map(id).collect::<Vec<_>>(), [0, 1, 3, 5]);
+    assert!(out.aread_bulk(100).await.unwrap().is_empty());
+    assert_eq!(out.progress().skipped, 2);
+    drop(out);
+    let text = std::fs::read_to_string(&letters).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert_eq!(lines[0]["record"], 3);
+    assert_eq!(lines[0]["error"], "try_map: invalid option: two is bad");
+    assert!(
+        lines[0]["raw"].as_str().unwrap().contains("\"id\":2"),
+        "{text}"
+    );
+    assert_eq!(lines[1]["record"], 4);
+    assert_eq!(
+        lines[1]["error"],
+        "map_concurrent: invalid option: four is worse"
+    );
+}
+
+/// Dropping a pipeline that sinks into a file, mid-way, leaves no output and no
+/// temporary file.
+#[tokio::test]
+async fn a_dropped_sink_leaves_no_file() {
+    let server = servers::http::HttpServer::start().await;
+    let mut body = String::new();
+    for i in 0..20_000 {
+        body.push_str(&format!("{{\"id\":{i}}}\n"));
+    }
+    let half = body.len() / 2;
+    server.put("rows.jsonl", body);
+    let gate = server.hold_after("rows.jsonl", half);
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("out.csv.gz");
+    let src = aopen_iterable(&server.url("rows.jsonl")).await.unwrap();
+    let dst = IterableOptions::write()
+        .open(output.to_str().unwrap())
+        .await
+        .unwrap();
+    let mut sinking = Box::pin(apipeline(src).map(|r| r).sink(dst));
+    tokio::select! {
+        done = &mut sinking => panic!("the held input finished: {done:?}"),
+        _ = tokio::time::sleep(std::time::Duration::from_millis(300)) => {}
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "a temporary file"
+    );
+    drop(sinking);
+    gate.open();
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }

@@ -107,6 +107,6 @@ pub use open::aopen_iterable;
 #[cfg(feature = "xlsx")]
 pub use open::sheet_names;
 pub use options::IterableOptions;
-pub use pipeline::{Pipeline, StageErrors, apipeline, from_rows};
+pub use pipeline::{Pipeline, apipeline, from_rows};
 pub use progress::{ProgressEvent, ProgressEvery, with_progress};
 pub use typed::{Deserialized, TypedRows};

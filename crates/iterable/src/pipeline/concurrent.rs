@@ -10,12 +10,15 @@ use futures_core::future::BoxFuture;
 use futures_util::stream::{FuturesOrdered, FuturesUnordered, StreamExt};
 use iterable_core::{AsyncIterable, BoxIterable, Error, IterableInfo, Progress, Result, Row};
 
-use super::StageErrors;
+use super::errors::StagePolicy;
+
+/// A finished call: the row's number, its copy (for a dead-letter file), the result.
+type Done = (u64, Option<Row>, Result<Row>);
 
 /// The calls in flight, kept in row order or not.
 enum InFlight {
-    Ordered(FuturesOrdered<BoxFuture<'static, (u64, Result<Row>)>>),
-    Unordered(FuturesUnordered<BoxFuture<'static, (u64, Result<Row>)>>),
+    Ordered(FuturesOrdered<BoxFuture<'static, Done>>),
+    Unordered(FuturesUnordered<BoxFuture<'static, Done>>),
 }
 
 impl InFlight {
@@ -26,14 +29,14 @@ impl InFlight {
         }
     }
 
-    fn push(&mut self, call: BoxFuture<'static, (u64, Result<Row>)>) {
+    fn push(&mut self, call: BoxFuture<'static, Done>) {
         match self {
             InFlight::Ordered(f) => f.push_back(call),
             InFlight::Unordered(f) => f.push(call),
         }
     }
 
-    fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<(u64, Result<Row>)>> {
+    fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Done>> {
         match self {
             InFlight::Ordered(f) => f.poll_next_unpin(cx),
             InFlight::Unordered(f) => f.poll_next_unpin(cx),
@@ -49,14 +52,13 @@ pub(crate) struct Concurrent {
     call: CallFn,
     limit: usize,
     in_flight: InFlight,
-    errors: StageErrors,
+    policy: StagePolicy,
     /// The source has ended (or failed: then `failed` holds its error).
     source_done: bool,
     failed: Option<Error>,
     /// Rows taken from the source, to number them in errors.
     taken: u64,
     rows_out: u64,
-    skipped: u64,
     /// An error met after some rows of a bulk read, for the next read.
     pending: Option<Error>,
 }
@@ -66,7 +68,7 @@ impl Concurrent {
         inner: BoxIterable,
         limit: usize,
         ordered: bool,
-        errors: StageErrors,
+        policy: StagePolicy,
         f: F,
     ) -> Concurrent
     where
@@ -82,12 +84,11 @@ impl Concurrent {
             } else {
                 InFlight::Unordered(FuturesUnordered::new())
             },
-            errors,
+            policy,
             source_done: false,
             failed: None,
             taken: 0,
             rows_out: 0,
-            skipped: 0,
             pending: None,
         }
     }
@@ -105,9 +106,10 @@ impl Concurrent {
                 Poll::Ready(Some(Ok(row))) => {
                     self.taken += 1;
                     let n = self.taken;
+                    let copy = self.policy.keeps_rows().then(|| row.clone());
                     let call = (self.call)(row);
                     self.in_flight
-                        .push(Box::pin(async move { (n, call.await) }));
+                        .push(Box::pin(async move { (n, copy, call.await) }));
                 }
             }
         }
@@ -125,27 +127,30 @@ impl Stream for Concurrent {
         loop {
             this.fill(cx);
             match this.in_flight.poll_next(cx) {
-                Poll::Ready(Some((_, Ok(row)))) => {
+                Poll::Ready(Some((_, _, Ok(row)))) => {
                     this.rows_out += 1;
                     return Poll::Ready(Some(Ok(row)));
                 }
-                Poll::Ready(Some((n, Err(e)))) => {
-                    if this.errors == StageErrors::Skip {
-                        this.skipped += 1;
-                        continue;
+                Poll::Ready(Some((n, copy, Err(e)))) => {
+                    match this.policy.handle(n, copy.as_ref(), e) {
+                        Ok(()) => continue,
+                        Err(e) => {
+                            // The calls still in flight are dropped with the stage.
+                            this.source_done = true;
+                            this.in_flight = InFlight::Unordered(FuturesUnordered::new());
+                            return Poll::Ready(Some(Err(e)));
+                        }
                     }
-                    // The calls still in flight are dropped with the stage.
-                    this.source_done = true;
-                    this.in_flight = InFlight::Unordered(FuturesUnordered::new());
-                    return Poll::Ready(Some(Err(Error::Write {
-                        location: this.inner.info().location.clone(),
-                        row: n,
-                        message: format!("map_concurrent: {e}"),
-                    })));
                 }
                 Poll::Ready(None) if this.source_done => {
                     // The source's own error comes after the rows before it.
-                    return Poll::Ready(this.failed.take().map(Err));
+                    if let Some(e) = this.failed.take() {
+                        return Poll::Ready(Some(Err(e)));
+                    }
+                    if let Err(e) = this.policy.flush() {
+                        return Poll::Ready(Some(Err(e)));
+                    }
+                    return Poll::Ready(None);
                 }
                 // Nothing in flight yet: the source is pending.
                 Poll::Ready(None) | Poll::Pending => return Poll::Pending,
@@ -184,7 +189,7 @@ impl AsyncIterable for Concurrent {
         let inner = self.inner.progress();
         Progress {
             rows: self.rows_out,
-            skipped: inner.skipped + self.skipped,
+            skipped: inner.skipped + self.policy.skipped(),
             ..inner
         }
     }

@@ -28,28 +28,19 @@
 //! ```
 
 mod concurrent;
+mod errors;
 mod stage;
 
 use std::future::Future;
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
-use iterable_core::{BoxIterable, Error, IterableInfo, Progress, Result, Row};
+use iterable_core::{BoxIterable, Error, ErrorPolicy, IterableInfo, Progress, Result, Row};
 
 use concurrent::Concurrent;
+use errors::StagePolicy;
 use stage::{Each, SOURCE_BATCH, Stage, StageFn, Stages, Step};
 
 use crate::progress::{ProgressEvent, ProgressEvery, with_progress};
-
-/// What a failing `try_map` does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum StageErrors {
-    /// The error ends the pipeline (the default).
-    #[default]
-    Fail,
-    /// The row is dropped and counted in `progress().skipped`.
-    Skip,
-}
 
 /// Stages over an iterable; see [`apipeline`]. The source is read in bulk and each row
 /// goes through the stages one after the other, straight into what consumes it, in
@@ -114,6 +105,11 @@ impl Pipeline {
         self.source.info().location.clone()
     }
 
+    /// The policy of a `map_concurrent` stage (its skips counted by that stage).
+    fn concurrent_policy(&self, errors: ErrorPolicy) -> StagePolicy {
+        StagePolicy::new(errors, Arc::default(), self.location(), "map_concurrent")
+    }
+
     /// Each row replaced by `f(row)`.
     pub fn map(self, mut f: impl FnMut(Row) -> Row + Send + 'static) -> Pipeline {
         self.stage(Box::new(move |row| Step::One(f(row))))
@@ -148,32 +144,44 @@ impl Pipeline {
         }))
     }
 
-    /// Each row replaced by `f(row)`; an error is the pipeline's error (it names the
-    /// source and the row), or, with [`StageErrors::Skip`], drops the row and is
-    /// counted as skipped.
+    /// Each row replaced by `f(row)`; an error goes to `errors`: with
+    /// [`ErrorPolicy::Fail`] it is the pipeline's error, naming the source and the row;
+    /// with `Skip` the row is dropped and counted in `progress().skipped`; with
+    /// `DeadLetter(path)` it is also written to that JSON Lines file, the row as JSON
+    /// with its number and the error.
     pub fn try_map(
-        self,
-        errors: StageErrors,
+        mut self,
+        errors: ErrorPolicy,
         mut f: impl FnMut(Row) -> Result<Row> + Send + 'static,
     ) -> Pipeline {
-        let location = self.location();
-        let skipped = self.stages.skipped.clone();
+        let policy = StagePolicy::new(
+            errors,
+            self.stages.skipped.clone(),
+            self.location(),
+            "try_map",
+        );
+        let keeps = policy.keeps_rows();
+        let policy = Arc::new(Mutex::new(policy));
+        let at_end = policy.clone();
         let mut n = 0u64;
-        self.stage(Box::new(move |row| {
-            n += 1;
-            match f(row) {
-                Ok(row) => Step::One(row),
-                Err(_) if errors == StageErrors::Skip => {
-                    skipped.fetch_add(1, Ordering::Relaxed);
-                    Step::Skip
+        self.stages.push(
+            Box::new(move |row| {
+                n += 1;
+                let copy = keeps.then(|| row.clone());
+                match f(row) {
+                    Ok(row) => Step::One(row),
+                    Err(e) => match lock(&policy).handle(n, copy.as_ref(), e) {
+                        Ok(()) => Step::Skip,
+                        Err(e) => Step::fail(e),
+                    },
                 }
-                Err(e) => Step::fail(Error::Write {
-                    location: location.clone(),
-                    row: n,
-                    message: format!("try_map: {e}"),
-                }),
-            }
-        }))
+            }),
+            Some(Box::new(move || match lock(&at_end).flush() {
+                Ok(()) => Step::Skip,
+                Err(e) => Step::fail(e),
+            })),
+        );
+        self
     }
 
     /// Calls `f` on each row as it passes.
@@ -257,18 +265,19 @@ impl Pipeline {
 
     /// Each row replaced by what the async `f` gives for it, up to `limit` calls at a
     /// time, handed out in the order of the rows (a slow call holds back the ones after
-    /// it, never more than `limit`). A failed call is the pipeline's error (naming the
-    /// row) or, with [`StageErrors::Skip`], drops the row and counts it as skipped.
-    pub fn map_concurrent<F, Fut>(self, limit: usize, errors: StageErrors, f: F) -> Pipeline
+    /// it, never more than `limit`). A failed call goes to `errors`, as for
+    /// [`try_map`](Self::try_map).
+    pub fn map_concurrent<F, Fut>(self, limit: usize, errors: ErrorPolicy, f: F) -> Pipeline
     where
         F: Fn(Row) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Row>> + Send + 'static,
     {
+        let policy = self.concurrent_policy(errors);
         Pipeline::from_part(Box::new(Concurrent::new(
             self.fused(),
             limit,
             true,
-            errors,
+            policy,
             f,
         )))
     }
@@ -278,18 +287,19 @@ impl Pipeline {
     pub fn map_concurrent_unordered<F, Fut>(
         self,
         limit: usize,
-        errors: StageErrors,
+        errors: ErrorPolicy,
         f: F,
     ) -> Pipeline
     where
         F: Fn(Row) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Row>> + Send + 'static,
     {
+        let policy = self.concurrent_policy(errors);
         Pipeline::from_part(Box::new(Concurrent::new(
             self.fused(),
             limit,
             false,
-            errors,
+            policy,
             f,
         )))
     }
