@@ -362,3 +362,34 @@ async fn a_schema_planned_from_a_question_and_samples() {
         .to_owned();
     assert!(system.ends_with("What to extract: What happened where, and how many were hurt?"));
 }
+
+/// The stage composes with pipelines: a pipeline's result feeds it, and its rows feed
+/// the next pipeline.
+#[tokio::test]
+async fn a_pipeline_feeds_the_stage_and_takes_its_rows_on() {
+    let server = Server::start(|c: &Call| Reply::answer(person(c.id()))).await;
+    let rows: Vec<Row> = (0..10)
+        .map(|i| row! {"id" => i, "text" => format!("row {i}")})
+        .collect();
+    let even = iterable::apipeline(iterable::from_rows("mem", rows))
+        .filter(|r| r["id"].as_i64().is_some_and(|i| i % 2 == 0))
+        .into_iterable();
+    let stage = enrich(even, provider(&server, T), schema(), options()).unwrap();
+    let out = iterable::apipeline(Box::new(stage))
+        .select(["id", "name"])
+        .collect()
+        .await
+        .unwrap();
+    let got: Vec<(i64, String)> = out
+        .iter()
+        .map(|r| (r["id"].as_i64().unwrap(), r["name"].to_string()))
+        .collect();
+    assert_eq!(
+        got,
+        (0..10)
+            .step_by(2)
+            .map(|i| (i, format!("person{i}")))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(server.counters.requests(), 5);
+}
