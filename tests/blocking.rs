@@ -3,21 +3,7 @@
 //! runtime.
 
 use iterable::{ConvertOptions, IterableOptions, Row, Value, blocking, row};
-
-fn numbered(n: i64) -> Vec<Row> {
-    (0..n)
-        .map(|i| row! { "i" => i, "name" => format!("n{i}") })
-        .collect()
-}
-
-fn names_in(dir: &std::path::Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
+use iterable_tests::{names_in, numbered};
 
 #[test]
 fn rows_written_and_read_back_in_several_formats_and_codecs() {

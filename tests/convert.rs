@@ -12,22 +12,13 @@ use iterable::{
     Codec, ConvertOptions, ErrorPolicy, Format, IterableOptions, ProgressEvent, ProgressEvery, Row,
     aconvert, aopen_iterable, row, with_progress,
 };
-use iterable_tests::{collect, testdata, write_all};
+use iterable_tests::{collect, names_in, numbered, testdata, write_all};
 use servers::http::HttpServer;
 
 async fn read(location: &str) -> Vec<Row> {
     collect(aopen_iterable(location).await.unwrap())
         .await
         .unwrap_or_else(|e| panic!("{location}: {e}"))
-}
-
-fn names_in(dir: &std::path::Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 /// Events as a test can compare them: rows read, rows written, done.
@@ -39,12 +30,6 @@ fn recorder() -> (Seen, impl Fn(&ProgressEvent) + Send + Sync + 'static) {
     (seen, move |p: &ProgressEvent| {
         log.lock().unwrap().push(p.clone())
     })
-}
-
-fn numbered(n: i64) -> Vec<Row> {
-    (0..n)
-        .map(|i| row! { "i" => i, "name" => format!("n{i}") })
-        .collect()
 }
 
 /// Every registered format that reads and writes, into itself through a codec (each

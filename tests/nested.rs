@@ -4,7 +4,7 @@
 use iterable::{
     ConvertOptions, IterableOptions, NestedValues, Row, Value, aconvert, aopen_iterable, row,
 };
-use iterable_tests::{collect, write_all};
+use iterable_tests::{collect, names_in, write_all};
 
 fn orders() -> Vec<Row> {
     vec![
@@ -25,15 +25,6 @@ async fn read(location: &str, options: &IterableOptions) -> Vec<Row> {
     collect(options.open(location).await.unwrap())
         .await
         .unwrap()
-}
-
-fn names_in(dir: &std::path::Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 /// By default a flat format gets each list or map as its JSON text, in one column.

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use futures::StreamExt;
-use iterable::{BoxIterable, IterableOptions, Result, Row, Value};
+use iterable::{BoxIterable, IterableOptions, Result, Row, Value, row};
 
 /// The project's `testdata/` folder.
 pub fn testdata(name: &str) -> String {
@@ -121,4 +121,21 @@ pub fn deep_avro(depth: usize) -> Vec<u8> {
     let mut datum = vec![2u8; depth];
     datum.push(0);
     avro_container(schema, "null", &[(1, &datum)])
+}
+
+/// The names of the entries of `dir`, sorted (to check what a job left behind).
+pub fn names_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// `n` rows `{"i": i, "name": "n<i>"}`.
+pub fn numbered(n: i64) -> Vec<Row> {
+    (0..n)
+        .map(|i| row! { "i" => i, "name" => format!("n{i}") })
+        .collect()
 }

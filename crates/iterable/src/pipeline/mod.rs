@@ -105,9 +105,15 @@ impl Pipeline {
         self.source.info().location.clone()
     }
 
-    /// The policy of a `map_concurrent` stage (its skips counted by that stage).
-    fn concurrent_policy(&self, errors: ErrorPolicy) -> StagePolicy {
-        StagePolicy::new(errors, Arc::default(), self.location(), "map_concurrent")
+    /// A `map_concurrent` stage after what there is so far (its skips counted by it).
+    fn concurrent<F, Fut>(self, limit: usize, ordered: bool, errors: ErrorPolicy, f: F) -> Pipeline
+    where
+        F: Fn(Row) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Row>> + Send + 'static,
+    {
+        let policy = StagePolicy::new(errors, Arc::default(), self.location(), "map_concurrent");
+        let source = Concurrent::new(self.fused(), limit, ordered, policy, f);
+        Pipeline::from_part(Box::new(source))
     }
 
     /// Each row replaced by `f(row)`.
@@ -272,14 +278,7 @@ impl Pipeline {
         F: Fn(Row) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Row>> + Send + 'static,
     {
-        let policy = self.concurrent_policy(errors);
-        Pipeline::from_part(Box::new(Concurrent::new(
-            self.fused(),
-            limit,
-            true,
-            policy,
-            f,
-        )))
+        self.concurrent(limit, true, errors, f)
     }
 
     /// [`map_concurrent`](Self::map_concurrent), each result handed out as soon as its
@@ -294,14 +293,7 @@ impl Pipeline {
         F: Fn(Row) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Row>> + Send + 'static,
     {
-        let policy = self.concurrent_policy(errors);
-        Pipeline::from_part(Box::new(Concurrent::new(
-            self.fused(),
-            limit,
-            false,
-            policy,
-            f,
-        )))
+        self.concurrent(limit, false, errors, f)
     }
 
     /// The rows `n` at a time through `f` (a bulk lookup, a dedup within a batch):
