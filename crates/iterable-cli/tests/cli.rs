@@ -560,3 +560,40 @@ fn flatten_on_writing_and_unflatten_on_reading() {
     assert!(err.contains("row 1: column \"user\" holds a map"), "{err}");
     assert!(!dir.path().join("strict.csv").exists());
 }
+
+#[test]
+fn sqlite_tables_are_locations_for_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("in.csv");
+    std::fs::write(&csv, "id,city\n1,Oslo\n2,Rome\n3,Oslo\n").unwrap();
+    let url = format!(
+        "sqlite://{}?table=cities",
+        dir.path().join("c.db").display()
+    );
+    stdout(&iterable(&["convert", csv.to_str().unwrap(), &url]));
+    assert_eq!(
+        stdout(&iterable(&["cat", &url])),
+        "{\"id\":\"1\",\"city\":\"Oslo\"}\n{\"id\":\"2\",\"city\":\"Rome\"}\n{\"id\":\"3\",\"city\":\"Oslo\"}\n"
+    );
+    let query = format!(
+        "sqlite://{}?query=SELECT%20city,%20count(*)%20AS%20n%20FROM%20cities%20GROUP%20BY%20city",
+        dir.path().join("c.db").display()
+    );
+    assert_eq!(
+        stdout(&iterable(&["cat", &query])),
+        "{\"city\":\"Oslo\",\"n\":2}\n{\"city\":\"Rome\",\"n\":1}\n"
+    );
+    assert_eq!(stdout(&iterable(&["count", &url])).trim_end(), "3");
+    assert_eq!(
+        stdout(&iterable(&["schema", &url])),
+        "id: Utf8\ncity: Utf8\n"
+    );
+    let again = iterable(&[
+        "convert",
+        csv.to_str().unwrap(),
+        &format!("{url}&mode=create"),
+    ]);
+    assert!(!again.status.success());
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(err.contains("exists already (mode create)"), "{err}");
+}

@@ -38,9 +38,9 @@ pub use iterable::{
 };
 pub use limits::{DEFAULT_MAX_RECORD_BYTES, Limits};
 pub use options::{
-    AvroCodec, AvroOptions, ColumnarCompression, ColumnarOptions, CsvOptions, DuplicateKeys,
-    ErrorPolicy, ExtraKeys, JsonOptions, NestedOptions, NestedValues, Options, Parallelism, Sheet,
-    XlsxOptions, XmlOptions,
+    AvroCodec, AvroOptions, ColumnarCompression, ColumnarOptions, CsvOptions, DatabaseOptions,
+    DuplicateKeys, ErrorPolicy, ExtraKeys, JsonOptions, NestedOptions, NestedValues, Options,
+    Parallelism, Sheet, TableMode, XlsxOptions, XmlOptions,
 };
 pub use row::Row;
 pub use row_serde::RowSeed;

@@ -342,6 +342,38 @@ pub struct AvroOptions {
     pub codec: AvroCodec,
 }
 
+/// How a writer treats the table it writes to (databases).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum TableMode {
+    /// Adds the rows; the table is created (from the rows' types) when missing (the
+    /// default).
+    #[default]
+    Append,
+    /// Creates the table from the rows' types; an error when it exists.
+    Create,
+    /// Drops the table and creates it again from the rows.
+    Replace,
+    /// Inserts the rows, and a row whose key columns match one already there replaces
+    /// its other columns ([`DatabaseOptions::keys`]).
+    Upsert,
+}
+
+/// Options of databases as locations (`sqlite://file.db?table=t`, `.sqlite`, `.db`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct DatabaseOptions {
+    /// The table read or written.
+    pub table: Option<String>,
+    /// Reading: a query instead of a table.
+    pub query: Option<String>,
+    /// Writing: what happens to the table.
+    pub mode: TableMode,
+    /// Writing: the key columns of [`TableMode::Upsert`] (and the primary key of a
+    /// table it creates).
+    pub keys: Vec<String>,
+}
+
 /// What a writer does with nested values (lists and maps).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
@@ -412,6 +444,8 @@ pub struct Options {
     pub files: FilesOptions,
     /// Nested values and flat formats: flatten, unflatten, or refuse.
     pub nested: NestedOptions,
+    /// Databases: the table or query, and how a table is written.
+    pub database: DatabaseOptions,
     /// Options of formats that have no field above (a registered format's own
     /// options, by key: `widths` → `3,10`). The registry's option descriptions put
     /// them here; the format reads them back by key.
@@ -440,6 +474,7 @@ impl Default for Options {
             store: StoreOptions::default(),
             files: FilesOptions::default(),
             nested: NestedOptions::default(),
+            database: DatabaseOptions::default(),
             format_options: Default::default(),
         }
     }

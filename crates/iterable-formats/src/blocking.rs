@@ -67,6 +67,7 @@ where
 
 /// A parse error at record `record` (1-based; 0 before the first) starting at byte
 /// `byte`, with no line (see the comment inside).
+#[allow(dead_code)] // only some feature sets use it
 pub(crate) fn record_error(
     location: &str,
     record: u64,

@@ -15,10 +15,17 @@ pub fn has_glob(location: &str) -> bool {
 }
 
 /// True when `location` names many files: a glob, a location ending with `/` (a
-/// prefix or folder), or an existing local folder.
+/// prefix or folder), or an existing local folder. A URL whose scheme is neither
+/// `file://` nor an object store's (a database: `sqlite://db?table=t`) names one
+/// location, whatever it holds.
 pub async fn names_many(location: &str) -> bool {
     if is_http(location) || location == "-" {
         return false;
+    }
+    if let Some((scheme, _)) = location.split_once("://") {
+        if !scheme.eq_ignore_ascii_case("file") && !crate::location::is_store_scheme(scheme) {
+            return false;
+        }
     }
     if has_glob(location) || location.ends_with('/') {
         return true;

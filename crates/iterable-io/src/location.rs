@@ -26,6 +26,11 @@ struct StoreScheme {
     compiled: bool,
 }
 
+/// Whether `scheme` names an object store (compiled in or not).
+pub(crate) fn is_store_scheme(scheme: &str) -> bool {
+    store_scheme(scheme).is_some()
+}
+
 fn store_scheme(scheme: &str) -> Option<StoreScheme> {
     let (feature, what, compiled) = match scheme.to_ascii_lowercase().as_str() {
         "s3" | "s3a" => ("aws", "s3:// URLs", cfg!(feature = "aws")),

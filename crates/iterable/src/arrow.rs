@@ -46,6 +46,10 @@ pub use iterable_formats::columnar::{
 /// `row_groups`, `batch_size`, ...; for row formats also `schema`, `schema_scan_rows`).
 pub async fn aopen_batches(location: &str, options: &IterableOptions) -> Result<BatchStream> {
     let options = options.options();
+    if crate::databases::to_read(location, options)?.is_some() {
+        let rows = crate::open::open_read(location, options).await?;
+        return batches_from_rows(rows, options);
+    }
     match open_road(location, options).await? {
         #[cfg(feature = "parquet")]
         Road::File(file, ctx) if ctx.info.format == Format::PARQUET => {
@@ -88,6 +92,10 @@ pub async fn aopen_batch_writer(
 /// `infer_types`).
 pub async fn aschema(location: &str, options: &IterableOptions) -> Result<SchemaRef> {
     let options = options.options();
+    if crate::databases::to_read(location, options)?.is_some() {
+        let rows = crate::open::open_read(location, options).await?;
+        return schema_of_first_rows(rows, location, options).await;
+    }
     match open_road(location, options).await? {
         #[cfg(feature = "parquet")]
         Road::File(file, ctx) if ctx.info.format == Format::PARQUET => {
@@ -107,18 +115,24 @@ pub async fn aschema(location: &str, options: &IterableOptions) -> Result<Schema
         Road::Bytes(reader, ctx) if ctx.info.format == Format::ARROW => {
             iterable_formats::columnar::ipc_schema(reader, location).await
         }
-        road => {
-            let mut rows = open_rows(road).await?;
-            let sample = rows
-                .aread_bulk(options.columnar.schema_scan_rows.max(1))
-                .await?;
-            let schema = infer_schema(&sample).map_err(|e| {
-                iterable_core::Error::unsupported(
-                    location,
-                    format!("cannot infer a schema from the first rows: {e}"),
-                )
-            })?;
-            Ok(Arc::new(schema))
-        }
+        road => schema_of_first_rows(open_rows(road).await?, location, options).await,
     }
+}
+
+/// The schema inferred from the first `schema_scan_rows` rows of `rows`.
+async fn schema_of_first_rows(
+    mut rows: BoxIterable,
+    location: &str,
+    options: &iterable_core::Options,
+) -> Result<SchemaRef> {
+    let sample = rows
+        .aread_bulk(options.columnar.schema_scan_rows.max(1))
+        .await?;
+    let schema = infer_schema(&sample).map_err(|e| {
+        iterable_core::Error::unsupported(
+            location,
+            format!("cannot infer a schema from the first rows: {e}"),
+        )
+    })?;
+    Ok(Arc::new(schema))
 }

@@ -70,6 +70,7 @@ pub mod blocking;
 mod bulk;
 pub mod bytes;
 mod convert;
+mod databases;
 pub mod implement;
 mod many;
 mod nested;
@@ -94,11 +95,11 @@ pub use convert::{ConvertOptions, ConvertReport, DEFAULT_CONVERT_BATCH, aconvert
 pub use iterable_core::policy::{DeadLetterSink, ErrorHandler};
 pub use iterable_core::{
     AsyncIterable, AvroCodec, AvroOptions, BoxIterable, Codec, ColumnarCompression,
-    ColumnarOptions, CsvOptions, Decimal, DuplicateKeys, Error, ErrorPolicy, ExtraKeys, FileOrder,
-    FilesOptions, Format, Header, HeaderBuilder, IterableInfo, JsonOptions, Limits,
-    MAX_NESTING_DEPTH, Mode, NestedOptions, NestedValues, Options, Parallelism, ParseError,
-    Position, Progress, Result, Row, RowSeed, Sheet, StoreOptions, Text, Timestamp, Value,
-    XlsxOptions, XmlOptions, panic_message, row,
+    ColumnarOptions, CsvOptions, DatabaseOptions, Decimal, DuplicateKeys, Error, ErrorPolicy,
+    ExtraKeys, FileOrder, FilesOptions, Format, Header, HeaderBuilder, IterableInfo, JsonOptions,
+    Limits, MAX_NESTING_DEPTH, Mode, NestedOptions, NestedValues, Options, Parallelism, ParseError,
+    Position, Progress, Result, Row, RowSeed, Sheet, StoreOptions, TableMode, Text, Timestamp,
+    Value, XlsxOptions, XmlOptions, panic_message, row,
 };
 pub use iterable_formats::registry::{self, NameHints};
 pub use iterable_io::remove_temporary_files;

@@ -26,6 +26,10 @@ pub async fn aopen_iterable(location: &str) -> Result<BoxIterable> {
 /// Opens for reading, rewindable by re-opening; a glob, prefix or folder reads many
 /// files.
 pub(crate) async fn open_read(location: &str, options: &Options) -> Result<BoxIterable> {
+    if crate::databases::to_read(location, options)?.is_some() {
+        let first = open_read_once(location, options).await?;
+        return Ok(Box::new(Reopening::new(first, location, options.clone())));
+    }
     if iterable_io::names_many(location).await {
         let files = iterable_io::expand_with(location, &options.store, &options.files).await?;
         return crate::many::open_files(location, files, options).await;
@@ -35,11 +39,18 @@ pub(crate) async fn open_read(location: &str, options: &Options) -> Result<BoxIt
 }
 
 pub(crate) async fn open_read_once(location: &str, options: &Options) -> Result<BoxIterable> {
+    if let Some(db) = crate::databases::to_read(location, options)? {
+        return iterable_db::open_read(location, &db, options.batch_size).await;
+    }
     let road = crate::road::open_road(location, options).await?;
     crate::road::open_rows(road).await
 }
 
 pub(crate) async fn open_write(location: &str, options: &Options) -> Result<BoxIterable> {
+    if let Some(db) = crate::databases::to_write(location, options)? {
+        let scan = options.columnar.schema_scan_rows;
+        return iterable_db::open_write(location, &db, options.batch_size, scan).await;
+    }
     let (sink, ctx) = open_sink(location, options).await?;
     iterable_formats::open_boxed_writer(Box::new(sink), ctx).await
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use crate::progress::{ProgressEvent, ProgressEvery, ProgressHook};
 use iterable_core::{
     AvroCodec, BoxIterable, Codec, ColumnarCompression, ErrorPolicy, ExtraKeys, FileOrder, Format,
-    Mode, NestedValues, Options, Result, Sheet,
+    Mode, NestedValues, Options, Result, Sheet, TableMode,
 };
 
 /// Options of one open call, built fluently, then [`open`](Self::open)ed.
@@ -406,6 +406,31 @@ impl IterableOptions {
             Mode::Write => crate::open::open_write(location, &self.options).await?,
         };
         Ok(self.reported(crate::nested::apply(opened, &self.options)))
+    }
+
+    /// Databases: the table to read or write.
+    pub fn table(mut self, table: impl Into<String>) -> Self {
+        self.options.database.table = Some(table.into());
+        self
+    }
+
+    /// Databases: the query to read instead of a table.
+    pub fn query(mut self, sql: impl Into<String>) -> Self {
+        self.options.database.query = Some(sql.into());
+        self
+    }
+
+    /// Databases, writing: create, append (the default), replace or upsert the table.
+    pub fn table_mode(mut self, mode: TableMode) -> Self {
+        self.options.database.mode = mode;
+        self
+    }
+
+    /// Databases, writing: the key columns of an upsert (and the primary key of a table
+    /// created).
+    pub fn keys<S: Into<String>>(mut self, keys: impl IntoIterator<Item = S>) -> Self {
+        self.options.database.keys = keys.into_iter().map(Into::into).collect();
+        self
     }
 
     /// Writing: what becomes of lists and maps (default [`NestedValues::Json`]: kept by
