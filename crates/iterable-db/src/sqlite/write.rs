@@ -94,10 +94,14 @@ impl Plan {
             let mut insert = tx
                 .prepare(&sql)
                 .map_err(|e| db_error(&self.location, "preparing the insert", e))?;
+            let mut layout = Layout::default();
             let mut put = |number: u64, row: &Row| -> Result<()> {
-                let values = self.values_of(row, &columns, number)?;
+                let places = layout.places(row, &columns, &self.table, &self.location, number)?;
+                let values = places
+                    .iter()
+                    .map(|place| Param(place.map(|i| &row.values()[i])));
                 insert
-                    .execute(rusqlite::params_from_iter(values.iter()))
+                    .execute(rusqlite::params_from_iter(values))
                     .map_err(|e| Error::Write {
                         location: self.location.clone(),
                         row: number,
@@ -202,29 +206,61 @@ impl Plan {
         }
         sql
     }
+}
 
-    /// The row's values in the table's column order; a key the table lacks is an error.
-    fn values_of(
-        &self,
+/// Where each table column's value is in rows of one header, worked out once for the
+/// rows that share it.
+#[derive(Default)]
+struct Layout {
+    header: Option<std::sync::Arc<iterable_core::Header>>,
+    places: Vec<Option<usize>>,
+}
+
+impl Layout {
+    /// For each table column, the position of its value in `row` (`None`: null); a key
+    /// the table lacks is an error naming the row.
+    fn places(
+        &mut self,
         row: &Row,
         columns: &[String],
+        table: &str,
+        location: &str,
         number: u64,
-    ) -> Result<Vec<rusqlite::types::Value>> {
-        if let Some(extra) = row.keys().find(|k| !columns.iter().any(|c| c == k)) {
-            return Err(Error::Write {
-                location: self.location.clone(),
-                row: number,
-                message: format!(
-                    "the column {extra:?} is not in the table {:?} (its columns: {})",
-                    self.table,
-                    columns.join(", ")
-                ),
-            });
+    ) -> Result<&[Option<usize>]> {
+        let same = self
+            .header
+            .as_ref()
+            .is_some_and(|h| std::sync::Arc::ptr_eq(h, row.header()));
+        if !same {
+            if let Some(extra) = row.keys().find(|k| !columns.iter().any(|c| c == k)) {
+                return Err(Error::Write {
+                    location: location.to_owned(),
+                    row: number,
+                    message: format!(
+                        "the column {extra:?} is not in the table {table:?} (its columns: {})",
+                        columns.join(", ")
+                    ),
+                });
+            }
+            self.places = columns.iter().map(|c| row.header().position(c)).collect();
+            self.header = Some(row.header().clone());
         }
-        Ok(columns
-            .iter()
-            .map(|c| row.get(c).map_or(rusqlite::types::Value::Null, to_sql))
-            .collect())
+        Ok(&self.places)
+    }
+}
+
+/// A row value as an SQL parameter, text and bytes lent rather than copied.
+struct Param<'a>(Option<&'a Value>);
+
+impl rusqlite::ToSql for Param<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(match self.0 {
+            None | Some(Value::Null) => ToSqlOutput::Borrowed(ValueRef::Null),
+            Some(Value::String(s)) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            Some(Value::Bytes(b)) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
+            Some(other) => ToSqlOutput::Owned(to_sql(other)),
+        })
     }
 }
 
