@@ -12,7 +12,7 @@ use iterable::{
     Codec, ConvertOptions, ErrorPolicy, Format, IterableOptions, ProgressEvent, ProgressEvery, Row,
     aconvert, aopen_iterable, row, with_progress,
 };
-use iterable_tests::{collect, names_in, numbered, testdata, write_all};
+use iterable_tests::{collect, names_in, numbered, people_files, testdata, write_all};
 use servers::http::HttpServer;
 
 async fn read(location: &str) -> Vec<Row> {
@@ -522,14 +522,7 @@ async fn options_on_progress_report_readers_and_writers() {
 #[tokio::test]
 async fn every_codec_of_the_people_files_converts() {
     let dir = tempfile::tempdir().unwrap();
-    let mut names: Vec<String> = std::fs::read_dir(testdata(""))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with("people.") && !n.ends_with(".zip"))
-        .collect();
-    names.sort();
-    assert!(names.len() >= 30, "{names:?}");
-    for name in names {
+    for name in people_files() {
         let plain = match name.split('.').nth(1).unwrap() {
             "csv" => "people.csv",
             "json" => "people.json",

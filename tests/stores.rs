@@ -7,21 +7,9 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use iterable::{Error, IterableOptions, Row, row};
-use iterable_tests::{collect, testdata};
+use iterable_tests::{collect, people_files, testdata};
 use servers::http::HttpServer;
 use servers::s3::S3Server;
-
-/// Every testdata file `people.*` (each format in each codec) but the zip archive.
-fn people_files() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(testdata(""))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with("people.") && !n.ends_with(".zip"))
-        .collect();
-    names.sort();
-    assert!(names.len() >= 30, "{names:?}");
-    names
-}
 
 async fn local_rows(name: &str) -> Vec<Row> {
     collect(iterable::aopen_iterable(&testdata(name)).await.unwrap())

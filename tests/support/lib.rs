@@ -139,3 +139,15 @@ pub fn numbered(n: i64) -> Vec<Row> {
         .map(|i| row! { "i" => i, "name" => format!("n{i}") })
         .collect()
 }
+
+/// Every testdata file `people.*` (each format in each codec) but the zip archive.
+pub fn people_files() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(testdata(""))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("people.") && !n.ends_with(".zip"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 30, "{names:?}");
+    names
+}

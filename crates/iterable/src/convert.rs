@@ -1,13 +1,12 @@
 //! [`aconvert`]: every row of one location into another, format and codec from each
 //! name, with a [`ConvertReport`] of what was done.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use iterable_core::{Format, Result};
 
 use crate::IterableOptions;
-use crate::progress::{Counts, ProgressCallback, ProgressEvent, ProgressEvery, ProgressTicker};
+use crate::progress::{Counts, ProgressEvent, ProgressEvery, ProgressHook, ProgressTicker};
 use crate::text_types::{ColumnType, TextTypes};
 
 /// Rows read and written at a time, by default.
@@ -28,7 +27,7 @@ pub struct ConvertOptions {
     read: IterableOptions,
     write: IterableOptions,
     batch: usize,
-    progress: Option<(ProgressEvery, ProgressCallback)>,
+    progress: Option<ProgressHook>,
     /// Whether text is typed by column: `None` decides by the formats.
     type_text: Option<bool>,
     /// Files at a time in a bulk conversion.
@@ -41,7 +40,7 @@ impl std::fmt::Debug for ConvertOptions {
             .field("read", &self.read)
             .field("write", &self.write)
             .field("batch", &self.batch)
-            .field("progress", &self.progress.as_ref().map(|(every, _)| every))
+            .field("progress", &self.progress)
             .field("type_text", &self.type_text)
             .field("concurrency", &self.concurrency)
             .finish()
@@ -94,7 +93,7 @@ impl ConvertOptions {
         every: ProgressEvery,
         callback: impl Fn(&ProgressEvent) + Send + Sync + 'static,
     ) -> Self {
-        self.progress = Some((every, Arc::new(callback)));
+        self.progress = Some(ProgressHook::new(every, callback));
         self
     }
 
@@ -203,7 +202,7 @@ pub async fn aconvert(
     let mut ticker = options
         .progress
         .as_ref()
-        .map(|(every, callback)| ProgressTicker::new(*every, callback.clone(), input));
+        .map(|hook| ProgressTicker::new(hook.every, hook.callback.clone(), input));
     let scan = write.options().columnar.schema_scan_rows.max(1);
     let mut typing = if wants_text_typing(src.info().format, output, &write, options) {
         Typing::Scanning(Vec::new())
