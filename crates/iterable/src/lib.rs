@@ -55,6 +55,10 @@
 //! puts stages between a source and a writer; [`TypedRows`] reads and writes your own
 //! serde types; [`blocking`] is all of it for synchronous code.
 //!
+//! A database table or query is a location too (feature `sqlite`, on by default):
+//! `sqlite://app.db?table=orders` (or `?query=SELECT …`) reads and writes like a file,
+//! a write in one transaction that `aclose` commits.
+//!
 //! Beyond opening locations: [`streams`] builds readers and writers over byte streams
 //! of your own, [`bytes`] is the byte layer (locations, codecs, atomic files, globs),
 //! [`implement`] is what a format of your own is made of, and [`registry`] lists the
