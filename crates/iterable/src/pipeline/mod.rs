@@ -32,13 +32,13 @@ mod errors;
 mod stage;
 
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use iterable_core::{BoxIterable, Error, ErrorPolicy, IterableInfo, Progress, Result, Row};
 
 use concurrent::Concurrent;
 use errors::StagePolicy;
-use stage::{Each, SOURCE_BATCH, Stage, StageFn, Stages, Step};
+use stage::{Each, SOURCE_BATCH, Stage, Stages, Step};
 
 use crate::progress::{ProgressEvent, ProgressEvery, with_progress};
 
@@ -82,8 +82,8 @@ pub fn apipeline(source: BoxIterable) -> Pipeline {
 }
 
 impl Pipeline {
-    fn stage(mut self, f: StageFn) -> Pipeline {
-        self.stages.push(f, None);
+    fn stage(mut self, f: impl FnMut(Row) -> Step + Send + 'static) -> Pipeline {
+        self.stages.push_fn(f);
         self
     }
 
@@ -118,26 +118,26 @@ impl Pipeline {
 
     /// Each row replaced by `f(row)`.
     pub fn map(self, mut f: impl FnMut(Row) -> Row + Send + 'static) -> Pipeline {
-        self.stage(Box::new(move |row| Step::One(f(row))))
+        self.stage(move |row| Step::One(f(row)))
     }
 
     /// Only the rows `keep` says yes to.
     pub fn filter(self, mut keep: impl FnMut(&Row) -> bool + Send + 'static) -> Pipeline {
-        self.stage(Box::new(move |row| {
+        self.stage(move |row| {
             if keep(&row) {
                 Step::One(row)
             } else {
                 Step::Skip
             }
-        }))
+        })
     }
 
     /// Each row replaced by `f(row)`, or dropped when it is `None`.
     pub fn filter_map(self, mut f: impl FnMut(Row) -> Option<Row> + Send + 'static) -> Pipeline {
-        self.stage(Box::new(move |row| match f(row) {
+        self.stage(move |row| match f(row) {
             Some(row) => Step::One(row),
             None => Step::Skip,
-        }))
+        })
     }
 
     /// Each row replaced by the rows `f(row)` gives (none, one or many).
@@ -145,9 +145,7 @@ impl Pipeline {
     where
         I: IntoIterator<Item = Row>,
     {
-        self.stage(Box::new(move |row| {
-            Step::Many(f(row).into_iter().collect())
-        }))
+        self.stage(move |row| Step::Many(f(row).into_iter().collect()))
     }
 
     /// Each row replaced by `f(row)`; an error goes to `errors`: with
@@ -167,70 +165,59 @@ impl Pipeline {
             "try_map",
         );
         let keeps = policy.keeps_rows();
-        let policy = Arc::new(Mutex::new(policy));
-        let at_end = policy.clone();
         let mut n = 0u64;
-        self.stages.push(
-            Box::new(move |row| {
+        self.stages.push(Box::new(TryMap {
+            policy,
+            f: move |row: Row| {
                 n += 1;
                 let copy = keeps.then(|| row.clone());
-                match f(row) {
-                    Ok(row) => Step::One(row),
-                    Err(e) => match lock(&policy).handle(n, copy.as_ref(), e) {
-                        Ok(()) => Step::Skip,
-                        Err(e) => Step::fail(e),
-                    },
-                }
-            }),
-            Some(Box::new(move || match lock(&at_end).flush() {
-                Ok(()) => Step::Skip,
-                Err(e) => Step::fail(e),
-            })),
-        );
+                (n, copy, f(row))
+            },
+        }));
         self
     }
 
     /// Calls `f` on each row as it passes.
     pub fn inspect(self, mut f: impl FnMut(&Row) + Send + 'static) -> Pipeline {
-        self.stage(Box::new(move |row| {
+        self.stage(move |row| {
             f(&row);
             Step::One(row)
-        }))
+        })
     }
 
     /// The first `n` rows only; reading stops there.
     pub fn take(self, n: u64) -> Pipeline {
         let mut left = n;
         if n == 0 {
-            return self.stage(Box::new(|_| Step::end()));
+            return self.stage(|_| Step::end());
         }
-        self.stage(Box::new(move |row| {
+        self.stage(move |row| {
             left -= 1;
             if left == 0 {
                 Step::Stop(vec![row], None)
             } else {
                 Step::One(row)
             }
-        }))
+        })
     }
 
     /// All but the first `n` rows.
     pub fn skip(self, n: u64) -> Pipeline {
         let mut left = n;
-        self.stage(Box::new(move |row| {
+        self.stage(move |row| {
             if left > 0 {
                 left -= 1;
                 Step::Skip
             } else {
                 Step::One(row)
             }
-        }))
+        })
     }
 
     /// Only these columns, in this order (a column a row lacks is left out of it).
     pub fn select<S: Into<String>>(self, columns: impl IntoIterator<Item = S>) -> Pipeline {
         let columns: Vec<String> = columns.into_iter().map(Into::into).collect();
-        self.stage(Box::new(move |row| {
+        self.stage(move |row| {
             let mut out = Row::new();
             for name in &columns {
                 if let Some(value) = row.get(name) {
@@ -238,13 +225,13 @@ impl Pipeline {
                 }
             }
             Step::One(out)
-        }))
+        })
     }
 
     /// The column `from` renamed `to`, at its place (rows without it pass unchanged).
     pub fn rename(self, from: impl Into<String>, to: impl Into<String>) -> Pipeline {
         let (from, to) = (from.into(), to.into());
-        self.stage(Box::new(move |row| {
+        self.stage(move |row| {
             if !row.contains_key(&from) {
                 return Step::One(row);
             }
@@ -254,7 +241,7 @@ impl Pipeline {
                 out.insert(name, value.clone());
             }
             Step::One(out)
-        }))
+        })
     }
 
     /// Lists and maps spread into columns ([`flatten_row`](crate::flatten_row)).
@@ -304,20 +291,16 @@ impl Pipeline {
         F: FnMut(Vec<Row>) -> Result<Vec<Row>> + Send + 'static,
     {
         let n = n.max(1);
-        let batcher = Arc::new(Mutex::new(Batcher {
+        let location = self.location();
+        let mut this = self;
+        this.stages.push(Box::new(Batcher {
             n,
             held: Vec::with_capacity(n.min(65536)),
             batches: 0,
             rows: 0,
-            location: self.location(),
+            location,
             f,
         }));
-        let at_end = batcher.clone();
-        let mut this = self;
-        this.stages.push(
-            Box::new(move |row| lock(&batcher).push(row)),
-            Some(Box::new(move || lock(&at_end).run())),
-        );
         this
     }
 
@@ -325,29 +308,12 @@ impl Pipeline {
     /// and once more at the end if rows passed since the last call (a commit, a
     /// checkpoint, a log line every N rows).
     pub fn every(self, n: u64, trigger: impl FnMut(u64) + Send + 'static) -> Pipeline {
-        let n = n.max(1);
-        let state = Arc::new(Mutex::new((0u64, trigger)));
-        let counting = state.clone();
         let mut this = self;
-        this.stages.push(
-            Box::new(move |row| {
-                let mut guard = lock(&counting);
-                let (passed, trigger) = &mut *guard;
-                *passed += 1;
-                if *passed % n == 0 {
-                    trigger(*passed);
-                }
-                Step::One(row)
-            }),
-            Some(Box::new(move || {
-                let mut guard = lock(&state);
-                let (passed, trigger) = &mut *guard;
-                if *passed % n != 0 {
-                    trigger(*passed);
-                }
-                Step::Skip
-            })),
-        );
+        this.stages.push(Box::new(Every {
+            n: n.max(1),
+            passed: 0,
+            trigger,
+        }));
         this
     }
 
@@ -443,8 +409,8 @@ struct Batcher<F> {
     f: F,
 }
 
-impl<F: FnMut(Vec<Row>) -> Result<Vec<Row>>> Batcher<F> {
-    fn push(&mut self, row: Row) -> Step {
+impl<F: FnMut(Vec<Row>) -> Result<Vec<Row>> + Send> stage::Part for Batcher<F> {
+    fn row(&mut self, row: Row) -> Step {
         self.rows += 1;
         self.held.push(row);
         if self.held.len() < self.n {
@@ -453,6 +419,12 @@ impl<F: FnMut(Vec<Row>) -> Result<Vec<Row>>> Batcher<F> {
         self.run()
     }
 
+    fn flush(&mut self) -> Step {
+        self.run()
+    }
+}
+
+impl<F: FnMut(Vec<Row>) -> Result<Vec<Row>>> Batcher<F> {
     /// `f` on the rows held (none: nothing to do).
     fn run(&mut self) -> Step {
         if self.held.is_empty() {
@@ -471,7 +443,52 @@ impl<F: FnMut(Vec<Row>) -> Result<Vec<Row>>> Batcher<F> {
     }
 }
 
-/// The lock, also after a panic in a closure of the caller's.
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
+/// [`Pipeline::every`]: a trigger each `n` rows, and once more for the rest.
+struct Every<T> {
+    n: u64,
+    passed: u64,
+    trigger: T,
+}
+
+impl<T: FnMut(u64) + Send> stage::Part for Every<T> {
+    fn row(&mut self, row: Row) -> Step {
+        self.passed += 1;
+        if self.passed % self.n == 0 {
+            (self.trigger)(self.passed);
+        }
+        Step::One(row)
+    }
+
+    fn flush(&mut self) -> Step {
+        if self.passed % self.n != 0 {
+            (self.trigger)(self.passed);
+        }
+        Step::Skip
+    }
+}
+
+/// [`Pipeline::try_map`]: `f` gives the row's number, its copy (for a dead-letter file)
+/// and the result; failures go to the policy.
+struct TryMap<F> {
+    policy: StagePolicy,
+    f: F,
+}
+
+impl<F: FnMut(Row) -> (u64, Option<Row>, Result<Row>) + Send> stage::Part for TryMap<F> {
+    fn row(&mut self, row: Row) -> Step {
+        match (self.f)(row) {
+            (_, _, Ok(row)) => Step::One(row),
+            (n, copy, Err(e)) => match self.policy.handle(n, copy.as_ref(), e) {
+                Ok(()) => Step::Skip,
+                Err(e) => Step::fail(e),
+            },
+        }
+    }
+
+    fn flush(&mut self) -> Step {
+        match self.policy.flush() {
+            Ok(()) => Step::Skip,
+            Err(e) => Step::fail(e),
+        }
+    }
 }

@@ -36,15 +36,26 @@ impl Step {
     }
 }
 
-pub(crate) type StageFn = Box<dyn FnMut(Row) -> Step + Send>;
-pub(crate) type FlushFn = Box<dyn FnOnce() -> Step + Send>;
 pub(crate) type FinishFn = Box<dyn FnOnce(&Progress) + Send>;
 
-/// One stage: its function, and what it hands on when the source ends (the rows a
-/// batching stage still holds).
-struct Part {
-    f: StageFn,
-    flush: Option<FlushFn>,
+/// One stage: what it does with a row, and what it hands on when the source ends
+/// (the rows a batching stage still holds). Its state is its own: no lock on the row
+/// path.
+pub(crate) trait Part: Send {
+    fn row(&mut self, row: Row) -> Step;
+
+    fn flush(&mut self) -> Step {
+        Step::Skip
+    }
+}
+
+/// A stage that is a function of each row alone.
+struct RowFn<F>(F);
+
+impl<F: FnMut(Row) -> Step + Send> Part for RowFn<F> {
+    fn row(&mut self, row: Row) -> Step {
+        (self.0)(row)
+    }
 }
 
 /// Where the rows that come out go.
@@ -95,7 +106,8 @@ enum Flow {
 /// The stages since the last source, in order.
 #[derive(Default)]
 pub(crate) struct Stages {
-    parts: Vec<Part>,
+    parts: Vec<Box<dyn Part>>,
+    flushed: bool,
     on_end: Vec<FinishFn>,
     /// Rows the stages dropped as skipped (a `try_map` skipping its errors).
     pub(crate) skipped: Arc<AtomicU64>,
@@ -106,8 +118,12 @@ impl Stages {
         self.parts.is_empty() && self.on_end.is_empty()
     }
 
-    pub(crate) fn push(&mut self, f: StageFn, flush: Option<FlushFn>) {
-        self.parts.push(Part { f, flush });
+    pub(crate) fn push_fn(&mut self, f: impl FnMut(Row) -> Step + Send + 'static) {
+        self.parts.push(Box::new(RowFn(f)));
+    }
+
+    pub(crate) fn push(&mut self, part: Box<dyn Part>) {
+        self.parts.push(part);
     }
 
     pub(crate) fn on_end(&mut self, f: FinishFn) {
@@ -121,11 +137,12 @@ impl Stages {
 
     /// The source ended: each stage hands on what it holds, through the stages after it.
     fn flush(&mut self, out: &mut impl Put) -> Flow {
+        if std::mem::replace(&mut self.flushed, true) {
+            return Flow::Go;
+        }
         for i in 0..self.parts.len() {
-            let Some(flush) = self.parts[i].flush.take() else {
-                continue;
-            };
-            if let Flow::Stop(e) = route(flush(), &mut self.parts[i + 1..], out) {
+            let step = self.parts[i].flush();
+            if let Flow::Stop(e) = route(step, &mut self.parts[i + 1..], out) {
                 return Flow::Stop(e);
             }
         }
@@ -139,20 +156,20 @@ impl Stages {
     }
 }
 
-fn through(parts: &mut [Part], row: Row, out: &mut impl Put) -> Flow {
+fn through(parts: &mut [Box<dyn Part>], row: Row, out: &mut impl Put) -> Flow {
     match parts.split_first_mut() {
         None => {
             out.put(row);
             Flow::Go
         }
         Some((first, rest)) => {
-            let step = (first.f)(row);
+            let step = first.row(row);
             route(step, rest, out)
         }
     }
 }
 
-fn route(step: Step, rest: &mut [Part], out: &mut impl Put) -> Flow {
+fn route(step: Step, rest: &mut [Box<dyn Part>], out: &mut impl Put) -> Flow {
     match step {
         Step::One(row) => through(rest, row, out),
         Step::Skip => Flow::Go,
