@@ -372,6 +372,12 @@ pub struct DatabaseOptions {
     /// Writing: the key columns of [`TableMode::Upsert`] (and the primary key of a
     /// table it creates).
     pub keys: Vec<String>,
+    /// The schema (namespace) of the table, for servers that have them (PostgreSQL);
+    /// `None`: the server's search path. A table named `sales.orders` with no schema
+    /// given is the table `orders` of the schema `sales`.
+    pub schema: Option<String>,
+    /// Reading a table: only these columns, in this order (empty: all of them).
+    pub columns: Vec<String>,
 }
 
 /// What a writer does with nested values (lists and maps).

@@ -29,17 +29,21 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod describe;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod layout;
 mod location;
+#[cfg(feature = "postgres")]
+mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
+pub use describe::{ColumnDescription, ColumnKind};
 pub use location::{
-    DatabaseKind, DatabaseLocation, SQLITE_EXTENSIONS, database_location, parse_mode,
+    DatabaseKind, DatabaseLocation, SQLITE_EXTENSIONS, database_location, mask_password, parse_mode,
 };
 
-#[cfg(not(feature = "sqlite"))]
-use iterable_core::Error;
-use iterable_core::{BoxIterable, Result};
+use iterable_core::{BoxIterable, Error, Result};
 
 /// Opens `db` (found by [`database_location`] in `location`) to read, `batch_size`
 /// rows a batch.
@@ -48,14 +52,14 @@ pub async fn open_read(
     db: &DatabaseLocation,
     batch_size: usize,
 ) -> Result<BoxIterable> {
+    let _ = (location, batch_size);
     match db.kind {
         #[cfg(feature = "sqlite")]
         DatabaseKind::Sqlite => sqlite::read::open(location, db, batch_size).await,
-        #[cfg(not(feature = "sqlite"))]
-        DatabaseKind::Sqlite => {
-            let _ = batch_size;
-            Err(disabled(location))
-        }
+        #[cfg(feature = "postgres")]
+        DatabaseKind::Postgres => postgres::read::open(db, batch_size).await,
+        #[allow(unreachable_patterns)]
+        kind => Err(disabled(kind)),
     }
 }
 
@@ -67,22 +71,35 @@ pub async fn open_write(
     batch_size: usize,
     scan_rows: usize,
 ) -> Result<BoxIterable> {
+    let _ = (location, batch_size, scan_rows);
     match db.kind {
         #[cfg(feature = "sqlite")]
         DatabaseKind::Sqlite => sqlite::write::open(location, db, batch_size, scan_rows).await,
-        #[cfg(not(feature = "sqlite"))]
-        DatabaseKind::Sqlite => {
-            let _ = (batch_size, scan_rows);
-            Err(disabled(location))
-        }
+        #[cfg(feature = "postgres")]
+        DatabaseKind::Postgres => postgres::write::open(db, batch_size, scan_rows).await,
+        #[allow(unreachable_patterns)]
+        kind => Err(disabled(kind)),
     }
 }
 
-#[cfg(not(feature = "sqlite"))]
-fn disabled(location: &str) -> Error {
-    let _ = location;
+/// The columns `db` reads as its catalog describes them; `None` for databases whose
+/// declared types do not bind their values (SQLite), whose rows tell the types.
+pub async fn describe(db: &DatabaseLocation) -> Result<Option<Vec<ColumnDescription>>> {
+    match db.kind {
+        #[cfg(feature = "postgres")]
+        DatabaseKind::Postgres => postgres::read::describe(db).await.map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// The error for a kind of database this build leaves out.
+fn disabled(kind: DatabaseKind) -> Error {
+    let (what, feature) = match kind {
+        DatabaseKind::Sqlite => ("SQLite databases", "sqlite"),
+        DatabaseKind::Postgres => ("PostgreSQL servers", "postgres"),
+    };
     Error::FeatureDisabled {
-        what: "SQLite databases".to_owned(),
-        feature: "sqlite".to_owned(),
+        what: what.to_owned(),
+        feature: feature.to_owned(),
     }
 }

@@ -1,6 +1,8 @@
 //! Which locations are databases, and what their URLs say: `sqlite://PATH?table=t`
-//! (also `&query=…`, `&mode=create|append|replace|upsert`, `&key=a,b`), or a local file
-//! named `.sqlite`, `.sqlite3` or `.db`.
+//! (also `&query=…`, `&mode=create|append|replace|upsert`, `&key=a,b`), a local file
+//! named `.sqlite`, `.sqlite3` or `.db`, and `postgres://user:password@host:port/db?table=t`
+//! (also `postgresql://`; `&schema=`, `&columns=`, and the server's own connection
+//! parameters such as `sslmode` or `connect_timeout`).
 
 use iterable_core::{DatabaseOptions, Error, Result, TableMode};
 
@@ -10,6 +12,8 @@ use iterable_core::{DatabaseOptions, Error, Result, TableMode};
 pub enum DatabaseKind {
     /// An SQLite file.
     Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
 }
 
 /// A database location taken apart.
@@ -17,14 +21,21 @@ pub enum DatabaseKind {
 pub struct DatabaseLocation {
     /// Which database.
     pub kind: DatabaseKind,
-    /// The file (SQLite) as a local path.
+    /// The file (SQLite) as a local path, or the server's connection URL with this
+    /// crate's own parameters taken out (PostgreSQL).
     pub path: String,
     /// The options, the URL's parameters over those given in code.
     pub options: DatabaseOptions,
+    /// The location as errors and progress show it: its password masked.
+    pub display: String,
 }
 
 /// File extensions that name an SQLite database.
 pub const SQLITE_EXTENSIONS: [&str; 3] = ["sqlite", "sqlite3", "db"];
+
+/// The URL parameters this crate reads itself; a server URL passes the others on to
+/// the server's connection.
+const OWN_PARAMETERS: [&str; 7] = ["table", "query", "mode", "key", "keys", "schema", "columns"];
 
 /// `location` as a database, when it names one; the URL's parameters are laid over
 /// `given`. A URL parameter that is not known is an error.
@@ -40,11 +51,18 @@ pub const SQLITE_EXTENSIONS: [&str; 3] = ["sqlite", "sqlite3", "db"];
 /// assert_eq!(db.options.table.as_deref(), Some("sales"));
 /// assert_eq!((db.options.mode, db.options.keys), (TableMode::Upsert, vec!["id".to_owned()]));
 /// assert!(database_location("data.csv", &DatabaseOptions::default()).unwrap().is_none());
+///
+/// let pg = database_location("postgres://ana:s3cret@db:5433/shop?table=orders&sslmode=disable", &DatabaseOptions::default())
+///     .unwrap()
+///     .unwrap();
+/// assert_eq!((pg.kind, pg.path.as_str()), (DatabaseKind::Postgres, "postgres://ana:s3cret@db:5433/shop?sslmode=disable"));
+/// assert_eq!(pg.display, "postgres://ana:***@db:5433/shop?table=orders&sslmode=disable");
 /// ```
 pub fn database_location(
     location: &str,
     given: &DatabaseOptions,
 ) -> Result<Option<DatabaseLocation>> {
+    let display = mask_password(location);
     if let Some(rest) = strip_scheme(location, "sqlite://") {
         let (path, query) = match rest.split_once('?') {
             Some((path, query)) => (path, Some(query)),
@@ -57,12 +75,40 @@ pub fn database_location(
         }
         let mut options = given.clone();
         if let Some(query) = query {
-            apply_query(location, query, &mut options)?;
+            let unknown = apply_query(&display, query, &mut options)?;
+            if let Some((other, _)) = unknown.first() {
+                return Err(unknown_parameter(&display, other));
+            }
         }
         return Ok(Some(DatabaseLocation {
             kind: DatabaseKind::Sqlite,
             path: decode(path),
             options,
+            display,
+        }));
+    }
+    if let Some(kind) = server_kind(location) {
+        let (base, query) = match location.split_once('?') {
+            Some((base, query)) => (base, Some(query)),
+            None => (location, None),
+        };
+        let mut options = given.clone();
+        let mut path = base.to_owned();
+        if let Some(query) = query {
+            let passed: Vec<String> = apply_query(&display, query, &mut options)?
+                .into_iter()
+                .map(|(key, value)| format!("{key}={value}"))
+                .collect();
+            if !passed.is_empty() {
+                path.push('?');
+                path.push_str(&passed.join("&"));
+            }
+        }
+        return Ok(Some(DatabaseLocation {
+            kind,
+            path,
+            options,
+            display,
         }));
     }
     if location.contains("://") {
@@ -76,9 +122,65 @@ pub fn database_location(
             kind: DatabaseKind::Sqlite,
             path: location.to_owned(),
             options: given.clone(),
+            display,
         }));
     }
     Ok(None)
+}
+
+/// The server a URL's scheme names.
+fn server_kind(location: &str) -> Option<DatabaseKind> {
+    ["postgres://", "postgresql://"]
+        .iter()
+        .any(|scheme| strip_scheme(location, scheme).is_some())
+        .then_some(DatabaseKind::Postgres)
+}
+
+/// `location` with the password of its URL (`user:password@`, `password=`) shown as
+/// `***`; anything else as it is.
+///
+/// ```
+/// use iterable_db::mask_password;
+///
+/// assert_eq!(mask_password("postgres://ana:pw@h/db"), "postgres://ana:***@h/db");
+/// assert_eq!(mask_password("postgres://h/db?password=pw&table=t"), "postgres://h/db?password=***&table=t");
+/// assert_eq!(mask_password("data/a.csv"), "data/a.csv");
+/// ```
+pub fn mask_password(location: &str) -> String {
+    let Some(scheme_end) = location.find("://") else {
+        return location.to_owned();
+    };
+    let start = scheme_end + 3;
+    let (base, query) = match location.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (location, None),
+    };
+    let mut out = String::with_capacity(location.len());
+    let authority_end = base[start..].find('/').map_or(base.len(), |i| start + i);
+    let authority = &base[start..authority_end];
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) if userinfo.contains(':') => {
+            let user = userinfo.split_once(':').map_or(userinfo, |(u, _)| u);
+            out.push_str(&base[..start]);
+            out.push_str(user);
+            out.push_str(":***@");
+            out.push_str(host);
+            out.push_str(&base[authority_end..]);
+        }
+        _ => out.push_str(base),
+    }
+    if let Some(query) = query {
+        out.push('?');
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+                _ => pair.to_owned(),
+            })
+            .collect();
+        out.push_str(&pairs.join("&"));
+    }
+    out
 }
 
 fn strip_scheme<'a>(location: &'a str, scheme: &str) -> Option<&'a str> {
@@ -87,29 +189,43 @@ fn strip_scheme<'a>(location: &'a str, scheme: &str) -> Option<&'a str> {
         .then(|| &location[scheme.len()..])
 }
 
-fn apply_query(location: &str, query: &str, options: &mut DatabaseOptions) -> Result<()> {
+/// Lays this crate's parameters of `query` over `options`; the other pairs, as they
+/// were, for the server.
+fn apply_query<'q>(
+    location: &str,
+    query: &'q str,
+    options: &mut DatabaseOptions,
+) -> Result<Vec<(&'q str, &'q str)>> {
+    let mut others = Vec::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let value = decode(value);
+        let (key, raw) = pair.split_once('=').unwrap_or((pair, ""));
+        let value = decode(raw);
         match key {
             "table" => options.table = Some(value),
             "query" => options.query = Some(value),
+            "schema" => options.schema = Some(value),
             "mode" => options.mode = parse_mode(location, &value)?,
-            "key" | "keys" => {
-                options.keys = value
-                    .split(',')
-                    .map(|k| k.trim().to_owned())
-                    .filter(|k| !k.is_empty())
-                    .collect();
-            }
-            other => {
-                return Err(Error::InvalidOption(format!(
-                    "{location}: the URL parameter {other:?} is not one of table, query, mode, key"
-                )));
-            }
+            "key" | "keys" => options.keys = list(&value),
+            "columns" => options.columns = list(&value),
+            other => others.push((other, raw)),
         }
     }
-    Ok(())
+    debug_assert!(others.iter().all(|(k, _)| !OWN_PARAMETERS.contains(k)));
+    Ok(others)
+}
+
+fn list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(|k| k.trim().to_owned())
+        .filter(|k| !k.is_empty())
+        .collect()
+}
+
+fn unknown_parameter(location: &str, name: &str) -> Error {
+    Error::InvalidOption(format!(
+        "{location}: the URL parameter {name:?} is not one of table, query, mode, key, schema, columns"
+    ))
 }
 
 /// `create`, `append`, `replace` or `upsert`.
@@ -129,7 +245,7 @@ pub fn parse_mode(location: &str, text: &str) -> Result<TableMode> {
 
 /// Percent-decoding (`%20`, and `+` as a space) of a URL part; malformed escapes are
 /// kept as they are.
-fn decode(text: &str) -> String {
+pub(crate) fn decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -177,7 +293,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("\"tabel\" is not one of table, query, mode, key"),
+            err.contains("\"tabel\" is not one of table, query, mode, key, schema, columns"),
             "{err}"
         );
         let err = database_location("sqlite://a.db?mode=merge", &DatabaseOptions::default())

@@ -46,9 +46,16 @@ pub use iterable_formats::columnar::{
 /// `row_groups`, `batch_size`, ...; for row formats also `schema`, `schema_scan_rows`).
 pub async fn aopen_batches(location: &str, options: &IterableOptions) -> Result<BatchStream> {
     let options = options.options();
-    if crate::databases::to_read(location, options)?.is_some() {
+    if let Some(db) = crate::databases::to_read(location, options)? {
+        // The catalog's types, so that batches do not depend on the first rows.
+        let mut typed = options.clone();
+        if typed.columnar.schema.is_none() {
+            let rows = crate::open::open_read(location, options);
+            let schema = crate::database_schema::schema(&db, rows, location, options).await?;
+            typed.columnar.schema = Some(schema_to_text(&schema));
+        }
         let rows = crate::open::open_read(location, options).await?;
-        return batches_from_rows(rows, options);
+        return batches_from_rows(rows, &typed);
     }
     match open_road(location, options).await? {
         #[cfg(feature = "parquet")]
@@ -87,14 +94,15 @@ pub async fn aopen_batch_writer(
 }
 
 /// The columns of `location` and their Arrow types: a Parquet or Arrow IPC file's own
-/// schema (only its footer or first message is read); for row formats, the types
-/// inferred from the first `schema_scan_rows` rows (CSV fields are text unless
-/// `infer_types`).
+/// schema (only its footer or first message is read); a database's from its catalog
+/// (PostgreSQL: the declared types and `NOT NULL`; JSON and arrays from the first
+/// rows); for row formats, the types inferred from the first `schema_scan_rows` rows
+/// (CSV fields are text unless `infer_types`).
 pub async fn aschema(location: &str, options: &IterableOptions) -> Result<SchemaRef> {
     let options = options.options();
-    if crate::databases::to_read(location, options)?.is_some() {
-        let rows = crate::open::open_read(location, options).await?;
-        return schema_of_first_rows(rows, location, options).await;
+    if let Some(db) = crate::databases::to_read(location, options)? {
+        let rows = crate::open::open_read(location, options);
+        return crate::database_schema::schema(&db, rows, location, options).await;
     }
     match open_road(location, options).await? {
         #[cfg(feature = "parquet")]
@@ -120,7 +128,7 @@ pub async fn aschema(location: &str, options: &IterableOptions) -> Result<Schema
 }
 
 /// The schema inferred from the first `schema_scan_rows` rows of `rows`.
-async fn schema_of_first_rows(
+pub(crate) async fn schema_of_first_rows(
     mut rows: BoxIterable,
     location: &str,
     options: &iterable_core::Options,

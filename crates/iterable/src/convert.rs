@@ -360,10 +360,9 @@ async fn kept_types(
             .format
             .or(crate::registry::from_name(output).format);
         let typed = |f: Option<Format>| matches!(f, Some(Format::PARQUET | Format::ARROW));
-        if write.options().columnar.schema.is_none()
-            && typed(output_format)
-            && typed(Some(input_format))
-        {
+        // A server database's catalog types its columns as a columnar file does.
+        let typed_input = typed(Some(input_format)) || input_format.name() == "postgres";
+        if write.options().columnar.schema.is_none() && typed(output_format) && typed_input {
             return Ok(write.schema(input_schema(input, &options.read).await?));
         }
     }

@@ -11,7 +11,10 @@ const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
 /// `location` as a database to read, when it is one.
 pub(crate) fn to_read(location: &str, options: &Options) -> Result<Option<DatabaseLocation>> {
-    if let Some(db) = database_location(location, &options.database)? {
+    if let Some(mut db) = database_location(location, &options.database)? {
+        if db.options.columns.is_empty() {
+            db.options.columns = options.columnar.columns.clone().unwrap_or_default();
+        }
         return Ok(Some(db));
     }
     let unnamed = options.format.is_none()
@@ -23,6 +26,7 @@ pub(crate) fn to_read(location: &str, options: &Options) -> Result<Option<Databa
             kind: DatabaseKind::Sqlite,
             path: location.to_owned(),
             options: options.database.clone(),
+            display: location.to_owned(),
         }));
     }
     Ok(None)

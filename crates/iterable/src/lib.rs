@@ -74,6 +74,8 @@ pub mod blocking;
 mod bulk;
 pub mod bytes;
 mod convert;
+#[cfg(feature = "arrow")]
+mod database_schema;
 mod databases;
 pub mod implement;
 mod many;

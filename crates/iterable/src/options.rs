@@ -267,8 +267,8 @@ impl IterableOptions {
         self
     }
 
-    /// Parquet and Arrow IPC reading: only these columns, in this order (Parquet reads
-    /// only their column chunks).
+    /// Parquet, Arrow IPC and database reading: only these columns, in this order
+    /// (Parquet reads only their column chunks; a database selects only them).
     pub fn columns<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
         self.options.columnar.columns = Some(names.into_iter().map(Into::into).collect());
         self
@@ -430,6 +430,13 @@ impl IterableOptions {
     /// created).
     pub fn keys<S: Into<String>>(mut self, keys: impl IntoIterator<Item = S>) -> Self {
         self.options.database.keys = keys.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Databases: the schema (namespace) of the table, for servers that have them
+    /// (PostgreSQL); without it the server's search path finds the table.
+    pub fn table_schema(mut self, schema: impl Into<String>) -> Self {
+        self.options.database.schema = Some(schema.into());
         self
     }
 

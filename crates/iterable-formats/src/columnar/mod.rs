@@ -91,7 +91,7 @@ pub use to_value::{ConvertError, array_to_values, header_of, record_batch_to_row
 /// Re-exported so users of the batch API need no extra dependency.
 pub use arrow_array::RecordBatch;
 /// Re-exported so users of the batch API need no extra dependency.
-pub use arrow_schema::{DataType, Field, Schema, SchemaRef};
+pub use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
 /// A boxed stream of record batches, `Send` and `'static`.
 pub type BatchStream =
