@@ -222,8 +222,21 @@ async fn convert_between_files_and_tables() {
     aconvert(&url, parquet.to_str().unwrap(), &ConvertOptions::new())
         .await
         .unwrap();
-    let back = read(parquet.to_str().unwrap()).await;
-    assert_eq!(back, text);
+    // Text is typed by column on its way into the table, as into Parquet.
+    let typed: Vec<Row> = (0..300)
+        .map(|i| row! { "id" => i, "city" => if i % 2 == 0 { "Oslo" } else { "Rome" } })
+        .collect();
+    assert_eq!(read(parquet.to_str().unwrap()).await, typed);
+    // Unless asked to keep it text.
+    let kept = format!("sqlite://{}?table=kept", dir.path().join("c.db").display());
+    aconvert(
+        csv.to_str().unwrap(),
+        &kept,
+        &ConvertOptions::new().type_text(false),
+    )
+    .await
+    .unwrap();
+    assert_eq!(read(&kept).await, text);
 }
 
 #[tokio::test]

@@ -573,7 +573,7 @@ fn sqlite_tables_are_locations_for_every_command() {
     stdout(&iterable(&["convert", csv.to_str().unwrap(), &url]));
     assert_eq!(
         stdout(&iterable(&["cat", &url])),
-        "{\"id\":\"1\",\"city\":\"Oslo\"}\n{\"id\":\"2\",\"city\":\"Rome\"}\n{\"id\":\"3\",\"city\":\"Oslo\"}\n"
+        "{\"id\":1,\"city\":\"Oslo\"}\n{\"id\":2,\"city\":\"Rome\"}\n{\"id\":3,\"city\":\"Oslo\"}\n"
     );
     let query = format!(
         "sqlite://{}?query=SELECT%20city,%20count(*)%20AS%20n%20FROM%20cities%20GROUP%20BY%20city",
@@ -586,7 +586,7 @@ fn sqlite_tables_are_locations_for_every_command() {
     assert_eq!(stdout(&iterable(&["count", &url])).trim_end(), "3");
     assert_eq!(
         stdout(&iterable(&["schema", &url])),
-        "id: Utf8\ncity: Utf8\n"
+        "id: Int64\ncity: Utf8\n"
     );
     let again = iterable(&[
         "convert",

@@ -285,9 +285,15 @@ fn wants_text_typing(
         .options()
         .format
         .or(crate::registry::from_name(output).format);
-    let typed_out = output_format
-        .and_then(crate::registry::spec)
-        .is_some_and(|s| s.capabilities.typed_columns);
+    // A database's table has typed columns, as Parquet's do.
+    let database_out = matches!(
+        crate::databases::to_write(output, write.options()),
+        Ok(Some(_))
+    );
+    let typed_out = database_out
+        || output_format
+            .and_then(crate::registry::spec)
+            .is_some_and(|s| s.capabilities.typed_columns);
     options.type_text.unwrap_or(text_in && typed_out)
 }
 
