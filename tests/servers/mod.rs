@@ -1,10 +1,11 @@
 //! Real servers on 127.0.0.1 for the tests: an S3-compatible server (s3s over a
 //! folder), an HTTP file server with Range support, byte counting and scripted
-//! failures, and a PostgreSQL server in a throwaway cluster.
+//! failures, and PostgreSQL and MariaDB servers in throwaway data folders.
 
 // Shared by several test binaries; each uses only part of it.
 #![allow(dead_code)]
 pub mod http;
+pub mod mariadb;
 pub mod postgres;
 pub mod s3;
 

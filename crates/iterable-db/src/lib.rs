@@ -30,9 +30,11 @@
 #![forbid(unsafe_code)]
 
 mod describe;
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 mod layout;
 mod location;
+#[cfg(feature = "mysql")]
+mod mysql;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(feature = "sqlite")]
@@ -58,6 +60,8 @@ pub async fn open_read(
         DatabaseKind::Sqlite => sqlite::read::open(location, db, batch_size).await,
         #[cfg(feature = "postgres")]
         DatabaseKind::Postgres => postgres::read::open(db, batch_size).await,
+        #[cfg(feature = "mysql")]
+        DatabaseKind::Mysql => mysql::read::open(db, batch_size).await,
         #[allow(unreachable_patterns)]
         kind => Err(disabled(kind)),
     }
@@ -77,6 +81,8 @@ pub async fn open_write(
         DatabaseKind::Sqlite => sqlite::write::open(location, db, batch_size, scan_rows).await,
         #[cfg(feature = "postgres")]
         DatabaseKind::Postgres => postgres::write::open(db, batch_size, scan_rows).await,
+        #[cfg(feature = "mysql")]
+        DatabaseKind::Mysql => mysql::write::open(db, batch_size, scan_rows).await,
         #[allow(unreachable_patterns)]
         kind => Err(disabled(kind)),
     }
@@ -97,6 +103,7 @@ fn disabled(kind: DatabaseKind) -> Error {
     let (what, feature) = match kind {
         DatabaseKind::Sqlite => ("SQLite databases", "sqlite"),
         DatabaseKind::Postgres => ("PostgreSQL servers", "postgres"),
+        DatabaseKind::Mysql => ("MySQL and MariaDB servers", "mysql"),
     };
     Error::FeatureDisabled {
         what: what.to_owned(),

@@ -2,7 +2,8 @@
 //! (also `&query=…`, `&mode=create|append|replace|upsert`, `&key=a,b`), a local file
 //! named `.sqlite`, `.sqlite3` or `.db`, and `postgres://user:password@host:port/db?table=t`
 //! (also `postgresql://`; `&schema=`, `&columns=`, and the server's own connection
-//! parameters such as `sslmode` or `connect_timeout`).
+//! parameters such as `sslmode` or `connect_timeout`), and
+//! `mysql://user:password@host:port/db?table=t` (also `mariadb://`).
 
 use iterable_core::{DatabaseOptions, Error, Result, TableMode};
 
@@ -14,6 +15,8 @@ pub enum DatabaseKind {
     Sqlite,
     /// A PostgreSQL server.
     Postgres,
+    /// A MySQL or MariaDB server.
+    Mysql,
 }
 
 /// A database location taken apart.
@@ -130,10 +133,14 @@ pub fn database_location(
 
 /// The server a URL's scheme names.
 fn server_kind(location: &str) -> Option<DatabaseKind> {
-    ["postgres://", "postgresql://"]
-        .iter()
-        .any(|scheme| strip_scheme(location, scheme).is_some())
-        .then_some(DatabaseKind::Postgres)
+    let named = |schemes: &[&str]| schemes.iter().any(|s| strip_scheme(location, s).is_some());
+    if named(&["postgres://", "postgresql://"]) {
+        Some(DatabaseKind::Postgres)
+    } else if named(&["mysql://", "mariadb://"]) {
+        Some(DatabaseKind::Mysql)
+    } else {
+        None
+    }
 }
 
 /// `location` with the password of its URL (`user:password@`, `password=`) shown as

@@ -367,7 +367,8 @@ async fn kept_types(
             .or(crate::registry::from_name(output).format);
         let typed = |f: Option<Format>| matches!(f, Some(Format::PARQUET | Format::ARROW));
         // A server database's catalog types its columns as a columnar file does.
-        let typed_input = typed(Some(input_format)) || input_format.name() == "postgres";
+        let typed_input =
+            typed(Some(input_format)) || matches!(input_format.name(), "postgres" | "mysql");
         if write.options().columnar.schema.is_none() && typed(output_format) && typed_input {
             return Ok(write.schema(input_schema(input, &options.read).await?));
         }
