@@ -525,3 +525,42 @@ async fn table_modes_are_options_too() {
     let err = again.aclose().await.unwrap_err().to_string();
     assert!(err.contains("exists already"), "{err}");
 }
+
+#[tokio::test]
+async fn many_tables_read_concurrently_as_one_iterable() {
+    let server = server!();
+    let url = server.database("many_tables").await;
+    let admin = server.client("many_tables").await;
+    for (table, from) in [("a", 1), ("b", 1001), ("c", 2001)] {
+        admin
+            .batch_execute(&format!(
+                "CREATE TABLE {table} AS SELECT g AS id FROM generate_series({from}, {from} + 999) g"
+            ))
+            .await
+            .unwrap();
+    }
+    let locations: Vec<String> = ["a", "b", "c"]
+        .iter()
+        .map(|t| format!("{url}?table={t}"))
+        .collect();
+    let src = IterableOptions::read()
+        .concurrency(3)
+        .location_column("from")
+        .open_many(&locations)
+        .await
+        .unwrap();
+    assert!(
+        !src.info().location.contains(PASSWORD),
+        "{}",
+        src.info().location
+    );
+    let rows = collect(src).await.unwrap();
+    let mut ids: Vec<i64> = rows
+        .iter()
+        .map(|r| r.get("id").unwrap().as_i64().unwrap())
+        .collect();
+    ids.sort_unstable();
+    assert_eq!(ids, (1..=3000).collect::<Vec<i64>>());
+    let from = rows[0].get("from").unwrap().to_string();
+    assert!(from.contains(":***@") && !from.contains(PASSWORD), "{from}");
+}

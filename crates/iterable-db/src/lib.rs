@@ -2,11 +2,17 @@
 //! to a table, on the same [`AsyncIterable`](iterable_core::AsyncIterable) trait as
 //! files.
 //!
-//! SQLite (feature `sqlite`): `sqlite://PATH?table=t`, or a file named `.sqlite`,
-//! `.sqlite3` or `.db` with the table in the options. Reading streams the statement's
-//! rows on a blocking thread in batches (constant memory), typed by their storage
-//! class and the column's declared type. Writing runs in one transaction that
-//! `aclose` commits; a writer that fails or is dropped leaves the database as it was.
+//! - SQLite (feature `sqlite`): `sqlite://PATH?table=t`, or a file named `.sqlite`,
+//!   `.sqlite3` or `.db`; the statement steps on a blocking thread.
+//! - PostgreSQL (feature `postgres`): `postgres://user:password@host/db?table=t`; rows
+//!   stream by binary `COPY … TO STDOUT` and are written by `COPY … FROM STDIN`.
+//! - MySQL and MariaDB (feature `mysql`): `mysql://user:password@host/db?table=t`; an
+//!   unbuffered result set of the binary protocol, multi-row `INSERT`s.
+//!
+//! Reading streams in constant memory, typed by the columns' types; writing runs in one
+//! transaction that `aclose` commits: a writer that fails or is dropped leaves the
+//! database as it was. Passwords are masked ([`mask_password`]) wherever a location
+//! is shown.
 //!
 //! ```
 //! # #[cfg(feature = "sqlite")]

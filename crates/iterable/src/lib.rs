@@ -55,9 +55,10 @@
 //! puts stages between a source and a writer; [`TypedRows`] reads and writes your own
 //! serde types; [`blocking`] is all of it for synchronous code.
 //!
-//! A database table or query is a location too (feature `sqlite`, on by default):
-//! `sqlite://app.db?table=orders` (or `?query=SELECT …`) reads and writes like a file,
-//! a write in one transaction that `aclose` commits.
+//! A database table or query is a location too: `sqlite://app.db?table=orders` (feature
+//! `sqlite`, on by default), `postgres://user@host/db?table=orders` (feature `postgres`)
+//! and `mysql://user@host/db?query=SELECT …` (feature `mysql`, MySQL and MariaDB) read
+//! and write like files, a write in one transaction that `aclose` commits.
 //!
 //! Beyond opening locations: [`streams`] builds readers and writers over byte streams
 //! of your own, [`bytes`] is the byte layer (locations, codecs, atomic files, globs),

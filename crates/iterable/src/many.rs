@@ -232,7 +232,8 @@ async fn read_file(
         .files
         .location_column
         .as_deref()
-        .map(|name| LocationColumn::new(name, &location));
+        // A database URL's password stays out of the rows.
+        .map(|name| LocationColumn::new(name, &iterable_db::mask_password(&location)));
     let (mut bytes, mut skipped) = (0, 0);
     let mut rows = Vec::with_capacity(batch);
     loop {

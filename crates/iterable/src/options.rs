@@ -518,7 +518,11 @@ impl IterableOptions {
                 files.push(location.to_owned());
             }
         }
-        let named: Vec<&str> = locations.iter().map(AsRef::as_ref).collect();
+        // Passwords of database URLs masked: the name shows in errors and progress.
+        let named: Vec<String> = locations
+            .iter()
+            .map(|l| iterable_db::mask_password(l.as_ref()))
+            .collect();
         let opened = crate::many::open_files(&named.join(", "), files, &self.options).await?;
         Ok(self.reported(crate::nested::apply(opened, &self.options)))
     }
