@@ -5,6 +5,7 @@
 
 mod servers;
 
+use iterable::arrow;
 use iterable::{
     ConvertOptions, Decimal, IterableOptions, Row, Timestamp, Value, aconvert, aopen_iterable, row,
 };
@@ -436,4 +437,36 @@ async fn tables_convert_to_parquet_and_back() {
     .await
     .unwrap();
     assert_rows(&read(&format!("{url}?table=back")).await, &rows);
+}
+
+#[tokio::test]
+async fn the_schema_comes_from_the_catalog() {
+    let server = server!();
+    let url = server.database("schema_catalog").await;
+    let mut conn = server.conn(Some("schema_catalog")).await;
+    conn.query_drop(
+        "CREATE TABLE t (id BIGINT NOT NULL, amount DECIMAL(12, 2), name TEXT, at TIMESTAMP NULL, ok BOOLEAN, big BIGINT UNSIGNED);
+         INSERT INTO t (id) VALUES (1)",
+    )
+    .await
+    .unwrap();
+    let schema = arrow::aschema(&format!("{url}?table=t"), &IterableOptions::read())
+        .await
+        .unwrap();
+    let text: Vec<String> = arrow::schema_to_text(&schema)
+        .into_iter()
+        .map(|(name, ty)| format!("{name}: {ty}"))
+        .collect();
+    assert_eq!(
+        text,
+        [
+            "id: non-null Int64",
+            "amount: Decimal128(12, 2)",
+            "name: Utf8",
+            "at: Timestamp(µs, \"UTC\")",
+            "ok: Boolean",
+            // Only its values could type it, and it has none.
+            "big: Utf8"
+        ]
+    );
 }

@@ -79,6 +79,15 @@ async fn queries_read_what_they_select() {
         .await
         .unwrap();
     assert_eq!(collect(by_options).await.unwrap(), [row! { "n" => 100 }]);
+    // Only the columns asked, in their order.
+    let some = IterableOptions::read()
+        .table("t")
+        .columns(["score", "id"])
+        .open(db.to_str().unwrap())
+        .await
+        .unwrap();
+    let some = collect(some).await.unwrap();
+    assert_eq!(some[1], row! { "score" => 0.25, "id" => 1 });
 }
 
 #[tokio::test]

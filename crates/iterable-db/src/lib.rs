@@ -100,6 +100,8 @@ pub async fn describe(db: &DatabaseLocation) -> Result<Option<Vec<ColumnDescript
     match db.kind {
         #[cfg(feature = "postgres")]
         DatabaseKind::Postgres => postgres::read::describe(db).await.map(Some),
+        #[cfg(feature = "mysql")]
+        DatabaseKind::Mysql => mysql::read::describe(db).await.map(Some),
         _ => Ok(None),
     }
 }

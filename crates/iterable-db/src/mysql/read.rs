@@ -7,12 +7,13 @@ use std::sync::Arc;
 
 use iterable_core::{BoxIterable, Codec, Error, Format, Header, IterableInfo, Mode, Result, Row};
 use iterable_formats::blocking_bridge::{BridgeConfig, ReaderSetup, spawn_producer};
+use mysql_async::consts::{ColumnFlags, ColumnType};
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Statement};
 
 use super::values::Kind;
 use super::{connect, my_error, quoted, table_name};
-use crate::DatabaseLocation;
+use crate::{ColumnDescription, ColumnKind, DatabaseLocation};
 
 /// Rows taken from the socket at each turn of the blocking thread.
 const ROWS_A_TURN: usize = 256;
@@ -76,6 +77,68 @@ pub(crate) async fn open(db: &DatabaseLocation, batch_size: usize) -> Result<Box
         }
     });
     Ok(Box::new(reader))
+}
+
+/// The columns of what `db` reads, from the prepared statement's metadata (`NOT NULL`
+/// only for a whole table: a query may join to a column).
+pub(crate) async fn describe(db: &DatabaseLocation) -> Result<Vec<ColumnDescription>> {
+    let mut conn = connect(db).await?;
+    let query = query_of(&mut conn, db).await?;
+    let statement: Statement = conn
+        .prep(query.as_str())
+        .await
+        .map_err(|e| my_error(&db.display, "preparing the query", &e))?;
+    let names: Vec<String> = statement
+        .columns()
+        .iter()
+        .map(|c| c.name_str().into_owned())
+        .collect();
+    let names = iterable_core::unique_column_names(&names);
+    let whole_table = db.options.query.is_none();
+    Ok(statement
+        .columns()
+        .iter()
+        .zip(names)
+        .map(|(column, name)| {
+            let flags = column.flags();
+            let unsigned = flags.contains(ColumnFlags::UNSIGNED_FLAG);
+            let kind = match Kind::of(column) {
+                Kind::Bool => ColumnKind::Bool,
+                // Above 2^63 an unsigned BIGINT is a decimal.
+                Kind::Int
+                    if unsigned && column.column_type() == ColumnType::MYSQL_TYPE_LONGLONG =>
+                {
+                    ColumnKind::Values
+                }
+                Kind::Int | Kind::Bit => ColumnKind::Int,
+                Kind::Float => ColumnKind::Float,
+                Kind::Decimal => {
+                    let scale = column.decimals();
+                    let sign = u32::from(!unsigned);
+                    let point = u32::from(scale > 0);
+                    let precision = column.column_length().saturating_sub(sign + point);
+                    match u8::try_from(precision) {
+                        Ok(p) if (1..=38).contains(&p) && scale <= p => ColumnKind::Decimal {
+                            precision: p,
+                            scale: scale as i8,
+                        },
+                        _ => ColumnKind::Values,
+                    }
+                }
+                Kind::Text | Kind::Time => ColumnKind::Text,
+                Kind::Json => ColumnKind::Values,
+                Kind::Bytes => ColumnKind::Bytes,
+                Kind::Date => ColumnKind::Date,
+                Kind::DateTime => ColumnKind::Timestamp { utc: false },
+                Kind::Timestamp => ColumnKind::Timestamp { utc: true },
+            };
+            ColumnDescription {
+                name,
+                kind,
+                nullable: !(whole_table && flags.contains(ColumnFlags::NOT_NULL_FLAG)),
+            }
+        })
+        .collect())
 }
 
 /// The query to run: the one given, or all of the table (only the `columns` asked).

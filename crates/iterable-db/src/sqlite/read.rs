@@ -36,11 +36,18 @@ pub(crate) async fn open(
         let (path, name, options) = (path.clone(), name.clone(), options.clone());
         tokio::task::spawn_blocking(move || {
             let conn = connect(&path, &name)?;
+            // Only the columns asked, in their order.
+            let columns = if options.columns.is_empty() {
+                "*".to_owned()
+            } else {
+                let names: Vec<String> = options.columns.iter().map(|c| quoted(c)).collect();
+                names.join(", ")
+            };
             let sql = match (&options.query, &options.table) {
                 (Some(query), _) => query.clone(),
-                (None, Some(table)) => format!("SELECT * FROM {}", quoted(table)),
+                (None, Some(table)) => format!("SELECT {columns} FROM {}", quoted(table)),
                 (None, None) => match tables(&conn, &name)?.as_slice() {
-                    [only] => format!("SELECT * FROM {}", quoted(only)),
+                    [only] => format!("SELECT {columns} FROM {}", quoted(only)),
                     [] => {
                         return Err(Error::InvalidOption(format!(
                             "{name}: the database has no table to read"
