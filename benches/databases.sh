@@ -16,7 +16,7 @@ REPS="${REPS:-3}"
 cargo build --release -p iterable-cli
 BIN="$ROOT/target/release/iterable"
 [ -x "$PY" ] && [ -f "$DATA" ] || bash "$BENCH/run_all.sh" setup data
-"$PY" -m pip install -q connectorx psycopg2-binary
+"$PY" -m pip install -q connectorx psycopg2-binary "psycopg[binary]" psycopg-pool
 
 PGBIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
 WORK="$(mktemp -d /tmp/iterable-dbbench-XXXX)"
@@ -62,6 +62,9 @@ measure "write: \`psql \\copy peer2 FROM data.csv\`" "${PSQL[*]} -c 'DROP TABLE 
 measure "write: \`iterable convert data.csv postgres://…?table=peer3&mode=replace\`" ":" \
   "$BIN" convert "$DATA" "$URL?table=peer3&mode=replace"
 if [ "${SKIP_SLOW:-0}" != 1 ]; then
-  measure "write: iterabledata \`to_db\` (psycopg2)" "${PSQL[*]} -c 'DROP TABLE IF EXISTS peer4'" \
-    "$PY" "$ROOT/benches/db_peers.py" iterabledata-write "$DATA" "$URL" peer4
+  # iterabledata 1.0.23's PostgreSQL ingestion imports `psycopg.pool`, which psycopg 3
+  # does not have (its pool is the psycopg_pool package): the row says so when it fails.
+  measure "write: iterabledata \`to_db\` (psycopg 3)" "${PSQL[*]} -c 'DROP TABLE IF EXISTS peer4'" \
+    "$PY" "$ROOT/benches/db_peers.py" iterabledata-write "$DATA" "$URL" peer4 \
+    || echo "| write: iterabledata \`to_db\` (psycopg 3) | fails: $(tail -1 "$WORK/err") | |"
 fi

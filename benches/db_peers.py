@@ -1,7 +1,7 @@
 """The peers of `iterable`'s PostgreSQL road, each in a process of its own, printing
 the rows it saw on its last line (for benches/databases.sh).
 
-    python db_peers.py cx-arrow URL TABLE            connectorx to an Arrow table
+    python db_peers.py cx-arrow URL TABLE            connectorx to an Arrow table (postgresql:// or mysql://)
     python db_peers.py cx-parquet URL TABLE OUT      connectorx to Arrow, then Parquet
     python db_peers.py iterabledata-read URL TABLE   iterabledata's postgres source
     python db_peers.py iterabledata-write CSV URL TABLE   iterabledata's to_db

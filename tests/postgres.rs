@@ -490,6 +490,11 @@ async fn tables_convert_to_parquet_and_back() {
     .await
     .unwrap();
     assert_eq!(report.rows_written, 3000);
+    assert!(
+        report.input.contains(":***@") && !report.input.contains(PASSWORD),
+        "{}",
+        report.input
+    );
     assert_rows(&read(parquet).await, &rows);
     aconvert(
         parquet,

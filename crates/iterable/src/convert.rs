@@ -135,9 +135,9 @@ impl ConvertOptions {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ConvertReport {
-    /// The input location, as given.
+    /// The input location, as given (a database URL with its password masked).
     pub input: String,
-    /// The output location, as given.
+    /// The output location, as given (a database URL with its password masked).
     pub output: String,
     /// Rows read from the input.
     pub rows_read: u64,
@@ -199,10 +199,13 @@ pub async fn aconvert(
     let mut src = options.read.open(input).await?;
     let write = kept_types(input, output, src.info().format, options).await?;
     let mut dst = write.open(output).await?;
-    let mut ticker = options
-        .progress
-        .as_ref()
-        .map(|hook| ProgressTicker::new(hook.every, hook.callback.clone(), input));
+    let mut ticker = options.progress.as_ref().map(|hook| {
+        ProgressTicker::new(
+            hook.every,
+            hook.callback.clone(),
+            &iterable_db::mask_password(input),
+        )
+    });
     let scan = write.options().columnar.schema_scan_rows.max(1);
     let mut typing = if wants_text_typing(src.info().format, output, &write, options) {
         Typing::Scanning(Vec::new())
@@ -260,8 +263,9 @@ pub async fn aconvert(
         });
     }
     Ok(ConvertReport {
-        input: input.to_owned(),
-        output: output.to_owned(),
+        // As shown: database passwords masked.
+        input: iterable_db::mask_password(input),
+        output: iterable_db::mask_password(output),
         rows_read,
         rows_written: written.rows,
         rows_skipped: read.skipped,

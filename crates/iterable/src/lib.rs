@@ -108,6 +108,7 @@ pub use iterable_core::{
     Position, Progress, Result, Row, RowSeed, Sheet, StoreOptions, TableMode, Text, Timestamp,
     Value, XlsxOptions, XmlOptions, panic_message, row,
 };
+pub use iterable_db::mask_password;
 pub use iterable_formats::registry::{self, NameHints};
 pub use iterable_io::remove_temporary_files;
 pub use nested::{flatten_row, unflatten_row};

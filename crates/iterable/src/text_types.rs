@@ -86,7 +86,7 @@ impl TextTypes {
         TextTypes {
             columns,
             decided_by: format!("the first {} rows", rows.len()),
-            output: output.to_owned(),
+            output: iterable_db::mask_password(output),
             cached: None,
         }
     }
@@ -97,7 +97,7 @@ impl TextTypes {
         TextTypes {
             columns,
             decided_by: "the schema".to_owned(),
-            output: output.to_owned(),
+            output: iterable_db::mask_password(output),
             cached: None,
         }
     }

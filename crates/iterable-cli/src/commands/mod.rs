@@ -52,6 +52,7 @@ pub async fn run(cli: Cli) -> Result<()> {
 /// Tells stderr how many bad records a reader skipped, if any.
 fn report_skipped(location: &str, skipped: u64) {
     if skipped > 0 {
+        let location = iterable::mask_password(location);
         eprintln!("iterable: {location}: skipped {skipped} bad record(s)");
     }
 }

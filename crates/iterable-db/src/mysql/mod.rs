@@ -3,6 +3,7 @@
 //! transaction.
 
 mod config;
+mod load;
 pub(crate) mod read;
 mod values;
 pub(crate) mod write;

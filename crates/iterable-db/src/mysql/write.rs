@@ -4,7 +4,9 @@
 //! dropped, and `replace` fills a new table and swaps it in by one atomic
 //! `RENAME TABLE` at the end: either way a failed write leaves what was there.
 //!
-//! Upserts are `INSERT … ON DUPLICATE KEY UPDATE`, the last row of a key winning.
+//! The rows go by `LOAD DATA LOCAL INFILE` where the server allows it (load.rs), else
+//! by multi-row prepared `INSERT`s. Upserts are `INSERT … ON DUPLICATE KEY UPDATE`, the
+//! last row of a key winning.
 
 use iterable_core::{
     BoxIterable, Codec, Error, Format, IterableInfo, Mode, Result, Row, TableMode,
@@ -14,6 +16,7 @@ use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Params, Value as MyValue};
 use tokio::runtime::Handle;
 
+use super::load::{Target, load, local_infile_allowed};
 use super::values::{column_type, param};
 use super::{connect, my_error, quoted, table_name};
 use crate::DatabaseLocation;
@@ -164,9 +167,54 @@ impl Plan {
             columns
         };
         self.run(conn, "START TRANSACTION", "starting the transaction")?;
+        // LOAD DATA LOCAL streams the rows as COPY does, where the server allows it; an
+        // upsert keeps to INSERT … ON DUPLICATE KEY UPDATE.
+        if self.mode != TableMode::Upsert && local_infile_allowed(&self.handle, conn) {
+            let target = Target {
+                location: &self.location,
+                table_label: &self.name,
+                into: &into,
+                columns: &columns,
+            };
+            if !load(&self.handle, conn, rows, first, &target)? {
+                return Err(Error::unsupported(
+                    &self.location,
+                    "the writer was dropped before it was closed; nothing was written",
+                ));
+            }
+        } else {
+            self.insert(conn, rows, first, &into, &columns)?;
+        }
+        self.run(conn, "COMMIT", "committing")?;
+        if swap {
+            let old = self.sibling(&format!("{}__iterable_old", self.name));
+            self.run(
+                conn,
+                &format!(
+                    "RENAME TABLE {} TO {old}, {into} TO {}",
+                    self.table, self.table
+                ),
+                "swapping the new table in",
+            )?;
+            *made = None;
+            self.run(conn, &format!("DROP TABLE {old}"), "dropping the old table")?;
+        }
+        *made = None;
+        Ok(())
+    }
+
+    /// The rows by multi-row prepared `INSERT`s.
+    fn insert(
+        &self,
+        conn: &mut Conn,
+        rows: &mut RowReceiver,
+        first: Vec<(u64, Row)>,
+        into: &str,
+        columns: &[String],
+    ) -> Result<()> {
         let mut batch: Vec<MyValue> = Vec::with_capacity(ROWS_AN_INSERT * columns.len());
         let per_insert = ROWS_AN_INSERT.min(60_000 / columns.len().max(1)).max(1);
-        let full_sql = self.insert_sql(&into, &columns, per_insert);
+        let full_sql = self.insert_sql(into, columns, per_insert);
         let mut layout = Layout::default();
         let mut batch_first = 1u64;
         let mut in_batch = 0usize;
@@ -175,7 +223,7 @@ impl Plan {
                        batch: &mut Vec<MyValue>,
                        in_batch: &mut usize|
          -> Result<()> {
-            let places = layout.places(row, &columns, &self.name, &self.location, number)?;
+            let places = layout.places(row, columns, &self.name, &self.location, number)?;
             for place in places.iter().copied() {
                 batch.push(place.map_or(MyValue::NULL, |at| param(&row.values()[at])));
             }
@@ -211,24 +259,9 @@ impl Plan {
             ));
         }
         if in_batch > 0 {
-            let sql = self.insert_sql(&into, &columns, in_batch);
+            let sql = self.insert_sql(into, columns, in_batch);
             flush(&sql, &mut batch, batch_first)?;
         }
-        self.run(conn, "COMMIT", "committing")?;
-        if swap {
-            let old = self.sibling(&format!("{}__iterable_old", self.name));
-            self.run(
-                conn,
-                &format!(
-                    "RENAME TABLE {} TO {old}, {into} TO {}",
-                    self.table, self.table
-                ),
-                "swapping the new table in",
-            )?;
-            *made = None;
-            self.run(conn, &format!("DROP TABLE {old}"), "dropping the old table")?;
-        }
-        *made = None;
         Ok(())
     }
 
