@@ -33,6 +33,39 @@ pub struct DatabaseLocation {
     pub display: String,
 }
 
+impl DatabaseLocation {
+    /// The table a write goes to: an error when none is named, when a query is given
+    /// instead, or when an upsert has no key columns.
+    pub fn table_to_write(&self) -> Result<String> {
+        let location = &self.display;
+        let Some(table) = self.options.table.clone() else {
+            return Err(Error::InvalidOption(format!(
+                "{location}: writing a database needs a table (?table=NAME)"
+            )));
+        };
+        if self.options.query.is_some() {
+            return Err(Error::InvalidOption(format!(
+                "{location}: a query is for reading; writing takes a table"
+            )));
+        }
+        if self.options.mode == TableMode::Upsert && self.options.keys.is_empty() {
+            return Err(Error::InvalidOption(format!(
+                "{location}: mode upsert needs its key columns (&key=id or keys in the options)"
+            )));
+        }
+        Ok(table)
+    }
+
+    /// The select list of a table read: its `columns`, quoted by `quote`, or `*`.
+    pub fn select_list(&self, quote: impl Fn(&str) -> String) -> String {
+        if self.options.columns.is_empty() {
+            return "*".to_owned();
+        }
+        let names: Vec<String> = self.options.columns.iter().map(|c| quote(c)).collect();
+        names.join(", ")
+    }
+}
+
 /// File extensions that name an SQLite database.
 pub const SQLITE_EXTENSIONS: [&str; 3] = ["sqlite", "sqlite3", "db"];
 

@@ -176,11 +176,6 @@ async fn query_of(conn: &mut Conn, db: &DatabaseLocation) -> Result<String> {
             }
         }
     };
-    let columns = if db.options.columns.is_empty() {
-        "*".to_owned()
-    } else {
-        let names: Vec<String> = db.options.columns.iter().map(|c| quoted(c)).collect();
-        names.join(", ")
-    };
+    let columns = db.select_list(quoted);
     Ok(format!("SELECT {columns} FROM {table}"))
 }

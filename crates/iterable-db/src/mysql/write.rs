@@ -33,21 +33,7 @@ pub(crate) async fn open(
     scan_rows: usize,
 ) -> Result<BoxIterable> {
     let location = db.display.clone();
-    let Some(table) = db.options.table.clone() else {
-        return Err(Error::InvalidOption(format!(
-            "{location}: writing a database needs a table (?table=NAME)"
-        )));
-    };
-    if db.options.query.is_some() {
-        return Err(Error::InvalidOption(format!(
-            "{location}: a query is for reading; writing takes a table"
-        )));
-    }
-    if db.options.mode == TableMode::Upsert && db.options.keys.is_empty() {
-        return Err(Error::InvalidOption(format!(
-            "{location}: mode upsert needs its key columns (&key=id or keys in the options)"
-        )));
-    }
+    let table = db.table_to_write()?;
     let conn = connect(db).await?;
     let (schema, name) = match (&db.options.schema, table.split_once('.')) {
         (Some(schema), _) => (Some(schema.clone()), table.clone()),

@@ -203,12 +203,7 @@ async fn query_of(client: &Client, db: &DatabaseLocation) -> Result<String> {
         Some(table) => table_name(db.options.schema.as_deref(), table),
         None => only_table(client, db).await?,
     };
-    let columns = if db.options.columns.is_empty() {
-        "*".to_owned()
-    } else {
-        let names: Vec<String> = db.options.columns.iter().map(|c| quoted(c)).collect();
-        names.join(", ")
-    };
+    let columns = db.select_list(quoted);
     Ok(format!("SELECT {columns} FROM {table}"))
 }
 

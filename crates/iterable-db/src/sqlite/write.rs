@@ -20,21 +20,7 @@ pub(crate) async fn open(
     batch_size: usize,
     scan_rows: usize,
 ) -> Result<BoxIterable> {
-    let Some(table) = db.options.table.clone() else {
-        return Err(Error::InvalidOption(format!(
-            "{location}: writing a database needs a table (?table=NAME)"
-        )));
-    };
-    if db.options.query.is_some() {
-        return Err(Error::InvalidOption(format!(
-            "{location}: a query is for reading; writing takes a table"
-        )));
-    }
-    if db.options.mode == TableMode::Upsert && db.options.keys.is_empty() {
-        return Err(Error::InvalidOption(format!(
-            "{location}: mode upsert needs its key columns (&key=id or keys in the options)"
-        )));
-    }
+    let table = db.table_to_write()?;
     let info = IterableInfo {
         location: location.to_owned(),
         format: Format::new("sqlite"),
