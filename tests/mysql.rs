@@ -9,7 +9,7 @@ use iterable::arrow;
 use iterable::{
     ConvertOptions, Decimal, IterableOptions, Row, Timestamp, Value, aconvert, aopen_iterable, row,
 };
-use iterable_tests::{collect, write_all};
+use iterable_tests::{assert_rows, read_all as read, write_all};
 use mysql_async::prelude::Queryable;
 use servers::mariadb::{Mariadb, PASSWORD};
 
@@ -20,27 +20,6 @@ macro_rules! server {
             None => return,
         }
     };
-}
-
-#[track_caller]
-fn assert_rows(left: &[Row], right: &[Row]) {
-    for (i, (l, r)) in left.iter().zip(right).enumerate() {
-        for (name, value) in r.iter() {
-            assert_eq!(l.get(name), Some(value), "row {i}, column {name}");
-        }
-        assert_eq!(
-            l.keys().collect::<Vec<_>>(),
-            r.keys().collect::<Vec<_>>(),
-            "row {i}"
-        );
-    }
-    assert_eq!(left.len(), right.len(), "row count");
-}
-
-async fn read(location: &str) -> Vec<Row> {
-    collect(aopen_iterable(location).await.unwrap())
-        .await
-        .unwrap_or_else(|e| panic!("{location}: {e}"))
 }
 
 fn at(date: (i32, u32, u32), time: (u32, u32, u32)) -> chrono::NaiveDateTime {

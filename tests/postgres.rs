@@ -9,7 +9,7 @@ use iterable::{
     ConvertOptions, Decimal, IterableOptions, Row, TableMode, Timestamp, Value, aconvert,
     aopen_iterable, arrow, row,
 };
-use iterable_tests::{collect, write_all};
+use iterable_tests::{assert_rows, collect, read_all as read, write_all};
 use servers::postgres::{PASSWORD, Postgres};
 
 macro_rules! server {
@@ -19,28 +19,6 @@ macro_rules! server {
             None => return,
         }
     };
-}
-
-/// Rows compared one by one, the first difference shown alone.
-#[track_caller]
-fn assert_rows(left: &[Row], right: &[Row]) {
-    for (i, (l, r)) in left.iter().zip(right).enumerate() {
-        for (name, value) in r.iter() {
-            assert_eq!(l.get(name), Some(value), "row {i}, column {name}");
-        }
-        assert_eq!(
-            l.keys().collect::<Vec<_>>(),
-            r.keys().collect::<Vec<_>>(),
-            "row {i}"
-        );
-    }
-    assert_eq!(left.len(), right.len(), "row count");
-}
-
-async fn read(location: &str) -> Vec<Row> {
-    collect(aopen_iterable(location).await.unwrap())
-        .await
-        .unwrap_or_else(|e| panic!("{location}: {e}"))
 }
 
 fn at(date: (i32, u32, u32), time: (u32, u32, u32)) -> chrono::NaiveDateTime {

@@ -37,6 +37,33 @@ pub async fn collect(mut src: BoxIterable) -> Result<Vec<Row>> {
     Ok(rows)
 }
 
+/// Every row of `location`, opened with the defaults; a failure panics naming it.
+pub async fn read_all(location: &str) -> Vec<Row> {
+    let src = iterable::aopen_iterable(location)
+        .await
+        .unwrap_or_else(|e| panic!("{location}: {e}"));
+    collect(src)
+        .await
+        .unwrap_or_else(|e| panic!("{location}: {e}"))
+}
+
+/// Rows compared one by one, the first differing value shown alone (rows of many
+/// columns print too long to read in a plain `assert_eq!`).
+#[track_caller]
+pub fn assert_rows(left: &[Row], right: &[Row]) {
+    for (i, (l, r)) in left.iter().zip(right).enumerate() {
+        for (name, value) in r.iter() {
+            assert_eq!(l.get(name), Some(value), "row {i}, column {name}");
+        }
+        assert_eq!(
+            l.keys().collect::<Vec<_>>(),
+            r.keys().collect::<Vec<_>>(),
+            "row {i}"
+        );
+    }
+    assert_eq!(left.len(), right.len(), "row count");
+}
+
 /// Every row of `location` read with `options`, as JSON values.
 pub async fn read_json(
     location: &str,

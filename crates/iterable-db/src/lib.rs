@@ -45,6 +45,8 @@ mod mysql;
 mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+mod text_escape;
 
 pub use describe::{ColumnDescription, ColumnKind};
 pub use location::{

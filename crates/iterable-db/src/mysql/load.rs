@@ -169,23 +169,9 @@ fn field(value: &Value, out: &mut Vec<u8>) {
     }
 }
 
-/// Backslash escapes for the backslash, tab, newline, carriage return and NUL.
+/// Text escaped for the server's text format.
 fn escaped(text: &[u8], out: &mut Vec<u8>) {
-    let mut start = 0;
-    for (i, b) in text.iter().enumerate() {
-        let escape: &[u8] = match b {
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0 => b"\\0",
-            _ => continue,
-        };
-        out.extend_from_slice(&text[start..i]);
-        out.extend_from_slice(escape);
-        start = i + 1;
-    }
-    out.extend_from_slice(&text[start..]);
+    crate::text_escape::escaped(text, true, out);
 }
 
 /// A failed load: the row the server names (`at row N`, the row's own number), in the

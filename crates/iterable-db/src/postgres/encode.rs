@@ -137,22 +137,9 @@ fn scalar_text(value: &Value, out: &mut Vec<u8>) {
     }
 }
 
-/// Text with COPY's escapes for backslash, newline, carriage return and tab.
+/// Text escaped for the server's text format.
 fn escaped(text: &[u8], out: &mut Vec<u8>) {
-    let mut start = 0;
-    for (i, b) in text.iter().enumerate() {
-        let escape: &[u8] = match b {
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            _ => continue,
-        };
-        out.extend_from_slice(&text[start..i]);
-        out.extend_from_slice(escape);
-        start = i + 1;
-    }
-    out.extend_from_slice(&text[start..]);
+    crate::text_escape::escaped(text, false, out);
 }
 
 /// The column type of a table made from rows, for the values a column holds.
