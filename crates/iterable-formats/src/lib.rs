@@ -39,6 +39,7 @@ pub mod bson;
 pub mod columnar;
 mod context;
 pub mod csv;
+pub mod fixed_width;
 mod in_memory;
 pub mod json;
 mod json_fast;

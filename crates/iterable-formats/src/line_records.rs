@@ -26,6 +26,13 @@ pub trait LineParser: Send + Unpin + 'static {
     /// The row of `line` (UTF-8, without its line end, never blank); an error message
     /// for a line that is not a record of the format.
     fn parse(&mut self, line: &str) -> std::result::Result<Row, String>;
+
+    /// What the reader calls for each line: by default [`parse`](Self::parse). A
+    /// format with lines that are not records (a header line) overrides it and
+    /// returns `Ok(None)` for them; they are not counted as records.
+    fn parse_line(&mut self, line: &str) -> std::result::Result<Option<Row>, String> {
+        self.parse(line).map(Some)
+    }
 }
 
 /// Rows from the lines of `reader`.
@@ -105,14 +112,18 @@ fn line_step<P: LineParser>(
         byte: line_start,
     };
     let result = match std::str::from_utf8(content) {
-        Ok(text) => parser.parse(text),
+        Ok(text) => parser.parse_line(text),
         Err(e) => Err(format!(
             "line is not UTF-8 (invalid byte at column {}); set the encoding option",
             e.valid_up_to() + 1
         )),
     };
     match result {
-        Ok(row) => Step::Row(row),
+        Ok(Some(row)) => Step::Row(row),
+        Ok(None) => {
+            *records -= 1;
+            Step::Skip
+        }
         Err(message) => bad_record(ctx, pos, message, content),
     }
 }

@@ -22,4 +22,5 @@ pub static ALL: &[&FormatSpec] = &[
     &crate::msgpack::MSGPACK,
     &crate::ltsv::LTSV,
     &crate::toml::TOML,
+    &crate::fixed_width::FIXED_WIDTH,
 ];
