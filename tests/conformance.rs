@@ -70,7 +70,6 @@ async fn peer_cases_give_the_expected_rows() {
 
 /// The cases of `iterabledata-formats/` this build does not read yet, and why.
 const NOT_YET: &[(&str, &str)] = &[
-    ("2cols6rows.xls", "XLS (Excel 97-2003) is not a format yet"),
     ("2cols6rows.dbf", "DBF is not a format yet"),
     ("2cols6rows.geojson", "GeoJSON is not a format yet"),
     ("2cols6rows.kml", "KML is not a format yet"),

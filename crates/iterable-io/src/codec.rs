@@ -17,13 +17,17 @@ use crate::{BUF_SIZE, ByteReader};
 pub(crate) type ByteWriter = Box<dyn AsyncWrite + Send + Unpin>;
 
 /// How many raw bytes detection wants to see: enough to tell a zlib header followed
-/// by compressed bytes from text that happens to start with one.
-pub(crate) const SNIFF_LEN: usize = 32;
+/// by compressed bytes from text that happens to start with one, and to read the name
+/// of a zip archive's first member.
+pub(crate) const SNIFF_LEN: usize = 64;
 
 /// The codec of a raw stream that starts with `head` (at least [`SNIFF_LEN`] bytes
 /// unless the stream is shorter): a magic number wins, the name decides otherwise.
-/// (Formats that are containers of their own, such as a workbook that starts like a
-/// zip archive, are opened with the codec forced by the caller, who knows formats.)
+/// A zip archive whose first member says it is a document (an OpenDocument file's
+/// `mimetype`, an Office Open XML file's `[Content_Types].xml`) is that document, not
+/// an archive to unpack, unless the name says `.zip`. (Formats that are containers of
+/// their own are otherwise opened with the codec forced by the caller, who knows
+/// formats.)
 pub(crate) fn detect(location: &str, head: &[u8]) -> Codec {
     let name = name_parts(location);
     if head.is_empty() {
@@ -40,9 +44,25 @@ pub(crate) fn detect(location: &str, head: &[u8]) -> Codec {
         // (the digits of pi) or of the stream's end (of sqrt(pi)): text that starts
         // `BZh9,` is not bzip2.
         Some(Codec::Bzip2) if !is_bzip2_start(head) => name.codec,
+        Some(Codec::Zip) if name.codec != Codec::Zip && is_document_zip(head) => Codec::None,
         Some(codec) => codec,
         None => name.codec,
     }
+}
+
+/// The first member of the zip archive that starts `head` names a document's parts:
+/// the local header's name (its length at byte 26, the name from byte 30).
+fn is_document_zip(head: &[u8]) -> bool {
+    let Some(len) = head
+        .get(26..28)
+        .map(|b| usize::from(u16::from_le_bytes([b[0], b[1]])))
+    else {
+        return false;
+    };
+    matches!(
+        head.get(30..30 + len),
+        Some(b"mimetype") | Some(b"[Content_Types].xml")
+    )
 }
 
 /// A bzip2 stream's first 10 bytes: `BZh`, the block size digit, and the magic of a

@@ -15,7 +15,11 @@ pub static ALL: &[&FormatSpec] = &[
     &crate::arrow_ipc::ARROW,
     &crate::avro::AVRO,
     &crate::orc::ORC,
+    // ODS before XLSX: both are zip archives, ODS says so in its first member.
+    &crate::xlsx::ODS,
     &crate::xlsx::XLSX,
+    &crate::xlsx::XLSB,
+    &crate::xlsx::XLS,
     &crate::xml::XML,
     &crate::yaml::YAML,
     &crate::bson::BSON,

@@ -1,17 +1,20 @@
-//! The xlsx reader and writer, compiled with the `xlsx` feature (the format's description is in `mod.rs`).
+//! The workbook reader (every kind) and the XLSX writer, compiled with the `xlsx`
+//! feature (the formats' descriptions are in `mod.rs`).
 
 use std::collections::HashMap;
-use std::io::{Cursor, Write};
+use std::io::Write;
 use std::sync::Arc;
 
 use crate::blocking_bridge::{RowWriter, SyncOutput};
-use calamine::{Cell, Data, DataRef, Range, Reader, Xlsx, open_workbook_from_rs};
+use calamine::{Data, Range};
 use chrono::NaiveTime;
 use iterable_core::{BoxIterable, Error, Header, Result, Row, Sheet, Value};
+
+use super::workbook;
 use rust_xlsxwriter::{Format as CellFormat, Workbook};
 use tokio::io::{AsyncBufRead, AsyncReadExt, AsyncWrite};
 
-use crate::blocking::{bridge_reader, bridge_writer, record_error, write_error};
+use crate::blocking::{bridge_reader, bridge_writer, write_error};
 use crate::{ReadContext, WriteContext};
 
 /// The largest workbook read into memory.
@@ -21,7 +24,8 @@ const MAX_ROW: u64 = 1_048_575;
 /// Integers a float holds exactly.
 const EXACT_IN_FLOAT: i64 = 1 << 53;
 
-/// Opens an XLSX reader over `reader`.
+/// Opens a reader over the workbook in `reader`: XLSX, XLSB, XLS or ODS, whichever
+/// its bytes are.
 pub async fn open_reader<R>(reader: R, ctx: ReadContext) -> Result<BoxIterable>
 where
     R: AsyncBufRead + Send + Unpin + 'static,
@@ -29,152 +33,41 @@ where
     let sheet = ctx.options.xlsx.sheet.clone();
     let has_header = ctx.options.xlsx.has_header;
     let max_unpacked = ctx.options.limits.max_unpacked_bytes;
+    let expected = ctx.info.format.name().to_uppercase();
     Ok(bridge_reader(reader, ctx, move |mut input| {
         let location = input.location().to_owned();
         let bytes = input
             .read_all(MAX_WORKBOOK)
             .map_err(|e| Error::io(&location, e))?;
-        check_unpacked_size(&location, &bytes, max_unpacked)?;
-        let mut workbook = open(&location, bytes)?;
-        let range = select(&mut workbook, &location, sheet.as_ref(), max_unpacked)?;
+        let mut book = workbook::open(&location, bytes, max_unpacked, &expected)?;
+        let range = book.read(&location, sheet.as_ref(), max_unpacked)?;
         Ok(SheetRows::new(range, has_header))
     }))
 }
 
-/// The names of the sheets of the workbook in `reader`, in workbook order.
-/// `location` names it in errors.
+/// The names of the sheets of the workbook in `reader` (XLSX, XLSB, XLS or ODS), in
+/// workbook order. `location` names it in errors.
 pub async fn sheet_names<R>(mut reader: R, location: &str) -> Result<Vec<String>>
 where
     R: tokio::io::AsyncRead + Unpin,
 {
     let mut bytes = Vec::new();
-    reader
+    (&mut reader)
+        .take(MAX_WORKBOOK + 1)
         .read_to_end(&mut bytes)
         .await
         .map_err(|e| Error::io(location, e))?;
-    Ok(open(location, bytes)?.sheet_names())
-}
-
-/// The workbook's members, by the sizes its directory declares (the zip reader stops
-/// a member at its declared size), unpack to at most `max` bytes.
-fn check_unpacked_size(location: &str, bytes: &[u8], max: u64) -> Result<()> {
-    let fail = |message: String| record_error(location, 0, 0, message, b"");
-    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
-        return Ok(()); // not a zip: the workbook reader says what it is
-    };
-    let mut total = 0u64;
-    for i in 0..archive.len() {
-        let member = archive
-            .by_index_raw(i)
-            .map_err(|e| fail(format!("not a readable XLSX workbook: {e}")))?;
-        total = total.saturating_add(member.size());
-    }
-    if total > max {
-        return Err(fail(format!(
-            "the workbook unpacks to {total} bytes, more than max_unpacked_bytes ({max} bytes); raise --max-unpacked-bytes to read it"
-        )));
-    }
-    Ok(())
-}
-
-fn open(location: &str, bytes: Vec<u8>) -> Result<Xlsx<Cursor<Vec<u8>>>> {
-    open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| {
-        record_error(
+    if bytes.len() as u64 > MAX_WORKBOOK {
+        return Err(Error::io(
             location,
-            0,
-            0,
-            format!("not a readable XLSX workbook: {e}"),
-            b"",
-        )
-    })
-}
-
-fn select(
-    workbook: &mut Xlsx<Cursor<Vec<u8>>>,
-    location: &str,
-    sheet: Option<&Sheet>,
-    max_unpacked: u64,
-) -> Result<Range<Data>> {
-    let names = workbook.sheet_names();
-    let name = match sheet {
-        None => names.first().cloned(),
-        Some(Sheet::Name(name)) => names.iter().find(|n| *n == name).cloned(),
-        Some(Sheet::Index(i)) => names.get(*i).cloned(),
-    };
-    let Some(name) = name else {
-        let wanted = match sheet {
-            None => "sheets".to_owned(),
-            Some(Sheet::Name(n)) => format!("sheet named {n:?}"),
-            Some(Sheet::Index(i)) => format!("sheet at index {i}"),
-        };
-        return Err(Error::InvalidOption(format!(
-            "{location}: the workbook has no {wanted}; its sheets: {names:?}"
-        )));
-    };
-    read_sheet(workbook, location, &name, max_sheet_cells(max_unpacked))
-}
-
-/// Excel's limits: 1,048,576 rows and 16,384 columns (XFD).
-const EXCEL_ROWS: u32 = 1 << 20;
-const EXCEL_COLUMNS: u32 = 1 << 14;
-/// The most cells a sheet's used range (the box from its first to its last cell) may
-/// span: the sheet is laid out whole in memory, one cell value each, so that layout is
-/// bounded by `max_unpacked_bytes` as the workbook's parts are (1 GiB: 33,554,432
-/// cells). A few kilobytes holding two cells, `A1` and `XFD1048576`, would otherwise
-/// span 17 billion.
-fn max_sheet_cells(max_unpacked: u64) -> u64 {
-    (max_unpacked / std::mem::size_of::<Data>() as u64).max(1)
-}
-
-/// Reads the sheet's cells in one streaming pass and lays them out as a range (as
-/// calamine's `worksheet_range` does, from the same cell reader: empty cells are left
-/// out, the range spans the first to the last cell with a value). Every cell reference
-/// must be within Excel's limits and the range at most `max_cells`, checked as the cells
-/// come, before anything is laid out; else an error naming the cell.
-fn read_sheet(
-    workbook: &mut Xlsx<Cursor<Vec<u8>>>,
-    location: &str,
-    name: &str,
-    max_cells: u64,
-) -> Result<Range<Data>> {
-    let fail = |message: String| record_error(location, 0, 0, message, b"");
-    let mut reader = workbook
-        .worksheet_cells_reader(name)
-        .map_err(|e| fail(format!("cannot read sheet {name:?}: {e}")))?;
-    let mut cells = Vec::new();
-    let (mut first, mut last): (Option<(u32, u32)>, (u32, u32)) = (None, (0, 0));
-    while let Some(cell) = reader
-        .next_cell()
-        .map_err(|e| fail(format!("cannot read sheet {name:?}: {e}")))?
-    {
-        let (row, col) = cell.get_position();
-        if row >= EXCEL_ROWS || col >= EXCEL_COLUMNS {
-            return Err(fail(format!(
-                "sheet {name:?} has a cell at row {}, column {}: beyond Excel's {EXCEL_ROWS} rows and {EXCEL_COLUMNS} columns",
-                u64::from(row) + 1,
-                u64::from(col) + 1
-            )));
-        }
-        if matches!(cell.get_value(), DataRef::Empty) {
-            continue;
-        }
-        let (top, left) = first.get_or_insert((row, col));
-        *top = (*top).min(row);
-        *left = (*left).min(col);
-        last = (last.0.max(row), last.1.max(col));
-        let (top, left) = (*top, *left);
-        let span = u64::from(last.0 - top + 1) * u64::from(last.1 - left + 1);
-        if span > max_cells {
-            return Err(fail(format!(
-                "sheet {name:?} spans {span} cells from its first cell to row {}, column {} (at most {max_cells} are laid out: max_unpacked_bytes / {} bytes a cell; raise --max-unpacked-bytes to read it)",
-                u64::from(row) + 1,
-                u64::from(col) + 1,
-                std::mem::size_of::<Data>()
-            )));
-        }
-        cells.push(Cell::new((row, col), Data::from(cell.get_value().clone())));
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("larger than the {MAX_WORKBOOK} bytes a workbook is read into memory"),
+            ),
+        ));
     }
-    Ok(Range::from_sparse(cells))
+    let limit = iterable_core::Limits::default().max_unpacked_bytes;
+    Ok(workbook::open(location, bytes, limit, "spreadsheet")?.sheet_names())
 }
 
 /// The rows of one sheet.

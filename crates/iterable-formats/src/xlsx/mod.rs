@@ -1,12 +1,23 @@
-//! Excel workbooks (`.xlsx`): read with [`calamine`], written with
-//! [`rust_xlsxwriter`], both on the blocking bridge.
+//! Spreadsheets: Excel workbooks (`.xlsx`), Excel binary workbooks
+//! (`.xlsb`), Excel 97-2003 workbooks (`.xls`) and OpenDocument spreadsheets
+//! (`.ods`), read with [`calamine`]; XLSX written with [`rust_xlsxwriter`]; all on the
+//! blocking bridge.
 //!
-//! A workbook is a zip archive, and both libraries need random access to it, so the
-//! bytes are held in memory: reading takes the whole (decoded) source into memory
-//! before parsing (at most 1 GiB), writing builds the workbook in memory and writes
-//! it out on `aclose`. Memory, not a temporary file, because calamine holds a sheet's
-//! cells in memory anyway and a sheet has at most 1,048,576 rows. [`sheet_names`]
-//! lists a workbook's sheets.
+//! The four are one reader: which kind a workbook is comes from its bytes (a
+//! compound file is XLS; a zip with `mimetype` and `content.xml` is ODS, one with
+//! `xl/workbook.bin` XLSB, any other zip XLSX), so a file whose name says the wrong
+//! kind still opens. The names pick the format only for writing and for help.
+//!
+//! A workbook is held whole: both libraries need random access to it, so reading
+//! takes the whole (decoded) source into memory before parsing (at most 1 GiB; more
+//! is an error), and writing builds the workbook in memory and writes it out on
+//! `aclose`. A sheet is laid out whole too, one cell value for every position from
+//! its first cell to its last, so a sheet whose box spans more than
+//! `max_unpacked_bytes / 32` cells (33,554,432 at the default 1 GiB) is an error
+//! naming the sheet and the cell, checked before anything is laid out: XLSX and XLSB
+//! cell by cell as calamine reads them; XLS and ODS, which calamine lays out whole
+//! on opening, by reading their cell records first. Zip-based workbooks also unpack
+//! to at most `max_unpacked_bytes`. [`sheet_names`] lists a workbook's sheets.
 //!
 //! # Reading
 //!
@@ -33,7 +44,11 @@
 //! than 1,048,575 rows is an error naming the row.
 
 #[cfg(feature = "xlsx")]
+mod guard;
+#[cfg(feature = "xlsx")]
 mod imp;
+#[cfg(feature = "xlsx")]
+mod workbook;
 #[cfg(feature = "xlsx")]
 pub use imp::*;
 
@@ -41,6 +56,90 @@ use iterable_core::Format;
 
 use crate::registry::options as opt;
 use crate::registry::{Builders, Capabilities, FormatSpec, SniffStrength, Sniffer};
+
+/// The magic number of a compound file (OLE2), the container of an XLS workbook.
+pub(crate) const OLE_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
+/// Excel 97-2003's format name.
+pub const XLS_FORMAT: Format = Format::new("xls");
+/// Excel binary workbooks' format name.
+pub const XLSB_FORMAT: Format = Format::new("xlsb");
+/// OpenDocument spreadsheets' format name.
+pub const ODS_FORMAT: Format = Format::new("ods");
+
+/// What a workbook that is only read can do: typed cells by column, no nulls kept
+/// (an empty cell reads as null, there is no writer to keep one).
+const READ_ONLY: Capabilities = Capabilities {
+    write: false,
+    container: true,
+    nested: false,
+    marks_end: true,
+    typed_columns: true,
+    ..Capabilities::TYPED
+};
+
+const READ_OPTIONS: &[&crate::registry::OptionSpec] = &[
+    &opt::SHEET,
+    &opt::SHEET_INDEX,
+    &opt::SHEET_NO_HEADER,
+    &opt::MAX_UNPACKED_BYTES,
+];
+
+/// The registry's description of Excel 97-2003 workbooks (read only).
+pub static XLS: FormatSpec = FormatSpec {
+    sniffer: Some(Sniffer {
+        strength: SniffStrength::Magic,
+        matches: |head| head.starts_with(&OLE_MAGIC),
+    }),
+    capabilities: READ_ONLY,
+    read_options: READ_OPTIONS,
+    write_options: &[],
+    feature: "xlsx",
+    builders: READ_BUILDERS,
+    ..FormatSpec::new(
+        XLS_FORMAT,
+        "Excel 97-2003 workbooks (one sheet; read only)",
+        &["xls"],
+    )
+};
+
+/// The registry's description of Excel binary workbooks (read only).
+pub static XLSB: FormatSpec = FormatSpec {
+    capabilities: READ_ONLY,
+    read_options: READ_OPTIONS,
+    write_options: &[],
+    feature: "xlsx",
+    builders: READ_BUILDERS,
+    ..FormatSpec::new(
+        XLSB_FORMAT,
+        "Excel binary workbooks (one sheet; read only)",
+        &["xlsb"],
+    )
+};
+
+/// The registry's description of OpenDocument spreadsheets (read only).
+pub static ODS: FormatSpec = FormatSpec {
+    sniffer: Some(Sniffer {
+        strength: SniffStrength::Magic,
+        // The first member of an OpenDocument file is `mimetype`, stored, holding the
+        // document's type.
+        matches: |head| {
+            head.starts_with(b"PK\x03\x04")
+                && head.get(30..38) == Some(b"mimetype")
+                && memchr::memmem::find(head, b"opendocument.spreadsheet").is_some()
+        },
+    }),
+    capabilities: READ_ONLY,
+    read_options: READ_OPTIONS,
+    write_options: &[],
+    feature: "xlsx",
+    builders: READ_BUILDERS,
+    ..FormatSpec::new(
+        ODS_FORMAT,
+        "OpenDocument spreadsheets (one sheet; read only)",
+        &["ods"],
+    )
+};
 
 /// The registry's description of the format.
 pub static XLSX: FormatSpec = FormatSpec {
@@ -55,12 +154,7 @@ pub static XLSX: FormatSpec = FormatSpec {
         typed_columns: true,
         ..Capabilities::TYPED
     },
-    read_options: &[
-        &opt::SHEET,
-        &opt::SHEET_INDEX,
-        &opt::SHEET_NO_HEADER,
-        &opt::MAX_UNPACKED_BYTES,
-    ],
+    read_options: READ_OPTIONS,
     write_options: &[&opt::SHEET],
     feature: "xlsx",
     builders: BUILDERS,
@@ -75,3 +169,11 @@ const BUILDERS: Option<Builders> = Some(Builders {
 });
 #[cfg(not(feature = "xlsx"))]
 const BUILDERS: Option<Builders> = None;
+
+#[cfg(feature = "xlsx")]
+const READ_BUILDERS: Option<Builders> = Some(Builders {
+    reader: Some(|r, ctx| Box::pin(imp::open_reader(r, ctx))),
+    ..Builders::NONE
+});
+#[cfg(not(feature = "xlsx"))]
+const READ_BUILDERS: Option<Builders> = None;
