@@ -71,12 +71,8 @@ async fn peer_cases_give_the_expected_rows() {
 /// The cases of `iterabledata-formats/` this build does not read yet, and why.
 const NOT_YET: &[(&str, &str)] = &[
     ("2cols6rows.dbf", "DBF is not a format yet"),
-    ("2cols6rows.geojson", "GeoJSON is not a format yet"),
     ("2cols6rows.kml", "KML is not a format yet"),
     ("2cols6rows.gml", "GML is not a format yet"),
-    // The flat and array JSON-LD cases pass already: their content is sniffed as JSON
-    // Lines and JSON. The rows of @graph need the format itself.
-    ("2cols6rows_graph.jsonld", "JSON-LD is not a format yet"),
     ("sample.warc.gz", "WARC is not a format yet"),
     (
         "ru_cp1251_comma_undeclared.csv",

@@ -105,7 +105,11 @@ async fn missing_files_and_unknown_formats_say_what_is_wrong() {
     assert!(matches!(err, Error::UnknownFormat { .. }), "{err}");
     let text = err.to_string();
     assert!(
-        text.contains("blob.bin") && text.contains("known: csv, tsv, psv, jsonl, json"),
+        text.contains("blob.bin")
+            && text.contains("known: csv, tsv, psv, ")
+            && text.contains(" jsonl, ")
+            && text.contains(" geojson, ")
+            && text.contains(" xls, "),
         "{text}"
     );
 

@@ -72,7 +72,25 @@ impl<S> RecordReader<S> {
             parser: RecordParser::new(ctx),
         }
     }
+
+    /// The same reader with each parsed record passed through `reshape` (a format
+    /// built on JSON: a GeoJSON Feature into its row); its message makes the record a
+    /// bad one, under the error policy, with the record's position.
+    pub(crate) fn reshaping(mut self, reshape: Reshape) -> Self {
+        self.parser.reshape = Some(reshape);
+        self
+    }
+
+    /// The same reader taking records that start with the ASCII record separator
+    /// (0x1E), as JSON text sequences (RFC 7464) have them.
+    pub(crate) fn record_separators(mut self) -> Self {
+        self.parser.record_separators = true;
+        self
+    }
 }
+
+/// A step after a record is parsed: the row, or why the record is bad.
+pub(crate) type Reshape = Box<dyn FnMut(Row) -> std::result::Result<Row, String> + Send>;
 
 impl<S: RecordSource + Unpin> Stream for RecordReader<S> {
     type Item = Result<Row>;
@@ -114,6 +132,10 @@ pub(crate) struct RecordParser {
     rows: u64,
     /// The rule for a key repeated in a record.
     pub(crate) duplicates: DuplicateKeys,
+    /// The step after a record is parsed, if any.
+    reshape: Option<Reshape>,
+    /// Records may start with the record separator (0x1E).
+    record_separators: bool,
 }
 
 impl RecordParser {
@@ -126,6 +148,8 @@ impl RecordParser {
             header: None,
             rows: 0,
             duplicates: ctx.options.duplicate_keys,
+            reshape: None,
+            record_separators: false,
         }
     }
 
@@ -139,6 +163,8 @@ impl RecordParser {
             header: None,
             rows: 0,
             duplicates,
+            reshape: None,
+            record_separators: false,
         }
     }
 
@@ -158,6 +184,16 @@ impl RecordParser {
         what: &str,
         line_based: bool,
     ) -> Result<Option<Row>> {
+        let whole = raw;
+        let raw = if self.record_separators {
+            let start = raw
+                .iter()
+                .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | 0x1E))
+                .unwrap_or(raw.len());
+            &raw[start..]
+        } else {
+            raw
+        };
         let first = raw
             .iter()
             .find(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'));
@@ -171,7 +207,6 @@ impl RecordParser {
         } else {
             match self.deserialize(raw) {
                 Ok(row) => {
-                    self.rows += 1;
                     if self
                         .header
                         .as_ref()
@@ -179,7 +214,22 @@ impl RecordParser {
                     {
                         self.header = Some(row.header().clone());
                     }
-                    return Ok(Some(row));
+                    let row = match &mut self.reshape {
+                        Some(reshape) => reshape(row),
+                        None => Ok(row),
+                    };
+                    match row {
+                        Ok(row) => {
+                            self.rows += 1;
+                            return Ok(Some(row));
+                        }
+                        Err(message) => ParseError::new(
+                            &self.info.location,
+                            pos,
+                            format!("{what}: {message}"),
+                            whole,
+                        ),
+                    }
                 }
                 Err(e) => {
                     let message = serde_message(&e, pos, line_based);
@@ -187,7 +237,7 @@ impl RecordParser {
                 }
             }
         };
-        self.errors.handle(err, raw).map(|()| None)
+        self.errors.handle(err, whole).map(|()| None)
     }
 }
 

@@ -62,7 +62,7 @@ mod scanner;
 use iterable_core::{BoxIterable, Result};
 use tokio::io::{AsyncBufRead, AsyncWrite};
 
-use crate::json_rows::RecordReader;
+use crate::json_rows::{RecordReader, RecordSource};
 use crate::json_writer::{Framing, JsonEncoder};
 use crate::record_writer::RecordWriter;
 use crate::{ReadContext, WriteContext};
@@ -120,8 +120,16 @@ pub async fn open_reader<R>(reader: R, ctx: ReadContext) -> Result<BoxIterable>
 where
     R: AsyncBufRead + Send + Unpin + 'static,
 {
+    Ok(Box::new(record_reader(reader, ctx)))
+}
+
+/// The JSON reader itself, for formats built on it (GeoJSON).
+pub(crate) fn record_reader<R>(reader: R, ctx: ReadContext) -> RecordReader<impl RecordSource>
+where
+    R: AsyncBufRead + Send + Unpin + 'static,
+{
     let source = JsonReader::new(reader, &ctx);
-    Ok(Box::new(RecordReader::new(source, ctx)))
+    RecordReader::new(source, ctx)
 }
 
 /// Opens a JSON writer over `writer`.

@@ -109,8 +109,17 @@ pub async fn open_reader<R>(reader: R, ctx: ReadContext) -> Result<BoxIterable>
 where
     R: AsyncBufRead + Send + Unpin + 'static,
 {
+    Ok(Box::new(record_reader(reader, ctx)))
+}
+
+/// The JSON Lines reader itself, for formats built on it (GeoJSON lines). It parses
+/// on the task that polls it when `ctx` asks for one thread.
+pub(crate) fn record_reader<R>(reader: R, ctx: ReadContext) -> RecordReader<impl RecordSource>
+where
+    R: AsyncBufRead + Send + Unpin + 'static,
+{
     let source = JsonlReader::new(reader, &ctx);
-    Ok(Box::new(RecordReader::new(source, ctx)))
+    RecordReader::new(source, ctx)
 }
 
 /// Opens a JSON Lines writer over `writer`.

@@ -9,7 +9,13 @@ pub static ALL: &[&FormatSpec] = &[
     &crate::csv::CSV,
     &crate::csv::TSV,
     &crate::csv::PSV,
+    // JSON-LD before JSON Lines and JSON: its documents say `@context`.
+    &crate::jsonld::JSONLD,
     &crate::jsonl::JSONL,
+    // GeoJSON before JSON: a FeatureCollection is a JSON object that says what it is.
+    &crate::geojson::GEOJSON,
+    &crate::geojson::GEOJSONL,
+    &crate::geojson::GEOJSONSEQ,
     &crate::json::JSON,
     &crate::parquet::PARQUET,
     &crate::arrow_ipc::ARROW,

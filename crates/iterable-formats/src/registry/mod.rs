@@ -132,6 +132,9 @@ pub struct Capabilities {
     /// rows: Parquet, Arrow, Avro, ORC; a workbook's cells): text from a text format
     /// is typed by column for it on conversion.
     pub typed_columns: bool,
+    /// Its rows carry a `geometry` column, a GeoJSON object or null (GeoJSON, KML, GML):
+    /// the conformance suite's rows carry one.
+    pub geometry: bool,
 }
 
 impl Capabilities {
@@ -146,6 +149,7 @@ impl Capabilities {
         nested: false,
         marks_end: false,
         typed_columns: false,
+        geometry: false,
     };
     /// A typed format, read and written, nulls and nesting kept, no record boundaries.
     pub const TYPED: Capabilities = Capabilities {
@@ -158,6 +162,7 @@ impl Capabilities {
         nested: true,
         marks_end: false,
         typed_columns: false,
+        geometry: false,
     };
 }
 

@@ -77,6 +77,15 @@ pub fn standard_rows(caps: &Capabilities) -> Vec<Row> {
                     }
                 }
             }
+            if caps.geometry {
+                let mut point = Row::new();
+                point.insert("type", "Point");
+                point.insert(
+                    "coordinates",
+                    vec![Value::from(i as i64), Value::Float(0.5)],
+                );
+                r.insert("geometry", Value::Map(point));
+            }
             r
         })
         .collect()
