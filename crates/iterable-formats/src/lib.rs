@@ -40,6 +40,7 @@ pub mod columnar;
 mod context;
 pub mod csv;
 pub mod fixed_width;
+pub mod geo_xml;
 pub mod geojson;
 mod in_memory;
 pub mod json;

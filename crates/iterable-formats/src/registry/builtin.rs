@@ -26,6 +26,9 @@ pub static ALL: &[&FormatSpec] = &[
     &crate::xlsx::XLSX,
     &crate::xlsx::XLSB,
     &crate::xlsx::XLS,
+    // KML and GML before XML: XML documents that say what they are.
+    &crate::geo_xml::KML,
+    &crate::geo_xml::GML,
     &crate::xml::XML,
     &crate::yaml::YAML,
     &crate::bson::BSON,

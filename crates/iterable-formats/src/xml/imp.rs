@@ -20,11 +20,27 @@ pub async fn open_reader<R>(reader: R, ctx: ReadContext) -> Result<BoxIterable>
 where
     R: AsyncBufRead + Send + Unpin + 'static,
 {
+    open_reshaped_reader(reader, ctx, None).await
+}
+
+/// A step after a row element is read (KML: a Placemark into its row): the row, or
+/// why the element cannot be one (an error naming the record, which ends the stream).
+pub(crate) type Reshape = fn(Row) -> std::result::Result<Row, String>;
+
+/// Opens an XML reader whose rows go through `reshape`, for formats built on XML.
+pub(crate) async fn open_reshaped_reader<R>(
+    reader: R,
+    ctx: ReadContext,
+    reshape: Option<Reshape>,
+) -> Result<BoxIterable>
+where
+    R: AsyncBufRead + Send + Unpin + 'static,
+{
     let tagname = ctx.options.xml.tagname.clone();
     let strip = ctx.options.xml.strip_namespaces;
     let max_record = ctx.options.limits.max_record_bytes;
     Ok(bridge_producer(reader, ctx, move |input, rows| {
-        read_rows(input, rows, tagname.as_deref(), strip, max_record)
+        read_rows(input, rows, tagname.as_deref(), strip, max_record, reshape)
     }))
 }
 
@@ -174,6 +190,7 @@ fn read_rows(
     tagname: Option<&str>,
     strip: bool,
     max_record: usize,
+    reshape: Option<Reshape>,
 ) -> Result<()> {
     let location = input.location().to_owned();
     let names = Names { strip };
@@ -314,7 +331,13 @@ fn read_rows(
         if end {
             match stack.pop() {
                 Some(frame) if stack.is_empty() => {
-                    if !rows.send(frame.into_row()) {
+                    let row = match reshape {
+                        Some(reshape) => reshape(frame.into_row()).map_err(|message| {
+                            xml_error(&location, (row_line, record, row_start), message)
+                        })?,
+                        None => frame.into_row(),
+                    };
+                    if !rows.send(row) {
                         return Ok(());
                     }
                     record += 1;
