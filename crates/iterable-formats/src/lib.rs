@@ -64,6 +64,7 @@ pub mod spool;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod toml;
+pub mod warc;
 pub mod xlsx;
 pub mod xml;
 pub mod yaml;

@@ -36,4 +36,5 @@ pub static ALL: &[&FormatSpec] = &[
     &crate::ltsv::LTSV,
     &crate::toml::TOML,
     &crate::fixed_width::FIXED_WIDTH,
+    &crate::warc::WARC,
 ];

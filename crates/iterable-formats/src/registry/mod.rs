@@ -223,6 +223,10 @@ pub struct FormatSpec {
     pub feature: &'static str,
     /// How readers and writers are built; `None` when its feature is off.
     pub builders: Option<Builders>,
+    /// Rows of the format's own shape, for a format that cannot hold any row (a WARC
+    /// record has its required headers and a payload): the conformance suite writes
+    /// and reads these (at least three) instead of its standard rows.
+    pub sample_rows: Option<fn() -> Vec<iterable_core::Row>>,
 }
 
 impl FormatSpec {
@@ -245,6 +249,7 @@ impl FormatSpec {
             read_prepare: None,
             feature: "",
             builders: None,
+            sample_rows: None,
         }
     }
 

@@ -188,7 +188,9 @@ pub async fn check_format(spec: &FormatSpec) -> Result<(), String> {
     if !(spec.capabilities.read && spec.capabilities.write) {
         return Ok(());
     }
-    let rows = standard_rows(&spec.capabilities);
+    let rows = spec
+        .sample_rows
+        .map_or_else(|| standard_rows(&spec.capabilities), |sample| sample());
     let sink = SharedSink::default();
     let ctx = WriteContext {
         info: info(spec, Mode::Write),
