@@ -44,7 +44,7 @@ async fn every_format_converts_through_every_codec() {
         if !(caps.read && caps.write && spec.is_available()) {
             continue;
         }
-        let rows = iterable::testing::conformance::standard_rows(&caps);
+        let rows = iterable::testing::conformance::rows_for(spec);
         let ext = spec.extensions[0];
         let input = dir.path().join(format!("in.{ext}"));
         let input = input.to_str().unwrap();

@@ -94,7 +94,7 @@ async fn a_dropped_writer_leaves_no_file_in_any_format_or_codec() {
         if !(spec.capabilities.write && spec.is_available()) {
             continue;
         }
-        let rows = iterable::testing::conformance::standard_rows(&spec.capabilities);
+        let rows = iterable::testing::conformance::rows_for(spec);
         for codec in codecs() {
             let path = dir.path().join(file_name(spec.format, codec));
             let mut dst = IterableOptions::write()
@@ -250,7 +250,7 @@ async fn every_registered_format_round_trips_through_every_codec() {
             );
             continue;
         }
-        let rows = iterable::testing::conformance::standard_rows(&caps);
+        let rows = iterable::testing::conformance::rows_for(spec);
         for codec in codecs() {
             let path = dir.path().join(file_name(spec.format, codec));
             let path = path.to_str().unwrap();

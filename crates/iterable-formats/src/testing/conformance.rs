@@ -43,6 +43,13 @@ where
     }
 }
 
+/// The rows the suite writes and reads for `spec`: its own sample rows when it has
+/// them ([`FormatSpec::sample_rows`]), else [`standard_rows`] for its capabilities.
+pub fn rows_for(spec: &FormatSpec) -> Vec<Row> {
+    spec.sample_rows
+        .map_or_else(|| standard_rows(&spec.capabilities), |sample| sample())
+}
+
 /// The rows a format of these capabilities must give back: text formats get text
 /// (no tabs or line ends, which some text formats cannot hold); typed formats numbers,
 /// booleans and text, plus nulls and nesting where the capabilities say so.
@@ -188,9 +195,7 @@ pub async fn check_format(spec: &FormatSpec) -> Result<(), String> {
     if !(spec.capabilities.read && spec.capabilities.write) {
         return Ok(());
     }
-    let rows = spec
-        .sample_rows
-        .map_or_else(|| standard_rows(&spec.capabilities), |sample| sample());
+    let rows = rows_for(spec);
     let sink = SharedSink::default();
     let ctx = WriteContext {
         info: info(spec, Mode::Write),
