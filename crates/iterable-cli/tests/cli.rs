@@ -597,3 +597,44 @@ fn sqlite_tables_are_locations_for_every_command() {
     let err = String::from_utf8_lossy(&again.stderr);
     assert!(err.contains("exists already (mode create)"), "{err}");
 }
+
+/// A CSV that is not UTF-8 is read in the encoding detected, with a note on stderr
+/// that names it; `--encoding` chooses, and silences the note.
+#[test]
+fn a_legacy_encoding_is_detected_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("firms.csv");
+    // "id,name\n1,Общество «Вектор»\n2,Москва\n" in windows-1251.
+    let mut bytes = b"id,name\n1,".to_vec();
+    bytes.extend_from_slice(&[
+        0xCE, 0xE1, 0xF9, 0xE5, 0xF1, 0xF2, 0xE2, 0xEE, 0x20, 0xAB, 0xC2, 0xE5, 0xEA, 0xF2, 0xEE,
+        0xF0, 0xBB,
+    ]);
+    bytes.extend_from_slice(b"\n2,");
+    bytes.extend_from_slice(&[0xCC, 0xEE, 0xF1, 0xEA, 0xE2, 0xE0]);
+    bytes.push(b'\n');
+    std::fs::write(&path, &bytes).unwrap();
+    let path = path.to_str().unwrap();
+    let out = iterable(&["cat", path]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        stdout(&out),
+        "{\"id\":\"1\",\"name\":\"Общество «Вектор»\"}\n{\"id\":\"2\",\"name\":\"Москва\"}\n"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("firms.csv: not UTF-8; read as windows-1251 (detected"),
+        "{err}"
+    );
+    let out = iterable(&["cat", "--encoding", "windows-1251", path]);
+    assert!(out.status.success());
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -30,6 +30,11 @@ pub struct IterableInfo {
     pub codec: Codec,
     /// Read or write.
     pub mode: Mode,
+    /// The text encoding the bytes were decoded from when it is not UTF-8: the
+    /// `encoding` option's (by its canonical name, `windows-1251`), or the one detected
+    /// in a text file that is not valid UTF-8 and has no option. `None`: UTF-8, or a
+    /// format that is not text.
+    pub encoding: Option<&'static str>,
 }
 
 /// How far an iterable has come. Cheap to call at any time (e.g. for a progress bar).

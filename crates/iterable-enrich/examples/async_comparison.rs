@@ -61,6 +61,7 @@ fn people(n: usize) -> People {
     People(
         rows.into_iter(),
         IterableInfo {
+            encoding: None,
             location: "memory".into(),
             format: Format::JSONL,
             codec: Codec::None,

@@ -84,6 +84,7 @@ pub fn enrich<S: AsyncIterable>(
     };
     let source_info = source.info();
     let info = IterableInfo {
+        encoding: None,
         location: format!("enrich({})", source_info.location),
         format: source_info.format,
         codec: source_info.codec,

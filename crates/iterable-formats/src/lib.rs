@@ -15,7 +15,7 @@
 //! use iterable_formats::{open_reader, ReadContext};
 //!
 //! let bytes: &[u8] = b"id,name\n1,Anna\n2,Ben\n";
-//! let info = IterableInfo { location: "inline.csv".into(), format: Format::CSV, codec: Codec::None, mode: Mode::Read };
+//! let info = IterableInfo { location: "inline.csv".into(), format: Format::CSV, codec: Codec::None, mode: Mode::Read, encoding: None };
 //! let mut rows = open_reader(bytes, ReadContext::new(info, Options::default())).await.unwrap();
 //! let second = rows.next().await.unwrap().unwrap();
 //! # let second = rows.next().await.unwrap().unwrap();

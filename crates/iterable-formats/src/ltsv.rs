@@ -40,7 +40,7 @@ pub static LTSV: FormatSpec = FormatSpec {
         matches: looks_like_ltsv,
     }),
     capabilities: Capabilities::TEXT,
-    read_options: &[&opt::MAX_RECORD_BYTES],
+    read_options: &[&opt::MAX_RECORD_BYTES, &opt::ENCODING],
     builders: Some(Builders {
         reader: Some(|r, ctx| Box::pin(open_reader(r, ctx))),
         writer: Some(|w, ctx| Box::pin(open_writer(w, ctx))),

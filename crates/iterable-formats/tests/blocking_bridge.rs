@@ -18,6 +18,7 @@ use iterable_formats::blocking_bridge::{
 
 fn info(location: &str, mode: Mode) -> IterableInfo {
     IterableInfo {
+        encoding: None,
         location: location.into(),
         format: Format::JSONL,
         codec: Codec::None,

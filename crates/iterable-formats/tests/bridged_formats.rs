@@ -22,6 +22,7 @@ use iterable_formats::{ReadContext, WriteContext, open_reader, open_writer};
 
 fn info(format: Format, mode: Mode) -> IterableInfo {
     IterableInfo {
+        encoding: None,
         location: format!("data.{format}"),
         format,
         codec: Codec::None,

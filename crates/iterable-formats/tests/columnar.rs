@@ -167,6 +167,7 @@ fn ipc_file_header_padding_split_across_reads() {
             row! { "id" => 2, "name" => "Ben" },
         ];
         let info = |mode| IterableInfo {
+            encoding: None,
             location: "x.arrow".into(),
             format: Format::ARROW,
             codec: Codec::None,

@@ -20,6 +20,7 @@ mod csv_read {
 
     fn info(format: Format) -> IterableInfo {
         IterableInfo {
+            encoding: None,
             location: format!("test.{format}"),
             format,
             codec: Codec::None,

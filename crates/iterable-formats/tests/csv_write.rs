@@ -19,6 +19,7 @@ mod csv_write {
 
     fn info(format: Format, mode: Mode) -> IterableInfo {
         IterableInfo {
+            encoding: None,
             location: format!("out.{format}"),
             format,
             codec: Codec::None,

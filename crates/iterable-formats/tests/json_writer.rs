@@ -23,6 +23,7 @@ mod json_writer {
             "out.jsonl"
         };
         IterableInfo {
+            encoding: None,
             location: location.into(),
             format,
             codec: Codec::None,

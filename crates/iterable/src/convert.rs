@@ -151,6 +151,9 @@ pub struct ConvertReport {
     pub bytes_written: u64,
     /// From opening the input to closing the output.
     pub elapsed: Duration,
+    /// The text encoding the input was read in when not UTF-8 (the `encoding` option's,
+    /// or the one detected): [`IterableInfo::encoding`](crate::IterableInfo).
+    pub input_encoding: Option<&'static str>,
 }
 
 /// Copies every row of `input` into `output` and says what it did.
@@ -197,6 +200,7 @@ pub async fn aconvert(
 ) -> Result<ConvertReport> {
     let started = Instant::now();
     let mut src = options.read.open(input).await?;
+    let input_encoding = src.info().encoding;
     let write = kept_types(input, output, src.info().format, options).await?;
     let mut dst = write.open(output).await?;
     let mut ticker = options.progress.as_ref().map(|hook| {
@@ -272,6 +276,7 @@ pub async fn aconvert(
         bytes_read: read.bytes,
         bytes_written: written.bytes,
         elapsed: started.elapsed(),
+        input_encoding,
     })
 }
 

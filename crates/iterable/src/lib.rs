@@ -78,6 +78,7 @@ mod convert;
 #[cfg(feature = "arrow")]
 mod database_schema;
 mod databases;
+mod encoding_detect;
 pub mod implement;
 mod many;
 mod nested;

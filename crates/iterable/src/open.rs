@@ -88,6 +88,7 @@ pub(crate) async fn open_sink(
     spec.require_builders()?;
     let options = options.clone();
     let info = IterableInfo {
+        encoding: None,
         location: location.to_owned(),
         format,
         codec,

@@ -95,6 +95,7 @@ fn context(
     };
     Ok(ReadContext {
         info: IterableInfo {
+            encoding: None,
             location: location.to_owned(),
             format,
             codec,
@@ -162,7 +163,9 @@ async fn ranged_parquet(location: &str, options: &Options) -> Result<Option<Road
 /// 2. The format: the option, else a zip member's name, else the outer name, else the
 ///    first 4 KiB of decoded bytes (each registered format's sniffer).
 /// 3. The format's own look at the first bytes (CSV: the delimiter).
-/// 4. A non-UTF-8 `encoding` wraps the reader in a streaming transcoder.
+/// 4. A non-UTF-8 `encoding` wraps the reader in a streaming transcoder; without the
+///    option, a format that takes one whose first 64 KiB are not valid UTF-8 is read in
+///    the encoding detected in them (chardetng), named in `info().encoding`.
 async fn open_bytes(
     location: &str,
     options: &Options,
@@ -204,14 +207,35 @@ async fn open_bytes(
     let bytes_read = source.bytes_read.clone();
     let bytes_total = source.bytes_total;
     let codec = source.codec;
+    let detected = match options.csv.encoding {
+        None if takes_encoding(spec) => {
+            let head = source.peek(ENCODING_SNIFF_BYTES).await?;
+            crate::encoding_detect::detect(head, head.len() < ENCODING_SNIFF_BYTES)
+        }
+        _ => None,
+    };
     let mut reader = source.into_reader();
+    let mut encoding = None;
     if let Some(label) = options.csv.encoding.as_deref() {
         if !is_utf8_label(label) {
             reader = iterable_io::transcode_to_utf8(reader, label)?;
+            encoding = encoding_rs::Encoding::for_label(label.trim().as_bytes()).map(|e| e.name());
         }
+    } else if let Some(found) = detected {
+        reader = iterable_io::transcode_to_utf8(reader, found)?;
+        encoding = Some(found);
     }
-    let ctx = context(location, format, codec, options, bytes_read, bytes_total)?;
+    let mut ctx = context(location, format, codec, options, bytes_read, bytes_total)?;
+    ctx.info.encoding = encoding;
     Ok((reader, ctx))
+}
+
+/// How much of a text file the encoding is detected from.
+const ENCODING_SNIFF_BYTES: usize = 64 << 10;
+
+/// Whether the format reads text in an `encoding` it is told (CSV, LTSV, fixed width).
+fn takes_encoding(spec: &registry::FormatSpec) -> bool {
+    spec.read_options.iter().any(|o| o.key == "encoding")
 }
 
 fn is_utf8_label(label: &str) -> bool {

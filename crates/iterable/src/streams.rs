@@ -8,7 +8,7 @@
 //! use iterable::streams::{open_reader, open_writer, ReadContext, WriteContext};
 //! use iterable::{row, Codec, Format, IterableInfo, Mode, Options};
 //!
-//! let info = |mode| IterableInfo { location: "in memory".into(), format: Format::CSV, codec: Codec::None, mode };
+//! let info = |mode| IterableInfo { location: "in memory".into(), format: Format::CSV, codec: Codec::None, mode, encoding: None };
 //!
 //! // Write two rows to a file of our own (any AsyncWrite: a socket, a pipe, ...).
 //! let dir = tempfile::tempdir().unwrap();

@@ -10,7 +10,9 @@ use crate::args::ReadArgs;
 /// ends the read, the rows before it are still written out (as `cat` would), then the
 /// error is returned.
 pub async fn run(location: &str, read: &ReadArgs, to: Format, limit: Option<usize>) -> Result<()> {
-    let mut src = read.options()?.open(location).await?;
+    let options = read.options()?;
+    let mut src = options.open(location).await?;
+    super::report_encoding(location, src.info().encoding, &options);
     let mut out = read
         .write_options(IterableOptions::write().format(to))?
         .open("-")

@@ -25,7 +25,10 @@ pub async fn run(input: &str, output: &str, read: &ReadArgs, output_as: &OutputA
     if let Some(codec) = output_as.codec {
         write = write.codec(codec);
     }
-    let mut options = ConvertOptions::new().read(read.options()?).write(write);
+    let read_options = read.options()?;
+    let mut options = ConvertOptions::new()
+        .read(read_options.clone())
+        .write(write);
     if output_as.keep_text {
         options = options.type_text(false);
     }
@@ -34,6 +37,7 @@ pub async fn run(input: &str, output: &str, read: &ReadArgs, output_as: &OutputA
         return bulk(input, output, &options).await;
     }
     let report = aconvert(input, output, &options).await?;
+    super::report_encoding(input, report.input_encoding, &read_options);
     super::report_skipped(input, report.rows_skipped);
     Ok(())
 }
@@ -51,7 +55,10 @@ async fn bulk(input: &str, output: &str, options: &ConvertOptions) -> Result<()>
     let report = abulk_convert(&[input], output, options).await?;
     for file in &report.files {
         match &file.result {
-            Ok(done) => super::report_skipped(&file.input, done.rows_skipped),
+            Ok(done) => {
+                super::report_encoding(&file.input, done.input_encoding, options.read_options());
+                super::report_skipped(&file.input, done.rows_skipped);
+            }
             Err(e) => eprintln!("iterable: {e}"),
         }
     }

@@ -37,6 +37,7 @@ pub async fn run(patterns: &[String], read: &ReadArgs) -> Result<()> {
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await.expect("never closed");
             let mut src = options.open(&location).await?;
+            super::report_encoding(&location, src.info().encoding, &options);
             let mut rows = 0u64;
             while let Some(row) = src.next().await {
                 row?;

@@ -50,6 +50,17 @@ pub async fn run(cli: Cli) -> Result<()> {
 }
 
 /// Tells stderr how many bad records a reader skipped, if any.
+/// A note on stderr when the input's text encoding was detected (not given with
+/// `--encoding`), so a wrong guess is seen and can be overridden.
+fn report_encoding(location: &str, encoding: Option<&str>, options: &iterable::IterableOptions) {
+    if let (Some(encoding), None) = (encoding, &options.options().csv.encoding) {
+        let location = iterable::mask_password(location);
+        eprintln!(
+            "iterable: {location}: not UTF-8; read as {encoding} (detected; give --encoding to choose another)"
+        );
+    }
+}
+
 fn report_skipped(location: &str, skipped: u64) {
     if skipped > 0 {
         let location = iterable::mask_password(location);

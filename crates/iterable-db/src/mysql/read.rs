@@ -29,6 +29,7 @@ pub(crate) async fn open(db: &DatabaseLocation, batch_size: usize) -> Result<Box
         .await
         .map_err(|e| my_error(&location, "preparing the query", &e))?;
     let info = IterableInfo {
+        encoding: None,
         location: location.clone(),
         format: Format::new("mysql"),
         codec: Codec::None,

@@ -41,6 +41,7 @@ pub(crate) async fn open(
         (None, None) => (None, table.clone()),
     };
     let info = IterableInfo {
+        encoding: None,
         location: location.clone(),
         format: Format::new("mysql"),
         codec: Codec::None,

@@ -43,6 +43,7 @@ pub(crate) async fn open(db: &DatabaseLocation, batch_size: usize) -> Result<Box
         .collect();
     let header = Arc::new(Header::new(iterable_core::unique_column_names(&names)));
     let info = IterableInfo {
+        encoding: None,
         location: location.clone(),
         format: Format::new("postgres"),
         codec: Codec::None,

@@ -39,6 +39,7 @@ pub(crate) async fn open(
     // Connecting here makes a wrong password or host an error of the open call.
     let client = connect(db).await?;
     let info = IterableInfo {
+        encoding: None,
         location: location.clone(),
         format: Format::new("postgres"),
         codec: Codec::None,

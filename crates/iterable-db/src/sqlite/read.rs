@@ -24,6 +24,7 @@ pub(crate) async fn open(
         });
     }
     let info = IterableInfo {
+        encoding: None,
         location: location.to_owned(),
         format: Format::new("sqlite"),
         codec: Codec::None,

@@ -22,6 +22,7 @@ pub(crate) async fn open(
 ) -> Result<BoxIterable> {
     let table = db.table_to_write()?;
     let info = IterableInfo {
+        encoding: None,
         location: location.to_owned(),
         format: Format::new("sqlite"),
         codec: Codec::None,

@@ -360,6 +360,7 @@ impl Rows {
         Rows {
             rows: rows.into_iter(),
             info: IterableInfo {
+                encoding: None,
                 location: "memory".into(),
                 format: Format::JSONL,
                 codec: Codec::None,

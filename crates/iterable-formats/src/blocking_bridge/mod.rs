@@ -35,7 +35,7 @@
 //! use iterable_core::{row, Codec, Format, IterableInfo, Mode};
 //! use iterable_formats::blocking_bridge::{spawn_reader, BridgeConfig, ReaderSetup};
 //!
-//! let info = IterableInfo { location: "names.txt".into(), format: Format::CSV, codec: Codec::None, mode: Mode::Read };
+//! let info = IterableInfo { location: "names.txt".into(), format: Format::CSV, codec: Codec::None, mode: Mode::Read, encoding: None };
 //! let bytes: &'static [u8] = b"Anna\nBen\n";
 //! let mut rows = spawn_reader(bytes, ReaderSetup::new(info, BridgeConfig::default()), |input| {
 //!     // Any synchronous parser over `input` (a std::io::BufRead) goes here.

@@ -30,7 +30,7 @@ use crate::WriteContext;
 /// use iterable_formats::{columnar::batches_from_rows, open_reader, ReadContext};
 ///
 /// let csv: &[u8] = b"id,name\n1,Anna\n2,Ben\n3,Cleo\n";
-/// let info = IterableInfo { location: "inline.csv".into(), format: Format::CSV, codec: Codec::None, mode: Mode::Read };
+/// let info = IterableInfo { location: "inline.csv".into(), format: Format::CSV, codec: Codec::None, mode: Mode::Read, encoding: None };
 /// let mut options = Options::default();
 /// options.csv.infer_types = true;
 /// options.batch_size = 2;

@@ -76,6 +76,7 @@ pub static FIXED_WIDTH: FormatSpec = FormatSpec {
         &NAMES,
         &LAYOUT,
         &crate::registry::options::MAX_RECORD_BYTES,
+        &crate::registry::options::ENCODING,
     ],
     write_options: &[&WIDTHS, &NAMES, &LAYOUT],
     builders: Some(Builders {

@@ -38,7 +38,7 @@
 //! registry::register(&LINES);
 //!
 //! assert_eq!(registry::from_name("notes.lines.gz").format, Some(Format::new("lines")));
-//! let info = IterableInfo { location: "notes.lines".into(), format: Format::new("lines"), codec: Codec::None, mode: Mode::Read };
+//! let info = IterableInfo { location: "notes.lines".into(), format: Format::new("lines"), codec: Codec::None, mode: Mode::Read, encoding: None };
 //! let bytes: &[u8] = b"first\nsecond\n";
 //! let mut rows = open_reader(bytes, ReadContext::new(info, Options::default())).await.unwrap();
 //! rows.next().await;

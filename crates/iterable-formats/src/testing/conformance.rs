@@ -123,6 +123,7 @@ impl AsyncWrite for SharedSink {
 
 fn info(spec: &FormatSpec, mode: Mode) -> IterableInfo {
     IterableInfo {
+        encoding: None,
         location: format!(
             "conformance.{}",
             spec.extensions.first().copied().unwrap_or("x")

@@ -57,6 +57,7 @@ pub fn reader_info(format: Format) -> IterableInfo {
         "data.jsonl"
     };
     IterableInfo {
+        encoding: None,
         location: location.into(),
         format,
         codec: Codec::None,

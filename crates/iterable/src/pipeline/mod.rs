@@ -63,6 +63,7 @@ impl std::fmt::Debug for Pipeline {
 pub fn from_rows(name: &str, rows: impl IntoIterator<Item = Row>) -> BoxIterable {
     let rows: Vec<Row> = rows.into_iter().collect();
     let info = IterableInfo {
+        encoding: None,
         location: name.to_owned(),
         format: iterable_core::Format::new("rows"),
         codec: iterable_core::Codec::None,
