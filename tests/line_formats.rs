@@ -149,3 +149,34 @@ async fn a_null_inside_a_list_is_a_toml_write_error_not_an_empty_string() {
     assert!(err.to_string().contains("a list holds a null"), "{err}");
     assert!(!std::path::Path::new(path).exists());
 }
+
+/// `.ssv` is CSV with semicolons (a decimal comma stays in its field), both ways.
+#[tokio::test]
+async fn semicolon_separated_values_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("prices.ssv");
+    std::fs::write(&path, "item;price\nTee;3,50\n\"a;b\";1\n").unwrap();
+    let path = path.to_str().unwrap();
+    let rows = iterable_tests::read_all(path).await;
+    let expected = vec![
+        iterable::row! { "item" => "Tee", "price" => "3,50" },
+        iterable::row! { "item" => "a;b", "price" => "1" },
+    ];
+    assert_eq!(rows, expected);
+    let out = dir.path().join("out.ssv.gz");
+    let out = out.to_str().unwrap();
+    iterable_tests::write_all(out, &iterable::IterableOptions::write(), &expected)
+        .await
+        .unwrap();
+    assert_eq!(iterable_tests::read_all(out).await, expected);
+    let mut plain = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(std::fs::File::open(out).unwrap()),
+        &mut plain,
+    )
+    .unwrap();
+    assert_eq!(
+        String::from_utf8(plain).unwrap(),
+        "item;price\nTee;3,50\n\"a;b\";1\n"
+    );
+}

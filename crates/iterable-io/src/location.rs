@@ -34,7 +34,7 @@ pub(crate) fn is_store_scheme(scheme: &str) -> bool {
 fn store_scheme(scheme: &str) -> Option<StoreScheme> {
     let (feature, what, compiled) = match scheme.to_ascii_lowercase().as_str() {
         "s3" | "s3a" => ("aws", "s3:// URLs", cfg!(feature = "aws")),
-        "gs" => ("gcp", "gs:// URLs", cfg!(feature = "gcp")),
+        "gs" | "gcs" => ("gcp", "gs:// and gcs:// URLs", cfg!(feature = "gcp")),
         "az" | "adl" | "azure" | "abfs" | "abfss" => {
             ("azure", "az:// and abfs:// URLs", cfg!(feature = "azure"))
         }

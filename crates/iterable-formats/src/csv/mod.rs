@@ -114,6 +114,7 @@ fn default_delimiter(format: Format) -> Option<u8> {
     match format {
         Format::TSV => Some(b'\t'),
         Format::PSV => Some(b'|'),
+        SSV_FORMAT => Some(b';'),
         Format::CSV => Some(b','),
         _ => None,
     }
@@ -181,6 +182,19 @@ pub static TSV: FormatSpec = FormatSpec {
     write_options: WRITE_OPTIONS,
     builders: Some(BUILDERS),
     ..FormatSpec::new(Format::TSV, "tab-separated values", &["tsv", "tab"])
+};
+
+/// Semicolon-separated values' format name (`.ssv`).
+pub const SSV_FORMAT: Format = Format::new("ssv");
+
+/// Semicolon-separated values (`.ssv`): CSV with `;`, as spreadsheets write it where
+/// the comma is the decimal separator.
+pub static SSV: FormatSpec = FormatSpec {
+    capabilities: Capabilities::TEXT,
+    read_options: READ_OPTIONS,
+    write_options: WRITE_OPTIONS,
+    builders: Some(BUILDERS),
+    ..FormatSpec::new(SSV_FORMAT, "semicolon-separated values", &["ssv"])
 };
 
 /// Pipe-separated values (`.psv`).

@@ -9,6 +9,7 @@ pub static ALL: &[&FormatSpec] = &[
     &crate::csv::CSV,
     &crate::csv::TSV,
     &crate::csv::PSV,
+    &crate::csv::SSV,
     // JSON-LD before JSON Lines and JSON: its documents say `@context`.
     &crate::jsonld::JSONLD,
     &crate::jsonl::JSONL,

@@ -95,7 +95,7 @@ fn s3(location: &str, url: &StoreUrl, options: &StoreOptions) -> Result<Arc<dyn 
 fn gcs(location: &str, url: &StoreUrl, options: &StoreOptions) -> Result<Arc<dyn ObjectStore>> {
     use object_store::gcp::{GoogleCloudStorageBuilder, GoogleConfigKey};
     let mut b = GoogleCloudStorageBuilder::from_env()
-        .with_url(url.url.as_str())
+        .with_url(super::url::gs_url(&url.url))
         .with_client_options(client_options(options))
         .with_retry(super::retry::retry_config(options));
     if options.anonymous {

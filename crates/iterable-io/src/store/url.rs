@@ -57,11 +57,20 @@ impl StoreUrl {
     }
 }
 
+/// A GCS URL as object_store's builder takes it: `gcs://` written `gs://`.
+#[cfg_attr(not(feature = "gcp"), allow(dead_code))]
+pub(crate) fn gs_url(url: &url::Url) -> String {
+    match url.as_str().strip_prefix("gcs://") {
+        Some(rest) => format!("gs://{rest}"),
+        None => url.as_str().to_owned(),
+    }
+}
+
 /// The backend of a URL scheme, whether or not its feature is compiled in.
 pub(crate) fn backend_of(scheme: &str) -> Option<Backend> {
     Some(match scheme.to_ascii_lowercase().as_str() {
         "s3" | "s3a" => Backend::S3,
-        "gs" => Backend::Gcs,
+        "gs" | "gcs" => Backend::Gcs,
         "az" | "adl" | "azure" | "abfs" | "abfss" => Backend::Azure,
         "http" | "https" => Backend::Http,
         "memory" => Backend::Memory,
@@ -72,6 +81,18 @@ pub(crate) fn backend_of(scheme: &str) -> Option<Backend> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gcs_is_an_alias_of_gs() {
+        let u = StoreUrl::parse("gcs://bucket/a/b.csv").unwrap();
+        assert_eq!(u.backend, Backend::Gcs);
+        assert_eq!(u.path.as_ref(), "a/b.csv");
+        assert_eq!(gs_url(&u.url), "gs://bucket/a/b.csv");
+        assert_eq!(
+            gs_url(&StoreUrl::parse("gs://b/k").unwrap().url),
+            "gs://b/k"
+        );
+    }
 
     #[test]
     fn urls() {
