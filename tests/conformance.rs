@@ -12,8 +12,8 @@ use iterable_tests::{collect, read_case_json, shared_conformance, shared_conform
 use serde_json::Value as Json;
 
 /// The format features of the default build: their cases must run, not be skipped.
-const ON_BY_DEFAULT: [&str; 8] = [
-    "parquet", "arrow", "bson", "msgpack", "yaml", "xml", "xlsx", "avro",
+const ON_BY_DEFAULT: [&str; 10] = [
+    "parquet", "arrow", "bson", "msgpack", "yaml", "xml", "xlsx", "avro", "dbf", "warc",
 ];
 
 #[tokio::test]
@@ -69,7 +69,7 @@ async fn peer_cases_give_the_expected_rows() {
 }
 
 /// The cases of `iterabledata-formats/` this build does not read yet, and why.
-const NOT_YET: &[(&str, &str)] = &[("2cols6rows.dbf", "DBF is not a format yet")];
+const NOT_YET: &[(&str, &str)] = &[];
 
 #[tokio::test]
 async fn peer_format_cases_pass_or_are_declared_not_yet() {

@@ -39,6 +39,7 @@ pub mod bson;
 pub mod columnar;
 mod context;
 pub mod csv;
+pub mod dbf;
 pub mod fixed_width;
 pub mod geo_xml;
 pub mod geojson;

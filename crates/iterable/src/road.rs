@@ -216,7 +216,9 @@ async fn open_bytes(
     };
     let mut reader = source.into_reader();
     let mut encoding = None;
-    if let Some(label) = options.csv.encoding.as_deref() {
+    // A binary container (DBF) decodes its text fields in the option's encoding itself.
+    let transcodes = !spec.capabilities.container;
+    if let Some(label) = options.csv.encoding.as_deref().filter(|_| transcodes) {
         if !is_utf8_label(label) {
             reader = iterable_io::transcode_to_utf8(reader, label)?;
             encoding = encoding_rs::Encoding::for_label(label.trim().as_bytes()).map(|e| e.name());
@@ -233,9 +235,11 @@ async fn open_bytes(
 /// How much of a text file the encoding is detected from.
 const ENCODING_SNIFF_BYTES: usize = 64 << 10;
 
-/// Whether the format reads text in an `encoding` it is told (CSV, LTSV, fixed width).
+/// Whether the format is text read in an `encoding` it is told (CSV, LTSV, fixed
+/// width); a binary container that takes one (DBF, for its text fields) decodes it
+/// itself.
 fn takes_encoding(spec: &registry::FormatSpec) -> bool {
-    spec.read_options.iter().any(|o| o.key == "encoding")
+    !spec.capabilities.container && spec.read_options.iter().any(|o| o.key == "encoding")
 }
 
 fn is_utf8_label(label: &str) -> bool {

@@ -38,4 +38,5 @@ pub static ALL: &[&FormatSpec] = &[
     &crate::toml::TOML,
     &crate::fixed_width::FIXED_WIDTH,
     &crate::warc::WARC,
+    &crate::dbf::DBF,
 ];
