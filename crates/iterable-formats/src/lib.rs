@@ -27,6 +27,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod access_log;
 pub mod arrow_ipc;
 pub mod avro;
 #[cfg(feature = "blocking")]

@@ -37,6 +37,7 @@ pub static ALL: &[&FormatSpec] = &[
     &crate::ltsv::LTSV,
     &crate::toml::TOML,
     &crate::fixed_width::FIXED_WIDTH,
+    &crate::access_log::ACCESS_LOG,
     &crate::warc::WARC,
     &crate::dbf::DBF,
 ];
