@@ -52,6 +52,7 @@ mod json_writer;
 pub mod jsonl;
 pub mod jsonld;
 mod keeps_rows;
+pub mod line_protocol;
 mod line_records;
 pub mod ltsv;
 pub mod msgpack;

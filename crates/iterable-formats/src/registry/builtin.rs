@@ -38,6 +38,7 @@ pub static ALL: &[&FormatSpec] = &[
     &crate::toml::TOML,
     &crate::fixed_width::FIXED_WIDTH,
     &crate::access_log::ACCESS_LOG,
+    &crate::line_protocol::LINE_PROTOCOL,
     &crate::warc::WARC,
     &crate::dbf::DBF,
 ];
