@@ -180,3 +180,55 @@ async fn semicolon_separated_values_by_name() {
         "item;price\nTee;3,50\n\"a;b\";1\n"
     );
 }
+
+/// INI and properties files: one row a key; a bad line names the file, line and byte;
+/// a latin-1 properties file is detected and decoded; neither is written.
+#[tokio::test]
+async fn config_files_give_one_row_a_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let ini = dir.path().join("app.ini");
+    std::fs::write(&ini, "[server]\nport = 8080\n[paths]\nroot: /srv\n").unwrap();
+    assert_eq!(
+        iterable_tests::read_all(ini.to_str().unwrap()).await,
+        [
+            row! { "section" => "server", "key" => "port", "value" => "8080" },
+            row! { "section" => "paths", "key" => "root", "value" => "/srv" },
+        ]
+    );
+    let props = dir.path().join("messages.properties");
+    std::fs::write(
+        &props,
+        b"greeting=Gr\xfc\xdfe aus K\xf6ln und M\xfcnchen\nbye : Tsch\xfc\xdf\n",
+    )
+    .unwrap();
+    let src = IterableOptions::read()
+        .open(props.to_str().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(src.info().encoding, Some("windows-1252"));
+    assert_eq!(
+        collect(src).await.unwrap(),
+        [
+            row! { "key" => "greeting", "value" => "Grüße aus Köln und München" },
+            row! { "key" => "bye", "value" => "Tschüß" },
+        ]
+    );
+    let bad = dir.path().join("bad.ini");
+    std::fs::write(&bad, "[a]\nx = 1\nnot a pair\n").unwrap();
+    let err = match IterableOptions::read().open(bad.to_str().unwrap()).await {
+        Ok(src) => collect(src).await.unwrap_err(),
+        Err(e) => e,
+    }
+    .to_string();
+    assert!(
+        err.contains("bad.ini") && err.contains("line 3") && err.contains("byte 10"),
+        "{err}"
+    );
+    let out = dir.path().join("out.ini");
+    assert!(
+        IterableOptions::write()
+            .open(out.to_str().unwrap())
+            .await
+            .is_err()
+    );
+}

@@ -38,6 +38,7 @@ mod blocks;
 pub mod bson;
 #[cfg(feature = "arrow")]
 pub mod columnar;
+pub mod config_files;
 mod context;
 pub mod csv;
 pub mod dbf;

@@ -39,6 +39,8 @@ pub static ALL: &[&FormatSpec] = &[
     &crate::fixed_width::FIXED_WIDTH,
     &crate::access_log::ACCESS_LOG,
     &crate::line_protocol::LINE_PROTOCOL,
+    &crate::config_files::INI,
+    &crate::config_files::PROPERTIES,
     &crate::warc::WARC,
     &crate::dbf::DBF,
 ];
