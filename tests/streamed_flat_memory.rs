@@ -18,6 +18,16 @@ fn peak_rss() -> u64 {
 }
 
 const SIZE: u64 = 100 << 20;
+
+/// A file to generate: its name, the column holding each record's number, what comes
+/// before and after the records, and the record of each number (and whether first).
+type Case = (
+    &'static str,
+    &'static str,
+    String,
+    String,
+    Box<dyn Fn(u64, bool) -> String>,
+);
 const LIMIT: u64 = 48 << 20;
 
 /// Writes records numbered from 1 with `record` (and `head`/`tail` around them) until
@@ -77,7 +87,7 @@ async fn every_streamed_format_reads_100_mb_in_flat_memory() {
             r#"{{"type":"Feature","properties":{{"n":{n},"pad":"{pad}"}},"geometry":{{"type":"Point","coordinates":[{n},{n}]}}}}"#
         )
     };
-    let cases: Vec<(&str, &str, String, String, Box<dyn Fn(u64, bool) -> String>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "big.geojson",
             "n",
