@@ -21,12 +21,12 @@ const SIZE: u64 = 100 << 20;
 
 /// A file to generate: its name, the column holding each record's number, what comes
 /// before and after the records, and the record of each number (and whether first).
-type Case = (
+type Case<'a> = (
     &'static str,
     &'static str,
     String,
     String,
-    Box<dyn Fn(u64, bool) -> String>,
+    Box<dyn Fn(u64, bool) -> String + 'a>,
 );
 const LIMIT: u64 = 48 << 20;
 
@@ -87,7 +87,7 @@ async fn every_streamed_format_reads_100_mb_in_flat_memory() {
             r#"{{"type":"Feature","properties":{{"n":{n},"pad":"{pad}"}},"geometry":{{"type":"Point","coordinates":[{n},{n}]}}}}"#
         )
     };
-    let cases: Vec<Case> = vec![
+    let cases: Vec<Case<'_>> = vec![
         (
             "big.geojson",
             "n",
