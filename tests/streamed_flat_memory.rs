@@ -1,5 +1,5 @@
 //! The formats that stream (GeoJSON, newline-delimited GeoJSON, WARC, access logs,
-//! fixed width, the line protocol) read a 100 MB file, generated in the test's
+//! fixed width, the line protocol, CBOR sequences) read a 100 MB file, generated in the test's
 //! temporary folder, in flat memory: the process's peak resident size grows by far
 //! less than the file. Alone in its test binary, one format after the other, so that
 //! nothing else's memory is counted.
@@ -26,8 +26,29 @@ type Case<'a> = (
     &'static str,
     String,
     String,
-    Box<dyn Fn(u64, bool) -> String + 'a>,
+    Box<dyn Fn(u64, bool) -> Vec<u8> + 'a>,
 );
+
+/// A record maker of text.
+fn text<'a>(record: impl Fn(u64, bool) -> String + 'a) -> Box<dyn Fn(u64, bool) -> Vec<u8> + 'a> {
+    Box::new(move |n, first| record(n, first).into_bytes())
+}
+
+/// `{"n": n, "pad": pad}` as a CBOR map (pad shorter than 256 bytes).
+fn cbor_record(n: u64, pad: &str) -> Vec<u8> {
+    let mut out = vec![0xa2, 0x61, b'n', 0x1b];
+    out.extend(n.to_be_bytes());
+    out.extend([
+        0x63,
+        b'p',
+        b'a',
+        b'd',
+        0x78,
+        u8::try_from(pad.len()).unwrap(),
+    ]);
+    out.extend(pad.as_bytes());
+    out
+}
 const LIMIT: u64 = 48 << 20;
 
 /// Writes records numbered from 1 with `record` (and `head`/`tail` around them) until
@@ -36,7 +57,7 @@ fn generate(
     path: &std::path::Path,
     head: &str,
     tail: &str,
-    record: impl Fn(u64, bool) -> String,
+    record: impl Fn(u64, bool) -> Vec<u8>,
 ) -> u64 {
     let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
     out.write_all(head.as_bytes()).unwrap();
@@ -45,7 +66,7 @@ fn generate(
         n += 1;
         let r = record(n, n == 1);
         written += r.len() as u64;
-        out.write_all(r.as_bytes()).unwrap();
+        out.write_all(&r).unwrap();
     }
     out.write_all(tail.as_bytes()).unwrap();
     out.flush().unwrap();
@@ -93,21 +114,21 @@ async fn every_streamed_format_reads_100_mb_in_flat_memory() {
             "n",
             r#"{"type":"FeatureCollection","features":["#.to_owned() + "\n",
             "\n]}\n".to_owned(),
-            Box::new(move |n, first| format!("{}{}", if first { "" } else { ",\n" }, feature(n))),
+            text(move |n, first| format!("{}{}", if first { "" } else { ",\n" }, feature(n))),
         ),
         (
             "big.geojsonl",
             "n",
             String::new(),
             String::new(),
-            Box::new(move |n, _| format!("{}\n", feature(n))),
+            text(move |n, _| format!("{}\n", feature(n))),
         ),
         (
             "big.warc",
             "payload",
             String::new(),
             String::new(),
-            Box::new(|n, _| {
+            text(|n, _| {
                 let payload = format!("{n} {}", "w".repeat(1000));
                 format!(
                     "WARC/1.0\r\nWARC-Type: resource\r\nWARC-Record-ID: <urn:uuid:{n}>\r\nContent-Length: {}\r\n\r\n{payload}\r\n\r\n",
@@ -120,7 +141,7 @@ async fn every_streamed_format_reads_100_mb_in_flat_memory() {
             "bytes",
             String::new(),
             String::new(),
-            Box::new(|n, _| {
+            text(|n, _| {
                 format!(
                     "10.0.0.1 - - [03/Dec/2026:10:00:00 +0000] \"GET /item/{n} HTTP/1.1\" 200 {n} \"-\" \"bench/1.0\"\n"
                 )
@@ -131,14 +152,14 @@ async fn every_streamed_format_reads_100_mb_in_flat_memory() {
             "n",
             format!("{:<12}{:<70}\n", "n", "pad"),
             String::new(),
-            Box::new(move |n, _| format!("{n:<12}{:<70}\n", "fixed width padding")),
+            text(move |n, _| format!("{n:<12}{:<70}\n", "fixed width padding")),
         ),
         (
             "big.lp",
             "n",
             String::new(),
             String::new(),
-            Box::new(|n, _| {
+            text(|n, _| {
                 format!(
                     "bench,host=h{} n={n}i,pad=\"{}\" {}\n",
                     n % 8,
@@ -146,6 +167,13 @@ async fn every_streamed_format_reads_100_mb_in_flat_memory() {
                     n * 1000
                 )
             }),
+        ),
+        (
+            "big.cbor",
+            "n",
+            String::new(),
+            String::new(),
+            Box::new(|n, _| cbor_record(n, &"c".repeat(80))),
         ),
     ];
     for (name, column, head, tail, record) in cases {

@@ -79,6 +79,23 @@ async fn records_round_trip_plain_and_gzipped() {
         .unwrap();
         assert_eq!(read(&path).await.unwrap(), records(), "{name}");
     }
+    // `.warc.gz` holds one gzip member a record: each decompresses on its own to
+    // exactly one record.
+    let gz = std::fs::read(dir.path().join("out.warc.gz")).unwrap();
+    let mut rest = &gz[..];
+    let mut members = Vec::new();
+    while !rest.is_empty() {
+        let mut member = String::new();
+        let mut decoder = flate2::bufread::GzDecoder::new(&mut rest);
+        std::io::Read::read_to_string(&mut decoder, &mut member).unwrap();
+        members.push(member);
+    }
+    assert_eq!(members.len(), records().len());
+    for member in &members {
+        assert!(member.starts_with("WARC/1."), "{member}");
+        assert_eq!(member.matches("WARC-Record-ID: ").count(), 1, "{member}");
+        assert!(member.ends_with("\r\n\r\n"));
+    }
     // Content-Length is the block's, whatever the row said; the missing headers made.
     let path = dir.path().join("made.warc");
     let rows = [row! { "Content-Length" => "999", "payload" => "hello" }];

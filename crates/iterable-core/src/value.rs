@@ -94,14 +94,65 @@ impl fmt::Display for Decimal {
     }
 }
 
+/// The seconds east of UTC of an offset written `+HH:MM`, `+HHMM` or `+HH` (or `-`).
+fn offset_seconds(tz: &str) -> Option<i32> {
+    let (sign, rest) = match tz.as_bytes().first()? {
+        b'+' => (1, &tz[1..]),
+        b'-' => (-1, &tz[1..]),
+        _ => return None,
+    };
+    let digits: String = rest.chars().filter(|c| *c != ':').collect();
+    if !(digits.len() == 2 || digits.len() == 4) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let hours: i32 = digits[..2].parse().ok()?;
+    let minutes: i32 = if digits.len() == 4 {
+        digits[2..].parse().ok()?
+    } else {
+        0
+    };
+    (hours < 24 && minutes < 60).then_some(sign * (hours * 3600 + minutes * 60))
+}
+
+impl Timestamp {
+    /// The seconds east of UTC of the zone, when it is an offset (`+02:00`, `-0700`,
+    /// `+05`) or UTC; `None` for no zone or a named one (`Europe/Paris`).
+    ///
+    /// ```
+    /// # use iterable_core::Timestamp;
+    /// let t = Timestamp { datetime: "2000-10-10T20:55:36".parse().unwrap(), tz: Some("-07:00".into()) };
+    /// assert_eq!(t.offset_seconds(), Some(-7 * 3600));
+    /// assert_eq!(t.to_string(), "2000-10-10T13:55:36-07:00");
+    /// ```
+    pub fn offset_seconds(&self) -> Option<i32> {
+        match self.tz.as_deref()? {
+            "UTC" | "Z" => Some(0),
+            tz => offset_seconds(tz),
+        }
+    }
+}
+
+/// RFC 3339 text: the wall-clock time with no zone; with an offset zone, the local
+/// time at that offset followed by it (`2000-10-10T13:55:36-07:00` for 20:55:36
+/// UTC); with a named zone, the UTC time with the name after it
+/// (`2024-01-01T12:00:00Z[Europe/Paris]`, as no zone database is at hand).
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let text = self.datetime.format("%Y-%m-%dT%H:%M:%S%.f");
+        const LAYOUT: &str = "%Y-%m-%dT%H:%M:%S%.f";
+        let text = self.datetime.format(LAYOUT);
         match self.tz.as_deref() {
             None => write!(f, "{text}"),
             Some("UTC") | Some("Z") | Some("+00:00") => write!(f, "{text}Z"),
-            Some(tz) if tz.starts_with('+') || tz.starts_with('-') => write!(f, "{text}{tz}"),
-            Some(tz) => write!(f, "{text}Z[{tz}]"),
+            Some(tz) => match offset_seconds(tz) {
+                Some(0) => write!(f, "{text}Z"),
+                Some(seconds) => {
+                    let local = self.datetime + chrono::TimeDelta::seconds(i64::from(seconds));
+                    let sign = if seconds < 0 { '-' } else { '+' };
+                    let (h, m) = (seconds.abs() / 3600, seconds.abs() % 3600 / 60);
+                    write!(f, "{}{sign}{h:02}:{m:02}", local.format(LAYOUT))
+                }
+                None => write!(f, "{text}Z[{tz}]"),
+            },
         }
     }
 }
@@ -335,6 +386,35 @@ impl From<&Value> for serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn at(utc: &str, tz: Option<&str>) -> Timestamp {
+        Timestamp {
+            datetime: utc.parse().unwrap(),
+            tz: tz.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn timestamp_text_is_the_local_time_at_an_offset() {
+        let utc = "2000-10-10T20:55:36";
+        assert_eq!(at(utc, None).to_string(), "2000-10-10T20:55:36");
+        assert_eq!(at(utc, Some("UTC")).to_string(), "2000-10-10T20:55:36Z");
+        assert_eq!(
+            at(utc, Some("-07:00")).to_string(),
+            "2000-10-10T13:55:36-07:00"
+        );
+        assert_eq!(
+            at(utc, Some("+0530")).to_string(),
+            "2000-10-11T02:25:36+05:30"
+        );
+        assert_eq!(at(utc, Some("+00")).to_string(), "2000-10-10T20:55:36Z");
+        assert_eq!(
+            at("2024-01-01T12:00:00.25", Some("Europe/Paris")).to_string(),
+            "2024-01-01T12:00:00.250Z[Europe/Paris]"
+        );
+        // Not an offset: named as it is.
+        assert_eq!(at(utc, Some("+7")).to_string(), "2000-10-10T20:55:36Z[+7]");
+    }
 
     #[test]
     fn decimal_text_keeps_every_digit() {

@@ -3,8 +3,8 @@
 //! errors those formats share.
 
 use crate::blocking_bridge::{
-    BridgeConfig, ReaderSetup, RowSender, RowWriter, SyncInput, SyncOutput, spawn_producer,
-    spawn_reader, spawn_writer,
+    BridgeConfig, Metered, ReaderSetup, RecordMeter, RowSender, RowWriter, SyncInput, SyncOutput,
+    spawn_producer, spawn_reader, spawn_writer,
 };
 use iterable_core::{Decimal, Error, ParseError, Position, Result, Row};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -122,6 +122,25 @@ pub(crate) fn parse_decimal(text: &str) -> Option<Decimal> {
     let scale = frac.len() as i32 - exponent;
     let scale = i8::try_from(scale).ok()?;
     Some(Decimal { unscaled, scale })
+}
+
+#[allow(dead_code)] // only some feature sets use it
+/// Where the next value of a metered binary stream of values (MessagePack, CBOR)
+/// starts: its location and byte offset, with the meter restarted for it; `None` at
+/// the end of the input.
+pub(crate) fn next_value_start(
+    input: &mut Metered<SyncInput>,
+    meter: &RecordMeter,
+) -> Result<Option<(String, u64)>> {
+    use std::io::BufRead;
+    let location = input.get_ref().location().to_owned();
+    let start = input.get_ref().offset();
+    meter.restart();
+    let at_end = input
+        .fill_buf()
+        .map_err(|e| read_error(&location, e))?
+        .is_empty();
+    Ok((!at_end).then_some((location, start)))
 }
 
 #[cfg(test)]

@@ -36,6 +36,7 @@ mod blocking;
 pub mod blocking_bridge;
 mod blocks;
 pub mod bson;
+pub mod cbor;
 #[cfg(feature = "arrow")]
 pub mod columnar;
 pub mod config_files;

@@ -1,6 +1,6 @@
 //! Opening a location: detection, then the byte layer, then the format.
 
-use iterable_core::{BoxIterable, Error, Format, IterableInfo, Mode, Options, Result};
+use iterable_core::{BoxIterable, Codec, Error, Format, IterableInfo, Mode, Options, Result};
 use iterable_formats::WriteContext;
 use iterable_formats::registry;
 
@@ -74,8 +74,13 @@ pub(crate) async fn open_sink(
     };
     let codec = options.codec.unwrap_or(hints.codec);
     let level = options.compression_level;
-    let sink = iterable_io::open_sink_with(location, codec, level, &options.store).await?;
     let spec = registry::require(format, location)?;
+    // A format that compresses each record itself gets a plain sink.
+    let sink_codec = if spec.compresses_records.contains(&codec) {
+        Codec::None
+    } else {
+        codec
+    };
     if !spec.capabilities.write {
         return Err(Error::unsupported(
             location,
@@ -86,6 +91,7 @@ pub(crate) async fn open_sink(
         ));
     }
     spec.require_builders()?;
+    let sink = iterable_io::open_sink_with(location, sink_codec, level, &options.store).await?;
     let options = options.clone();
     let info = IterableInfo {
         encoding: None,

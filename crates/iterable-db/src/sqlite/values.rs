@@ -77,11 +77,16 @@ fn parse_timestamp(text: &str) -> Option<Value> {
         (text, None)
     };
     let clock = clock.replacen(' ', "T", 1);
-    let datetime = NaiveDateTime::parse_from_str(&clock, "%Y-%m-%dT%H:%M:%S%.f").ok()?;
-    Some(Value::Timestamp(Timestamp {
-        datetime,
+    let clock = NaiveDateTime::parse_from_str(&clock, "%Y-%m-%dT%H:%M:%S%.f").ok()?;
+    let mut timestamp = Timestamp {
+        datetime: clock,
         tz: tz.map(Into::into),
-    }))
+    };
+    // At an offset the text is the local time; the value holds UTC.
+    if let Some(seconds) = timestamp.offset_seconds() {
+        timestamp.datetime = clock - chrono::TimeDelta::seconds(i64::from(seconds));
+    }
+    Some(Value::Timestamp(timestamp))
 }
 
 /// The SQLite value of a row value: booleans as 0 and 1, dates, timestamps and
@@ -130,11 +135,16 @@ mod tests {
             "2024-05-01T10:00:00",
             "2024-05-01T10:00:00.250Z",
             "2024-05-01T10:00:00+02:00",
+            "2024-05-01T00:30:00-05:30",
             "2024-05-01T10:00:00Z[Europe/Paris]",
         ] {
             let value = parse_timestamp(text).unwrap();
             assert_eq!(value.to_string(), text);
         }
+        let Some(Value::Timestamp(t)) = parse_timestamp("2024-05-01T10:00:00+02:00") else {
+            panic!()
+        };
+        assert_eq!(t.datetime.to_string(), "2024-05-01 08:00:00", "held in UTC");
         assert!(parse_timestamp("yesterday").is_none());
     }
 }

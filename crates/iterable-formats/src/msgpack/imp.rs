@@ -1,6 +1,6 @@
 //! The msgpack reader and writer, compiled with the `msgpack` feature (the format's description is in `mod.rs`).
 
-use std::io::{BufRead, Write};
+use std::io::Write;
 
 use std::rc::Rc;
 use std::sync::Arc;
@@ -14,7 +14,7 @@ use iterable_core::{
 use rmpv::Value as Mp;
 use tokio::io::{AsyncBufRead, AsyncWrite};
 
-use crate::blocking::{bridge_reader, bridge_writer, read_error, record_error, write_error};
+use crate::blocking::{bridge_reader, bridge_writer, next_value_start, record_error, write_error};
 use crate::{ReadContext, WriteContext};
 
 /// The extension type of MessagePack timestamps.
@@ -64,17 +64,9 @@ struct Maps {
 
 impl Maps {
     fn next_map(&mut self) -> Result<Option<Row>> {
-        let location = self.input.get_ref().location().to_owned();
-        let start = self.input.get_ref().offset();
-        self.meter.restart();
-        if self
-            .input
-            .fill_buf()
-            .map_err(|e| read_error(&location, e))?
-            .is_empty()
-        {
+        let Some((location, start)) = next_value_start(&mut self.input, &self.meter)? else {
             return Ok(None);
-        }
+        };
         self.record += 1;
         let fail = |message: String| record_error(&location, self.record, start, message, b"");
         let depth = iterable_core::MAX_NESTING_DEPTH;

@@ -1,5 +1,7 @@
-//! Apache ORC (`.orc`), read only, with [`orc_rust`] 0.8 (the release on arrow 58,
-//! the project's one arrow) on the blocking bridge.
+//! Apache ORC (`.orc`), read and written with [`orc_rust`] 0.8 (the release on arrow
+//! 58, the project's one arrow).
+//!
+//! # Reading
 //!
 //! ORC keeps its metadata in a footer at the end of the file, so the reader needs
 //! random access: the (decoded) bytes are first copied to an anonymous temporary
@@ -8,11 +10,28 @@
 //! conversion of [`columnar`](crate::columnar) (see its mapping table): top-level
 //! struct fields are the columns. A file that is not ORC, or a corrupt stripe, is an
 //! error naming the file and the record being read, and ends the stream.
+//!
+//! # Writing
+//!
+//! Rows become record batches as for Parquet (the schema from `columnar.schema` or
+//! inferred from the first `columnar.schema_scan_rows` rows; a later row that does
+//! not fit is an error naming the row, column and value), and orc-rust encodes them
+//! into stripes of about 64 MiB, which go to the sink as they are made; the footer
+//! is written on `aclose`. orc-rust 0.8 writes integers, floats, text, bytes and
+//! booleans, uncompressed; so narrow unsigned integers are written as 64-bit ones,
+//! and every other type (dates, timestamps, decimals, lists, maps) as a text column
+//! of its value's text (ISO 8601 dates and times, exact decimals, JSON for lists and
+//! maps): such a column reads back as text. A `columnar.compression` other than
+//! `none` is refused.
 
 #[cfg(feature = "orc")]
-mod imp;
+mod read;
 #[cfg(feature = "orc")]
-pub use imp::*;
+mod write;
+#[cfg(feature = "orc")]
+pub use read::open_file;
+#[cfg(feature = "orc")]
+pub use write::open_writer;
 
 use iterable_core::Format;
 
@@ -30,7 +49,8 @@ pub static ORC: FormatSpec = FormatSpec {
         },
     }),
     capabilities: Capabilities {
-        write: false,
+        // Lists and maps are written as their JSON text (see the module docs).
+        nested: false,
         container: true,
         marks_end: true,
         typed_columns: true,
@@ -40,12 +60,13 @@ pub static ORC: FormatSpec = FormatSpec {
     write_options: &[],
     feature: "orc",
     builders: BUILDERS,
-    ..FormatSpec::new(Format::ORC, "Apache ORC (read only)", &["orc"])
+    ..FormatSpec::new(Format::ORC, "Apache ORC", &["orc"])
 };
 
 #[cfg(feature = "orc")]
 const BUILDERS: Option<Builders> = Some(Builders {
-    file_reader: Some(|f, ctx| Box::pin(imp::open_file(f, ctx))),
+    file_reader: Some(|f, ctx| Box::pin(read::open_file(f, ctx))),
+    writer: Some(|w, ctx| Box::pin(write::open_writer(w, ctx))),
     ..Builders::NONE
 });
 #[cfg(not(feature = "orc"))]

@@ -34,6 +34,7 @@ pub static ALL: &[&FormatSpec] = &[
     &crate::yaml::YAML,
     &crate::bson::BSON,
     &crate::msgpack::MSGPACK,
+    &crate::cbor::CBOR,
     &crate::ltsv::LTSV,
     &crate::toml::TOML,
     &crate::fixed_width::FIXED_WIDTH,

@@ -227,6 +227,10 @@ pub struct FormatSpec {
     /// record has its required headers and a payload): the conformance suite writes
     /// and reads these (at least three) instead of its standard rows.
     pub sample_rows: Option<fn() -> Vec<iterable_core::Row>>,
+    /// Codecs its writer applies itself, one compressed member a record (WARC's
+    /// `.warc.gz`, whose readers seek to a record's member). The facade opens the byte
+    /// sink without such a codec, and the writer finds it in `info.codec`.
+    pub compresses_records: &'static [iterable_core::Codec],
 }
 
 impl FormatSpec {
@@ -250,6 +254,7 @@ impl FormatSpec {
             feature: "",
             builders: None,
             sample_rows: None,
+            compresses_records: &[],
         }
     }
 

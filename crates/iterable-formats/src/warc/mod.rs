@@ -34,8 +34,9 @@
 //! `http_status` is not written (the start line holds it). A row without
 //! `WARC-Type` is a `resource` record; without `WARC-Record-ID` or `WARC-Date` it
 //! gets a new `<urn:uuid:...>` and the current time. A value holding a line break
-//! cannot be a header: an error naming the row. `.warc.gz` is written as one gzip
-//! stream, not one member a record.
+//! cannot be a header: an error naming the row. `.warc.gz` is written one gzip
+//! member a record (as the standard's annex recommends, so that an index of offsets
+//! can seek to a record), at `compression_level` (default 6).
 
 #[cfg(feature = "warc")]
 mod read;
@@ -82,6 +83,7 @@ pub static WARC: FormatSpec = FormatSpec {
     feature: "warc",
     builders: BUILDERS,
     sample_rows: Some(sample_rows),
+    compresses_records: &[iterable_core::Codec::Gzip],
     ..FormatSpec::new(
         WARC_FORMAT,
         "WARC web archives: one row a record, HTTP headers parsed",

@@ -1,6 +1,8 @@
 //! The WARC writer: each row a record (see the module's documentation for the columns).
 
-use iterable_core::{BoxIterable, Result, Row, Value};
+use std::io::Write;
+
+use iterable_core::{BoxIterable, Codec, Result, Row, Value};
 use tokio::io::AsyncWrite;
 
 use super::{HTTP_HEADERS, HTTP_START_LINE, HTTP_STATUS, PAYLOAD, VERSION};
@@ -12,10 +14,28 @@ pub async fn open_writer<W>(writer: W, ctx: WriteContext) -> Result<BoxIterable>
 where
     W: AsyncWrite + Send + Unpin + 'static,
 {
-    Ok(Box::new(RecordWriter::new(writer, WarcEncoder, ctx)))
+    // `.warc.gz`: the sink is plain (the registry entry says WARC compresses its
+    // records) and each record is a gzip member of its own.
+    let gzip = (ctx.info.codec == Codec::Gzip).then(|| {
+        let level = ctx.options.compression_level.unwrap_or(6).clamp(0, 9);
+        flate2::Compression::new(level as u32)
+    });
+    Ok(Box::new(RecordWriter::new(
+        writer,
+        WarcEncoder {
+            gzip,
+            record: Vec::new(),
+        },
+        ctx,
+    )))
 }
 
-struct WarcEncoder;
+struct WarcEncoder {
+    /// The level of each record's gzip member, when the file is `.warc.gz`.
+    gzip: Option<flate2::Compression>,
+    /// The record being made, before it is compressed.
+    record: Vec<u8>,
+}
 
 /// A value as header text: no line breaks.
 fn header_text(name: &str, value: &Value) -> std::result::Result<String, String> {
@@ -83,53 +103,67 @@ fn block(row: &Row) -> std::result::Result<Vec<u8>, String> {
 
 impl RecordEncoder for WarcEncoder {
     fn encode(&mut self, row: &Row, out: &mut Vec<u8>) -> std::result::Result<(), String> {
-        let block = block(row)?;
-        let mut head = Vec::new();
-        let version = match row.get(VERSION) {
-            None | Some(Value::Null) => "WARC/1.0".to_owned(),
-            Some(v) => header_text(VERSION, v)?,
+        let Some(level) = self.gzip else {
+            return encode_record(row, out);
         };
-        if !version.starts_with("WARC/") {
-            return Err(format!("{VERSION} {version:?} is not a WARC version line"));
-        }
-        head.extend_from_slice(version.as_bytes());
-        head.extend_from_slice(b"\r\n");
-        let has = |name: &str| row.get(name).is_some_and(|v| !v.is_null());
-        if !has("WARC-Type") {
-            header(&mut head, "WARC-Type", "resource");
-        }
-        if !has("WARC-Record-ID") {
-            header(&mut head, "WARC-Record-ID", &new_record_id());
-        }
-        if !has("WARC-Date") {
-            header(&mut head, "WARC-Date", &now());
-        }
-        let length = block.len().to_string();
-        let mut wrote_length = false;
-        for (name, value) in row.iter() {
-            if matches!(
-                name,
-                VERSION | HTTP_START_LINE | HTTP_STATUS | HTTP_HEADERS | PAYLOAD
-            ) || value.is_null()
-            {
-                continue;
-            }
-            if name.eq_ignore_ascii_case("Content-Length") {
-                header(&mut head, name, &length);
-                wrote_length = true;
-            } else {
-                header(&mut head, name, &header_text(name, value)?);
-            }
-        }
-        if !wrote_length {
-            header(&mut head, "Content-Length", &length);
-        }
-        out.extend_from_slice(&head);
-        out.extend_from_slice(b"\r\n");
-        out.extend_from_slice(&block);
-        out.extend_from_slice(b"\r\n\r\n");
-        Ok(())
+        self.record.clear();
+        encode_record(row, &mut self.record)?;
+        let mut member = flate2::write::GzEncoder::new(out, level);
+        member
+            .write_all(&self.record)
+            .and_then(|()| member.try_finish())
+            .map_err(|e| format!("cannot compress the record: {e}"))
     }
+}
+
+/// Appends `row` as one WARC record.
+fn encode_record(row: &Row, out: &mut Vec<u8>) -> std::result::Result<(), String> {
+    let block = block(row)?;
+    let mut head = Vec::new();
+    let version = match row.get(VERSION) {
+        None | Some(Value::Null) => "WARC/1.0".to_owned(),
+        Some(v) => header_text(VERSION, v)?,
+    };
+    if !version.starts_with("WARC/") {
+        return Err(format!("{VERSION} {version:?} is not a WARC version line"));
+    }
+    head.extend_from_slice(version.as_bytes());
+    head.extend_from_slice(b"\r\n");
+    let has = |name: &str| row.get(name).is_some_and(|v| !v.is_null());
+    if !has("WARC-Type") {
+        header(&mut head, "WARC-Type", "resource");
+    }
+    if !has("WARC-Record-ID") {
+        header(&mut head, "WARC-Record-ID", &new_record_id());
+    }
+    if !has("WARC-Date") {
+        header(&mut head, "WARC-Date", &now());
+    }
+    let length = block.len().to_string();
+    let mut wrote_length = false;
+    for (name, value) in row.iter() {
+        if matches!(
+            name,
+            VERSION | HTTP_START_LINE | HTTP_STATUS | HTTP_HEADERS | PAYLOAD
+        ) || value.is_null()
+        {
+            continue;
+        }
+        if name.eq_ignore_ascii_case("Content-Length") {
+            header(&mut head, name, &length);
+            wrote_length = true;
+        } else {
+            header(&mut head, name, &header_text(name, value)?);
+        }
+    }
+    if !wrote_length {
+        header(&mut head, "Content-Length", &length);
+    }
+    out.extend_from_slice(&head);
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(&block);
+    out.extend_from_slice(b"\r\n\r\n");
+    Ok(())
 }
 
 /// A new record id: a random (version 4) UUID as a URN.

@@ -3,7 +3,12 @@
 use crate::blocking_bridge::RowSender;
 use arrow_array::RecordBatchReader;
 use iterable_core::{BoxIterable, Result};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use bytes::Bytes;
 use orc_rust::arrow_reader::ArrowReaderBuilder;
+use orc_rust::reader::ChunkReader;
 
 use crate::ReadContext;
 use crate::blocking::{bridge_producer, record_error};
@@ -13,6 +18,10 @@ use crate::columnar::{header_of, record_batch_to_rows};
 /// caller spooled to a temporary file).
 pub async fn open_file(file: std::fs::File, ctx: ReadContext) -> Result<BoxIterable> {
     let batch_size = ctx.options.batch_size.max(1);
+    let file = CountingFile {
+        file,
+        bytes: ctx.bytes_read.clone(),
+    };
     Ok(bridge_producer(
         tokio::io::empty(),
         ctx,
@@ -21,7 +30,7 @@ pub async fn open_file(file: std::fs::File, ctx: ReadContext) -> Result<BoxItera
 }
 
 fn read_stripes(
-    file: std::fs::File,
+    file: CountingFile,
     location: &str,
     rows: &mut RowSender,
     batch_size: usize,
@@ -52,4 +61,42 @@ fn read_stripes(
         }
     }
     Ok(())
+}
+
+/// A local file as orc-rust's [`ChunkReader`], counting the bytes read for
+/// `progress()` (the tail, then the stripes). orc-rust reads the tail in overlapping
+/// pieces, so the count is capped at the file's size: progress never passes 100%.
+struct CountingFile {
+    file: std::fs::File,
+    bytes: Arc<AtomicU64>,
+}
+
+impl CountingFile {
+    fn count(&self, n: u64) {
+        let size = self.file.len();
+        let _ = self
+            .bytes
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |b| {
+                Some(b.saturating_add(n).min(size))
+            });
+    }
+}
+
+impl ChunkReader for CountingFile {
+    // orc-rust reads by `get_bytes` only, which counts; a reader from `get_read` is
+    // not counted.
+    type T = <std::fs::File as ChunkReader>::T;
+
+    fn len(&self) -> u64 {
+        self.file.len()
+    }
+
+    fn get_read(&self, offset_from_start: u64) -> std::io::Result<Self::T> {
+        self.file.get_read(offset_from_start)
+    }
+
+    fn get_bytes(&self, offset_from_start: u64, length: u64) -> std::io::Result<Bytes> {
+        self.count(length);
+        self.file.get_bytes(offset_from_start, length)
+    }
 }

@@ -1,0 +1,163 @@
+//! ORC written: typed columns kept (integers, floats, booleans, text, bytes, nulls),
+//! the types orc-rust cannot encode written as their text, many batches in one file,
+//! through a codec; a row that does not fit is an error naming it and leaves no
+//! file; compression it cannot do is refused.
+
+use iterable::{ColumnarCompression, Decimal, IterableOptions, Row, Timestamp, Value};
+use iterable_tests::{collect, write_all};
+
+async fn read(path: &std::path::Path) -> Vec<Row> {
+    let location = path.to_str().unwrap();
+    collect(IterableOptions::read().open(location).await.unwrap())
+        .await
+        .unwrap_or_else(|e| panic!("{location}: {e}"))
+}
+
+fn typed_row(i: i64) -> Row {
+    let mut tags = Row::new();
+    tags.insert("k", Value::from("v"));
+    let mut row = Row::new();
+    row.insert("id", Value::Int(i));
+    row.insert("score", Value::Float(i as f64 + 0.25));
+    row.insert("ok", Value::Bool(i % 2 == 0));
+    row.insert("name", Value::from(format!("name {i} Zürich")));
+    row.insert("blob", Value::Bytes(vec![i as u8, 0xff]));
+    row.insert(
+        "maybe",
+        if i % 3 == 0 {
+            Value::Null
+        } else {
+            Value::Int(i * 10)
+        },
+    );
+    row.insert("day", Value::Date("2024-12-03".parse().unwrap()));
+    row.insert(
+        "at",
+        Value::Timestamp(Timestamp {
+            datetime: "2024-12-03T10:00:00.5".parse().unwrap(),
+            tz: Some("UTC".into()),
+        }),
+    );
+    row.insert(
+        "price",
+        Value::Decimal(Decimal {
+            unscaled: 12345 + i as i128,
+            scale: 2,
+        }),
+    );
+    row.insert("list", Value::List(vec![Value::Int(i), Value::Int(i + 1)]));
+    row.insert("map", Value::Map(tags));
+    row
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typed_rows_are_written_and_read_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("typed.orc");
+    let rows: Vec<Row> = (0..5000).map(typed_row).collect();
+    // Small batches: the file holds many, in one stripe or several.
+    let options = IterableOptions::write().batch_size(700);
+    write_all(path.to_str().unwrap(), &options, &rows)
+        .await
+        .unwrap();
+    assert_eq!(&std::fs::read(&path).unwrap()[..3], b"ORC");
+
+    let back = read(&path).await;
+    assert_eq!(back.len(), 5000);
+    let keys: Vec<&str> = back[0].keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "id", "score", "ok", "name", "blob", "maybe", "day", "at", "price", "list", "map"
+        ]
+    );
+    for (i, (row, original)) in back.iter().zip(&rows).enumerate() {
+        for kept in ["id", "score", "ok", "name", "blob", "maybe"] {
+            assert_eq!(row[kept], original[kept], "row {i}, {kept}");
+        }
+    }
+    let last = &back[4999];
+    assert_eq!(last["day"], Value::from("2024-12-03"));
+    assert_eq!(last["at"], Value::from("2024-12-03T10:00:00.500Z"));
+    assert_eq!(last["price"], Value::from("173.44"));
+    assert_eq!(last["list"], Value::from("[4999,5000]"));
+    assert_eq!(last["map"], Value::from("{\"k\":\"v\"}"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orc_round_trips_through_a_codec_and_converts_from_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let zst = dir.path().join("rows.orc.zst");
+    let rows: Vec<Row> = (0..10)
+        .map(|i| {
+            let mut row = Row::new();
+            row.insert("id", Value::Int(i));
+            row.insert("name", Value::from(format!("n{i}")));
+            row
+        })
+        .collect();
+    write_all(zst.to_str().unwrap(), &IterableOptions::write(), &rows)
+        .await
+        .unwrap();
+    assert_eq!(
+        &std::fs::read(&zst).unwrap()[..4],
+        [0x28, 0xb5, 0x2f, 0xfd],
+        "zstd"
+    );
+    assert_eq!(read(&zst).await, rows);
+
+    // A CSV's text becomes typed columns for ORC.
+    let csv = dir.path().join("people.csv");
+    std::fs::write(&csv, "id,name,score\n1,Anna,0.5\n2,Ben,\n").unwrap();
+    let orc = dir.path().join("people.orc");
+    let report = iterable::aconvert(
+        csv.to_str().unwrap(),
+        orc.to_str().unwrap(),
+        &iterable::ConvertOptions::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.rows_written, 2);
+    let back = read(&orc).await;
+    assert_eq!(back[0]["id"], Value::Int(1));
+    assert_eq!(back[0]["score"], Value::Float(0.5));
+    assert_eq!(back[1]["score"], Value::Null);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_row_that_does_not_fit_is_an_error_and_leaves_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.orc");
+    let mut rows: Vec<Row> = (0..3).map(typed_row).collect();
+    rows[2].insert("id", Value::from("three"));
+    let err = write_all(
+        path.to_str().unwrap(),
+        &IterableOptions::write().schema_scan_rows(2).batch_size(2),
+        &rows,
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("bad.orc") && err.contains("row 3") && err.contains("id"),
+        "{err}"
+    );
+    assert!(!path.exists(), "a failed write publishes no file");
+    assert_eq!(iterable_tests::names_in(dir.path()), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn compression_orc_cannot_write_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("z.orc");
+    let err = IterableOptions::write()
+        .columnar_compression(ColumnarCompression::Zstd)
+        .open(path.to_str().unwrap())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("the ORC writer writes uncompressed stripes") && err.contains("zstd"),
+        "{err}"
+    );
+}
