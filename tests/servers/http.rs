@@ -98,8 +98,10 @@ impl HttpServer {
     }
 }
 
-/// How many body bytes a held response sends before waiting for its gate.
-pub const HELD_AFTER: usize = 16;
+/// How many body bytes a held response sends before waiting for its gate: more than
+/// the 64 raw bytes opening a location peeks at for its codec's magic number, so an
+/// open does not wait on the gate (it did, until the client's retry timeout).
+pub const HELD_AFTER: usize = 128;
 
 type Body = BoxBody<Bytes, std::convert::Infallible>;
 

@@ -20,9 +20,9 @@ use crate::{ReadContext, WriteContext};
 /// The largest workbook read into memory.
 const MAX_WORKBOOK: u64 = 1 << 30;
 /// Excel's last row (0-based), the header being row 0.
-const MAX_ROW: u64 = 1_048_575;
+pub(super) const MAX_ROW: u64 = 1_048_575;
 /// Integers a float holds exactly.
-const EXACT_IN_FLOAT: i64 = 1 << 53;
+pub(super) const EXACT_IN_FLOAT: i64 = 1 << 53;
 
 /// Opens a reader over the workbook in `reader`: XLSX, XLSB, XLS or ODS, whichever
 /// its bytes are.

@@ -1,7 +1,7 @@
 //! Spreadsheets: Excel workbooks (`.xlsx`), Excel binary workbooks
 //! (`.xlsb`), Excel 97-2003 workbooks (`.xls`) and OpenDocument spreadsheets
-//! (`.ods`), read with [`calamine`]; XLSX written with [`rust_xlsxwriter`]; all on the
-//! blocking bridge.
+//! (`.ods`), read with [`calamine`]; XLSX written with [`rust_xlsxwriter`], ODS by our
+//! own writer (`ods_write.rs`); all on the blocking bridge.
 //!
 //! The four are one reader: which kind a workbook is comes from its bytes (a
 //! compound file is XLS; a zip with `mimetype` and `content.xml` is ODS, one with
@@ -42,11 +42,20 @@
 //! dates with the format `yyyy-mm-dd`, timestamps as their date-time (the zone is
 //! dropped) with `yyyy-mm-dd hh:mm:ss`, decimals, bytes, lists and maps as text. More
 //! than 1,048,575 rows is an error naming the row.
+//!
+//! ODS is written the same way (one sheet, the same header, the same types: dates
+//! and date-times as ODF dates with `yyyy-mm-dd` and `yyyy-mm-dd hh:mm:ss` styles,
+//! other values as text with spaces, tabs and line ends kept), but in flat memory:
+//! the rows' markup goes to a temporary file as they come, and the document is put
+//! together from it on `aclose`. A character XML cannot hold (a control character)
+//! is an error naming the row and column.
 
 #[cfg(feature = "xlsx")]
 mod guard;
 #[cfg(feature = "xlsx")]
 mod imp;
+#[cfg(feature = "xlsx")]
+mod ods_write;
 #[cfg(feature = "xlsx")]
 mod workbook;
 #[cfg(feature = "xlsx")]
@@ -66,6 +75,16 @@ pub const XLS_FORMAT: Format = Format::new("xls");
 pub const XLSB_FORMAT: Format = Format::new("xlsb");
 /// OpenDocument spreadsheets' format name.
 pub const ODS_FORMAT: Format = Format::new("ods");
+
+/// What a workbook that is written and read can do: typed cells by column, nulls
+/// as empty cells, nesting as text.
+const WORKBOOK: Capabilities = Capabilities {
+    container: true,
+    nested: false,
+    marks_end: true,
+    typed_columns: true,
+    ..Capabilities::TYPED
+};
 
 /// What a workbook that is only read can do: typed cells by column, no nulls kept
 /// (an empty cell reads as null, there is no writer to keep one).
@@ -117,7 +136,7 @@ pub static XLSB: FormatSpec = FormatSpec {
     )
 };
 
-/// The registry's description of OpenDocument spreadsheets (read only).
+/// The registry's description of OpenDocument spreadsheets.
 pub static ODS: FormatSpec = FormatSpec {
     sniffer: Some(Sniffer {
         strength: SniffStrength::Magic,
@@ -129,14 +148,14 @@ pub static ODS: FormatSpec = FormatSpec {
                 && memchr::memmem::find(head, b"opendocument.spreadsheet").is_some()
         },
     }),
-    capabilities: READ_ONLY,
+    capabilities: WORKBOOK,
     read_options: READ_OPTIONS,
-    write_options: &[],
+    write_options: &[&opt::SHEET],
     feature: "xlsx",
-    builders: READ_BUILDERS,
+    builders: ODS_BUILDERS,
     ..FormatSpec::new(
         ODS_FORMAT,
-        "OpenDocument spreadsheets (one sheet; read only)",
+        "OpenDocument spreadsheets (one sheet)",
         &["ods"],
     )
 };
@@ -147,13 +166,7 @@ pub static XLSX: FormatSpec = FormatSpec {
         strength: SniffStrength::Magic,
         matches: |head| head.starts_with(b"PK\x03\x04"),
     }),
-    capabilities: Capabilities {
-        container: true,
-        nested: false,
-        marks_end: true,
-        typed_columns: true,
-        ..Capabilities::TYPED
-    },
+    capabilities: WORKBOOK,
     read_options: READ_OPTIONS,
     write_options: &[&opt::SHEET],
     feature: "xlsx",
@@ -169,6 +182,15 @@ const BUILDERS: Option<Builders> = Some(Builders {
 });
 #[cfg(not(feature = "xlsx"))]
 const BUILDERS: Option<Builders> = None;
+
+#[cfg(feature = "xlsx")]
+const ODS_BUILDERS: Option<Builders> = Some(Builders {
+    reader: Some(|r, ctx| Box::pin(imp::open_reader(r, ctx))),
+    writer: Some(|w, ctx| Box::pin(ods_write::open_writer(w, ctx))),
+    ..Builders::NONE
+});
+#[cfg(not(feature = "xlsx"))]
+const ODS_BUILDERS: Option<Builders> = None;
 
 #[cfg(feature = "xlsx")]
 const READ_BUILDERS: Option<Builders> = Some(Builders {

@@ -4,6 +4,7 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use dbase::{FieldType, FieldValue, ReaderBuilder};
 use iterable_core::{BoxIterable, Header, Result, Row, Timestamp, Value};
@@ -16,11 +17,47 @@ use crate::blocking_bridge::RowSender;
 pub async fn open_file(file: File, ctx: ReadContext) -> Result<BoxIterable> {
     let encoding = ctx.options.csv.encoding.clone();
     let memo = memo_beside(&ctx.info.location);
+    let bytes = ctx.bytes_read.clone();
     Ok(bridge_producer(
         tokio::io::empty(),
         ctx,
-        move |input, rows| read_records(file, memo, encoding.as_deref(), input.location(), rows),
+        move |input, rows| {
+            read_records(
+                file,
+                bytes,
+                memo,
+                encoding.as_deref(),
+                input.location(),
+                rows,
+            )
+        },
     ))
+}
+
+/// The table file, counting the bytes read for `progress()` (at most its size).
+struct CountingFile {
+    file: File,
+    bytes: Arc<AtomicU64>,
+    size: u64,
+}
+
+impl std::io::Read for CountingFile {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.file.read(buf)?;
+        let size = self.size;
+        let _ = self
+            .bytes
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |b| {
+                Some(b.saturating_add(n as u64).min(size))
+            });
+        Ok(n)
+    }
+}
+
+impl std::io::Seek for CountingFile {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.file.seek(to)
+    }
 }
 
 /// The memo files a table at `location` may have beside it, when it is a local path.
@@ -37,14 +74,32 @@ fn memo_beside(location: &str) -> Vec<PathBuf> {
 
 fn read_records(
     mut file: File,
+    bytes: Arc<AtomicU64>,
     memo: Vec<PathBuf>,
     encoding: Option<&str>,
     location: &str,
     rows: &mut RowSender,
 ) -> Result<()> {
     let fail = |record: u64, message: String| record_error(location, record, 0, message, b"");
-    let whole = whole_fields(&mut file)
+    let (whole, layout) = whole_fields(&mut file)
         .map_err(|e| fail(0, format!("not a readable DBF table: its header: {e}")))?;
+    let size = file
+        .metadata()
+        .map_err(|e| iterable_core::Error::io(location, e))?
+        .len();
+    if let Some((record, at)) = layout.cut_record(size) {
+        return Err(record_error(
+            location,
+            record,
+            at,
+            format!(
+                "the table is cut short: its header counts {} records of {} bytes from byte {}, \
+                 the file ends at byte {size}, inside record {record}",
+                layout.records, layout.record_len, layout.header_len
+            ),
+            b"",
+        ));
+    }
     let mut builder = ReaderBuilder::new();
     if let Some(label) = encoding {
         let enc = encoding_rs::Encoding::for_label(label.trim().as_bytes()).ok_or_else(|| {
@@ -52,10 +107,17 @@ fn read_records(
         })?;
         builder = builder.with_encoding(dbase::encoding::EncodingRs::from(enc));
     }
+    let file = CountingFile { file, bytes, size };
     let memo_file = memo.iter().find(|p| p.is_file());
     let mut reader = match memo_file {
         Some(path) => {
             let memo = File::open(path).map_err(|e| iterable_core::Error::io(location, e))?;
+            // The memo file's bytes are not counted: progress is of the table.
+            let memo = CountingFile {
+                file: memo,
+                bytes: Arc::default(),
+                size: 0,
+            };
             builder.build_with_memo(file, memo)
         }
         None => builder.build(file),
@@ -102,23 +164,48 @@ fn read_records(
     Ok(())
 }
 
+/// Where a table's records lie, from its header.
+struct Layout {
+    records: u64,
+    header_len: u64,
+    record_len: u64,
+}
+
+impl Layout {
+    /// The first record the file does not hold whole (its number and byte offset),
+    /// when a file of `size` bytes is shorter than the header says.
+    fn cut_record(&self, size: u64) -> Option<(u64, u64)> {
+        let end = self.header_len + self.records * self.record_len;
+        (size < end).then(|| {
+            let whole = size.saturating_sub(self.header_len) / self.record_len.max(1);
+            (whole + 1, self.header_len + whole * self.record_len)
+        })
+    }
+}
+
 /// For each field of the table's header, in order: whether its numbers are whole (no
 /// decimal places; the header's byte 17 of each 32-byte field descriptor, which the
-/// reader does not expose). The file is left at its start.
-fn whole_fields(file: &mut File) -> std::io::Result<Vec<bool>> {
+/// reader does not expose); and where the records lie. The file is left at its start.
+fn whole_fields(file: &mut File) -> std::io::Result<(Vec<bool>, Layout)> {
     use std::io::{Read, Seek, SeekFrom};
     file.seek(SeekFrom::Start(0))?;
     let mut head = [0u8; 32];
     file.read_exact(&mut head)?;
     let header_len = usize::from(u16::from_le_bytes([head[8], head[9]]));
+    let layout = Layout {
+        records: u64::from(u32::from_le_bytes([head[4], head[5], head[6], head[7]])),
+        header_len: header_len as u64,
+        record_len: u64::from(u16::from_le_bytes([head[10], head[11]])),
+    };
     let mut descriptors = vec![0u8; header_len.saturating_sub(32)];
     file.read_exact(&mut descriptors)?;
     file.seek(SeekFrom::Start(0))?;
-    Ok(descriptors
+    let whole = descriptors
         .chunks_exact(32)
         .take_while(|d| d[0] != 0x0D)
         .map(|d| d[17] == 0)
-        .collect())
+        .collect();
+    Ok((whole, layout))
 }
 
 fn number(f: f64, whole: bool) -> Value {
