@@ -547,3 +547,82 @@ async fn many_tables_read_concurrently_as_one_iterable() {
     let from = rows[0].get("from").unwrap().to_string();
     assert!(from.contains(":***@") && !from.contains(PASSWORD), "{from}");
 }
+
+/// Whether the connection of a query location runs over TLS, as the server sees it.
+async fn over_tls(url: &str) -> iterable::Result<bool> {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let query = "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()";
+    let location = format!("{url}{sep}query={}", query.replace(' ', "%20"));
+    let rows = collect(aopen_iterable(&location).await?).await?;
+    Ok(rows[0]["ssl"] == Value::Bool(true))
+}
+
+#[tokio::test]
+async fn tls_is_used_as_sslmode_asks_and_certificates_are_checked() {
+    let server = server!();
+    let url = server.database("tls").await;
+    let root = server.root_certificate();
+    let root = root.to_str().unwrap();
+    let other = server.other_root_certificate();
+    let other = other.to_str().unwrap();
+    let localhost = url.replace("@127.0.0.1:", "@localhost:");
+
+    // The default (prefer) takes the TLS the server offers; disable does not.
+    assert!(over_tls(&url).await.unwrap());
+    assert!(!over_tls(&format!("{url}?sslmode=disable")).await.unwrap());
+    assert!(over_tls(&format!("{url}?sslmode=require")).await.unwrap());
+    // The chain checked against the root that signed the server's certificate: the
+    // certificate names localhost, so verify-full needs that name, verify-ca not.
+    let ca = format!("sslrootcert={root}");
+    assert!(
+        over_tls(&format!("{url}?sslmode=verify-ca&{ca}"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        over_tls(&format!("{localhost}?sslmode=verify-full&{ca}"))
+            .await
+            .unwrap()
+    );
+    let err = over_tls(&format!("{url}?sslmode=verify-full&{ca}"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(
+            "connecting: error performing TLS handshake: invalid peer certificate: \
+             certificate not valid for name \"127.0.0.1\""
+        ),
+        "{err}"
+    );
+    assert!(!err.contains(PASSWORD), "{err}");
+    // Another root: the chain does not verify, whatever the mode that checks it.
+    for mode in ["verify-ca", "require"] {
+        let err = over_tls(&format!("{url}?sslmode={mode}&sslrootcert={other}"))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("UnknownIssuer"), "{mode}: {err}");
+    }
+    // Checking with nothing to check against is refused before connecting.
+    let err = over_tls(&format!(
+        "{url}?sslmode=verify-full&sslrootcert=/nonexistent/root.pem"
+    ))
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("sslrootcert /nonexistent/root.pem"), "{err}");
+    // Rows go both ways over TLS.
+    let tls = format!("{localhost}?sslmode=verify-full&{ca}&table=people&mode=create");
+    write_all(
+        &tls,
+        &IterableOptions::write(),
+        &[row! { "id" => 1, "name" => "Ana" }],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        read(&tls.replace("&mode=create", "")).await,
+        [row! { "id" => 1, "name" => "Ana" }]
+    );
+}

@@ -1,7 +1,9 @@
 //! A real PostgreSQL server for the tests: a throwaway cluster made by `initdb` in a
 //! temporary folder and started on a free port of 127.0.0.1, with password (SCRAM)
-//! authentication over TCP. One server a test binary; each test makes a database of
-//! its own. As root, the server runs as `nobody` (PostgreSQL refuses root).
+//! authentication over TCP, and TLS offered (a certificate for `localhost` signed by a
+//! throwaway root, both made with `openssl`). One server a test binary; each test
+//! makes a database of its own. As root, the server runs as `nobody` (PostgreSQL
+//! refuses root).
 //!
 //! The server stops and its folder goes when the test process ends: a small shell
 //! script holds it and waits on a pipe whose other end this process keeps open.
@@ -24,6 +26,8 @@ pub struct Postgres {
     /// Its port on 127.0.0.1.
     pub port: u16,
     bin: PathBuf,
+    /// The server's folder (its data, certificates and log).
+    dir: PathBuf,
     /// Held open: the server stops when this end closes.
     _keeper: Mutex<(Child, ChildStdin)>,
 }
@@ -89,6 +93,95 @@ impl Postgres {
     pub fn bin(&self) -> &Path {
         &self.bin
     }
+
+    /// The root certificate (PEM) that signed the server's certificate, which names
+    /// `localhost` only (not 127.0.0.1).
+    pub fn root_certificate(&self) -> PathBuf {
+        self.dir.join("ca.crt")
+    }
+
+    /// A root certificate (PEM) that signed nothing the server has.
+    pub fn other_root_certificate(&self) -> PathBuf {
+        self.dir.join("other-ca.crt")
+    }
+}
+
+/// Makes, in `dir`, a root (`ca.crt`), a server certificate for `localhost` signed by
+/// it (`server.crt`, key `server.key`) and an unrelated root (`other-ca.crt`).
+fn make_certificates(dir: &Path) {
+    let run = |args: &[&str]| {
+        let output = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap_or_else(|e| {
+                panic!("openssl (Debian's openssl package) for the test certificates: {e}")
+            });
+        assert!(
+            output.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    let key = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    for (name, subject) in [
+        ("ca", "/CN=iterable test root"),
+        ("other-ca", "/CN=another root"),
+    ] {
+        let (key_file, cert_file) = (format!("{name}.key"), format!("{name}.crt"));
+        let mut args = vec!["req", "-x509", "-days", "2", "-subj", subject];
+        args.extend(key);
+        args.extend(["-keyout", &key_file, "-out", &cert_file]);
+        args.extend(["-addext", "basicConstraints=critical,CA:TRUE"]);
+        args.extend(["-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+        run(&args);
+    }
+    let mut args = vec![
+        "req",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+    ];
+    args.extend(key);
+    run(&args);
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n\
+         keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+        "-out",
+        "server.crt",
+    ]);
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(
+        dir.join("server.key"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
 }
 
 /// PostgreSQL's programs: `ITERABLE_PG_BIN`, Debian's folder of the newest version, or
@@ -146,6 +239,7 @@ fn start(bin: PathBuf) -> Postgres {
     let data = dir.join("data");
     let password_file = dir.join("password");
     std::fs::write(&password_file, PASSWORD).unwrap();
+    make_certificates(&dir);
     if as_nobody {
         let status = Command::new("chown")
             .args(["-R", "nobody:"])
@@ -173,7 +267,9 @@ fn start(bin: PathBuf) -> Postgres {
         let script = format!(
             "{postgres} -D {data} -k {dir} -h 127.0.0.1 -p {port} \
              -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
-             -c max_connections=100 -c shared_buffers=32MB >{dir}/log 2>&1 & \
+             -c max_connections=100 -c shared_buffers=32MB \
+             -c ssl=on -c ssl_cert_file={dir}/server.crt -c ssl_key_file={dir}/server.key \
+             >{dir}/log 2>&1 & \
              pid=$!; read _; kill -INT $pid; wait $pid; rm -rf {dir}",
             postgres = bin.join("postgres").display(),
             data = data.display(),
@@ -189,6 +285,7 @@ fn start(bin: PathBuf) -> Postgres {
             return Postgres {
                 port,
                 bin,
+                dir,
                 _keeper: Mutex::new((child, stdin)),
             };
         }

@@ -1,7 +1,8 @@
 //! A PostgreSQL connection from a URL, as libpq reads one: `postgres://user:password@host:port/db`
 //! with parameters (`host`, `port`, `user`, `password`, `dbname`, `sslmode`,
-//! `connect_timeout`, `application_name`, `options`), the environment (`PGHOST`, `PGPORT`,
-//! `PGUSER`, `PGPASSWORD`, `PGDATABASE`, `PGAPPNAME`, `PGCONNECT_TIMEOUT`, `PGSSLMODE`) for
+//! `sslrootcert`, `connect_timeout`, `application_name`, `options`), the environment
+//! (`PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGDATABASE`, `PGAPPNAME`,
+//! `PGCONNECT_TIMEOUT`, `PGSSLMODE`, `PGSSLROOTCERT`) for
 //! what the URL leaves out, and the password file (`PGPASSFILE` or `~/.pgpass`) when no
 //! password is given.
 
@@ -10,7 +11,8 @@ use std::time::Duration;
 
 use iterable_core::{Error, Result};
 use tokio_postgres::Config;
-use tokio_postgres::config::SslMode;
+
+use super::tls::TlsPlan;
 
 use crate::location::decode;
 
@@ -24,6 +26,7 @@ pub(crate) struct ConnectionSpec {
     pub password: Option<String>,
     pub dbname: Option<String>,
     pub sslmode: Option<String>,
+    pub sslrootcert: Option<String>,
     pub connect_timeout: Option<u64>,
     pub application_name: Option<String>,
     pub options: Option<String>,
@@ -90,6 +93,7 @@ pub(crate) fn parse_url(url: &str, display: &str) -> Result<ConnectionSpec> {
             "password" => spec.password = Some(value),
             "dbname" => spec.dbname = Some(value),
             "sslmode" => spec.sslmode = Some(value),
+            "sslrootcert" => spec.sslrootcert = Some(value),
             "connect_timeout" => {
                 spec.connect_timeout = Some(value.parse().map_err(|_| {
                     invalid(
@@ -105,7 +109,7 @@ pub(crate) fn parse_url(url: &str, display: &str) -> Result<ConnectionSpec> {
                     display,
                     &format!(
                         "the URL parameter {other:?} is not one of table, query, mode, key, schema, columns, \
-                         or the connection's host, port, user, password, dbname, sslmode, connect_timeout, \
+                         or the connection's host, port, user, password, dbname, sslmode, sslrootcert, connect_timeout, \
                          application_name, options"
                     ),
                 ));
@@ -166,6 +170,7 @@ impl ConnectionSpec {
             .or_else(|| self.user.clone());
         self.password = self.password.or_else(|| env.var("PGPASSWORD"));
         self.sslmode = self.sslmode.or_else(|| env.var("PGSSLMODE"));
+        self.sslrootcert = self.sslrootcert.or_else(|| env.var("PGSSLROOTCERT"));
         self.application_name = self
             .application_name
             .or_else(|| env.var("PGAPPNAME"))
@@ -248,21 +253,18 @@ impl ConnectionSpec {
         if let Some(seconds) = self.connect_timeout.filter(|s| *s > 0) {
             config.connect_timeout(Duration::from_secs(seconds));
         }
-        match self.sslmode.as_deref().unwrap_or("prefer") {
-            "disable" | "allow" | "prefer" => {
-                config.ssl_mode(SslMode::Disable);
-            }
-            other => {
-                return Err(invalid(
-                    display,
-                    &format!(
-                        "sslmode={other}: this build of iterable connects to PostgreSQL without TLS \
-                         (sslmode disable, allow or prefer)"
-                    ),
-                ));
-            }
-        }
+        config.ssl_mode(self.tls(display)?.mode);
         Ok(config)
+    }
+
+    /// The TLS the connection asks for (see [`super::tls`]).
+    pub(crate) fn tls(&self, display: &str) -> Result<TlsPlan> {
+        TlsPlan::new(
+            self.sslmode.as_deref(),
+            self.sslrootcert.as_deref(),
+            super::tls::home().as_deref(),
+            display,
+        )
     }
 }
 
@@ -403,12 +405,12 @@ mod tests {
     }
 
     #[test]
-    fn tls_modes_that_need_tls_are_refused_by_name() {
+    fn an_unknown_tls_mode_is_refused_by_name() {
         let spec = ConnectionSpec {
-            sslmode: Some("require".to_owned()),
+            sslmode: Some("on".to_owned()),
             ..ConnectionSpec::default()
         };
         let err = spec.config("postgres://h/db").unwrap_err().to_string();
-        assert!(err.contains("sslmode=require"), "{err}");
+        assert!(err.contains("sslmode=on is not one of"), "{err}");
     }
 }

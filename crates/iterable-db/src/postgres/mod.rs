@@ -6,10 +6,11 @@ mod copy_binary;
 mod decode;
 mod encode;
 pub(crate) mod read;
+mod tls;
 pub(crate) mod write;
 
 use iterable_core::{Error, Result};
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
 
 use crate::DatabaseLocation;
 use config::{ProcessEnvironment, parse_url};
@@ -18,8 +19,9 @@ use config::{ProcessEnvironment, parse_url};
 pub(crate) async fn connect(db: &DatabaseLocation) -> Result<Client> {
     let spec = parse_url(&db.path, &db.display)?.with_defaults(&ProcessEnvironment);
     let config = spec.config(&db.display)?;
+    let tls = spec.tls(&db.display)?.connector(&db.display)?;
     let (client, connection) = config
-        .connect(NoTls)
+        .connect(tls)
         .await
         .map_err(|e| pg_error(&db.display, "connecting", &e))?;
     tokio::spawn(async move {
