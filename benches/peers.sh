@@ -26,8 +26,8 @@ rm -f "$RES"
 INPUTS="${PEER_INPUTS:-data.csv,data.tsv,data.jsonl,data.json,data.csv.gz,data.jsonl.gz,data.jsonl.zst,data.csv.bz2,data.csv.xz,data.parquet}"
 # Reads: ours (every row materialised as a Row) beside iterabledata's sync reader and
 # polars/duckdb full reads; data.parquet (written by the harness with pyarrow) is read by
-# all of them. The harness's write benches always write .jsonl.gz, so Parquet writing is
-# measured by the criterion bench (`cargo bench -p iterable-benches --bench write`) only.
+# all of them. Writing: CSV into .jsonl.gz below, and CSV and JSON Lines into Parquet
+# at the end (also alone: benches/to_parquet.sh).
 "$PY" "$BENCH/run_peers.py" --append --results "$RES" --inputs "$INPUTS" \
   --benches iter_sync,polars_read,duckdb_arrow,cmd \
   --cmd "iterable_count=$BIN count {path}"
@@ -39,6 +39,12 @@ INPUTS="${PEER_INPUTS:-data.csv,data.tsv,data.jsonl,data.json,data.csv.gz,data.j
   --benches iter_async_bulk_gather8,iter_sync_seq8,iter_write,polars_write,duckdb_write \
   --cmd-gather "iterable_count8=$BIN count {paths}" \
   --cmd-write "iterable_convert=$BIN convert {src} {out}"
+# CSV and JSON Lines into Parquet (the text-to-columnar road), beside polars and duckdb.
+for src in data.csv data.jsonl; do
+  "$PY" "$BENCH/run_peers.py" --append --results "$RES" --inputs none \
+    --write-to parquet --write-src "$src" --benches polars_write,duckdb_write \
+    --cmd-write "iterable_convert=$BIN convert {src} {out}"
+done
 "$PY" "$BENCH/make_report.py" --results "$RES" --out "$OUT/PEERS.md" --findings /dev/null \
   --manifest "$PEERBENCH_DIR/data/MANIFEST.json"
 # Keep machine paths out of what is committed.

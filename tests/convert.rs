@@ -584,14 +584,14 @@ async fn text_is_typed_by_column_for_typed_outputs() {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("in.csv");
     let mut text = String::from("id,zip,ok,price\n");
-    for i in 0..1500 {
+    for i in 0..10_500 {
         text.push_str(&format!("{i},0{i},{},{}\n", i % 2 == 0, i as f64 / 4.0));
     }
     text.push_str("n/a,01,true,1\n");
     std::fs::write(&csv, &text).unwrap();
     let csv = csv.to_str().unwrap();
 
-    // The first 1000 rows typed `id` as integers: the last row does not fit.
+    // The first 10,000 rows typed `id` as integers: the last row does not fit.
     let parquet = dir.path().join("out.parquet");
     let parquet = parquet.to_str().unwrap();
     let err = aconvert(csv, parquet, &ConvertOptions::new())
@@ -599,7 +599,9 @@ async fn text_is_typed_by_column_for_typed_outputs() {
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("row 1501: \"n/a\" is not an integer as the first 1000 rows typed its column"),
+        err.contains(
+            "row 10501: \"n/a\" is not an integer as the first 10000 rows typed its column"
+        ),
         "{err}"
     );
     assert_eq!(names_in(dir.path()), ["in.csv"]);
@@ -617,7 +619,7 @@ async fn text_is_typed_by_column_for_typed_outputs() {
         rows[3],
         row! { "id" => "3", "zip" => "03", "ok" => false, "price" => 0.75 }
     );
-    assert_eq!(rows.len(), 1501);
+    assert_eq!(rows.len(), 10_501);
 
     // Fewer rows, typed by inference; `zip` keeps its leading zeros as text.
     let head: String = text.lines().take(11).map(|l| format!("{l}\n")).collect();
@@ -656,4 +658,76 @@ async fn text_is_typed_by_column_for_typed_outputs() {
         read(jsonl).await[2].get("id"),
         Some(&iterable::Value::Int(2))
     );
+}
+
+/// Dates and date-times in text become Parquet dates and timestamps (a zone makes the
+/// instant UTC), as `iterable schema` shows them.
+#[tokio::test]
+async fn dates_and_times_in_text_become_typed_parquet_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("events.csv");
+    std::fs::write(
+        &csv,
+        "id,day,local,created,note\n\
+         1,2021-03-04,2021-03-04 05:06:07,2021-03-04T05:06:07Z,a\n\
+         2,,2021-03-05,2021-03-04T07:06:07.5+02:00,2021-03-04\n",
+    )
+    .unwrap();
+    let out = dir.path().join("events.parquet");
+    let (csv, out) = (csv.to_str().unwrap(), out.to_str().unwrap());
+    aconvert(csv, out, &ConvertOptions::new()).await.unwrap();
+    let schema = iterable::arrow::aschema(out, &IterableOptions::read())
+        .await
+        .unwrap();
+    let types: Vec<String> = schema
+        .fields()
+        .iter()
+        .map(|f| format!("{}: {}", f.name(), f.data_type()))
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "id: Int64",
+            "day: Date32",
+            "local: Timestamp(µs)",
+            "created: Timestamp(µs, \"UTC\")",
+            "note: Utf8"
+        ]
+    );
+    let rows = read(out).await;
+    let text: Vec<String> = rows[1].values().iter().map(|v| v.to_string()).collect();
+    assert_eq!(
+        text,
+        [
+            "2",
+            "",
+            "2021-03-05T00:00:00",
+            "2021-03-04T05:06:07.500Z",
+            "2021-03-04"
+        ]
+    );
+}
+
+/// A row group is closed once its encoded data reaches 32 MiB, whatever the row count,
+/// so a writer's memory does not grow with the file.
+#[tokio::test]
+async fn row_groups_close_at_a_size_so_memory_stays_flat() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("big.parquet");
+    let big = "x".repeat(1 << 20);
+    let rows: Vec<Row> = (0..80)
+        .map(|i| row! { "i" => i, "s" => big.as_str() })
+        .collect();
+    let options = IterableOptions::write()
+        .columnar_compression(iterable::ColumnarCompression::None)
+        .batch_size(4)
+        .schema_scan_rows(4);
+    write_all(out.to_str().unwrap(), &options, &rows)
+        .await
+        .unwrap();
+    let file = std::fs::File::open(&out).unwrap();
+    let reader = parquet::file::reader::SerializedFileReader::new(file).unwrap();
+    let groups = parquet::file::reader::FileReader::metadata(&reader).num_row_groups();
+    assert!(groups >= 2, "{groups} row group(s) for 80 MiB of values");
+    assert_eq!(read(out.to_str().unwrap()).await.len(), 80);
 }

@@ -66,9 +66,9 @@ pub enum Command {
         to_codec: Option<Codec>,
         /// Leave the text of CSV, TSV or LTSV as text in an output with typed columns
         /// (Parquet, Arrow, Avro, ORC, XLSX), instead of typing each column (integers,
-        /// floats, booleans, empty fields as nulls) by --schema or the first
-        /// --schema-rows rows.
-        #[arg(long)]
+        /// floats, booleans, dates, date-times, empty fields as nulls) by --schema or
+        /// the first --schema-rows rows (10,000).
+        #[arg(long, visible_alias = "no-infer")]
         keep_text: bool,
     },
     /// Print the columns of LOCATION and their Arrow types, one `name: type` a line: a

@@ -250,6 +250,14 @@ fn schema_lists_the_sheets_of_a_workbook_and_reads_any_of_them() {
         stdout(&iterable(&["head", text_book, "-n", "1"])),
         "{\"id\":\"1\",\"name\":\"Anna\"}\n"
     );
+    // `--no-infer` says the same.
+    let parquet = dir.path().join("text.parquet");
+    let parquet = parquet.to_str().unwrap();
+    stdout(&iterable(&["convert", first.to_str().unwrap(), parquet, "--no-infer"]));
+    assert_eq!(
+        stdout(&iterable(&["schema", parquet])),
+        "id: Utf8\nname: Utf8\n"
+    );
     let missing = iterable(&["cat", book, "--sheet-index", "3"]);
     assert!(!missing.status.success());
     let err = String::from_utf8_lossy(&missing.stderr);

@@ -190,12 +190,14 @@ pub struct ColumnarOptions {
     /// `iterable schema` prints it). When `None` the schema is inferred from the first
     /// [`schema_scan_rows`](Self::schema_scan_rows) rows.
     pub schema: Option<Vec<(String, String)>>,
-    /// Writing: how many rows decide the inferred schema (default 1000).
+    /// Writing: how many rows decide the inferred schema, and the types of text typed
+    /// by column (default 10,000: thousands, as polars and duckdb sample).
     pub schema_scan_rows: usize,
-    /// Parquet writing: the most rows in one row group (default 1,048,576).
+    /// Parquet writing: the most rows in one row group (default 1,048,576; a row group
+    /// is also closed at 32 MiB of encoded data).
     pub row_group_size: usize,
-    /// Writing: the compression; `None` is the format's default (Parquet: snappy;
-    /// Arrow IPC: none).
+    /// Writing: the compression; `None` is the format's default (Parquet: zstd at
+    /// level 1; Arrow IPC: none).
     pub compression: Option<ColumnarCompression>,
     /// Arrow IPC writing: the stream form instead of the file form (also chosen by a
     /// `.arrows` name).
@@ -208,7 +210,7 @@ impl Default for ColumnarOptions {
             columns: None,
             row_groups: None,
             schema: None,
-            schema_scan_rows: 1000,
+            schema_scan_rows: 10_000,
             row_group_size: 1 << 20,
             compression: None,
             ipc_stream: false,

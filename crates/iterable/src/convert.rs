@@ -346,6 +346,9 @@ fn schema_types(write: &IterableOptions, output: &str) -> Result<Option<TextType
                 t if t.is_integer() => ColumnType::Int,
                 t if t.is_floating() => ColumnType::Float,
                 DataType::Boolean => ColumnType::Bool,
+                DataType::Date32 | DataType::Date64 => ColumnType::Date,
+                DataType::Timestamp(_, None) => ColumnType::Timestamp,
+                DataType::Timestamp(_, Some(_)) => ColumnType::TimestampUtc,
                 _ => ColumnType::Text,
             };
             (f.name().clone(), kind)

@@ -1,11 +1,12 @@
 //! Text typed by column on its way into a format with typed columns: the strings of
-//! CSV or LTSV become integers, floats, booleans and nulls for Parquet, Arrow, Avro, ORC
-//! or a workbook, one type a column, decided from the first rows or by a schema.
+//! CSV or LTSV become integers, floats, booleans, dates, timestamps and nulls for
+//! Parquet, Arrow, Avro, ORC or a workbook, one type a column, decided from the first
+//! rows or by a schema.
 
 use std::sync::Arc;
 
 use iterable_core::{Error, Header, Result, Row, Value};
-use iterable_formats::csv::infer_value;
+use iterable_formats::csv::{infer_temporal, infer_value};
 
 /// What a column's text becomes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +19,12 @@ pub(crate) enum ColumnType {
     Float,
     /// Every non-empty field is `true` or `false` (any case); empty fields are nulls.
     Bool,
+    /// Every non-empty field is a date (`2021-03-04`).
+    Date,
+    /// Every non-empty field is a date-time without a zone (or a date: its midnight).
+    Timestamp,
+    /// Every non-empty field is a date-time with a zone: the instant, in UTC.
+    TimestampUtc,
     /// Left as text.
     Text,
 }
@@ -30,6 +37,7 @@ impl ColumnType {
             (Unknown, other) | (other, Unknown) => other,
             (a, b) if a == b => a,
             (Int, Float) | (Float, Int) => Float,
+            (Date, Timestamp) | (Timestamp, Date) => Timestamp,
             _ => Text,
         }
     }
@@ -43,7 +51,12 @@ impl ColumnType {
                 Value::Int(_) => ColumnType::Int,
                 Value::Float(_) => ColumnType::Float,
                 Value::Bool(_) => ColumnType::Bool,
-                _ => ColumnType::Text,
+                _ => match infer_temporal(text) {
+                    Some(Value::Date(_)) => ColumnType::Date,
+                    Some(Value::Timestamp(t)) if t.tz.is_none() => ColumnType::Timestamp,
+                    Some(Value::Timestamp(_)) => ColumnType::TimestampUtc,
+                    _ => ColumnType::Text,
+                },
             },
             // A typed value already: the column is left alone.
             _ => ColumnType::Text,
@@ -55,6 +68,9 @@ impl ColumnType {
             ColumnType::Int => "an integer",
             ColumnType::Float => "a number",
             ColumnType::Bool => "a boolean",
+            ColumnType::Date => "a date",
+            ColumnType::Timestamp => "a date-time without a zone",
+            ColumnType::TimestampUtc => "a date-time with a zone",
             ColumnType::Unknown | ColumnType::Text => "text",
         }
     }
@@ -106,7 +122,7 @@ impl TextTypes {
     pub(crate) fn changes_anything(&self) -> bool {
         self.columns
             .iter()
-            .any(|(_, t)| matches!(t, ColumnType::Int | ColumnType::Float | ColumnType::Bool))
+            .any(|(_, t)| !matches!(t, ColumnType::Unknown | ColumnType::Text))
     }
 
     /// Types the text of `rows` in place; `first_row` is the 1-based number of the
@@ -163,6 +179,30 @@ fn typed(value: &Value, kind: ColumnType) -> Option<std::result::Result<Value, S
     if matches!(kind, ColumnType::Unknown | ColumnType::Text) {
         return None;
     }
+    if text.is_empty() {
+        return Some(Ok(Value::Null));
+    }
+    if matches!(
+        kind,
+        ColumnType::Date | ColumnType::Timestamp | ColumnType::TimestampUtc
+    ) {
+        return Some(match (kind, infer_temporal(text)) {
+            (ColumnType::Date, Some(v @ Value::Date(_))) => Ok(v),
+            (ColumnType::Timestamp, Some(Value::Date(d))) => {
+                Ok(Value::Timestamp(iterable_core::Timestamp {
+                    datetime: d.and_time(chrono::NaiveTime::MIN),
+                    tz: None,
+                }))
+            }
+            (ColumnType::Timestamp, Some(Value::Timestamp(t))) if t.tz.is_none() => {
+                Ok(Value::Timestamp(t))
+            }
+            (ColumnType::TimestampUtc, Some(Value::Timestamp(t))) if t.tz.is_some() => {
+                Ok(Value::Timestamp(t))
+            }
+            _ => Err(text.to_string()),
+        });
+    }
     let inferred = infer_value(text);
     Some(match (kind, inferred) {
         (_, Value::Null) => Ok(Value::Null),
@@ -210,6 +250,30 @@ mod tests {
             err,
             "out.parquet: row 2002: \"n/a\" is not an integer as the first 2 rows typed its column; raise schema_scan_rows or give a schema"
         );
+    }
+
+    #[test]
+    fn dates_and_date_times_are_typed_and_a_zone_makes_them_utc() {
+        let mut rows = vec![
+            row! { "day" => "2021-03-04", "at" => "2021-03-04 05:06:07", "utc" => "2021-03-04T07:06:07+02:00", "mixed" => "2021-03-04" },
+            row! { "day" => "", "at" => "2021-03-05", "utc" => "2021-03-04T05:06:07Z", "mixed" => "2021-03-04T05:06:07Z" },
+        ];
+        let mut types = TextTypes::infer(&rows, "out.parquet");
+        types.apply(&mut rows, 1).unwrap();
+        let text = |r: &Row, k: &str| r[k].to_string();
+        assert!(matches!(rows[0]["day"], Value::Date(_)));
+        assert_eq!(rows[1]["day"], Value::Null);
+        assert_eq!(text(&rows[0], "at"), "2021-03-04T05:06:07");
+        assert_eq!(text(&rows[1], "at"), "2021-03-05T00:00:00");
+        assert_eq!(text(&rows[0], "utc"), "2021-03-04T05:06:07Z");
+        assert_eq!(text(&rows[1], "utc"), "2021-03-04T05:06:07Z");
+        // A date and a zoned date-time: left as text.
+        assert_eq!(rows[1]["mixed"], Value::from("2021-03-04T05:06:07Z"));
+
+        let mut later =
+            vec![row! { "day" => "2021-02-30", "at" => "", "utc" => "", "mixed" => "" }];
+        let err = types.apply(&mut later, 3).unwrap_err().to_string();
+        assert!(err.contains("row 3: \"2021-02-30\" is not a date"), "{err}");
     }
 
     #[test]

@@ -83,7 +83,7 @@ pub use parquet_file::{open_parquet_file, parquet_file_batches};
 #[cfg(feature = "parquet")]
 pub use parquet_read::{open_parquet, parquet_batches, parquet_schema};
 #[cfg(feature = "parquet")]
-pub use parquet_write::open_parquet_writer;
+pub use parquet_write::{DEFAULT_COMPRESSION, ROW_GROUP_BYTES, open_parquet_writer};
 pub use schema_infer::infer_schema;
 pub use schema_text::{parse_schema, schema_to_text};
 pub use to_value::{ConvertError, array_to_values, header_of, record_batch_to_rows};

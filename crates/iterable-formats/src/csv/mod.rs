@@ -68,6 +68,7 @@ mod parser;
 #[allow(unsafe_code)] // SIMD byte classes, and lines known to be ASCII taken as text
 mod plain_record;
 mod reader;
+mod temporal;
 mod writer;
 
 use iterable_core::detect::sniff_delimiter;
@@ -82,6 +83,7 @@ use crate::{ReadContext, WriteContext};
 
 pub use infer::infer_value;
 pub use reader::CsvReader;
+pub use temporal::infer_temporal;
 pub use writer::{CsvEncoder, CsvWriter, csv_writer};
 
 /// Opens a CSV/TSV/PSV reader over `reader`.

@@ -1,0 +1,153 @@
+//! Dates and times in text, as a typed column takes them: ISO 8601 / RFC 3339 dates
+//! (`2021-03-04`) and date-times with a `T` or a space (`2021-03-04T05:06:07`,
+//! `2021-03-04 05:06:07.250`), with or without a zone (`Z`, `+02:00`, `+0200`, `+02`).
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
+use iterable_core::{Timestamp, Value};
+
+/// The date or timestamp `text` is, exactly as a whole: a [`Value::Date`], a
+/// [`Value::Timestamp`] without a zone, or one in UTC (`tz` `"UTC"`) for a text with a
+/// zone (the instant kept, the offset applied); `None` for anything else.
+///
+/// ```
+/// use iterable_core::Value;
+/// use iterable_formats::csv::infer_temporal;
+///
+/// assert!(matches!(infer_temporal("2021-03-04"), Some(Value::Date(_))));
+/// let Some(Value::Timestamp(t)) = infer_temporal("2021-03-04T05:06:07+02:00") else { panic!() };
+/// assert_eq!(t.to_string(), "2021-03-04T03:06:07Z");
+/// assert_eq!(infer_temporal("2021-13-04"), None);
+/// ```
+pub fn infer_temporal(text: &str) -> Option<Value> {
+    let b = text.as_bytes();
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let date = NaiveDate::from_ymd_opt(
+        digits(&b[0..4])? as i32,
+        digits(&b[5..7])?,
+        digits(&b[8..10])?,
+    )?;
+    if b.len() == 10 {
+        return Some(Value::Date(date));
+    }
+    if !matches!(b[10], b'T' | b' ') || b.len() < 19 || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let (hour, minute, second) = (
+        digits(&b[11..13])?,
+        digits(&b[14..16])?,
+        digits(&b[17..19])?,
+    );
+    let mut at = 19;
+    let mut nanos = 0u32;
+    if b.get(at) == Some(&b'.') {
+        let n = b[at + 1..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if n == 0 || n > 9 {
+            return None;
+        }
+        nanos = digits(&b[at + 1..at + 1 + n])? * 10u32.pow(9 - n as u32);
+        at += 1 + n;
+    }
+    let time = NaiveTime::from_hms_nano_opt(hour, minute, second, nanos)?;
+    let local = NaiveDateTime::new(date, time);
+    let zone = &text[at..];
+    let offset = match zone.as_bytes() {
+        [] => {
+            return Some(Value::Timestamp(Timestamp {
+                datetime: local,
+                tz: None,
+            }));
+        }
+        [b'Z'] => 0,
+        [sign @ (b'+' | b'-'), rest @ ..] => {
+            let (h, m) = match rest {
+                [h1, h2] => (digits(&[*h1, *h2])?, 0),
+                [h1, h2, b':', m1, m2] | [h1, h2, m1, m2] => {
+                    (digits(&[*h1, *h2])?, digits(&[*m1, *m2])?)
+                }
+                _ => return None,
+            };
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let seconds = i64::from(h * 3600 + m * 60);
+            if *sign == b'-' { -seconds } else { seconds }
+        }
+        _ => return None,
+    };
+    Some(Value::Timestamp(Timestamp {
+        datetime: local - TimeDelta::seconds(offset),
+        tz: Some("UTC".into()),
+    }))
+}
+
+/// The number the ASCII digits of `b` spell, when they are all digits.
+fn digits(b: &[u8]) -> Option<u32> {
+    b.iter().try_fold(0u32, |n, c| {
+        c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(v: Option<Value>) -> Option<String> {
+        v.map(|v| v.to_string())
+    }
+
+    #[test]
+    fn dates_and_times_with_and_without_zones() {
+        assert_eq!(
+            text(infer_temporal("2021-03-04")).as_deref(),
+            Some("2021-03-04")
+        );
+        assert_eq!(
+            text(infer_temporal("2021-03-04 05:06:07")).as_deref(),
+            Some("2021-03-04T05:06:07")
+        );
+        assert_eq!(
+            text(infer_temporal("2021-03-04T05:06:07.25Z")).as_deref(),
+            Some("2021-03-04T05:06:07.250Z")
+        );
+        for zoned in [
+            "2021-03-04T07:06:07+02:00",
+            "2021-03-04T07:06:07+0200",
+            "2021-03-04T07:06:07+02",
+        ] {
+            assert_eq!(
+                text(infer_temporal(zoned)).as_deref(),
+                Some("2021-03-04T05:06:07Z"),
+                "{zoned}"
+            );
+        }
+        assert_eq!(
+            text(infer_temporal("2021-03-03T23:36:07-05:30")).as_deref(),
+            Some("2021-03-04T05:06:07Z")
+        );
+    }
+
+    #[test]
+    fn anything_else_is_not_a_date() {
+        for s in [
+            "2021-3-04",
+            "2021-02-30",
+            "2021-03-04T25:00:00",
+            "2021-03-04T05:06",
+            "2021-03-04x",
+            "2021-03-04T05:06:07+2",
+            "2021-03-04T05:06:07 ",
+            "2021-03-04T05:06:07.",
+            "20210304",
+            "2021-03-04T05:06:07.1234567890",
+            "2021-03-04T05:06:07+24:00",
+            "abcd-ef-gh",
+        ] {
+            assert_eq!(infer_temporal(s), None, "{s}");
+        }
+    }
+}
