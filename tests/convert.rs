@@ -708,7 +708,7 @@ async fn dates_and_times_in_text_become_typed_parquet_columns() {
     );
 }
 
-/// A row group is closed once its encoded data reaches 32 MiB, whatever the row count,
+/// A row group is closed once the writer holds 16 MiB of it, whatever the row count,
 /// so a writer's memory does not grow with the file.
 #[tokio::test]
 async fn row_groups_close_at_a_size_so_memory_stays_flat() {

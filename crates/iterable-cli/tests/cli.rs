@@ -253,7 +253,12 @@ fn schema_lists_the_sheets_of_a_workbook_and_reads_any_of_them() {
     // `--no-infer` says the same.
     let parquet = dir.path().join("text.parquet");
     let parquet = parquet.to_str().unwrap();
-    stdout(&iterable(&["convert", first.to_str().unwrap(), parquet, "--no-infer"]));
+    stdout(&iterable(&[
+        "convert",
+        first.to_str().unwrap(),
+        parquet,
+        "--no-infer",
+    ]));
     assert_eq!(
         stdout(&iterable(&["schema", parquet])),
         "id: Utf8\nname: Utf8\n"

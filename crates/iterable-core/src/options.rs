@@ -194,7 +194,7 @@ pub struct ColumnarOptions {
     /// by column (default 10,000: thousands, as polars and duckdb sample).
     pub schema_scan_rows: usize,
     /// Parquet writing: the most rows in one row group (default 1,048,576; a row group
-    /// is also closed at 32 MiB of encoded data).
+    /// is also closed once the writer holds 16 MiB of it).
     pub row_group_size: usize,
     /// Writing: the compression; `None` is the format's default (Parquet: zstd at
     /// level 1; Arrow IPC: none).
