@@ -347,3 +347,39 @@ async fn no_rows_with_a_schema_is_an_empty_file_with_that_schema() {
     .unwrap();
     assert!(rows.is_empty());
 }
+
+/// Rows written in bulk become batches straight from the slice; a row that does not
+/// fit is still named by its number in the whole write, and every row before it is
+/// kept in order when none fails.
+#[tokio::test]
+async fn bulk_writes_name_the_row_that_does_not_fit_and_keep_every_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows: Vec<Row> = (0..3000i64).map(|i| row! { "n" => i }).collect();
+    for (name, options) in [
+        ("inferred", IterableOptions::write().schema_scan_rows(100)),
+        ("given", IterableOptions::write().schema([("n", "Int64")])),
+    ] {
+        let path = dir.path().join(format!("{name}.parquet"));
+        let location = path.to_str().unwrap();
+        let mut bad = rows.clone();
+        bad[2499] = row! { "n" => "x" };
+        let mut dst = options.open(location).await.unwrap();
+        let err = dst.awrite_bulk(&bad).await.unwrap_err().to_string();
+        assert!(err.contains("row 2500: column `n`"), "{name}: {err}");
+        drop(dst);
+        assert!(!path.exists(), "{name}");
+
+        let mut dst = options.open(location).await.unwrap();
+        for part in rows.chunks(700) {
+            dst.awrite_bulk(part).await.unwrap();
+        }
+        dst.aclose().await.unwrap();
+        assert_eq!(
+            collect(iterable::aopen_iterable(location).await.unwrap())
+                .await
+                .unwrap(),
+            rows,
+            "{name}"
+        );
+    }
+}

@@ -17,6 +17,9 @@ use super::schema_text::parse_schema;
 use crate::WriteContext;
 use crate::read_refusal::{ReadRefusal, refuse};
 
+/// The fewest rows of a bulk write made into a batch at once (fewer wait for more).
+const DIRECT_ROWS: usize = 1024;
+
 /// An encoder of record batches into bytes: Parquet or Arrow IPC.
 pub(crate) trait BatchSink: Send + Unpin + 'static {
     /// Called once, with the schema, before the first batch.
@@ -183,6 +186,50 @@ impl<S: BatchSink> BatchWriter<S> {
         Ok(())
     }
 
+    /// Writes `rows`: once the schema is settled, batches (of at most `batch_size`
+    /// rows) are made straight from the slice instead of copying its rows to wait; only
+    /// a slice of fewer than [`DIRECT_ROWS`] rows waits for more.
+    async fn write_rows(&mut self, mut rows: &[Row]) -> Result<()> {
+        // Until the schema is settled, rows wait for the scan that infers it.
+        while !rows.is_empty() && self.schema.is_none() {
+            self.write_row(&rows[0]).await?;
+            rows = &rows[1..];
+        }
+        if rows.is_empty() {
+            return Ok(());
+        }
+        self.check_open()?;
+        let started = self.ensure_started().await.map(|_| ());
+        self.fail_on_error(started)?;
+        if self.pending.len() + rows.len() < DIRECT_ROWS.min(self.batch_size) {
+            self.pending.extend_from_slice(rows);
+            return Ok(());
+        }
+        if !self.pending.is_empty() {
+            let result = self.flush().await;
+            self.fail_on_error(result)?;
+        }
+        for batch in rows.chunks(self.batch_size) {
+            let result = self.write_slice(batch).await;
+            self.fail_on_error(result)?;
+        }
+        Ok(())
+    }
+
+    /// Encodes `rows` as one batch (the schema settled, nothing pending).
+    async fn write_slice(&mut self, rows: &[Row]) -> Result<()> {
+        self.check_open()?;
+        let schema = self.ensure_started().await?;
+        let batch = rows_to_record_batch(rows, &schema).map_err(|e| Error::Write {
+            location: self.info.location.clone(),
+            row: self.flushed + e.row as u64 + 1,
+            message: e.to_string(),
+        })?;
+        self.sink.write(&batch).await?;
+        self.flushed += rows.len() as u64;
+        Ok(())
+    }
+
     async fn close(&mut self) -> Result<()> {
         match self.state {
             State::Closed => return Ok(()),
@@ -223,12 +270,7 @@ impl<S: BatchSink> AsyncIterable for BatchWriter<S> {
     }
 
     fn awrite_bulk<'a>(&'a mut self, rows: &'a [Row]) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            for row in rows {
-                self.write_row(row).await?;
-            }
-            Ok(())
-        })
+        Box::pin(self.write_rows(rows))
     }
 
     fn aclose(&mut self) -> BoxFuture<'_, Result<()>> {
