@@ -452,3 +452,89 @@ async fn the_schema_comes_from_the_catalog() {
         ]
     );
 }
+
+/// Whether the connection of a query location runs over TLS, as the server sees it.
+async fn over_tls(url: &str) -> iterable::Result<bool> {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let query = "SHOW SESSION STATUS LIKE 'Ssl_cipher'";
+    let location = format!("{url}{sep}query={}", query.replace(' ', "%20"));
+    let rows = iterable_tests::collect(iterable::aopen_iterable(&location).await?).await?;
+    Ok(rows[0]["Value"] != Value::from(""))
+}
+
+#[tokio::test]
+async fn tls_is_used_as_ssl_mode_asks_and_certificates_are_checked() {
+    let server = server!();
+    let url = server.database("tls").await;
+    let root = server.root_certificate();
+    let root = root.to_str().unwrap();
+    let other = server.other_root_certificate();
+    let other = other.to_str().unwrap();
+    let localhost = url.replace("@127.0.0.1:", "@localhost:");
+
+    // The default (PREFERRED) takes the TLS the server offers; DISABLED does not.
+    assert!(over_tls(&url).await.unwrap());
+    assert!(!over_tls(&format!("{url}?ssl-mode=DISABLED")).await.unwrap());
+    assert!(over_tls(&format!("{url}?ssl-mode=REQUIRED")).await.unwrap());
+    // The certificate names localhost: connected by that name, both modes that check
+    // it verify; by 127.0.0.1, VERIFY_IDENTITY refuses, and VERIFY_CA says that the
+    // driver cannot skip the name check.
+    let ca = format!("ssl-ca={root}");
+    for mode in ["VERIFY_CA", "VERIFY_IDENTITY"] {
+        let tls = over_tls(&format!("{localhost}?ssl-mode={mode}&{ca}")).await;
+        assert!(tls.unwrap(), "{mode}");
+    }
+    let err = over_tls(&format!("{url}?ssl-mode=VERIFY_IDENTITY&{ca}"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("MySQL, connecting") && err.contains("not valid for name \"127.0.0.1\""),
+        "{err}"
+    );
+    assert!(!err.contains(PASSWORD), "{err}");
+    let err = over_tls(&format!("{url}?ssl-mode=VERIFY_CA&{ca}"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("connect by a name the certificate holds"),
+        "{err}"
+    );
+    // Another root: the chain does not verify.
+    let err = over_tls(&format!("{localhost}?ssl-mode=VERIFY_CA&ssl-ca={other}"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("UnknownIssuer"), "{err}");
+    // A mode or a file that is not there is refused before connecting.
+    let err = over_tls(&format!("{url}?ssl-mode=sometimes"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("ssl-mode=sometimes is not one of DISABLED"),
+        "{err}"
+    );
+    let err = over_tls(&format!("{url}?ssl-mode=VERIFY_CA&ssl-ca=/nonexistent.pem"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("ssl-ca /nonexistent.pem: no such file"),
+        "{err}"
+    );
+    // Rows go both ways over TLS.
+    let tls = format!("{localhost}?ssl-mode=VERIFY_IDENTITY&{ca}&table=people&mode=create");
+    write_all(
+        &tls,
+        &IterableOptions::write(),
+        &[row! { "id" => 1, "name" => "Ana" }],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        read(&tls.replace("&mode=create", "")).await,
+        [row! { "id" => 1, "name" => "Ana" }]
+    );
+}

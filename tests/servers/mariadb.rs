@@ -1,12 +1,19 @@
 //! A real MariaDB server for the tests: a throwaway data folder made by
 //! `mariadb-install-db` in a temporary folder and `mariadbd` on a free port of
-//! 127.0.0.1, with a user that signs in by password. One server a test binary; each
-//! test makes a database of its own. As root, the server runs as `nobody`.
+//! 127.0.0.1, with a user that signs in by password, and TLS offered (a certificate
+//! for `localhost` signed by a throwaway root, both made with `openssl`). One server a
+//! test binary; each test makes a database of its own. As root, the server runs as
+//! `nobody`.
 //!
 //! The server stops and its folder goes when the test process ends (a shell script
 //! holds it and waits on a pipe whose other end this process keeps open). Without
 //! MariaDB (Debian's `mariadb-server`) the tests say so and skip, unless
 //! `ITERABLE_REQUIRE_SERVERS` is set (as CI does).
+
+// Each server's file is also included alone (by the CLI's tests), so each includes it.
+#[allow(clippy::duplicate_mod)]
+#[path = "certificates.rs"]
+mod certificates;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -24,6 +31,8 @@ pub const PASSWORD: &str = "s3cret-my";
 pub struct Mariadb {
     /// Its port on 127.0.0.1.
     pub port: u16,
+    /// The server's folder (its data, certificates and log).
+    dir: PathBuf,
     _keeper: Mutex<(Child, ChildStdin)>,
 }
 
@@ -45,6 +54,17 @@ impl Mariadb {
                 }
             })
             .as_ref()
+    }
+
+    /// The root certificate (PEM) that signed the server's certificate, which names
+    /// `localhost` only (not 127.0.0.1).
+    pub fn root_certificate(&self) -> PathBuf {
+        self.dir.join("ca.crt")
+    }
+
+    /// A root certificate (PEM) that signed nothing the server has.
+    pub fn other_root_certificate(&self) -> PathBuf {
+        self.dir.join("other-ca.crt")
     }
 
     /// The URL of database `name` with the tests' user and password.
@@ -113,6 +133,7 @@ fn start(server: &Path, install: &Path) -> Mariadb {
         .tempdir()
         .unwrap()
         .keep();
+    certificates::make(&dir);
     if as_nobody {
         let status = Command::new("chown")
             .args(["-R", "nobody:"])
@@ -141,6 +162,7 @@ fn start(server: &Path, install: &Path) -> Mariadb {
             "{server} --no-defaults --datadir={data} --socket={dir}/sock --port={port} \
              --bind-address=127.0.0.1 --skip-name-resolve --skip-log-bin \
              --innodb-buffer-pool-size=64M --innodb-flush-log-at-trx-commit=0 \
+             --ssl-cert={dir}/server.crt --ssl-key={dir}/server.key --ssl-ca={dir}/ca.crt \
              --log-error={dir}/log --pid-file={dir}/pid >/dev/null 2>&1 & \
              pid=$!; read _; kill $pid; wait $pid; rm -rf {dir}",
             server = server.display(),
@@ -157,6 +179,7 @@ fn start(server: &Path, install: &Path) -> Mariadb {
         if make_user(port) {
             return Mariadb {
                 port,
+                dir,
                 _keeper: Mutex::new((child, stdin)),
             };
         }

@@ -11,6 +11,11 @@
 //! Without PostgreSQL's programs (Debian's `postgresql` package) the tests say so and
 //! skip, unless `ITERABLE_REQUIRE_SERVERS` is set (as CI does): then it is a failure.
 
+// Each server's file is also included alone (by the CLI's tests), so each includes it.
+#[allow(clippy::duplicate_mod)]
+#[path = "certificates.rs"]
+mod certificates;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -106,84 +111,6 @@ impl Postgres {
     }
 }
 
-/// Makes, in `dir`, a root (`ca.crt`), a server certificate for `localhost` signed by
-/// it (`server.crt`, key `server.key`) and an unrelated root (`other-ca.crt`).
-fn make_certificates(dir: &Path) {
-    let run = |args: &[&str]| {
-        let output = Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .unwrap_or_else(|e| {
-                panic!("openssl (Debian's openssl package) for the test certificates: {e}")
-            });
-        assert!(
-            output.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    };
-    let key = [
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-    ];
-    for (name, subject) in [
-        ("ca", "/CN=iterable test root"),
-        ("other-ca", "/CN=another root"),
-    ] {
-        let (key_file, cert_file) = (format!("{name}.key"), format!("{name}.crt"));
-        let mut args = vec!["req", "-x509", "-days", "2", "-subj", subject];
-        args.extend(key);
-        args.extend(["-keyout", &key_file, "-out", &cert_file]);
-        args.extend(["-addext", "basicConstraints=critical,CA:TRUE"]);
-        args.extend(["-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
-        run(&args);
-    }
-    let mut args = vec![
-        "req",
-        "-subj",
-        "/CN=localhost",
-        "-keyout",
-        "server.key",
-        "-out",
-        "server.csr",
-    ];
-    args.extend(key);
-    run(&args);
-    std::fs::write(
-        dir.join("server.ext"),
-        "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n\
-         keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n",
-    )
-    .unwrap();
-    run(&[
-        "x509",
-        "-req",
-        "-in",
-        "server.csr",
-        "-CA",
-        "ca.crt",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-days",
-        "2",
-        "-extfile",
-        "server.ext",
-        "-out",
-        "server.crt",
-    ]);
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(
-        dir.join("server.key"),
-        std::fs::Permissions::from_mode(0o600),
-    )
-    .unwrap();
-}
-
 /// PostgreSQL's programs: `ITERABLE_PG_BIN`, Debian's folder of the newest version, or
 /// the `PATH`.
 fn find_bin() -> Option<PathBuf> {
@@ -239,7 +166,7 @@ fn start(bin: PathBuf) -> Postgres {
     let data = dir.join("data");
     let password_file = dir.join("password");
     std::fs::write(&password_file, PASSWORD).unwrap();
-    make_certificates(&dir);
+    certificates::make(&dir);
     if as_nobody {
         let status = Command::new("chown")
             .args(["-R", "nobody:"])

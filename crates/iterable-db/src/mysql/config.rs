@@ -3,9 +3,28 @@
 //! `MYSQL_TCP_PORT`, `MYSQL_PWD`, `USER`) for what the URL leaves out. Each session is
 //! set to UTC and to strict mode, so that timestamps read as they are stored and a
 //! value that does not fit its column is an error, not a warning.
+//!
+//! TLS (rustls with ring) as the MySQL client's `--ssl-mode` says, from `ssl-mode`
+//! (or `sslmode`) and `ssl-ca` in the URL:
+//!
+//! | `ssl-mode` | TLS | the server's certificate |
+//! |---|---|---|
+//! | `DISABLED` | never | - |
+//! | `PREFERRED` (the default) | when the server offers it | checked against `ssl-ca` when one is given, else not checked |
+//! | `REQUIRED` | always | as for `PREFERRED` |
+//! | `VERIFY_CA` | always | signed by a root of `ssl-ca` (else the web's roots); see below |
+//! | `VERIFY_IDENTITY` | always | as `VERIFY_CA`, and naming the host |
+//!
+//! A socket connection never uses TLS. mysql_async 0.37 cannot check the chain without
+//! the name with the rustls of this workspace (it looks for the error's old wording),
+//! so where only the chain is to be checked and the certificate does not name the host,
+//! the connection is refused with an error that says so: connect by a name the
+//! certificate holds.
+
+use std::path::PathBuf;
 
 use iterable_core::{Error, Result};
-use mysql_async::{Opts, OptsBuilder};
+use mysql_async::{Opts, OptsBuilder, SslOpts};
 
 use crate::location::decode;
 
@@ -23,8 +42,92 @@ impl Environment for ProcessEnvironment {
     }
 }
 
-/// The driver's options for `url`; `display` (the password masked) names it in errors.
+/// How a connection is made: the driver's options, and for `PREFERRED` TLS the options
+/// to retry with, without TLS, when the server offers none.
+#[derive(Debug, Clone)]
+pub(crate) struct Connection {
+    pub opts: Opts,
+    pub without_tls: Option<Opts>,
+    /// Whether the mode checks the certificate's chain but not its name (`VERIFY_CA`,
+    /// or `PREFERRED`/`REQUIRED` with `ssl-ca`), which the driver cannot do alone.
+    pub chain_only: bool,
+}
+
+/// The TLS a URL asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SslMode {
+    Disabled,
+    Preferred,
+    Required,
+    VerifyCa,
+    VerifyIdentity,
+}
+
+impl SslMode {
+    fn parse(text: &str) -> Option<Self> {
+        Some(match text.to_ascii_uppercase().replace('-', "_").as_str() {
+            "DISABLED" | "DISABLE" => Self::Disabled,
+            "PREFERRED" | "PREFER" => Self::Preferred,
+            "REQUIRED" | "REQUIRE" => Self::Required,
+            "VERIFY_CA" => Self::VerifyCa,
+            "VERIFY_IDENTITY" | "VERIFY_FULL" => Self::VerifyIdentity,
+            _ => return None,
+        })
+    }
+
+    /// The driver's TLS options, `None` for no TLS.
+    fn ssl_opts(self, ca: Option<&PathBuf>) -> Option<SslOpts> {
+        let mut ssl = SslOpts::default();
+        if let Some(ca) = ca {
+            ssl = ssl
+                .with_root_certs(vec![ca.clone().into()])
+                .with_disable_built_in_roots(true);
+        }
+        let checks_chain = ca.is_some() || self >= Self::VerifyCa;
+        Some(match self {
+            Self::Disabled => return None,
+            _ if !checks_chain => ssl
+                .with_danger_accept_invalid_certs(true)
+                .with_danger_skip_domain_validation(true),
+            Self::VerifyIdentity => ssl,
+            _ => ssl.with_danger_skip_domain_validation(true),
+        })
+    }
+}
+
+impl PartialOrd for SslMode {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some((*self as u8).cmp(&(*other as u8)))
+    }
+}
+
+/// The connection `url` asks for; `display` (the password masked) names it in errors.
+pub(crate) fn connection(url: &str, display: &str, env: &dyn Environment) -> Result<Connection> {
+    let (builder, mode, ca) = parse(url, display, env)?;
+    let tls = mode.ssl_opts(ca.as_ref());
+    let chain_only = mode != SslMode::Disabled
+        && mode != SslMode::VerifyIdentity
+        && (ca.is_some() || mode == SslMode::VerifyCa);
+    let without_tls =
+        (mode == SslMode::Preferred).then(|| builder.clone().ssl_opts(None::<SslOpts>).into());
+    Ok(Connection {
+        opts: builder.ssl_opts(tls).into(),
+        without_tls,
+        chain_only,
+    })
+}
+
+/// The driver's options for `url` without TLS (for tests of the URL's reading).
+#[cfg(test)]
 pub(crate) fn options(url: &str, display: &str, env: &dyn Environment) -> Result<Opts> {
+    parse(url, display, env).map(|(builder, _, _)| builder.into())
+}
+
+fn parse(
+    url: &str,
+    display: &str,
+    env: &dyn Environment,
+) -> Result<(OptsBuilder, SslMode, Option<PathBuf>)> {
     let invalid = |message: String| Error::InvalidOption(format!("{display}: {message}"));
     let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
     let (base, query) = rest.split_once('?').unwrap_or((rest, ""));
@@ -61,6 +164,8 @@ pub(crate) fn options(url: &str, display: &str, env: &dyn Environment) -> Result
     };
     let mut db = Some(decode(db)).filter(|d| !d.is_empty());
     let mut socket = None;
+    let mut ssl_mode = SslMode::Preferred;
+    let mut ssl_ca = None;
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         let value = decode(value);
@@ -77,10 +182,25 @@ pub(crate) fn options(url: &str, display: &str, env: &dyn Environment) -> Result
             "password" => password = Some(value),
             "dbname" | "database" => db = Some(value),
             "socket" => socket = Some(value),
+            "ssl-mode" | "ssl_mode" | "sslmode" => {
+                ssl_mode = SslMode::parse(&value).ok_or_else(|| {
+                    invalid(format!(
+                        "ssl-mode={value} is not one of DISABLED, PREFERRED, REQUIRED, \
+                         VERIFY_CA, VERIFY_IDENTITY"
+                    ))
+                })?;
+            }
+            "ssl-ca" | "ssl_ca" | "sslrootcert" => {
+                let path = PathBuf::from(&value);
+                if !path.is_file() {
+                    return Err(invalid(format!("ssl-ca {value}: no such file")));
+                }
+                ssl_ca = Some(path);
+            }
             other => {
                 return Err(invalid(format!(
                     "the URL parameter {other:?} is not one of table, query, mode, key, schema, columns, \
-                     or the connection's host, port, user, password, dbname, socket"
+                     or the connection's host, port, user, password, dbname, socket, ssl-mode, ssl-ca"
                 )));
             }
         }
@@ -95,6 +215,9 @@ pub(crate) fn options(url: &str, display: &str, env: &dyn Environment) -> Result
         .unwrap_or(3306);
     let user = user.or_else(|| env.var("USER"));
     let password = password.or_else(|| env.var("MYSQL_PWD"));
+    if socket.is_some() {
+        ssl_mode = SslMode::Disabled;
+    }
     let builder = OptsBuilder::default()
         .ip_or_hostname(host)
         .tcp_port(port)
@@ -107,7 +230,7 @@ pub(crate) fn options(url: &str, display: &str, env: &dyn Environment) -> Result
             "SET time_zone = '+00:00'",
             "SET sql_mode = CONCAT(@@sql_mode, ',STRICT_ALL_TABLES,NO_BACKSLASH_ESCAPES')",
         ]);
-    Ok(builder.into())
+    Ok((builder, ssl_mode, ssl_ca))
 }
 
 #[cfg(test)]
@@ -145,5 +268,27 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("\"colour\" is not one of table"), "{err}");
+    }
+
+    #[test]
+    fn ssl_mode_decides_tls_and_a_fallback_without_it() {
+        let none = Vars(HashMap::new());
+        let connect = |url: &str| connection(url, "x", &none).unwrap();
+        // PREFERRED by default: TLS, with a retry without it for a server with none.
+        let preferred = connect("mysql://h/db");
+        assert!(preferred.opts.ssl_opts().is_some());
+        assert!(preferred.without_tls.as_ref().unwrap().ssl_opts().is_none());
+        assert!(!preferred.chain_only);
+        let required = connect("mysql://h/db?ssl-mode=required");
+        let ssl = required.opts.ssl_opts().unwrap();
+        assert!(ssl.accept_invalid_certs() && ssl.skip_domain_validation());
+        assert!(required.without_tls.is_none());
+        assert!(connect("mysql://h/db?sslmode=DISABLED").opts.ssl_opts().is_none());
+        let full = connect("mysql://h/db?ssl-mode=VERIFY_IDENTITY");
+        let ssl = full.opts.ssl_opts().unwrap();
+        assert!(!ssl.accept_invalid_certs() && !ssl.skip_domain_validation());
+        assert!(connect("mysql://h/db?ssl-mode=verify_ca").chain_only);
+        // A socket never uses TLS.
+        assert!(connect("mysql://h/db?socket=/run/my.sock").opts.ssl_opts().is_none());
     }
 }

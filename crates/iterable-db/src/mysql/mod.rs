@@ -15,10 +15,35 @@ use crate::DatabaseLocation;
 
 /// A connection to the server of `db`, its session in UTC and in strict mode.
 pub(crate) async fn connect(db: &DatabaseLocation) -> Result<Conn> {
-    let opts = config::options(&db.path, &db.display, &config::ProcessEnvironment)?;
-    Conn::new(opts)
-        .await
-        .map_err(|e| my_error(&db.display, "connecting", &e))
+    let connection = config::connection(&db.path, &db.display, &config::ProcessEnvironment)?;
+    // rustls takes the process's crypto provider: ring, as everywhere in the workspace.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let failed = |e: mysql_async::Error| my_error(&db.display, "connecting", &e);
+    match Conn::new(connection.opts).await {
+        Err(mysql_async::Error::Driver(mysql_async::DriverError::NoClientSslFlagFromServer)) => {
+            match connection.without_tls {
+                // PREFERRED: the server offers no TLS, so without it.
+                Some(plain) => Conn::new(plain).await.map_err(failed),
+                None => Err(Error::Io {
+                    location: db.display.clone(),
+                    source: std::io::Error::other(
+                        "MySQL, connecting: the server offers no TLS, and ssl-mode asks for it",
+                    ),
+                }),
+            }
+        }
+        Err(e) if connection.chain_only && e.to_string().contains("not valid for name") => {
+            Err(Error::Io {
+                location: db.display.clone(),
+                source: std::io::Error::other(format!(
+                    "MySQL, connecting: {e}; ssl-mode VERIFY_CA (or ssl-ca) checks the \
+                     chain only, which this driver (mysql_async 0.37) cannot do without the \
+                     name: connect by a name the certificate holds"
+                )),
+            })
+        }
+        other => other.map_err(failed),
+    }
 }
 
 /// A server error at `location` (its password masked), saying what was being done.
