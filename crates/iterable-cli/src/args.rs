@@ -19,8 +19,10 @@ pub struct Cli {
 pub enum Command {
     /// Write every row to stdout (JSON Lines unless --to says otherwise).
     Cat {
-        /// A path, URL or glob, or - for stdin.
-        location: String,
+        /// Paths, URLs or globs, or - for stdin; several are read one after the other,
+        /// each in its own format.
+        #[arg(required = true)]
+        locations: Vec<String>,
         #[command(flatten)]
         read: ReadArgs,
         #[command(flatten)]
@@ -31,8 +33,9 @@ pub enum Command {
         /// How many rows.
         #[arg(short = 'n', long = "lines", default_value_t = 10)]
         n: usize,
-        /// A path, URL or glob, or - for stdin.
-        location: String,
+        /// Paths, URLs or globs, or - for stdin; several are read one after the other.
+        #[arg(required = true)]
+        locations: Vec<String>,
         #[command(flatten)]
         read: ReadArgs,
         #[command(flatten)]

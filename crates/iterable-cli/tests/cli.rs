@@ -651,3 +651,107 @@ fn a_legacy_encoding_is_detected_with_a_note() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A reader that closes our stdout early (`iterable count big.csv | true`) ends every
+/// command quietly with exit 0: no panic, nothing on stderr.
+#[test]
+fn a_closed_stdout_ends_every_command_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.csv");
+    let mut text = String::from("id,name\n");
+    for i in 0..200_000 {
+        text.push_str(&format!("{i},name {i}\n"));
+    }
+    std::fs::write(&big, text).unwrap();
+    let big = big.to_str().unwrap();
+    for args in [
+        vec!["count", big, big],
+        vec!["cat", big],
+        vec!["schema", big],
+        vec!["head", big, "-n", "100000"],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_iterable"))
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reading end closes before anything is written.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {:?}", out.status);
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{args:?}");
+    }
+}
+
+/// A float far from one is written with an exponent, not as hundreds of digits.
+#[test]
+fn big_and_small_floats_are_written_with_an_exponent() {
+    let dir = tempfile::tempdir().unwrap();
+    let jsonl = dir.path().join("floats.jsonl");
+    std::fs::write(
+        &jsonl,
+        "{\"big\": 1e300, \"small\": 2.5e-7, \"plain\": 1234.5}\n",
+    )
+    .unwrap();
+    let csv = dir.path().join("floats.csv");
+    stdout(&iterable(&[
+        "convert",
+        jsonl.to_str().unwrap(),
+        csv.to_str().unwrap(),
+    ]));
+    assert_eq!(
+        std::fs::read_to_string(&csv).unwrap(),
+        "big,small,plain\n1e300,2.5e-7,1234.5\n"
+    );
+}
+
+/// `--columns` picks and orders columns in every format, not only the columnar ones,
+/// and a column the input lacks is an error naming it.
+#[test]
+fn columns_pick_and_order_columns_in_every_format() {
+    for name in ["people.csv", "people.jsonl", "people.csv.gz"] {
+        let out = stdout(&iterable(&[
+            "head",
+            &testdata(name),
+            "-n",
+            "2",
+            "--columns",
+            "name,id",
+        ]));
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 2, "{name}: {out}");
+        assert!(
+            lines[0].starts_with("{\"name\":\"Anna\",\"id\":"),
+            "{name}: {out}"
+        );
+        assert!(!lines[0].contains("city"), "{name}: {out}");
+    }
+    let missing = iterable(&["cat", &testdata("people.csv"), "--columns", "name,age"]);
+    assert_eq!(missing.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        err.contains("column \"age\" (asked for by `columns`) is not in the input; its columns: id, name, city, note"),
+        "{err}"
+    );
+}
+
+/// `cat` and `head` take several inputs, each in its own format, one after the other.
+#[test]
+fn cat_and_head_take_several_inputs_in_their_own_formats() {
+    let (csv, jsonl) = (testdata("people.csv"), testdata("people.jsonl"));
+    let one = |name: &str| stdout(&iterable(&["cat", name]));
+    let both = stdout(&iterable(&["cat", &csv, &jsonl]));
+    assert_eq!(both, format!("{}{}", one(&csv), one(&jsonl)));
+    let csv_rows = one(&csv).lines().count();
+    let head = stdout(&iterable(&[
+        "head",
+        "-n",
+        &(csv_rows + 1).to_string(),
+        &csv,
+        &jsonl,
+    ]));
+    let lines: Vec<&str> = head.lines().collect();
+    assert_eq!(lines.len(), csv_rows + 1);
+    assert_eq!(lines[csv_rows], one(&jsonl).lines().next().unwrap());
+}

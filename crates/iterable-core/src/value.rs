@@ -94,6 +94,20 @@ impl fmt::Display for Decimal {
     }
 }
 
+/// A float as text: the shortest digits that read back as the same float, in plain
+/// notation from 1e-5 up to 1e16 (`0.25`, `1234.5`) and with an exponent outside it
+/// (`1e300`, `1.5e-7`), as JSON writers and Python do, instead of the 301 digits plain
+/// notation takes for 1e300.
+fn write_float(x: f64, out: &mut String) {
+    use std::fmt::Write;
+    let magnitude = x.abs();
+    if magnitude != 0.0 && x.is_finite() && !(1e-5..1e16).contains(&magnitude) {
+        let _ = write!(out, "{x:e}");
+    } else {
+        let _ = write!(out, "{x}");
+    }
+}
+
 /// The seconds east of UTC of an offset written `+HH:MM`, `+HHMM` or `+HH` (or `-`).
 fn offset_seconds(tz: &str) -> Option<i32> {
     let (sign, rest) = match tz.as_bytes().first()? {
@@ -224,9 +238,7 @@ impl Value {
             Value::Int(i) => {
                 let _ = write!(out, "{i}");
             }
-            Value::Float(x) => {
-                let _ = write!(out, "{x}");
-            }
+            Value::Float(x) => write_float(*x, out),
             Value::String(s) => out.push_str(s),
             Value::Bytes(b) => out.push_str(&String::from_utf8_lossy(b)),
             Value::Date(d) => {
@@ -414,6 +426,21 @@ mod tests {
         );
         // Not an offset: named as it is.
         assert_eq!(at(utc, Some("+7")).to_string(), "2000-10-10T20:55:36Z[+7]");
+    }
+
+    #[test]
+    fn floats_as_text_take_an_exponent_only_far_from_one() {
+        let text = |x: f64| Value::Float(x).to_string();
+        assert_eq!(text(1e300), "1e300");
+        assert_eq!(text(-2.5e-7), "-2.5e-7");
+        assert_eq!(text(1e16), "1e16");
+        assert_eq!(text(9999999999999998.0), "9999999999999998");
+        assert_eq!(text(0.00001), "0.00001");
+        assert_eq!(text(1234.5), "1234.5");
+        assert_eq!(text(0.0), "0");
+        for x in [1e300, -2.5e-7, 1e16, 0.1 + 0.2, f64::MAX, f64::MIN_POSITIVE] {
+            assert_eq!(text(x).parse::<f64>().unwrap(), x, "{x} reads back");
+        }
     }
 
     #[test]

@@ -74,6 +74,7 @@ pub mod arrow;
 pub mod blocking;
 mod bulk;
 pub mod bytes;
+mod columns;
 mod convert;
 #[cfg(feature = "arrow")]
 mod database_schema;

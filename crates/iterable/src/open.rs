@@ -43,7 +43,8 @@ pub(crate) async fn open_read_once(location: &str, options: &Options) -> Result<
         return iterable_db::open_read(location, &db, options.batch_size).await;
     }
     let road = crate::road::open_road(location, options).await?;
-    crate::road::open_rows(road).await
+    let rows = crate::road::open_rows(road).await?;
+    Ok(crate::columns::select(rows, options))
 }
 
 pub(crate) async fn open_write(location: &str, options: &Options) -> Result<BoxIterable> {

@@ -6,12 +6,21 @@ use iterable::{Format, IterableOptions};
 
 use crate::args::ReadArgs;
 
-/// Copies the rows of `location` (at most `limit`) to stdout as `to`. When a bad record
-/// ends the read, the rows before it are still written out (as `cat` would), then the
-/// error is returned.
-pub async fn run(location: &str, read: &ReadArgs, to: Format, limit: Option<usize>) -> Result<()> {
+/// Copies the rows of `locations` (one after the other, at most `limit` in all) to
+/// stdout as `to`. When a bad record ends the read, the rows before it are still
+/// written out (as `cat` would), then the error is returned.
+pub async fn run(
+    locations: &[String],
+    read: &ReadArgs,
+    to: Format,
+    limit: Option<usize>,
+) -> Result<()> {
     let options = read.options()?;
-    let mut src = options.open(location).await?;
+    let (mut src, location) = match locations {
+        [one] => (options.open(one).await?, one.clone()),
+        many => (options.open_many(many).await?, many.join(", ")),
+    };
+    let location = location.as_str();
     super::report_encoding(location, src.info().encoding, &options);
     let mut out = read
         .write_options(IterableOptions::write().format(to))?

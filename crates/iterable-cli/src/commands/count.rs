@@ -52,11 +52,17 @@ pub async fn run(patterns: &[String], read: &ReadArgs) -> Result<()> {
         let (i, rows) = done.context("a counting task failed")??;
         counts[i] = rows;
     }
+    // Written, not printed: a closed stdout is an error to return (the command then
+    // ends quietly), not a panic.
+    let mut out = String::new();
     if locations.len() > 1 {
         for (location, rows) in locations.iter().zip(&counts) {
-            println!("{rows}\t{location}");
+            out.push_str(&format!("{rows}\t{location}\n"));
         }
     }
-    println!("{}", counts.iter().sum::<u64>());
+    out.push_str(&format!("{}\n", counts.iter().sum::<u64>()));
+    let mut stdout = std::io::stdout().lock();
+    std::io::Write::write_all(&mut stdout, out.as_bytes())?;
+    std::io::Write::flush(&mut stdout)?;
     Ok(())
 }

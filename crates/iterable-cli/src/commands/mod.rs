@@ -14,16 +14,16 @@ use crate::args::{Cli, Command};
 pub async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Cat {
-            location,
+            locations,
             read,
             out,
-        } => cat::run(&location, &read, out.to, None).await,
+        } => cat::run(&locations, &read, out.to, None).await,
         Command::Head {
             n,
-            location,
+            locations,
             read,
             out,
-        } => cat::run(&location, &read, out.to, Some(n)).await,
+        } => cat::run(&locations, &read, out.to, Some(n)).await,
         Command::Count { locations, read } => count::run(&locations, &read).await,
         Command::Enrich(args) => enrich::run(&args).await,
         Command::Convert {

@@ -283,12 +283,22 @@ mod tests {
         let ssl = required.opts.ssl_opts().unwrap();
         assert!(ssl.accept_invalid_certs() && ssl.skip_domain_validation());
         assert!(required.without_tls.is_none());
-        assert!(connect("mysql://h/db?sslmode=DISABLED").opts.ssl_opts().is_none());
+        assert!(
+            connect("mysql://h/db?sslmode=DISABLED")
+                .opts
+                .ssl_opts()
+                .is_none()
+        );
         let full = connect("mysql://h/db?ssl-mode=VERIFY_IDENTITY");
         let ssl = full.opts.ssl_opts().unwrap();
         assert!(!ssl.accept_invalid_certs() && !ssl.skip_domain_validation());
         assert!(connect("mysql://h/db?ssl-mode=verify_ca").chain_only);
         // A socket never uses TLS.
-        assert!(connect("mysql://h/db?socket=/run/my.sock").opts.ssl_opts().is_none());
+        assert!(
+            connect("mysql://h/db?socket=/run/my.sock")
+                .opts
+                .ssl_opts()
+                .is_none()
+        );
     }
 }

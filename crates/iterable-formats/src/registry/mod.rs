@@ -363,8 +363,13 @@ pub fn known_names() -> String {
         .join(", ")
 }
 
+/// Options every reader takes: a format that does not list one itself has it applied
+/// to its rows by the facade (`columns`: only those columns, in that order).
+pub const EVERY_READER: &[&OptionSpec] = &[&options::COLUMNS];
+
 /// The options of every registered format for `mode` (readers' or writers'), one
-/// entry per key, with the formats that take it, in registry order.
+/// entry per key, with the formats that take it, in registry order (with
+/// [`EVERY_READER`]'s options for every reader).
 pub fn options_of(mode: Mode) -> Vec<(&'static OptionSpec, Vec<Format>)> {
     let mut out: Vec<(&'static OptionSpec, Vec<Format>)> = Vec::new();
     for spec in all() {
@@ -372,7 +377,14 @@ pub fn options_of(mode: Mode) -> Vec<(&'static OptionSpec, Vec<Format>)> {
             Mode::Read => spec.read_options,
             Mode::Write => spec.write_options,
         };
-        for option in list {
+        let every = match mode {
+            Mode::Read => EVERY_READER,
+            Mode::Write => &[],
+        };
+        let not_listed = every
+            .iter()
+            .filter(|o| !list.iter().any(|l| l.key == o.key));
+        for option in list.iter().chain(not_listed) {
             match out.iter_mut().find(|(o, _)| o.key == option.key) {
                 Some((_, formats)) => formats.push(spec.format),
                 None => out.push((option, vec![spec.format])),
@@ -404,6 +416,12 @@ pub fn apply_option(options: &mut Options, mode: Mode, key: &str, value: &str) -
             Mode::Write => spec.write_options,
         };
         for option in list.iter().filter(|o| o.key == key) {
+            found = true;
+            option.apply(options, value)?;
+        }
+    }
+    if !found && mode == Mode::Read {
+        for option in EVERY_READER.iter().filter(|o| o.key == key) {
             found = true;
             option.apply(options, value)?;
         }
