@@ -20,7 +20,7 @@ use crate::{ReadContext, WriteContext};
 /// The largest workbook read into memory.
 const MAX_WORKBOOK: u64 = 1 << 30;
 /// Excel's last row (0-based), the header being row 0.
-pub(super) const MAX_ROW: u64 = 1_048_575;
+const MAX_ROW: u64 = 1_048_575;
 /// Integers a float holds exactly.
 pub(super) const EXACT_IN_FLOAT: i64 = 1 << 53;
 
@@ -163,16 +163,34 @@ fn cell_value(cell: &Data) -> Value {
     }
 }
 
+/// The name of the one sheet a workbook writer writes: the `sheet` option's name, or
+/// `Sheet1`.
+pub(super) fn sheet_to_write(ctx: &WriteContext) -> String {
+    match &ctx.options.xlsx.sheet {
+        Some(Sheet::Name(name)) => name.clone(),
+        _ => "Sheet1".to_owned(),
+    }
+}
+
+/// Row `number` (1-based, below the header) fits a sheet, or the error naming it.
+pub(super) fn check_row_count(location: &str, number: u64) -> Result<()> {
+    if number > MAX_ROW {
+        return Err(write_error(
+            location,
+            number,
+            format!("a sheet holds at most {MAX_ROW} rows below its header"),
+        ));
+    }
+    Ok(())
+}
+
 /// Opens an XLSX writer over `writer`.
 pub async fn open_writer<W>(writer: W, ctx: WriteContext) -> Result<BoxIterable>
 where
     W: AsyncWrite + Send + Unpin + 'static,
 {
     let location = ctx.info.location.clone();
-    let sheet = match &ctx.options.xlsx.sheet {
-        Some(Sheet::Name(name)) => name.clone(),
-        _ => "Sheet1".to_owned(),
-    };
+    let sheet = sheet_to_write(&ctx);
     Ok(bridge_writer(writer, ctx, move |out| {
         let mut workbook = Workbook::new();
         workbook
@@ -203,13 +221,7 @@ struct XlsxWriter {
 
 impl RowWriter for XlsxWriter {
     fn write_row(&mut self, row: &Row, number: u64) -> Result<()> {
-        if number > MAX_ROW {
-            return Err(write_error(
-                &self.location,
-                number,
-                format!("a sheet holds at most {MAX_ROW} rows below its header"),
-            ));
-        }
+        check_row_count(&self.location, number)?;
         let fail =
             |e: rust_xlsxwriter::XlsxError| write_error(&self.location, number, e.to_string());
         let sheet = self

@@ -8,11 +8,11 @@
 use std::collections::HashMap;
 use std::io::{BufWriter, Seek, Write};
 
-use iterable_core::{BoxIterable, Error, Result, Row, Sheet, Value};
+use iterable_core::{BoxIterable, Error, Result, Row, Value};
 use tokio::io::AsyncWrite;
 use zip::write::SimpleFileOptions;
 
-use super::imp::{EXACT_IN_FLOAT, MAX_ROW};
+use super::imp::{EXACT_IN_FLOAT, check_row_count, sheet_to_write};
 use crate::WriteContext;
 use crate::blocking::{bridge_writer, write_error};
 use crate::blocking_bridge::{RowWriter, SyncOutput};
@@ -40,10 +40,7 @@ where
     W: AsyncWrite + Send + Unpin + 'static,
 {
     let location = ctx.info.location.clone();
-    let sheet = match &ctx.options.xlsx.sheet {
-        Some(Sheet::Name(name)) => name.clone(),
-        _ => "Sheet1".to_owned(),
-    };
+    let sheet = sheet_to_write(&ctx);
     if sheet.is_empty() || sheet.contains(['[', ']', '*', '?', ':', '/', '\\']) {
         return Err(Error::InvalidOption(format!(
             "sheet name {sheet:?}: a sheet's name is not empty and has none of []*?:/\\"
@@ -81,13 +78,7 @@ struct OdsWriter {
 
 impl RowWriter for OdsWriter {
     fn write_row(&mut self, row: &Row, number: u64) -> Result<()> {
-        if number > MAX_ROW {
-            return Err(write_error(
-                &self.location,
-                number,
-                format!("a sheet holds at most {MAX_ROW} rows below its header"),
-            ));
-        }
+        check_row_count(&self.location, number)?;
         self.cells.clear();
         for (key, value) in row.iter() {
             let column = *self.columns.entry(key.to_owned()).or_insert_with(|| {
