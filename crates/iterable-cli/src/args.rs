@@ -73,6 +73,13 @@ pub enum Command {
         /// the first --schema-rows rows (10,000).
         #[arg(long, visible_alias = "no-infer")]
         keep_text: bool,
+        /// Show progress and a summary on stderr even when it is not a terminal (on a
+        /// terminal they are shown by default).
+        #[arg(long, conflicts_with = "quiet")]
+        progress: bool,
+        /// Nothing on stderr but errors and warnings: no progress, no summary.
+        #[arg(long, short = 'q')]
+        quiet: bool,
     },
     /// Print the columns of LOCATION and their Arrow types, one `name: type` a line: a
     /// Parquet or Arrow file's own schema, or the types of the first rows of any other

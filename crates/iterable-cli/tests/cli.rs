@@ -755,3 +755,58 @@ fn cat_and_head_take_several_inputs_in_their_own_formats() {
     assert_eq!(lines.len(), csv_rows + 1);
     assert_eq!(lines[csv_rows], one(&jsonl).lines().next().unwrap());
 }
+
+/// `convert` says nothing on a stderr that is not a terminal unless `--progress` asks:
+/// then a one-line summary with rows, time, rate and bytes. `--quiet` says nothing.
+#[test]
+fn convert_prints_a_summary_when_asked_and_nothing_in_a_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = testdata("people.csv");
+    let rows = stdout(&iterable(&["count", &input])).trim().to_owned();
+    let out = dir.path().join("out.jsonl");
+    let out = out.to_str().unwrap();
+    let quiet_by_default = iterable(&["convert", &input, out]);
+    assert!(quiet_by_default.status.success());
+    assert_eq!(String::from_utf8_lossy(&quiet_by_default.stderr), "");
+    let asked = iterable(&["convert", &input, out, "--progress"]);
+    assert!(asked.status.success());
+    let err = String::from_utf8_lossy(&asked.stderr);
+    let expected = format!("iterable: {rows} rows from {input} to {out} in ");
+    assert!(err.starts_with(&expected), "{err}");
+    assert!(
+        err.contains(" rows/s; ") && err.contains(" read, ") && err.ends_with(" written)\n"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let quiet = iterable(&["convert", &input, out, "--quiet"]);
+    assert_eq!(String::from_utf8_lossy(&quiet.stderr), "");
+    let both = iterable(&["convert", &input, out, "--quiet", "--progress"]);
+    assert!(!both.status.success());
+}
+
+/// On a terminal (a pseudo-terminal made by `script`, from util-linux), `convert` draws
+/// its status line (cleared at the end) and prints the summary without being asked.
+#[test]
+fn on_a_terminal_convert_shows_progress_and_a_summary() {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipping: no `script` (util-linux) to make a pseudo-terminal");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.parquet");
+    let command = format!(
+        "{} convert {} {}",
+        env!("CARGO_BIN_EXE_iterable"),
+        testdata("people.csv"),
+        out.display()
+    );
+    let run = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{run:?}");
+    let screen = String::from_utf8_lossy(&run.stdout);
+    assert!(screen.contains("\r\x1b[2K"), "{screen:?}");
+    assert!(screen.contains("iterable: 5 rows from "), "{screen:?}");
+    assert!(out.exists());
+}

@@ -2,8 +2,11 @@
 //! when the output is a pattern (`out/{stem}.parquet`), each input file to its own.
 
 use anyhow::{Result, bail};
-use iterable::{Codec, ConvertOptions, Format, IterableOptions, abulk_convert, aconvert};
+use iterable::{
+    Codec, ConvertOptions, Format, IterableOptions, ProgressEvery, abulk_convert, aconvert,
+};
 
+use super::status::{self, Status};
 use crate::args::ReadArgs;
 
 /// How the output is written, beyond the write flags.
@@ -14,6 +17,8 @@ pub struct OutputAs {
     pub codec: Option<Codec>,
     /// `--keep-text`: text stays text in typed columns.
     pub keep_text: bool,
+    /// What to say on stderr while converting and at the end.
+    pub status: Status,
 }
 
 /// Copies every row of `input` into `output`; the output appears only when all is written.
@@ -36,7 +41,23 @@ pub async fn run(input: &str, output: &str, read: &ReadArgs, output_as: &OutputA
         let options = options.concurrency(read.file_concurrency.max(1));
         return bulk(input, output, &options).await;
     }
-    let report = aconvert(input, output, &options).await?;
+    if output_as.status.live {
+        options = options.on_progress(ProgressEvery::Time(status::REDRAW), |event| {
+            if event.done {
+                status::clear();
+            } else {
+                status::draw(event);
+            }
+        });
+    }
+    let converted = aconvert(input, output, &options).await;
+    if output_as.status.live {
+        status::clear();
+    }
+    let report = converted?;
+    if output_as.status.summary {
+        eprintln!("{}", status::summary(&report));
+    }
     super::report_encoding(input, report.input_encoding, &read_options);
     super::report_skipped(input, report.rows_skipped);
     Ok(())

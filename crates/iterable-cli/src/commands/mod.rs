@@ -5,6 +5,7 @@ mod convert;
 mod count;
 pub mod enrich;
 mod schema;
+mod status;
 
 use anyhow::Result;
 
@@ -33,11 +34,14 @@ pub async fn run(cli: Cli) -> Result<()> {
             to,
             to_codec,
             keep_text,
+            progress,
+            quiet,
         } => {
             let output_as = convert::OutputAs {
                 format: to,
                 codec: to_codec,
                 keep_text,
+                status: status::Status::new(progress, quiet),
             };
             convert::run(&input, &output, &read, &output_as).await
         }

@@ -321,6 +321,8 @@ impl<W: AsyncWrite + Send + Unpin + 'static> BatchSink for ParquetSink<W> {
         Box::pin(async move {
             self.send(Message::Finish).await?;
             self.stop().await?;
+            // What was written is now the whole count, not the encoder's estimate.
+            self.encoded.store(0, Ordering::Relaxed);
             let io = |e| Error::io(&self.location, e);
             self.writer.flush().await.map_err(io)?;
             self.writer.shutdown().await.map_err(io)
