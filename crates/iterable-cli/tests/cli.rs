@@ -810,3 +810,32 @@ fn on_a_terminal_convert_shows_progress_and_a_summary() {
     assert!(screen.contains("iterable: 5 rows from "), "{screen:?}");
     assert!(out.exists());
 }
+
+/// A binary format is not written to a terminal (in a pseudo-terminal made by
+/// `script`), but it is to a pipe.
+#[test]
+fn a_binary_format_is_refused_on_a_terminal_and_written_to_a_pipe() {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipping: no `script` (util-linux) to make a pseudo-terminal");
+        return;
+    }
+    let command = format!(
+        "{} cat {} --to parquet",
+        env!("CARGO_BIN_EXE_iterable"),
+        testdata("people.csv")
+    );
+    let run = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+        .unwrap();
+    assert!(!run.status.success(), "{run:?}");
+    let screen = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        screen.contains("parquet is binary: it is not written to a terminal; redirect the output (> out.parquet)"),
+        "{screen:?}"
+    );
+    assert!(!screen.contains("PAR1"), "{screen:?}");
+    let piped = iterable(&["cat", &testdata("people.csv"), "--to", "parquet"]);
+    assert!(piped.status.success());
+    assert!(piped.stdout.starts_with(b"PAR1"));
+}

@@ -13,6 +13,7 @@ pub static ARROW: FormatSpec = FormatSpec {
         matches: |head| head.starts_with(b"ARROW1") || head.starts_with(&[0xff, 0xff, 0xff, 0xff]),
     }),
     capabilities: Capabilities {
+        binary: true,
         container: true,
         marks_end: true,
         typed_columns: true,

@@ -15,6 +15,7 @@ pub static PARQUET: FormatSpec = FormatSpec {
         matches: |head| head.starts_with(b"PAR1"),
     }),
     capabilities: Capabilities {
+        binary: true,
         container: true,
         marks_end: true,
         typed_columns: true,

@@ -1,6 +1,8 @@
 //! `cat` and `head`: rows to stdout in the asked format.
 
-use anyhow::Result;
+use std::io::IsTerminal;
+
+use anyhow::{Result, bail};
 use futures::StreamExt;
 use iterable::{Format, IterableOptions};
 
@@ -15,6 +17,7 @@ pub async fn run(
     to: Format,
     limit: Option<usize>,
 ) -> Result<()> {
+    refuse_binary_on_a_terminal(to)?;
     let options = read.options()?;
     let (mut src, location) = match locations {
         [one] => (options.open(one).await?, one.clone()),
@@ -42,5 +45,22 @@ pub async fn run(
     out.aclose().await?;
     super::report_skipped(location, src.progress().skipped);
     src.aclose().await?;
+    Ok(())
+}
+
+/// A binary format (Parquet, Avro, a workbook, ...) is not written to a terminal,
+/// where it would only garble the screen.
+fn refuse_binary_on_a_terminal(to: Format) -> Result<()> {
+    let binary = iterable::registry::spec(to).is_some_and(|spec| spec.capabilities.binary);
+    if binary && std::io::stdout().is_terminal() {
+        bail!(
+            "{} is binary: it is not written to a terminal; redirect the output \
+             (> out.{}) or choose a text format with --to (jsonl, csv, ...)",
+            to.name(),
+            iterable::registry::spec(to)
+                .and_then(|spec| spec.extensions.first().copied())
+                .unwrap_or("out")
+        );
+    }
     Ok(())
 }

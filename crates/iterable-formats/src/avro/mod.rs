@@ -77,6 +77,7 @@ pub static AVRO: FormatSpec = FormatSpec {
         matches: |head| head.starts_with(b"Obj\x01"),
     }),
     capabilities: Capabilities {
+        binary: true,
         container: true,
         typed_columns: true,
         ..Capabilities::TYPED

@@ -32,7 +32,10 @@ use crate::registry::{Builders, Capabilities, FormatSpec};
 /// The registry's description of the format.
 pub static BSON: FormatSpec = FormatSpec {
     sniffer: None,
-    capabilities: Capabilities::TYPED,
+    capabilities: Capabilities {
+        binary: true,
+        ..Capabilities::TYPED
+    },
     read_options: &[&opt::DUPLICATE_KEYS],
     write_options: &[],
     feature: "bson",

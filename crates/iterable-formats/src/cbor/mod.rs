@@ -41,7 +41,10 @@ pub static CBOR: FormatSpec = FormatSpec {
         // The self-described CBOR tag, 55799, as a writer may put it first.
         matches: |head| head.starts_with(&[0xd9, 0xd9, 0xf7]),
     }),
-    capabilities: Capabilities::TYPED,
+    capabilities: Capabilities {
+        binary: true,
+        ..Capabilities::TYPED
+    },
     read_options: &[&opt::MAX_RECORD_BYTES],
     write_options: &[],
     feature: "cbor",

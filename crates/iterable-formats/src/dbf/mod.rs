@@ -55,6 +55,7 @@ pub const DBF_FORMAT: Format = Format::new("dbf");
 pub static DBF: FormatSpec = FormatSpec {
     aliases: &["dbase", "foxpro"],
     capabilities: Capabilities {
+        binary: true,
         container: true,
         nested: false,
         // The end byte (0x1A) is often missing from real tables; the header's record

@@ -53,6 +53,7 @@ const CAPABILITIES: Capabilities = Capabilities {
     marks_end: true,
     typed_columns: false,
     geometry: true,
+    binary: false,
 };
 
 fn head_has(head: &[u8], needle: &[u8]) -> bool {

@@ -31,7 +31,10 @@ use crate::registry::{Builders, Capabilities, FormatSpec};
 /// The registry's description of the format.
 pub static MSGPACK: FormatSpec = FormatSpec {
     sniffer: None,
-    capabilities: Capabilities::TYPED,
+    capabilities: Capabilities {
+        binary: true,
+        ..Capabilities::TYPED
+    },
     read_options: &[&opt::MAX_RECORD_BYTES, &opt::DUPLICATE_KEYS],
     write_options: &[],
     feature: "msgpack",

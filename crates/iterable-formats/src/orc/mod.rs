@@ -49,6 +49,7 @@ pub static ORC: FormatSpec = FormatSpec {
         },
     }),
     capabilities: Capabilities {
+        binary: true,
         // Lists and maps are written as their JSON text (see the module docs).
         nested: false,
         container: true,

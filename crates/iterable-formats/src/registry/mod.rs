@@ -135,6 +135,9 @@ pub struct Capabilities {
     /// Its rows carry a `geometry` column, a GeoJSON object or null (GeoJSON, KML, GML):
     /// the conformance suite's rows carry one.
     pub geometry: bool,
+    /// Its bytes are not text (Parquet, Avro, BSON, a workbook, ...): the command line
+    /// will not write them to a terminal.
+    pub binary: bool,
 }
 
 impl Capabilities {
@@ -150,6 +153,7 @@ impl Capabilities {
         marks_end: false,
         typed_columns: false,
         geometry: false,
+        binary: false,
     };
     /// A typed format, read and written, nulls and nesting kept, no record boundaries.
     pub const TYPED: Capabilities = Capabilities {
@@ -163,6 +167,7 @@ impl Capabilities {
         marks_end: false,
         typed_columns: false,
         geometry: false,
+        binary: false,
     };
 }
 

@@ -79,6 +79,7 @@ pub const ODS_FORMAT: Format = Format::new("ods");
 /// What a workbook that is written and read can do: typed cells by column, nulls
 /// as empty cells, nesting as text.
 const WORKBOOK: Capabilities = Capabilities {
+    binary: true,
     container: true,
     nested: false,
     marks_end: true,
@@ -89,6 +90,7 @@ const WORKBOOK: Capabilities = Capabilities {
 /// What a workbook that is only read can do: typed cells by column, no nulls kept
 /// (an empty cell reads as null, there is no writer to keep one).
 const READ_ONLY: Capabilities = Capabilities {
+    binary: true,
     write: false,
     container: true,
     nested: false,
