@@ -73,6 +73,11 @@ pub enum Command {
         /// the first --schema-rows rows (10,000).
         #[arg(long, visible_alias = "no-infer")]
         keep_text: bool,
+        /// The output's columns and types, one `name: type` a line, as `iterable schema`
+        /// prints them (`id: Int64`, `created: Timestamp(µs, "UTC")`): text is typed by
+        /// it, and a typed output takes it instead of inferring one.
+        #[arg(long, value_name = "FILE")]
+        schema: Option<std::path::PathBuf>,
         /// Show progress and a summary on stderr even when it is not a terminal (on a
         /// terminal they are shown by default).
         #[arg(long, conflicts_with = "quiet")]

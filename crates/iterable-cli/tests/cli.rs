@@ -839,3 +839,79 @@ fn a_binary_format_is_refused_on_a_terminal_and_written_to_a_pipe() {
     assert!(piped.status.success());
     assert!(piped.stdout.starts_with(b"PAR1"));
 }
+
+/// `convert --schema FILE` takes the columns and types `iterable schema` prints: text
+/// is typed by it; a bad line is an error naming the file and the line; the hint of a
+/// typing error names the flags.
+#[test]
+fn convert_takes_a_schema_file_as_schema_prints_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("in.csv");
+    std::fs::write(
+        &csv,
+        "id,zip,when\n1,12345,2021-03-04T05:06:07Z\n2,99999,\n",
+    )
+    .unwrap();
+    let csv = csv.to_str().unwrap();
+    let schema = dir.path().join("schema.txt");
+    std::fs::write(
+        &schema,
+        "# columns\nid: Utf8\nzip: Int64\nwhen: Timestamp(µs, \"UTC\")\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out.parquet");
+    let out = out.to_str().unwrap();
+    stdout(&iterable(&[
+        "convert",
+        csv,
+        out,
+        "--schema",
+        schema.to_str().unwrap(),
+    ]));
+    assert_eq!(
+        stdout(&iterable(&["schema", out])),
+        "id: Utf8\nzip: Int64\nwhen: Timestamp(µs, \"UTC\")\n"
+    );
+    assert_eq!(
+        stdout(&iterable(&["head", out, "-n", "1"])),
+        "{\"id\":\"1\",\"zip\":12345,\"when\":\"2021-03-04T05:06:07Z\"}\n"
+    );
+
+    // A value the schema's type cannot hold says to change the schema.
+    std::fs::write(csv, "id,zip,when\n1,01234,\n").unwrap();
+    let zip = iterable(&["convert", csv, out, "--schema", schema.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&zip.stderr);
+    assert!(
+        err.contains(
+            "row 1: \"01234\" is not an integer as the schema typed its column; change the schema"
+        ),
+        "{err}"
+    );
+    std::fs::write(&schema, "id Utf8\n").unwrap();
+    let bad = iterable(&["convert", csv, out, "--schema", schema.to_str().unwrap()]);
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("line 1: \"id Utf8\" is not `name: type`"),
+        "{err}"
+    );
+
+    let mut text = String::from("n\n");
+    for i in 0..10_000 {
+        text.push_str(&format!("{i}\n"));
+    }
+    text.push_str("n/a\n");
+    std::fs::write(dir.path().join("late.csv"), text).unwrap();
+    let late = iterable(&[
+        "convert",
+        dir.path().join("late.csv").to_str().unwrap(),
+        out,
+    ]);
+    let err = String::from_utf8_lossy(&late.stderr);
+    assert!(
+        err.contains(
+            "raise schema_scan_rows (CLI: --schema-rows N) or give a schema (CLI: --schema FILE)"
+        ),
+        "{err}"
+    );
+}

@@ -8,6 +8,9 @@ use std::sync::Arc;
 use iterable_core::{Error, Header, Result, Row, Value};
 use iterable_formats::csv::{infer_temporal, infer_value};
 
+/// How types given by a schema are named in errors.
+const BY_SCHEMA: &str = "the schema";
+
 /// What a column's text becomes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ColumnType {
@@ -112,7 +115,7 @@ impl TextTypes {
     pub(crate) fn from_schema(columns: Vec<(String, ColumnType)>, output: &str) -> TextTypes {
         TextTypes {
             columns,
-            decided_by: "the schema".to_owned(),
+            decided_by: BY_SCHEMA.to_owned(),
             output: iterable_db::mask_password(output),
             cached: None,
         }
@@ -137,9 +140,14 @@ impl TextTypes {
                         location: self.output.clone(),
                         row: first_row + i as u64,
                         message: format!(
-                            "{text:?} is not {} as {} typed its column; raise schema_scan_rows or give a schema",
+                            "{text:?} is not {} as {} typed its column; {}",
                             kind.name(),
-                            self.decided_by
+                            self.decided_by,
+                            if self.decided_by == BY_SCHEMA {
+                                "change the schema (CLI: --schema FILE)"
+                            } else {
+                                "raise schema_scan_rows (CLI: --schema-rows N) or give a schema (CLI: --schema FILE)"
+                            }
                         ),
                     })?;
                 }
@@ -248,7 +256,7 @@ mod tests {
         let err = types.apply(&mut later, 2001).unwrap_err().to_string();
         assert_eq!(
             err,
-            "out.parquet: row 2002: \"n/a\" is not an integer as the first 2 rows typed its column; raise schema_scan_rows or give a schema"
+            "out.parquet: row 2002: \"n/a\" is not an integer as the first 2 rows typed its column; raise schema_scan_rows (CLI: --schema-rows N) or give a schema (CLI: --schema FILE)"
         );
     }
 

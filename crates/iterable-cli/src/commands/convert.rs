@@ -17,6 +17,8 @@ pub struct OutputAs {
     pub codec: Option<Codec>,
     /// `--keep-text`: text stays text in typed columns.
     pub keep_text: bool,
+    /// `--schema FILE`: the output's columns and types.
+    pub schema: Option<std::path::PathBuf>,
     /// What to say on stderr while converting and at the end.
     pub status: Status,
 }
@@ -29,6 +31,9 @@ pub async fn run(input: &str, output: &str, read: &ReadArgs, output_as: &OutputA
     }
     if let Some(codec) = output_as.codec {
         write = write.codec(codec);
+    }
+    if let Some(file) = &output_as.schema {
+        write = write.schema(read_schema(file)?);
     }
     let read_options = read.options()?;
     let mut options = ConvertOptions::new()
@@ -91,4 +96,32 @@ async fn bulk(input: &str, output: &str, options: &ConvertOptions) -> Result<()>
         );
     }
     Ok(())
+}
+
+/// The `name: type` lines of a schema file, as `iterable schema` prints them; blank
+/// lines and `#` comments are skipped.
+fn read_schema(file: &std::path::Path) -> Result<Vec<(String, String)>> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| anyhow::anyhow!("--schema {}: {e}", file.display()))?;
+    let mut columns = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        match line.split_once(": ") {
+            Some((name, kind)) if !name.trim().is_empty() && !kind.trim().is_empty() => {
+                columns.push((name.trim().to_owned(), kind.trim().to_owned()));
+            }
+            _ => bail!(
+                "--schema {}: line {}: {line:?} is not `name: type` (as `iterable schema` prints)",
+                file.display(),
+                i + 1
+            ),
+        }
+    }
+    if columns.is_empty() {
+        bail!("--schema {}: no columns in it", file.display());
+    }
+    Ok(columns)
 }

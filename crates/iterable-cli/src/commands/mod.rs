@@ -34,6 +34,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             to,
             to_codec,
             keep_text,
+            schema,
             progress,
             quiet,
         } => {
@@ -41,6 +42,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 format: to,
                 codec: to_codec,
                 keep_text,
+                schema,
                 status: status::Status::new(progress, quiet),
             };
             convert::run(&input, &output, &read, &output_as).await
