@@ -18,6 +18,9 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Write every row to stdout (JSON Lines unless --to says otherwise).
+    #[command(
+        after_help = "Examples:\n  iterable cat data.csv.gz --columns id,name\n  iterable cat 's3://bucket/logs/*.jsonl.zst' --to csv > logs.csv"
+    )]
     Cat {
         /// Paths, URLs or globs, or - for stdin; several are read one after the other,
         /// each in its own format.
@@ -42,6 +45,9 @@ pub enum Command {
         out: OutArgs,
     },
     /// Count rows; several locations are read concurrently. The total is the last line.
+    #[command(
+        after_help = "Examples:\n  iterable count data.csv\n  iterable count 'logs/*.jsonl.gz' --file-concurrency 8"
+    )]
     Count {
         /// Paths, URLs or globs (or - for stdin); a glob counts each file it matches.
         #[arg(required = true)]
@@ -52,6 +58,9 @@ pub enum Command {
     /// Extract fields from every row of IN with a chat model, into OUT.
     Enrich(Box<crate::commands::enrich::EnrichArgs>),
     /// Convert IN to OUT; the format and codec of each come from its name.
+    #[command(
+        after_help = "Examples:\n  iterable convert data.csv.gz data.parquet --compression zstd\n  iterable convert 'in/*.csv' 'out/{stem}.jsonl.zst' --file-concurrency 4"
+    )]
     Convert {
         /// The input path, URL or glob, or - for stdin.
         input: String,
@@ -131,6 +140,7 @@ pub struct OutArgs {
 
 /// Options for reading.
 #[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Input")]
 pub struct ReadArgs {
     /// The input format, instead of detecting it.
     #[arg(long, value_parser = format_parser())]
@@ -142,10 +152,10 @@ pub struct ReadArgs {
     #[arg(long)]
     pub zip_member: Option<String>,
     /// Skip bad records instead of stopping (they are counted on stderr).
-    #[arg(long, conflicts_with = "dead_letter")]
+    #[arg(long, conflicts_with = "dead_letter", help_heading = "Bad records")]
     pub skip_errors: bool,
     /// Skip bad records and write each, with its position, to this JSON Lines file.
-    #[arg(long)]
+    #[arg(long, help_heading = "Bad records")]
     pub dead_letter: Option<String>,
     /// How many first rows decide inferred column types (schema, and writing
     /// Parquet/Arrow).
@@ -155,29 +165,29 @@ pub struct ReadArgs {
     #[arg(long, default_value_t = 1)]
     pub parse_threads: usize,
     /// Globs, prefixes and folders: how many files are read at once.
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = 4, help_heading = "Many files")]
     pub file_concurrency: usize,
     /// Globs, prefixes and folders: rows as they arrive instead of in file order.
-    #[arg(long)]
+    #[arg(long, help_heading = "Many files")]
     pub as_arrive: bool,
     /// Globs, prefixes and folders: add a column of this name with each row's file.
-    #[arg(long)]
+    #[arg(long, help_heading = "Many files")]
     pub location_column: Option<String>,
     /// Local folders and globs: follow links to directories (each directory is still
     /// walked once, so link loops end).
-    #[arg(long)]
+    #[arg(long, help_heading = "Many files")]
     pub follow_links: bool,
     /// Reading: columns named with SEP (`.` when not given) nested back into maps and
     /// lists (`user.name`, `tags.0`).
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = ".", value_name = "SEP")]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = ".", value_name = "SEP", help_heading = "Nested values")]
     pub unflatten: Option<String>,
     /// Writing: lists and maps spread into columns named by their path joined with SEP
     /// (`.` when not given); without it a flat format (CSV, TSV, LTSV, XLSX) gets each
     /// as JSON text in one column.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = ".", value_name = "SEP")]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = ".", value_name = "SEP", help_heading = "Nested values")]
     pub flatten: Option<String>,
     /// Writing: a list or map for a flat format is an error naming the row, not JSON text.
-    #[arg(long, conflicts_with = "flatten")]
+    #[arg(long, conflicts_with = "flatten", help_heading = "Nested values")]
     pub nested_error: bool,
     #[command(flatten)]
     pub store: StoreArgs,
@@ -193,6 +203,7 @@ pub struct ReadArgs {
 /// How to reach object stores (s3://, gs://, az://, http(s)://); what is not given
 /// comes from the usual environment variables (AWS_*, GOOGLE_*, AZURE_*).
 #[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Object stores")]
 pub struct StoreArgs {
     /// Object stores: the region (S3).
     #[arg(long)]

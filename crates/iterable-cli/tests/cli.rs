@@ -915,3 +915,35 @@ fn convert_takes_a_schema_file_as_schema_prints_it() {
         "{err}"
     );
 }
+
+/// Each command's help groups its options under headings and ends with examples.
+#[test]
+fn help_groups_options_under_headings_with_examples() {
+    let help = stdout(&iterable(&["convert", "--help"]));
+    let headings: Vec<&str> = help
+        .lines()
+        .filter(|l| !l.starts_with(' ') && l.ends_with(':'))
+        .collect();
+    assert_eq!(
+        headings,
+        [
+            "Arguments:",
+            "Options:",
+            "Input:",
+            "Bad records:",
+            "Many files:",
+            "Nested values:",
+            "Object stores:",
+            "Format options (reading):",
+            "Format options (writing):",
+            "Examples:"
+        ]
+    );
+    for command in ["cat", "count"] {
+        let help = stdout(&iterable(&[command, "--help"]));
+        assert!(
+            help.contains(&format!("Examples:\n  iterable {command} ")),
+            "{help}"
+        );
+    }
+}
