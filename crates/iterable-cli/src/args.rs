@@ -56,6 +56,9 @@ pub enum Command {
         read: ReadArgs,
     },
     /// Extract fields from every row of IN with a chat model, into OUT.
+    #[command(
+        after_help = "Examples:\n  iterable enrich people.csv out.jsonl --fields 'name:string,age:integer' --prompt '{bio}' --model gpt-4o-mini\n  iterable enrich news.jsonl out.parquet --query 'what happened where?' --model qwen2.5 --base-url http://127.0.0.1:8000/v1\n\nExit codes: 0 every row enriched; 1 an error, or the stage stopped (no output is published); 3 finished, but some rows failed (they are in the error column or the --failures file)."
+    )]
     Enrich(Box<crate::commands::enrich::EnrichArgs>),
     /// Convert IN to OUT; the format and codec of each come from its name.
     #[command(

@@ -6,6 +6,7 @@
 
 mod args;
 mod commands;
+mod exit;
 mod format_flags;
 mod quiet_panics;
 mod stop_signals;
@@ -43,6 +44,10 @@ async fn main() -> ExitCode {
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(err)) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Ok(Err(err)) if err.downcast_ref::<exit::RowsFailed>().is_some() => {
+            eprintln!("iterable: {err}");
+            ExitCode::from(exit::ROWS_FAILED)
+        }
         Ok(Err(err)) => {
             eprintln!("iterable: {}", error_text(&err));
             ExitCode::FAILURE

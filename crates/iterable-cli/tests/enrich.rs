@@ -14,11 +14,19 @@ use serde_json::{Value, json};
 /// `name=<n> age=<a>`; a 400 for a prompt that says `fail`.
 async fn chat(axum::Json(body): axum::Json<Value>) -> Response {
     let format = &body["response_format"]["json_schema"];
+    let schema = match body["response_format"].get("schema") {
+        Some(schema) => schema,
+        None => &format["schema"],
+    };
     let answer = if format["name"] == "schema_plan" {
         json!({"name": "person", "fields": [
             {"name": "name", "type": "string", "description": "the name"}]})
     } else {
-        let prompt = body["messages"][1]["content"].as_str().unwrap_or("");
+        let prompt = body["messages"]
+            .as_array()
+            .and_then(|m| m.iter().find(|m| m["role"] == "user"))
+            .and_then(|m| m["content"].as_str())
+            .unwrap_or("");
         if prompt.contains("fail") {
             let error = json!({"error": {"message": "cannot do", "type": "invalid_request_error"}});
             return (StatusCode::BAD_REQUEST, axum::Json(error)).into_response();
@@ -30,7 +38,7 @@ async fn chat(axum::Json(body): axum::Json<Value>) -> Response {
                 .unwrap_or("")
                 .to_owned()
         };
-        let planned = format["schema"]["properties"].get("age").is_none();
+        let planned = schema["properties"].get("age").is_none();
         if planned {
             json!({"name": word("name=")})
         } else {
@@ -46,14 +54,29 @@ async fn chat(axum::Json(body): axum::Json<Value>) -> Response {
 }
 
 fn server() -> (tokio::runtime::Runtime, SocketAddr) {
+    serve(Router::new().route("/v1/chat/completions", post(chat)))
+}
+
+fn serve(app: Router) -> (tokio::runtime::Runtime, SocketAddr) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let listener = rt
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .unwrap();
     let addr = listener.local_addr().unwrap();
-    let app = Router::new().route("/v1/chat/completions", post(chat));
     rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
     (rt, addr)
+}
+
+/// Like a llama.cpp-based server: `response_format: json_schema` is refused with
+/// HTTP 500 and a pydantic validation error; `json_object` is answered.
+async fn llama_like(body: axum::Json<Value>) -> Response {
+    if body["response_format"]["type"] == "json_schema" {
+        let message = "1 validation error for ChatCompletionRequest\nresponse_format.type\n  Input should be 'text' or 'json_object' [type=literal_error, input_value='json_schema', input_type=str]";
+        let error =
+            json!({"error": {"code": 500, "message": message, "type": "InternalServerError"}});
+        return (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(error)).into_response();
+    }
+    chat(body).await
 }
 
 fn iterable(args: &[&str]) -> Output {
@@ -99,7 +122,7 @@ fn enrich_with_fields_writes_rows_and_failures() {
         failures.to_str().unwrap(),
     ]);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
+    assert_eq!(out.status.code(), Some(3), "some rows failed: {stderr}");
     assert_eq!(
         std::fs::read_to_string(&output).unwrap(),
         "{\"id\":\"1\",\"bio\":\"name=Ann age=31\",\"name\":\"Ann\",\"age\":31}\n\
@@ -113,7 +136,13 @@ fn enrich_with_fields_writes_rows_and_failures() {
         stderr.contains("iterable: enrich: 2 done, 0 in flight, 1 failed; 3 requests (0 retried, 0 re-asked, 0 cached); 30 tokens (20 prompt + 10 completion)"),
         "{stderr}"
     );
-    assert!(stderr.contains("1 row(s) failed; see "), "{stderr}");
+    assert!(
+        stderr.ends_with(&format!(
+            "iterable: enrich: 1 of 3 row(s) failed; see {}:\n  1 × HTTP 400 (invalid_request_error): cannot do\n",
+            failures.display()
+        )),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -142,7 +171,7 @@ fn enrich_with_a_query_plans_saves_and_reuses_the_schema() {
         "who",
     ]);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
+    assert_eq!(out.status.code(), Some(3), "row 2 failed: {stderr}");
     assert!(
         stderr.contains("planned fields name (15 tokens)"),
         "{stderr}"
@@ -175,7 +204,7 @@ fn enrich_with_a_query_plans_saves_and_reuses_the_schema() {
         &base_url,
     ]);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
+    assert_eq!(out.status.code(), Some(3), "row 2 failed: {stderr}");
     assert!(!stderr.contains("planned"), "{stderr}");
     let first = std::fs::read_to_string(&again).unwrap();
     assert!(
@@ -206,4 +235,105 @@ fn enrich_says_what_is_missing() {
     ]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("unknown type \"colour\""), "{stderr}");
+}
+
+fn enrich_args<'a>(input: &'a str, output: &'a str, base_url: &'a str) -> Vec<&'a str> {
+    vec![
+        "enrich",
+        input,
+        output,
+        "--fields",
+        "name:string,age:integer",
+        "--prompt",
+        "{bio}",
+        "--model",
+        "m",
+        "--base-url",
+        base_url,
+        "--concurrency",
+        "1",
+    ]
+}
+
+#[test]
+fn a_server_that_refuses_json_schema_with_500_is_used_through_json_object() {
+    let (_rt, addr) = serve(Router::new().route("/v1/chat/completions", post(llama_like)));
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("people.csv");
+    std::fs::write(&input, "id,bio\n1,name=Ann age=31\n2,name=Bob age=42\n").unwrap();
+    let output = dir.path().join("out.jsonl");
+    let base_url = format!("http://{addr}/v1");
+    let out = iterable(&enrich_args(
+        input.to_str().unwrap(),
+        output.to_str().unwrap(),
+        &base_url,
+    ));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.starts_with("iterable: enrich: the server refused response mode json-schema (HTTP 500 (InternalServerError): 1 validation error for ChatCompletionRequest response_format.type Input should be 'text' or 'json_object'"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("using json-object from now on"), "{stderr}");
+    assert!(
+        stderr.contains("2 done, 0 in flight, 0 failed; 3 requests (0 retried"),
+        "one refusal, then a request a row: {stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&output).unwrap(),
+        "{\"id\":\"1\",\"bio\":\"name=Ann age=31\",\"_enrich_error\":null,\"name\":\"Ann\",\"age\":31}\n\
+         {\"id\":\"2\",\"bio\":\"name=Bob age=42\",\"_enrich_error\":null,\"name\":\"Bob\",\"age\":42}\n"
+    );
+}
+
+#[test]
+fn a_refused_key_stops_at_the_first_request_and_publishes_nothing() {
+    async fn unauthorized() -> Response {
+        let error = json!({"error": {"message": "Incorrect API key provided: sk-...xyz", "type": "invalid_request_error", "code": "invalid_api_key"}});
+        (StatusCode::UNAUTHORIZED, axum::Json(error)).into_response()
+    }
+    let (_rt, addr) = serve(Router::new().route("/v1/chat/completions", post(unauthorized)));
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_input(dir.path());
+    let output = dir.path().join("out.jsonl");
+    let base_url = format!("http://{addr}/v1");
+    let out = iterable(&enrich_args(&input, output.to_str().unwrap(), &base_url));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("iterable: enrichment: stopped: HTTP 401 (invalid_api_key): Incorrect API key provided: sk-...xyz (the server refuses the credentials)"),
+        "{stderr}"
+    );
+    assert!(!output.exists(), "no output is published");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(left.len(), 1, "only the input: {left:?}");
+}
+
+#[test]
+fn max_failures_stops_the_run() {
+    let (_rt, addr) = server();
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_input(dir.path());
+    let output = dir.path().join("out.jsonl");
+    let base_url = format!("http://{addr}/v1");
+    let mut args = enrich_args(&input, output.to_str().unwrap(), &base_url);
+    args.extend(["--max-failures", "0"]);
+    let out = iterable(&args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("iterable: enrichment: stopped: 1 of ")
+            && stderr.contains(" finished rows failed, more than the limit of 0 row(s)"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("stopped").count(), 1, "said once: {stderr}");
+    assert!(!output.exists());
+    let mut args = enrich_args(&input, output.to_str().unwrap(), &base_url);
+    args.extend(["--max-failures", "lots"]);
+    let out = iterable(&args);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("\"lots\" is not a failure limit: a row count (10) or a percentage (5%)"),
+    );
 }

@@ -1,9 +1,14 @@
 //! Counters a stage updates as it goes, readable from any task while it runs (for a
 //! progress bar or a budget check): rows, requests, retries, re-asks, cache hits, tokens.
 
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering::Relaxed};
 
-use crate::provider::Usage;
+use crate::provider::{ResponseMode, Usage};
+
+/// Distinct failures kept by [`Stats::failures`]; later new ones count as "other errors".
+const DISTINCT_FAILURES: usize = 20;
+const OTHER: &str = "\u{0}other";
 
 /// Live counters of one stage (or one planning call). Share it with `Arc`.
 #[derive(Debug, Default)]
@@ -19,6 +24,20 @@ pub struct Stats {
     cache_hits: AtomicU64,
     prompt_tokens: AtomicU64,
     completion_tokens: AtomicU64,
+    mode_switches: AtomicU64,
+    response_mode: AtomicU8,
+    pauses: AtomicU64,
+    concurrency: AtomicU64,
+    failures: Mutex<Vec<(String, FailureCount)>>,
+}
+
+/// How many rows failed one way, with the first such error's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailureCount {
+    /// The error of the first row that failed this way.
+    pub error: String,
+    /// Rows that failed this way.
+    pub rows: u64,
 }
 
 /// A snapshot of [`Stats`].
@@ -44,6 +63,14 @@ pub struct EnrichProgress {
     pub cache_hits: u64,
     /// Tokens paid for, all requests together.
     pub usage: Usage,
+    /// How the schema is sent now.
+    pub response_mode: ResponseMode,
+    /// Times the server refused the response mode and the stage moved on.
+    pub mode_switches: u64,
+    /// Times a rate limit paused every request.
+    pub pauses: u64,
+    /// Requests allowed in flight now (lowered while the server rate limits).
+    pub concurrency: u64,
 }
 
 impl Stats {
@@ -66,6 +93,68 @@ impl Stats {
                 prompt_tokens: self.prompt_tokens.load(Relaxed),
                 completion_tokens: self.completion_tokens.load(Relaxed),
             },
+            response_mode: ResponseMode::from_code(self.response_mode.load(Relaxed)),
+            mode_switches: self.mode_switches.load(Relaxed),
+            pauses: self.pauses.load(Relaxed),
+            concurrency: self.concurrency.load(Relaxed),
+        }
+    }
+
+    /// The distinct ways rows failed, most rows first (20 kinds at most; rows that
+    /// failed in further new ways count together as "other errors").
+    pub fn failures(&self) -> Vec<FailureCount> {
+        let mut out: Vec<FailureCount> = self
+            .failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .map(|(_, f)| f.clone())
+            .collect();
+        out.sort_by_key(|f| std::cmp::Reverse(f.rows));
+        out
+    }
+
+    pub(crate) fn set_mode(&self, mode: ResponseMode, switched: bool) {
+        self.response_mode.store(mode.code(), Relaxed);
+        if switched {
+            self.mode_switches.fetch_add(1, Relaxed);
+        }
+    }
+
+    pub(crate) fn paused(&self) {
+        self.pauses.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn set_concurrency(&self, n: usize) {
+        self.concurrency.store(n as u64, Relaxed);
+    }
+
+    pub(crate) fn failed_with(&self, signature: String, error: &str) {
+        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let full = failures.len() >= DISTINCT_FAILURES;
+        let key = if full && !failures.iter().any(|(s, _)| *s == signature) {
+            OTHER
+        } else {
+            signature.as_str()
+        };
+        if let Some((_, f)) = failures.iter_mut().find(|(s, _)| s == key) {
+            f.rows += 1;
+        } else if failures.len() < DISTINCT_FAILURES {
+            failures.push((
+                signature,
+                FailureCount {
+                    error: error.to_owned(),
+                    rows: 1,
+                },
+            ));
+        } else {
+            failures.push((
+                OTHER.into(),
+                FailureCount {
+                    error: "other errors".into(),
+                    rows: 1,
+                },
+            ));
         }
     }
 

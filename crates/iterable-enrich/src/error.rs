@@ -49,6 +49,20 @@ pub enum EnrichError {
     /// The schema or an option is wrong.
     #[error("schema: {0}")]
     Schema(String),
+    /// The server refused the way the schema was sent and no other way is left (the
+    /// fallbacks are off or used up): every row would be refused the same way.
+    #[error("the server does not accept response mode {mode}: {message}")]
+    ModeRejected {
+        /// The mode's name (`json-schema`, `json-object`, `tools`).
+        mode: &'static str,
+        /// What the server said.
+        message: String,
+    },
+    /// The stage stopped before the end of its input: every row would fail the same
+    /// way, or more rows failed than the stage allows. Rows finished before the stop
+    /// came out; the rest did not run.
+    #[error("stopped: {0}")]
+    Stopped(String),
     /// The on-disk cache could not be read or written.
     #[error("cache {path}: {message}")]
     Cache {

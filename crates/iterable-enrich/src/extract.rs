@@ -3,19 +3,27 @@
 //! Each request waits for the rate limiters and a concurrency permit, goes to the
 //! cache first when there is one, and is retried on transient failures. A rejected
 //! response format falls back (json_schema, then json_object, then tools) for every
-//! later request too. An answer that is not JSON, or does not fit the schema, is
-//! re-asked with the problem in the conversation, up to `max_reasks` times.
+//! later request too; with none left, the row fails with an error that stops the
+//! stage. A rate limit answer pauses every request and lowers the concurrency; the
+//! server's rate headers seed and cap the buckets. An answer that is not JSON, or does
+//! not fit the schema, is re-asked with the problem in the conversation, up to
+//! `max_reasks` times. Once the stage has stopped, no request is sent.
 
 use std::sync::Arc;
 
 use serde_json::Value;
-use tokio::sync::Semaphore;
 
 use crate::accounting::Stats;
+use crate::breaker::Breaker;
 use crate::cache::Cache;
+use crate::events::{Events, StageEvent};
+use crate::failure::fatal_reason;
+use crate::gate::Gate;
 use crate::limits::Limiter;
-use crate::provider::response_mode::{SharedMode, rejects_mode};
-use crate::provider::{ChatRequest, ChatResponse, Message, Provider, Usage};
+use crate::provider::response_mode::SharedMode;
+use crate::provider::{
+    ChatRequest, ChatResponse, Message, Provider, ProviderError, RateInfo, Usage,
+};
 use crate::retry::RetryPolicy;
 use crate::validate::validate;
 use crate::{EnrichError, Schema};
@@ -36,13 +44,39 @@ pub(crate) struct Caller {
     pub cache: Option<Cache>,
     pub stats: Arc<Stats>,
     pub mode: SharedMode,
-    pub gate: Semaphore,
+    pub gate: Gate,
+    pub breaker: Arc<Breaker>,
+    pub events: Events,
     pub max_reasks: u32,
     /// Tokens an answer is assumed to take before the server says (for the TPM bucket).
     pub completion_estimate: u64,
 }
 
 impl Caller {
+    /// A caller of its own (no cache, limits or stop rules): for one-off extractions
+    /// and planning.
+    pub(crate) fn standalone(
+        provider: Arc<dyn Provider>,
+        retry: RetryPolicy,
+        mode: crate::ResponseMode,
+        fallback: bool,
+        concurrency: usize,
+    ) -> Caller {
+        Caller {
+            provider,
+            retry,
+            limiter: Limiter::new(crate::RateLimits::default(), true),
+            cache: None,
+            stats: Arc::new(Stats::default()),
+            mode: SharedMode::new(mode, fallback),
+            gate: Gate::new(concurrency, true),
+            breaker: Arc::new(Breaker::new(0, None)),
+            events: Events::default(),
+            max_reasks: 2,
+            completion_estimate: 256,
+        }
+    }
+
     /// Asks until the answer fits `schema`, or fails.
     pub(crate) async fn ask(&self, mut messages: Vec<Message>, schema: &Schema) -> Answer {
         let mut usage = Usage::default();
@@ -106,6 +140,7 @@ impl Caller {
     ) -> Result<ChatResponse, EnrichError> {
         let mut retry = 0;
         loop {
+            self.check_stopped()?;
             let mode = self.mode.get();
             let request = ChatRequest {
                 messages: messages.to_vec(),
@@ -124,24 +159,33 @@ impl Caller {
             }
             let estimate = request.estimated_prompt_tokens() + self.completion_estimate;
             self.limiter.acquire(estimate).await;
-            let result = {
-                let _permit = self.gate.acquire().await.expect("the gate is never closed");
+            let (result, generation) = {
+                let permit = self.gate.acquire().await;
+                // A pause that began while this row waited for its place holds it too.
+                self.limiter.wait_pause().await;
                 if self.mode.get() != mode {
                     // Another row found the server rejects this mode while we waited.
                     self.limiter.settle(estimate, 0);
                     continue;
                 }
+                self.check_stopped()?;
                 self.stats.request_started();
                 let result = self.provider.complete(&request).await;
                 let used = result.as_ref().map(|r| r.usage).unwrap_or_default();
                 self.stats.request_finished(used);
-                result
+                (result, permit.generation)
             };
             *requests += 1;
             match result {
                 Ok(response) => {
                     usage.add(response.usage);
                     self.limiter.settle(estimate, response.usage.total());
+                    if let Some(rate) = &response.rate {
+                        self.observe_rate(rate);
+                    }
+                    if let Some((from, to)) = self.gate.answered() {
+                        self.concurrency_changed(from, to);
+                    }
                     let cacheable = response.refusal.is_none()
                         && response.finish_reason.as_deref() != Some("length");
                     if let (Some(cache), Some(key), true) = (&self.cache, &key, cacheable) {
@@ -151,16 +195,16 @@ impl Caller {
                 }
                 Err(e) => {
                     self.limiter.settle(estimate, 0);
-                    let rejected = match &e.error {
-                        EnrichError::Http {
-                            status, message, ..
-                        } => rejects_mode(*status, message, mode),
-                        _ => false,
-                    };
-                    if rejected && self.mode.fall_back(mode).is_some() {
+                    if let Some(rate) = &e.hint.rate {
+                        self.observe_rate(rate);
+                    }
+                    if self.provider.rejects_mode(&e.error, mode) {
+                        self.fall_back(mode, &e.error)?;
                         continue;
                     }
-                    match self.retry.delay(retry, &e) {
+                    let delay = self.retry.delay(retry, &e);
+                    self.rate_limited(&e, generation, delay);
+                    match delay {
                         Some(wait) => {
                             retry += 1;
                             self.stats.retried();
@@ -171,6 +215,77 @@ impl Caller {
                 }
             }
         }
+    }
+
+    fn check_stopped(&self) -> Result<(), EnrichError> {
+        match self.breaker.stopped() {
+            Some(reason) => Err(EnrichError::Stopped(reason.to_owned())),
+            None => Ok(()),
+        }
+    }
+
+    /// Moves every later request on from the refused `mode`, or fails when none is left.
+    fn fall_back(&self, mode: crate::ResponseMode, error: &EnrichError) -> Result<(), EnrichError> {
+        match self.mode.fall_back(mode) {
+            Some((to, moved)) => {
+                if moved {
+                    self.stats.set_mode(to, true);
+                    self.events.emit(StageEvent::ModeSwitched {
+                        from: mode,
+                        to,
+                        reason: error.to_string(),
+                    });
+                }
+                Ok(())
+            }
+            None => Err(EnrichError::ModeRejected {
+                mode: mode.name(),
+                message: error.to_string(),
+            }),
+        }
+    }
+
+    /// A rate limit answer pauses every request (for the server's wait, else the
+    /// backoff) and lowers the concurrency.
+    fn rate_limited(&self, e: &ProviderError, generation: u64, delay: Option<std::time::Duration>) {
+        let is_rate_limit = matches!(e.error, EnrichError::Http { status: 429, .. })
+            && fatal_reason(&e.error).is_none();
+        if !is_rate_limit {
+            return;
+        }
+        if let Some((from, to)) = self.gate.rate_limited(generation) {
+            self.concurrency_changed(from, to);
+        }
+        let wait = e
+            .hint
+            .after
+            .map(|a| a.min(self.retry.max_retry_after))
+            .or(delay);
+        if let Some(wait) = wait {
+            if self.limiter.pause(wait) {
+                self.stats.paused();
+                self.events.emit(StageEvent::Paused {
+                    wait,
+                    reason: e.error.to_string(),
+                });
+            }
+        }
+    }
+
+    fn observe_rate(&self, rate: &RateInfo) {
+        if let Some(wait) = self.limiter.observe(rate) {
+            self.stats.paused();
+            self.events.emit(StageEvent::Paused {
+                wait,
+                reason: "the server says the allowance is spent".into(),
+            });
+        }
+    }
+
+    fn concurrency_changed(&self, from: usize, to: usize) {
+        self.stats.set_concurrency(to);
+        self.events
+            .emit(StageEvent::ConcurrencyChanged { from, to });
     }
 }
 

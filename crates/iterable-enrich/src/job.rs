@@ -6,11 +6,13 @@ use std::sync::Arc;
 use iterable_core::{BoxIterable, Error, Result, Row};
 use tokio::sync::Mutex;
 
-use crate::Schema;
+use crate::events::StageEvent;
 use crate::extract::{Answer, Caller};
+use crate::failure::signature;
 use crate::output::Shaper;
 use crate::prompt::PromptTemplate;
 use crate::provider::{Message, Usage};
+use crate::{EnrichError, Schema};
 
 /// What every row of a stage shares.
 pub(crate) struct Job {
@@ -43,6 +45,7 @@ impl Job {
         let error = match answer.value {
             Ok(value) => {
                 stats.row_finished(true);
+                self.caller.breaker.record_success();
                 return self
                     .shaper
                     .success(row, value, answer.usage, answer.requests)
@@ -50,7 +53,15 @@ impl Job {
                     .map(Ok)
                     .collect();
             }
-            Err(e) => e.to_string(),
+            // The stage stopped while this row waited: it did not fail, it did not run.
+            Err(e @ EnrichError::Stopped(_)) => return vec![Err(e.into())],
+            Err(e) => {
+                stats.failed_with(signature(&e), &e.to_string());
+                if let Some(reason) = self.caller.breaker.record_failure(&e) {
+                    self.caller.events.emit(StageEvent::Stopped { reason });
+                }
+                e.to_string()
+            }
         };
         stats.row_finished(false);
         let Some(sink) = &self.dead_letter else {

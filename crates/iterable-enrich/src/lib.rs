@@ -51,9 +51,13 @@
 #![forbid(unsafe_code)]
 
 mod accounting;
+mod breaker;
 mod cache;
 mod error;
+mod events;
 mod extract;
+mod failure;
+mod gate;
 mod job;
 mod limits;
 mod options;
@@ -66,16 +70,18 @@ pub mod schema;
 mod stage;
 pub mod validate;
 
-pub use accounting::{EnrichProgress, Stats};
+pub use accounting::{EnrichProgress, FailureCount, Stats};
+pub use breaker::FailureLimit;
 pub use cache::Cache;
 pub use error::EnrichError;
+pub use events::{EventHandler, StageEvent};
 pub use limits::{RateLimits, TokenBucket};
 pub use options::{DEFAULT_SYSTEM, EnrichOptions, OnFailure, Order};
 pub use output::{Multiplicity, Placement};
 pub use prompt::PromptTemplate;
 pub use provider::{
     ChatRequest, ChatResponse, Message, OpenAiConfig, OpenAiProvider, Provider, ProviderError,
-    ResponseMode, RetryHint, Role, Usage,
+    RateInfo, ResponseMode, RetryHint, Role, Usage,
 };
 pub use retry::RetryPolicy;
 pub use schema::{Field, FieldType, Schema, plan_schema};

@@ -4,10 +4,18 @@
 //! one request token and its estimated token count (prompt estimate plus `max_tokens`)
 //! before it is sent; when the answer reports the real usage, the difference is paid
 //! back or charged, so the bucket follows what the server counts.
+//!
+//! The server's own account of its limits (`x-ratelimit-*`) seeds a bucket the user
+//! did not set and caps what a bucket holds at what the server says is left; an
+//! exhausted allowance, or a rate limit answer, pauses every request of the stage
+//! until the server's reset, each waiter waking with its own jitter.
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use tokio::sync::Mutex;
+
+use crate::provider::RateInfo;
 use tokio::time::Instant;
 
 /// Per-minute limits; `None` is no limit.
@@ -82,6 +90,13 @@ impl TokenBucket {
         }
     }
 
+    /// Holds at most `n` tokens now (the server says no more are left).
+    pub fn cap(&self, n: u64) {
+        let mut state = self.state();
+        state.refill(self.per_minute);
+        state.tokens = state.tokens.min(n as f64);
+    }
+
     /// Corrects an earlier estimate: positive `delta` takes more, negative gives back.
     pub fn adjust(&self, delta: i64) {
         let mut state = self.state();
@@ -90,38 +105,108 @@ impl TokenBucket {
     }
 }
 
-/// The two buckets a stage shares across its rows.
+/// The two buckets and the pause a stage shares across its rows.
 #[derive(Debug, Default)]
 pub(crate) struct Limiter {
-    requests: Option<TokenBucket>,
-    tokens: Option<TokenBucket>,
+    requests: OnceLock<TokenBucket>,
+    tokens: OnceLock<TokenBucket>,
+    /// Whether buckets the user did not set are made from the server's headers.
+    learn: bool,
+    paused_until: std::sync::Mutex<Option<Instant>>,
 }
 
 impl Limiter {
-    pub(crate) fn new(limits: RateLimits) -> Self {
-        Limiter {
-            requests: limits
-                .requests_per_minute
-                .map(|n| TokenBucket::new(n.into())),
-            tokens: limits.tokens_per_minute.map(TokenBucket::new),
+    pub(crate) fn new(limits: RateLimits, learn: bool) -> Self {
+        let limiter = Limiter {
+            learn,
+            ..Default::default()
+        };
+        if let Some(n) = limits.requests_per_minute {
+            let _ = limiter.requests.set(TokenBucket::new(n.into()));
         }
+        if let Some(n) = limits.tokens_per_minute {
+            let _ = limiter.tokens.set(TokenBucket::new(n));
+        }
+        limiter
     }
 
-    /// Waits for room for one request of about `estimated_tokens`.
+    /// Waits out a pause, then for room for one request of about `estimated_tokens`.
     pub(crate) async fn acquire(&self, estimated_tokens: u64) {
-        if let Some(bucket) = &self.requests {
+        self.wait_pause().await;
+        if let Some(bucket) = self.requests.get() {
             bucket.acquire(1).await;
         }
-        if let Some(bucket) = &self.tokens {
+        if let Some(bucket) = self.tokens.get() {
             bucket.acquire(estimated_tokens).await;
         }
     }
 
     /// Settles the token estimate against what the server reported.
     pub(crate) fn settle(&self, estimated_tokens: u64, used_tokens: u64) {
-        if let Some(bucket) = &self.tokens {
+        if let Some(bucket) = self.tokens.get() {
             bucket.adjust(used_tokens as i64 - estimated_tokens as i64);
         }
+    }
+
+    /// No request is sent for `wait` from now (a pause already longer stays).
+    /// Whether this call made the pause longer.
+    pub(crate) fn pause(&self, wait: Duration) -> bool {
+        let until = Instant::now() + wait;
+        let mut paused = self.paused_until.lock().unwrap_or_else(|p| p.into_inner());
+        if paused.is_some_and(|at| at >= until) {
+            return false;
+        }
+        *paused = Some(until);
+        true
+    }
+
+    /// Waits until no pause is in force.
+    pub(crate) async fn wait_pause(&self) {
+        loop {
+            let until = *self.paused_until.lock().unwrap_or_else(|p| p.into_inner());
+            let Some(until) = until else { return };
+            let now = Instant::now();
+            if until <= now {
+                return;
+            }
+            // Waiters wake spread over a tenth of the pause (at most a second), not at once.
+            let spread = (until - now).mul_f64(0.1).min(Duration::from_secs(1));
+            tokio::time::sleep_until(until + spread.mul_f64(fastrand::f64())).await;
+        }
+    }
+
+    /// What the server said about the account's limits; `Some(wait)` when an
+    /// allowance is spent and the stage now pauses until its reset.
+    pub(crate) fn observe(&self, rate: &RateInfo) -> Option<Duration> {
+        if self.learn {
+            if let Some(n) = rate.limit_requests {
+                self.requests.get_or_init(|| TokenBucket::new(n));
+            }
+            if let Some(n) = rate.limit_tokens {
+                self.tokens.get_or_init(|| TokenBucket::new(n));
+            }
+        }
+        if let (Some(bucket), Some(left)) = (self.requests.get(), rate.remaining_requests) {
+            bucket.cap(left);
+        }
+        if let (Some(bucket), Some(left)) = (self.tokens.get(), rate.remaining_tokens) {
+            bucket.cap(left);
+        }
+        let spent = |left: Option<u64>, reset: Option<Duration>| match (left, reset) {
+            (Some(0), Some(reset)) if !reset.is_zero() => Some(reset),
+            _ => None,
+        };
+        let wait = spent(rate.remaining_requests, rate.reset_requests)
+            .into_iter()
+            .chain(spent(rate.remaining_tokens, rate.reset_tokens))
+            .max()?;
+        self.pause(wait).then_some(wait)
+    }
+
+    /// The requests-per-minute limit in force (given or learned).
+    #[cfg(test)]
+    pub(crate) fn requests_per_minute(&self) -> Option<u64> {
+        self.requests.get().map(|b| b.per_minute as u64)
     }
 }
 
@@ -155,6 +240,60 @@ mod tests {
             "{:?}",
             start.elapsed()
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_pause_holds_every_request_until_it_ends() {
+        let limiter = Limiter::new(RateLimits::default(), true);
+        assert!(limiter.pause(Duration::from_secs(2)));
+        assert!(
+            !limiter.pause(Duration::from_secs(1)),
+            "a shorter pause changes nothing"
+        );
+        let start = Instant::now();
+        limiter.acquire(1).await;
+        let waited = start.elapsed();
+        assert!(waited >= Duration::from_secs(2), "{waited:?}");
+        assert!(waited <= Duration::from_millis(2200), "{waited:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn server_headers_seed_the_buckets_and_a_spent_allowance_pauses() {
+        let limiter = Limiter::new(RateLimits::default(), true);
+        let rate = RateInfo {
+            limit_requests: Some(60),
+            remaining_requests: Some(0),
+            reset_requests: Some(Duration::from_secs(3)),
+            ..Default::default()
+        };
+        assert_eq!(limiter.observe(&rate), Some(Duration::from_secs(3)));
+        assert_eq!(limiter.requests_per_minute(), Some(60));
+        let start = Instant::now();
+        limiter.acquire(1).await;
+        assert!(
+            start.elapsed() >= Duration::from_secs(3),
+            "{:?}",
+            start.elapsed()
+        );
+        let given = Limiter::new(
+            RateLimits {
+                requests_per_minute: Some(10),
+                tokens_per_minute: None,
+            },
+            true,
+        );
+        given.observe(&RateInfo {
+            limit_requests: Some(600),
+            ..Default::default()
+        });
+        assert_eq!(
+            given.requests_per_minute(),
+            Some(10),
+            "the user's limit stays"
+        );
+        let off = Limiter::new(RateLimits::default(), false);
+        off.observe(&rate);
+        assert_eq!(off.requests_per_minute(), None);
     }
 
     #[tokio::test(start_paused = true)]

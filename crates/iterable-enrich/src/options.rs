@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use iterable_core::BoxIterable;
 
+use crate::breaker::FailureLimit;
+use crate::events::{EventHandler, Events};
 use crate::limits::RateLimits;
 use crate::output::{Multiplicity, Placement};
 use crate::provider::ResponseMode;
@@ -87,6 +89,17 @@ pub struct EnrichOptions {
     /// Tokens an answer is assumed to take, for the tokens-per-minute bucket until the
     /// server reports the real count (default 256; set it to `max_tokens` when you cap answers).
     pub completion_estimate: u64,
+    /// Stop when the first this many rows all failed the same way (default 5; 0 never).
+    pub fail_fast: u32,
+    /// Stop when more rows than this failed (default none).
+    pub max_failures: Option<FailureLimit>,
+    /// Halve the requests in flight on a rate limit answer and raise them back one
+    /// by one (default on).
+    pub adaptive_concurrency: bool,
+    /// Seed the requests- and tokens-per-minute buckets not set here from the
+    /// server's rate limit headers (default on).
+    pub learn_rate_limits: bool,
+    pub(crate) events: Events,
 }
 
 impl Default for EnrichOptions {
@@ -109,6 +122,11 @@ impl Default for EnrichOptions {
             mode_fallback: true,
             cache_dir: None,
             completion_estimate: 256,
+            fail_fast: 5,
+            max_failures: None,
+            adaptive_concurrency: true,
+            learn_rate_limits: true,
+            events: Events::default(),
         }
     }
 }
@@ -202,6 +220,35 @@ impl EnrichOptions {
     /// Tokens an answer is assumed to take before the server says.
     pub fn completion_estimate(mut self, tokens: u64) -> Self {
         self.completion_estimate = tokens;
+        self
+    }
+
+    /// Stop when the first `rows` rows all failed the same way (0: never). An error
+    /// no row can survive (credentials, quota, an unknown model, a refused schema)
+    /// stops the stage at once, whatever this says.
+    pub fn fail_fast(mut self, rows: u32) -> Self {
+        self.fail_fast = rows;
+        self
+    }
+    /// Stop when more rows than `limit` failed.
+    pub fn max_failures(mut self, limit: FailureLimit) -> Self {
+        self.max_failures = Some(limit);
+        self
+    }
+    /// Whether rate limit answers lower the requests in flight (AIMD).
+    pub fn adaptive_concurrency(mut self, on: bool) -> Self {
+        self.adaptive_concurrency = on;
+        self
+    }
+    /// Whether the server's rate limit headers seed the buckets not set.
+    pub fn learn_rate_limits(mut self, on: bool) -> Self {
+        self.learn_rate_limits = on;
+        self
+    }
+    /// Calls `handler` with each decision of the stage (a mode switch, a pause, a
+    /// new concurrency, a stop).
+    pub fn on_event(mut self, handler: EventHandler) -> Self {
+        self.events = Events(Some(handler));
         self
     }
 

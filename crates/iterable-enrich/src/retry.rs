@@ -1,16 +1,18 @@
 //! When to try a request again, and how long to wait first.
 //!
-//! Retried: 429 (except `insufficient_quota`), 408, 409, 5xx, timeouts and dropped
-//! connections. Not retried: other 4xx. The server's `x-should-retry` overrides both.
-//! The wait is the server's (`retry-after-ms`, then `retry-after` as seconds, a float,
-//! or an HTTP date), else exponential backoff with jitter.
+//! Retried: 429 (except a spent quota), 408, 409, 5xx, timeouts and dropped
+//! connections. Not retried: other 4xx, and any status whose body is a request
+//! validation error (some servers answer a refused parameter with 500: asking again
+//! gets the same answer). The server's `x-should-retry` overrides the status. The wait
+//! is the server's (`retry-after-ms`, then `retry-after` as seconds, a float, or an
+//! HTTP date) plus up to `jitter` of it more, so rows told the same wait do not come
+//! back in lockstep; else exponential backoff with jitter.
 
 use std::time::{Duration, SystemTime};
 
-use reqwest::header::HeaderMap;
-
 use crate::EnrichError;
-use crate::provider::{ProviderError, RetryHint};
+use crate::failure::{fatal_reason, is_validation_error};
+use crate::provider::ProviderError;
 
 /// How often and how patiently to retry a failed request.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -54,60 +56,34 @@ impl RetryPolicy {
         if retry >= self.max_retries || !is_retryable(error) {
             return None;
         }
+        let jitter = self.jitter.clamp(0.0, 1.0);
         if let Some(after) = error.hint.after {
-            return Some(after.min(self.max_retry_after));
+            let after = after.min(self.max_retry_after);
+            return Some(after.mul_f64(1.0 + jitter * fastrand::f64()));
         }
         let exp = self
             .base_delay
             .saturating_mul(1u32.checked_shl(retry.min(30)).unwrap_or(u32::MAX))
             .min(self.max_delay);
-        let jitter = self.jitter.clamp(0.0, 1.0);
         Some(exp.mul_f64(1.0 - jitter * fastrand::f64()))
     }
 }
 
 /// Whether the failure is worth another attempt.
 pub fn is_retryable(error: &ProviderError) -> bool {
-    if let EnrichError::Http {
-        code: Some(code), ..
-    } = &error.error
-    {
-        if code == "insufficient_quota" {
-            return false;
-        }
+    if fatal_reason(&error.error).is_some() {
+        return false;
     }
     if let Some(should) = error.hint.should_retry {
         return should;
     }
     match &error.error {
         EnrichError::Http { status, .. } => {
-            matches!(status, 408 | 409 | 429) || (500..600).contains(status)
+            (matches!(status, 408 | 409 | 429) || (500..600).contains(status))
+                && !is_validation_error(&error.error)
         }
         EnrichError::Timeout(_) | EnrichError::Connection(_) => true,
         _ => false,
-    }
-}
-
-/// The retry advice in a response's headers.
-pub fn retry_hint(headers: &HeaderMap, now: SystemTime) -> RetryHint {
-    let get = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-    };
-    let after = get("retry-after-ms")
-        .and_then(|ms| ms.parse::<f64>().ok())
-        .and_then(|ms| Duration::try_from_secs_f64(ms / 1000.0).ok())
-        .or_else(|| get("retry-after").and_then(|v| parse_retry_after(v, now)));
-    let should_retry = get("x-should-retry").and_then(|v| match v {
-        "true" => Some(true),
-        "false" => Some(false),
-        _ => None,
-    });
-    RetryHint {
-        after,
-        should_retry,
     }
 }
 
@@ -148,17 +124,6 @@ mod tests {
     }
 
     #[test]
-    fn headers_give_the_hint_and_ms_wins() {
-        let mut h = HeaderMap::new();
-        h.insert("retry-after", "3".parse().unwrap());
-        h.insert("retry-after-ms", "150".parse().unwrap());
-        h.insert("x-should-retry", "false".parse().unwrap());
-        let hint = retry_hint(&h, SystemTime::now());
-        assert_eq!(hint.after, Some(Duration::from_millis(150)));
-        assert_eq!(hint.should_retry, Some(false));
-    }
-
-    #[test]
     fn which_failures_are_retried() {
         for s in [408, 409, 429, 500, 502, 503, 504] {
             assert!(is_retryable(&http(s, None)), "{s}");
@@ -167,6 +132,13 @@ mod tests {
             assert!(!is_retryable(&http(s, None)), "{s}");
         }
         assert!(!is_retryable(&http(429, Some("insufficient_quota"))));
+        let mut validation = http(500, None);
+        validation.error = EnrichError::Http {
+            status: 500,
+            code: None,
+            message: "1 validation error for ChatCompletionRequest: Input should be 'text'".into(),
+        };
+        assert!(!is_retryable(&validation));
         let mut forced = http(400, None);
         forced.hint.should_retry = Some(true);
         assert!(is_retryable(&forced));
@@ -197,6 +169,17 @@ mod tests {
         assert_eq!(p.delay(10, &e), None);
         let mut told = e.clone();
         told.hint.after = Some(Duration::from_secs(500));
-        assert_eq!(p.delay(0, &told), Some(p.max_retry_after));
+        let d = p.delay(0, &told).unwrap();
+        assert!(
+            d >= p.max_retry_after && d <= p.max_retry_after.mul_f64(1.25),
+            "{d:?}"
+        );
+        told.hint.after = Some(Duration::from_secs(2));
+        let waits: Vec<Duration> = (0..20).map(|_| p.delay(0, &told).unwrap()).collect();
+        assert!(
+            waits.iter().all(|w| *w >= Duration::from_secs(2)),
+            "{waits:?}"
+        );
+        assert!(waits.iter().any(|w| *w != waits[0]), "jittered: {waits:?}");
     }
 }

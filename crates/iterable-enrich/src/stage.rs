@@ -16,12 +16,15 @@ use futures_core::future::BoxFuture;
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use iterable_core::{AsyncIterable, Error, IterableInfo, Mode, Progress, Result, Row};
-use tokio::sync::{Mutex, Semaphore};
+use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
 
 use crate::accounting::{EnrichProgress, Stats};
+use crate::breaker::Breaker;
 use crate::cache::Cache;
+use crate::events::StageEvent;
 use crate::extract::Caller;
+use crate::gate::Gate;
 use crate::job::Job;
 use crate::limits::Limiter;
 use crate::options::{DEFAULT_SYSTEM, EnrichOptions, OnFailure};
@@ -47,14 +50,18 @@ pub fn enrich<S: AsyncIterable>(
     };
     let cache = options.cache_dir.as_ref().map(Cache::new).transpose()?;
     let stats = Arc::new(Stats::default());
+    stats.set_mode(options.response_mode, false);
+    stats.set_concurrency(options.concurrency.max(1));
     let caller = Caller {
         provider,
         retry: options.retry,
-        limiter: Limiter::new(options.limits),
+        limiter: Limiter::new(options.limits, options.learn_rate_limits),
         cache,
         stats: stats.clone(),
         mode: SharedMode::new(options.response_mode, options.mode_fallback),
-        gate: Semaphore::new(options.concurrency.max(1)),
+        gate: Gate::new(options.concurrency, options.adaptive_concurrency),
+        breaker: Arc::new(Breaker::new(options.fail_fast, options.max_failures)),
+        events: options.events.clone(),
         max_reasks: options.max_reasks,
         completion_estimate: options.completion_estimate,
     };
@@ -170,6 +177,18 @@ impl<S: AsyncIterable> Enriched<S> {
 
     fn poll_inner(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Row>>> {
         loop {
+            if !self.ended {
+                if let Some(reason) = self.job.caller.breaker.stopped() {
+                    // Stop: no more requests, no more rows; the error says why.
+                    let error = EnrichError::Stopped(reason.to_owned());
+                    self.tasks = FuturesUnordered::new();
+                    self.reorder = Reorder::new(self.reorder_order());
+                    self.ready.clear();
+                    self.closing = None;
+                    self.ended = true;
+                    return Poll::Ready(Some(Err(error.into())));
+                }
+            }
             if let Some(item) = self.ready.pop_front() {
                 if item.is_ok() {
                     self.rows_out += 1;
@@ -209,10 +228,16 @@ impl<S: AsyncIterable> Enriched<S> {
             }
             match self.tasks.poll_next_unpin(cx) {
                 Poll::Ready(Some((seq, rows))) => self.reorder.push(seq, rows),
-                Poll::Ready(None) if self.source_done => match self.close_future() {
-                    Some(f) => self.closing = Some(f),
-                    None => self.ended = true,
-                },
+                Poll::Ready(None) if self.source_done => {
+                    if let Some(reason) = self.job.caller.breaker.at_end() {
+                        self.job.caller.events.emit(StageEvent::Stopped { reason });
+                        continue;
+                    }
+                    match self.close_future() {
+                        Some(f) => self.closing = Some(f),
+                        None => self.ended = true,
+                    }
+                }
                 Poll::Ready(None) | Poll::Pending => return Poll::Pending,
             }
         }

@@ -122,30 +122,24 @@ async fn server_errors_timeouts_and_conflicts_are_retried() {
 }
 
 #[tokio::test]
-async fn quota_and_client_errors_are_not_retried() {
+async fn client_errors_are_not_retried_and_fail_only_their_row() {
     let server = Server::start(|c: &Call| match c.id() {
-        0 => Reply::error(429, "insufficient_quota", "You exceeded your current quota"),
-        1 => Reply::error(401, "invalid_api_key", "Incorrect API key provided"),
-        _ => Reply::error(400, "invalid_request_error", "messages: too long"),
+        1 => Reply::error(400, "invalid_request_error", "messages: too long"),
+        2 => Reply::error(422, "unprocessable", "bad row"),
+        id => Reply::answer(person(id)),
     })
     .await;
-    let (rows, stats) = run(&server, 3, options()).await;
-    assert_eq!(ids(&rows), [0, 1, 2]);
-    assert_eq!(
-        error_of(&rows[0]),
-        "HTTP 429 (insufficient_quota): You exceeded your current quota"
-    );
+    let (rows, stats) = run(&server, 4, options()).await;
+    assert_eq!(ids(&rows), [0, 1, 2, 3]);
+    assert_eq!(error_of(&rows[0]), "");
     assert_eq!(
         error_of(&rows[1]),
-        "HTTP 401 (invalid_api_key): Incorrect API key provided"
-    );
-    assert_eq!(
-        error_of(&rows[2]),
         "HTTP 400 (invalid_request_error): messages: too long"
     );
-    assert_eq!(rows[0].as_ref().unwrap()["name"], Value::Null);
-    assert_eq!(server.counters.requests(), 3);
-    assert_eq!((stats.retries, stats.rows_failed), (0, 3));
+    assert_eq!(error_of(&rows[2]), "HTTP 422 (unprocessable): bad row");
+    assert_eq!(rows[1].as_ref().unwrap()["name"], Value::Null);
+    assert_eq!(server.counters.requests(), 4);
+    assert_eq!((stats.retries, stats.rows_failed), (0, 2));
 }
 
 #[tokio::test]

@@ -225,7 +225,7 @@ async fn rejected_response_formats_fall_back_for_every_later_row() {
 }
 
 #[tokio::test]
-async fn json_object_mode_carries_the_schema_in_words() {
+async fn json_object_mode_carries_the_schema_in_words_and_in_the_response_format() {
     let server = Server::start(|c: &Call| {
         Reply::content(&format!("```json\n{}\n```", person(c.id())), "stop")
     })
@@ -235,7 +235,10 @@ async fn json_object_mode_carries_the_schema_in_words() {
     let rows = drain(stage).await;
     assert_eq!(rows[0].as_ref().unwrap()["age"].as_i64(), Some(0));
     let body = &server.counters.calls()[0].body;
-    assert_eq!(body["response_format"], json!({"type": "json_object"}));
+    assert_eq!(
+        body["response_format"],
+        json!({"type": "json_object", "schema": schema().json()})
+    );
     let words = body["messages"][1]["content"].as_str().unwrap();
     assert!(words.starts_with("Answer with one JSON object"), "{words}");
     assert!(words.contains("\"additionalProperties\":false"), "{words}");

@@ -9,11 +9,13 @@ use clap::{Args, ValueEnum};
 use futures::StreamExt;
 use iterable::{AsyncIterable, Format, IterableOptions};
 use iterable_enrich::{
-    EnrichOptions, EnrichProgress, Multiplicity, OpenAiConfig, OpenAiProvider, Order, RateLimits,
-    ResponseMode, RetryPolicy, Schema, Stats, enrich, plan_schema,
+    EnrichOptions, EnrichProgress, FailureCount, FailureLimit, Multiplicity, OpenAiConfig,
+    OpenAiProvider, Order, RateLimits, ResponseMode, RetryPolicy, Schema, StageEvent, Stats,
+    enrich, plan_schema,
 };
 
 use crate::args::ReadArgs;
+use crate::exit::RowsFailed;
 
 /// Arguments of `iterable enrich`.
 #[derive(Debug, Args)]
@@ -94,6 +96,13 @@ pub struct EnrichArgs {
     /// Re-asks after an answer that does not fit the schema.
     #[arg(long, default_value_t = 2)]
     pub max_reasks: u32,
+    /// Stop when the first N rows all fail the same way (0: never). An error no row can
+    /// survive (credentials, quota, an unknown model, a refused schema) stops at once.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub fail_fast: u32,
+    /// Stop when more rows than this failed: a count (10) or a share (5%).
+    #[arg(long, value_name = "N|P%")]
+    pub max_failures: Option<FailureLimit>,
     /// How the schema is sent: json-schema, json-object or tools.
     #[arg(long, default_value = "json-schema")]
     pub mode: ResponseMode,
@@ -168,11 +177,20 @@ pub async fn run(args: &EnrichArgs) -> Result<()> {
         out_options = out_options.format(format);
     }
     let mut dst = out_options.open(&args.output).await?;
-    let options = options(args).await?;
+    let live = !args.quiet && std::io::stderr().is_terminal();
+    let mut options = options(args).await?;
+    if !args.quiet {
+        options = options.on_event(Arc::new(move |event: &StageEvent| {
+            if let StageEvent::Stopped { .. } = event {
+                return; // the error says it
+            }
+            let clear = if live { "\r\x1b[2K" } else { "" };
+            eprintln!("{clear}iterable: enrich: {event}");
+        }));
+    }
     let mut stage = enrich(src, provider, schema, options)?;
     let stats = stage.stats();
-    let ticker =
-        (!args.quiet && std::io::stderr().is_terminal()).then(|| spawn_ticker(stats.clone()));
+    let ticker = live.then(|| spawn_ticker(stats.clone()));
     let result = copy(&mut stage, &mut *dst).await;
     if let Some(t) = ticker {
         t.abort();
@@ -187,15 +205,27 @@ pub async fn run(args: &EnrichArgs) -> Result<()> {
     }
     if p.rows_failed > 0 {
         let whereto = args.failures.as_deref().map_or_else(
-            || format!("the {} column", args.error_column),
+            || format!("the {} column of {}", args.error_column, args.output),
             |f| f.to_owned(),
         );
-        eprintln!(
-            "iterable: enrich: {} row(s) failed; see {whereto}",
-            p.rows_failed
-        );
+        return Err(RowsFailed(format!(
+            "enrich: {} of {} row(s) failed; see {whereto}:\n{}",
+            p.rows_failed,
+            p.rows_failed + p.rows_done,
+            failure_lines(&stats.failures())
+        ))
+        .into());
     }
     Ok(())
+}
+
+/// A line per way rows failed: how many rows, and the first such row's error.
+fn failure_lines(failures: &[FailureCount]) -> String {
+    failures
+        .iter()
+        .map(|f| format!("  {} × {}", f.rows, f.error))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 async fn copy(stage: &mut impl AsyncIterable, dst: &mut dyn AsyncIterable) -> Result<()> {
@@ -297,10 +327,14 @@ async fn options(args: &EnrichArgs) -> Result<EnrichOptions> {
             tokens_per_minute: args.tpm,
         })
         .max_reasks(args.max_reasks)
+        .fail_fast(args.fail_fast)
         .response_mode(args.mode, !args.no_fallback)
         .error_column(args.error_column.clone());
     if let Some(max) = args.max_tokens {
         o = o.completion_estimate(max.into());
+    }
+    if let Some(limit) = args.max_failures {
+        o = o.max_failures(limit);
     }
     if let Some(w) = args.window {
         o = o.window(w);

@@ -108,4 +108,7 @@ pub struct ChatResponse {
     pub finish_reason: Option<String>,
     /// Tokens used.
     pub usage: Usage,
+    /// The rate limits the server reported with this answer (not cached).
+    #[serde(skip)]
+    pub rate: Option<super::RateInfo>,
 }

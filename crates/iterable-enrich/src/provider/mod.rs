@@ -3,6 +3,7 @@
 //! [`OpenAiProvider`] speaks the OpenAI-compatible chat-completions protocol (OpenAI,
 //! Azure, vLLM, llama.cpp, Ollama, LM Studio). Other protocols implement the trait.
 
+mod headers;
 mod message;
 mod openai;
 mod openai_wire;
@@ -10,7 +11,7 @@ pub(crate) mod response_mode;
 
 pub use message::{ChatRequest, ChatResponse, Message, Role, Usage};
 pub use openai::{OpenAiConfig, OpenAiProvider};
-pub use response_mode::ResponseMode;
+pub use response_mode::{ResponseMode, rejects_mode};
 
 use std::time::Duration;
 
@@ -30,6 +31,14 @@ pub trait Provider: Send + Sync {
     /// The bytes that identify this request completely (endpoint, model, sampling
     /// options, messages, response format): the on-disk cache hashes them.
     fn cache_key(&self, request: &ChatRequest) -> Vec<u8>;
+
+    /// Whether `error` says the server does not accept `mode` (so the stage moves on to
+    /// the next mode). The default reads the error text as [`rejects_mode`] does, which
+    /// fits servers that name the refused parameter; a protocol with its own error
+    /// codes answers from them.
+    fn rejects_mode(&self, error: &EnrichError, mode: ResponseMode) -> bool {
+        rejects_mode(error, mode)
+    }
 }
 
 /// A failed request: what went wrong plus what the server said about retrying.
@@ -58,4 +67,32 @@ pub struct RetryHint {
     pub after: Option<Duration>,
     /// `x-should-retry: true|false`: overrides the status-based decision.
     pub should_retry: Option<bool>,
+    /// The account's rate limits as the server reported them with the error.
+    pub rate: Option<RateInfo>,
+}
+
+/// The account's rate limits as a server reports them with each answer (OpenAI's
+/// `x-ratelimit-*`, Anthropic's `anthropic-ratelimit-*` headers): the stage seeds its
+/// requests- and tokens-per-minute buckets from them when none were set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RateInfo {
+    /// Requests allowed a window (a minute for OpenAI and Anthropic).
+    pub limit_requests: Option<u64>,
+    /// Requests left in this window.
+    pub remaining_requests: Option<u64>,
+    /// When the requests allowance is whole again.
+    pub reset_requests: Option<Duration>,
+    /// Tokens allowed a window.
+    pub limit_tokens: Option<u64>,
+    /// Tokens left in this window.
+    pub remaining_tokens: Option<u64>,
+    /// When the tokens allowance is whole again.
+    pub reset_tokens: Option<Duration>,
+}
+
+impl RateInfo {
+    /// Whether the server said anything at all.
+    pub fn is_empty(&self) -> bool {
+        *self == RateInfo::default()
+    }
 }

@@ -5,10 +5,10 @@ use std::time::Duration;
 use futures_core::future::BoxFuture;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 
+use super::headers::server_hints;
 use super::openai_wire::{parse_error_body, parse_response, request_body};
 use super::{ChatRequest, ChatResponse, Provider, ProviderError};
 use crate::EnrichError;
-use crate::retry::retry_hint;
 
 /// Settings of an [`OpenAiProvider`]. `Debug` shows no API key.
 #[derive(Clone, PartialEq)]
@@ -150,7 +150,7 @@ impl OpenAiProvider {
             .await
             .map_err(|e| self.transport_error(e))?;
         let status = response.status();
-        let hint = retry_hint(response.headers(), std::time::SystemTime::now());
+        let hint = server_hints(response.headers(), std::time::SystemTime::now());
         let bytes = response
             .bytes()
             .await
@@ -166,7 +166,9 @@ impl OpenAiProvider {
                 hint,
             });
         }
-        parse_response(&bytes, request.mode).map_err(ProviderError::new)
+        let mut answer = parse_response(&bytes, request.mode).map_err(ProviderError::new)?;
+        answer.rate = hint.rate;
+        Ok(answer)
     }
 
     fn transport_error(&self, e: reqwest::Error) -> ProviderError {

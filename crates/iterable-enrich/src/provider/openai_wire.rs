@@ -22,7 +22,9 @@ pub(crate) fn request_body(config: &OpenAiConfig, request: &ChatRequest) -> Valu
             });
         }
         ResponseMode::JsonObject => {
-            // json_object only promises JSON: the schema travels in words.
+            // json_object only promises JSON; the schema travels in words, and in
+            // `response_format.schema`, where vLLM, llama.cpp and several hosted servers
+            // constrain the output with it (others ignore it).
             let insert_at = messages
                 .iter()
                 .take_while(|m| m["role"] == "system")
@@ -34,7 +36,7 @@ pub(crate) fn request_body(config: &OpenAiConfig, request: &ChatRequest) -> Valu
                     schema.json()
                 )}),
             );
-            body["response_format"] = json!({"type": "json_object"});
+            body["response_format"] = json!({"type": "json_object", "schema": schema.json()});
         }
         ResponseMode::Tools => {
             body["tools"] = json!([{
@@ -94,14 +96,20 @@ pub(crate) fn parse_response(
             prompt_tokens: usage["prompt_tokens"].as_u64().unwrap_or(0),
             completion_tokens: usage["completion_tokens"].as_u64().unwrap_or(0),
         },
+        rate: None,
     })
 }
 
-/// An error body `{"error": {"message", "type", "code"}}`: (code or type, message).
+/// An error body: (code or type, message). OpenAI's `{"error": {"message", "type",
+/// "code"}}`, a bare `{"error": "..."}` or `{"message": ...}`, and FastAPI's validation
+/// errors `{"detail": [{"loc": [...], "msg": ...}]}` (the place and the complaint).
 pub(crate) fn parse_error_body(bytes: &[u8]) -> (Option<String>, String) {
     let Ok(body) = serde_json::from_slice::<Value>(bytes) else {
         return (None, cut(bytes));
     };
+    if let Some(detail) = body.get("detail") {
+        return (None, detail_text(detail).unwrap_or_else(|| cut(bytes)));
+    }
     let error = body.get("error").unwrap_or(&body);
     let code = ["code", "type"]
         .iter()
@@ -116,6 +124,41 @@ pub(crate) fn parse_error_body(bytes: &[u8]) -> (Option<String>, String) {
             .unwrap_or_else(|| cut(bytes)),
     };
     (code, message)
+}
+
+/// FastAPI's `detail`: a string, or a list of `{loc, msg, type}` read as
+/// `body.response_format.type: Input should be ... (literal_error)`.
+fn detail_text(detail: &Value) -> Option<String> {
+    match detail {
+        Value::String(s) => Some(s.clone()),
+        Value::Array(items) => {
+            let parts: Vec<String> = items
+                .iter()
+                .map(|item| {
+                    let place = item["loc"]
+                        .as_array()
+                        .map(|loc| {
+                            loc.iter()
+                                .map(|p| match p {
+                                    Value::String(s) => s.clone(),
+                                    other => other.to_string(),
+                                })
+                                .collect::<Vec<_>>()
+                                .join(".")
+                        })
+                        .unwrap_or_default();
+                    let msg = item["msg"].as_str().unwrap_or("");
+                    let kind = item["type"]
+                        .as_str()
+                        .map(|t| format!(" ({t})"))
+                        .unwrap_or_default();
+                    format!("{place}: {msg}{kind}")
+                })
+                .collect();
+            (!parts.is_empty()).then(|| parts.join("; "))
+        }
+        _ => None,
+    }
 }
 
 /// The start of a body, for an error message.
@@ -142,6 +185,37 @@ mod tests {
         assert_eq!(
             parse_error_body(b"gateway down"),
             (None, "gateway down".into())
+        );
+    }
+
+    #[test]
+    fn a_fastapi_validation_error_names_the_place() {
+        let (code, message) = parse_error_body(
+            br#"{"detail":[{"type":"literal_error","loc":["body","response_format","type"],"msg":"Input should be 'text' or 'json_object'","input":"json_schema"}]}"#,
+        );
+        assert_eq!(code, None);
+        assert_eq!(
+            message,
+            "body.response_format.type: Input should be 'text' or 'json_object' (literal_error)"
+        );
+    }
+
+    #[test]
+    fn json_object_mode_sends_the_schema_in_the_response_format_and_in_words() {
+        let schema = crate::Schema::from_fields("name:string").unwrap();
+        let request = ChatRequest {
+            messages: vec![crate::Message::user("hi")],
+            schema: schema.clone(),
+            mode: ResponseMode::JsonObject,
+        };
+        let body = request_body(&OpenAiConfig::default(), &request);
+        assert_eq!(body["response_format"]["type"], "json_object");
+        assert_eq!(&body["response_format"]["schema"], schema.json());
+        assert!(
+            body["messages"][0]["content"]
+                .as_str()
+                .unwrap()
+                .contains("\"name\"")
         );
     }
 

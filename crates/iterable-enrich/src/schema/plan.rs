@@ -6,14 +6,10 @@ use std::sync::Arc;
 
 use iterable_core::Row;
 use serde_json::{Value, json};
-use tokio::sync::Semaphore;
 
 use super::{Field, Schema};
 use crate::EnrichError;
-use crate::accounting::Stats;
 use crate::extract::Caller;
-use crate::limits::{Limiter, RateLimits};
-use crate::provider::response_mode::SharedMode;
 use crate::provider::{Message, Provider, ResponseMode, Usage};
 use crate::retry::RetryPolicy;
 
@@ -58,17 +54,8 @@ pub async fn plan_schema(
     samples: &[Row],
     retry: RetryPolicy,
 ) -> Result<(Schema, Usage), EnrichError> {
-    let caller = Caller {
-        provider,
-        retry,
-        limiter: Limiter::new(RateLimits::default()),
-        cache: None,
-        stats: Arc::new(Stats::default()),
-        mode: SharedMode::new(ResponseMode::JsonSchema, true),
-        gate: Semaphore::new(1),
-        max_reasks: 2,
-        completion_estimate: 512,
-    };
+    let mut caller = Caller::standalone(provider, retry, ResponseMode::JsonSchema, true, 1);
+    caller.completion_estimate = 512;
     let rows: Vec<String> = samples
         .iter()
         .map(|r| serde_json::to_string(r).unwrap_or_default())

@@ -33,6 +33,8 @@ pub struct Call {
     pub attempt: u32,
     /// How many requests came before, plus one.
     pub n: u64,
+    /// When it arrived.
+    pub at: std::time::Instant,
 }
 
 impl Call {
@@ -287,6 +289,7 @@ async fn handle(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
         prompt,
         attempt,
         n,
+        at: std::time::Instant::now(),
     };
     counters.calls.lock().unwrap().push(call.clone());
     let reply = (state.script)(&call);
