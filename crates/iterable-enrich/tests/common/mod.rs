@@ -35,6 +35,8 @@ pub struct Call {
     pub n: u64,
     /// When it arrived.
     pub at: std::time::Instant,
+    /// Requests in flight when it arrived, itself included.
+    pub in_flight: u64,
 }
 
 impl Call {
@@ -290,6 +292,7 @@ async fn handle(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
         attempt,
         n,
         at: std::time::Instant::now(),
+        in_flight: now,
     };
     counters.calls.lock().unwrap().push(call.clone());
     let reply = (state.script)(&call);
