@@ -14,6 +14,20 @@ use crate::prompt::PromptTemplate;
 use crate::provider::{Message, Usage};
 use crate::{EnrichError, Schema};
 
+/// One output row, and for a typed stage the answer it came with.
+#[derive(Debug)]
+pub(crate) struct Outcome {
+    pub row: Row,
+    /// The answer (typed stages only): the input row goes on untouched beside it.
+    pub answer: Option<std::result::Result<serde_json::Value, EnrichError>>,
+}
+
+impl From<Row> for Outcome {
+    fn from(row: Row) -> Self {
+        Outcome { row, answer: None }
+    }
+}
+
 /// What every row of a stage shares.
 pub(crate) struct Job {
     pub caller: Caller,
@@ -25,11 +39,13 @@ pub(crate) struct Job {
     /// Where failed rows go, with `error_column`, instead of the output.
     pub dead_letter: Option<Mutex<BoxIterable>>,
     pub error_column: String,
+    /// A typed stage: the input row and the answer, not shaped.
+    pub typed: bool,
 }
 
 impl Job {
     /// The output rows of one input row: one or more (or none, when dead-lettered).
-    pub(crate) async fn run(self: Arc<Self>, row: Row) -> Vec<Result<Row>> {
+    pub(crate) async fn run(self: Arc<Self>, row: Row) -> Vec<Result<Outcome>> {
         let answer = match self.template.render(&row) {
             Ok(prompt) => {
                 let messages = vec![Message::system(self.system.clone()), Message::user(prompt)];
@@ -46,11 +62,17 @@ impl Job {
             Ok(value) => {
                 stats.row_finished(true);
                 self.caller.breaker.record_success();
+                if self.typed {
+                    return vec![Ok(Outcome {
+                        row,
+                        answer: Some(Ok(value)),
+                    })];
+                }
                 return self
                     .shaper
                     .success(row, value, answer.usage, answer.requests)
                     .into_iter()
-                    .map(Ok)
+                    .map(|r| Ok(r.into()))
                     .collect();
             }
             // The stage stopped while this row waited: it did not fail, it did not run.
@@ -60,17 +82,22 @@ impl Job {
                 if let Some(reason) = self.caller.breaker.record_failure(&e) {
                     self.caller.events.emit(StageEvent::Stopped { reason });
                 }
+                if self.typed {
+                    stats.row_finished(false);
+                    return vec![Ok(Outcome {
+                        row,
+                        answer: Some(Err(e)),
+                    })];
+                }
                 e.to_string()
             }
         };
         stats.row_finished(false);
         let Some(sink) = &self.dead_letter else {
-            return vec![Ok(self.shaper.failure(
-                row,
-                &error,
-                answer.usage,
-                answer.requests,
-            ))];
+            return vec![Ok(self
+                .shaper
+                .failure(row, &error, answer.usage, answer.requests)
+                .into())];
         };
         let mut letter = row;
         letter.insert(self.error_column.clone(), error);

@@ -3,6 +3,9 @@
 //! the row comes out with the extracted fields added. The enriched source is itself an
 //! `AsyncIterable`, so reading it and writing it anywhere is the usual loop.
 //!
+//! - **Typed results**: [`Extractor::<T>::extract`](Extractor::extract) for one text,
+//!   [`enrich_typed`] over a source (each row with its `Result<T, EnrichError>`); the
+//!   schema is made from `T`.
 //! - **Provider**: [`OpenAiProvider`] speaks the OpenAI-compatible chat-completions
 //!   protocol (OpenAI, Azure, vLLM, llama.cpp, Ollama, LM Studio); [`Provider`] is the
 //!   trait for others. HTTPS needs the `tls` feature (rustls with ring).
@@ -14,9 +17,16 @@
 //!   conversation. `finish_reason: length` and refusals are failures with clear errors.
 //! - **Concurrency**: at most N requests in flight; output in input or completion
 //!   order through a bounded reorder window, so memory stays flat on endless sources.
-//! - **Limits and retries**: requests- and tokens-per-minute buckets; 429, 408, 409,
-//!   5xx, timeouts and dropped connections retried with backoff and jitter, honouring
-//!   `retry-after` (seconds or date), `retry-after-ms` and `x-should-retry`.
+//! - **Limits and retries**: requests- and tokens-per-minute buckets (seeded from the
+//!   server's rate limit headers when not set); 429, 408, 409, 5xx, timeouts and
+//!   dropped connections retried with backoff and jitter, honouring `retry-after`
+//!   (seconds or date), `retry-after-ms` and `x-should-retry`; a request-validation
+//!   error is never retried. A 429 pauses the whole stage and halves the requests in
+//!   flight, raised back as answers come (AIMD).
+//! - **Honest failure**: an error no row can survive (credentials, quota, an unknown
+//!   model, a refused schema) stops the stage at once, as do the first rows failing
+//!   the same way ([`EnrichOptions::fail_fast`]) and too many failures
+//!   ([`EnrichOptions::max_failures`]); [`Stats::failures`] counts each kind.
 //! - **Nothing lost**: a row that still fails passes on with an error column, or goes
 //!   to a dead-letter writer ([`EnrichOptions::dead_letter`]).
 //! - **Accounting**: tokens per row ([`EnrichOptions::usage_column`]) and in total,
@@ -68,6 +78,7 @@ pub mod provider;
 pub mod retry;
 pub mod schema;
 mod stage;
+mod typed;
 pub mod validate;
 
 pub use accounting::{EnrichProgress, FailureCount, Stats};
@@ -86,3 +97,4 @@ pub use provider::{
 pub use retry::RetryPolicy;
 pub use schema::{Field, FieldType, Schema, plan_schema};
 pub use stage::{Enriched, enrich};
+pub use typed::{Extractor, TypedEnriched, enrich_typed};

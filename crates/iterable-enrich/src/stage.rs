@@ -25,14 +25,15 @@ use crate::cache::Cache;
 use crate::events::StageEvent;
 use crate::extract::Caller;
 use crate::gate::Gate;
-use crate::job::Job;
+use crate::job::{Job, Outcome};
 use crate::limits::Limiter;
-use crate::options::{DEFAULT_SYSTEM, EnrichOptions, OnFailure};
+use crate::options::{EnrichOptions, OnFailure};
 use crate::order::Reorder;
 use crate::output::{Multiplicity, Shaper};
 use crate::prompt::PromptTemplate;
 use crate::provider::Provider;
 use crate::provider::response_mode::SharedMode;
+use crate::typed::system_message;
 use crate::{EnrichError, Schema};
 
 /// Wraps `source` in an enrichment stage that asks `provider` for `schema` per row.
@@ -43,6 +44,17 @@ pub fn enrich<S: AsyncIterable>(
     provider: Arc<dyn Provider>,
     schema: Schema,
     options: EnrichOptions,
+) -> std::result::Result<Enriched<S>, EnrichError> {
+    build(source, provider, schema, options, false)
+}
+
+/// The stage; a `typed` one hands out the input rows untouched, each with its answer.
+pub(crate) fn build<S: AsyncIterable>(
+    source: S,
+    provider: Arc<dyn Provider>,
+    schema: Schema,
+    options: EnrichOptions,
+    typed: bool,
 ) -> std::result::Result<Enriched<S>, EnrichError> {
     let template = match &options.prompt {
         Some(t) => PromptTemplate::parse(t)?,
@@ -65,14 +77,7 @@ pub fn enrich<S: AsyncIterable>(
         max_reasks: options.max_reasks,
         completion_estimate: options.completion_estimate,
     };
-    let mut system = options
-        .system
-        .clone()
-        .unwrap_or_else(|| DEFAULT_SYSTEM.to_owned());
-    if let Some(description) = schema.description() {
-        system.push_str("\nWhat to extract: ");
-        system.push_str(description);
-    }
+    let system = system_message(options.system.clone(), &schema);
     let ask_schema = match options.multiplicity {
         Multiplicity::One => schema.clone(),
         Multiplicity::List | Multiplicity::Explode => schema.list_of(),
@@ -108,6 +113,7 @@ pub fn enrich<S: AsyncIterable>(
             shaper,
             dead_letter,
             error_column: options.error_column,
+            typed,
         }),
         stats,
         tasks: FuturesUnordered::new(),
@@ -129,8 +135,8 @@ pub struct Enriched<S> {
     job: Arc<Job>,
     stats: Arc<Stats>,
     tasks: FuturesUnordered<RowTask>,
-    reorder: Reorder<Vec<Result<Row>>>,
-    ready: VecDeque<Result<Row>>,
+    reorder: Reorder<Vec<Result<Outcome>>>,
+    ready: VecDeque<Result<Outcome>>,
     next_seq: u64,
     window: usize,
     info: IterableInfo,
@@ -176,6 +182,12 @@ impl<S: AsyncIterable> Enriched<S> {
     }
 
     fn poll_inner(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Row>>> {
+        self.poll_outcome(cx)
+            .map(|item| item.map(|outcome| outcome.map(|o| o.row)))
+    }
+
+    /// The next output (the row, and the answer for a typed stage).
+    pub(crate) fn poll_outcome(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Outcome>>> {
         loop {
             if !self.ended {
                 if let Some(reason) = self.job.caller.breaker.stopped() {
@@ -334,11 +346,11 @@ impl<S: AsyncIterable> Enriched<S> {
 /// A spawned row, aborted when dropped (a dropped stage stops its requests).
 struct RowTask {
     seq: u64,
-    handle: JoinHandle<Vec<Result<Row>>>,
+    handle: JoinHandle<Vec<Result<Outcome>>>,
 }
 
 impl Future for RowTask {
-    type Output = (u64, Vec<Result<Row>>);
+    type Output = (u64, Vec<Result<Outcome>>);
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let seq = self.seq;
