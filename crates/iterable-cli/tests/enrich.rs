@@ -337,3 +337,45 @@ fn max_failures_stops_the_run() {
             .contains("\"lots\" is not a failure limit: a row count (10) or a percentage (5%)"),
     );
 }
+
+#[test]
+fn the_anthropic_protocol_is_one_flag_away() {
+    async fn messages(headers: axum::http::HeaderMap, body: axum::Json<Value>) -> Response {
+        assert_eq!(headers["x-api-key"], "sk-ant-cli");
+        let prompt = body["messages"][0]["content"].as_str().unwrap_or("");
+        let name = prompt
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix("name="))
+            .unwrap_or("");
+        axum::Json(json!({
+            "content": [{"type": "tool_use", "id": "t", "name": "extraction",
+                         "input": {"name": name, "age": 1}}],
+            "stop_reason": "tool_use", "usage": {"input_tokens": 4, "output_tokens": 2}
+        }))
+        .into_response()
+    }
+    let (_rt, addr) = serve(Router::new().route("/v1/messages", post(messages)));
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("people.csv");
+    std::fs::write(&input, "id,bio\n1,name=Ann\n").unwrap();
+    let output = dir.path().join("out.jsonl");
+    let base_url = format!("http://{addr}");
+    let mut args = enrich_args(input.to_str().unwrap(), output.to_str().unwrap(), &base_url);
+    args.extend([
+        "--provider",
+        "anthropic",
+        "--api-key-env",
+        "TEST_ANTHROPIC_KEY",
+    ]);
+    let out = Command::new(env!("CARGO_BIN_EXE_iterable"))
+        .args(&args)
+        .env("TEST_ANTHROPIC_KEY", "sk-ant-cli")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(&output).unwrap(),
+        "{\"id\":\"1\",\"bio\":\"name=Ann\",\"_enrich_error\":null,\"name\":\"Ann\",\"age\":1}\n"
+    );
+}

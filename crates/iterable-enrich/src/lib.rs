@@ -91,8 +91,8 @@ pub use options::{DEFAULT_SYSTEM, EnrichOptions, OnFailure, Order};
 pub use output::{Multiplicity, Placement};
 pub use prompt::PromptTemplate;
 pub use provider::{
-    ChatRequest, ChatResponse, Message, OpenAiConfig, OpenAiProvider, Provider, ProviderError,
-    RateInfo, ResponseMode, RetryHint, Role, Usage,
+    AnthropicConfig, AnthropicProvider, ChatRequest, ChatResponse, Message, OpenAiConfig,
+    OpenAiProvider, Provider, ProviderError, RateInfo, ResponseMode, RetryHint, Role, Usage,
 };
 pub use retry::RetryPolicy;
 pub use schema::{Field, FieldType, Schema, plan_schema};

@@ -9,9 +9,9 @@ use clap::{Args, ValueEnum};
 use futures::StreamExt;
 use iterable::{AsyncIterable, Format, IterableOptions};
 use iterable_enrich::{
-    EnrichOptions, EnrichProgress, FailureCount, FailureLimit, Multiplicity, OpenAiConfig,
-    OpenAiProvider, Order, RateLimits, ResponseMode, RetryPolicy, Schema, StageEvent, Stats,
-    enrich, plan_schema,
+    AnthropicConfig, AnthropicProvider, EnrichOptions, EnrichProgress, FailureCount, FailureLimit,
+    Multiplicity, OpenAiConfig, OpenAiProvider, Order, RateLimits, ResponseMode, RetryPolicy,
+    Schema, StageEvent, Stats, enrich, plan_schema,
 };
 
 use crate::args::ReadArgs;
@@ -56,12 +56,19 @@ pub struct EnrichArgs {
     /// The model name.
     #[arg(long)]
     pub model: String,
-    /// The OpenAI-compatible endpoint, up to /chat/completions.
-    #[arg(long, default_value = "https://api.openai.com/v1")]
-    pub base_url: String,
-    /// The environment variable holding the API key.
-    #[arg(long, default_value = "OPENAI_API_KEY")]
-    pub api_key_env: String,
+    /// The protocol: openai (chat completions: OpenAI, Azure, vLLM, llama.cpp, Ollama)
+    /// or anthropic (Messages).
+    #[arg(long, value_enum, default_value_t = ProviderArg::Openai)]
+    pub provider: ProviderArg,
+    /// The endpoint: up to /chat/completions for openai (default
+    /// https://api.openai.com/v1), up to /v1/messages for anthropic (default
+    /// https://api.anthropic.com).
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// The environment variable holding the API key (default OPENAI_API_KEY, or
+    /// ANTHROPIC_API_KEY for anthropic).
+    #[arg(long)]
+    pub api_key_env: Option<String>,
     /// Sampling temperature.
     #[arg(long)]
     pub temperature: Option<f32>,
@@ -136,6 +143,15 @@ pub struct EnrichArgs {
     pub quiet: bool,
 }
 
+/// `--provider`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ProviderArg {
+    /// OpenAI-compatible chat completions.
+    Openai,
+    /// Anthropic Messages.
+    Anthropic,
+}
+
 /// `--order`.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum OrderArg {
@@ -162,7 +178,7 @@ const BATCH: usize = 256;
 /// Enriches every row of `args.input` into `args.output`.
 pub async fn run(args: &EnrichArgs) -> Result<()> {
     let given = given_schema(args)?;
-    let provider: Arc<dyn iterable_enrich::Provider> = Arc::new(provider(args)?);
+    let provider = provider(args)?;
     let mut src = args.read.options()?.open(&args.input).await?;
     let schema = match given {
         Some(schema) => schema,
@@ -241,7 +257,7 @@ async fn copy(stage: &mut impl AsyncIterable, dst: &mut dyn AsyncIterable) -> Re
     Ok(())
 }
 
-fn provider(args: &EnrichArgs) -> Result<OpenAiProvider> {
+fn provider(args: &EnrichArgs) -> Result<Arc<dyn iterable_enrich::Provider>> {
     let mut headers = Vec::new();
     for h in &args.headers {
         let Some((name, value)) = h.split_once(':') else {
@@ -251,16 +267,37 @@ fn provider(args: &EnrichArgs) -> Result<OpenAiProvider> {
     }
     let timeout = Duration::try_from_secs_f64(args.timeout)
         .map_err(|_| anyhow::anyhow!("--timeout takes seconds, not {}", args.timeout))?;
-    Ok(OpenAiProvider::new(OpenAiConfig {
-        base_url: args.base_url.clone(),
-        api_key_env: args.api_key_env.clone(),
-        api_key: None,
-        model: args.model.clone(),
-        temperature: args.temperature,
-        max_tokens: args.max_tokens,
-        headers,
-        timeout,
-    })?)
+    Ok(match args.provider {
+        ProviderArg::Openai => {
+            let defaults = OpenAiConfig::default();
+            Arc::new(OpenAiProvider::new(OpenAiConfig {
+                base_url: args.base_url.clone().unwrap_or(defaults.base_url),
+                api_key_env: args.api_key_env.clone().unwrap_or(defaults.api_key_env),
+                api_key: None,
+                model: args.model.clone(),
+                temperature: args.temperature,
+                max_tokens: args.max_tokens,
+                headers,
+                timeout,
+            })?)
+        }
+        ProviderArg::Anthropic => {
+            let mut config = AnthropicConfig::new(args.model.clone());
+            if let Some(url) = &args.base_url {
+                config.base_url = url.clone();
+            }
+            if let Some(env) = &args.api_key_env {
+                config.api_key_env = env.clone();
+            }
+            if let Some(max) = args.max_tokens {
+                config.max_tokens = max;
+            }
+            config.temperature = args.temperature;
+            config.headers = headers;
+            config.timeout = timeout;
+            Arc::new(AnthropicProvider::new(config)?)
+        }
+    })
 }
 
 /// The schema from --fields or --schema; `None` for --query (planned once the input is open).

@@ -1,14 +1,18 @@
 //! Who answers: the [`Provider`] trait and the request and response types it speaks.
 //!
 //! [`OpenAiProvider`] speaks the OpenAI-compatible chat-completions protocol (OpenAI,
-//! Azure, vLLM, llama.cpp, Ollama, LM Studio). Other protocols implement the trait.
+//! Azure, vLLM, llama.cpp, Ollama, LM Studio); [`AnthropicProvider`] speaks
+//! Anthropic's Messages API. Other protocols implement the trait.
 
+mod anthropic;
+mod anthropic_wire;
 mod headers;
 mod message;
 mod openai;
 mod openai_wire;
 pub(crate) mod response_mode;
 
+pub use anthropic::{AnthropicConfig, AnthropicProvider};
 pub use message::{ChatRequest, ChatResponse, Message, Role, Usage};
 pub use openai::{OpenAiConfig, OpenAiProvider};
 pub use response_mode::{ResponseMode, rejects_mode};

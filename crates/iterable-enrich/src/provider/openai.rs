@@ -212,7 +212,7 @@ fn endpoint(base_url: &str) -> String {
 }
 
 /// An error and its causes on one line: reqwest's own text says only "error sending request".
-fn error_chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {

@@ -162,7 +162,7 @@ fn detail_text(detail: &Value) -> Option<String> {
 }
 
 /// The start of a body, for an error message.
-fn cut(bytes: &[u8]) -> String {
+pub(crate) fn cut(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned();
     if bytes.len() > 200 {
         text + "…"

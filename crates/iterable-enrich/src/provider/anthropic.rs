@@ -1,0 +1,197 @@
+//! The Anthropic Messages provider over `reqwest`: `POST {base_url}/v1/messages`,
+//! structure by a forced tool call.
+
+use std::time::Duration;
+
+use futures_core::future::BoxFuture;
+use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+
+use super::anthropic_wire::{parse_response, request_body};
+use super::headers::server_hints;
+use super::openai::error_chain;
+use super::openai_wire::parse_error_body;
+use super::{ChatRequest, ChatResponse, Provider, ProviderError};
+use crate::EnrichError;
+
+/// Settings of an [`AnthropicProvider`]. `Debug` shows no API key.
+#[derive(Clone, PartialEq)]
+pub struct AnthropicConfig {
+    /// Everything before `/v1/messages` (default `https://api.anthropic.com`).
+    pub base_url: String,
+    /// The environment variable that holds the API key (default `ANTHROPIC_API_KEY`),
+    /// sent as `x-api-key`; none is sent when it is unset or empty.
+    pub api_key_env: String,
+    /// An API key given directly; wins over the environment variable.
+    pub api_key: Option<String>,
+    /// The model name.
+    pub model: String,
+    /// `max_tokens` of the answer: the protocol requires one (default 1024).
+    pub max_tokens: u32,
+    /// Sampling temperature; the server's default when `None`.
+    pub temperature: Option<f32>,
+    /// The `anthropic-version` header (default `2023-06-01`).
+    pub version: String,
+    /// More headers for every request (`anthropic-beta`, ...).
+    pub headers: Vec<(String, String)>,
+    /// How long one request may take, connection to last byte (default 60 s).
+    pub timeout: Duration,
+}
+
+impl std::fmt::Debug for AnthropicConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AnthropicConfig")
+            .field("base_url", &self.base_url)
+            .field("api_key_env", &self.api_key_env)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("model", &self.model)
+            .field("max_tokens", &self.max_tokens)
+            .field("temperature", &self.temperature)
+            .field("version", &self.version)
+            .field(
+                "headers",
+                &self
+                    .headers
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl AnthropicConfig {
+    /// The defaults with this model.
+    pub fn new(model: impl Into<String>) -> Self {
+        AnthropicConfig {
+            base_url: "https://api.anthropic.com".into(),
+            api_key_env: "ANTHROPIC_API_KEY".into(),
+            api_key: None,
+            model: model.into(),
+            max_tokens: 1024,
+            temperature: None,
+            version: "2023-06-01".into(),
+            headers: Vec::new(),
+            timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Speaks Anthropic's Messages API. Every response mode but json-object is sent as
+/// one forced tool call whose input schema is the schema.
+#[derive(Debug, Clone)]
+pub struct AnthropicProvider {
+    config: AnthropicConfig,
+    url: String,
+    client: reqwest::Client,
+}
+
+impl AnthropicProvider {
+    /// A provider with these settings; reads the API key from the environment now.
+    pub fn new(config: AnthropicConfig) -> Result<Self, EnrichError> {
+        if !cfg!(feature = "tls") && config.base_url.starts_with("https:") {
+            return Err(EnrichError::Connection(format!(
+                "{}: https needs the cargo feature `tls` of iterable-enrich (on by default in the CLI)",
+                config.base_url
+            )));
+        }
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let version = HeaderValue::from_str(&config.version).map_err(|_| {
+            EnrichError::Schema(format!("bad anthropic-version {:?}", config.version))
+        })?;
+        headers.insert("anthropic-version", version);
+        let key = config.api_key.clone().or_else(|| {
+            std::env::var(&config.api_key_env)
+                .ok()
+                .filter(|k| !k.is_empty())
+        });
+        if let Some(key) = key {
+            let mut value = HeaderValue::from_str(&key).map_err(|_| {
+                EnrichError::Schema("the API key is not a valid header value".into())
+            })?;
+            value.set_sensitive(true);
+            headers.insert("x-api-key", value);
+        }
+        for (name, value) in &config.headers {
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| EnrichError::Schema(format!("bad header name {name:?}")))?;
+            let mut value = HeaderValue::from_str(value)
+                .map_err(|_| EnrichError::Schema(format!("bad value for header {name}")))?;
+            value.set_sensitive(true);
+            headers.insert(name, value);
+        }
+        let client = reqwest::Client::builder()
+            .default_headers(headers)
+            .timeout(config.timeout)
+            .build()
+            .map_err(|e| EnrichError::Connection(error_chain(&e)))?;
+        let url = format!("{}/v1/messages", config.base_url.trim_end_matches('/'));
+        Ok(AnthropicProvider {
+            config,
+            url,
+            client,
+        })
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &AnthropicConfig {
+        &self.config
+    }
+
+    async fn send(&self, request: &ChatRequest) -> Result<ChatResponse, ProviderError> {
+        let body = request_body(&self.config, request);
+        let response = self
+            .client
+            .post(&self.url)
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| self.transport_error(e))?;
+        let status = response.status();
+        let hint = server_hints(response.headers(), std::time::SystemTime::now());
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(e))?;
+        if !status.is_success() {
+            let (code, message) = parse_error_body(&bytes);
+            return Err(ProviderError {
+                error: EnrichError::Http {
+                    status: status.as_u16(),
+                    code,
+                    message,
+                },
+                hint,
+            });
+        }
+        let mut answer = parse_response(&bytes).map_err(ProviderError::new)?;
+        answer.rate = hint.rate;
+        Ok(answer)
+    }
+
+    fn transport_error(&self, e: reqwest::Error) -> ProviderError {
+        let error = if e.is_timeout() {
+            EnrichError::Timeout(self.config.timeout)
+        } else {
+            EnrichError::Connection(error_chain(&e))
+        };
+        ProviderError::new(error)
+    }
+}
+
+impl Provider for AnthropicProvider {
+    fn complete<'a>(
+        &'a self,
+        request: &'a ChatRequest,
+    ) -> BoxFuture<'a, Result<ChatResponse, ProviderError>> {
+        Box::pin(self.send(request))
+    }
+
+    fn cache_key(&self, request: &ChatRequest) -> Vec<u8> {
+        let mut key = self.url.clone().into_bytes();
+        key.push(b'\n');
+        key.extend_from_slice(request_body(&self.config, request).to_string().as_bytes());
+        key
+    }
+}
