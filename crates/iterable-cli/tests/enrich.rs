@@ -379,3 +379,31 @@ fn the_anthropic_protocol_is_one_flag_away() {
         "{\"id\":\"1\",\"bio\":\"name=Ann\",\"_enrich_error\":null,\"name\":\"Ann\",\"age\":1}\n"
     );
 }
+
+#[test]
+fn a_dry_run_shows_prompts_and_the_cost_and_sends_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_input(dir.path());
+    let output = dir.path().join("out.jsonl");
+    // nothing listens on port 9: a request would fail the run
+    let mut args = enrich_args(&input, output.to_str().unwrap(), "http://127.0.0.1:9/v1");
+    args.extend(["--dry-run", "2", "--max-tokens", "50"]);
+    let out = iterable(&args);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.starts_with("system:\nYou extract structured data"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("\nprompt 1:\nname=Ann age=31\n\nprompt 2:\nname=Bob age=42 fail\n\n3 rows: 3 requests at least, about "),
+        "{stdout}"
+    );
+    assert!(stdout.contains(" + 150 completion tokens = "), "{stdout}");
+    assert!(!stdout.contains("prompt 3:"), "{stdout}");
+    assert!(!output.exists(), "a dry run writes no output");
+}

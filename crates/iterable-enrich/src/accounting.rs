@@ -24,6 +24,8 @@ pub struct Stats {
     cache_hits: AtomicU64,
     prompt_tokens: AtomicU64,
     completion_tokens: AtomicU64,
+    cached_tokens: AtomicU64,
+    reasoning_tokens: AtomicU64,
     mode_switches: AtomicU64,
     response_mode: AtomicU8,
     pauses: AtomicU64,
@@ -92,6 +94,8 @@ impl Stats {
             usage: Usage {
                 prompt_tokens: self.prompt_tokens.load(Relaxed),
                 completion_tokens: self.completion_tokens.load(Relaxed),
+                cached_tokens: self.cached_tokens.load(Relaxed),
+                reasoning_tokens: self.reasoning_tokens.load(Relaxed),
             },
             response_mode: ResponseMode::from_code(self.response_mode.load(Relaxed)),
             mode_switches: self.mode_switches.load(Relaxed),
@@ -112,6 +116,11 @@ impl Stats {
             .collect();
         out.sort_by_key(|f| std::cmp::Reverse(f.rows));
         out
+    }
+
+    /// Prompt plus completion tokens so far.
+    pub fn tokens_used(&self) -> u64 {
+        self.prompt_tokens.load(Relaxed) + self.completion_tokens.load(Relaxed)
     }
 
     pub(crate) fn set_mode(&self, mode: ResponseMode, switched: bool) {
@@ -181,6 +190,9 @@ impl Stats {
         self.prompt_tokens.fetch_add(usage.prompt_tokens, Relaxed);
         self.completion_tokens
             .fetch_add(usage.completion_tokens, Relaxed);
+        self.cached_tokens.fetch_add(usage.cached_tokens, Relaxed);
+        self.reasoning_tokens
+            .fetch_add(usage.reasoning_tokens, Relaxed);
     }
 
     pub(crate) fn retried(&self) {

@@ -113,7 +113,7 @@ impl Breaker {
 
     /// Counts a failed row; `Some(reason)` when it stops the stage.
     pub(crate) fn record_failure(&self, error: &EnrichError) -> Option<String> {
-        if let EnrichError::Stopped(_) = error {
+        if let EnrichError::Stopped(_) | EnrichError::BudgetSpent(_) = error {
             return None;
         }
         if let Some(why) = fatal_reason(error) {

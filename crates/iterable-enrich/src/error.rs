@@ -63,6 +63,9 @@ pub enum EnrichError {
     /// came out; the rest did not run.
     #[error("stopped: {0}")]
     Stopped(String),
+    /// The row was not asked: the stage's token budget was spent before its turn.
+    #[error("not asked: the token budget of {0} tokens is spent")]
+    BudgetSpent(u64),
     /// The on-disk cache could not be read or written.
     #[error("cache {path}: {message}")]
     Cache {

@@ -35,6 +35,14 @@ pub enum StageEvent {
         /// The limit now.
         to: usize,
     },
+    /// The token budget is spent: the rows not yet asked pass on unasked, with
+    /// [`crate::EnrichError::BudgetSpent`].
+    BudgetSpent {
+        /// The budget.
+        budget: u64,
+        /// Tokens used when it was noticed (requests in flight may add some).
+        used: u64,
+    },
     /// The stage stopped before the end of its input (see [`crate::EnrichError::Stopped`]).
     Stopped {
         /// Why.
@@ -63,6 +71,10 @@ impl std::fmt::Display for StageEvent {
             StageEvent::ConcurrencyChanged { from, to } => {
                 write!(f, "requests in flight at most {to} (was {from})")
             }
+            StageEvent::BudgetSpent { budget, used } => write!(
+                f,
+                "the token budget of {budget} is spent ({used} used); the remaining rows pass on unasked"
+            ),
             StageEvent::Stopped { reason } => write!(f, "stopped: {}", one_line(reason)),
         }
     }

@@ -48,6 +48,10 @@ pub(crate) struct Caller {
     pub breaker: Arc<Breaker>,
     pub events: Events,
     pub max_reasks: u32,
+    /// Tokens the stage may spend, if limited.
+    pub budget: Option<u64>,
+    /// Whether the budget was reported spent (once).
+    pub budget_told: std::sync::atomic::AtomicBool,
     /// Tokens an answer is assumed to take before the server says (for the TPM bucket).
     pub completion_estimate: u64,
 }
@@ -73,6 +77,8 @@ impl Caller {
             breaker: Arc::new(Breaker::new(0, None)),
             events: Events::default(),
             max_reasks: 2,
+            budget: None,
+            budget_told: Default::default(),
             completion_estimate: 256,
         }
     }
@@ -218,10 +224,22 @@ impl Caller {
     }
 
     fn check_stopped(&self) -> Result<(), EnrichError> {
-        match self.breaker.stopped() {
-            Some(reason) => Err(EnrichError::Stopped(reason.to_owned())),
-            None => Ok(()),
+        if let Some(reason) = self.breaker.stopped() {
+            return Err(EnrichError::Stopped(reason.to_owned()));
         }
+        if let Some(budget) = self.budget {
+            let used = self.stats.tokens_used();
+            if used >= budget {
+                if !self
+                    .budget_told
+                    .swap(true, std::sync::atomic::Ordering::Relaxed)
+                {
+                    self.events.emit(StageEvent::BudgetSpent { budget, used });
+                }
+                return Err(EnrichError::BudgetSpent(budget));
+            }
+        }
+        Ok(())
     }
 
     /// Moves every later request on from the refused `mode`, or fails when none is left.

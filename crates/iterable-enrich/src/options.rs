@@ -93,6 +93,9 @@ pub struct EnrichOptions {
     pub fail_fast: u32,
     /// Stop when more rows than this failed (default none).
     pub max_failures: Option<FailureLimit>,
+    /// Tokens (prompt plus completion) the stage may spend; once spent, rows not yet
+    /// asked pass on unasked with [`crate::EnrichError::BudgetSpent`] (default none).
+    pub budget_tokens: Option<u64>,
     /// Halve the requests in flight on a rate limit answer and raise them back one
     /// by one (default on).
     pub adaptive_concurrency: bool,
@@ -124,6 +127,7 @@ impl Default for EnrichOptions {
             completion_estimate: 256,
             fail_fast: 5,
             max_failures: None,
+            budget_tokens: None,
             adaptive_concurrency: true,
             learn_rate_limits: true,
             events: Events::default(),
@@ -233,6 +237,12 @@ impl EnrichOptions {
     /// Stop when more rows than `limit` failed.
     pub fn max_failures(mut self, limit: FailureLimit) -> Self {
         self.max_failures = Some(limit);
+        self
+    }
+    /// Spends at most about `tokens` (requests already in flight when the budget runs
+    /// out still finish); the rows after pass on unasked, as failed rows.
+    pub fn budget_tokens(mut self, tokens: u64) -> Self {
+        self.budget_tokens = Some(tokens);
         self
     }
     /// Whether rate limit answers lower the requests in flight (AIMD).

@@ -75,6 +75,8 @@ pub(crate) fn build<S: AsyncIterable>(
         breaker: Arc::new(Breaker::new(options.fail_fast, options.max_failures)),
         events: options.events.clone(),
         max_reasks: options.max_reasks,
+        budget: options.budget_tokens,
+        budget_told: Default::default(),
         completion_estimate: options.completion_estimate,
     };
     let system = system_message(options.system.clone(), &schema);

@@ -75,6 +75,28 @@ pub struct EnrichArgs {
     /// The answer's token limit.
     #[arg(long)]
     pub max_tokens: Option<u32>,
+    /// The answer's token limit, reasoning included (OpenAI's reasoning models).
+    #[arg(long)]
+    pub max_completion_tokens: Option<u32>,
+    /// Sampling seed, for repeatable answers where the server supports it.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Reasoning effort of a reasoning model: minimal, low, medium or high.
+    #[arg(long)]
+    pub reasoning_effort: Option<String>,
+    /// Service tier: auto, default, flex or priority.
+    #[arg(long)]
+    pub service_tier: Option<String>,
+    /// More request body fields, as a JSON object: '{"top_k": 20}'.
+    #[arg(long, value_name = "JSON")]
+    pub extra_body: Option<String>,
+    /// Tokens the run may spend; rows after the budget pass on unasked (as failed rows).
+    #[arg(long, value_name = "TOKENS")]
+    pub budget_tokens: Option<u64>,
+    /// Sends nothing: shows the first N prompts and estimates the requests and tokens
+    /// of the whole input.
+    #[arg(long, value_name = "N")]
+    pub dry_run: Option<usize>,
     /// An extra request header, 'Name: value' (repeatable).
     #[arg(long = "header")]
     pub headers: Vec<String>,
@@ -180,6 +202,14 @@ pub async fn run(args: &EnrichArgs) -> Result<()> {
     let given = given_schema(args)?;
     let provider = provider(args)?;
     let mut src = args.read.options()?.open(&args.input).await?;
+    if let Some(show) = args.dry_run {
+        let Some(schema) = given else {
+            bail!(
+                "--dry-run sends nothing, and planning from --query takes a request: plan once with --save-schema, then dry-run with --schema"
+            );
+        };
+        return dry_run(args, src, &schema, show).await;
+    }
     let schema = match given {
         Some(schema) => schema,
         None => planned_schema(args, &provider, &mut src).await?,
@@ -235,6 +265,41 @@ pub async fn run(args: &EnrichArgs) -> Result<()> {
     Ok(())
 }
 
+/// Shows the first prompts and what the whole input would cost; sends nothing.
+async fn dry_run(
+    args: &EnrichArgs,
+    src: iterable::BoxIterable,
+    schema: &Schema,
+    show: usize,
+) -> Result<()> {
+    let options = options(args).await?;
+    let e = iterable_enrich::estimate(src, schema, &options, show).await?;
+    let mut out = String::new();
+    out.push_str(&format!("system:\n{}\n", e.system));
+    for (i, prompt) in e.prompts.iter().enumerate() {
+        out.push_str(&format!("\nprompt {}:\n{prompt}\n", i + 1));
+    }
+    out.push_str(&format!(
+        "\n{} rows: {} requests at least, about {} prompt tokens + {} completion tokens = {} tokens \
+         (4 characters a token, {} a completion; re-asks and retries not counted)\n",
+        e.rows,
+        e.requests,
+        e.prompt_tokens,
+        e.completion_tokens,
+        e.prompt_tokens + e.completion_tokens,
+        options.completion_estimate,
+    ));
+    if e.unrenderable > 0 {
+        out.push_str(&format!(
+            "{} rows lack a field the prompt names: they would fail without a request\n",
+            e.unrenderable
+        ));
+    }
+    use std::io::Write;
+    std::io::stdout().write_all(out.as_bytes())?;
+    Ok(())
+}
+
 /// A line per way rows failed: how many rows, and the first such row's error.
 fn failure_lines(failures: &[FailureCount]) -> String {
     failures
@@ -270,15 +335,27 @@ fn provider(args: &EnrichArgs) -> Result<Arc<dyn iterable_enrich::Provider>> {
     Ok(match args.provider {
         ProviderArg::Openai => {
             let defaults = OpenAiConfig::default();
+            let extra_body = match &args.extra_body {
+                None => serde_json::Map::new(),
+                Some(text) => match serde_json::from_str::<serde_json::Value>(text) {
+                    Ok(serde_json::Value::Object(map)) => map,
+                    _ => bail!("--extra-body takes a JSON object, not {text:?}"),
+                },
+            };
             Arc::new(OpenAiProvider::new(OpenAiConfig {
                 base_url: args.base_url.clone().unwrap_or(defaults.base_url),
                 api_key_env: args.api_key_env.clone().unwrap_or(defaults.api_key_env),
-                api_key: None,
                 model: args.model.clone(),
                 temperature: args.temperature,
                 max_tokens: args.max_tokens,
+                max_completion_tokens: args.max_completion_tokens,
+                seed: args.seed,
+                reasoning_effort: args.reasoning_effort.clone(),
+                service_tier: args.service_tier.clone(),
+                extra_body,
                 headers,
                 timeout,
+                ..defaults
             })?)
         }
         ProviderArg::Anthropic => {
@@ -367,11 +444,14 @@ async fn options(args: &EnrichArgs) -> Result<EnrichOptions> {
         .fail_fast(args.fail_fast)
         .response_mode(args.mode, !args.no_fallback)
         .error_column(args.error_column.clone());
-    if let Some(max) = args.max_tokens {
+    if let Some(max) = args.max_tokens.or(args.max_completion_tokens) {
         o = o.completion_estimate(max.into());
     }
     if let Some(limit) = args.max_failures {
         o = o.max_failures(limit);
+    }
+    if let Some(budget) = args.budget_tokens {
+        o = o.budget_tokens(budget);
     }
     if let Some(w) = args.window {
         o = o.window(w);
@@ -409,8 +489,25 @@ fn spawn_ticker(stats: Arc<Stats>) -> tokio::task::JoinHandle<()> {
     })
 }
 
-/// One line: rows done, in flight, failed; requests; tokens.
+/// One line: rows done, in flight, failed; requests; tokens (cached and reasoning
+/// ones when the server reports them).
 fn summary(p: &EnrichProgress) -> String {
+    let mut details = Vec::new();
+    if p.usage.cached_tokens > 0 {
+        details.push(format!("{} prompt tokens cached", p.usage.cached_tokens));
+    }
+    if p.usage.reasoning_tokens > 0 {
+        details.push(format!("{} reasoning", p.usage.reasoning_tokens));
+    }
+    let details = if details.is_empty() {
+        String::new()
+    } else {
+        format!("; {}", details.join(", "))
+    };
+    format!("{}{details}", counts(p))
+}
+
+fn counts(p: &EnrichProgress) -> String {
     format!(
         "{} done, {} in flight, {} failed; {} requests ({} retried, {} re-asked, {} cached); {} tokens ({} prompt + {} completion)",
         p.rows_done,

@@ -101,6 +101,8 @@ pub(crate) fn parse_response(bytes: &[u8]) -> Result<ChatResponse, EnrichError> 
                 + count("cache_read_input_tokens")
                 + count("cache_creation_input_tokens"),
             completion_tokens: count("output_tokens"),
+            cached_tokens: count("cache_read_input_tokens"),
+            reasoning_tokens: 0,
         },
         rate: None,
     })
@@ -158,7 +160,9 @@ mod tests {
             r.usage,
             Usage {
                 prompt_tokens: 25,
-                completion_tokens: 7
+                completion_tokens: 7,
+                cached_tokens: 5,
+                reasoning_tokens: 0
             }
         );
         let cut = parse_response(

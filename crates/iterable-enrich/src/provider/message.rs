@@ -82,6 +82,15 @@ pub struct Usage {
     pub prompt_tokens: u64,
     /// Tokens in the answer.
     pub completion_tokens: u64,
+    /// Of the prompt tokens, those served from the server's prompt cache (billed
+    /// lower), when it says (`prompt_tokens_details.cached_tokens`, Anthropic's
+    /// `cache_read_input_tokens`).
+    #[serde(default)]
+    pub cached_tokens: u64,
+    /// Of the completion tokens, those a reasoning model spent thinking, when it says
+    /// (`completion_tokens_details.reasoning_tokens`).
+    #[serde(default)]
+    pub reasoning_tokens: u64,
 }
 
 impl Usage {
@@ -94,6 +103,8 @@ impl Usage {
     pub fn add(&mut self, other: Usage) {
         self.prompt_tokens += other.prompt_tokens;
         self.completion_tokens += other.completion_tokens;
+        self.cached_tokens += other.cached_tokens;
+        self.reasoning_tokens += other.reasoning_tokens;
     }
 }
 

@@ -29,6 +29,18 @@ pub struct OpenAiConfig {
     pub temperature: Option<f32>,
     /// `max_tokens` of the answer; the server's default when `None`.
     pub max_tokens: Option<u32>,
+    /// `max_completion_tokens` (what OpenAI's reasoning models take instead of
+    /// `max_tokens`: the answer and the reasoning together).
+    pub max_completion_tokens: Option<u32>,
+    /// `seed`, for repeatable sampling where the server supports it.
+    pub seed: Option<u64>,
+    /// `reasoning_effort` (`minimal`, `low`, `medium`, `high`) for reasoning models.
+    pub reasoning_effort: Option<String>,
+    /// `service_tier` (`auto`, `default`, `flex`, `priority`).
+    pub service_tier: Option<String>,
+    /// More top-level body fields, set last (so they win): `top_k`, `min_p`,
+    /// `chat_template_kwargs`, or anything else a server takes.
+    pub extra_body: serde_json::Map<String, serde_json::Value>,
     /// More headers for every request (`api-key` for Azure, an organisation, ...).
     pub headers: Vec<(String, String)>,
     /// How long one request may take, connection to last byte (default 60 s).
@@ -44,6 +56,11 @@ impl std::fmt::Debug for OpenAiConfig {
             .field("model", &self.model)
             .field("temperature", &self.temperature)
             .field("max_tokens", &self.max_tokens)
+            .field("max_completion_tokens", &self.max_completion_tokens)
+            .field("seed", &self.seed)
+            .field("reasoning_effort", &self.reasoning_effort)
+            .field("service_tier", &self.service_tier)
+            .field("extra_body", &self.extra_body)
             .field(
                 "headers",
                 &self
@@ -66,6 +83,11 @@ impl Default for OpenAiConfig {
             model: "gpt-4o-mini".into(),
             temperature: None,
             max_tokens: None,
+            max_completion_tokens: None,
+            seed: None,
+            reasoning_effort: None,
+            service_tier: None,
+            extra_body: serde_json::Map::new(),
             headers: Vec::new(),
             timeout: Duration::from_secs(60),
         }

@@ -58,6 +58,21 @@ pub(crate) fn request_body(config: &OpenAiConfig, request: &ChatRequest) -> Valu
     if let Some(n) = config.max_tokens {
         body["max_tokens"] = json!(n);
     }
+    if let Some(n) = config.max_completion_tokens {
+        body["max_completion_tokens"] = json!(n);
+    }
+    if let Some(seed) = config.seed {
+        body["seed"] = json!(seed);
+    }
+    if let Some(effort) = &config.reasoning_effort {
+        body["reasoning_effort"] = json!(effort);
+    }
+    if let Some(tier) = &config.service_tier {
+        body["service_tier"] = json!(tier);
+    }
+    for (key, value) in &config.extra_body {
+        body[key.as_str()] = value.clone();
+    }
     body
 }
 
@@ -95,6 +110,12 @@ pub(crate) fn parse_response(
         usage: Usage {
             prompt_tokens: usage["prompt_tokens"].as_u64().unwrap_or(0),
             completion_tokens: usage["completion_tokens"].as_u64().unwrap_or(0),
+            cached_tokens: usage["prompt_tokens_details"]["cached_tokens"]
+                .as_u64()
+                .unwrap_or(0),
+            reasoning_tokens: usage["completion_tokens_details"]["reasoning_tokens"]
+                .as_u64()
+                .unwrap_or(0),
         },
         rate: None,
     })
@@ -227,6 +248,51 @@ mod tests {
         let r = parse_response(body, ResponseMode::Tools).unwrap();
         assert_eq!(r.content.as_deref(), Some(r#"{"a":1}"#));
         assert_eq!(r.usage.total(), 10);
+    }
+
+    #[test]
+    fn cached_and_reasoning_tokens_are_read() {
+        let body = br#"{"choices":[{"finish_reason":"stop","message":{"content":"{}"}}],
+            "usage":{"prompt_tokens":2006,"completion_tokens":300,
+                     "prompt_tokens_details":{"cached_tokens":1920},
+                     "completion_tokens_details":{"reasoning_tokens":256}}}"#;
+        let u = parse_response(body, ResponseMode::JsonSchema)
+            .unwrap()
+            .usage;
+        assert_eq!(
+            (
+                u.prompt_tokens,
+                u.completion_tokens,
+                u.cached_tokens,
+                u.reasoning_tokens
+            ),
+            (2006, 300, 1920, 256)
+        );
+    }
+
+    #[test]
+    fn sampling_and_reasoning_options_and_extra_body_reach_the_body() {
+        let mut config = OpenAiConfig {
+            max_completion_tokens: Some(500),
+            seed: Some(7),
+            reasoning_effort: Some("low".into()),
+            service_tier: Some("flex".into()),
+            ..Default::default()
+        };
+        config.extra_body.insert("top_k".into(), json!(20));
+        config.extra_body.insert("temperature".into(), json!(0.1));
+        let request = ChatRequest {
+            messages: vec![crate::Message::user("hi")],
+            schema: crate::Schema::from_fields("a:string").unwrap(),
+            mode: ResponseMode::JsonSchema,
+        };
+        let body = request_body(&config, &request);
+        assert_eq!(body["max_completion_tokens"], 500);
+        assert_eq!(body["seed"], 7);
+        assert_eq!(body["reasoning_effort"], "low");
+        assert_eq!(body["service_tier"], "flex");
+        assert_eq!(body["top_k"], 20);
+        assert_eq!(body["temperature"], 0.1, "extra_body wins");
     }
 
     #[test]
