@@ -97,6 +97,6 @@ pub use provider::{
     OpenAiProvider, Provider, ProviderError, RateInfo, ResponseMode, RetryHint, Role, Usage,
 };
 pub use retry::RetryPolicy;
-pub use schema::{Field, FieldType, Schema, plan_schema};
+pub use schema::{Field, FieldType, Schema, plan_queries, plan_schema};
 pub use stage::{Enriched, enrich};
 pub use typed::{Extractor, TypedEnriched, enrich_typed};

@@ -396,3 +396,58 @@ async fn a_pipeline_feeds_the_stage_and_takes_its_rows_on() {
     );
     assert_eq!(server.counters.requests(), 5);
 }
+
+#[tokio::test]
+async fn several_questions_are_planned_into_one_request_a_row() {
+    let server = Server::start(|c: &Call| {
+        let format = &c.body["response_format"]["json_schema"];
+        if format["name"] == "schema_plan" {
+            let asked = c.body["messages"][1]["content"].as_str().unwrap();
+            return if asked.contains("Question: Where?") {
+                Reply::answer(json!({"name": "place", "fields": [
+                    {"name": "city", "type": "string", "description": "the city"}]}))
+            } else {
+                Reply::answer(json!({"name": "harm", "fields": [
+                    {"name": "injured", "type": "integer", "description": "people hurt"}]}))
+            };
+        }
+        let properties = &format["schema"]["properties"];
+        assert!(
+            properties["place"]["properties"]["city"].is_object(),
+            "{format}"
+        );
+        assert!(
+            properties["harm"]["properties"]["injured"].is_object(),
+            "{format}"
+        );
+        Reply::answer(json!({"place": {"city": "Lyon"}, "harm": {"injured": 2}}))
+    })
+    .await;
+    let samples = vec![row! {"id" => 1, "text" => "Storm in Lyon, two hurt"}];
+    let queries = ["Where?".to_owned(), "How many were hurt?".to_owned()];
+    let (schema, usage) =
+        iterable_enrich::plan_queries(provider(&server, T), &queries, &samples, Default::default())
+            .await
+            .unwrap();
+    assert_eq!(usage.total(), 30, "one planning call a question");
+    assert_eq!(schema.properties(), ["place", "harm"]);
+    assert_eq!(
+        schema.description(),
+        Some("answer each question in its own object. place: Where?; harm: How many were hurt?")
+    );
+    let stage = enrich(
+        Rows::from_rows(samples),
+        provider(&server, T),
+        schema,
+        options(),
+    )
+    .unwrap();
+    let rows: Vec<Row> = drain(stage).await.into_iter().map(Result::unwrap).collect();
+    assert_eq!(rows[0]["place"], Value::Map(row! {"city" => "Lyon"}));
+    assert_eq!(rows[0]["harm"], Value::Map(row! {"injured" => 2i64}));
+    assert_eq!(
+        server.counters.requests(),
+        3,
+        "two plans, then one request for the row"
+    );
+}

@@ -11,7 +11,7 @@ use iterable::{AsyncIterable, Format, IterableOptions};
 use iterable_enrich::{
     AnthropicConfig, AnthropicProvider, EnrichOptions, EnrichProgress, FailureCount, FailureLimit,
     Multiplicity, OpenAiConfig, OpenAiProvider, Order, RateLimits, ResponseMode, RetryPolicy,
-    Schema, StageEvent, Stats, enrich, plan_schema,
+    Schema, StageEvent, Stats, enrich, plan_queries,
 };
 
 use crate::args::ReadArgs;
@@ -33,9 +33,10 @@ pub struct EnrichArgs {
     /// What to extract, as a field list: 'name:string,age:integer?:age in years,tags:string[]'.
     #[arg(long, group = "what")]
     pub fields: Option<String>,
-    /// What to extract, as a question: the model plans the fields from it and sample rows.
+    /// What to extract, as a question: the model plans the fields from it and sample
+    /// rows. Repeat it to ask several questions in one request a row (a column each).
     #[arg(long, group = "what")]
-    pub query: Option<String>,
+    pub query: Vec<String>,
     /// What to extract, as a schema saved earlier with --save-schema.
     #[arg(long, group = "what")]
     pub schema: Option<String>,
@@ -388,7 +389,7 @@ fn given_schema(args: &EnrichArgs) -> Result<Option<Schema>> {
             Schema::from_saved(&text).with_context(|| path.clone())?,
         ));
     }
-    if args.query.is_none() {
+    if args.query.is_empty() {
         bail!("say what to extract: --fields, --query or --schema");
     }
     Ok(None)
@@ -400,12 +401,12 @@ async fn planned_schema(
     provider: &Arc<dyn iterable_enrich::Provider>,
     src: &mut iterable::BoxIterable,
 ) -> Result<Schema> {
-    let query = args.query.as_deref().unwrap_or_default();
     let samples = src.aread_bulk(args.samples.max(1)).await?;
     src.areset()
         .await
         .context("rewinding the input after reading samples")?;
-    let (schema, usage) = plan_schema(provider.clone(), query, &samples, retry(args)).await?;
+    let (schema, usage) =
+        plan_queries(provider.clone(), &args.query, &samples, retry(args)).await?;
     if !args.quiet {
         eprintln!(
             "iterable: enrich: planned fields {} ({} tokens)",

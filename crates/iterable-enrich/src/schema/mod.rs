@@ -10,7 +10,7 @@ mod plan;
 mod strict;
 
 pub use fields::{Field, FieldType, parse_fields};
-pub use plan::plan_schema;
+pub use plan::{plan_queries, plan_schema};
 pub use strict::strict;
 
 use serde::{Deserialize, Serialize};
@@ -139,6 +139,54 @@ impl Schema {
         &self.schema
     }
 
+    /// One schema answering several questions in one request: an object with a
+    /// property (a sub-object) per part, named by the part's name (made unique with
+    /// `_2`, `_3`, ...). The description lists each part's question.
+    pub fn combine(name: &str, parts: &[Schema]) -> Schema {
+        let mut properties = serde_json::Map::new();
+        let mut names = Vec::new();
+        let mut defs = serde_json::Map::new();
+        let mut questions = Vec::new();
+        for part in parts {
+            let base = part.name.clone();
+            let mut key = base.clone();
+            let mut n = 1;
+            while properties.contains_key(&key) {
+                n += 1;
+                key = format!("{base}_{n}");
+            }
+            let mut sub = part.schema.clone();
+            if let Some(Value::Object(d)) = sub.as_object_mut().and_then(|o| o.remove("$defs")) {
+                defs.extend(d);
+            }
+            if let Some(q) = &part.description {
+                questions.push(format!("{key}: {q}"));
+            }
+            properties.insert(key.clone(), sub);
+            names.push(key);
+        }
+        let mut schema = json!({
+            "type": "object",
+            "properties": properties,
+            "required": names,
+            "additionalProperties": false,
+        });
+        if !defs.is_empty() {
+            schema["$defs"] = Value::Object(defs);
+        }
+        Schema {
+            name: clean_name(name),
+            description: (!questions.is_empty()).then(|| {
+                format!(
+                    "answer each question in its own object. {}",
+                    questions.join("; ")
+                )
+            }),
+            properties: names,
+            schema,
+        }
+    }
+
     /// The schema of an answer that holds zero or more of these objects:
     /// `{"items": [ ... ]}` (the top level of a structured answer must be an object).
     pub fn list_of(&self) -> Schema {
@@ -184,6 +232,29 @@ fn clean_name(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn combined_parts_get_unique_names_and_stay_strict() {
+        let a = Schema::from_fields("name:string")
+            .unwrap()
+            .with_description("who?");
+        let b = Schema::from_fields("age:integer").unwrap();
+        let both = Schema::combine("answers", &[a, b]);
+        assert_eq!(both.properties(), ["extraction", "extraction_2"]);
+        assert_eq!(
+            both.json()["required"],
+            json!(["extraction", "extraction_2"])
+        );
+        assert_eq!(both.json()["additionalProperties"], json!(false));
+        assert_eq!(
+            both.json()["properties"]["extraction_2"]["properties"]["age"]["type"],
+            json!("integer")
+        );
+        assert_eq!(
+            both.description(),
+            Some("answer each question in its own object. extraction: who?")
+        );
+    }
 
     #[test]
     fn field_list_keeps_order_and_round_trips_through_json() {

@@ -77,6 +77,29 @@ pub async fn plan_schema(
     ))
 }
 
+/// Plans one schema answering every question in `queries`, one planning call each,
+/// combined with a sub-object per question ([`Schema::combine`]) so a row is still
+/// one request; a single question gives its plan as it is.
+pub async fn plan_queries(
+    provider: Arc<dyn Provider>,
+    queries: &[String],
+    samples: &[Row],
+    retry: RetryPolicy,
+) -> Result<(Schema, Usage), EnrichError> {
+    let mut parts = Vec::with_capacity(queries.len());
+    let mut usage = Usage::default();
+    for query in queries {
+        let (schema, used) = plan_schema(provider.clone(), query, samples, retry).await?;
+        usage.add(used);
+        parts.push(schema);
+    }
+    match parts.len() {
+        0 => Err(EnrichError::Schema("no question to plan from".into())),
+        1 => Ok((parts.remove(0), usage)),
+        _ => Ok((Schema::combine("answers", &parts), usage)),
+    }
+}
+
 fn fields_of(plan: &Value) -> Result<Vec<Field>, EnrichError> {
     let mut fields: Vec<Field> = Vec::new();
     for f in plan["fields"].as_array().into_iter().flatten() {
