@@ -407,3 +407,31 @@ fn a_dry_run_shows_prompts_and_the_cost_and_sends_nothing() {
     assert!(!stdout.contains("prompt 3:"), "{stdout}");
     assert!(!output.exists(), "a dry run writes no output");
 }
+
+#[test]
+fn verbose_prints_a_line_for_each_request() {
+    let (_rt, addr) = server();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("people.csv");
+    std::fs::write(&input, "id,bio\n1,name=Ann age=31\n").unwrap();
+    let output = dir.path().join("out.jsonl");
+    let base_url = format!("http://{addr}/v1");
+    let mut args = enrich_args(input.to_str().unwrap(), output.to_str().unwrap(), &base_url);
+    args.push("-v");
+    let out = iterable(&args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("enrich_request{"))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert!(
+        line.contains("enrich_request{provider=\"openai\" mode=\"json-schema\" retry=0"),
+        "{line}"
+    );
+    assert!(
+        line.contains("answered prompt_tokens=10 completion_tokens=5 latency_ms="),
+        "{line}"
+    );
+    assert_eq!(stderr.matches("enrich_request{").count(), 1, "{stderr}");
+}

@@ -12,6 +12,7 @@
 use std::sync::Arc;
 
 use serde_json::Value;
+use tracing::Instrument;
 
 use crate::accounting::Stats;
 use crate::breaker::Breaker;
@@ -176,7 +177,14 @@ impl Caller {
                 }
                 self.check_stopped()?;
                 self.stats.request_started();
-                let result = self.provider.complete(&request).await;
+                let span = request_span(self.provider.name(), mode, retry);
+                let sent = std::time::Instant::now();
+                let result = self
+                    .provider
+                    .complete(&request)
+                    .instrument(span.clone())
+                    .await;
+                record_outcome(&span, &result, sent.elapsed());
                 let used = result.as_ref().map(|r| r.usage).unwrap_or_default();
                 self.stats.request_finished(used);
                 (result, permit.generation)
@@ -304,6 +312,58 @@ impl Caller {
         self.stats.set_concurrency(to);
         self.events
             .emit(StageEvent::ConcurrencyChanged { from, to });
+    }
+}
+
+/// A span for one request, its outcome recorded when the answer comes: provider,
+/// response mode, retry number, then status, tokens and latency. Nothing is recorded
+/// unless a `tracing` subscriber listens.
+fn request_span(provider: &str, mode: crate::ResponseMode, retry: u32) -> tracing::Span {
+    use tracing::field::Empty;
+    tracing::debug_span!(
+        "enrich_request",
+        provider,
+        mode = mode.name(),
+        retry,
+        status = Empty,
+        prompt_tokens = Empty,
+        completion_tokens = Empty,
+        latency_ms = Empty,
+    )
+}
+
+fn record_outcome(
+    span: &tracing::Span,
+    result: &Result<ChatResponse, ProviderError>,
+    latency: std::time::Duration,
+) {
+    if span.is_disabled() {
+        return;
+    }
+    let latency_ms = latency.as_secs_f64() * 1000.0;
+    span.record("latency_ms", latency_ms);
+    let _inside = span.enter();
+    match result {
+        Ok(r) => {
+            span.record("status", "ok");
+            span.record("prompt_tokens", r.usage.prompt_tokens);
+            span.record("completion_tokens", r.usage.completion_tokens);
+            tracing::debug!(
+                prompt_tokens = r.usage.prompt_tokens,
+                completion_tokens = r.usage.completion_tokens,
+                latency_ms,
+                "answered"
+            );
+        }
+        Err(e) => {
+            let status = match &e.error {
+                EnrichError::Http { status, .. } => status.to_string(),
+                EnrichError::Timeout(_) => "timeout".into(),
+                _ => "error".into(),
+            };
+            span.record("status", status.as_str());
+            tracing::debug!(status = status.as_str(), latency_ms, error = %e.error, "failed");
+        }
     }
 }
 

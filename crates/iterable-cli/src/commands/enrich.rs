@@ -164,6 +164,9 @@ pub struct EnrichArgs {
     /// No progress line on stderr.
     #[arg(long)]
     pub quiet: bool,
+    /// A line on stderr for each request: provider, mode, retry, status, tokens, latency.
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 /// `--provider`.
@@ -200,6 +203,9 @@ const BATCH: usize = 256;
 
 /// Enriches every row of `args.input` into `args.output`.
 pub async fn run(args: &EnrichArgs) -> Result<()> {
+    if args.verbose {
+        trace_requests();
+    }
     let given = given_schema(args)?;
     let provider = provider(args)?;
     let mut src = args.read.options()?.open(&args.input).await?;
@@ -299,6 +305,24 @@ async fn dry_run(
     use std::io::Write;
     std::io::stdout().write_all(out.as_bytes())?;
     Ok(())
+}
+
+/// Prints the stage's request spans on stderr (`-v`).
+fn trace_requests() {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let only_ours = tracing_subscriber::filter::Targets::new().with_target(
+        "iterable_enrich",
+        tracing_subscriber::filter::LevelFilter::DEBUG,
+    );
+    let lines = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_target(false);
+    let _ = tracing_subscriber::registry()
+        .with(lines)
+        .with(only_ours)
+        .try_init();
 }
 
 /// A line per way rows failed: how many rows, and the first such row's error.

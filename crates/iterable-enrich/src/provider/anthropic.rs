@@ -188,6 +188,10 @@ impl Provider for AnthropicProvider {
         Box::pin(self.send(request))
     }
 
+    fn name(&self) -> &str {
+        "anthropic"
+    }
+
     fn cache_key(&self, request: &ChatRequest) -> Vec<u8> {
         let mut key = self.url.clone().into_bytes();
         key.push(b'\n');

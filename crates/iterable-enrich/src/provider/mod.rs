@@ -43,6 +43,11 @@ pub trait Provider: Send + Sync {
     fn rejects_mode(&self, error: &EnrichError, mode: ResponseMode) -> bool {
         rejects_mode(error, mode)
     }
+
+    /// A short name for logs and traces (`openai`, `anthropic`).
+    fn name(&self) -> &str {
+        "custom"
+    }
 }
 
 /// A failed request: what went wrong plus what the server said about retrying.

@@ -211,6 +211,10 @@ impl Provider for OpenAiProvider {
         Box::pin(self.send(request))
     }
 
+    fn name(&self) -> &str {
+        "openai"
+    }
+
     fn cache_key(&self, request: &ChatRequest) -> Vec<u8> {
         let mut key = self.url.clone().into_bytes();
         key.push(b'\n');
