@@ -91,7 +91,7 @@ impl Caller {
         let mut attempts = 0;
         let value = loop {
             attempts += 1;
-            let response = match self
+            let (response, fresh_key) = match self
                 .complete(&messages, schema, &mut usage, &mut requests)
                 .await
             {
@@ -110,11 +110,20 @@ impl Caller {
                 }
                 _ => {}
             }
-            let text = response.content.unwrap_or_default();
+            let text = response.content.clone().unwrap_or_default();
             let problem = match serde_json::from_str::<Value>(strip_fences(&text)) {
                 Err(e) => format!("the answer is not valid JSON ({e})"),
                 Ok(v) => match validate(schema.json(), &v) {
-                    Ok(()) => break Ok(v),
+                    Ok(()) => {
+                        // Only an answer that fits is kept: a re-run never replays an
+                        // invalid answer (or a refusal, or a cut one) as if final.
+                        if let (Some(cache), Some(key)) = (&self.cache, &fresh_key) {
+                            if let Err(e) = cache.put(key, &response).await {
+                                break Err(e);
+                            }
+                        }
+                        break Ok(v);
+                    }
                     Err(m) => format!("the answer does not fit the schema: {m}"),
                 },
             };
@@ -137,14 +146,15 @@ impl Caller {
         }
     }
 
-    /// One answer from the cache or the server, with retries and format fallbacks.
+    /// One answer from the cache or the server, with retries and format fallbacks;
+    /// with the cache key when the answer is fresh (to store once it proves valid).
     async fn complete(
         &self,
         messages: &[Message],
         schema: &Schema,
         usage: &mut Usage,
         requests: &mut u32,
-    ) -> Result<ChatResponse, EnrichError> {
+    ) -> Result<(ChatResponse, Option<Vec<u8>>), EnrichError> {
         let mut retry = 0;
         loop {
             self.check_stopped()?;
@@ -161,7 +171,7 @@ impl Caller {
             if let (Some(cache), Some(key)) = (&self.cache, &key) {
                 if let Some(hit) = cache.get(key).await? {
                     self.stats.cache_hit();
-                    return Ok(hit);
+                    return Ok((hit, None));
                 }
             }
             let estimate = request.estimated_prompt_tokens() + self.completion_estimate;
@@ -200,12 +210,7 @@ impl Caller {
                     if let Some((from, to)) = self.gate.answered() {
                         self.concurrency_changed(from, to);
                     }
-                    let cacheable = response.refusal.is_none()
-                        && response.finish_reason.as_deref() != Some("length");
-                    if let (Some(cache), Some(key), true) = (&self.cache, &key, cacheable) {
-                        cache.put(key, &response).await?;
-                    }
-                    return Ok(response);
+                    return Ok((response, key));
                 }
                 Err(e) => {
                     self.limiter.settle(estimate, 0);

@@ -131,6 +131,46 @@ async fn failed_answers_are_not_cached() {
     assert_eq!(server.counters.requests(), 2);
 }
 
+#[tokio::test]
+async fn an_invalid_answer_is_not_replayed_from_the_cache() {
+    // The first run's answers never fit; the second run's server answers well: the
+    // second run must ask again, not replay the first run's invalid conversation.
+    let good = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let now_good = good.clone();
+    let server = Server::start(move |c: &Call| {
+        if now_good.load(std::sync::atomic::Ordering::SeqCst) {
+            Reply::answer(person(c.id()))
+        } else {
+            Reply::content("not json", "stop")
+        }
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let run = || {
+        let opts = options().cache_dir(dir.path()).max_reasks(1);
+        let stage = enrich(Rows::new(1), provider(&server, T), schema(), opts).unwrap();
+        drain(stage)
+    };
+    let first = run().await;
+    assert!(
+        first[0].as_ref().unwrap()["_enrich_error"]
+            .to_string()
+            .starts_with("invalid answer after 2 attempt(s)"),
+        "{first:?}"
+    );
+    assert_eq!(server.counters.requests(), 2);
+    good.store(true, std::sync::atomic::Ordering::SeqCst);
+    let second = run().await;
+    assert_eq!(
+        second[0].as_ref().unwrap()["name"].as_str(),
+        Some("person0")
+    );
+    assert_eq!(server.counters.requests(), 3, "asked again, once");
+    let third = run().await;
+    assert_eq!(third, second, "the valid answer is replayed");
+    assert_eq!(server.counters.requests(), 3);
+}
+
 fn people(c: &Call) -> Reply {
     let n = c.id();
     let items: Vec<_> = (0..n)
