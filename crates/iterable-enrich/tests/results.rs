@@ -465,11 +465,23 @@ async fn several_questions_are_planned_into_one_request_a_row() {
     .await;
     let samples = vec![row! {"id" => 1, "text" => "Storm in Lyon, two hurt"}];
     let queries = ["Where?".to_owned(), "How many were hurt?".to_owned()];
-    let (schema, usage) =
-        iterable_enrich::plan_queries(provider(&server, T), &queries, &samples, Default::default())
-            .await
-            .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cache = iterable_enrich::Cache::new(dir.path()).unwrap();
+    let plan = || {
+        iterable_enrich::plan_queries(
+            provider(&server, T),
+            &queries,
+            &samples,
+            Default::default(),
+            Some(&cache),
+        )
+    };
+    let (schema, usage) = plan().await.unwrap();
     assert_eq!(usage.total(), 30, "one planning call a question");
+    let (again, usage) = plan().await.unwrap();
+    assert_eq!(again, schema, "a re-run gets the same plan");
+    assert_eq!(usage.total(), 0, "from the cache");
+    assert_eq!(server.counters.requests(), 2);
     assert_eq!(schema.properties(), ["place", "harm"]);
     assert_eq!(
         schema.description(),

@@ -9,9 +9,9 @@ use clap::{Args, ValueEnum};
 use futures::StreamExt;
 use iterable::{AsyncIterable, Format, IterableOptions};
 use iterable_enrich::{
-    AnthropicConfig, AnthropicProvider, EnrichOptions, EnrichProgress, FailureCount, FailureLimit,
-    Multiplicity, OpenAiConfig, OpenAiProvider, Order, RateLimits, ResponseMode, RetryPolicy,
-    Schema, StageEvent, Stats, enrich, plan_queries,
+    AnthropicConfig, AnthropicProvider, Cache, EnrichOptions, EnrichProgress, FailureCount,
+    FailureLimit, Multiplicity, OpenAiConfig, OpenAiProvider, Order, RateLimits, ResponseMode,
+    RetryPolicy, Schema, StageEvent, Stats, enrich, plan_queries,
 };
 
 use crate::args::ReadArgs;
@@ -429,8 +429,17 @@ async fn planned_schema(
     src.areset()
         .await
         .context("rewinding the input after reading samples")?;
-    let (schema, usage) =
-        plan_queries(provider.clone(), &args.query, &samples, retry(args)).await?;
+    // Planned through the answer cache when there is one: a re-run gets the same
+    // schema, so the rows' cached answers still match.
+    let cache = args.cache.as_ref().map(Cache::new).transpose()?;
+    let (schema, usage) = plan_queries(
+        provider.clone(),
+        &args.query,
+        &samples,
+        retry(args),
+        cache.as_ref(),
+    )
+    .await?;
     if !args.quiet {
         eprintln!(
             "iterable: enrich: planned fields {} ({} tokens)",

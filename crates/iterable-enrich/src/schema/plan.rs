@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use super::{Field, Schema};
 use crate::EnrichError;
+use crate::cache::Cache;
 use crate::extract::Caller;
 use crate::provider::{Message, Provider, ResponseMode, Usage};
 use crate::retry::RetryPolicy;
@@ -54,8 +55,19 @@ pub async fn plan_schema(
     samples: &[Row],
     retry: RetryPolicy,
 ) -> Result<(Schema, Usage), EnrichError> {
+    plan_one(provider, query, samples, retry, None).await
+}
+
+async fn plan_one(
+    provider: Arc<dyn Provider>,
+    query: &str,
+    samples: &[Row],
+    retry: RetryPolicy,
+    cache: Option<&Cache>,
+) -> Result<(Schema, Usage), EnrichError> {
     let mut caller = Caller::standalone(provider, retry, ResponseMode::JsonSchema, true, 1);
     caller.completion_estimate = 512;
+    caller.cache = cache.cloned();
     let rows: Vec<String> = samples
         .iter()
         .map(|r| serde_json::to_string(r).unwrap_or_default())
@@ -79,17 +91,20 @@ pub async fn plan_schema(
 
 /// Plans one schema answering every question in `queries`, one planning call each,
 /// combined with a sub-object per question ([`Schema::combine`]) so a row is still
-/// one request; a single question gives its plan as it is.
+/// one request; a single question gives its plan as it is. With a `cache`, the
+/// plans are cached like answers: a re-run with the same questions and samples gets
+/// the same schema without a request, so the rows' cached answers match it too.
 pub async fn plan_queries(
     provider: Arc<dyn Provider>,
     queries: &[String],
     samples: &[Row],
     retry: RetryPolicy,
+    cache: Option<&Cache>,
 ) -> Result<(Schema, Usage), EnrichError> {
     let mut parts = Vec::with_capacity(queries.len());
     let mut usage = Usage::default();
     for query in queries {
-        let (schema, used) = plan_schema(provider.clone(), query, samples, retry).await?;
+        let (schema, used) = plan_one(provider.clone(), query, samples, retry, cache).await?;
         usage.add(used);
         parts.push(schema);
     }
