@@ -140,3 +140,34 @@ async fn a_spent_allowance_in_the_headers_pauses_until_its_reset() {
     assert!(calls[2].at - calls[1].at < Duration::from_millis(500));
     assert_eq!(stats.snapshot().pauses, 1);
 }
+
+#[tokio::test]
+async fn a_row_waiting_on_its_own_retry_after_holds_no_permit_and_no_other_row() {
+    let server = Server::start(|c: &Call| {
+        if c.id() == 0 && c.attempt == 1 {
+            Reply::raw(503, "busy").header("retry-after", "1")
+        } else {
+            Reply::answer(person(c.id())).after(Duration::from_millis(10))
+        }
+    })
+    .await;
+    let opts = options()
+        .concurrency(2)
+        .order(iterable_enrich::Order::Completion);
+    let stage = enrich(Rows::new(10), provider(&server, T), schema(), opts).unwrap();
+    let start = Instant::now();
+    let mut stage = stage;
+    let mut seen = Vec::new();
+    use futures::StreamExt;
+    while let Some(row) = stage.next().await {
+        seen.push((row.unwrap()["id"].as_i64().unwrap(), start.elapsed()));
+    }
+    let (last_id, last_at) = *seen.last().unwrap();
+    assert_eq!(last_id, 0, "the waiting row comes last: {seen:?}");
+    assert!(last_at >= Duration::from_secs(1), "{seen:?}");
+    let others = seen[seen.len() - 2].1;
+    assert!(
+        others < Duration::from_millis(600),
+        "the nine others did not wait for it: {seen:?}"
+    );
+}
