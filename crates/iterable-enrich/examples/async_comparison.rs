@@ -15,59 +15,16 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
 use futures::StreamExt;
-use iterable::{AsyncIterable, Codec, Format, IterableInfo, Mode, Progress, Row, row};
 use iterable_enrich::{EnrichOptions, OpenAiConfig, OpenAiProvider, Order, Schema, enrich};
-use serde_json::{Value, json};
+use serde_json::Value;
+
+mod support;
+use support::people;
 
 /// Answers every request after `latency` with a person extracted from the prompt.
 async fn chat(State(latency): State<Duration>, body: axum::Json<Value>) -> axum::Json<Value> {
     tokio::time::sleep(latency).await;
-    let prompt = body["messages"][1]["content"].as_str().unwrap_or("");
-    let name = prompt.rsplit(' ').next().unwrap_or("nobody");
-    let answer = json!({"name": name, "age": 30});
-    axum::Json(json!({
-        "choices": [{"index": 0, "finish_reason": "stop",
-                     "message": {"role": "assistant", "content": answer.to_string()}}],
-        "usage": {"prompt_tokens": 12, "completion_tokens": 8}
-    }))
-}
-
-/// Rows in memory: "Extract: name<i>".
-struct People(std::vec::IntoIter<Row>, IterableInfo);
-
-impl futures::Stream for People {
-    type Item = iterable::Result<Row>;
-    fn poll_next(
-        mut self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Self::Item>> {
-        std::task::Poll::Ready(self.0.next().map(Ok))
-    }
-}
-
-impl AsyncIterable for People {
-    fn info(&self) -> &IterableInfo {
-        &self.1
-    }
-    fn progress(&self) -> Progress {
-        Progress::default()
-    }
-}
-
-fn people(n: usize) -> People {
-    let rows: Vec<Row> = (0..n)
-        .map(|i| row! {"text" => format!("My name is person{i}")})
-        .collect();
-    People(
-        rows.into_iter(),
-        IterableInfo {
-            encoding: None,
-            location: "memory".into(),
-            format: Format::JSONL,
-            codec: Codec::None,
-            mode: Mode::Read,
-        },
-    )
+    axum::Json(support::person_answer(&body))
 }
 
 #[tokio::main]

@@ -4,12 +4,10 @@
 use std::time::Duration;
 
 use futures_core::future::BoxFuture;
-use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{HeaderMap, HeaderValue};
 
 use super::anthropic_wire::{parse_response, request_body};
-use super::headers::server_hints;
-use super::openai::error_chain;
-use super::openai_wire::parse_error_body;
+use super::http::{JsonClient, api_key, check_tls, secret};
 use super::{ChatRequest, ChatResponse, Provider, ProviderError};
 use crate::EnrichError;
 
@@ -83,49 +81,22 @@ impl AnthropicConfig {
 pub struct AnthropicProvider {
     config: AnthropicConfig,
     url: String,
-    client: reqwest::Client,
+    client: JsonClient,
 }
 
 impl AnthropicProvider {
     /// A provider with these settings; reads the API key from the environment now.
     pub fn new(config: AnthropicConfig) -> Result<Self, EnrichError> {
-        if !cfg!(feature = "tls") && config.base_url.starts_with("https:") {
-            return Err(EnrichError::Connection(format!(
-                "{}: https needs the cargo feature `tls` of iterable-enrich (on by default in the CLI)",
-                config.base_url
-            )));
-        }
+        check_tls(&config.base_url)?;
         let mut headers = HeaderMap::new();
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         let version = HeaderValue::from_str(&config.version).map_err(|_| {
             EnrichError::Schema(format!("bad anthropic-version {:?}", config.version))
         })?;
         headers.insert("anthropic-version", version);
-        let key = config.api_key.clone().or_else(|| {
-            std::env::var(&config.api_key_env)
-                .ok()
-                .filter(|k| !k.is_empty())
-        });
-        if let Some(key) = key {
-            let mut value = HeaderValue::from_str(&key).map_err(|_| {
-                EnrichError::Schema("the API key is not a valid header value".into())
-            })?;
-            value.set_sensitive(true);
-            headers.insert("x-api-key", value);
+        if let Some(key) = api_key(&config.api_key, &config.api_key_env) {
+            headers.insert("x-api-key", secret(&key)?);
         }
-        for (name, value) in &config.headers {
-            let name = HeaderName::from_bytes(name.as_bytes())
-                .map_err(|_| EnrichError::Schema(format!("bad header name {name:?}")))?;
-            let mut value = HeaderValue::from_str(value)
-                .map_err(|_| EnrichError::Schema(format!("bad value for header {name}")))?;
-            value.set_sensitive(true);
-            headers.insert(name, value);
-        }
-        let client = reqwest::Client::builder()
-            .default_headers(headers)
-            .timeout(config.timeout)
-            .build()
-            .map_err(|e| EnrichError::Connection(error_chain(&e)))?;
+        let client = JsonClient::new(headers, &config.headers, config.timeout)?;
         let url = format!("{}/v1/messages", config.base_url.trim_end_matches('/'));
         Ok(AnthropicProvider {
             config,
@@ -141,42 +112,7 @@ impl AnthropicProvider {
 
     async fn send(&self, request: &ChatRequest) -> Result<ChatResponse, ProviderError> {
         let body = request_body(&self.config, request);
-        let response = self
-            .client
-            .post(&self.url)
-            .json(&body)
-            .send()
-            .await
-            .map_err(|e| self.transport_error(e))?;
-        let status = response.status();
-        let hint = server_hints(response.headers(), std::time::SystemTime::now());
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| self.transport_error(e))?;
-        if !status.is_success() {
-            let (code, message) = parse_error_body(&bytes);
-            return Err(ProviderError {
-                error: EnrichError::Http {
-                    status: status.as_u16(),
-                    code,
-                    message,
-                },
-                hint,
-            });
-        }
-        let mut answer = parse_response(&bytes).map_err(ProviderError::new)?;
-        answer.rate = hint.rate;
-        Ok(answer)
-    }
-
-    fn transport_error(&self, e: reqwest::Error) -> ProviderError {
-        let error = if e.is_timeout() {
-            EnrichError::Timeout(self.config.timeout)
-        } else {
-            EnrichError::Connection(error_chain(&e))
-        };
-        ProviderError::new(error)
+        self.client.post(&self.url, &body, parse_response).await
     }
 }
 

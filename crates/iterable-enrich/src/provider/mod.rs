@@ -7,6 +7,7 @@
 mod anthropic;
 mod anthropic_wire;
 mod headers;
+mod http;
 mod message;
 mod openai;
 mod openai_wire;

@@ -3,10 +3,10 @@
 use std::time::Duration;
 
 use futures_core::future::BoxFuture;
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{AUTHORIZATION, HeaderMap};
 
-use super::headers::server_hints;
-use super::openai_wire::{parse_error_body, parse_response, request_body};
+use super::http::{JsonClient, api_key, check_tls, secret};
+use super::openai_wire::{parse_response, request_body};
 use super::{ChatRequest, ChatResponse, Provider, ProviderError};
 use crate::EnrichError;
 
@@ -110,45 +110,18 @@ impl OpenAiConfig {
 pub struct OpenAiProvider {
     config: OpenAiConfig,
     url: String,
-    client: reqwest::Client,
+    client: JsonClient,
 }
 
 impl OpenAiProvider {
     /// A provider with these settings; reads the API key from the environment now.
     pub fn new(config: OpenAiConfig) -> Result<Self, EnrichError> {
-        if !cfg!(feature = "tls") && config.base_url.starts_with("https:") {
-            return Err(EnrichError::Connection(format!(
-                "{}: https needs the cargo feature `tls` of iterable-enrich (on by default in the CLI)",
-                config.base_url
-            )));
-        }
+        check_tls(&config.base_url)?;
         let mut headers = HeaderMap::new();
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        let key = config.api_key.clone().or_else(|| {
-            std::env::var(&config.api_key_env)
-                .ok()
-                .filter(|k| !k.is_empty())
-        });
-        if let Some(key) = key {
-            let mut value = HeaderValue::from_str(&format!("Bearer {key}")).map_err(|_| {
-                EnrichError::Schema("the API key is not a valid header value".into())
-            })?;
-            value.set_sensitive(true);
-            headers.insert(AUTHORIZATION, value);
+        if let Some(key) = api_key(&config.api_key, &config.api_key_env) {
+            headers.insert(AUTHORIZATION, secret(&format!("Bearer {key}"))?);
         }
-        for (name, value) in &config.headers {
-            let name = HeaderName::from_bytes(name.as_bytes())
-                .map_err(|_| EnrichError::Schema(format!("bad header name {name:?}")))?;
-            let mut value = HeaderValue::from_str(value)
-                .map_err(|_| EnrichError::Schema(format!("bad value for header {name}")))?;
-            value.set_sensitive(true);
-            headers.insert(name, value);
-        }
-        let client = reqwest::Client::builder()
-            .default_headers(headers)
-            .timeout(config.timeout)
-            .build()
-            .map_err(|e| EnrichError::Connection(error_chain(&e)))?;
+        let client = JsonClient::new(headers, &config.headers, config.timeout)?;
         let url = endpoint(&config.base_url);
         Ok(OpenAiProvider {
             config,
@@ -164,42 +137,11 @@ impl OpenAiProvider {
 
     async fn send(&self, request: &ChatRequest) -> Result<ChatResponse, ProviderError> {
         let body = request_body(&self.config, request);
-        let response = self
-            .client
-            .post(&self.url)
-            .json(&body)
-            .send()
+        self.client
+            .post(&self.url, &body, |bytes| {
+                parse_response(bytes, request.mode)
+            })
             .await
-            .map_err(|e| self.transport_error(e))?;
-        let status = response.status();
-        let hint = server_hints(response.headers(), std::time::SystemTime::now());
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| self.transport_error(e))?;
-        if !status.is_success() {
-            let (code, message) = parse_error_body(&bytes);
-            return Err(ProviderError {
-                error: EnrichError::Http {
-                    status: status.as_u16(),
-                    code,
-                    message,
-                },
-                hint,
-            });
-        }
-        let mut answer = parse_response(&bytes, request.mode).map_err(ProviderError::new)?;
-        answer.rate = hint.rate;
-        Ok(answer)
-    }
-
-    fn transport_error(&self, e: reqwest::Error) -> ProviderError {
-        let error = if e.is_timeout() {
-            EnrichError::Timeout(self.config.timeout)
-        } else {
-            EnrichError::Connection(error_chain(&e))
-        };
-        ProviderError::new(error)
     }
 }
 
@@ -235,21 +177,6 @@ fn endpoint(base_url: &str) -> String {
         url.push_str(q);
     }
     url
-}
-
-/// An error and its causes on one line: reqwest's own text says only "error sending request".
-pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let s_text = s.to_string();
-        if !text.contains(&s_text) {
-            text.push_str(": ");
-            text.push_str(&s_text);
-        }
-        source = s.source();
-    }
-    text
 }
 
 #[cfg(test)]
