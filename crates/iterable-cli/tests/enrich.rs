@@ -104,23 +104,9 @@ fn enrich_with_fields_writes_rows_and_failures() {
     let output = dir.path().join("out.jsonl");
     let failures = dir.path().join("failed.jsonl");
     let base_url = format!("http://{addr}/v1");
-    let out = iterable(&[
-        "enrich",
-        &input,
-        output.to_str().unwrap(),
-        "--fields",
-        "name:string,age:integer",
-        "--prompt",
-        "{bio}",
-        "--model",
-        "m",
-        "--base-url",
-        &base_url,
-        "--concurrency",
-        "2",
-        "--failures",
-        failures.to_str().unwrap(),
-    ]);
+    let mut args = enrich_args(&input, output.to_str().unwrap(), &base_url);
+    args.extend(["--failures", failures.to_str().unwrap()]);
+    let out = iterable(&args);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "some rows failed: {stderr}");
     assert_eq!(

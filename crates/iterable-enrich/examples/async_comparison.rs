@@ -9,17 +9,15 @@
 //! ```
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
-use futures::StreamExt;
-use iterable_enrich::{EnrichOptions, OpenAiConfig, OpenAiProvider, Order, Schema, enrich};
+use iterable_enrich::{EnrichOptions, OpenAiConfig, OpenAiProvider, Order, Schema};
 use serde_json::Value;
 
 mod support;
-use support::people;
 
 /// Answers every request after `latency` with a person extracted from the prompt.
 async fn chat(State(latency): State<Duration>, body: axum::Json<Value>) -> axum::Json<Value> {
@@ -70,16 +68,7 @@ async fn main() {
             .concurrency(concurrency)
             .order(order)
             .prompt("Extract: {text}");
-        let start = Instant::now();
-        let mut stage = enrich(people(rows), provider.clone(), schema.clone(), options).unwrap();
-        let mut done = 0;
-        while let Some(row) = stage.next().await {
-            let row = row.unwrap();
-            assert!(row["_enrich_error"].is_null(), "{row:?}");
-            done += 1;
-        }
-        assert_eq!(done, rows);
-        let ours = start.elapsed().as_secs_f64();
+        let ours = support::timed_run(provider.clone(), &schema, rows, options).await;
         let ideal = rows.div_ceil(concurrency) as f64 * latency.as_secs_f64();
         let ratio = ours / ideal;
         worst = worst.max(ratio);

@@ -14,11 +14,10 @@ use std::time::Instant;
 use axum::Router;
 use axum::routing::post;
 use futures::StreamExt;
-use iterable_enrich::{EnrichOptions, OpenAiConfig, OpenAiProvider, Order, Schema, enrich};
+use iterable_enrich::{EnrichOptions, OpenAiConfig, OpenAiProvider, Order, Schema};
 use serde_json::{Value, json};
 
 mod support;
-use support::people;
 
 /// Answers every request at once with a person named in the prompt.
 async fn chat(body: axum::Json<Value>) -> axum::Json<Value> {
@@ -96,16 +95,7 @@ async fn main() {
             .concurrency(concurrency)
             .order(order)
             .prompt("Extract: {text}");
-        let start = Instant::now();
-        let mut stage = enrich(people(rows), provider.clone(), schema.clone(), options).unwrap();
-        let mut done = 0;
-        while let Some(row) = stage.next().await {
-            let row = row.unwrap();
-            assert!(row["_enrich_error"].is_null(), "{row:?}");
-            done += 1;
-        }
-        assert_eq!(done, rows);
-        let ours = start.elapsed().as_secs_f64();
+        let ours = support::timed_run(provider.clone(), &schema, rows, options).await;
         let over = (ours - bare) / rows as f64 * 1e6;
         println!(
             "| {name:<32} | {ours:>8.3} | {:>9.0} | {over:>17.1} |",

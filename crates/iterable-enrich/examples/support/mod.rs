@@ -53,3 +53,24 @@ pub fn people(n: usize) -> People {
         },
     )
 }
+
+/// Seconds to enrich `rows` people with `options`, every row checked.
+pub async fn timed_run(
+    provider: std::sync::Arc<dyn iterable_enrich::Provider>,
+    schema: &iterable_enrich::Schema,
+    rows: usize,
+    options: iterable_enrich::EnrichOptions,
+) -> f64 {
+    use futures::StreamExt;
+    let start = std::time::Instant::now();
+    let mut stage =
+        iterable_enrich::enrich(people(rows), provider, schema.clone(), options).unwrap();
+    let mut done = 0;
+    while let Some(row) = stage.next().await {
+        let row = row.unwrap();
+        assert!(row["_enrich_error"].is_null(), "{row:?}");
+        done += 1;
+    }
+    assert_eq!(done, rows);
+    start.elapsed().as_secs_f64()
+}
