@@ -421,3 +421,86 @@ fn verbose_prints_a_line_for_each_request() {
     );
     assert_eq!(stderr.matches("enrich_request{").count(), 1, "{stderr}");
 }
+
+#[test]
+fn a_rerun_with_the_cache_pays_only_for_unfinished_rows_and_retry_failed_asks_the_failed() {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
+    static FIXED: AtomicBool = AtomicBool::new(false);
+    static REQUESTS: AtomicU64 = AtomicU64::new(0);
+    // The usual server, which stops refusing the `fail` row once fixed.
+    async fn fixable(axum::Json(mut body): axum::Json<Value>) -> Response {
+        REQUESTS.fetch_add(1, SeqCst);
+        if FIXED.load(SeqCst) {
+            for m in body["messages"].as_array_mut().unwrap() {
+                let text = m["content"].as_str().unwrap_or("").replace("fail", "");
+                m["content"] = Value::String(text);
+            }
+        }
+        chat(axum::Json(body)).await
+    }
+    let (_rt, addr) = serve(Router::new().route("/v1/chat/completions", post(fixable)));
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_input(dir.path());
+    let output = dir.path().join("out.jsonl");
+    let cache = dir.path().join("cache");
+    let base_url = format!("http://{addr}/v1");
+    let mut args = enrich_args(&input, output.to_str().unwrap(), &base_url);
+    args.extend(["--cache", cache.to_str().unwrap()]);
+
+    let first = iterable(&args);
+    let stderr = String::from_utf8_lossy(&first.stderr);
+    assert_eq!(first.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("those whose answer failed (invalid, refused, cut) are kept in the cache and asked again with --retry-failed"),
+        "{stderr}"
+    );
+    assert_eq!(REQUESTS.load(SeqCst), 3);
+
+    FIXED.store(true, SeqCst);
+    let second = iterable(&args);
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains(
+            "2 done, 0 in flight, 1 failed; 0 requests (0 retried, 0 re-asked, 2 cached)"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "1 of them failed in an earlier run and were not asked again: add --retry-failed to ask them"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(REQUESTS.load(SeqCst), 3, "the re-run paid nothing");
+
+    args.push("--retry-failed");
+    let third = iterable(&args);
+    let stderr = String::from_utf8_lossy(&third.stderr);
+    assert_eq!(third.status.code(), Some(0), "{stderr}");
+    assert_eq!(REQUESTS.load(SeqCst), 4, "only the failed row was asked");
+    let text = std::fs::read_to_string(&output).unwrap();
+    assert!(
+        text.contains(
+            "{\"id\":\"2\",\"bio\":\"name=Bob age=42 fail\",\"_enrich_error\":null,\"name\":\"Bob\",\"age\":42}"
+        ),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 3);
+}
+
+#[test]
+fn retry_failed_needs_a_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_input(dir.path());
+    let output = dir.path().join("out.jsonl");
+    let mut args = enrich_args(&input, output.to_str().unwrap(), "http://127.0.0.1:9/v1");
+    args.push("--retry-failed");
+    let out = iterable(&args);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--cache"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -22,6 +22,7 @@ pub struct Stats {
     retries: AtomicU64,
     reasks: AtomicU64,
     cache_hits: AtomicU64,
+    failures_replayed: AtomicU64,
     prompt_tokens: AtomicU64,
     completion_tokens: AtomicU64,
     cached_tokens: AtomicU64,
@@ -63,6 +64,9 @@ pub struct EnrichProgress {
     pub reasks: u64,
     /// Answers served from the on-disk cache.
     pub cache_hits: u64,
+    /// Rows passed on failed, not asked again, because the cache kept their failure
+    /// from an earlier run (counted in `rows_failed` too).
+    pub failures_replayed: u64,
     /// Tokens paid for, all requests together.
     pub usage: Usage,
     /// How the schema is sent now.
@@ -91,6 +95,7 @@ impl Stats {
             retries: self.retries.load(Relaxed),
             reasks: self.reasks.load(Relaxed),
             cache_hits: self.cache_hits.load(Relaxed),
+            failures_replayed: self.failures_replayed.load(Relaxed),
             usage: Usage {
                 prompt_tokens: self.prompt_tokens.load(Relaxed),
                 completion_tokens: self.completion_tokens.load(Relaxed),
@@ -201,6 +206,10 @@ impl Stats {
 
     pub(crate) fn reasked(&self) {
         self.reasks.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn failure_replayed(&self) {
+        self.failures_replayed.fetch_add(1, Relaxed);
     }
 
     pub(crate) fn cache_hit(&self) {

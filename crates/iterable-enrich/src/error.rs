@@ -66,6 +66,17 @@ pub enum EnrichError {
     /// The row was not asked: the stage's token budget was spent before its turn.
     #[error("not asked: the token budget of {0} tokens is spent")]
     BudgetSpent(u64),
+    /// The row failed for good in an earlier run and the cache kept that: it is not
+    /// asked again unless failed rows are retried ([`EnrichOptions::retry_failed`](crate::EnrichOptions::retry_failed)).
+    #[error(
+        "{error} (an earlier run's failure, kept in the cache; retry failed rows to ask again)"
+    )]
+    FailedBefore {
+        /// The error the row failed with.
+        error: String,
+        /// What stays the same when other rows fail the same way.
+        kind: String,
+    },
     /// The on-disk cache could not be read or written.
     #[error("cache {path}: {message}")]
     Cache {

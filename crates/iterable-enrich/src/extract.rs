@@ -1,7 +1,9 @@
 //! One extraction: a conversation with the model until its answer fits the schema.
 //!
-//! Each request waits for the rate limiters and a concurrency permit, goes to the
-//! cache first when there is one, and is retried on transient failures. A rejected
+//! With a cache, the journal is asked first, by the key of the conversation's first
+//! request: a row answered (or failed for good) in an earlier run costs nothing.
+//! Each request waits for the rate limiters and a concurrency permit, and is retried
+//! on transient failures. A rejected
 //! response format falls back (json_schema, then json_object, then tools) for every
 //! later request too; with none left, the row fails with an error that stops the
 //! stage. A rate limit answer pauses every request and lowers the concurrency; the
@@ -16,10 +18,10 @@ use tracing::Instrument;
 
 use crate::accounting::Stats;
 use crate::breaker::Breaker;
-use crate::cache::Cache;
 use crate::events::{Events, StageEvent};
-use crate::failure::fatal_reason;
+use crate::failure::{fatal_reason, is_final_for_row, signature};
 use crate::gate::Gate;
+use crate::journal::{Journal, JournalEntry};
 use crate::limits::Limiter;
 use crate::provider::response_mode::SharedMode;
 use crate::provider::{
@@ -37,12 +39,27 @@ pub(crate) struct Answer {
     pub requests: u32,
 }
 
+impl Answer {
+    /// An answer that cost nothing: from the journal, or an error before any request.
+    pub(crate) fn unasked(value: Result<Value, EnrichError>) -> Answer {
+        Answer {
+            value,
+            usage: Usage::default(),
+            requests: 0,
+        }
+    }
+}
+
 /// Everything the requests of one stage share.
 pub(crate) struct Caller {
     pub provider: Arc<dyn Provider>,
     pub retry: RetryPolicy,
     pub limiter: Limiter,
-    pub cache: Option<Cache>,
+    pub journal: Option<Journal>,
+    /// Ask again the rows whose failure the journal kept.
+    pub retry_failed: bool,
+    /// Keep final row failures in the journal (rows of a stage, not plans).
+    pub remember_failures: bool,
     pub stats: Arc<Stats>,
     pub mode: SharedMode,
     pub gate: Gate,
@@ -71,7 +88,9 @@ impl Caller {
             provider,
             retry,
             limiter: Limiter::new(crate::RateLimits::default(), true),
-            cache: None,
+            journal: None,
+            retry_failed: false,
+            remember_failures: false,
             stats: Arc::new(Stats::default()),
             mode: SharedMode::new(mode, fallback),
             gate: Gate::new(concurrency, true),
@@ -84,14 +103,56 @@ impl Caller {
         }
     }
 
-    /// Asks until the answer fits `schema`, or fails.
-    pub(crate) async fn ask(&self, mut messages: Vec<Message>, schema: &Schema) -> Answer {
+    /// Asks until the answer fits `schema`, or fails; with a journal, what an earlier
+    /// run finished is replayed and what this one finishes is kept.
+    pub(crate) async fn ask(&self, messages: Vec<Message>, schema: &Schema) -> Answer {
+        let Some(journal) = &self.journal else {
+            return self.converse(messages, schema).await;
+        };
+        let key = self.provider.cache_key(&ChatRequest {
+            // The same row has the same key whatever mode the stage ends up in.
+            messages: messages.clone(),
+            schema: schema.clone(),
+            mode: crate::ResponseMode::JsonSchema,
+        });
+        match journal.get(&key).await {
+            Err(e) => return Answer::unasked(Err(e)),
+            Ok(Some(JournalEntry::Answer(value))) => {
+                self.stats.cache_hit();
+                return Answer::unasked(Ok(value));
+            }
+            Ok(Some(JournalEntry::Failed { error, kind }))
+                if self.remember_failures && !self.retry_failed =>
+            {
+                self.stats.failure_replayed();
+                return Answer::unasked(Err(EnrichError::FailedBefore { error, kind }));
+            }
+            Ok(_) => {}
+        }
+        let mut answer = self.converse(messages, schema).await;
+        let kept = match &answer.value {
+            Ok(value) => journal.put_answer(&key, value).await,
+            Err(e) if self.remember_failures && is_final_for_row(e) => {
+                journal
+                    .put_failure(&key, &e.to_string(), &signature(e))
+                    .await
+            }
+            Err(_) => Ok(()),
+        };
+        if let Err(e) = kept {
+            answer.value = Err(e);
+        }
+        answer
+    }
+
+    /// The conversation: asks until the answer fits `schema`, or fails.
+    async fn converse(&self, mut messages: Vec<Message>, schema: &Schema) -> Answer {
         let mut usage = Usage::default();
         let mut requests = 0;
         let mut attempts = 0;
         let value = loop {
             attempts += 1;
-            let (response, fresh_key) = match self
+            let response = match self
                 .complete(&messages, schema, &mut usage, &mut requests)
                 .await
             {
@@ -114,16 +175,7 @@ impl Caller {
             let problem = match serde_json::from_str::<Value>(strip_fences(&text)) {
                 Err(e) => format!("the answer is not valid JSON ({e})"),
                 Ok(v) => match validate(schema.json(), &v) {
-                    Ok(()) => {
-                        // Only an answer that fits is kept: a re-run never replays an
-                        // invalid answer (or a refusal, or a cut one) as if final.
-                        if let (Some(cache), Some(key)) = (&self.cache, &fresh_key) {
-                            if let Err(e) = cache.put(key, &response).await {
-                                break Err(e);
-                            }
-                        }
-                        break Ok(v);
-                    }
+                    Ok(()) => break Ok(v),
                     Err(m) => format!("the answer does not fit the schema: {m}"),
                 },
             };
@@ -146,15 +198,14 @@ impl Caller {
         }
     }
 
-    /// One answer from the cache or the server, with retries and format fallbacks;
-    /// with the cache key when the answer is fresh (to store once it proves valid).
+    /// One answer from the server, with retries and format fallbacks.
     async fn complete(
         &self,
         messages: &[Message],
         schema: &Schema,
         usage: &mut Usage,
         requests: &mut u32,
-    ) -> Result<(ChatResponse, Option<Vec<u8>>), EnrichError> {
+    ) -> Result<ChatResponse, EnrichError> {
         let mut retry = 0;
         loop {
             self.check_stopped()?;
@@ -164,16 +215,6 @@ impl Caller {
                 schema: schema.clone(),
                 mode,
             };
-            let key = self
-                .cache
-                .as_ref()
-                .map(|_| self.provider.cache_key(&request));
-            if let (Some(cache), Some(key)) = (&self.cache, &key) {
-                if let Some(hit) = cache.get(key).await? {
-                    self.stats.cache_hit();
-                    return Ok((hit, None));
-                }
-            }
             let estimate = request.estimated_prompt_tokens() + self.completion_estimate;
             self.limiter.acquire(estimate).await;
             let (result, generation) = {
@@ -210,7 +251,7 @@ impl Caller {
                     if let Some((from, to)) = self.gate.answered() {
                         self.concurrency_changed(from, to);
                     }
-                    return Ok((response, key));
+                    return Ok(response);
                 }
                 Err(e) => {
                     self.limiter.settle(estimate, 0);

@@ -71,6 +71,23 @@ pub(crate) fn fatal_reason(error: &EnrichError) -> Option<&'static str> {
     }
 }
 
+/// Whether a row that failed this way failed for good, so the cache keeps the
+/// failure and a re-run does not pay for it again: the answer itself was wrong (not
+/// valid, refused, cut) or the server refused this row's request. Transient failures
+/// (timeouts, dropped connections, 5xx and 429 after every retry) and failures of
+/// the stage (a stop, a spent budget) are not kept: a re-run asks those rows again.
+pub(crate) fn is_final_for_row(error: &EnrichError) -> bool {
+    match error {
+        EnrichError::Invalid { .. } | EnrichError::Refused(_) | EnrichError::Truncated => true,
+        EnrichError::Http { status, .. } => {
+            (400..500).contains(status)
+                && !matches!(status, 408 | 409 | 429)
+                && fatal_reason(error).is_none()
+        }
+        _ => false,
+    }
+}
+
 /// The part of an error that stays the same when the same thing goes wrong on other
 /// rows: two failures with one signature are "the same way".
 pub(crate) fn signature(error: &EnrichError) -> String {
@@ -86,6 +103,7 @@ pub(crate) fn signature(error: &EnrichError) -> String {
         EnrichError::Truncated => "truncated".into(),
         EnrichError::Refused(_) => "refused".into(),
         EnrichError::Invalid { .. } => "invalid answer".into(),
+        EnrichError::FailedBefore { kind, .. } => kind.clone(),
         other => other.to_string(),
     }
 }
@@ -148,6 +166,23 @@ mod tests {
             None
         );
         assert_eq!(fatal_reason(&http(500, None, "boom")), None);
+    }
+
+    #[test]
+    fn only_failures_of_the_row_itself_are_final() {
+        assert!(is_final_for_row(&EnrichError::Truncated));
+        assert!(is_final_for_row(&http(
+            400,
+            Some("context_length_exceeded"),
+            "too long"
+        )));
+        assert!(!is_final_for_row(&http(500, None, "boom")));
+        assert!(!is_final_for_row(&http(429, None, "slow")));
+        assert!(!is_final_for_row(&http(401, None, "key")));
+        assert!(!is_final_for_row(&EnrichError::Timeout(
+            std::time::Duration::from_secs(1)
+        )));
+        assert!(!is_final_for_row(&EnrichError::Stopped("x".into())));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::extract::{Answer, Caller};
 use crate::failure::signature;
 use crate::output::Shaper;
 use crate::prompt::PromptTemplate;
-use crate::provider::{Message, Usage};
+use crate::provider::Message;
 use crate::{EnrichError, Schema};
 
 /// One output row, and for a typed stage the answer it came with.
@@ -51,11 +51,7 @@ impl Job {
                 let messages = vec![Message::system(self.system.clone()), Message::user(prompt)];
                 self.caller.ask(messages, &self.ask_schema).await
             }
-            Err(e) => Answer {
-                value: Err(e),
-                usage: Usage::default(),
-                requests: 0,
-            },
+            Err(e) => Answer::unasked(Err(e)),
         };
         let stats = &self.caller.stats;
         let error = match answer.value {
@@ -79,7 +75,13 @@ impl Job {
             Err(e @ EnrichError::Stopped(_)) => return vec![Err(e.into())],
             Err(e) => {
                 stats.failed_with(signature(&e), &e.to_string());
-                if let Some(reason) = self.caller.breaker.record_failure(&e) {
+                // A failure kept from an earlier run costs nothing: it does not stop
+                // the stage (it counts as a failed row all the same).
+                let replayed = matches!(e, EnrichError::FailedBefore { .. });
+                if let Some(reason) = (!replayed)
+                    .then(|| self.caller.breaker.record_failure(&e))
+                    .flatten()
+                {
                     self.caller.events.emit(StageEvent::Stopped { reason });
                 }
                 if self.typed {

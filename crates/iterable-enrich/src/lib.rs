@@ -30,7 +30,11 @@
 //! - **Nothing lost**: a row that still fails passes on with an error column, or goes
 //!   to a dead-letter writer ([`EnrichOptions::dead_letter`]).
 //! - **Accounting**: tokens per row ([`EnrichOptions::usage_column`]) and in total,
-//!   live ([`Enriched::stats`]); an on-disk answer cache ([`EnrichOptions::cache_dir`]).
+//!   live ([`Enriched::stats`]).
+//! - **Resumable**: with [`EnrichOptions::cache_dir`], each row's final answer (or
+//!   failure) goes to an append-only [`Journal`]; a re-run with the same arguments
+//!   pays only for the rows that had not finished, and
+//!   [`EnrichOptions::retry_failed`] asks the failed ones again.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -62,7 +66,6 @@
 
 mod accounting;
 mod breaker;
-mod cache;
 mod error;
 mod estimate;
 mod events;
@@ -70,6 +73,7 @@ mod extract;
 mod failure;
 mod gate;
 mod job;
+mod journal;
 mod limits;
 mod options;
 mod order;
@@ -84,10 +88,10 @@ pub mod validate;
 
 pub use accounting::{EnrichProgress, FailureCount, Stats};
 pub use breaker::FailureLimit;
-pub use cache::Cache;
 pub use error::EnrichError;
 pub use estimate::{Estimate, estimate};
 pub use events::{EventHandler, StageEvent};
+pub use journal::{JOURNAL_FILE, Journal, JournalEntry};
 pub use limits::{RateLimits, TokenBucket};
 pub use options::{DEFAULT_SYSTEM, EnrichOptions, OnFailure, Order};
 pub use output::{Multiplicity, Placement};

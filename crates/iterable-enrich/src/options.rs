@@ -84,8 +84,12 @@ pub struct EnrichOptions {
     pub response_mode: ResponseMode,
     /// Fall back to json_object, then tools, when the server rejects the mode (default on).
     pub mode_fallback: bool,
-    /// A directory for the answer cache, if any.
+    /// A directory for the answer cache (a journal of each row's final answer or
+    /// failure, [`crate::Journal`]), if any: a re-run pays only for unfinished rows.
     pub cache_dir: Option<PathBuf>,
+    /// Ask again the rows whose failure the cache kept (default off: a re-run passes
+    /// them on failed, with [`crate::EnrichError::FailedBefore`], without paying again).
+    pub retry_failed: bool,
     /// Tokens an answer is assumed to take, for the tokens-per-minute bucket until the
     /// server reports the real count (default 256; set it to `max_tokens` when you cap answers).
     pub completion_estimate: u64,
@@ -124,6 +128,7 @@ impl Default for EnrichOptions {
             response_mode: ResponseMode::JsonSchema,
             mode_fallback: true,
             cache_dir: None,
+            retry_failed: false,
             completion_estimate: 256,
             fail_fast: 5,
             max_failures: None,
@@ -216,9 +221,16 @@ impl EnrichOptions {
         self.mode_fallback = fallback;
         self
     }
-    /// Caches answers in this directory.
+    /// Keeps each row's final answer (or failure) in a journal in this directory: a
+    /// re-run with the same arguments pays only for the rows that had not finished.
     pub fn cache_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.cache_dir = Some(dir.into());
+        self
+    }
+    /// Asks again the rows that failed for good in an earlier run (the cache keeps
+    /// their failures; without this, a re-run passes them on failed, unpaid).
+    pub fn retry_failed(mut self, yes: bool) -> Self {
+        self.retry_failed = yes;
         self
     }
     /// Tokens an answer is assumed to take before the server says.

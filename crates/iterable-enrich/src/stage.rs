@@ -21,11 +21,11 @@ use tokio::task::JoinHandle;
 
 use crate::accounting::{EnrichProgress, Stats};
 use crate::breaker::Breaker;
-use crate::cache::Cache;
 use crate::events::StageEvent;
 use crate::extract::Caller;
 use crate::gate::Gate;
 use crate::job::{Job, Outcome};
+use crate::journal::Journal;
 use crate::limits::Limiter;
 use crate::options::{EnrichOptions, OnFailure};
 use crate::order::Reorder;
@@ -60,7 +60,7 @@ pub(crate) fn build<S: AsyncIterable>(
         Some(t) => PromptTemplate::parse(t)?,
         None => PromptTemplate::default(),
     };
-    let cache = options.cache_dir.as_ref().map(Cache::new).transpose()?;
+    let journal = options.cache_dir.as_ref().map(Journal::open).transpose()?;
     let stats = Arc::new(Stats::default());
     stats.set_mode(options.response_mode, false);
     stats.set_concurrency(options.concurrency.max(1));
@@ -68,7 +68,9 @@ pub(crate) fn build<S: AsyncIterable>(
         provider,
         retry: options.retry,
         limiter: Limiter::new(options.limits, options.learn_rate_limits),
-        cache,
+        journal,
+        retry_failed: options.retry_failed,
+        remember_failures: true,
         stats: stats.clone(),
         mode: SharedMode::new(options.response_mode, options.mode_fallback),
         gate: Gate::new(options.concurrency, options.adaptive_concurrency),

@@ -1,5 +1,5 @@
 //! What comes out against a real server: result shapes, token accounting per row and in
-//! total, progress while running, the answer cache, response-format fallbacks, and
+//! total, progress while running, the answer cache (more in resume.rs), response-format fallbacks, and
 //! schemas from Rust types and from a planning call.
 
 mod common;
@@ -117,58 +117,6 @@ async fn a_rerun_with_the_cache_pays_only_for_what_changed() {
     assert_eq!((s3.requests, s3.cache_hits), (1, 3));
     assert_eq!(server.counters.requests(), 5);
     assert_eq!(ids(&third), [0, 1, 2, 3]);
-}
-
-#[tokio::test]
-async fn failed_answers_are_not_cached() {
-    let server = Server::start(|_: &Call| Reply::content("{", "length")).await;
-    let dir = tempfile::tempdir().unwrap();
-    for _ in 0..2 {
-        let opts = options().cache_dir(dir.path());
-        let stage = enrich(Rows::new(1), provider(&server, T), schema(), opts).unwrap();
-        drain(stage).await;
-    }
-    assert_eq!(server.counters.requests(), 2);
-}
-
-#[tokio::test]
-async fn an_invalid_answer_is_not_replayed_from_the_cache() {
-    // The first run's answers never fit; the second run's server answers well: the
-    // second run must ask again, not replay the first run's invalid conversation.
-    let good = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let now_good = good.clone();
-    let server = Server::start(move |c: &Call| {
-        if now_good.load(std::sync::atomic::Ordering::SeqCst) {
-            Reply::answer(person(c.id()))
-        } else {
-            Reply::content("not json", "stop")
-        }
-    })
-    .await;
-    let dir = tempfile::tempdir().unwrap();
-    let run = || {
-        let opts = options().cache_dir(dir.path()).max_reasks(1);
-        let stage = enrich(Rows::new(1), provider(&server, T), schema(), opts).unwrap();
-        drain(stage)
-    };
-    let first = run().await;
-    assert!(
-        first[0].as_ref().unwrap()["_enrich_error"]
-            .to_string()
-            .starts_with("invalid answer after 2 attempt(s)"),
-        "{first:?}"
-    );
-    assert_eq!(server.counters.requests(), 2);
-    good.store(true, std::sync::atomic::Ordering::SeqCst);
-    let second = run().await;
-    assert_eq!(
-        second[0].as_ref().unwrap()["name"].as_str(),
-        Some("person0")
-    );
-    assert_eq!(server.counters.requests(), 3, "asked again, once");
-    let third = run().await;
-    assert_eq!(third, second, "the valid answer is replayed");
-    assert_eq!(server.counters.requests(), 3);
 }
 
 fn people(c: &Call) -> Reply {
@@ -466,8 +414,9 @@ async fn several_questions_are_planned_into_one_request_a_row() {
     let samples = vec![row! {"id" => 1, "text" => "Storm in Lyon, two hurt"}];
     let queries = ["Where?".to_owned(), "How many were hurt?".to_owned()];
     let dir = tempfile::tempdir().unwrap();
-    let cache = iterable_enrich::Cache::new(dir.path()).unwrap();
-    let plan = || {
+    // Each run opens the cache, as the command line does.
+    let plan = || async {
+        let cache = iterable_enrich::Journal::open(dir.path()).unwrap();
         iterable_enrich::plan_queries(
             provider(&server, T),
             &queries,
@@ -475,6 +424,7 @@ async fn several_questions_are_planned_into_one_request_a_row() {
             Default::default(),
             Some(&cache),
         )
+        .await
     };
     let (schema, usage) = plan().await.unwrap();
     assert_eq!(usage.total(), 30, "one planning call a question");

@@ -9,8 +9,8 @@ use clap::{Args, ValueEnum};
 use futures::StreamExt;
 use iterable::{AsyncIterable, Format, IterableOptions};
 use iterable_enrich::{
-    AnthropicConfig, AnthropicProvider, Cache, EnrichOptions, EnrichProgress, FailureCount,
-    FailureLimit, Multiplicity, OpenAiConfig, OpenAiProvider, Order, RateLimits, ResponseMode,
+    AnthropicConfig, AnthropicProvider, EnrichOptions, EnrichProgress, FailureCount, FailureLimit,
+    Journal, Multiplicity, OpenAiConfig, OpenAiProvider, Order, RateLimits, ResponseMode,
     RetryPolicy, Schema, StageEvent, Stats, enrich, plan_queries,
 };
 
@@ -139,9 +139,14 @@ pub struct EnrichArgs {
     /// Do not fall back to json-object and tools when the server rejects the mode.
     #[arg(long)]
     pub no_fallback: bool,
-    /// A directory of cached answers: a re-run pays only for what changed.
-    #[arg(long)]
+    /// A directory for the answer journal: each row's final answer (or failure) is
+    /// kept, so a re-run with the same arguments pays only for unfinished rows.
+    #[arg(long, value_name = "DIR")]
     pub cache: Option<String>,
+    /// Ask again the rows that failed for good in an earlier run (kept in --cache);
+    /// without it a re-run passes them on failed, unpaid.
+    #[arg(long, requires = "cache")]
+    pub retry_failed: bool,
 
     /// Extracted fields as columns with this prefix (the default: no prefix).
     #[arg(long, conflicts_with = "nested")]
@@ -261,8 +266,21 @@ pub async fn run(args: &EnrichArgs) -> Result<()> {
             || format!("the {} column of {}", args.error_column, args.output),
             |f| f.to_owned(),
         );
+        let again = if p.failures_replayed > 0 {
+            format!(
+                "\n{} of them failed in an earlier run and were not asked again: add --retry-failed to ask them",
+                p.failures_replayed
+            )
+        } else if args.cache.is_some() {
+            "\na re-run asks again the rows that failed on the way (timeouts, server errors); \
+             those whose answer failed (invalid, refused, cut) are kept in the cache and \
+             asked again with --retry-failed"
+                .to_owned()
+        } else {
+            String::new()
+        };
         return Err(RowsFailed(format!(
-            "enrich: {} of {} row(s) failed; see {whereto}:\n{}",
+            "enrich: {} of {} row(s) failed; see {whereto}:\n{}{again}",
             p.rows_failed,
             p.rows_failed + p.rows_done,
             failure_lines(&stats.failures())
@@ -431,7 +449,7 @@ async fn planned_schema(
         .context("rewinding the input after reading samples")?;
     // Planned through the answer cache when there is one: a re-run gets the same
     // schema, so the rows' cached answers still match.
-    let cache = args.cache.as_ref().map(Cache::new).transpose()?;
+    let cache = args.cache.as_ref().map(Journal::open).transpose()?;
     let (schema, usage) = plan_queries(
         provider.clone(),
         &args.query,
@@ -503,7 +521,7 @@ async fn options(args: &EnrichArgs) -> Result<EnrichOptions> {
         o = o.nested(n.clone());
     }
     if let Some(c) = &args.cache {
-        o = o.cache_dir(c);
+        o = o.cache_dir(c).retry_failed(args.retry_failed);
     }
     if let Some(u) = &args.usage_column {
         o = o.usage_column(u.clone());

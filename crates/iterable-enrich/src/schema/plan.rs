@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 
 use super::{Field, Schema};
 use crate::EnrichError;
-use crate::cache::Cache;
 use crate::extract::Caller;
+use crate::journal::Journal;
 use crate::provider::{Message, Provider, ResponseMode, Usage};
 use crate::retry::RetryPolicy;
 
@@ -63,11 +63,11 @@ async fn plan_one(
     query: &str,
     samples: &[Row],
     retry: RetryPolicy,
-    cache: Option<&Cache>,
+    cache: Option<&Journal>,
 ) -> Result<(Schema, Usage), EnrichError> {
     let mut caller = Caller::standalone(provider, retry, ResponseMode::JsonSchema, true, 1);
     caller.completion_estimate = 512;
-    caller.cache = cache.cloned();
+    caller.journal = cache.cloned();
     let rows: Vec<String> = samples
         .iter()
         .map(|r| serde_json::to_string(r).unwrap_or_default())
@@ -99,7 +99,7 @@ pub async fn plan_queries(
     queries: &[String],
     samples: &[Row],
     retry: RetryPolicy,
-    cache: Option<&Cache>,
+    cache: Option<&Journal>,
 ) -> Result<(Schema, Usage), EnrichError> {
     let mut parts = Vec::with_capacity(queries.len());
     let mut usage = Usage::default();
