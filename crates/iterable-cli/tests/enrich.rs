@@ -504,3 +504,84 @@ fn retry_failed_needs_a_cache() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[path = "../../iterable-enrich/tests/batch_server/mod.rs"]
+mod batch_server;
+
+#[test]
+fn batch_sends_the_rows_through_the_batch_api_and_asks_the_expired_ones_after() {
+    use batch_server::{BatchEnd, BatchServer, LineReply};
+    use std::sync::atomic::Ordering::SeqCst;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(BatchServer::start(BatchEnd::Expired, |id| {
+        if id == 3 {
+            LineReply::NotRun
+        } else {
+            LineReply::Answer(json!({"name": format!("p{id}"), "age": id}))
+        }
+    }));
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.csv");
+    std::fs::write(&input, "id,text\n1,a\n2,b\n3,c\n").unwrap();
+    let output = dir.path().join("out.jsonl");
+    let cache = dir.path().join("cache");
+    let base_url = server.base_url();
+    let args = [
+        "enrich",
+        input.to_str().unwrap(),
+        output.to_str().unwrap(),
+        "--fields",
+        "name:string,age:integer",
+        "--prompt",
+        "id={id} text={text}",
+        "--model",
+        "m",
+        "--base-url",
+        &base_url,
+        "--cache",
+        cache.to_str().unwrap(),
+        "--batch",
+        "--batch-poll",
+        "0.01",
+        "--batch-max-requests",
+        "2",
+    ];
+    let out = iterable(&args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("iterable: enrich: batch batch_1 submitted: 2 requests"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("iterable: enrich: batch batch_2 expired: 0 answers kept, 1 rows to ask again one by one (errors: 1 batch_expired)"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&output).unwrap(),
+        "{\"id\":\"1\",\"text\":\"a\",\"_enrich_error\":null,\"name\":\"p1\",\"age\":1}\n\
+         {\"id\":\"2\",\"text\":\"b\",\"_enrich_error\":null,\"name\":\"p2\",\"age\":2}\n\
+         {\"id\":\"3\",\"text\":\"c\",\"_enrich_error\":null,\"name\":\"person3\",\"age\":3}\n"
+    );
+    assert_eq!(
+        server.state.chats.load(SeqCst),
+        1,
+        "the expired row, one by one"
+    );
+
+    // --resume needs --batch, --batch needs --cache, and the OpenAI protocol.
+    let mut bad = args.to_vec();
+    bad.retain(|a| *a != "--batch");
+    bad.truncate(bad.len() - 4);
+    bad.push("--resume");
+    assert_eq!(iterable(&bad).status.code(), Some(2));
+    let mut anthropic = args.to_vec();
+    anthropic.extend(["--provider", "anthropic"]);
+    let out = iterable(&anthropic);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--batch speaks the OpenAI Batch API"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -23,6 +23,7 @@ pub struct Stats {
     reasks: AtomicU64,
     cache_hits: AtomicU64,
     failures_replayed: AtomicU64,
+    batch_answers: AtomicU64,
     prompt_tokens: AtomicU64,
     completion_tokens: AtomicU64,
     cached_tokens: AtomicU64,
@@ -67,6 +68,10 @@ pub struct EnrichProgress {
     /// Rows passed on failed, not asked again, because the cache kept their failure
     /// from an earlier run (counted in `rows_failed` too).
     pub failures_replayed: u64,
+    /// Answers kept from the Batch API ([`crate::enrich_batch`]); their tokens
+    /// are in `usage` (billed at the batch price), and their rows count as cache hits
+    /// when the stage hands them out.
+    pub batch_answers: u64,
     /// Tokens paid for, all requests together.
     pub usage: Usage,
     /// How the schema is sent now.
@@ -96,6 +101,7 @@ impl Stats {
             reasks: self.reasks.load(Relaxed),
             cache_hits: self.cache_hits.load(Relaxed),
             failures_replayed: self.failures_replayed.load(Relaxed),
+            batch_answers: self.batch_answers.load(Relaxed),
             usage: Usage {
                 prompt_tokens: self.prompt_tokens.load(Relaxed),
                 completion_tokens: self.completion_tokens.load(Relaxed),
@@ -192,6 +198,18 @@ impl Stats {
 
     pub(crate) fn request_finished(&self, usage: Usage) {
         self.requests_in_flight.fetch_sub(1, Relaxed);
+        self.add_usage(usage);
+    }
+
+    /// An answer read from a finished batch (paid for, kept or not).
+    pub(crate) fn batch_answer(&self, usage: Usage, kept: bool) {
+        if kept {
+            self.batch_answers.fetch_add(1, Relaxed);
+        }
+        self.add_usage(usage);
+    }
+
+    fn add_usage(&self, usage: Usage) {
         self.prompt_tokens.fetch_add(usage.prompt_tokens, Relaxed);
         self.completion_tokens
             .fetch_add(usage.completion_tokens, Relaxed);

@@ -77,6 +77,10 @@ pub enum EnrichError {
         /// What stays the same when other rows fail the same way.
         kind: String,
     },
+    /// A batch of the Batch API failed as a whole (its input file was refused), or a
+    /// batch run cannot start or continue as asked.
+    #[error("batch: {0}")]
+    Batch(String),
     /// The on-disk cache could not be read or written.
     #[error("cache {path}: {message}")]
     Cache {

@@ -48,6 +48,40 @@ pub enum StageEvent {
         /// Why.
         reason: String,
     },
+    /// A shard of requests went to the Batch API ([`crate::enrich_batch`]).
+    BatchSubmitted {
+        /// The batch's id.
+        batch: String,
+        /// Requests in it.
+        requests: u64,
+    },
+    /// A batch's status, each time it is polled.
+    BatchPolled {
+        /// The batch's id.
+        batch: String,
+        /// Its status (`validating`, `in_progress`, `finalizing`, ...).
+        status: String,
+        /// Requests answered so far.
+        completed: u64,
+        /// Requests failed so far.
+        failed: u64,
+        /// Requests in the batch.
+        total: u64,
+    },
+    /// A finished batch's answers were read: the valid ones are kept, the others
+    /// (failed, expired, invalid) are asked again one by one.
+    BatchCollected {
+        /// The batch's id.
+        batch: String,
+        /// How it ended (`completed`, `expired`, `cancelled`).
+        status: String,
+        /// Answers that fit the schema.
+        answered: u64,
+        /// Rows to ask again.
+        to_ask_again: u64,
+        /// The error file's requests by error code (`batch_expired`, `HTTP 500`, ...).
+        errors: Vec<(String, u64)>,
+    },
 }
 
 /// The event on one line: a server's multi-line message (a pydantic error) joined.
@@ -76,6 +110,39 @@ impl std::fmt::Display for StageEvent {
                 "the token budget of {budget} is spent ({used} used); the remaining rows pass on unasked"
             ),
             StageEvent::Stopped { reason } => write!(f, "stopped: {}", one_line(reason)),
+            StageEvent::BatchSubmitted { batch, requests } => {
+                write!(f, "batch {batch} submitted: {requests} requests")
+            }
+            StageEvent::BatchPolled {
+                batch,
+                status,
+                completed,
+                failed,
+                total,
+            } => write!(
+                f,
+                "batch {batch} {status}: {completed} of {total} answered, {failed} failed"
+            ),
+            StageEvent::BatchCollected {
+                batch,
+                status,
+                answered,
+                to_ask_again,
+                errors,
+            } => {
+                write!(
+                    f,
+                    "batch {batch} {status}: {answered} answers kept, {to_ask_again} rows to ask again one by one"
+                )?;
+                if !errors.is_empty() {
+                    let list: Vec<String> = errors
+                        .iter()
+                        .map(|(code, n)| format!("{n} {code}"))
+                        .collect();
+                    write!(f, " (errors: {})", list.join(", "))?;
+                }
+                Ok(())
+            }
         }
     }
 }

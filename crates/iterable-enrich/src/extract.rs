@@ -414,6 +414,22 @@ fn record_outcome(
 }
 
 /// The JSON inside a Markdown code fence, or the text itself.
+/// The answer's JSON when it is final and fits `schema`: not refused, not cut, valid
+/// JSON that validates (what a batch answer must be to be kept without a re-ask).
+pub(crate) fn valid_answer(response: &ChatResponse, schema: &Schema) -> Option<Value> {
+    if response.refusal.is_some()
+        || matches!(
+            response.finish_reason.as_deref(),
+            Some("length" | "content_filter")
+        )
+    {
+        return None;
+    }
+    let text = response.content.as_deref()?;
+    let value = serde_json::from_str::<Value>(strip_fences(text)).ok()?;
+    validate(schema.json(), &value).ok().map(|()| value)
+}
+
 fn strip_fences(text: &str) -> &str {
     let t = text.trim();
     let Some(rest) = t.strip_prefix("```") else {

@@ -129,7 +129,11 @@ impl Journal {
 
     /// What the journal held for the request `key` when it was opened, if anything.
     pub async fn get(&self, key: &[u8]) -> Result<Option<JournalEntry>, EnrichError> {
-        let hash = fnv1a_128(key);
+        self.get_hashed(key_hash(key))
+    }
+
+    /// What the journal held for the key with this hash ([`key_hash`]).
+    pub(crate) fn get_hashed(&self, hash: u128) -> Result<Option<JournalEntry>, EnrichError> {
         let Some(slot) = self.slot(hash) else {
             return Ok(None);
         };
@@ -139,8 +143,13 @@ impl Journal {
 
     /// Records the answer to the request `key`.
     pub async fn put_answer(&self, key: &[u8], answer: &Value) -> Result<(), EnrichError> {
+        self.put_answer_hashed(key_hash(key), answer)
+    }
+
+    /// Records the answer to the request whose key has this hash ([`key_hash`]).
+    pub(crate) fn put_answer_hashed(&self, hash: u128, answer: &Value) -> Result<(), EnrichError> {
         self.append(
-            key,
+            hash,
             Line {
                 key: String::new(),
                 answer: Some(answer.clone()),
@@ -148,7 +157,6 @@ impl Journal {
                 kind: None,
             },
         )
-        .await
     }
 
     /// Records that the row asked with `key` failed for good.
@@ -159,7 +167,7 @@ impl Journal {
         kind: &str,
     ) -> Result<(), EnrichError> {
         self.append(
-            key,
+            key_hash(key),
             Line {
                 key: String::new(),
                 answer: None,
@@ -167,7 +175,6 @@ impl Journal {
                 kind: Some(kind.to_owned()),
             },
         )
-        .await
     }
 
     fn slot(&self, hash: u128) -> Option<u64> {
@@ -180,8 +187,7 @@ impl Journal {
             .map(|&(_, slot)| slot)
     }
 
-    async fn append(&self, key: &[u8], mut line: Line) -> Result<(), EnrichError> {
-        let hash = fnv1a_128(key);
+    fn append(&self, hash: u128, mut line: Line) -> Result<(), EnrichError> {
         line.key = format!("{hash:032x}");
         let mut bytes = serde_json::to_vec(&line).map_err(|e| EnrichError::Cache {
             path: self.inner.path.display().to_string(),
@@ -291,6 +297,11 @@ fn journal_error(path: &Path, e: std::io::Error) -> EnrichError {
         path: path.display().to_string(),
         message: e.to_string(),
     }
+}
+
+/// The hash a request's key is filed under (and a batch line's `custom_id` is made of).
+pub(crate) fn key_hash(key: &[u8]) -> u128 {
+    fnv1a_128(key)
 }
 
 /// FNV-1a, 128-bit: stable across builds and platforms (std's hashers are not).

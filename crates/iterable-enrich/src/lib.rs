@@ -35,6 +35,9 @@
 //!   failure) goes to an append-only [`Journal`]; a re-run with the same arguments
 //!   pays only for the rows that had not finished, and
 //!   [`EnrichOptions::retry_failed`] asks the failed ones again.
+//! - **Batch API**: [`enrich_batch`] sends the rows as OpenAI batches (half the price),
+//!   keeps the valid answers in the journal, asks the rest one by one, and continues
+//!   after a crash ([`BatchOptions::resume`]).
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -65,6 +68,7 @@
 #![forbid(unsafe_code)]
 
 mod accounting;
+mod batch;
 mod breaker;
 mod error;
 mod estimate;
@@ -87,6 +91,7 @@ mod typed;
 pub mod validate;
 
 pub use accounting::{EnrichProgress, FailureCount, Stats};
+pub use batch::{BatchOptions, STATE_FILE, enrich_batch};
 pub use breaker::FailureLimit;
 pub use error::EnrichError;
 pub use estimate::{Estimate, estimate};

@@ -134,10 +134,10 @@ pub(crate) fn build<S: AsyncIterable>(
 
 /// The enriched rows of a source; see [`enrich`].
 pub struct Enriched<S> {
-    source: S,
+    pub(crate) source: S,
     source_done: bool,
-    job: Arc<Job>,
-    stats: Arc<Stats>,
+    pub(crate) job: Arc<Job>,
+    pub(crate) stats: Arc<Stats>,
     tasks: FuturesUnordered<RowTask>,
     reorder: Reorder<Vec<Result<Outcome>>>,
     ready: VecDeque<Result<Outcome>>,

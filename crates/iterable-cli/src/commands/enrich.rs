@@ -9,9 +9,9 @@ use clap::{Args, ValueEnum};
 use futures::StreamExt;
 use iterable::{AsyncIterable, Format, IterableOptions};
 use iterable_enrich::{
-    AnthropicConfig, AnthropicProvider, EnrichOptions, EnrichProgress, FailureCount, FailureLimit,
-    Journal, Multiplicity, OpenAiConfig, OpenAiProvider, Order, RateLimits, ResponseMode,
-    RetryPolicy, Schema, StageEvent, Stats, enrich, plan_queries,
+    AnthropicConfig, AnthropicProvider, BatchOptions, EnrichOptions, EnrichProgress, FailureCount,
+    FailureLimit, Journal, Multiplicity, OpenAiConfig, OpenAiProvider, Order, RateLimits,
+    ResponseMode, RetryPolicy, Schema, StageEvent, Stats, enrich, enrich_batch, plan_queries,
 };
 
 use crate::args::ReadArgs;
@@ -147,6 +147,27 @@ pub struct EnrichArgs {
     /// without it a re-run passes them on failed, unpaid.
     #[arg(long, requires = "cache")]
     pub retry_failed: bool,
+    /// Send the rows through the OpenAI Batch API (half the price; answers within
+    /// 24 hours): the batches and their answers are kept in --cache, the answers are
+    /// checked, and the rows that failed are asked one by one at the end. The input
+    /// must be a file (it is read twice).
+    #[arg(long, requires = "cache")]
+    pub batch: bool,
+    /// Continue the batch run under way in --cache (after a crash or a stop): nothing
+    /// is submitted or paid for twice.
+    #[arg(long, requires = "batch")]
+    pub resume: bool,
+    /// Seconds between two looks at a batch.
+    #[arg(
+        long,
+        default_value_t = 30.0,
+        value_name = "SECONDS",
+        requires = "batch"
+    )]
+    pub batch_poll: f64,
+    /// Requests in one batch at most (the API takes 50,000).
+    #[arg(long, default_value_t = 50_000, value_name = "N", requires = "batch")]
+    pub batch_max_requests: usize,
 
     /// Extracted fields as columns with this prefix (the default: no prefix).
     #[arg(long, conflicts_with = "nested")]
@@ -230,11 +251,6 @@ pub async fn run(args: &EnrichArgs) -> Result<()> {
         std::fs::write(path, serde_json::to_string_pretty(&schema)?)
             .with_context(|| format!("{path}: cannot write the schema"))?;
     }
-    let mut out_options = IterableOptions::write();
-    if let Some(format) = args.to {
-        out_options = out_options.format(format);
-    }
-    let mut dst = out_options.open(&args.output).await?;
     let live = !args.quiet && std::io::stderr().is_terminal();
     let mut options = options(args).await?;
     if !args.quiet {
@@ -246,7 +262,13 @@ pub async fn run(args: &EnrichArgs) -> Result<()> {
             eprintln!("{clear}iterable: enrich: {event}");
         }));
     }
-    let mut stage = enrich(src, provider, schema, options)?;
+    let mut stage = stage(args, src, provider, schema, options).await?;
+    // Opened once the stage stands (a batch run may have waited hours for it).
+    let mut out_options = IterableOptions::write();
+    if let Some(format) = args.to {
+        out_options = out_options.format(format);
+    }
+    let mut dst = out_options.open(&args.output).await?;
     let stats = stage.stats();
     let ticker = live.then(|| spawn_ticker(stats.clone()));
     let result = copy(&mut stage, &mut *dst).await;
@@ -288,6 +310,34 @@ pub async fn run(args: &EnrichArgs) -> Result<()> {
         .into());
     }
     Ok(())
+}
+
+/// The stage over `src`: through the Batch API with `--batch`, else request by request.
+async fn stage(
+    args: &EnrichArgs,
+    src: iterable::BoxIterable,
+    provider: Arc<dyn iterable_enrich::Provider>,
+    schema: Schema,
+    options: EnrichOptions,
+) -> Result<iterable_enrich::Enriched<iterable::BoxIterable>> {
+    Ok(if args.batch {
+        let ProviderArg::Openai = args.provider else {
+            bail!("--batch speaks the OpenAI Batch API: it needs --provider openai");
+        };
+        let (headers, timeout) = request_settings(args)?;
+        let batch = BatchOptions {
+            max_requests: args.batch_max_requests.max(1),
+            poll_interval: Duration::try_from_secs_f64(args.batch_poll).map_err(|_| {
+                anyhow::anyhow!("--batch-poll takes seconds, not {}", args.batch_poll)
+            })?,
+            resume: args.resume,
+            ..Default::default()
+        };
+        let openai = Arc::new(openai_provider(args, headers, timeout)?);
+        enrich_batch(src, openai, schema, options, batch).await?
+    } else {
+        enrich(src, provider, schema, options)?
+    })
 }
 
 /// Shows the first prompts and what the whole input would cost; sends nothing.
@@ -365,7 +415,8 @@ async fn copy(stage: &mut impl AsyncIterable, dst: &mut dyn AsyncIterable) -> Re
     Ok(())
 }
 
-fn provider(args: &EnrichArgs) -> Result<Arc<dyn iterable_enrich::Provider>> {
+/// `--header` and `--timeout`.
+fn request_settings(args: &EnrichArgs) -> Result<(Vec<(String, String)>, Duration)> {
     let mut headers = Vec::new();
     for h in &args.headers {
         let Some((name, value)) = h.split_once(':') else {
@@ -375,32 +426,13 @@ fn provider(args: &EnrichArgs) -> Result<Arc<dyn iterable_enrich::Provider>> {
     }
     let timeout = Duration::try_from_secs_f64(args.timeout)
         .map_err(|_| anyhow::anyhow!("--timeout takes seconds, not {}", args.timeout))?;
+    Ok((headers, timeout))
+}
+
+fn provider(args: &EnrichArgs) -> Result<Arc<dyn iterable_enrich::Provider>> {
+    let (headers, timeout) = request_settings(args)?;
     Ok(match args.provider {
-        ProviderArg::Openai => {
-            let defaults = OpenAiConfig::default();
-            let extra_body = match &args.extra_body {
-                None => serde_json::Map::new(),
-                Some(text) => match serde_json::from_str::<serde_json::Value>(text) {
-                    Ok(serde_json::Value::Object(map)) => map,
-                    _ => bail!("--extra-body takes a JSON object, not {text:?}"),
-                },
-            };
-            Arc::new(OpenAiProvider::new(OpenAiConfig {
-                base_url: args.base_url.clone().unwrap_or(defaults.base_url),
-                api_key_env: args.api_key_env.clone().unwrap_or(defaults.api_key_env),
-                model: args.model.clone(),
-                temperature: args.temperature,
-                max_tokens: args.max_tokens,
-                max_completion_tokens: args.max_completion_tokens,
-                seed: args.seed,
-                reasoning_effort: args.reasoning_effort.clone(),
-                service_tier: args.service_tier.clone(),
-                extra_body,
-                headers,
-                timeout,
-                ..defaults
-            })?)
-        }
+        ProviderArg::Openai => Arc::new(openai_provider(args, headers, timeout)?),
         ProviderArg::Anthropic => {
             let mut config = AnthropicConfig::new(args.model.clone());
             if let Some(url) = &args.base_url {
@@ -418,6 +450,37 @@ fn provider(args: &EnrichArgs) -> Result<Arc<dyn iterable_enrich::Provider>> {
             Arc::new(AnthropicProvider::new(config)?)
         }
     })
+}
+
+/// The OpenAI-compatible provider of the flags.
+fn openai_provider(
+    args: &EnrichArgs,
+    headers: Vec<(String, String)>,
+    timeout: Duration,
+) -> Result<OpenAiProvider> {
+    let defaults = OpenAiConfig::default();
+    let extra_body = match &args.extra_body {
+        None => serde_json::Map::new(),
+        Some(text) => match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(serde_json::Value::Object(map)) => map,
+            _ => bail!("--extra-body takes a JSON object, not {text:?}"),
+        },
+    };
+    Ok(OpenAiProvider::new(OpenAiConfig {
+        base_url: args.base_url.clone().unwrap_or(defaults.base_url),
+        api_key_env: args.api_key_env.clone().unwrap_or(defaults.api_key_env),
+        model: args.model.clone(),
+        temperature: args.temperature,
+        max_tokens: args.max_tokens,
+        max_completion_tokens: args.max_completion_tokens,
+        seed: args.seed,
+        reasoning_effort: args.reasoning_effort.clone(),
+        service_tier: args.service_tier.clone(),
+        extra_body,
+        headers,
+        timeout,
+        ..defaults
+    })?)
 }
 
 /// The schema from --fields or --schema; `None` for --query (planned once the input is open).

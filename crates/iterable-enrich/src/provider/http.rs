@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::headers::server_hints;
 use super::openai_wire::parse_error_body;
-use super::{ChatResponse, ProviderError};
+use super::{ChatResponse, ProviderError, RetryHint};
 use crate::EnrichError;
 
 /// A client for one provider: its default headers and per-request timeout.
@@ -78,13 +78,20 @@ impl JsonClient {
         body: &Value,
         parse: impl FnOnce(&[u8]) -> Result<ChatResponse, EnrichError>,
     ) -> Result<ChatResponse, ProviderError> {
-        let response = self
-            .client
-            .post(url)
-            .json(body)
-            .send()
-            .await
-            .map_err(|e| self.transport_error(e))?;
+        let (bytes, hint) = self.send_raw(self.client.post(url).json(body)).await?;
+        let mut answer = parse(&bytes).map_err(ProviderError::new)?;
+        answer.rate = hint.rate;
+        Ok(answer)
+    }
+
+    /// Sends `request` (built on this client) and returns a 2xx body, or the error
+    /// as [`JsonClient::post`] reads it: for the calls that are not chat completions
+    /// (the Batch API's files and batches).
+    pub(crate) async fn send_raw(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<(bytes::Bytes, RetryHint), ProviderError> {
+        let response = request.send().await.map_err(|e| self.transport_error(e))?;
         let status = response.status();
         let hint = server_hints(response.headers(), SystemTime::now());
         let bytes = response
@@ -102,9 +109,12 @@ impl JsonClient {
                 hint,
             });
         }
-        let mut answer = parse(&bytes).map_err(ProviderError::new)?;
-        answer.rate = hint.rate;
-        Ok(answer)
+        Ok((bytes, hint))
+    }
+
+    /// The underlying client, to build a request for [`JsonClient::send_raw`].
+    pub(crate) fn inner(&self) -> &reqwest::Client {
+        &self.client
     }
 
     fn transport_error(&self, e: reqwest::Error) -> ProviderError {

@@ -10,12 +10,14 @@ mod headers;
 mod http;
 mod message;
 mod openai;
-mod openai_wire;
+pub(crate) mod openai_batch;
+pub(crate) mod openai_wire;
 pub(crate) mod response_mode;
 
 pub use anthropic::{AnthropicConfig, AnthropicProvider};
 pub use message::{ChatRequest, ChatResponse, Message, Role, Usage};
 pub use openai::{OpenAiConfig, OpenAiProvider};
+pub use openai_batch::{BatchState, RequestCounts};
 pub use response_mode::{ResponseMode, rejects_mode};
 
 use std::time::Duration;

@@ -6,6 +6,7 @@ use futures_core::future::BoxFuture;
 use reqwest::header::{AUTHORIZATION, HeaderMap};
 
 use super::http::{JsonClient, api_key, check_tls, secret};
+use super::openai_batch::BatchClient;
 use super::openai_wire::{parse_response, request_body};
 use super::{ChatRequest, ChatResponse, Provider, ProviderError};
 use crate::EnrichError;
@@ -133,6 +134,16 @@ impl OpenAiProvider {
     /// The settings.
     pub fn config(&self) -> &OpenAiConfig {
         &self.config
+    }
+
+    /// The chat-completions body of `request`, as a batch line carries it.
+    pub(crate) fn body(&self, request: &ChatRequest) -> serde_json::Value {
+        request_body(&self.config, request)
+    }
+
+    /// A client of the same server's Batch API (same key, headers and timeout).
+    pub(crate) fn batch_client(&self, retry: crate::RetryPolicy) -> BatchClient {
+        BatchClient::new(self.client.clone(), &self.config.base_url, retry)
     }
 
     async fn send(&self, request: &ChatRequest) -> Result<ChatResponse, ProviderError> {
