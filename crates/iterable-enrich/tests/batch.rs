@@ -421,3 +421,64 @@ async fn an_input_that_cannot_rewind_is_refused_before_anything_is_sent() {
     .to_string();
     assert!(no_cache.contains("set cache_dir (--cache)"), "{no_cache}");
 }
+
+#[tokio::test]
+async fn shards_are_cut_at_the_byte_limit_and_a_request_over_it_is_an_error() {
+    let server = BatchServer::start(BatchEnd::Completed, |id| LineReply::Answer(person(id))).await;
+    let dir = tempfile::tempdir().unwrap();
+    let line_bytes = {
+        // One request line's size: a run of one row, then its line as uploaded.
+        let stage = enrich_batch(
+            input(dir.path(), 1).await,
+            provider(&server),
+            schema(),
+            options().cache_dir(dir.path().join("probe")),
+            batch_options(100),
+        )
+        .await
+        .unwrap();
+        drain(stage).await;
+        server.state.lines.lock().unwrap()[0].to_string().len() + 1
+    };
+    let uploads_before = server.state.uploads.load(SeqCst);
+    // Room for two lines a file (the lines differ by a digit at most here).
+    let two = BatchOptions {
+        max_bytes: 2 * line_bytes + 2,
+        ..batch_options(100)
+    };
+    let stage = enrich_batch(
+        input(dir.path(), 5).await,
+        provider(&server),
+        schema(),
+        options().cache_dir(dir.path().join("cache")),
+        two,
+    )
+    .await
+    .unwrap();
+    assert_eq!(ids(&drain(stage).await), [0, 1, 2, 3, 4]);
+    assert_eq!(
+        server.state.uploads.load(SeqCst) - uploads_before,
+        3,
+        "2 + 2 + 1"
+    );
+    let too_small = BatchOptions {
+        max_bytes: 100,
+        ..batch_options(100)
+    };
+    let error = enrich_batch(
+        input(dir.path(), 5).await,
+        provider(&server),
+        schema(),
+        options().cache_dir(dir.path().join("other")),
+        too_small,
+    )
+    .await
+    .err()
+    .unwrap()
+    .to_string();
+    assert!(
+        error.contains("row 1: its request is ")
+            && error.contains("more than a batch file may hold (100)"),
+        "{error}"
+    );
+}
