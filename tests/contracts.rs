@@ -114,7 +114,7 @@ async fn missing_files_and_unknown_formats_say_what_is_wrong() {
     );
 
     let err = IterableOptions::write()
-        .open(dir.path().join("out.txt").to_str().unwrap())
+        .open(dir.path().join("out.nope").to_str().unwrap())
         .await
         .unwrap_err();
     assert!(matches!(err, Error::UnknownFormat { .. }), "{err}");

@@ -82,7 +82,7 @@ async fn kml_placemarks_at_any_depth_with_their_data_and_geometry() {
         ]
     );
     // Known by its content under another name.
-    assert_eq!(read(&dir, "map.xml.txt", KML).await.unwrap(), rows);
+    assert_eq!(read(&dir, "map.export", KML).await.unwrap(), rows);
 }
 
 #[tokio::test]

@@ -585,3 +585,43 @@ fn batch_sends_the_rows_through_the_batch_api_and_asks_the_expired_ones_after() 
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn documents_are_enriched_a_row_a_document_from_a_glob() {
+    let (_rt, addr) = server();
+    let dir = tempfile::tempdir().unwrap();
+    let reports = dir.path().join("reports");
+    std::fs::create_dir(&reports).unwrap();
+    std::fs::write(reports.join("b.md"), "# Bob\n\nname=Bob age=42\n").unwrap();
+    std::fs::write(
+        reports.join("a.html"),
+        "<title>Ann</title><p>name=Ann</p><p>age=31</p>",
+    )
+    .unwrap();
+    let pattern = format!("{}/*", reports.display());
+    let output = dir.path().join("out.jsonl");
+    let base_url = format!("http://{addr}/v1");
+    let mut args = enrich_args(&pattern, output.to_str().unwrap(), &base_url);
+    let prompt = args.iter().position(|a| *a == "{bio}").unwrap();
+    args[prompt] = "{text}";
+    let out = iterable(&args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let rows: Vec<Value> = std::fs::read_to_string(&output)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let got: Vec<_> = rows
+        .iter()
+        .map(|r| (r["title"].clone(), r["name"].clone(), r["age"].clone()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (json!("Ann"), json!("Ann"), json!(31)),
+            (json!("Bob"), json!("Bob"), json!(42)),
+        ]
+    );
+    assert!(rows[1]["location"].as_str().unwrap().ends_with("b.md"));
+}

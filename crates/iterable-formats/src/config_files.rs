@@ -1,8 +1,8 @@
 //! Configuration files, read only: INI (`.ini`) and Java properties (`.properties`).
 //! One row a key.
 //!
-//! A configuration file is small, so it is read whole (at most `max_record_bytes`,
-//! 64 MiB by default) and parsed at once; values are text.
+//! A configuration file is small, so it is read whole (`whole_text.rs`: at most
+//! `max_record_bytes`, 64 MiB by default) and parsed at once; values are text.
 //!
 //! # INI
 //!
@@ -23,12 +23,13 @@
 
 use std::sync::Arc;
 
-use iterable_core::{BoxIterable, Error, Format, Header, ParseError, Position, Result, Row, Value};
-use tokio::io::{AsyncBufRead, AsyncReadExt};
+use iterable_core::{BoxIterable, Format, Header, Result, Row, Value};
+use tokio::io::AsyncBufRead;
 
 use crate::ReadContext;
 use crate::registry::options as opt;
 use crate::registry::{Builders, Capabilities, FormatSpec};
+use crate::whole_text::{Bad, bad_place, read_whole_text};
 
 /// INI's format name.
 pub const INI_FORMAT: Format = Format::new("ini");
@@ -68,55 +69,16 @@ pub static PROPERTIES: FormatSpec = FormatSpec {
     )
 };
 
-/// A bad line: its number (1-based), byte offset and what is wrong.
-type Bad = (u64, u64, String);
-
 async fn open_reader<R>(
-    mut reader: R,
+    reader: R,
     ctx: ReadContext,
     parse: fn(&str) -> std::result::Result<Vec<Row>, Bad>,
 ) -> Result<BoxIterable>
 where
     R: AsyncBufRead + Send + Unpin + 'static,
 {
-    let location = ctx.info.location.clone();
-    let max = ctx.options.limits.max_record_bytes;
-    let mut bytes = Vec::new();
-    (&mut reader)
-        .take(max as u64 + 1)
-        .read_to_end(&mut bytes)
-        .await
-        .map_err(|e| Error::io(&location, e))?;
-    let fail = |(line, byte, message): Bad| {
-        Error::from(ParseError::new(
-            &location,
-            Position {
-                line,
-                record: 0,
-                byte,
-            },
-            message,
-            b"",
-        ))
-    };
-    if bytes.len() > max {
-        return Err(fail((
-            0,
-            0,
-            iterable_core::limits::record_too_large("file", max),
-        )));
-    }
-    let text = std::str::from_utf8(&bytes).map_err(|e| {
-        let at = e.valid_up_to();
-        let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
-        fail((
-            line,
-            at as u64,
-            "not UTF-8; give the encoding option".to_owned(),
-        ))
-    })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let rows = parse(text).map_err(fail)?;
+    let text = read_whole_text(reader, &ctx).await?;
+    let rows = parse(&text).map_err(|bad| bad_place(&ctx.info.location, bad))?;
     Ok(crate::in_memory::rows_iterable(
         ctx,
         rows.into_iter().map(Ok),

@@ -44,4 +44,7 @@ pub static ALL: &[&FormatSpec] = &[
     &crate::config_files::PROPERTIES,
     &crate::warc::WARC,
     &crate::dbf::DBF,
+    &crate::documents::text::TEXT,
+    &crate::documents::markdown::MARKDOWN,
+    &crate::documents::html::HTML,
 ];

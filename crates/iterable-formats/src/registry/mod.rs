@@ -463,7 +463,8 @@ pub struct NameHints {
 ///
 /// assert_eq!(from_name("s3://b/2024.01.Data.CSV.GZ?x=1"), NameHints { format: Some(Format::CSV), codec: Codec::Gzip });
 /// assert_eq!(from_name("dump.zst"), NameHints { format: None, codec: Codec::Zstd });
-/// assert_eq!(from_name("notes.txt"), NameHints { format: None, codec: Codec::None });
+/// assert_eq!(from_name("notes.txt"), NameHints { format: Some(Format::new("txt")), codec: Codec::None });
+/// assert_eq!(from_name("data.unknown"), NameHints { format: None, codec: Codec::None });
 /// ```
 pub fn from_name(location: &str) -> NameHints {
     let parts = name_parts(location);
@@ -542,7 +543,9 @@ mod tests {
             ("x.toml", Some(Format::new("toml")), Codec::None),
             ("x.csv.snappy", Some(Format::CSV), Codec::Snappy),
             ("dir.v2/file", None, Codec::None),
-            ("data.txt", None, Codec::None),
+            ("data.txt", Some(Format::new("txt")), Codec::None),
+            ("page.htm.gz", Some(Format::new("html")), Codec::Gzip),
+            ("notes.md", Some(Format::new("md")), Codec::None),
         ];
         for (name, format, codec) in cases {
             assert_eq!(from_name(name), NameHints { format, codec }, "{name}");

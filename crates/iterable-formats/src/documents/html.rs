@@ -1,0 +1,45 @@
+//! HTML (`.html`, `.htm`), read only: a row a page, `location`, `title` (the
+//! `<title>`, null without one) and `text`, the visible text as a reader sees it
+//! (`html_text.rs`).
+
+use iterable_core::{BoxIterable, Format, Result};
+use tokio::io::AsyncBufRead;
+
+use super::html_text::html_text;
+use super::{DOCUMENT, document_row};
+use crate::ReadContext;
+use crate::registry::options as opt;
+use crate::registry::{Builders, FormatSpec};
+use crate::whole_text::read_whole_text;
+
+/// HTML's format name.
+pub const HTML_FORMAT: Format = Format::new("html");
+
+/// The registry's description of HTML.
+pub static HTML: FormatSpec = FormatSpec {
+    capabilities: DOCUMENT,
+    read_options: &[&opt::MAX_RECORD_BYTES, &opt::ENCODING],
+    builders: Some(Builders {
+        reader: Some(|r, ctx| Box::pin(open_reader(r, ctx))),
+        ..Builders::NONE
+    }),
+    ..FormatSpec::new(
+        HTML_FORMAT,
+        "HTML pages: a row a page with its title and visible text (read only)",
+        &["html", "htm"],
+    )
+};
+
+/// Opens an HTML reader over `reader`.
+pub async fn open_reader<R>(reader: R, ctx: ReadContext) -> Result<BoxIterable>
+where
+    R: AsyncBufRead + Send + Unpin + 'static,
+{
+    let page = read_whole_text(reader, &ctx).await?;
+    if page.trim().is_empty() {
+        return Ok(crate::in_memory::rows_iterable(ctx, []));
+    }
+    let (title, text) = html_text(&page);
+    let row = document_row(&ctx.info.location, title, text);
+    Ok(crate::in_memory::rows_iterable(ctx, [Ok(row)]))
+}

@@ -1,0 +1,45 @@
+//! Documents as rows, read only, for extraction and enrichment: plain text (`.txt`, a
+//! row a line or the whole file), Markdown (`.md`) and HTML (`.html`), a row a
+//! document with its `location`, `title` and `text`. With many files
+//! (`iterable enrich 'reports/*.md' ...`), the `location` column says which file a
+//! row came from.
+//!
+//! A document is read whole (`whole_text.rs`: at most `max_record_bytes`, 64 MiB by
+//! default, UTF-8 or the `encoding` option); a text file a row a line is streamed.
+
+pub mod html;
+mod html_text;
+pub mod markdown;
+pub mod text;
+
+use std::sync::Arc;
+
+use iterable_core::{Header, Row, Value};
+
+use crate::registry::Capabilities;
+
+/// Read only, text values, one document (or streamed lines) without an end mark.
+pub(crate) const DOCUMENT: Capabilities = Capabilities {
+    write: false,
+    record_boundaries: false,
+    marks_end: false,
+    nulls: true,
+    ..Capabilities::TEXT
+};
+
+/// The row of one document: `location`, `title` (null when it has none), `text`.
+pub(crate) fn document_row(location: &str, title: Option<String>, text: String) -> Row {
+    let header = Arc::new(Header::new(vec![
+        "location".into(),
+        "title".into(),
+        "text".into(),
+    ]));
+    Row::from_parts(
+        header,
+        vec![
+            Value::from(location),
+            title.map_or(Value::Null, Value::from),
+            Value::from(text),
+        ],
+    )
+}
