@@ -43,6 +43,26 @@ async fn input(dir: &std::path::Path, n: u64) -> iterable::BoxIterable {
         .unwrap()
 }
 
+/// A batch run of rows `id=0..n` (from a file in `dir`) to its end: the rows and the
+/// final counters.
+async fn run_batch(
+    server: &BatchServer,
+    dir: &std::path::Path,
+    n: u64,
+    opts: EnrichOptions,
+    batch: BatchOptions,
+) -> (
+    Vec<Result<iterable::Row, String>>,
+    iterable_enrich::EnrichProgress,
+) {
+    let stage = enrich_batch(input(dir, n).await, provider(server), schema(), opts, batch)
+        .await
+        .unwrap();
+    let stats = stage.stats();
+    let rows = drain(stage).await;
+    (rows, stats.snapshot())
+}
+
 /// Options with the cache in `dir` and the events collected in `seen`.
 fn with_events(dir: &std::path::Path, seen: &Arc<Mutex<Vec<String>>>) -> EnrichOptions {
     let seen = seen.clone();
@@ -65,24 +85,20 @@ async fn a_batch_run_answers_every_row_in_input_order_in_shards() {
     let server = BatchServer::start(BatchEnd::Completed, |id| LineReply::Answer(person(id))).await;
     let dir = tempfile::tempdir().unwrap();
     let seen = Arc::new(Mutex::new(Vec::new()));
-    let stage = enrich_batch(
-        input(dir.path(), 7).await,
-        provider(&server),
-        schema(),
+    let (rows, p) = run_batch(
+        &server,
+        dir.path(),
+        7,
         with_events(dir.path(), &seen),
         batch_options(3),
     )
-    .await
-    .unwrap();
-    let stats = stage.stats();
-    let rows = drain(stage).await;
+    .await;
     assert_eq!(ids(&rows), (0..7).collect::<Vec<_>>());
     assert_eq!(name(&rows[6]), "person6");
     assert_eq!(rows[3].as_ref().unwrap()["age"].as_i64(), Some(3));
     let st = &server.state;
     assert_eq!((st.uploads.load(SeqCst), st.creates.load(SeqCst)), (3, 3));
     assert_eq!(st.chats.load(SeqCst), 0, "nothing asked one by one");
-    let p = stats.snapshot();
     assert_eq!((p.batch_answers, p.requests, p.rows_done), (7, 0, 7));
     assert_eq!(p.usage.total(), 7 * 15, "the batch's tokens are counted");
     let lines = st.lines.lock().unwrap().clone();
@@ -134,17 +150,14 @@ async fn a_partly_failed_batch_asks_the_failed_and_invalid_rows_one_by_one() {
     .await;
     let dir = tempfile::tempdir().unwrap();
     let seen = Arc::new(Mutex::new(Vec::new()));
-    let stage = enrich_batch(
-        input(dir.path(), 6).await,
-        provider(&server),
-        schema(),
+    let (rows, p) = run_batch(
+        &server,
+        dir.path(),
+        6,
         with_events(dir.path(), &seen),
         batch_options(100),
     )
-    .await
-    .unwrap();
-    let stats = stage.stats();
-    let rows = drain(stage).await;
+    .await;
     assert_eq!(ids(&rows), (0..6).collect::<Vec<_>>());
     assert!(
         rows.iter()
@@ -159,7 +172,6 @@ async fn a_partly_failed_batch_asks_the_failed_and_invalid_rows_one_by_one() {
         [2, 4, 5],
         "the failed and the invalid rows, once each"
     );
-    let p = stats.snapshot();
     assert_eq!(
         (p.batch_answers, p.requests, p.rows_done, p.rows_failed),
         (3, 3, 6, 0)
@@ -186,16 +198,14 @@ async fn an_expired_batch_keeps_what_it_answered_and_asks_the_rest() {
     .await;
     let dir = tempfile::tempdir().unwrap();
     let seen = Arc::new(Mutex::new(Vec::new()));
-    let stage = enrich_batch(
-        input(dir.path(), 5).await,
-        provider(&server),
-        schema(),
+    let (rows, _) = run_batch(
+        &server,
+        dir.path(),
+        5,
         with_events(dir.path(), &seen),
         batch_options(100),
     )
-    .await
-    .unwrap();
-    let rows = drain(stage).await;
+    .await;
     assert_eq!(ids(&rows), [0, 1, 2, 3, 4]);
     assert_eq!(name(&rows[4]), "person4");
     assert_eq!(*server.state.asked.lock().unwrap(), [3, 4]);

@@ -6,30 +6,13 @@ mod common;
 
 use std::time::{Duration, Instant, SystemTime};
 
-use common::{Call, Reply, Rows, Server, drain, ids, options, person, provider, schema};
+use common::{
+    Call, Reply, Rows, Server, drain, error_of, ids, options, person, provider, run_rows, schema,
+};
 use iterable::{AsyncIterable, IterableOptions, Value, aopen_iterable};
 use iterable_enrich::{RetryPolicy, enrich};
 
 const T: Duration = Duration::from_secs(10);
-
-/// Runs `rows` rows through a stage on `server`; returns the rows and the stats.
-async fn run(
-    server: &Server,
-    rows: u64,
-    opts: iterable_enrich::EnrichOptions,
-) -> (
-    Vec<Result<iterable::Row, String>>,
-    iterable_enrich::EnrichProgress,
-) {
-    let stage = enrich(Rows::new(rows), provider(server, T), schema(), opts).unwrap();
-    let stats = stage.stats();
-    let out = drain(stage).await;
-    (out, stats.snapshot())
-}
-
-fn error_of(row: &Result<iterable::Row, String>) -> String {
-    row.as_ref().unwrap()["_enrich_error"].to_string()
-}
 
 /// One 429 with `headers`, then the answer: returns how long the stage took.
 async fn rate_limited_once(headers: Vec<(&'static str, String)>) -> Duration {
@@ -44,7 +27,7 @@ async fn rate_limited_once(headers: Vec<(&'static str, String)>) -> Duration {
     })
     .await;
     let start = Instant::now();
-    let (rows, stats) = run(&server, 1, options()).await;
+    let (rows, stats) = run_rows(&server, 1, options()).await;
     let took = start.elapsed();
     assert_eq!(error_of(&rows[0]), "");
     assert_eq!(rows[0].as_ref().unwrap()["name"].as_str(), Some("person0"));
@@ -96,7 +79,7 @@ async fn x_should_retry_overrides_the_status() {
         _ => Reply::answer(person(c.id())),
     })
     .await;
-    let (rows, stats) = run(&server, 2, options().concurrency(1)).await;
+    let (rows, stats) = run_rows(&server, 2, options().concurrency(1)).await;
     assert_eq!(error_of(&rows[0]), "HTTP 503 (overloaded): busy");
     assert_eq!(error_of(&rows[1]), "");
     assert_eq!(server.counters.requests(), 3);
@@ -114,7 +97,7 @@ async fn server_errors_timeouts_and_conflicts_are_retried() {
         }
     })
     .await;
-    let (rows, stats) = run(&server, statuses.len() as u64, options()).await;
+    let (rows, stats) = run_rows(&server, statuses.len() as u64, options()).await;
     assert!(rows.iter().all(|r| error_of(r).is_empty()), "{rows:?}");
     assert_eq!(server.counters.requests(), 2 * statuses.len() as u64);
     assert_eq!(stats.retries, statuses.len() as u64);
@@ -129,7 +112,7 @@ async fn client_errors_are_not_retried_and_fail_only_their_row() {
         id => Reply::answer(person(id)),
     })
     .await;
-    let (rows, stats) = run(&server, 4, options()).await;
+    let (rows, stats) = run_rows(&server, 4, options()).await;
     assert_eq!(ids(&rows), [0, 1, 2, 3]);
     assert_eq!(error_of(&rows[0]), "");
     assert_eq!(
@@ -145,7 +128,7 @@ async fn client_errors_are_not_retried_and_fail_only_their_row() {
 #[tokio::test]
 async fn retries_stop_at_the_limit() {
     let server = Server::start(|_: &Call| Reply::raw(503, "upstream unavailable")).await;
-    let (rows, stats) = run(&server, 1, options()).await;
+    let (rows, stats) = run_rows(&server, 1, options()).await;
     assert_eq!(error_of(&rows[0]), "HTTP 503: upstream unavailable");
     assert_eq!(server.counters.requests(), 4, "first try and 3 retries");
     assert_eq!(stats.retries, 3);
@@ -201,7 +184,7 @@ async fn a_dropped_connection_is_retried() {
         }
     })
     .await;
-    let (rows, stats) = run(&server, 2, options()).await;
+    let (rows, stats) = run_rows(&server, 2, options()).await;
     assert!(rows.iter().all(|r| error_of(r).is_empty()), "{rows:?}");
     assert_eq!(server.counters.requests(), 4);
     assert_eq!(stats.retries, 2);
@@ -210,7 +193,7 @@ async fn a_dropped_connection_is_retried() {
 #[tokio::test]
 async fn a_connection_dropped_every_time_fails_as_a_connection_error() {
     let server = Server::start(|_: &Call| Reply::dropped()).await;
-    let (rows, _) = run(&server, 1, options()).await;
+    let (rows, _) = run_rows(&server, 1, options()).await;
     let error = error_of(&rows[0]);
     assert!(error.starts_with("connection failed: "), "{error}");
     assert_eq!(server.counters.requests(), 4);
@@ -244,7 +227,7 @@ async fn invalid_json_is_reasked_with_the_error_in_the_conversation() {
         }
     })
     .await;
-    let (rows, stats) = run(&server, 1, options()).await;
+    let (rows, stats) = run_rows(&server, 1, options()).await;
     assert_eq!(error_of(&rows[0]), "");
     assert_eq!(rows[0].as_ref().unwrap()["age"].as_i64(), Some(0));
     let calls = server.counters.calls();
@@ -269,7 +252,7 @@ async fn invalid_json_is_reasked_with_the_error_in_the_conversation() {
 #[tokio::test]
 async fn a_missing_field_is_reasked_then_fails_after_the_limit() {
     let server = Server::start(|_: &Call| Reply::answer(serde_json::json!({"name": "x"}))).await;
-    let (rows, stats) = run(&server, 1, options().max_reasks(2)).await;
+    let (rows, stats) = run_rows(&server, 1, options().max_reasks(2)).await;
     assert_eq!(
         error_of(&rows[0]),
         "invalid answer after 3 attempt(s): the answer does not fit the schema: $: missing required field \"age\""
@@ -292,7 +275,7 @@ async fn a_wrong_type_is_named_in_the_reask() {
         }
     })
     .await;
-    let (rows, _) = run(&server, 1, options()).await;
+    let (rows, _) = run_rows(&server, 1, options()).await;
     assert_eq!(error_of(&rows[0]), "");
     let reask = server.counters.calls()[1].body["messages"][3]["content"]
         .as_str()
@@ -307,7 +290,7 @@ async fn a_wrong_type_is_named_in_the_reask() {
 #[tokio::test]
 async fn finish_reason_length_fails_without_a_reask() {
     let server = Server::start(|_: &Call| Reply::content("{\"name\": \"per", "length")).await;
-    let (rows, stats) = run(&server, 1, options()).await;
+    let (rows, stats) = run_rows(&server, 1, options()).await;
     assert_eq!(
         error_of(&rows[0]),
         "the answer was cut at the token limit (finish_reason: length); raise max_tokens"
@@ -319,7 +302,7 @@ async fn finish_reason_length_fails_without_a_reask() {
 #[tokio::test]
 async fn a_refusal_fails_with_the_models_words() {
     let server = Server::start(|_: &Call| Reply::refusal("I can't help with that.")).await;
-    let (rows, _) = run(&server, 1, options()).await;
+    let (rows, _) = run_rows(&server, 1, options()).await;
     assert_eq!(
         error_of(&rows[0]),
         "the model refused: I can't help with that."
@@ -330,7 +313,7 @@ async fn a_refusal_fails_with_the_models_words() {
 #[tokio::test]
 async fn a_body_that_is_not_a_completion_fails_clearly() {
     let server = Server::start(|_: &Call| Reply::raw(200, "<html>proxy login</html>")).await;
-    let (rows, _) = run(&server, 1, options()).await;
+    let (rows, _) = run_rows(&server, 1, options()).await;
     let error = error_of(&rows[0]);
     assert!(
         error.starts_with("malformed response from the server: not JSON (")
@@ -519,7 +502,7 @@ async fn requests_per_minute_hold_back_requests_beyond_the_bucket() {
         tokens_per_minute: None,
     };
     let start = Instant::now();
-    let (rows, stats) = run(&server, 62, options().limits(limits)).await;
+    let (rows, stats) = run_rows(&server, 62, options().limits(limits)).await;
     let took = start.elapsed();
     assert_eq!(ids(&rows), (0..62).collect::<Vec<_>>());
     assert_eq!(stats.requests, 62);

@@ -10,30 +10,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::time::Duration;
 
-use common::{Call, Reply, Rows, Server, drain, ids, options, person, provider, schema};
+use common::{
+    Call, Reply, Rows, Server, error_of, ids, options, person, provider, run_rows, schema,
+};
 use futures::StreamExt;
-use iterable_enrich::{EnrichOptions, JOURNAL_FILE, enrich};
+use iterable_enrich::{JOURNAL_FILE, enrich};
 
 const T: Duration = Duration::from_secs(10);
-
-/// Runs `rows` rows through a stage with `opts`; the rows and the final counters.
-async fn run(
-    server: &Server,
-    rows: u64,
-    opts: EnrichOptions,
-) -> (
-    Vec<Result<iterable::Row, String>>,
-    iterable_enrich::EnrichProgress,
-) {
-    let stage = enrich(Rows::new(rows), provider(server, T), schema(), opts).unwrap();
-    let stats = stage.stats();
-    let out = drain(stage).await;
-    (out, stats.snapshot())
-}
-
-fn error_of(row: &Result<iterable::Row, String>) -> String {
-    row.as_ref().unwrap()["_enrich_error"].to_string()
-}
 
 #[tokio::test]
 async fn an_interrupted_run_resumed_pays_only_for_the_rows_not_finished() {
@@ -47,7 +30,7 @@ async fn an_interrupted_run_resumed_pays_only_for_the_rows_not_finished() {
         assert_eq!(first.len(), 3);
     }
     let paid_before = server.counters.requests();
-    let (rows, stats) = run(&server, 10, opts()).await;
+    let (rows, stats) = run_rows(&server, 10, opts()).await;
     assert_eq!(ids(&rows), (0..10).collect::<Vec<_>>());
     assert_eq!(rows[9].as_ref().unwrap()["name"].as_str(), Some("person9"));
     assert_eq!(stats.requests + stats.cache_hits, 10, "{stats:?}");
@@ -80,13 +63,13 @@ async fn a_row_whose_answer_failed_is_kept_failed_until_failed_rows_are_retried(
     let dir = tempfile::tempdir().unwrap();
     let opts = || options().cache_dir(dir.path());
 
-    let (first, s1) = run(&server, 4, opts()).await;
+    let (first, s1) = run_rows(&server, 4, opts()).await;
     assert_eq!((s1.rows_done, s1.rows_failed, s1.requests), (2, 2, 4));
     assert!(error_of(&first[1]).starts_with("the answer was cut"));
 
     fixed.store(true, SeqCst);
     // A plain re-run pays nothing: the answered rows and the failed ones are kept.
-    let (second, s2) = run(&server, 4, opts()).await;
+    let (second, s2) = run_rows(&server, 4, opts()).await;
     assert_eq!(server.counters.requests(), 4);
     assert_eq!(
         (
@@ -105,12 +88,12 @@ async fn a_row_whose_answer_failed_is_kept_failed_until_failed_rows_are_retried(
     assert_eq!(second[0], first[0], "an answered row comes back the same");
 
     // Retrying the failed rows asks those two only.
-    let (third, s3) = run(&server, 4, opts().retry_failed(true)).await;
+    let (third, s3) = run_rows(&server, 4, opts().retry_failed(true)).await;
     assert_eq!((s3.requests, s3.cache_hits, s3.rows_failed), (2, 2, 0));
     assert_eq!(server.counters.requests(), 6);
     assert_eq!(third[3].as_ref().unwrap()["name"].as_str(), Some("person3"));
     // And their answers are kept in turn.
-    let (fourth, s4) = run(&server, 4, opts()).await;
+    let (fourth, s4) = run_rows(&server, 4, opts()).await;
     assert_eq!((s4.requests, s4.cache_hits), (0, 4));
     assert_eq!(fourth, third);
 }
@@ -129,14 +112,14 @@ async fn an_invalid_answer_is_never_replayed_as_an_answer() {
     .await;
     let dir = tempfile::tempdir().unwrap();
     let opts = || options().cache_dir(dir.path()).max_reasks(1);
-    let (first, _) = run(&server, 1, opts()).await;
+    let (first, _) = run_rows(&server, 1, opts()).await;
     assert!(
         error_of(&first[0]).starts_with("invalid answer after 2 attempt(s)"),
         "{first:?}"
     );
     assert_eq!(server.counters.requests(), 2);
     good.store(true, SeqCst);
-    let (second, _) = run(&server, 1, opts()).await;
+    let (second, _) = run_rows(&server, 1, opts()).await;
     assert!(
         error_of(&second[0]).starts_with("invalid answer after 2 attempt(s)")
             && error_of(&second[0]).contains("an earlier run's failure"),
@@ -147,7 +130,7 @@ async fn an_invalid_answer_is_never_replayed_as_an_answer() {
         2,
         "a kept failure costs nothing"
     );
-    let (third, _) = run(&server, 1, opts().retry_failed(true)).await;
+    let (third, _) = run_rows(&server, 1, opts().retry_failed(true)).await;
     assert_eq!(third[0].as_ref().unwrap()["name"].as_str(), Some("person0"));
     assert_eq!(server.counters.requests(), 3, "asked again, once");
 }
@@ -173,11 +156,11 @@ async fn a_row_that_failed_on_the_way_is_asked_again_by_a_plain_rerun() {
                 ..Default::default()
             })
     };
-    let (first, s1) = run(&server, 2, opts()).await;
+    let (first, s1) = run_rows(&server, 2, opts()).await;
     assert_eq!(s1.rows_failed, 2);
     assert!(error_of(&first[0]).starts_with("HTTP 503"), "{first:?}");
     up.store(true, SeqCst);
-    let (second, s2) = run(&server, 2, opts()).await;
+    let (second, s2) = run_rows(&server, 2, opts()).await;
     assert_eq!((s2.rows_done, s2.requests, s2.failures_replayed), (2, 2, 0));
     assert_eq!(ids(&second), [0, 1]);
 }
@@ -188,9 +171,9 @@ async fn failures_kept_from_an_earlier_run_do_not_stop_the_stage() {
     let dir = tempfile::tempdir().unwrap();
     // Six refusals: the first run lets them through, the second replays them with the
     // default rule (stop when the first five rows fail the same way) in force.
-    let (_, s1) = run(&server, 6, options().cache_dir(dir.path()).fail_fast(0)).await;
+    let (_, s1) = run_rows(&server, 6, options().cache_dir(dir.path()).fail_fast(0)).await;
     assert_eq!(s1.rows_failed, 6);
-    let (rows, s2) = run(&server, 6, options().cache_dir(dir.path())).await;
+    let (rows, s2) = run_rows(&server, 6, options().cache_dir(dir.path())).await;
     assert_eq!(rows.len(), 6, "{rows:?}");
     assert!(rows.iter().all(|r| r.is_ok()), "no stop: {rows:?}");
     assert_eq!((s2.requests, s2.failures_replayed), (0, 6));
@@ -205,7 +188,7 @@ async fn the_journal_is_one_line_a_finished_row() {
     })
     .await;
     let dir = tempfile::tempdir().unwrap();
-    run(&server, 3, options().cache_dir(dir.path())).await;
+    run_rows(&server, 3, options().cache_dir(dir.path())).await;
     let text = std::fs::read_to_string(dir.path().join(JOURNAL_FILE)).unwrap();
     let lines: Vec<serde_json::Value> = text
         .lines()

@@ -470,3 +470,27 @@ pub fn ids(rows: &[Result<Row, String>]) -> Vec<i64> {
         .map(|r| r.as_ref().unwrap()["id"].as_i64().unwrap())
         .collect()
 }
+
+/// Runs rows `id=0..rows` through a stage on `server` with `opts`: the rows (errors
+/// as text) and the final counters.
+pub async fn run_rows(
+    server: &Server,
+    rows: u64,
+    opts: iterable_enrich::EnrichOptions,
+) -> (Vec<Result<Row, String>>, iterable_enrich::EnrichProgress) {
+    let stage = iterable_enrich::enrich(
+        Rows::new(rows),
+        provider(server, Duration::from_secs(10)),
+        schema(),
+        opts,
+    )
+    .unwrap();
+    let stats = stage.stats();
+    let out = drain(stage).await;
+    (out, stats.snapshot())
+}
+
+/// A row's error column, as text.
+pub fn error_of(row: &Result<Row, String>) -> String {
+    row.as_ref().unwrap()["_enrich_error"].to_string()
+}

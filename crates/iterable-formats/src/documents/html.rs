@@ -6,11 +6,10 @@ use iterable_core::{BoxIterable, Format, Result};
 use tokio::io::AsyncBufRead;
 
 use super::html_text::html_text;
-use super::{DOCUMENT, document_row};
+use super::{DOCUMENT, read_document};
 use crate::ReadContext;
 use crate::registry::options as opt;
 use crate::registry::{Builders, FormatSpec};
-use crate::whole_text::read_whole_text;
 
 /// HTML's format name.
 pub const HTML_FORMAT: Format = Format::new("html");
@@ -35,11 +34,5 @@ pub async fn open_reader<R>(reader: R, ctx: ReadContext) -> Result<BoxIterable>
 where
     R: AsyncBufRead + Send + Unpin + 'static,
 {
-    let page = read_whole_text(reader, &ctx).await?;
-    if page.trim().is_empty() {
-        return Ok(crate::in_memory::rows_iterable(ctx, []));
-    }
-    let (title, text) = html_text(&page);
-    let row = document_row(&ctx.info.location, title, text);
-    Ok(crate::in_memory::rows_iterable(ctx, [Ok(row)]))
+    read_document(reader, ctx, html_text).await
 }

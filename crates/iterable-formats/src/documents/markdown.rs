@@ -7,11 +7,10 @@
 use iterable_core::{BoxIterable, Format, Result};
 use tokio::io::AsyncBufRead;
 
-use super::{DOCUMENT, document_row};
+use super::{DOCUMENT, read_document};
 use crate::ReadContext;
 use crate::registry::options as opt;
 use crate::registry::{Builders, FormatSpec};
-use crate::whole_text::read_whole_text;
 
 /// Markdown's format name.
 pub const MARKDOWN_FORMAT: Format = Format::new("md");
@@ -36,16 +35,17 @@ pub async fn open_reader<R>(reader: R, ctx: ReadContext) -> Result<BoxIterable>
 where
     R: AsyncBufRead + Send + Unpin + 'static,
 {
-    let text = read_whole_text(reader, &ctx).await?;
-    if text.trim().is_empty() {
-        return Ok(crate::in_memory::rows_iterable(ctx, []));
-    }
-    let (front, body) = split_front_matter(&text);
+    read_document(reader, ctx, title_and_text).await
+}
+
+/// The title (front matter, else the first heading) and the text without the front
+/// matter.
+fn title_and_text(document: &str) -> (Option<String>, String) {
+    let (front, body) = split_front_matter(document);
     let title = front
         .and_then(front_matter_title)
         .or_else(|| first_heading(body));
-    let row = document_row(&ctx.info.location, title, body.trim().to_owned());
-    Ok(crate::in_memory::rows_iterable(ctx, [Ok(row)]))
+    (title, body.trim().to_owned())
 }
 
 /// The front matter (between `---` lines at the very top) and the rest.

@@ -14,9 +14,12 @@ pub mod text;
 
 use std::sync::Arc;
 
-use iterable_core::{Header, Row, Value};
+use iterable_core::{BoxIterable, Header, Result, Row, Value};
+use tokio::io::AsyncBufRead;
 
+use crate::ReadContext;
 use crate::registry::Capabilities;
+use crate::whole_text::read_whole_text;
 
 /// Read only, text values, one document (or streamed lines) without an end mark.
 pub(crate) const DOCUMENT: Capabilities = Capabilities {
@@ -42,4 +45,23 @@ pub(crate) fn document_row(location: &str, title: Option<String>, text: String) 
             Value::from(text),
         ],
     )
+}
+
+/// Reads a document whole and makes its row from the `title` and `text` that `parse`
+/// finds; an empty (or all white space) document is no row.
+pub(crate) async fn read_document<R>(
+    reader: R,
+    ctx: ReadContext,
+    parse: fn(&str) -> (Option<String>, String),
+) -> Result<BoxIterable>
+where
+    R: AsyncBufRead + Send + Unpin + 'static,
+{
+    let document = read_whole_text(reader, &ctx).await?;
+    if document.trim().is_empty() {
+        return Ok(crate::in_memory::rows_iterable(ctx, []));
+    }
+    let (title, text) = parse(&document);
+    let row = document_row(&ctx.info.location, title, text);
+    Ok(crate::in_memory::rows_iterable(ctx, [Ok(row)]))
 }
