@@ -6,28 +6,20 @@ use iterable_core::{BoxIterable, Format, Result};
 use tokio::io::AsyncBufRead;
 
 use super::html_text::html_text;
-use super::{DOCUMENT, read_document};
+use super::{document_spec, read_document};
 use crate::ReadContext;
-use crate::registry::options as opt;
-use crate::registry::{Builders, FormatSpec};
+use crate::registry::FormatSpec;
 
 /// HTML's format name.
 pub const HTML_FORMAT: Format = Format::new("html");
 
 /// The registry's description of HTML.
-pub static HTML: FormatSpec = FormatSpec {
-    capabilities: DOCUMENT,
-    read_options: &[&opt::MAX_RECORD_BYTES, &opt::ENCODING],
-    builders: Some(Builders {
-        reader: Some(|r, ctx| Box::pin(open_reader(r, ctx))),
-        ..Builders::NONE
-    }),
-    ..FormatSpec::new(
-        HTML_FORMAT,
-        "HTML pages: a row a page with its title and visible text (read only)",
-        &["html", "htm"],
-    )
-};
+pub static HTML: FormatSpec = document_spec(
+    HTML_FORMAT,
+    "HTML pages: a row a page with its title and visible text (read only)",
+    &["html", "htm"],
+    |r, ctx| Box::pin(open_reader(r, ctx)),
+);
 
 /// Opens an HTML reader over `reader`.
 pub async fn open_reader<R>(reader: R, ctx: ReadContext) -> Result<BoxIterable>

@@ -7,28 +7,20 @@
 use iterable_core::{BoxIterable, Format, Result};
 use tokio::io::AsyncBufRead;
 
-use super::{DOCUMENT, read_document};
+use super::{document_spec, read_document};
 use crate::ReadContext;
-use crate::registry::options as opt;
-use crate::registry::{Builders, FormatSpec};
+use crate::registry::FormatSpec;
 
 /// Markdown's format name.
 pub const MARKDOWN_FORMAT: Format = Format::new("md");
 
 /// The registry's description of Markdown.
-pub static MARKDOWN: FormatSpec = FormatSpec {
-    capabilities: DOCUMENT,
-    read_options: &[&opt::MAX_RECORD_BYTES, &opt::ENCODING],
-    builders: Some(Builders {
-        reader: Some(|r, ctx| Box::pin(open_reader(r, ctx))),
-        ..Builders::NONE
-    }),
-    ..FormatSpec::new(
-        MARKDOWN_FORMAT,
-        "Markdown: a row a document with its title and text (read only)",
-        &["md", "markdown"],
-    )
-};
+pub static MARKDOWN: FormatSpec = document_spec(
+    MARKDOWN_FORMAT,
+    "Markdown: a row a document with its title and text (read only)",
+    &["md", "markdown"],
+    |r, ctx| Box::pin(open_reader(r, ctx)),
+);
 
 /// Opens a Markdown reader over `reader`.
 pub async fn open_reader<R>(reader: R, ctx: ReadContext) -> Result<BoxIterable>

@@ -18,7 +18,8 @@ use iterable_core::{BoxIterable, Header, Result, Row, Value};
 use tokio::io::AsyncBufRead;
 
 use crate::ReadContext;
-use crate::registry::Capabilities;
+use crate::registry::options::{self as opt, OptionSpec};
+use crate::registry::{Builders, Capabilities, FormatSpec, OpenReader};
 use crate::whole_text::read_whole_text;
 
 /// Read only, text values, one document (or streamed lines) without an end mark.
@@ -29,6 +30,27 @@ pub(crate) const DOCUMENT: Capabilities = Capabilities {
     nulls: true,
     ..Capabilities::TEXT
 };
+
+/// What a document read whole takes.
+const DOCUMENT_OPTIONS: &[&OptionSpec] = &[&opt::MAX_RECORD_BYTES, &opt::ENCODING];
+
+/// The registry's description of a document format read whole by `reader`.
+pub(crate) const fn document_spec(
+    format: iterable_core::Format,
+    help: &'static str,
+    extensions: &'static [&'static str],
+    reader: OpenReader,
+) -> FormatSpec {
+    FormatSpec {
+        capabilities: DOCUMENT,
+        read_options: DOCUMENT_OPTIONS,
+        builders: Some(Builders {
+            reader: Some(reader),
+            ..Builders::NONE
+        }),
+        ..FormatSpec::new(format, help, extensions)
+    }
+}
 
 /// The row of one document: `location`, `title` (null when it has none), `text`.
 pub(crate) fn document_row(location: &str, title: Option<String>, text: String) -> Row {
