@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use iterable::{IterableOptions, Value, aopen_iterable, row};
-use iterable_tests::{collect, deep_avro, write_all};
+use iterable_tests::{collect, deep_avro, testdata, write_all};
 
 /// Panics raised in this test process (on any thread) since it started.
 static PANICS: AtomicUsize = AtomicUsize::new(0);
@@ -333,6 +333,30 @@ async fn corrupt_files_of_every_format_end_in_rows_or_an_error() {
         let panicked = read_mutants(dir.path(), &bytes, ext, seed, count).await;
         report.push(format!(
             "{ext}: {panicked} of {count} mutants panicked inside"
+        ));
+    }
+    println!("{}", report.join("\n"));
+}
+
+/// Mutants of the document fixtures made by python-docx and fpdf2 (and the e-mail
+/// ones): each read ends, in rows or in an error naming the file, and a panic inside
+/// the PDF or DOCX decoders is such an error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn corrupt_documents_end_in_rows_or_an_error() {
+    let _alone = ONE_AT_A_TIME.lock().await;
+    count_panics();
+    let dir = tempfile::tempdir().unwrap();
+    let mut report = Vec::new();
+    for (n, name) in ["report.pdf", "report.docx", "notice.eml", "mailbox.mbox"]
+        .into_iter()
+        .enumerate()
+    {
+        let bytes = std::fs::read(testdata(&format!("documents/{name}"))).unwrap();
+        let ext = name.rsplit('.').next().unwrap();
+        let (count, seed) = campaign(120, 0xD0C0_0000 + n as u64);
+        let panicked = read_mutants(dir.path(), &bytes, ext, seed, count).await;
+        report.push(format!(
+            "{name}: {panicked} of {count} mutants panicked inside"
         ));
     }
     println!("{}", report.join("\n"));

@@ -6,7 +6,7 @@ use iterable_core::{BoxIterable, Format, Result};
 use tokio::io::AsyncBufRead;
 
 use super::html_text::html_text;
-use super::{document_spec, read_document};
+use super::{document_builders, document_spec, read_document};
 use crate::ReadContext;
 use crate::registry::FormatSpec;
 
@@ -18,7 +18,7 @@ pub static HTML: FormatSpec = document_spec(
     HTML_FORMAT,
     "HTML pages: a row a page with its title and visible text (read only)",
     &["html", "htm"],
-    |r, ctx| Box::pin(open_reader(r, ctx)),
+    document_builders(|r, ctx| Box::pin(open_reader(r, ctx))),
 );
 
 /// Opens an HTML reader over `reader`.

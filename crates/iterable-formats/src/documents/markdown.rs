@@ -7,7 +7,7 @@
 use iterable_core::{BoxIterable, Format, Result};
 use tokio::io::AsyncBufRead;
 
-use super::{document_spec, read_document};
+use super::{document_builders, document_spec, read_document};
 use crate::ReadContext;
 use crate::registry::FormatSpec;
 
@@ -19,7 +19,7 @@ pub static MARKDOWN: FormatSpec = document_spec(
     MARKDOWN_FORMAT,
     "Markdown: a row a document with its title and text (read only)",
     &["md", "markdown"],
-    |r, ctx| Box::pin(open_reader(r, ctx)),
+    document_builders(|r, ctx| Box::pin(open_reader(r, ctx))),
 );
 
 /// Opens a Markdown reader over `reader`.

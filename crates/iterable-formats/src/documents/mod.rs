@@ -1,15 +1,24 @@
 //! Documents as rows, read only, for extraction and enrichment: plain text (`.txt`, a
-//! row a line or the whole file), Markdown (`.md`) and HTML (`.html`), a row a
-//! document with its `location`, `title` and `text`. With many files
-//! (`iterable enrich 'reports/*.md' ...`), the `location` column says which file a
+//! row a line or the whole file), Markdown (`.md`), HTML (`.html`) and DOCX (`.docx`),
+//! a row a document with its `location`, `title` and `text`; PDF (`.pdf`), a row a
+//! page (or a document with `whole`); e-mail (`.eml`, a row; `.mbox`, a row a
+//! message) with its headers, text and attachment names. With many files
+//! (`iterable enrich 'reports/*.pdf' ...`), the `location` column says which file a
 //! row came from.
 //!
-//! A document is read whole (`whole_text.rs`: at most `max_record_bytes`, 64 MiB by
-//! default, UTF-8 or the `encoding` option); a text file a row a line is streamed.
+//! A document is read whole (at most `max_record_bytes`, 64 MiB by default; text as
+//! UTF-8 or the `encoding` option, `whole_text.rs`); a text file a row a line and a
+//! mailbox are streamed. DOCX, PDF and e-mail are never transcoded or sniffed for a
+//! codec: their bytes say their own encodings.
 
+pub mod docx;
+#[cfg(feature = "docx")]
+mod docx_text;
 pub mod html;
 mod html_text;
+pub mod mail;
 pub mod markdown;
+pub mod pdf;
 pub mod text;
 
 use std::sync::Arc;
@@ -31,25 +40,48 @@ pub(crate) const DOCUMENT: Capabilities = Capabilities {
     ..Capabilities::TEXT
 };
 
+/// A document that is bytes, not text (DOCX, PDF), or text whose parts say their own
+/// charsets (e-mail): never transcoded, never sniffed for a codec (a DOCX starts like
+/// a zip archive and is not one to unpack).
+pub(crate) const CONTAINER_DOCUMENT: Capabilities = Capabilities {
+    container: true,
+    ..DOCUMENT
+};
+
 /// What a document read whole takes.
 const DOCUMENT_OPTIONS: &[&OptionSpec] = &[&opt::MAX_RECORD_BYTES, &opt::ENCODING];
 
-/// The registry's description of a document format read whole by `reader`.
+/// The registry's description of a document format read whole by `builders` (none
+/// when the feature that reads it is off).
 pub(crate) const fn document_spec(
     format: iterable_core::Format,
     help: &'static str,
     extensions: &'static [&'static str],
-    reader: OpenReader,
+    builders: Option<Builders>,
 ) -> FormatSpec {
     FormatSpec {
         capabilities: DOCUMENT,
         read_options: DOCUMENT_OPTIONS,
-        builders: Some(Builders {
-            reader: Some(reader),
-            ..Builders::NONE
-        }),
+        builders,
         ..FormatSpec::new(format, help, extensions)
     }
+}
+
+/// The builders of a read-only format.
+#[allow(dead_code)] // only some feature sets use it
+pub(crate) const fn document_builders(reader: OpenReader) -> Option<Builders> {
+    Some(Builders {
+        reader: Some(reader),
+        ..Builders::NONE
+    })
+}
+
+/// Whether the `whole` option asks for a row a file.
+pub(crate) fn whole_requested(ctx: &ReadContext) -> bool {
+    ctx.options
+        .format_options
+        .get(text::WHOLE.key)
+        .is_some_and(|v| v != "false")
 }
 
 /// The row of one document: `location`, `title` (null when it has none), `text`.

@@ -22,7 +22,7 @@ pub const TEXT_FORMAT: Format = Format::new("txt");
 pub static WHOLE: OptionSpec = OptionSpec {
     key: "whole",
     value_name: None,
-    help: "the whole file as one row (location, title, text) instead of a row a line",
+    help: "the whole file as one row (location, title, text) instead of a row a line (txt) or a page (pdf)",
     target: OptionTarget::FormatOptions,
 };
 
@@ -46,12 +46,7 @@ pub async fn open_reader<R>(reader: R, ctx: ReadContext) -> Result<BoxIterable>
 where
     R: AsyncBufRead + Send + Unpin + 'static,
 {
-    let whole = ctx
-        .options
-        .format_options
-        .get(WHOLE.key)
-        .is_some_and(|v| v != "false");
-    if whole {
+    if super::whole_requested(&ctx) {
         let text = read_whole_text(reader, &ctx).await?;
         let row = document_row(&ctx.info.location, None, text);
         return Ok(crate::in_memory::rows_iterable(ctx, [Ok(row)]));

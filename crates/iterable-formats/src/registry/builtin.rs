@@ -47,4 +47,8 @@ pub static ALL: &[&FormatSpec] = &[
     &crate::documents::text::TEXT,
     &crate::documents::markdown::MARKDOWN,
     &crate::documents::html::HTML,
+    &crate::documents::docx::DOCX,
+    &crate::documents::mail::EML,
+    &crate::documents::mail::MBOX,
+    &crate::documents::pdf::PDF,
 ];

@@ -184,7 +184,7 @@ field!(
 );
 field!(
     /// XLSX: the most a workbook may unpack to.
-    MAX_UNPACKED_BYTES, "max_unpacked_bytes", Some("BYTES"), "the most bytes a workbook, or an Arrow IPC message's compressed buffers, may unpack to (default 1 GiB)",
+    MAX_UNPACKED_BYTES, "max_unpacked_bytes", Some("BYTES"), "the most bytes a workbook or a DOCX part, or an Arrow IPC message's compressed buffers, may unpack to (default 1 GiB)",
     |o, v| o.limits.max_unpacked_bytes = number("max_unpacked_bytes", v)? as u64
 );
 field!(
