@@ -947,3 +947,23 @@ fn help_groups_options_under_headings_with_examples() {
         );
     }
 }
+
+#[test]
+fn documents_are_read_by_the_command_line_pdf_included() {
+    let pdf = testdata("documents/report.pdf");
+    let text = stdout(&iterable(&["cat", "--columns", "page,text", &pdf]));
+    assert_eq!(
+        text,
+        "{\"page\":1,\"text\":\"Q3 sales\\n\\nSales rose 12% in Lyon.\"}\n\
+         {\"page\":3,\"text\":\"Costs fell in Paris.\"}\n"
+    );
+    let text = stdout(&iterable(&["count", &testdata("documents/mailbox.mbox")]));
+    assert_eq!(text, "3\n");
+    let text = stdout(&iterable(&[
+        "cat",
+        "--columns",
+        "title",
+        &testdata("documents/report.docx"),
+    ]));
+    assert_eq!(text, "{\"title\":\"Quarterly report\"}\n");
+}

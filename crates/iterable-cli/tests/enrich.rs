@@ -39,7 +39,15 @@ async fn chat(axum::Json(body): axum::Json<Value>) -> Response {
                 .to_owned()
         };
         let planned = schema["properties"].get("age").is_none();
-        if planned {
+        if schema["properties"].get("items").is_some() {
+            // A list: everyone the prompt names.
+            let people: Vec<Value> = prompt
+                .split_whitespace()
+                .filter_map(|w| w.strip_prefix("name="))
+                .map(|name| json!({"name": name, "age": word(&format!("age-{name}=")).parse::<i64>().unwrap_or(0)}))
+                .collect();
+            json!({ "items": people })
+        } else if planned {
             json!({"name": word("name=")})
         } else {
             json!({"name": word("name="), "age": word("age=").parse::<i64>().unwrap_or(0)})
@@ -624,4 +632,50 @@ fn documents_are_enriched_a_row_a_document_from_a_glob() {
         ]
     );
     assert!(rows[1]["location"].as_str().unwrap().ends_with("b.md"));
+}
+
+#[test]
+fn a_long_document_is_enriched_in_pieces_and_the_lists_joined() {
+    let (_rt, addr) = server();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("minutes.txt");
+    std::fs::write(
+        &input,
+        "Present: name=Ann age-Ann=31 from Lyon.\n\nLater: name=Bob age-Bob=42 joined.\n\nAgain name=Ann age-Ann=31 spoke.\n",
+    )
+    .unwrap();
+    let output = dir.path().join("out.jsonl");
+    let base_url = format!("http://{addr}/v1");
+    let mut args = enrich_args(input.to_str().unwrap(), output.to_str().unwrap(), &base_url);
+    let prompt = args.iter().position(|a| *a == "{bio}").unwrap();
+    args[prompt] = "{text}";
+    args.extend([
+        "--whole",
+        "--many",
+        "list",
+        "--nested",
+        "people",
+        "--chunk-tokens",
+        "12",
+    ]);
+    let out = iterable(&args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let rows: Vec<Value> = std::fs::read_to_string(&output)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        rows[0]["people"],
+        json!([{"name": "Ann", "age": 31}, {"name": "Bob", "age": 42}]),
+        "three pieces, Ann once"
+    );
+    assert!(stderr.contains("3 requests"), "{stderr}");
+
+    // --chunk-column needs --chunk-tokens.
+    let mut bad = enrich_args(input.to_str().unwrap(), output.to_str().unwrap(), &base_url);
+    bad.extend(["--chunk-column", "body"]);
+    assert_eq!(iterable(&bad).status.code(), Some(2));
 }

@@ -7,6 +7,7 @@ use futures_util::StreamExt;
 use iterable_core::{AsyncIterable, Result};
 
 use crate::Schema;
+use crate::chunk;
 use crate::options::EnrichOptions;
 use crate::output::Multiplicity;
 use crate::prompt::PromptTemplate;
@@ -22,8 +23,8 @@ pub struct Estimate {
     pub system: String,
     /// Rows in the source.
     pub rows: u64,
-    /// Requests a run makes at least: one a row whose prompt can be made (re-asks
-    /// and retries add to it).
+    /// Requests a run makes at least: one a row whose prompt can be made, or one a
+    /// piece of its long text with chunking (re-asks and retries add to it).
     pub requests: u64,
     /// Estimated prompt tokens of those requests.
     pub prompt_tokens: u64,
@@ -58,23 +59,24 @@ pub async fn estimate<S: AsyncIterable>(
     while let Some(row) = source.next().await {
         let row = row?;
         out.rows += 1;
-        let Ok(prompt) = template.render(&row) else {
+        let Ok(prompts) = chunk::prompts(&template, options.chunking.as_ref(), &row) else {
             out.unrenderable += 1;
             continue;
         };
-        let request = ChatRequest {
-            messages: vec![Message::system(system.clone()), Message::user(prompt)],
-            schema: ask_schema.clone(),
-            mode: options.response_mode,
-        };
-        out.requests += 1;
-        out.prompt_tokens += request.estimated_prompt_tokens();
-        out.completion_tokens += options.completion_estimate;
-        if out.prompts.len() < show {
-            let Some(Message { content, .. }) = request.messages.into_iter().nth(1) else {
-                continue;
+        for prompt in prompts {
+            let request = ChatRequest {
+                messages: vec![Message::system(system.clone()), Message::user(prompt)],
+                schema: ask_schema.clone(),
+                mode: options.response_mode,
             };
-            out.prompts.push(content);
+            out.requests += 1;
+            out.prompt_tokens += request.estimated_prompt_tokens();
+            out.completion_tokens += options.completion_estimate;
+            if out.prompts.len() < show {
+                if let Some(Message { content, .. }) = request.messages.into_iter().nth(1) {
+                    out.prompts.push(content);
+                }
+            }
         }
     }
     Ok(out)

@@ -6,12 +6,13 @@ use std::sync::Arc;
 use iterable_core::{BoxIterable, Error, Result, Row};
 use tokio::sync::Mutex;
 
+use crate::chunk::{self, Chunking};
 use crate::events::StageEvent;
 use crate::extract::{Answer, Caller};
 use crate::failure::signature;
 use crate::output::Shaper;
 use crate::prompt::PromptTemplate;
-use crate::provider::Message;
+use crate::provider::{Message, Usage};
 use crate::{EnrichError, Schema};
 
 /// One output row, and for a typed stage the answer it came with.
@@ -41,16 +42,62 @@ pub(crate) struct Job {
     pub error_column: String,
     /// A typed stage: the input row and the answer, not shaped.
     pub typed: bool,
+    /// How long texts are cut, if they are.
+    pub chunking: Option<Chunking>,
 }
 
 impl Job {
+    /// The first messages of each request `row` makes: one, or one a piece of its
+    /// long text.
+    pub(crate) fn conversations(&self, row: &Row) -> Result<Vec<Vec<Message>>, EnrichError> {
+        Ok(chunk::prompts(&self.template, self.chunking.as_ref(), row)?
+            .into_iter()
+            .map(|prompt| vec![Message::system(self.system.clone()), Message::user(prompt)])
+            .collect())
+    }
+
+    /// Asks about every piece of a long text at once (the stage's concurrency bounds
+    /// the requests) and merges their answers; the first failed piece, in order,
+    /// fails the row (the pieces answered stay in the cache, when there is one).
+    async fn ask_pieces(&self, asks: Vec<Vec<Message>>) -> Answer {
+        let count = asks.len();
+        let answers = futures_util::future::join_all(
+            asks.into_iter()
+                .map(|messages| self.caller.ask(messages, &self.ask_schema)),
+        )
+        .await;
+        let mut usage = Usage::default();
+        let mut requests = 0;
+        let mut values = Vec::with_capacity(count);
+        let mut failed = None;
+        for (i, answer) in answers.into_iter().enumerate() {
+            usage.add(answer.usage);
+            requests += answer.requests;
+            match answer.value {
+                Ok(value) => values.push(value),
+                Err(e) if failed.is_none() => failed = Some(in_piece(e, i + 1, count)),
+                Err(_) => {}
+            }
+        }
+        let value = match failed {
+            Some(e) => Err(e),
+            None => Ok(chunk::merge(values, self.shaper.multiplicity)),
+        };
+        Answer {
+            value,
+            usage,
+            requests,
+        }
+    }
+
     /// The output rows of one input row: one or more (or none, when dead-lettered).
     pub(crate) async fn run(self: Arc<Self>, row: Row) -> Vec<Result<Outcome>> {
-        let answer = match self.template.render(&row) {
-            Ok(prompt) => {
-                let messages = vec![Message::system(self.system.clone()), Message::user(prompt)];
+        let answer = match self.conversations(&row) {
+            Ok(mut asks) if asks.len() == 1 => {
+                let messages = asks.pop().unwrap_or_default();
                 self.caller.ask(messages, &self.ask_schema).await
             }
+            Ok(asks) => self.ask_pieces(asks).await,
             Err(e) => Answer::unasked(Err(e)),
         };
         let stats = &self.caller.stats;
@@ -116,5 +163,22 @@ impl Job {
                 .into(),
             ))],
         }
+    }
+}
+
+/// `error`, saying which piece of a long text it came from where its text is free
+/// (the kind of failure, which decides stops and the cache, stays the same).
+fn in_piece(error: EnrichError, piece: usize, of: usize) -> EnrichError {
+    let place = format!("piece {piece} of {of}");
+    match error {
+        EnrichError::Invalid { attempts, message } => EnrichError::Invalid {
+            attempts,
+            message: format!("{place}: {message}"),
+        },
+        EnrichError::Refused(message) => EnrichError::Refused(format!("{place}: {message}")),
+        EnrichError::BadResponse(message) => {
+            EnrichError::BadResponse(format!("{place}: {message}"))
+        }
+        other => other,
     }
 }

@@ -35,6 +35,8 @@
 //!   failure) goes to an append-only [`Journal`]; a re-run with the same arguments
 //!   pays only for the rows that had not finished, and
 //!   [`EnrichOptions::retry_failed`] asks the failed ones again.
+//! - **Long documents**: with [`EnrichOptions::chunking`], a text over a token budget
+//!   is asked about piece by piece and the pieces' answers merged ([`Chunking`]).
 //! - **Batch API**: [`enrich_batch`] sends the rows as OpenAI batches (half the price),
 //!   keeps the valid answers in the journal, asks the rest one by one, and continues
 //!   after a crash ([`BatchOptions::resume`]).
@@ -70,6 +72,7 @@
 mod accounting;
 mod batch;
 mod breaker;
+mod chunk;
 mod error;
 mod estimate;
 mod events;
@@ -93,6 +96,7 @@ pub mod validate;
 pub use accounting::{EnrichProgress, FailureCount, Stats};
 pub use batch::{BatchOptions, STATE_FILE, enrich_batch};
 pub use breaker::FailureLimit;
+pub use chunk::Chunking;
 pub use error::EnrichError;
 pub use estimate::{Estimate, estimate};
 pub use events::{EventHandler, StageEvent};

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use iterable_core::BoxIterable;
 
 use crate::breaker::FailureLimit;
+use crate::chunk::Chunking;
 use crate::events::{EventHandler, Events};
 use crate::limits::RateLimits;
 use crate::output::{Multiplicity, Placement};
@@ -106,6 +107,9 @@ pub struct EnrichOptions {
     /// Seed the requests- and tokens-per-minute buckets not set here from the
     /// server's rate limit headers (default on).
     pub learn_rate_limits: bool,
+    /// Cut long texts into pieces asked one by one, their answers merged (default
+    /// none: a row is one request whatever its length).
+    pub chunking: Option<Chunking>,
     pub(crate) events: Events,
 }
 
@@ -135,6 +139,7 @@ impl Default for EnrichOptions {
             budget_tokens: None,
             adaptive_concurrency: true,
             learn_rate_limits: true,
+            chunking: None,
             events: Events::default(),
         }
     }
@@ -265,6 +270,12 @@ impl EnrichOptions {
     /// Whether the server's rate limit headers seed the buckets not set.
     pub fn learn_rate_limits(mut self, on: bool) -> Self {
         self.learn_rate_limits = on;
+        self
+    }
+    /// Cuts a row's long text into pieces of at most `chunking.max_tokens` tokens,
+    /// asks about each piece, and merges the answers (see [`Chunking`]).
+    pub fn chunking(mut self, chunking: Chunking) -> Self {
+        self.chunking = Some(chunking);
         self
     }
     /// Calls `handler` with each decision of the stage (a mode switch, a pause, a

@@ -118,6 +118,7 @@ pub(crate) fn build<S: AsyncIterable>(
             dead_letter,
             error_column: options.error_column,
             typed,
+            chunking: options.chunking,
         }),
         stats,
         tasks: FuturesUnordered::new(),

@@ -492,3 +492,47 @@ async fn shards_are_cut_at_the_byte_limit_and_a_request_over_it_is_an_error() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn a_long_text_goes_to_the_batch_a_request_a_piece() {
+    let server = BatchServer::start(BatchEnd::Completed, |id| LineReply::Answer(person(id))).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("docs.jsonl");
+    let long = (1..=3)
+        .map(|i| format!("Paragraph {i} of the report, some sixty bytes long."))
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    std::fs::write(
+        &path,
+        format!(
+            "{}\n{}\n",
+            json!({"id": 0, "text": long}),
+            json!({"id": 1, "text": "short"})
+        ),
+    )
+    .unwrap();
+    let src = iterable::aopen_iterable(path.to_str().unwrap())
+        .await
+        .unwrap();
+    let opts = options()
+        .cache_dir(dir.path().join("cache"))
+        .chunking(iterable_enrich::Chunking::new(20));
+    let stage = enrich_batch(src, provider(&server), schema(), opts, batch_options(100))
+        .await
+        .unwrap();
+    let rows = drain(stage).await;
+    assert_eq!(ids(&rows), [0, 1]);
+    assert_eq!(name(&rows[0]), "person0");
+    let st = &server.state;
+    // A request for each of the three pieces, and one for row 1.
+    let lines = st.lines.lock().unwrap().clone();
+    assert_eq!(lines.len(), 4);
+    assert!(
+        lines[1]["body"]["messages"][1]["content"]
+            .as_str()
+            .unwrap()
+            .ends_with("Paragraph 2 of the report, some sixty bytes long."),
+        "{lines:#?}"
+    );
+    assert_eq!(st.chats.load(SeqCst), 0, "nothing asked one by one");
+}

@@ -9,9 +9,10 @@ use clap::{Args, ValueEnum};
 use futures::StreamExt;
 use iterable::{AsyncIterable, Format, IterableOptions};
 use iterable_enrich::{
-    AnthropicConfig, AnthropicProvider, BatchOptions, EnrichOptions, EnrichProgress, FailureCount,
-    FailureLimit, Journal, Multiplicity, OpenAiConfig, OpenAiProvider, Order, RateLimits,
-    ResponseMode, RetryPolicy, Schema, StageEvent, Stats, enrich, enrich_batch, plan_queries,
+    AnthropicConfig, AnthropicProvider, BatchOptions, Chunking, EnrichOptions, EnrichProgress,
+    FailureCount, FailureLimit, Journal, Multiplicity, OpenAiConfig, OpenAiProvider, Order,
+    RateLimits, ResponseMode, RetryPolicy, Schema, StageEvent, Stats, enrich, enrich_batch,
+    plan_queries,
 };
 
 use crate::args::ReadArgs;
@@ -178,6 +179,19 @@ pub struct EnrichArgs {
     /// Objects per row: one, list (a list column) or explode (one row each).
     #[arg(long, value_enum, default_value_t = ManyArg::One)]
     pub many: ManyArg,
+    /// Long texts in pieces of at most N tokens (about 4 bytes each), asked one by
+    /// one and their answers merged: lists joined (with --many list), else each
+    /// field's first value.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub chunk_tokens: Option<u32>,
+    /// The column cut into pieces by --chunk-tokens.
+    #[arg(
+        long,
+        value_name = "COLUMN",
+        default_value = "text",
+        requires = "chunk_tokens"
+    )]
+    pub chunk_column: String,
     /// Rows that still fail go here (any writable location) instead of the output.
     #[arg(long)]
     pub failures: Option<String>,
@@ -588,6 +602,9 @@ async fn options(args: &EnrichArgs) -> Result<EnrichOptions> {
     }
     if let Some(u) = &args.usage_column {
         o = o.usage_column(u.clone());
+    }
+    if let Some(tokens) = args.chunk_tokens {
+        o = o.chunking(Chunking::new(tokens as usize).column(args.chunk_column.clone()));
     }
     if let Some(f) = &args.failures {
         o = o.dead_letter(IterableOptions::write().open(f).await?);

@@ -49,7 +49,6 @@ impl Submitter<'_> {
         source: &mut impl AsyncIterable,
         run: &mut BatchRun,
     ) -> Result<()> {
-        let chat_path = self.client.chat_path();
         let mut pending = Pending {
             first_row: run.next_row,
             ..Default::default()
@@ -62,57 +61,69 @@ impl Submitter<'_> {
             if this_row < run.next_row {
                 continue; // in a shard submitted before a crash
             }
-            let Ok(prompt) = self.job.template.render(&row) else {
+            let Ok(conversations) = self.job.conversations(&row) else {
                 continue;
             };
-            let messages = vec![
-                Message::system(self.job.system.clone()),
-                Message::user(prompt),
-            ];
-            let hash = key_hash(&self.provider.cache_key(&ChatRequest {
-                messages: messages.clone(),
-                schema: self.job.ask_schema.clone(),
-                mode: ResponseMode::JsonSchema,
-            }));
-            if pending.ids.contains(&hash) || self.known(hash)? {
-                continue;
+            for messages in conversations {
+                self.add(messages, this_row, &mut pending, run).await?;
             }
-            let body = self.provider.body(&ChatRequest {
-                messages,
-                schema: self.job.ask_schema.clone(),
-                mode: self.mode,
-            });
-            let mut line = json!({
-                "custom_id": format!("{hash:032x}"),
-                "method": "POST",
-                "url": chat_path,
-                "body": body,
-            })
-            .to_string()
-            .into_bytes();
-            line.push(b'\n');
-            if line.len() > self.options.max_bytes {
-                return Err(EnrichError::Batch(format!(
-                    "row {}: its request is {} bytes, more than a batch file may hold ({})",
-                    this_row + 1,
-                    line.len(),
-                    self.options.max_bytes
-                ))
-                .into());
-            }
-            let full = pending.requests as usize >= self.options.max_requests
-                || pending.lines.len() + line.len() > self.options.max_bytes;
-            if full {
-                self.flush(&mut pending, this_row, run).await?;
-            }
-            pending.lines.extend_from_slice(&line);
-            pending.requests += 1;
-            pending.ids.insert(hash);
         }
         self.flush(&mut pending, row_number, run).await?;
         run.next_row = row_number;
         run.submitted = true;
         self.state_file.save(run)?;
+        Ok(())
+    }
+
+    /// Adds the request of one conversation of row `this_row` to the pending shard
+    /// (flushed first when it is full), unless it is there already or settled.
+    async fn add(
+        &self,
+        messages: Vec<Message>,
+        this_row: u64,
+        pending: &mut Pending,
+        run: &mut BatchRun,
+    ) -> Result<()> {
+        let chat_path = self.client.chat_path();
+        let hash = key_hash(&self.provider.cache_key(&ChatRequest {
+            messages: messages.clone(),
+            schema: self.job.ask_schema.clone(),
+            mode: ResponseMode::JsonSchema,
+        }));
+        if pending.ids.contains(&hash) || self.known(hash)? {
+            return Ok(());
+        }
+        let body = self.provider.body(&ChatRequest {
+            messages,
+            schema: self.job.ask_schema.clone(),
+            mode: self.mode,
+        });
+        let mut line = json!({
+            "custom_id": format!("{hash:032x}"),
+            "method": "POST",
+            "url": chat_path,
+            "body": body,
+        })
+        .to_string()
+        .into_bytes();
+        line.push(b'\n');
+        if line.len() > self.options.max_bytes {
+            return Err(EnrichError::Batch(format!(
+                "row {}: its request is {} bytes, more than a batch file may hold ({})",
+                this_row + 1,
+                line.len(),
+                self.options.max_bytes
+            ))
+            .into());
+        }
+        let full = pending.requests as usize >= self.options.max_requests
+            || pending.lines.len() + line.len() > self.options.max_bytes;
+        if full {
+            self.flush(pending, this_row, run).await?;
+        }
+        pending.lines.extend_from_slice(&line);
+        pending.requests += 1;
+        pending.ids.insert(hash);
         Ok(())
     }
 
