@@ -55,7 +55,7 @@ mod imp {
     use tokio::io::AsyncBufRead;
 
     use super::super::document_row;
-    use super::super::docx_text::{body_text, style_names};
+    use super::super::docx_text::{body_text, reference_text, style_names};
     use crate::ReadContext;
     use crate::blocking::{bridge_reader, record_error};
 
@@ -147,15 +147,7 @@ mod imp {
                         .map_err(|e| (at, format!("bad text: {e}")))?,
                 ),
                 Event::GeneralRef(r) if in_title => {
-                    if let Ok(Some(c)) = r.resolve_char_ref() {
-                        title.push(c);
-                    } else if let Some(text) = r
-                        .decode()
-                        .ok()
-                        .and_then(|name| quick_xml::escape::resolve_predefined_entity(&name))
-                    {
-                        title.push_str(text);
-                    }
+                    title.push_str(&reference_text(&r).unwrap_or_default());
                 }
                 Event::Eof => break,
                 _ => {}

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use quick_xml::NsReader;
 use quick_xml::escape::resolve_predefined_entity;
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::name::{Namespace, ResolveResult};
 
 /// WordprocessingML's namespace.
@@ -114,6 +114,15 @@ pub(super) fn body_text(
         buf.clear();
     }
     Ok(walk.finish())
+}
+
+/// The text a character or predefined entity reference stands for (`&#233;`,
+/// `&amp;`); `None` for any other.
+pub(super) fn reference_text(r: &BytesRef) -> Option<String> {
+    match r.resolve_char_ref() {
+        Ok(Some(c)) => Some(c.to_string()),
+        _ => resolve_predefined_entity(&r.decode().ok()?).map(str::to_owned),
+    }
 }
 
 /// Whether a resolved name is in `namespace`.
