@@ -110,15 +110,11 @@ async fn a_document_that_is_not_utf8_names_the_file_line_and_byte() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bad.md");
     std::fs::write(&path, b"# Title\nok\n\xff\xfe broken").unwrap();
-    let err = match IterableOptions::read()
-        .encoding("utf-8")
-        .open(path.to_str().unwrap())
-        .await
-    {
-        Ok(src) => collect(src).await.unwrap_err(),
-        Err(e) => e,
-    }
-    .to_string();
+    let err = error_of(
+        path.to_str().unwrap(),
+        IterableOptions::read().encoding("utf-8"),
+    )
+    .await;
     assert!(
         err.contains("bad.md")
             && err.contains("line 3")

@@ -24,30 +24,40 @@ pub const EML_FORMAT: Format = Format::new("eml");
 pub const MBOX_FORMAT: Format = Format::new("mbox");
 
 /// The registry's description of e-mail messages.
-pub static EML: FormatSpec = FormatSpec {
-    capabilities: CONTAINER_DOCUMENT,
-    read_options: &[&opt::MAX_RECORD_BYTES],
-    feature: "mail",
-    builders: EML_BUILDERS,
-    ..FormatSpec::new(
-        EML_FORMAT,
-        "e-mail messages: a row with the headers, text and attachment names (read only)",
-        &["eml"],
-    )
-};
+pub static EML: FormatSpec = mail_spec(
+    EML_FORMAT,
+    "e-mail messages: a row with the headers, text and attachment names (read only)",
+    &["eml"],
+    EML_BUILDERS,
+);
 
 /// The registry's description of mailboxes.
-pub static MBOX: FormatSpec = FormatSpec {
-    capabilities: CONTAINER_DOCUMENT,
-    read_options: &[&opt::MAX_RECORD_BYTES],
-    feature: "mail",
-    builders: MBOX_BUILDERS,
-    ..FormatSpec::new(
-        MBOX_FORMAT,
-        "mailboxes: a row a message, with its headers, text and attachment names (read only)",
-        &["mbox"],
-    )
-};
+pub static MBOX: FormatSpec = mail_spec(
+    MBOX_FORMAT,
+    "mailboxes: a row a message, with its headers, text and attachment names (read only)",
+    &["mbox"],
+    MBOX_BUILDERS,
+);
+
+/// What a message read takes.
+const MAIL_OPTIONS: &[&crate::registry::options::OptionSpec] = &[&opt::MAX_RECORD_BYTES];
+
+/// What both e-mail formats share: read only, bytes passed on as they are (each
+/// part says its charset), at most `max_record_bytes` a message.
+const fn mail_spec(
+    format: Format,
+    help: &'static str,
+    extensions: &'static [&'static str],
+    builders: Option<Builders>,
+) -> FormatSpec {
+    FormatSpec {
+        capabilities: CONTAINER_DOCUMENT,
+        read_options: MAIL_OPTIONS,
+        feature: "mail",
+        builders,
+        ..FormatSpec::new(format, help, extensions)
+    }
+}
 
 #[cfg(feature = "mail")]
 const EML_BUILDERS: Option<Builders> =
