@@ -2,10 +2,8 @@
 //! reader and writer) and the Arrow interop: batches out of any location, batches into
 //! any format, and `aschema`.
 
-#[path = "support/ipc_messages.rs"]
-mod ipc_messages;
-#[path = "support/matrix.rs"]
-mod matrix;
+use crate::ipc_messages;
+use crate::matrix;
 
 use std::io::Cursor;
 use std::sync::Arc;

@@ -2,7 +2,7 @@
 //! patterns, failures kept to their file, bounded concurrency, and nothing left behind
 //! by a dropped call.
 
-mod servers;
+use crate::servers;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

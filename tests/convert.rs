@@ -2,7 +2,7 @@
 //! compressed inputs, globs and an HTTP server on 127.0.0.1: the rows that arrive, the
 //! report, the events, and that a failed or dropped conversion leaves no output.
 
-mod servers;
+use crate::servers;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

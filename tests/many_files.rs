@@ -1,7 +1,7 @@
 //! Many files as one iterable: local globs and folders, lists of locations, the
 //! location column, file order against rows as they arrive.
 
-mod servers;
+use crate::servers;
 
 use futures::StreamExt;
 use iterable::{Error, FileOrder, IterableOptions, Row, Value};

@@ -3,7 +3,7 @@
 //! read back, the table modes, a failed or dropped write leaving the table as it was,
 //! a killed connection, Parquet round trips, and errors without the password.
 
-mod servers;
+use crate::servers;
 
 use iterable::arrow;
 use iterable::{

@@ -3,11 +3,10 @@
 //! not fit, compression and row-group options, CSV type inference, and the
 //! no-file-unless-closed promise.
 
+use crate::matrix;
 use arrow_array::RecordBatch;
 use arrow_schema::{DataType, TimeUnit};
 use std::fs::File;
-#[path = "support/matrix.rs"]
-mod matrix;
 
 use iterable::arrow::schema_to_text;
 use iterable::{ColumnarCompression, Error, IterableOptions, Row, Value, row};

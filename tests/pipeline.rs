@@ -1,7 +1,7 @@
 //! `apipeline` stages over real files: what comes out, row by row and in bulk, errors
 //! by the stage's policy, triggers, and a sink that publishes only a whole output.
 
-mod servers;
+use crate::servers;
 
 use std::sync::{Arc, Mutex};
 

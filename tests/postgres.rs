@@ -3,7 +3,7 @@
 //! back, the table modes, one transaction a write, Parquet round trips, a killed
 //! connection, and errors that name the location without its password.
 
-mod servers;
+use crate::servers;
 
 use iterable::{
     ConvertOptions, Decimal, IterableOptions, Row, TableMode, Timestamp, Value, aconvert,

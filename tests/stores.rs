@@ -1,7 +1,7 @@
 //! Object store locations against real servers on 127.0.0.1: an S3-compatible server
 //! (s3s over a folder, signed requests) and an HTTP file server with Range support.
 
-mod servers;
+use crate::servers;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! headers, the forced tool, answers, `max_tokens`, refusals, and its errors (429 with
 //! `retry-after`, 529 overloaded, 401) as Anthropic sends them.
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};

@@ -2,9 +2,8 @@
 //! rows in input order, a partly failed batch, an expired batch, a failed batch, a
 //! crash resumed without paying twice, and rows the cache already answered.
 
-#[path = "batch_server/mod.rs"]
-mod batch_server;
-mod common;
+use crate::batch_server;
+use crate::common;
 
 use std::sync::atomic::Ordering::SeqCst;
 use std::sync::{Arc, Mutex};

@@ -3,7 +3,7 @@
 //! failed piece fails its row naming the piece, and with a cache a re-run asks only
 //! the pieces not answered.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -1,7 +1,7 @@
 //! Concurrency and order against a real server: the bound on requests in flight, input
 //! versus completion order, and a window that keeps memory flat on an endless source.
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::Ordering::SeqCst;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! Cost before spending: a token budget that stops asking (the rows after pass on,
 //! unasked), and the estimate of a whole input without a request.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! timeouts, dropped connections, invalid and incomplete answers, `length`, refusals,
 //! and where a row that still fails ends up (never dropped).
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant, SystemTime};
 

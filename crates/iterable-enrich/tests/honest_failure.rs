@@ -4,7 +4,7 @@
 //! an unknown model), the first rows failing the same way, a failure limit, and the
 //! summary of distinct failures.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

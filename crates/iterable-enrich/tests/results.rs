@@ -2,7 +2,7 @@
 //! total, progress while running, the answer cache (more in resume.rs), response-format fallbacks, and
 //! schemas from Rust types and from a planning call.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -4,7 +4,7 @@
 //! failed on the way (a server error, a timeout) is asked again; an invalid answer is
 //! never replayed as if it were an answer.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};

@@ -2,7 +2,7 @@
 //! `enrich_typed::<T>` over a source yielding each row untouched with its `T` or the
 //! reason it has none.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
