@@ -600,7 +600,7 @@ async fn text_is_typed_by_column_for_typed_outputs() {
         .to_string();
     assert!(
         err.contains(
-            "row 10501: \"n/a\" is not an integer as the first 10000 rows typed its column"
+            "row 10501: column \"id\": \"n/a\" is not an integer as the first 10000 rows typed it"
         ),
         "{err}"
     );

@@ -45,5 +45,6 @@ mod spreadsheets;
 mod sqlite;
 mod stores;
 mod sync_formats;
+mod text_columnar;
 mod typed_rows;
 mod warc;

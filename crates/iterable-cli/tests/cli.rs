@@ -883,7 +883,7 @@ fn convert_takes_a_schema_file_as_schema_prints_it() {
     let err = String::from_utf8_lossy(&zip.stderr);
     assert!(
         err.contains(
-            "row 1: \"01234\" is not an integer as the schema typed its column; change the schema"
+            "row 1: column \"zip\": \"01234\" is not an integer as the schema typed it; change the schema"
         ),
         "{err}"
     );

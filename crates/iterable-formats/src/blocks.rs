@@ -28,6 +28,8 @@ use iterable_core::{Error, Parallelism, ParseError, Result, Row};
 use tokio::io::AsyncBufRead;
 use tokio::task::JoinHandle;
 
+use crate::text_columns::TextColumns;
+
 /// One thing a block held, in input order.
 #[derive(Debug)]
 pub(crate) enum BlockItem {
@@ -36,6 +38,8 @@ pub(crate) enum BlockItem {
     /// A bad record, for the error policy: its error and raw bytes (boxed: rows are
     /// the common case and stay small).
     Bad(Box<(ParseError, Vec<u8>)>),
+    /// Rows gathered by column (the columnar road of CSV), in place of `Row` items.
+    Columns(TextColumns),
 }
 
 /// Where a block starts in the decoded stream.

@@ -69,6 +69,7 @@ mod source_bytes;
 pub mod spool;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod text_columns;
 pub mod toml;
 pub mod warc;
 mod whole_text;

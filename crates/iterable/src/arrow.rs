@@ -74,6 +74,9 @@ pub async fn aopen_batches(location: &str, options: &IterableOptions) -> Result<
         Road::Bytes(reader, ctx) if ctx.info.format == Format::ARROW => {
             iterable_formats::columnar::ipc_batches(reader, ctx).await
         }
+        Road::Bytes(reader, ctx) if text_batches_apply(&ctx) => {
+            Ok(text_batches(reader, ctx, location).into_stream())
+        }
         road => batches_from_rows(open_rows(road).await?, options),
     }
 }
@@ -123,8 +126,44 @@ pub async fn aschema(location: &str, options: &IterableOptions) -> Result<Schema
         Road::Bytes(reader, ctx) if ctx.info.format == Format::ARROW => {
             iterable_formats::columnar::ipc_schema(reader, location).await
         }
+        Road::Bytes(reader, ctx) if text_batches_apply(&ctx) => {
+            let mut batches = text_batches(reader, ctx, location);
+            batches.next_batch().await?;
+            Ok(batches
+                .schema()
+                .unwrap_or_else(|| Arc::new(Schema::empty())))
+        }
         road => schema_of_first_rows(open_rows(road).await?, location, options).await,
     }
+}
+
+/// Whether a read takes the columnar road of delimited text: CSV, TSV, PSV or SSV,
+/// with no `columns` to pick and no schema given.
+fn text_batches_apply(ctx: &iterable_formats::ReadContext) -> bool {
+    let format = ctx.info.format;
+    let delimited = matches!(format, Format::CSV | Format::TSV | Format::PSV)
+        || format == iterable_formats::csv::SSV_FORMAT;
+    delimited && ctx.options.columnar.columns.is_none() && ctx.options.columnar.schema.is_none()
+}
+
+/// Delimited text read straight into batches: text columns, or typed ones when
+/// `infer_types` is set (decided from the first `schema_scan_rows` rows).
+fn text_batches(
+    reader: iterable_io::ByteReader,
+    ctx: iterable_formats::ReadContext,
+    location: &str,
+) -> iterable_formats::columnar::TextBatchReader<iterable_io::ByteReader> {
+    use iterable_formats::columnar::{TextBatchReader, TextTyping};
+    let typing = if ctx.options.csv.infer_types {
+        TextTyping::Infer {
+            scan_rows: ctx.options.columnar.schema_scan_rows,
+            // As the row reader's `infer_types` reads them.
+            empty_is_null: true,
+        }
+    } else {
+        TextTyping::Text
+    };
+    TextBatchReader::new(reader, ctx, typing, location)
 }
 
 /// The schema inferred from the first `schema_scan_rows` rows of `rows`.

@@ -77,6 +77,8 @@ pub mod bytes;
 mod columns;
 mod convert;
 #[cfg(feature = "arrow")]
+mod convert_columnar;
+#[cfg(feature = "arrow")]
 mod database_schema;
 mod databases;
 mod encoding_detect;

@@ -1,89 +1,30 @@
 //! Text typed by column on its way into a format with typed columns: the strings of
 //! CSV or LTSV become integers, floats, booleans, dates, timestamps and nulls for
 //! Parquet, Arrow, Avro, ORC or a workbook, one type a column, decided from the first
-//! rows or by a schema.
+//! rows or by a schema. The rules are [`ColumnType`]'s, which the columnar road of CSV
+//! shares.
 
 use std::sync::Arc;
 
-use iterable_core::{Error, Header, Result, Row, Value};
-use iterable_formats::csv::{infer_temporal, infer_value};
+use iterable_core::{Header, Result, Row, Value};
+use iterable_formats::csv::{DecidedBy, misfit};
 
-/// How types given by a schema are named in errors.
-const BY_SCHEMA: &str = "the schema";
+pub(crate) use iterable_formats::csv::ColumnType;
 
-/// What a column's text becomes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ColumnType {
-    /// No text seen but empty fields (or no text at all): left as it is.
-    Unknown,
-    /// Every non-empty field is an integer; empty fields are nulls.
-    Int,
-    /// Every non-empty field is a number; empty fields are nulls.
-    Float,
-    /// Every non-empty field is `true` or `false` (any case); empty fields are nulls.
-    Bool,
-    /// Every non-empty field is a date (`2021-03-04`).
-    Date,
-    /// Every non-empty field is a date-time without a zone (or a date: its midnight).
-    Timestamp,
-    /// Every non-empty field is a date-time with a zone: the instant, in UTC.
-    TimestampUtc,
-    /// Left as text.
-    Text,
-}
-
-impl ColumnType {
-    /// The type of a column holding `a` and then `b`.
-    fn merge(self, b: ColumnType) -> ColumnType {
-        use ColumnType::*;
-        match (self, b) {
-            (Unknown, other) | (other, Unknown) => other,
-            (a, b) if a == b => a,
-            (Int, Float) | (Float, Int) => Float,
-            (Date, Timestamp) | (Timestamp, Date) => Timestamp,
-            _ => Text,
-        }
-    }
-
-    /// The type a single value asks for.
-    fn of(value: &Value) -> ColumnType {
-        match value {
-            Value::Null => ColumnType::Unknown,
-            Value::String(text) => match infer_value(text) {
-                Value::Null => ColumnType::Unknown,
-                Value::Int(_) => ColumnType::Int,
-                Value::Float(_) => ColumnType::Float,
-                Value::Bool(_) => ColumnType::Bool,
-                _ => match infer_temporal(text) {
-                    Some(Value::Date(_)) => ColumnType::Date,
-                    Some(Value::Timestamp(t)) if t.tz.is_none() => ColumnType::Timestamp,
-                    Some(Value::Timestamp(_)) => ColumnType::TimestampUtc,
-                    _ => ColumnType::Text,
-                },
-            },
-            // A typed value already: the column is left alone.
-            _ => ColumnType::Text,
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            ColumnType::Int => "an integer",
-            ColumnType::Float => "a number",
-            ColumnType::Bool => "a boolean",
-            ColumnType::Date => "a date",
-            ColumnType::Timestamp => "a date-time without a zone",
-            ColumnType::TimestampUtc => "a date-time with a zone",
-            ColumnType::Unknown | ColumnType::Text => "text",
-        }
+/// The type a single value asks for: its text's, or `Unknown` for a null; a typed
+/// value already leaves its column alone.
+fn type_of(value: &Value) -> ColumnType {
+    match value {
+        Value::Null => ColumnType::Unknown,
+        Value::String(text) => ColumnType::of_text(text),
+        _ => ColumnType::Text,
     }
 }
 
 /// The column types, by name, and how they were decided (for errors).
 pub(crate) struct TextTypes {
     columns: Vec<(String, ColumnType)>,
-    /// "the first 1000 rows" or "the schema".
-    decided_by: String,
+    decided_by: DecidedBy,
     output: String,
     /// The last header seen and each of its keys' types, by position.
     cached: Option<(Arc<Header>, Vec<ColumnType>)>,
@@ -95,7 +36,7 @@ impl TextTypes {
         let mut columns: Vec<(String, ColumnType)> = Vec::new();
         for row in rows {
             for (name, value) in row.iter() {
-                let kind = ColumnType::of(value);
+                let kind = type_of(value);
                 match columns.iter_mut().find(|(n, _)| n == name) {
                     Some((_, known)) => *known = known.merge(kind),
                     None => columns.push((name.to_owned(), kind)),
@@ -104,18 +45,18 @@ impl TextTypes {
         }
         TextTypes {
             columns,
-            decided_by: format!("the first {} rows", rows.len()),
+            decided_by: DecidedBy::FirstRows(rows.len()),
             output: iterable_db::mask_password(output),
             cached: None,
         }
     }
 
-    /// Types given by a schema: integer, float and boolean columns parse their text;
-    /// the others are left as they are.
+    /// Types given by a schema: its typed columns read their text; the others are
+    /// left as they are.
     pub(crate) fn from_schema(columns: Vec<(String, ColumnType)>, output: &str) -> TextTypes {
         TextTypes {
             columns,
-            decided_by: BY_SCHEMA.to_owned(),
+            decided_by: DecidedBy::Schema,
             output: iterable_db::mask_password(output),
             cached: None,
         }
@@ -123,9 +64,7 @@ impl TextTypes {
 
     /// Whether any column changes at all.
     pub(crate) fn changes_anything(&self) -> bool {
-        self.columns
-            .iter()
-            .any(|(_, t)| !matches!(t, ColumnType::Unknown | ColumnType::Text))
+        self.columns.iter().any(|(_, t)| t.is_typed())
     }
 
     /// Types the text of `rows` in place; `first_row` is the 1-based number of the
@@ -134,22 +73,25 @@ impl TextTypes {
         for (i, row) in rows.iter_mut().enumerate() {
             let types = self.types_of(row.header());
             let values = row.values_mut();
-            for (value, &kind) in values.iter_mut().zip(types.iter()) {
-                if let Some(typed) = typed(value, kind) {
-                    *value = typed.map_err(|text| Error::Write {
-                        location: self.output.clone(),
-                        row: first_row + i as u64,
-                        message: format!(
-                            "{text:?} is not {} as {} typed its column; {}",
-                            kind.name(),
-                            self.decided_by,
-                            if self.decided_by == BY_SCHEMA {
-                                "change the schema (CLI: --schema FILE)"
-                            } else {
-                                "raise schema_scan_rows (CLI: --schema-rows N) or give a schema (CLI: --schema FILE)"
-                            }
-                        ),
-                    })?;
+            for (column, (value, &kind)) in values.iter_mut().zip(types.iter()).enumerate() {
+                let Value::String(text) = value else {
+                    continue;
+                };
+                if !kind.is_typed() {
+                    continue;
+                }
+                match kind.read(text) {
+                    Some(typed) => *value = typed.into_value(kind),
+                    None => {
+                        // `types_of` cached this row's header.
+                        let name = self
+                            .cached
+                            .as_ref()
+                            .and_then(|(header, _)| header.names().get(column))
+                            .map_or("", String::as_str);
+                        let row = first_row + i as u64;
+                        return Err(misfit(&self.output, row, name, text, kind, self.decided_by));
+                    }
                 }
             }
         }
@@ -176,50 +118,6 @@ impl TextTypes {
         self.cached = Some((header.clone(), types.clone()));
         types
     }
-}
-
-/// `value` as `kind` wants it: `None` when it stays as it is, `Err(text)` when its text
-/// does not fit.
-fn typed(value: &Value, kind: ColumnType) -> Option<std::result::Result<Value, String>> {
-    let Value::String(text) = value else {
-        return None;
-    };
-    if matches!(kind, ColumnType::Unknown | ColumnType::Text) {
-        return None;
-    }
-    if text.is_empty() {
-        return Some(Ok(Value::Null));
-    }
-    if matches!(
-        kind,
-        ColumnType::Date | ColumnType::Timestamp | ColumnType::TimestampUtc
-    ) {
-        return Some(match (kind, infer_temporal(text)) {
-            (ColumnType::Date, Some(v @ Value::Date(_))) => Ok(v),
-            (ColumnType::Timestamp, Some(Value::Date(d))) => {
-                Ok(Value::Timestamp(iterable_core::Timestamp {
-                    datetime: d.and_time(chrono::NaiveTime::MIN),
-                    tz: None,
-                }))
-            }
-            (ColumnType::Timestamp, Some(Value::Timestamp(t))) if t.tz.is_none() => {
-                Ok(Value::Timestamp(t))
-            }
-            (ColumnType::TimestampUtc, Some(Value::Timestamp(t))) if t.tz.is_some() => {
-                Ok(Value::Timestamp(t))
-            }
-            _ => Err(text.to_string()),
-        });
-    }
-    let inferred = infer_value(text);
-    Some(match (kind, inferred) {
-        (_, Value::Null) => Ok(Value::Null),
-        (ColumnType::Int, v @ Value::Int(_)) => Ok(v),
-        (ColumnType::Float, Value::Int(i)) => Ok(Value::Float(i as f64)),
-        (ColumnType::Float, v @ Value::Float(_)) => Ok(v),
-        (ColumnType::Bool, v @ Value::Bool(_)) => Ok(v),
-        _ => Err(text.to_string()),
-    })
 }
 
 #[cfg(test)]
@@ -256,7 +154,7 @@ mod tests {
         let err = types.apply(&mut later, 2001).unwrap_err().to_string();
         assert_eq!(
             err,
-            "out.parquet: row 2002: \"n/a\" is not an integer as the first 2 rows typed its column; raise schema_scan_rows (CLI: --schema-rows N) or give a schema (CLI: --schema FILE)"
+            "out.parquet: row 2002: column \"id\": \"n/a\" is not an integer as the first 2 rows typed it; raise schema_scan_rows (CLI: --schema-rows N) or give a schema (CLI: --schema FILE)"
         );
     }
 
@@ -281,7 +179,10 @@ mod tests {
         let mut later =
             vec![row! { "day" => "2021-02-30", "at" => "", "utc" => "", "mixed" => "" }];
         let err = types.apply(&mut later, 3).unwrap_err().to_string();
-        assert!(err.contains("row 3: \"2021-02-30\" is not a date"), "{err}");
+        assert!(
+            err.contains("row 3: column \"day\": \"2021-02-30\" is not a date"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -66,11 +66,14 @@ mod parquet_file;
 #[cfg(feature = "parquet")]
 mod parquet_groups;
 #[cfg(feature = "parquet")]
+mod parquet_lanes;
+#[cfg(feature = "parquet")]
 mod parquet_read;
 #[cfg(feature = "parquet")]
 mod parquet_write;
 mod schema_infer;
 mod schema_text;
+mod text_batches;
 mod to_value;
 
 pub use batch_rows::BatchRowsReader;
@@ -86,6 +89,7 @@ pub use parquet_read::{open_parquet, parquet_batches, parquet_schema};
 pub use parquet_write::{DEFAULT_COMPRESSION, ROW_GROUP_BYTES, open_parquet_writer};
 pub use schema_infer::infer_schema;
 pub use schema_text::{parse_schema, schema_to_text};
+pub use text_batches::{TextBatchReader, TextTyping};
 pub use to_value::{ConvertError, array_to_values, header_of, record_batch_to_rows};
 
 /// Re-exported so users of the batch API need no extra dependency.

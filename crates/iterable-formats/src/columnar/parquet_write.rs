@@ -1,6 +1,7 @@
-//! Writing Parquet: rows become batches in [`BatchWriter`]; the batches are encoded by
-//! the parquet crate's `ArrowWriter` on a thread of its own, so that encoding and
-//! compressing run beside whatever makes the batches (a parser, a decoder). The thread
+//! Writing Parquet: rows become batches in [`BatchWriter`]; the batches are encoded on
+//! a thread of its own, so that encoding and compressing run beside whatever makes the
+//! batches (a parser, a decoder), each batch's columns spread over the cores
+//! ([`LaneEncoder`]). The thread
 //! hands the encoded bytes back in chunks, and the writer's task writes them to the
 //! byte sink, which it alone holds: dropping the writer drops the sink at once (an
 //! atomic file sink then deletes its temporary file). A row group is closed at
@@ -24,6 +25,7 @@ use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 
 use super::batch_writer::{BatchSink, BatchWriter};
+use super::parquet_lanes::LaneEncoder;
 use crate::WriteContext;
 
 /// The memory a row group may take (the writer's own estimate, `memory_size`) before
@@ -222,10 +224,11 @@ impl Write for Chunks {
     }
 }
 
-/// The encoder thread: batches into row groups until `Finish` (then the footer) or
-/// until the writer's task is gone (then it stops, and nothing more is written).
+/// The encoder thread: batches into row groups (their columns encoded in lanes, see
+/// [`LaneEncoder`]) until `Finish` (then the footer) or until the writer's task is gone
+/// (then it stops, and nothing more is written).
 fn encode(
-    mut writer: ArrowWriter<Chunks>,
+    mut writer: LaneEncoder<Chunks>,
     mut batches: mpsc::Receiver<Message>,
     encoded: &AtomicU64,
     location: &str,
@@ -235,14 +238,10 @@ fn encode(
         match message {
             Message::Batch(batch) => {
                 writer.write(&batch).map_err(fail)?;
-                if writer.memory_size() >= ROW_GROUP_BYTES {
-                    writer.flush().map_err(fail)?;
-                }
-                let size = writer.bytes_written() + writer.in_progress_size();
-                encoded.store(size as u64, Ordering::Relaxed);
+                encoded.store(writer.bytes() as u64, Ordering::Relaxed);
             }
             Message::Finish => {
-                let mut out = writer.into_inner().map_err(fail)?;
+                let mut out = writer.finish().map_err(fail)?;
                 out.hand_back().map_err(|e| Error::io(location, e))?;
                 return Ok(());
             }
@@ -298,8 +297,10 @@ impl<W: AsyncWrite + Send + Unpin + 'static> BatchSink for ParquetSink<W> {
                 buf: Vec::with_capacity(CHUNK_BYTES),
                 out: chunk_sender,
             };
-            let arrow = ArrowWriter::try_new(out, schema, Some(props))
-                .map_err(|e| parquet_error(&self.location, e))?;
+            let max_rows = props.max_row_group_row_count().unwrap_or(usize::MAX);
+            let fail = |e| parquet_error(&self.location, e);
+            let arrow = ArrowWriter::try_new(out, schema.clone(), Some(props)).map_err(fail)?;
+            let arrow = LaneEncoder::new(arrow, schema, max_rows, ROW_GROUP_BYTES).map_err(fail)?;
             let (batches, receiver) = mpsc::channel(QUEUED_BATCHES);
             let (location, encoded) = (self.location.clone(), self.encoded.clone());
             let done =

@@ -19,6 +19,9 @@ pub(crate) struct BlockParse {
     dialect: Dialect,
     header: Arc<Header>,
     info: IterableInfo,
+    /// The columnar road: a block's rows come back as one [`BlockItem::Columns`]
+    /// (split around bad records), not as rows.
+    columnar: bool,
 }
 
 impl BlockParse {
@@ -28,6 +31,7 @@ impl BlockParse {
             dialect: parser.dialect().clone(),
             header: parser.header.clone().expect("the header is known"),
             info: parser.info.clone(),
+            columnar: parser.columnar,
         }
     }
 }
@@ -56,6 +60,9 @@ impl BlockParser for BlockParse {
     fn parse(&self, block: &[u8], start: BlockStart, last: bool) -> Parsed {
         let mut parser =
             Parser::for_block(&self.dialect, self.info.clone(), self.header.clone(), start);
+        if self.columnar {
+            parser.gather_columns(usize::MAX);
+        }
         // About one row per 64 bytes: a guess that saves most regrowing.
         let mut items = Vec::with_capacity(block.len() / 64 + 1);
         let mut pos = 0;
@@ -77,6 +84,9 @@ impl BlockParser for BlockParse {
         } else if parser.in_record {
             incomplete_from = Some((parser.record_byte - start.byte) as usize);
         }
+        if let Some(columns) = parser.take_columns() {
+            items.push(BlockItem::Columns(columns));
+        }
         Parsed {
             items,
             records: parser.records,
@@ -85,14 +95,20 @@ impl BlockParser for BlockParse {
     }
 }
 
-/// Moves what one `feed` gave (bad records kept by the deferring policy first, then its
-/// row) into `items`.
+/// Moves what one `feed` gave (on the columnar road the rows gathered before a bad
+/// record, then bad records kept by the deferring policy, then its row) into `items`.
 fn collect(
     parser: &mut Parser,
     item: Option<iterable_core::Result<iterable_core::Row>>,
     items: &mut Vec<BlockItem>,
 ) {
-    for (error, raw) in parser.errors.take_deferred() {
+    let deferred = parser.errors.take_deferred();
+    if !deferred.is_empty() || item.is_some() {
+        if let Some(columns) = parser.take_columns() {
+            items.push(BlockItem::Columns(columns));
+        }
+    }
+    for (error, raw) in deferred {
         items.push(BlockItem::Bad(Box::new((error, raw))));
     }
     match item {

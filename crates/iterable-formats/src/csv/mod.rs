@@ -63,6 +63,7 @@
 //! writes nothing.
 
 mod blocks;
+mod column_type;
 mod infer;
 mod parser;
 #[allow(unsafe_code)] // SIMD byte classes, and lines known to be ASCII taken as text
@@ -81,9 +82,10 @@ use crate::registry::{
 };
 use crate::{ReadContext, WriteContext};
 
+pub use column_type::{ColumnType, DecidedBy, Typed, misfit};
 pub use infer::infer_value;
 pub use reader::CsvReader;
-pub use temporal::infer_temporal;
+pub use temporal::{Temporal, infer_temporal, parse_temporal};
 pub use writer::{CsvEncoder, CsvWriter, csv_writer};
 
 /// Opens a CSV/TSV/PSV reader over `reader`.

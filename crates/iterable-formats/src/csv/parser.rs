@@ -5,6 +5,11 @@
 //! quotes, no escapes: [`plain_record`]) in one pass; any other record goes through
 //! csv-core. [`CsvReader`](super::reader::CsvReader) drives it from `poll_fill_buf`, and
 //! the block parser (`blocks.rs`) drives copies of it on other threads.
+//!
+//! On the columnar road (`columns` set) a data record becomes no row: its fields go
+//! into the [`TextColumns`] chunk, and `feed` pauses when the chunk is full or a bad
+//! record went to the error policy, so that whoever drives it hands the rows before
+//! the bad record on first.
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -19,6 +24,7 @@ use super::plain_record::{self, Specials};
 use crate::ReadContext;
 use crate::blocks::{BlockStart, Resume};
 use crate::source_bytes::SourceBytes;
+use crate::text_columns::TextColumns;
 
 pub(super) const BOM: &[u8] = b"\xef\xbb\xbf";
 
@@ -111,6 +117,15 @@ pub(super) struct Parser {
     pub(super) done: bool,
     /// Return from `feed` as soon as the header is known (to switch to blocks).
     pub(super) stop_after_header: bool,
+    /// The columnar road: data records go here instead of becoming rows (the chunk is
+    /// made, empty, once the header is known).
+    pub(super) columns: Option<TextColumns>,
+    /// Whether the columnar road is on (`columns` waits for the header).
+    pub(super) columnar: bool,
+    /// On the columnar road, the rows a chunk holds before `feed` pauses.
+    pub(super) chunk_rows: usize,
+    /// Return from `feed` after the record just finished (set on the columnar road).
+    pub(super) pause: bool,
 }
 
 impl Parser {
@@ -146,6 +161,10 @@ impl Parser {
             rows: 0,
             done: false,
             stop_after_header: false,
+            columns: None,
+            columnar: false,
+            chunk_rows: usize::MAX,
+            pause: false,
             errors,
             info,
         }
@@ -169,6 +188,16 @@ impl Parser {
         p.bom = Bom::Done;
         p.set_start(start);
         p
+    }
+
+    /// Puts the parser on the columnar road: data records are gathered by column, and
+    /// `feed` pauses once `chunk_rows` rows are held (see [`take_columns`](Self::take_columns)).
+    pub(super) fn gather_columns(&mut self, chunk_rows: usize) {
+        self.columnar = true;
+        self.chunk_rows = chunk_rows.max(1);
+        if let Some(header) = &self.header {
+            self.columns = Some(TextColumns::new(header.clone()));
+        }
     }
 
     /// Makes the next byte fed the one at `start`.
@@ -249,11 +278,8 @@ impl Parser {
                     pos += len;
                     self.in_record = false;
                     self.reset_record();
-                    if item.is_some() {
+                    if item.is_some() || self.should_pause() {
                         break item;
-                    }
-                    if self.stop_after_header && self.header.is_some() {
-                        break None;
                     }
                     continue;
                 }
@@ -268,6 +294,9 @@ impl Parser {
                 if item.is_some() {
                     self.done = true;
                     break item;
+                }
+                if self.should_pause() {
+                    break None;
                 }
                 continue;
             }
@@ -324,7 +353,7 @@ impl Parser {
                     let item = self.bad_record(&message, &raw);
                     self.raw = raw;
                     self.raw.clear();
-                    if item.is_some() {
+                    if item.is_some() || self.should_pause() {
                         break item;
                     }
                 }
@@ -336,7 +365,7 @@ impl Parser {
                     raw.clear();
                     self.raw = raw;
                     self.reset_record();
-                    if item.is_some() {
+                    if item.is_some() || self.should_pause() {
                         break item;
                     }
                 }
@@ -353,17 +382,29 @@ impl Parser {
                         self.finish_packed(&input[start..pos])
                     };
                     self.reset_record();
-                    if item.is_some() {
+                    if item.is_some() || self.should_pause() {
                         break item;
-                    }
-                    if self.stop_after_header && self.header.is_some() {
-                        break None;
                     }
                 }
             }
         };
         self.offset += pos as u64;
         (pos, item)
+    }
+
+    /// Whether `feed` returns now, after a record: to switch to blocks once the header
+    /// is known, or on the columnar road (a full chunk, a bad record handled).
+    fn should_pause(&mut self) -> bool {
+        std::mem::take(&mut self.pause) || (self.stop_after_header && self.header.is_some())
+    }
+
+    /// Takes the rows gathered on the columnar road (`None` off it, or before the
+    /// header), leaving an empty chunk.
+    pub(super) fn take_columns(&mut self) -> Option<TextColumns> {
+        self.columns
+            .as_mut()
+            .filter(|c| !c.is_empty())
+            .map(TextColumns::take)
     }
 
     /// The fast path for the common record: a plain record (see [`plain_record`]) at the
@@ -505,6 +546,8 @@ impl Parser {
         self.records += 1;
         let raw = trim_terminator(raw);
         let err = ParseError::new(&self.info.location, self.position(), message, raw);
+        // On the columnar road the rows before a bad record go on before it.
+        self.pause = self.columnar;
         match self.errors.handle(err, raw) {
             Ok(()) => None,
             Err(e) => {
@@ -558,7 +601,11 @@ impl Parser {
                 } else {
                     header_names(std::iter::repeat_n("", nfields))
                 };
-                self.header = Some(Arc::new(Header::new(names)));
+                let header = Arc::new(Header::new(names));
+                if self.columnar {
+                    self.columns = Some(TextColumns::new(header.clone()));
+                }
+                self.header = Some(header);
                 if self.dialect.has_header {
                     return None;
                 }
@@ -572,6 +619,16 @@ impl Parser {
         if nfields > ncols {
             let message = format!("record has {nfields} fields, header has {ncols}");
             return self.bad_record(&message, raw);
+        }
+        if let Some(columns) = self.columns.as_mut() {
+            if let Some(i) = fields.split_char() {
+                return self.bad_record(&utf8_message(i), raw);
+            }
+            fields.push_into(columns);
+            self.records += 1;
+            self.rows += 1;
+            self.pause = columns.is_full(self.chunk_rows);
+            return None;
         }
         let mut values = match fields.values(self.dialect.infer) {
             Ok(values) => values,
@@ -664,6 +721,27 @@ impl<'a> Fields<'a> {
                 .collect(),
             Fields::Spans { .. } => self.all()?.iter().map(|field| make(field)).collect(),
         })
+    }
+
+    /// Adds the fields to `columns` as one record; the caller has checked that each is
+    /// text by itself ([`split_char`](Self::split_char)).
+    fn push_into(self, columns: &mut TextColumns) {
+        match self {
+            Fields::Packed { text, ends } => {
+                let starts = std::iter::once(0).chain(ends.iter().copied());
+                columns.push_record(starts.zip(ends.iter().copied()).map(|(s, e)| &text[s..e]));
+            }
+            Fields::Spans {
+                line,
+                spans,
+                escaped: 0,
+                ..
+            } => columns.push_record(spans.iter().map(|&(s, e)| &line[s..e])),
+            Fields::Spans { .. } => {
+                let fields = self.all().unwrap_or_default();
+                columns.push_record(fields.iter().map(|f| f.as_ref()));
+            }
+        }
     }
 
     /// Every field, or the index of one that is not text by itself.

@@ -19,6 +19,29 @@ use iterable_core::{Timestamp, Value};
 /// assert_eq!(infer_temporal("2021-13-04"), None);
 /// ```
 pub fn infer_temporal(text: &str) -> Option<Value> {
+    Some(match parse_temporal(text)? {
+        Temporal::Date(date) => Value::Date(date),
+        Temporal::Local(datetime) => Value::Timestamp(Timestamp { datetime, tz: None }),
+        Temporal::Utc(datetime) => Value::Timestamp(Timestamp {
+            datetime,
+            tz: Some("UTC".into()),
+        }),
+    })
+}
+
+/// A date or date-time read from text by [`parse_temporal`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Temporal {
+    /// A date without a time.
+    Date(NaiveDate),
+    /// A date-time without a zone (wall-clock time).
+    Local(NaiveDateTime),
+    /// A date-time that had a zone, as the UTC instant.
+    Utc(NaiveDateTime),
+}
+
+/// What [`infer_temporal`] reads, without making a [`Value`] (no allocation).
+pub fn parse_temporal(text: &str) -> Option<Temporal> {
     let b = text.as_bytes();
     if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
@@ -29,7 +52,7 @@ pub fn infer_temporal(text: &str) -> Option<Value> {
         digits(&b[8..10])?,
     )?;
     if b.len() == 10 {
-        return Some(Value::Date(date));
+        return Some(Temporal::Date(date));
     }
     if !matches!(b[10], b'T' | b' ') || b.len() < 19 || b[13] != b':' || b[16] != b':' {
         return None;
@@ -56,12 +79,7 @@ pub fn infer_temporal(text: &str) -> Option<Value> {
     let local = NaiveDateTime::new(date, time);
     let zone = &text[at..];
     let offset = match zone.as_bytes() {
-        [] => {
-            return Some(Value::Timestamp(Timestamp {
-                datetime: local,
-                tz: None,
-            }));
-        }
+        [] => return Some(Temporal::Local(local)),
         [b'Z'] => 0,
         [sign @ (b'+' | b'-'), rest @ ..] => {
             let (h, m) = match rest {
@@ -79,10 +97,7 @@ pub fn infer_temporal(text: &str) -> Option<Value> {
         }
         _ => return None,
     };
-    Some(Value::Timestamp(Timestamp {
-        datetime: local - TimeDelta::seconds(offset),
-        tz: Some("UTC".into()),
-    }))
+    Some(Temporal::Utc(local - TimeDelta::seconds(offset)))
 }
 
 /// The number the ASCII digits of `b` spell, when they are all digits.

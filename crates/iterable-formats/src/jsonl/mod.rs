@@ -328,6 +328,9 @@ impl<R: AsyncBufRead + Unpin> JsonlReader<R> {
                     parser.count_row();
                     return Poll::Ready(Some(Some(Ok(row))));
                 }
+                Next::Item(BlockItem::Columns(_)) => {
+                    unreachable!("JSON Lines blocks hold rows")
+                }
                 Next::Item(BlockItem::Bad(bad)) => {
                     let (error, raw) = *bad;
                     if let Err(e) = parser.errors.handle(error, &raw) {

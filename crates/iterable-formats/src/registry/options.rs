@@ -229,7 +229,7 @@ field!(
 );
 field!(
     /// Columnar writing: compression.
-    COMPRESSION, "compression", Some("C"), "page/buffer compression: snappy, zstd, gzip, lz4, brotli, none (Parquet default snappy; Arrow: lz4, zstd)",
+    COMPRESSION, "compression", Some("C"), "page/buffer compression: snappy, zstd, gzip, lz4, brotli, none (Parquet default zstd; Arrow: lz4, zstd)",
     |o, v| o.columnar.compression = Some(v.parse::<ColumnarCompression>()?)
 );
 field!(

@@ -1,0 +1,222 @@
+//! One type a column for text on its way into a typed format: what the text of a
+//! column's fields says it is ([`ColumnType::of_text`], merged over the first rows), and
+//! each field read as that type ([`ColumnType::read`]). The row road (text typed in
+//! `convert`) and the columnar road (CSV straight into Arrow arrays) both go through it,
+//! so both give the same values.
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+
+use super::infer::infer_value;
+use super::temporal::{Temporal, parse_temporal};
+use iterable_core::Value;
+
+/// What a column's text becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnType {
+    /// No text seen but empty fields (or no text at all): left as it is.
+    Unknown,
+    /// Every non-empty field is an integer; empty fields are nulls.
+    Int,
+    /// Every non-empty field is a number; empty fields are nulls.
+    Float,
+    /// Every non-empty field is `true` or `false` (any case); empty fields are nulls.
+    Bool,
+    /// Every non-empty field is a date (`2021-03-04`).
+    Date,
+    /// Every non-empty field is a date-time without a zone (or a date: its midnight).
+    Timestamp,
+    /// Every non-empty field is a date-time with a zone: the instant, in UTC.
+    TimestampUtc,
+    /// Left as text.
+    Text,
+}
+
+/// One field read as its column's type (see [`ColumnType::read`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Typed {
+    /// An empty field.
+    Null,
+    /// An integer.
+    Int(i64),
+    /// A number.
+    Float(f64),
+    /// A boolean.
+    Bool(bool),
+    /// A date.
+    Date(NaiveDate),
+    /// A date-time: wall-clock time, or the UTC instant for a zoned column.
+    DateTime(NaiveDateTime),
+}
+
+impl ColumnType {
+    /// The type of a column holding `self` and then `b`.
+    ///
+    /// ```
+    /// use iterable_formats::csv::ColumnType;
+    ///
+    /// assert_eq!(ColumnType::Int.merge(ColumnType::Float), ColumnType::Float);
+    /// assert_eq!(ColumnType::Unknown.merge(ColumnType::Date), ColumnType::Date);
+    /// assert_eq!(ColumnType::Int.merge(ColumnType::Bool), ColumnType::Text);
+    /// ```
+    pub fn merge(self, b: ColumnType) -> ColumnType {
+        use ColumnType::*;
+        match (self, b) {
+            (Unknown, other) | (other, Unknown) => other,
+            (a, b) if a == b => a,
+            (Int, Float) | (Float, Int) => Float,
+            (Date, Timestamp) | (Timestamp, Date) => Timestamp,
+            _ => Text,
+        }
+    }
+
+    /// The type one field's text asks for (`Unknown` for an empty field).
+    ///
+    /// ```
+    /// use iterable_formats::csv::ColumnType;
+    ///
+    /// assert_eq!(ColumnType::of_text("42"), ColumnType::Int);
+    /// assert_eq!(ColumnType::of_text("2021-03-04T05:06:07Z"), ColumnType::TimestampUtc);
+    /// assert_eq!(ColumnType::of_text("01234"), ColumnType::Text);
+    /// assert_eq!(ColumnType::of_text(""), ColumnType::Unknown);
+    /// ```
+    pub fn of_text(text: &str) -> ColumnType {
+        match infer_value(text) {
+            Value::Null => ColumnType::Unknown,
+            Value::Int(_) => ColumnType::Int,
+            Value::Float(_) => ColumnType::Float,
+            Value::Bool(_) => ColumnType::Bool,
+            _ => match parse_temporal(text) {
+                Some(Temporal::Date(_)) => ColumnType::Date,
+                Some(Temporal::Local(_)) => ColumnType::Timestamp,
+                Some(Temporal::Utc(_)) => ColumnType::TimestampUtc,
+                None => ColumnType::Text,
+            },
+        }
+    }
+
+    /// Whether the column's text is typed at all (not `Unknown` or `Text`).
+    pub fn is_typed(self) -> bool {
+        !matches!(self, ColumnType::Unknown | ColumnType::Text)
+    }
+
+    /// The type in words, for errors: "an integer", "a date", ...
+    pub fn describe(self) -> &'static str {
+        match self {
+            ColumnType::Int => "an integer",
+            ColumnType::Float => "a number",
+            ColumnType::Bool => "a boolean",
+            ColumnType::Date => "a date",
+            ColumnType::Timestamp => "a date-time without a zone",
+            ColumnType::TimestampUtc => "a date-time with a zone",
+            ColumnType::Unknown | ColumnType::Text => "text",
+        }
+    }
+
+    /// `text` read as this type: `None` when it does not fit. An empty field is
+    /// [`Typed::Null`] in every typed column; a date in a `Timestamp` column is its
+    /// midnight. Call it for typed columns only ([`is_typed`](Self::is_typed)): text
+    /// never fits `Unknown` or `Text`.
+    ///
+    /// ```
+    /// use iterable_formats::csv::{ColumnType, Typed};
+    ///
+    /// assert_eq!(ColumnType::Float.read("2"), Some(Typed::Float(2.0)));
+    /// assert_eq!(ColumnType::Int.read(""), Some(Typed::Null));
+    /// assert_eq!(ColumnType::Int.read("n/a"), None);
+    /// ```
+    pub fn read(self, text: &str) -> Option<Typed> {
+        if text.is_empty() {
+            return self.is_typed().then_some(Typed::Null);
+        }
+        match self {
+            ColumnType::Unknown | ColumnType::Text => None,
+            ColumnType::Date | ColumnType::Timestamp | ColumnType::TimestampUtc => {
+                match (self, parse_temporal(text)?) {
+                    (ColumnType::Date, Temporal::Date(d)) => Some(Typed::Date(d)),
+                    (ColumnType::Timestamp, Temporal::Date(d)) => {
+                        Some(Typed::DateTime(d.and_time(NaiveTime::MIN)))
+                    }
+                    (ColumnType::Timestamp, Temporal::Local(t))
+                    | (ColumnType::TimestampUtc, Temporal::Utc(t)) => Some(Typed::DateTime(t)),
+                    _ => None,
+                }
+            }
+            ColumnType::Int | ColumnType::Float | ColumnType::Bool => {
+                match (self, infer_value(text)) {
+                    (ColumnType::Int, Value::Int(i)) => Some(Typed::Int(i)),
+                    (ColumnType::Float, Value::Int(i)) => Some(Typed::Float(i as f64)),
+                    (ColumnType::Float, Value::Float(f)) => Some(Typed::Float(f)),
+                    (ColumnType::Bool, Value::Bool(b)) => Some(Typed::Bool(b)),
+                    _ => None,
+                }
+            }
+        }
+    }
+}
+
+impl Typed {
+    /// As a [`Value`] (a zoned column's instants carry the zone `"UTC"`).
+    pub fn into_value(self, kind: ColumnType) -> Value {
+        match self {
+            Typed::Null => Value::Null,
+            Typed::Int(i) => Value::Int(i),
+            Typed::Float(f) => Value::Float(f),
+            Typed::Bool(b) => Value::Bool(b),
+            Typed::Date(d) => Value::Date(d),
+            Typed::DateTime(datetime) => Value::Timestamp(iterable_core::Timestamp {
+                datetime,
+                tz: (kind == ColumnType::TimestampUtc).then(|| "UTC".into()),
+            }),
+        }
+    }
+}
+
+/// What decided a column's type, for errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecidedBy {
+    /// The text of the first rows (this many).
+    FirstRows(usize),
+    /// A schema given by the user.
+    Schema,
+}
+
+/// The error for a field whose text does not fit its column's type: it names the
+/// row (1-based), the column, the text and what decided the type, and says what to
+/// change.
+///
+/// ```
+/// use iterable_formats::csv::{ColumnType, DecidedBy, misfit};
+///
+/// let e = misfit("out.parquet", 2002, "qty", "n/a", ColumnType::Int, DecidedBy::FirstRows(10000));
+/// assert_eq!(
+///     e.to_string(),
+///     "out.parquet: row 2002: column \"qty\": \"n/a\" is not an integer as the first 10000 rows typed it; raise schema_scan_rows (CLI: --schema-rows N) or give a schema (CLI: --schema FILE)"
+/// );
+/// ```
+pub fn misfit(
+    location: &str,
+    row: u64,
+    column: &str,
+    text: &str,
+    kind: ColumnType,
+    decided_by: DecidedBy,
+) -> iterable_core::Error {
+    let (by, fix) = match decided_by {
+        DecidedBy::FirstRows(n) => (
+            format!("the first {n} rows"),
+            "raise schema_scan_rows (CLI: --schema-rows N) or give a schema (CLI: --schema FILE)",
+        ),
+        DecidedBy::Schema => (
+            "the schema".to_owned(),
+            "change the schema (CLI: --schema FILE)",
+        ),
+    };
+    iterable_core::Error::Write {
+        location: location.to_owned(),
+        row,
+        message: format!(
+            "column {column:?}: {text:?} is not {} as {by} typed it; {fix}",
+            kind.describe()
+        ),
+    }
+}

@@ -1,0 +1,157 @@
+//! Text fields gathered by column instead of by row: what the CSV parser fills on the
+//! columnar road (see [`crate::csv`]), so that no [`Row`](iterable_core::Row) or
+//! [`Value`](iterable_core::Value) is made for a record. Each column is laid out as an
+//! Arrow `Utf8` array is (the text one field after another, and `rows + 1` offsets),
+//! so the Arrow side takes the buffers without copying them.
+
+use std::sync::Arc;
+
+use iterable_core::Header;
+
+/// A chunk of rows gathered by column, all of them text.
+#[derive(Debug, Clone)]
+pub struct TextColumns {
+    header: Arc<Header>,
+    columns: Vec<TextColumn>,
+    rows: usize,
+    /// Text bytes held, all columns together.
+    bytes: usize,
+}
+
+/// One column of a [`TextColumns`]: field `i` is `text[offsets[i]..offsets[i + 1]]`.
+#[derive(Debug, Clone)]
+pub struct TextColumn {
+    /// The fields' text, one after another (cut at character boundaries).
+    pub text: String,
+    /// Where each field starts, and where the last one ends.
+    pub offsets: Vec<i32>,
+    /// The rows (in order) that had no field for this column (a short record): null,
+    /// where an empty field is empty text.
+    pub missing: Vec<usize>,
+}
+
+impl TextColumn {
+    /// Field `row`'s text (`None` where the record had no field for this column).
+    pub fn field(&self, row: usize) -> Option<&str> {
+        if self.missing.binary_search(&row).is_ok() {
+            return None;
+        }
+        Some(&self.text[self.offsets[row] as usize..self.offsets[row + 1] as usize])
+    }
+}
+
+/// A chunk is handed on once its text reaches this size, so that offsets stay well
+/// inside `i32` and a chunk's memory stays bounded whatever the record sizes.
+pub(crate) const MAX_CHUNK_TEXT: usize = 64 << 20;
+
+impl TextColumns {
+    /// An empty chunk with `header`'s columns.
+    pub(crate) fn new(header: Arc<Header>) -> Self {
+        let columns = (0..header.len())
+            .map(|_| TextColumn {
+                text: String::new(),
+                offsets: vec![0],
+                missing: Vec::new(),
+            })
+            .collect();
+        TextColumns {
+            header,
+            columns,
+            rows: 0,
+            bytes: 0,
+        }
+    }
+
+    /// The column names.
+    pub fn header(&self) -> &Arc<Header> {
+        &self.header
+    }
+
+    /// The rows held.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// True when no row is held.
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    /// Whether the chunk should be handed on: `max_rows` rows, or [`MAX_CHUNK_TEXT`].
+    pub(crate) fn is_full(&self, max_rows: usize) -> bool {
+        self.rows >= max_rows || self.bytes >= MAX_CHUNK_TEXT
+    }
+
+    /// The columns, in the header's order.
+    pub fn columns(&self) -> &[TextColumn] {
+        &self.columns
+    }
+
+    /// The columns, in the header's order.
+    pub fn into_columns(self) -> Vec<TextColumn> {
+        self.columns
+    }
+
+    /// Adds one record: its fields in order (no more than the header has columns);
+    /// the columns it lacks are missing in this row.
+    pub(crate) fn push_record<'a>(&mut self, fields: impl IntoIterator<Item = &'a str>) {
+        let mut given = 0;
+        for (column, field) in self.columns.iter_mut().zip(fields) {
+            column.text.push_str(field);
+            column.offsets.push(column.text.len() as i32);
+            self.bytes += field.len();
+            given += 1;
+        }
+        for column in &mut self.columns[given..] {
+            column.missing.push(self.rows);
+            column.offsets.push(column.text.len() as i32);
+        }
+        self.rows += 1;
+    }
+
+    /// Hands the rows held on, leaving an empty chunk with the same columns, each with
+    /// room for as much as this one held (chunks are alike: no regrowing).
+    pub(crate) fn take(&mut self) -> TextColumns {
+        let columns = self
+            .columns
+            .iter()
+            .map(|c| TextColumn {
+                text: String::with_capacity(c.text.len()),
+                offsets: Vec::with_capacity(c.offsets.len()),
+                missing: Vec::new(),
+            })
+            .collect();
+        let mut empty = TextColumns {
+            header: self.header.clone(),
+            columns,
+            rows: 0,
+            bytes: 0,
+        };
+        for column in &mut empty.columns {
+            column.offsets.push(0);
+        }
+        std::mem::replace(self, empty)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_records_leave_their_last_columns_missing() {
+        let header = Arc::new(Header::new(vec!["a".into(), "b".into()]));
+        let mut chunk = TextColumns::new(header);
+        chunk.push_record(["1", "x"]);
+        chunk.push_record(["22"]);
+        chunk.push_record(["", "yz"]);
+        assert_eq!(chunk.rows(), 3);
+        let columns = chunk.take().into_columns();
+        assert_eq!(columns[0].text, "122");
+        assert_eq!(columns[0].offsets, [0, 1, 3, 3]);
+        assert!(columns[0].missing.is_empty());
+        assert_eq!(columns[1].text, "xyz");
+        assert_eq!(columns[1].offsets, [0, 1, 1, 3]);
+        assert_eq!(columns[1].missing, [1]);
+    }
+}

@@ -1,0 +1,116 @@
+//! The columnar road of [`aconvert`](crate::aconvert): delimited text (CSV, TSV, PSV,
+//! SSV) into Parquet or Arrow IPC as record batches, no row made on the way (see
+//! [`TextBatchReader`]). It is taken when the formats are known from the names (or the
+//! options) before anything is read, the input is one location, and no option needs
+//! rows: no `columns` to pick, no schema given for the output. Anything else goes by
+//! rows, with the same types and the same errors.
+
+use std::time::Instant;
+
+use iterable_core::{Format, Result};
+use iterable_formats::columnar::{TextBatchReader, TextTyping, schema_to_text};
+
+use crate::convert::{ConvertOptions, ConvertReport};
+use crate::progress::{Counts, ProgressTicker};
+use crate::registry;
+use crate::road::{Road, open_road};
+
+/// The delimited text formats the columnar road reads.
+fn is_delimited(format: Format) -> bool {
+    matches!(format, Format::CSV | Format::TSV | Format::PSV)
+        || format == iterable_formats::csv::SSV_FORMAT
+}
+
+/// Whether `input` -> `output` can take the columnar road (decided from names and
+/// options alone, so that nothing is read twice).
+pub(crate) async fn applies(input: &str, output: &str, options: &ConvertOptions) -> bool {
+    let read = options.read_options().options();
+    let write = options.write_options().options();
+    let input_format = read.format.or(registry::from_name(input).format);
+    let output_format = write.format.or(registry::from_name(output).format);
+    input_format.is_some_and(is_delimited)
+        && matches!(output_format, Some(Format::PARQUET | Format::ARROW))
+        && read.columnar.columns.is_none()
+        // The reader's own per-value typing (`infer_types`) is the row road's.
+        && !read.csv.infer_types
+        && write.columnar.schema.is_none()
+        && !matches!(crate::databases::to_read(input, read), Ok(Some(_)))
+        && !matches!(crate::databases::to_write(output, write), Ok(Some(_)))
+        && !iterable_io::names_many(input).await
+}
+
+/// Converts `input` into `output` by record batches; see the [module docs](self).
+pub(crate) async fn convert(
+    input: &str,
+    output: &str,
+    options: &ConvertOptions,
+    typed: bool,
+) -> Result<ConvertReport> {
+    let started = Instant::now();
+    let read = options.read_options().options();
+    let road = open_road(input, read).await?;
+    let Road::Bytes(bytes, ctx) = road else {
+        unreachable!("delimited text is read as bytes")
+    };
+    let input_encoding = ctx.info.encoding;
+    let typing = if typed {
+        TextTyping::Infer {
+            scan_rows: options.write_options().options().columnar.schema_scan_rows,
+            empty_is_null: false,
+        }
+    } else {
+        TextTyping::Text
+    };
+    let shown_output = iterable_db::mask_password(output);
+    let mut src = TextBatchReader::new(bytes, ctx, typing, &shown_output);
+    let mut ticker = options.progress_hook().map(|hook| {
+        ProgressTicker::new(
+            hook.every,
+            hook.callback.clone(),
+            &iterable_db::mask_password(input),
+        )
+    });
+    // The output is opened once the first batch (or the end) says what the columns
+    // are: a file of no rows still gets them.
+    let first = src.next_batch().await?;
+    let mut write = options.write_options().clone();
+    if first.is_none() {
+        if let Some(schema) = src.schema().filter(|s| !s.fields().is_empty()) {
+            write = write.schema(schema_to_text(&schema));
+        }
+    }
+    let mut dst = crate::arrow::aopen_batch_writer(output, &write).await?;
+    let mut rows_read = 0u64;
+    let mut next = first;
+    while let Some(batch) = next {
+        rows_read += batch.num_rows() as u64;
+        dst.write(&batch).await?;
+        if let Some(t) = &mut ticker {
+            let (read, written) = (&src, &dst);
+            t.tick(rows_read, || Counts {
+                read: read.progress(),
+                rows_written: written.progress().rows,
+            });
+        }
+        next = src.next_batch().await?;
+    }
+    dst.close().await?;
+    let (read, written) = (src.progress(), dst.progress());
+    if let Some(t) = &mut ticker {
+        t.finish(Counts {
+            read,
+            rows_written: written.rows,
+        });
+    }
+    Ok(ConvertReport {
+        input: iterable_db::mask_password(input),
+        output: shown_output,
+        rows_read,
+        rows_written: written.rows,
+        rows_skipped: read.skipped,
+        bytes_read: read.bytes,
+        bytes_written: written.bytes,
+        elapsed: started.elapsed(),
+        input_encoding,
+    })
+}
