@@ -22,12 +22,12 @@ pub struct TextColumns {
 #[derive(Debug, Clone)]
 pub struct TextColumn {
     /// The fields' text, one after another (cut at character boundaries).
-    pub text: String,
+    pub(crate) text: String,
     /// Where each field starts, and where the last one ends.
-    pub offsets: Vec<i32>,
+    pub(crate) offsets: Vec<i32>,
     /// The rows (in order) that had no field for this column (a short record): null,
     /// where an empty field is empty text.
-    pub missing: Vec<usize>,
+    pub(crate) missing: Vec<usize>,
 }
 
 impl TextColumn {

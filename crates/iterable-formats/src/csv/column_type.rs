@@ -6,7 +6,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
-use super::infer::infer_value;
+use super::infer::{Scalar, infer_scalar};
 use super::temporal::{Temporal, parse_temporal};
 use iterable_core::Value;
 
@@ -80,12 +80,14 @@ impl ColumnType {
     /// assert_eq!(ColumnType::of_text(""), ColumnType::Unknown);
     /// ```
     pub fn of_text(text: &str) -> ColumnType {
-        match infer_value(text) {
-            Value::Null => ColumnType::Unknown,
-            Value::Int(_) => ColumnType::Int,
-            Value::Float(_) => ColumnType::Float,
-            Value::Bool(_) => ColumnType::Bool,
-            _ => match parse_temporal(text) {
+        if text.is_empty() {
+            return ColumnType::Unknown;
+        }
+        match infer_scalar(text) {
+            Some(Scalar::Int(_)) => ColumnType::Int,
+            Some(Scalar::Float(_)) => ColumnType::Float,
+            Some(Scalar::Bool(_)) => ColumnType::Bool,
+            None => match parse_temporal(text) {
                 Some(Temporal::Date(_)) => ColumnType::Date,
                 Some(Temporal::Local(_)) => ColumnType::Timestamp,
                 Some(Temporal::Utc(_)) => ColumnType::TimestampUtc,
@@ -142,11 +144,11 @@ impl ColumnType {
                 }
             }
             ColumnType::Int | ColumnType::Float | ColumnType::Bool => {
-                match (self, infer_value(text)) {
-                    (ColumnType::Int, Value::Int(i)) => Some(Typed::Int(i)),
-                    (ColumnType::Float, Value::Int(i)) => Some(Typed::Float(i as f64)),
-                    (ColumnType::Float, Value::Float(f)) => Some(Typed::Float(f)),
-                    (ColumnType::Bool, Value::Bool(b)) => Some(Typed::Bool(b)),
+                match (self, infer_scalar(text)?) {
+                    (ColumnType::Int, Scalar::Int(i)) => Some(Typed::Int(i)),
+                    (ColumnType::Float, Scalar::Int(i)) => Some(Typed::Float(i as f64)),
+                    (ColumnType::Float, Scalar::Float(f)) => Some(Typed::Float(f)),
+                    (ColumnType::Bool, Scalar::Bool(b)) => Some(Typed::Bool(b)),
                     _ => None,
                 }
             }

@@ -24,25 +24,39 @@ use iterable_core::Value;
 /// assert_eq!(infer_value(""), Value::Null);
 /// ```
 pub fn infer_value(text: &str) -> Value {
-    let bytes = text.as_bytes();
-    let Some(&first) = bytes.first() else {
+    if text.is_empty() {
         return Value::Null;
-    };
-    match first {
-        b'0'..=b'9' | b'+' | b'-' | b'.' => {
-            if let Some(v) = number(text) {
-                return v;
-            }
-        }
-        b't' | b'T' if text.eq_ignore_ascii_case("true") => return Value::Bool(true),
-        b'f' | b'F' if text.eq_ignore_ascii_case("false") => return Value::Bool(false),
-        _ => {}
     }
-    Value::from(text)
+    match infer_scalar(text) {
+        Some(Scalar::Int(i)) => Value::Int(i),
+        Some(Scalar::Float(f)) => Value::Float(f),
+        Some(Scalar::Bool(b)) => Value::Bool(b),
+        None => Value::from(text),
+    }
+}
+
+/// A number or a boolean read from text (see [`infer_scalar`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Scalar {
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+}
+
+/// What [`infer_value`] makes of a non-empty `text` when it is a number or a boolean,
+/// without making a [`Value`]; `None` for text (and for `""`).
+pub(crate) fn infer_scalar(text: &str) -> Option<Scalar> {
+    let first = *text.as_bytes().first()?;
+    match first {
+        b'0'..=b'9' | b'+' | b'-' | b'.' => number(text),
+        b't' | b'T' if text.eq_ignore_ascii_case("true") => Some(Scalar::Bool(true)),
+        b'f' | b'F' if text.eq_ignore_ascii_case("false") => Some(Scalar::Bool(false)),
+        _ => None,
+    }
 }
 
 /// An integer or a float, when `text` is one by the rules of [`infer_value`].
-fn number(text: &str) -> Option<Value> {
+fn number(text: &str) -> Option<Scalar> {
     let bytes = text.as_bytes();
     let unsigned = match bytes[0] {
         b'+' | b'-' => &bytes[1..],
@@ -58,7 +72,7 @@ fn number(text: &str) -> Option<Value> {
         if int_len == 0 {
             return None;
         }
-        return text.parse::<i64>().ok().map(Value::Int);
+        return text.parse::<i64>().ok().map(Scalar::Int);
     }
     // A float: [digits] [. digits] [e [sign] digits], with at least one mantissa digit.
     let mut i = 0;
@@ -88,7 +102,7 @@ fn number(text: &str) -> Option<Value> {
     text.parse::<f64>()
         .ok()
         .filter(|f| f.is_finite())
-        .map(Value::Float)
+        .map(Scalar::Float)
 }
 
 #[cfg(test)]
