@@ -3,6 +3,9 @@
 //! any format, and ask a location for its columns and types.
 //!
 //! Parquet and Arrow IPC batches come straight from their decoders (no row is built);
+//! so do CSV, TSV, PSV and SSV, whose fields the parser gathers by column into Arrow
+//! arrays: text columns, or with `infer_types` each column typed from the first
+//! `schema_scan_rows` rows as `convert` types text (every empty field then null);
 //! other formats are read as rows and gathered into batches of `batch_size` rows with
 //! a schema given (`schema`) or inferred from the first `schema_scan_rows` rows.
 //!
