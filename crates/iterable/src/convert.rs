@@ -129,10 +129,6 @@ impl ConvertOptions {
         self
     }
 
-    pub(crate) fn progress_hook(&self) -> Option<&ProgressHook> {
-        self.progress.as_ref()
-    }
-
     pub(crate) fn concurrency_limit(&self) -> usize {
         self.concurrency
     }
@@ -231,13 +227,7 @@ pub async fn aconvert(
     let input_encoding = src.info().encoding;
     let write = kept_types(input, output, src.info().format, options).await?;
     let mut dst = write.open(output).await?;
-    let mut ticker = options.progress.as_ref().map(|hook| {
-        ProgressTicker::new(
-            hook.every,
-            hook.callback.clone(),
-            &iterable_db::mask_password(input),
-        )
-    });
+    let mut ticker = options.ticker(input);
     let scan = write.options().columnar.schema_scan_rows.max(1);
     let mut typing = if wants_text_typing(src.info().format, output, &write, options) {
         Typing::Scanning(Vec::new())
@@ -288,24 +278,59 @@ pub async fn aconvert(
     dst.aclose().await?;
     let (read, written) = (src.progress(), dst.progress());
     src.aclose().await?;
-    if let Some(t) = &mut ticker {
-        t.finish(Counts {
-            read,
-            rows_written: written.rows,
-        });
-    }
-    Ok(ConvertReport {
-        // As shown: database passwords masked.
-        input: iterable_db::mask_password(input),
-        output: iterable_db::mask_password(output),
+    Ok(ConvertReport::finished(
+        (input, output),
+        ticker.as_mut(),
         rows_read,
-        rows_written: written.rows,
-        rows_skipped: read.skipped,
-        bytes_read: read.bytes,
-        bytes_written: written.bytes,
-        elapsed: started.elapsed(),
+        (read, written),
+        started,
         input_encoding,
-    })
+    ))
+}
+
+impl ConvertOptions {
+    /// The progress ticker of a conversion of `input`, when a callback is set.
+    pub(crate) fn ticker(&self, input: &str) -> Option<ProgressTicker> {
+        self.progress.as_ref().map(|hook| {
+            ProgressTicker::new(
+                hook.every,
+                hook.callback.clone(),
+                &iterable_db::mask_password(input),
+            )
+        })
+    }
+}
+
+impl ConvertReport {
+    /// The report of a finished conversion (after the last progress event is sent):
+    /// `read` and `written` are the input's and the output's final progress.
+    pub(crate) fn finished(
+        (input, output): (&str, &str),
+        ticker: Option<&mut ProgressTicker>,
+        rows_read: u64,
+        (read, written): (iterable_core::Progress, iterable_core::Progress),
+        started: Instant,
+        input_encoding: Option<&'static str>,
+    ) -> ConvertReport {
+        if let Some(t) = ticker {
+            t.finish(Counts {
+                read,
+                rows_written: written.rows,
+            });
+        }
+        ConvertReport {
+            // As shown: database passwords masked.
+            input: iterable_db::mask_password(input),
+            output: iterable_db::mask_password(output),
+            rows_read,
+            rows_written: written.rows,
+            rows_skipped: read.skipped,
+            bytes_read: read.bytes,
+            bytes_written: written.bytes,
+            elapsed: started.elapsed(),
+            input_encoding,
+        }
+    }
 }
 
 /// Whether the input's text is typed by column for the output (see

@@ -11,7 +11,7 @@ use iterable_core::{Format, Result};
 use iterable_formats::columnar::{TextBatchReader, TextTyping, schema_to_text};
 
 use crate::convert::{ConvertOptions, ConvertReport};
-use crate::progress::{Counts, ProgressTicker};
+use crate::progress::Counts;
 use crate::registry;
 use crate::road::{Road, open_road};
 
@@ -63,13 +63,7 @@ pub(crate) async fn convert(
     };
     let shown_output = iterable_db::mask_password(output);
     let mut src = TextBatchReader::new(bytes, ctx, typing, &shown_output);
-    let mut ticker = options.progress_hook().map(|hook| {
-        ProgressTicker::new(
-            hook.every,
-            hook.callback.clone(),
-            &iterable_db::mask_password(input),
-        )
-    });
+    let mut ticker = options.ticker(input);
     // The output is opened once the first batch (or the end) says what the columns
     // are: a file of no rows still gets them.
     let first = src.next_batch().await?;
@@ -95,22 +89,12 @@ pub(crate) async fn convert(
         next = src.next_batch().await?;
     }
     dst.close().await?;
-    let (read, written) = (src.progress(), dst.progress());
-    if let Some(t) = &mut ticker {
-        t.finish(Counts {
-            read,
-            rows_written: written.rows,
-        });
-    }
-    Ok(ConvertReport {
-        input: iterable_db::mask_password(input),
-        output: shown_output,
+    Ok(ConvertReport::finished(
+        (input, output),
+        ticker.as_mut(),
         rows_read,
-        rows_written: written.rows,
-        rows_skipped: read.skipped,
-        bytes_read: read.bytes,
-        bytes_written: written.bytes,
-        elapsed: started.elapsed(),
+        (src.progress(), dst.progress()),
+        started,
         input_encoding,
-    })
+    ))
 }
