@@ -261,7 +261,9 @@ async fn a_dropped_bulk_conversion_leaves_no_files() {
         .join("{stem}.parquet")
         .to_string_lossy()
         .into_owned();
-    let options = ConvertOptions::new();
+    // The schema from the first 100 rows, so that each output is open (its first
+    // batch written) before its input is held.
+    let options = ConvertOptions::new().write(IterableOptions::write().schema_scan_rows(100));
     let mut bulk = Box::pin(abulk_convert(&inputs, &pattern, &options));
     tokio::select! {
         done = &mut bulk => panic!("held inputs finished: {done:?}"),

@@ -27,6 +27,7 @@ mod encoding_detection;
 mod fixed_width;
 mod geojson;
 mod golden;
+mod json_columnar;
 mod jsonld;
 mod kml_gml;
 mod limits;

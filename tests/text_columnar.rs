@@ -11,7 +11,7 @@ use iterable_tests::{collect, shared_conformance_set, testdata};
 
 /// What one conversion gave: the output's columns and types, its rows, and the
 /// report's counts (read, written, skipped); or the error's text.
-type Outcome = Result<(Vec<(String, String)>, Vec<Row>, [u64; 3]), String>;
+pub(crate) type Outcome = Result<(Vec<(String, String)>, Vec<Row>, [u64; 3]), String>;
 
 async fn convert(input: &str, output: &str, options: ConvertOptions) -> Outcome {
     let report = iterable::aconvert(input, output, &options)
@@ -29,7 +29,11 @@ async fn convert(input: &str, output: &str, options: ConvertOptions) -> Outcome 
 
 /// Converts `input` by both roads (into `.parquet` files in `dir`) and checks they
 /// agree; returns the columnar road's outcome.
-async fn both_roads(input: &str, dir: &std::path::Path, options: ConvertOptions) -> Outcome {
+pub(crate) async fn both_roads(
+    input: &str,
+    dir: &std::path::Path,
+    options: ConvertOptions,
+) -> Outcome {
     let by_batches = dir.join("by_batches.parquet");
     let by_rows = dir.join("by_rows.parquet");
     let columnar = convert(input, by_batches.to_str().unwrap(), options.clone()).await;
@@ -90,7 +94,7 @@ async fn every_delimited_file_converts_the_same_by_both_roads() {
 }
 
 /// Writes `text` to `name` in a new folder and converts it by both roads.
-async fn case(name: &str, text: &[u8], options: ConvertOptions) -> Outcome {
+pub(crate) async fn case(name: &str, text: &[u8], options: ConvertOptions) -> Outcome {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join(name);
     std::fs::write(&input, text).unwrap();

@@ -91,6 +91,88 @@ pub(crate) fn parse_record(
     (p.at == p.bytes.len()).then_some(row)
 }
 
+/// One JSON scalar, as [`Scanner::scalar`] reads it.
+#[derive(Debug, PartialEq)]
+pub(crate) enum JsonScalar<'a> {
+    Null,
+    Bool(bool),
+    /// A number as the row parser makes it (`Int`, `Float` or an exact `Decimal`).
+    Number(Value),
+    /// A string, borrowed when it holds no escape.
+    String(Cow<'a, str>),
+}
+
+/// One JSON text read token by token with this parser's own rules for strings and
+/// numbers, so a reader that does not make rows (the columnar road of JSON Lines) reads
+/// the same values. Every method answers `None` (or `false`) where the parser would
+/// give up, and the caller then parses the text by rows.
+pub(crate) struct Scanner<'a>(Parser<'a>);
+
+impl<'a> Scanner<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        Scanner(Parser {
+            text,
+            bytes: text.as_bytes(),
+            at: 0,
+            duplicates: DuplicateKeys::Error,
+        })
+    }
+
+    /// Skips whitespace, then takes `byte` if it is next.
+    pub(crate) fn eat(&mut self, byte: u8) -> bool {
+        self.0.skip_ws();
+        let next = self.0.peek() == Some(byte);
+        if next {
+            self.0.at += 1;
+        }
+        next
+    }
+
+    /// Whether only whitespace is left.
+    pub(crate) fn at_end(&mut self) -> bool {
+        self.0.skip_ws();
+        self.0.at == self.0.bytes.len()
+    }
+
+    /// After a key's opening quote: takes the key when it is `name` written without
+    /// escapes, with its closing quote.
+    pub(crate) fn key_is(&mut self, name: &str) -> bool {
+        let p = &mut self.0;
+        let end = plain_run(p.bytes, p.at);
+        let same = p.bytes.get(end) == Some(&b'"') && &p.bytes[p.at..end] == name.as_bytes();
+        if same {
+            p.at = end + 1;
+        }
+        same
+    }
+
+    /// After a string's opening quote: the rest of the string.
+    pub(crate) fn string(&mut self) -> Option<Cow<'a, str>> {
+        self.0.string()
+    }
+
+    /// The next value when it is a scalar; `None` for an object, an array or bad syntax.
+    pub(crate) fn scalar(&mut self) -> Option<JsonScalar<'a>> {
+        let p = &mut self.0;
+        p.skip_ws();
+        Some(match p.peek()? {
+            b'"' => {
+                p.at += 1;
+                JsonScalar::String(p.string()?)
+            }
+            b'-' | b'0'..=b'9' => JsonScalar::Number(p.number()?),
+            b't' => p
+                .literal(b"true", Value::Null)
+                .map(|_| JsonScalar::Bool(true))?,
+            b'f' => p
+                .literal(b"false", Value::Null)
+                .map(|_| JsonScalar::Bool(false))?,
+            b'n' => p.literal(b"null", Value::Null).map(|_| JsonScalar::Null)?,
+            _ => return None,
+        })
+    }
+}
+
 struct Parser<'a> {
     text: &'a str,
     bytes: &'a [u8],

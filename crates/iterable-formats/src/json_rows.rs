@@ -113,10 +113,7 @@ impl<S: RecordSource + Send + Unpin> AsyncIterable for RecordReader<S> {
     }
 
     fn progress(&self) -> Progress {
-        let parser = &self.parser;
-        parser
-            .bytes
-            .progress(parser.rows, self.source.consumed(), parser.errors.skipped())
+        self.parser.progress(self.source.consumed())
     }
 }
 
@@ -139,8 +136,14 @@ pub(crate) struct RecordParser {
 }
 
 impl RecordParser {
+    /// Rows, bytes and skipped records, with `consumed` decoded bytes read.
+    pub(crate) fn progress(&self, consumed: u64) -> Progress {
+        self.bytes
+            .progress(self.rows, consumed, self.errors.skipped())
+    }
+
     /// A parser with the location, error policy and byte counters of `ctx`.
-    fn new(ctx: ReadContext) -> Self {
+    pub(crate) fn new(ctx: ReadContext) -> Self {
         RecordParser {
             info: ctx.info,
             errors: ctx.errors,

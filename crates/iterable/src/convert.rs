@@ -7,7 +7,7 @@ use iterable_core::{Format, Result};
 
 use crate::IterableOptions;
 use crate::progress::{Counts, ProgressEvent, ProgressEvery, ProgressHook, ProgressTicker};
-use crate::text_types::{ColumnType, TextTypes};
+use iterable_formats::csv::{ColumnType, StringTyping, TextTypes};
 
 /// Rows read and written at a time, by default.
 pub const DEFAULT_CONVERT_BATCH: usize = 4096;
@@ -102,12 +102,15 @@ impl ConvertOptions {
     }
 
     /// Whether the text of a text format (CSV, TSV, LTSV) is typed by column: integers,
-    /// floats, booleans, and empty fields as nulls. By default it is when the output's
-    /// columns are typed (Parquet, Arrow, Avro, ORC, XLSX): each column's type comes from
-    /// the write options' schema, or else from the first `schema_scan_rows` rows (a
-    /// column typed by them and a later field that does not fit is an error naming the
-    /// row); text with a leading zero (`007`) stays text. `true` types text for any
-    /// output, `false` never.
+    /// floats, booleans, dates, timestamps, and empty fields as nulls. By default it is
+    /// when the output's columns are typed (Parquet, Arrow, Avro, ORC, XLSX, a database
+    /// table): each column's type comes from the write options' schema, or else from the
+    /// first `schema_scan_rows` rows (a column typed by them and a later field that does
+    /// not fit is an error naming the row); text with a leading zero (`007`) stays text.
+    /// The strings of JSON and JSON Lines, whose numbers and booleans are typed already,
+    /// become dates and timestamps the same way (a column whose every sampled string is
+    /// one), and nothing else: `"42"` stays a string. `true` types text for any output,
+    /// `false` never.
     pub fn type_text(mut self, on: bool) -> Self {
         self.type_text = Some(on);
         self
@@ -229,6 +232,7 @@ pub async fn aconvert(
     let mut dst = write.open(output).await?;
     let mut ticker = options.ticker(input);
     let scan = write.options().columnar.schema_scan_rows.max(1);
+    let strings = string_typing(src.info().format);
     let mut typing = if wants_text_typing(src.info().format, output, &write, options) {
         Typing::Scanning(Vec::new())
     } else {
@@ -250,7 +254,7 @@ pub async fn aconvert(
             if held.len() >= scan || end {
                 let held = std::mem::take(held);
                 let first = &held[..held.len().min(scan)];
-                typing = match text_types(output, &write, first)? {
+                typing = match text_types(output, &write, first, strings)? {
                     Some(types) => Typing::On(types),
                     None => Typing::Off,
                 };
@@ -342,7 +346,8 @@ fn wants_text_typing(
     options: &ConvertOptions,
 ) -> bool {
     let text_in = crate::registry::spec(input_format)
-        .is_some_and(|s| s.capabilities.values == crate::registry::Values::Text);
+        .is_some_and(|s| s.capabilities.values == crate::registry::Values::Text)
+        || string_typing(input_format) == StringTyping::Temporal;
     let output_format = write
         .options()
         .format
@@ -357,6 +362,16 @@ fn wants_text_typing(
             .and_then(crate::registry::spec)
             .is_some_and(|s| s.capabilities.typed_columns);
     options.type_text.unwrap_or(text_in && typed_out)
+}
+
+/// What the strings of `input_format` may become: dates and timestamps only for JSON
+/// (its numbers and booleans are typed already), anything for the others.
+pub(crate) fn string_typing(input_format: Format) -> StringTyping {
+    if matches!(input_format, Format::JSON | Format::JSONL) {
+        StringTyping::Temporal
+    } else {
+        StringTyping::Any
+    }
 }
 
 /// Where a conversion stands with typing text.
@@ -375,17 +390,23 @@ fn text_types(
     output: &str,
     write: &IterableOptions,
     first: &[iterable_core::Row],
+    strings: StringTyping,
 ) -> Result<Option<TextTypes>> {
-    let types = match schema_types(write, output)? {
+    let shown = iterable_db::mask_password(output);
+    let types = match schema_types(write, &shown, strings)? {
         Some(types) => types,
-        None => TextTypes::infer(first, output),
+        None => TextTypes::infer(first, strings, &shown),
     };
     Ok(types.changes_anything().then_some(types))
 }
 
 /// The column types of the write options' schema, when they give one.
 #[cfg(feature = "arrow")]
-fn schema_types(write: &IterableOptions, output: &str) -> Result<Option<TextTypes>> {
+fn schema_types(
+    write: &IterableOptions,
+    output: &str,
+    strings: StringTyping,
+) -> Result<Option<TextTypes>> {
     use crate::arrow::DataType;
     let Some(columns) = &write.options().columnar.schema else {
         return Ok(None);
@@ -404,6 +425,14 @@ fn schema_types(write: &IterableOptions, output: &str) -> Result<Option<TextType
                 DataType::Timestamp(_, Some(_)) => ColumnType::TimestampUtc,
                 _ => ColumnType::Text,
             };
+            let kind = match (strings, kind) {
+                (StringTyping::Any, kind) => kind,
+                (
+                    StringTyping::Temporal,
+                    ColumnType::Int | ColumnType::Float | ColumnType::Bool,
+                ) => ColumnType::Text,
+                (StringTyping::Temporal, kind) => kind,
+            };
             (f.name().clone(), kind)
         })
         .collect();
@@ -411,7 +440,7 @@ fn schema_types(write: &IterableOptions, output: &str) -> Result<Option<TextType
 }
 
 #[cfg(not(feature = "arrow"))]
-fn schema_types(_: &IterableOptions, _: &str) -> Result<Option<TextTypes>> {
+fn schema_types(_: &IterableOptions, _: &str, _: StringTyping) -> Result<Option<TextTypes>> {
     Ok(None)
 }
 

@@ -1,14 +1,18 @@
 //! The columnar road of [`aconvert`](crate::aconvert): delimited text (CSV, TSV, PSV,
-//! SSV) into Parquet or Arrow IPC as record batches, no row made on the way (see
-//! [`TextBatchReader`]). It is taken when the formats are known from the names (or the
-//! options) before anything is read, the input is one location, and no option needs
-//! rows: no `columns` to pick, no schema given for the output. Anything else goes by
-//! rows, with the same types and the same errors.
+//! SSV) and JSON Lines into Parquet or Arrow IPC as record batches, no row made on the
+//! way (see [`TextBatchReader`] and [`JsonBatchReader`]). It is taken when the formats
+//! are known from the names (or the options) before anything is read, the input is one
+//! location, and no option needs rows: no `columns` to pick, no schema given for the
+//! output. Anything else goes by rows, with the same types and the same errors.
 
 use std::time::Instant;
 
-use iterable_core::{Format, Result};
-use iterable_formats::columnar::{TextBatchReader, TextTyping, schema_to_text};
+use iterable_core::{Format, Progress, Result};
+use iterable_formats::columnar::{
+    JsonBatchReader, JsonTyping, RecordBatch, SchemaRef, TextBatchReader, TextTyping,
+    schema_to_text,
+};
+use iterable_io::ByteReader;
 
 use crate::convert::{ConvertOptions, ConvertReport};
 use crate::progress::Counts;
@@ -21,6 +25,35 @@ fn is_delimited(format: Format) -> bool {
         || format == iterable_formats::csv::SSV_FORMAT
 }
 
+/// The input read as batches: delimited text or JSON Lines.
+enum Batches {
+    Text(Box<TextBatchReader<ByteReader>>),
+    Json(Box<JsonBatchReader<ByteReader>>),
+}
+
+impl Batches {
+    async fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
+        match self {
+            Batches::Text(r) => r.next_batch().await,
+            Batches::Json(r) => r.next_batch().await,
+        }
+    }
+
+    fn progress(&self) -> Progress {
+        match self {
+            Batches::Text(r) => r.progress(),
+            Batches::Json(r) => r.progress(),
+        }
+    }
+
+    fn schema(&self) -> Option<SchemaRef> {
+        match self {
+            Batches::Text(r) => r.schema(),
+            Batches::Json(r) => r.schema(),
+        }
+    }
+}
+
 /// Whether `input` -> `output` can take the columnar road (decided from names and
 /// options alone, so that nothing is read twice).
 pub(crate) async fn applies(input: &str, output: &str, options: &ConvertOptions) -> bool {
@@ -28,7 +61,7 @@ pub(crate) async fn applies(input: &str, output: &str, options: &ConvertOptions)
     let write = options.write_options().options();
     let input_format = read.format.or(registry::from_name(input).format);
     let output_format = write.format.or(registry::from_name(output).format);
-    input_format.is_some_and(is_delimited)
+    input_format.is_some_and(|f| is_delimited(f) || f == Format::JSONL)
         && matches!(output_format, Some(Format::PARQUET | Format::ARROW))
         && read.columnar.columns.is_none()
         // The reader's own per-value typing (`infer_types`) is the row road's.
@@ -53,16 +86,35 @@ pub(crate) async fn convert(
         unreachable!("delimited text is read as bytes")
     };
     let input_encoding = ctx.info.encoding;
-    let typing = if typed {
-        TextTyping::Infer {
-            scan_rows: options.write_options().options().columnar.schema_scan_rows,
-            empty_is_null: false,
-        }
-    } else {
-        TextTyping::Text
-    };
+    let scan_rows = options.write_options().options().columnar.schema_scan_rows;
     let shown_output = iterable_db::mask_password(output);
-    let mut src = TextBatchReader::new(bytes, ctx, typing, &shown_output);
+    let mut src = if ctx.info.format == Format::JSONL {
+        let typing = JsonTyping {
+            scan_rows,
+            temporal: typed,
+        };
+        Batches::Json(Box::new(JsonBatchReader::new(
+            bytes,
+            ctx,
+            typing,
+            &shown_output,
+        )))
+    } else {
+        let typing = if typed {
+            TextTyping::Infer {
+                scan_rows,
+                empty_is_null: false,
+            }
+        } else {
+            TextTyping::Text
+        };
+        Batches::Text(Box::new(TextBatchReader::new(
+            bytes,
+            ctx,
+            typing,
+            &shown_output,
+        )))
+    };
     let mut ticker = options.ticker(input);
     // The output is opened once the first batch (or the end) says what the columns
     // are: a file of no rows still gets them.

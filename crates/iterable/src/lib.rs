@@ -92,7 +92,6 @@ pub mod progress;
 mod reopen;
 mod road;
 pub mod streams;
-mod text_types;
 mod typed;
 
 /// Test helpers for format implementers (cargo feature `testing`): the conformance

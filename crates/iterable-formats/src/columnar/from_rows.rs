@@ -497,13 +497,13 @@ fn decimal(v: &Value, precision: u8, scale: i8) -> Option<i128> {
     (x.unsigned_abs() < limit.unsigned_abs()).then_some(x)
 }
 
-fn days(d: &NaiveDate) -> i64 {
+pub(super) fn days(d: &NaiveDate) -> i64 {
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
     d.signed_duration_since(epoch).num_days()
 }
 
 /// Seconds plus nanoseconds as a count of `unit`, when exact and in range.
-fn in_unit(secs: i64, nanos: i64, unit: TimeUnit) -> Option<i64> {
+pub(super) fn in_unit(secs: i64, nanos: i64, unit: TimeUnit) -> Option<i64> {
     let per_sec: i64 = match unit {
         TimeUnit::Second => 1,
         TimeUnit::Millisecond => 1_000,

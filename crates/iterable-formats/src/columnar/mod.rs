@@ -61,6 +61,8 @@ mod interop;
 mod ipc_check;
 mod ipc_read;
 mod ipc_write;
+mod json_batches;
+mod json_columns;
 #[cfg(feature = "parquet")]
 mod parquet_file;
 #[cfg(feature = "parquet")]
@@ -81,6 +83,7 @@ pub use from_rows::{FitError, rows_to_record_batch};
 pub use interop::{RecordBatchWriter, batches_from_rows, open_batch_writer, write_record_batch};
 pub use ipc_read::{ipc_batches, ipc_schema, open_ipc_reader};
 pub use ipc_write::open_ipc_writer;
+pub use json_batches::{JsonBatchReader, JsonTyping};
 #[cfg(feature = "parquet")]
 pub use parquet_file::{open_parquet_file, parquet_file_batches};
 #[cfg(feature = "parquet")]

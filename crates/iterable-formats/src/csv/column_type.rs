@@ -96,6 +96,27 @@ impl ColumnType {
         }
     }
 
+    /// The type one JSON string asks for: a date or date-time as [`of_text`](Self::of_text)
+    /// finds them, `Unknown` when empty, else `Text` (a number or a boolean written as a
+    /// string stays a string).
+    ///
+    /// ```
+    /// use iterable_formats::csv::ColumnType;
+    ///
+    /// assert_eq!(ColumnType::of_json_text("2021-03-04"), ColumnType::Date);
+    /// assert_eq!(ColumnType::of_json_text("42"), ColumnType::Text);
+    /// assert_eq!(ColumnType::of_json_text(""), ColumnType::Unknown);
+    /// ```
+    pub fn of_json_text(text: &str) -> ColumnType {
+        match ColumnType::of_text(text) {
+            t @ (ColumnType::Unknown
+            | ColumnType::Date
+            | ColumnType::Timestamp
+            | ColumnType::TimestampUtc) => t,
+            _ => ColumnType::Text,
+        }
+    }
+
     /// Whether the column's text is typed at all (not `Unknown` or `Text`).
     pub fn is_typed(self) -> bool {
         !matches!(self, ColumnType::Unknown | ColumnType::Text)

@@ -70,6 +70,7 @@ mod parser;
 mod plain_record;
 mod reader;
 mod temporal;
+mod text_types;
 mod writer;
 
 use iterable_core::detect::sniff_delimiter;
@@ -86,6 +87,7 @@ pub use column_type::{ColumnType, DecidedBy, Typed, misfit};
 pub use infer::infer_value;
 pub use reader::CsvReader;
 pub use temporal::{Temporal, infer_temporal, parse_temporal};
+pub use text_types::{StringTyping, TextTypes};
 pub use writer::{CsvEncoder, CsvWriter, csv_writer};
 
 /// Opens a CSV/TSV/PSV reader over `reader`.

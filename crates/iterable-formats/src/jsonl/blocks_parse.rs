@@ -53,7 +53,7 @@ impl BlockParser for BlockParse {
             let step = if line.len() > lines.max_line {
                 lines.too_long(&mut parser, line)
             } else {
-                lines.line(&mut parser, line)
+                lines.line(&mut parser, line, None)
             };
             for (error, raw) in parser.errors.take_deferred() {
                 items.push(BlockItem::Bad(Box::new((error, raw))));

@@ -146,8 +146,27 @@ const BOM: &[u8; 3] = b"\xEF\xBB\xBF";
 /// What one line gave.
 enum Step {
     Row(Row),
+    /// The line sink took it: no row is made.
+    Taken,
     Skip,
     Fail(Error),
+}
+
+/// Where the lines of a reader that does not make rows go (the columnar road): each
+/// line is offered first, and only a line the sink does not take is parsed into a row.
+pub(crate) trait LineSink {
+    /// Takes one line (without its line end; valid UTF-8, not blank); `false` leaves it
+    /// to the row parser, and nothing of it may have been kept.
+    fn take(&mut self, line: &str) -> bool;
+
+    /// Whether the reader should stop and hand back what the sink holds.
+    fn full(&self) -> bool;
+}
+
+/// What the reader hands out: a row, or word that the line sink is full.
+pub(crate) enum Item {
+    Row(Row),
+    Full,
 }
 
 impl From<Result<Option<Row>>> for Step {
@@ -180,14 +199,26 @@ struct Lines {
 }
 
 impl Lines {
-    /// One complete line (without its `\n`) starting at `self.line_start`.
-    fn line(&mut self, parser: &mut RecordParser, raw: &[u8]) -> Step {
+    /// One complete line (without its `\n`) starting at `self.line_start`, offered to
+    /// `sink` first if there is one.
+    fn line(
+        &mut self,
+        parser: &mut RecordParser,
+        raw: &[u8],
+        sink: Option<&mut (dyn LineSink + '_)>,
+    ) -> Step {
         self.line_no += 1;
         let content = raw.strip_suffix(b"\r").unwrap_or(raw);
         if is_blank(content) {
             return Step::Skip;
         }
         self.records += 1;
+        if let (Some(sink), Ok(text)) = (sink, simdutf8::basic::from_utf8(content)) {
+            if sink.take(text) {
+                parser.count_row();
+                return Step::Taken;
+            }
+        }
         let pos = Position {
             line: self.line_no,
             record: self.records,
@@ -276,7 +307,7 @@ impl<R: AsyncBufRead + Unpin> JsonlReader<R> {
     }
 
     /// The end of the stream: flush the dead-letter sink.
-    fn finish(&mut self, parser: &mut RecordParser) -> Poll<Option<Result<Row>>> {
+    fn finish(&mut self, parser: &mut RecordParser) -> Poll<Option<Result<Item>>> {
         self.done = true;
         match parser.errors.flush() {
             Ok(()) => Poll::Ready(None),
@@ -318,7 +349,7 @@ impl<R: AsyncBufRead + Unpin> JsonlReader<R> {
         &mut self,
         parser: &mut RecordParser,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Option<Result<Row>>>> {
+    ) -> Poll<Option<Option<Result<Item>>>> {
         let Some(blocks) = self.blocks.as_mut() else {
             return Poll::Ready(None);
         };
@@ -326,7 +357,7 @@ impl<R: AsyncBufRead + Unpin> JsonlReader<R> {
             match ready!(blocks.poll_next(&mut self.reader, cx)) {
                 Next::Item(BlockItem::Row(row)) => {
                     parser.count_row();
-                    return Poll::Ready(Some(Some(Ok(row))));
+                    return Poll::Ready(Some(Some(Ok(Item::Row(row)))));
                 }
                 Next::Item(BlockItem::Columns(_)) => {
                     unreachable!("JSON Lines blocks hold rows")
@@ -364,11 +395,13 @@ impl<R: AsyncBufRead + Unpin> JsonlReader<R> {
         }
     }
 
+    /// The next row (or word that `sink` is full); lines the sink takes make no row.
     fn poll_inner(
         &mut self,
         parser: &mut RecordParser,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Row>>> {
+        mut sink: Option<&mut (dyn LineSink + '_)>,
+    ) -> Poll<Option<Result<Item>>> {
         loop {
             if let Some(item) = ready!(self.poll_blocks(parser, cx)) {
                 return Poll::Ready(item);
@@ -387,7 +420,7 @@ impl<R: AsyncBufRead + Unpin> JsonlReader<R> {
             } else {
                 match poll_buffer(&mut self.reader, &mut self.done, &parser.info.location, cx) {
                     Poll::Pending => return Poll::Pending,
-                    Poll::Ready(Err(last)) => return Poll::Ready(last),
+                    Poll::Ready(Err(last)) => return Poll::Ready(last.map(|r| r.map(Item::Row))),
                     Poll::Ready(Ok(buf)) => buf,
                 }
             };
@@ -400,16 +433,16 @@ impl<R: AsyncBufRead + Unpin> JsonlReader<R> {
                 }
                 if !lines.discarding && !lines.partial.is_empty() {
                     let raw = std::mem::take(&mut lines.partial);
-                    match lines.line(parser, &raw) {
+                    match lines.line(parser, &raw, sink.as_deref_mut()) {
                         Step::Row(row) => {
                             self.done = true;
-                            return Poll::Ready(Some(Ok(row)));
+                            return Poll::Ready(Some(Ok(Item::Row(row))));
                         }
                         Step::Fail(e) => {
                             self.done = true;
                             return Poll::Ready(Some(Err(e)));
                         }
-                        Step::Skip => {}
+                        Step::Skip | Step::Taken => {}
                     }
                 }
                 return self.finish(parser);
@@ -450,11 +483,11 @@ impl<R: AsyncBufRead + Unpin> JsonlReader<R> {
                     let step = if lines.partial.len() + i > lines.max_line {
                         lines.too_long(parser, &buf[..i])
                     } else if lines.partial.is_empty() {
-                        lines.line(parser, &buf[..i])
+                        lines.line(parser, &buf[..i], sink.as_deref_mut())
                     } else {
                         lines.partial.extend_from_slice(&buf[..i]);
                         let raw = std::mem::take(&mut lines.partial);
-                        let step = lines.line(parser, &raw);
+                        let step = lines.line(parser, &raw, sink.as_deref_mut());
                         lines.partial = raw;
                         step
                     };
@@ -475,12 +508,15 @@ impl<R: AsyncBufRead + Unpin> JsonlReader<R> {
             };
             self.consume(n);
             match step {
-                Step::Row(row) => return Poll::Ready(Some(Ok(row))),
+                Step::Row(row) => return Poll::Ready(Some(Ok(Item::Row(row)))),
                 Step::Fail(e) => {
                     self.done = true;
                     return Poll::Ready(Some(Err(e)));
                 }
-                Step::Skip => {}
+                Step::Taken if sink.as_ref().is_some_and(|s| s.full()) => {
+                    return Poll::Ready(Some(Ok(Item::Full)));
+                }
+                Step::Skip | Step::Taken => {}
             }
         }
     }
@@ -492,10 +528,51 @@ impl<R: AsyncBufRead + Unpin> RecordSource for JsonlReader<R> {
         parser: &mut RecordParser,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Row>>> {
-        self.poll_inner(parser, cx)
+        self.poll_inner(parser, cx, None).map(|item| {
+            item.map(|r| {
+                r.map(|item| match item {
+                    Item::Row(row) => row,
+                    Item::Full => unreachable!("no line sink, so never full"),
+                })
+            })
+        })
     }
 
     fn consumed(&self) -> u64 {
         self.lines.consumed
+    }
+}
+
+/// A JSON Lines reader whose lines go to a [`LineSink`] first (the columnar road): one
+/// thread, the row reader's rules for every line the sink leaves.
+pub(crate) struct LineReader<R> {
+    source: JsonlReader<R>,
+    parser: RecordParser,
+}
+
+impl<R: AsyncBufRead + Unpin> LineReader<R> {
+    /// A reader of `reader` with the location, error policy and limits of `ctx`.
+    pub(crate) fn new(reader: R, ctx: ReadContext) -> Self {
+        let mut source = JsonlReader::new(reader, &ctx);
+        source.parallel = None;
+        LineReader {
+            source,
+            parser: RecordParser::new(ctx),
+        }
+    }
+
+    /// The next row that `sink` did not take, or [`Item::Full`] once it is full;
+    /// `None` at the end of the input. Bad lines go through the error policy.
+    pub(crate) fn poll_item(
+        &mut self,
+        cx: &mut Context<'_>,
+        sink: Option<&mut (dyn LineSink + '_)>,
+    ) -> Poll<Option<Result<Item>>> {
+        self.source.poll_inner(&mut self.parser, cx, sink)
+    }
+
+    /// Rows (taken lines included), bytes and skipped lines so far.
+    pub(crate) fn progress(&self) -> iterable_core::Progress {
+        self.parser.progress(self.source.lines.consumed)
     }
 }

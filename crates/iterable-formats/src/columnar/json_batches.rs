@@ -1,0 +1,256 @@
+//! The columnar road for JSON Lines: records read straight into record batches.
+//!
+//! The first `schema_scan_rows` lines are read as rows and decide the schema as the row
+//! road does (their strings typed by [`TextTypes`] when asked, then [`infer_schema`]).
+//! From there on each line goes to [`JsonColumns`], which appends a flat record's
+//! fields to the column buffers without making a row; a line it does not take (nested
+//! values, a key out of the schema, a value that does not fit) is read as a row and
+//! made into arrays by [`rows_to_record_batch`], so both roads give the same values and
+//! the same errors. A schema with a column the sink does not make (a list, a struct,
+//! binary, a decimal) is read by rows throughout.
+//!
+//! Parsing is on the task that polls the reader (one thread); the batches' encoding is
+//! the writer's to spread.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use arrow_array::RecordBatch;
+use arrow_schema::{Schema, SchemaRef};
+use iterable_core::{Error, Progress, Result, Row};
+use tokio::io::AsyncBufRead;
+
+use super::json_columns::JsonColumns;
+use super::{infer_schema, rows_to_record_batch};
+use crate::ReadContext;
+use crate::csv::{ColumnType, StringTyping, TextTypes};
+use crate::jsonl::{Item, LineReader, LineSink};
+
+/// How the strings of JSON Lines are typed on the columnar road.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JsonTyping {
+    /// How many rows decide the schema (the `schema_scan_rows` option).
+    pub scan_rows: usize,
+    /// Whether strings that are dates or date-times become them
+    /// ([`StringTyping::Temporal`]); else strings stay strings.
+    pub temporal: bool,
+}
+
+/// A reader of JSON Lines as record batches; see the [module docs](self).
+pub struct JsonBatchReader<R> {
+    lines: LineReader<R>,
+    typing: JsonTyping,
+    error_location: String,
+    decided: Option<Decided>,
+    /// Rows of the sample not yet made into batches.
+    held: VecDeque<Row>,
+    /// Parts of the next batch, in order: batches made, then rows not yet made into one
+    /// (`slow`), then what the sink holds.
+    parts: Vec<RecordBatch>,
+    parts_rows: usize,
+    slow: Vec<Row>,
+    /// Rows put into batches so far (for the row numbers in errors).
+    rows_out: u64,
+    batch_rows: usize,
+    /// An error met after rows that go out first.
+    failed: Option<Error>,
+    done: bool,
+}
+
+struct Decided {
+    schema: SchemaRef,
+    types: Option<TextTypes>,
+    sink: Option<JsonColumns>,
+}
+
+impl<R> std::fmt::Debug for JsonBatchReader<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JsonBatchReader")
+            .field("rows_out", &self.rows_out)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R: AsyncBufRead + Send + Unpin> JsonBatchReader<R> {
+    /// A reader of the JSON Lines in `reader` (the options of `ctx`), in batches of up
+    /// to `ctx.options.batch_size` rows. Errors about a value's type name
+    /// `error_location`.
+    pub fn new(reader: R, ctx: ReadContext, typing: JsonTyping, error_location: &str) -> Self {
+        let batch_rows = ctx.options.batch_size.max(1);
+        JsonBatchReader {
+            lines: LineReader::new(reader, ctx),
+            typing,
+            error_location: error_location.to_owned(),
+            decided: None,
+            held: VecDeque::new(),
+            parts: Vec::new(),
+            parts_rows: 0,
+            slow: Vec::new(),
+            rows_out: 0,
+            batch_rows,
+            failed: None,
+            done: false,
+        }
+    }
+
+    /// Rows, bytes and skipped lines read so far.
+    pub fn progress(&self) -> Progress {
+        self.lines.progress()
+    }
+
+    /// The schema, once the first rows have decided it (after the first
+    /// [`next_batch`](Self::next_batch)).
+    pub fn schema(&self) -> Option<SchemaRef> {
+        self.decided.as_ref().map(|d| d.schema.clone())
+    }
+
+    /// The next batch; `None` at the end. An error ends the reading.
+    pub async fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
+        if self.decided.is_none() {
+            self.decide().await?;
+        }
+        if !self.held.is_empty() {
+            let n = self.held.len().min(self.batch_rows);
+            let rows: Vec<Row> = self.held.drain(..n).collect();
+            let batch = self.rows_batch(rows)?;
+            return Ok(Some(batch));
+        }
+        loop {
+            if let Some(e) = self.failed.take() {
+                self.done = true;
+                return Err(e);
+            }
+            if self.done {
+                return self.assemble().map(|b| (b.num_rows() > 0).then_some(b));
+            }
+            let room = self
+                .batch_rows
+                .saturating_sub(self.parts_rows + self.slow.len());
+            if room == 0 {
+                return self.assemble().map(Some);
+            }
+            let decided = self.decided.as_mut().expect("decided above");
+            let lines = &mut self.lines;
+            let item = match decided.sink.as_mut() {
+                Some(sink) => {
+                    sink.set_limit(room);
+                    std::future::poll_fn(|cx| lines.poll_item(cx, Some(sink as &mut dyn LineSink)))
+                        .await
+                }
+                None => std::future::poll_fn(|cx| lines.poll_item(cx, None)).await,
+            };
+            match item {
+                Some(Ok(Item::Row(row))) => {
+                    self.sink_to_parts()?;
+                    self.slow.push(row);
+                }
+                Some(Ok(Item::Full)) => return self.assemble().map(Some),
+                Some(Err(e)) => {
+                    let batch = self.assemble()?;
+                    if batch.num_rows() == 0 {
+                        self.done = true;
+                        return Err(e);
+                    }
+                    self.failed = Some(e);
+                    return Ok(Some(batch));
+                }
+                None => self.done = true,
+            }
+        }
+    }
+
+    /// Reads the first rows and decides the schema from them.
+    async fn decide(&mut self) -> Result<()> {
+        let scan = self.typing.scan_rows.max(1);
+        let lines = &mut self.lines;
+        while self.held.len() < scan {
+            match std::future::poll_fn(|cx| lines.poll_item(cx, None)).await {
+                Some(Ok(Item::Row(row))) => self.held.push_back(row),
+                Some(Ok(Item::Full)) => unreachable!("no sink while the schema is decided"),
+                Some(Err(e)) => return Err(e),
+                None => {
+                    self.done = true;
+                    break;
+                }
+            }
+        }
+        let rows = self.held.make_contiguous();
+        let types = self
+            .typing
+            .temporal
+            .then(|| TextTypes::infer(rows, StringTyping::Temporal, &self.error_location));
+        let types = types.filter(TextTypes::changes_anything);
+        if let Some(types) = &types {
+            types.clone().apply(rows, 1)?;
+        }
+        let schema = Arc::new(infer_schema(rows).map_err(|e| Error::Write {
+            location: self.error_location.clone(),
+            row: 1,
+            message: format!("cannot infer a schema from the first rows: {e}"),
+        })?);
+        let sink = JsonColumns::new(schema.clone(), |name| {
+            types
+                .as_ref()
+                .map_or(ColumnType::Unknown, |t| t.type_of(name))
+        });
+        self.decided = Some(Decided {
+            schema,
+            types,
+            sink,
+        });
+        Ok(())
+    }
+
+    /// `rows` (typed already, or not yet when they came after the sample) as a batch of
+    /// the schema, numbered from the next row out.
+    fn rows_batch(&mut self, mut rows: Vec<Row>) -> Result<RecordBatch> {
+        let decided = self.decided.as_mut().expect("the schema is decided first");
+        let first = self.rows_out + 1;
+        let sampled = self.rows_out < self.typing.scan_rows.max(1) as u64;
+        if let (Some(types), false) = (decided.types.as_mut(), sampled) {
+            types.apply(&mut rows, first)?;
+        }
+        let batch = rows_to_record_batch(&rows, &decided.schema).map_err(|e| Error::Write {
+            location: self.error_location.clone(),
+            row: first + e.row as u64,
+            message: e.to_string(),
+        })?;
+        self.rows_out += rows.len() as u64;
+        Ok(batch)
+    }
+
+    /// Moves the rows read by rows and then the sink's rows into `parts`, in order.
+    fn sink_to_parts(&mut self) -> Result<()> {
+        if !self.slow.is_empty() {
+            let rows = std::mem::take(&mut self.slow);
+            let batch = self.rows_batch(rows)?;
+            self.parts_rows += batch.num_rows();
+            self.parts.push(batch);
+        }
+        let decided = self.decided.as_mut().expect("the schema is decided first");
+        if let Some(sink) = decided.sink.as_mut().filter(|s| s.len() > 0) {
+            let batch = sink.take_batch();
+            self.rows_out += batch.num_rows() as u64;
+            self.parts_rows += batch.num_rows();
+            self.parts.push(batch);
+        }
+        Ok(())
+    }
+
+    /// Everything read so far as one batch (possibly empty).
+    fn assemble(&mut self) -> Result<RecordBatch> {
+        self.sink_to_parts()?;
+        self.parts_rows = 0;
+        let parts = std::mem::take(&mut self.parts);
+        let schema = self.schema().unwrap_or_else(|| Arc::new(Schema::empty()));
+        match parts.len() {
+            0 => Ok(RecordBatch::new_empty(schema)),
+            1 => Ok(parts.into_iter().next().expect("one part")),
+            _ => arrow_select::concat::concat_batches(&schema, &parts).map_err(|e| Error::Write {
+                location: self.error_location.clone(),
+                row: self.rows_out,
+                message: e.to_string(),
+            }),
+        }
+    }
+}

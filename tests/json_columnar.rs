@@ -1,0 +1,202 @@
+//! The columnar road of `aconvert` for JSON Lines (flat records appended straight to
+//! column buffers, anything else by rows) against the row road (`by_rows`): the same
+//! columns, types, rows, counts and errors on every JSON Lines file of testdata/ and
+//! the shared conformance sets, on crafted edge cases (nested values, keys out of
+//! order, escapes, repeated keys, values that do not fit), with rows by both ways mixed
+//! in one batch, and under each error policy; and the strings typed as dates and
+//! timestamps on both roads.
+
+use iterable::{ConvertOptions, ErrorPolicy, IterableOptions, Value};
+use iterable_tests::{shared_conformance_set, testdata};
+
+use crate::text_columnar::{both_roads, case};
+
+fn json_lines(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    [".jsonl", ".ndjson"]
+        .iter()
+        .any(|ext| name.ends_with(ext) || name.contains(&format!("{ext}.")))
+}
+
+#[tokio::test]
+async fn every_json_lines_file_converts_the_same_by_both_roads() {
+    let mut files: Vec<std::path::PathBuf> = Vec::new();
+    let mut folders = vec![std::path::PathBuf::from(testdata(""))];
+    for set in ["iterabledata", "iterabledata-formats"] {
+        folders.extend(shared_conformance_set(set));
+    }
+    for folder in folders {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if path.is_file() && json_lines(&name) {
+                files.push(path);
+            }
+        }
+    }
+    assert!(files.len() >= 4, "{files:?}");
+    let mut converted = 0;
+    for file in &files {
+        let dir = tempfile::tempdir().unwrap();
+        if both_roads(file.to_str().unwrap(), dir.path(), ConvertOptions::new())
+            .await
+            .is_ok()
+        {
+            converted += 1;
+        }
+    }
+    assert!(converted >= 4, "{converted} of {}", files.len());
+}
+
+#[tokio::test]
+async fn flat_records_keep_json_types_and_strings_of_dates_become_dates() {
+    let jsonl = concat!(
+        "{\"id\": 1, \"name\": \"Anna\", \"score\": 2.5, \"ok\": true, \"zip\": \"01234\", \"n\": \"42\", \"at\": \"2021-03-04T05:06:07+02:00\", \"day\": \"2021-03-04\"}\n",
+        "{\"id\": 2, \"name\": \"B\\u00e9n \\\"B\\\"\", \"score\": 3, \"ok\": false, \"zip\": \"99999\", \"n\": \"7\", \"at\": \"2021-03-05T00:00:00Z\", \"day\": \"2021-03-05\"}\n",
+        "\n",
+        "{\"day\": null, \"at\": \"\", \"id\": null, \"name\": null}\r\n",
+        "{\"id\": -3, \"score\": -0, \"name\": \"\", \"zip\": \"x\", \"n\": \"\", \"ok\": null}",
+    );
+    let (columns, rows, counts) = case("flat.jsonl", jsonl.as_bytes(), ConvertOptions::new())
+        .await
+        .unwrap();
+    let types: Vec<(&str, &str)> = columns
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    assert_eq!(
+        types,
+        [
+            ("id", "Int64"),
+            ("name", "Utf8"),
+            ("score", "Float64"),
+            ("ok", "Boolean"),
+            ("zip", "Utf8"),
+            ("n", "Utf8"),
+            ("at", "Timestamp(µs, \"UTC\")"),
+            ("day", "Date32"),
+        ]
+    );
+    assert_eq!(counts, [4, 4, 0]);
+    assert_eq!(rows[0]["at"].to_string(), "2021-03-04T03:06:07Z");
+    assert_eq!(rows[1]["name"], Value::from("Bén \"B\""));
+    assert_eq!(rows[1]["score"], Value::Float(3.0));
+    assert_eq!(
+        rows[0]["n"],
+        Value::from("42"),
+        "a number in a string stays one"
+    );
+    assert!(
+        rows[2]["at"].is_null(),
+        "an empty string in a date column is null"
+    );
+    assert!(rows[2]["score"].is_null(), "a missing key is null");
+    assert_eq!(rows[3]["name"], Value::from(""));
+    assert_eq!(rows[3]["score"], Value::Float(-0.0));
+}
+
+#[tokio::test]
+async fn records_the_sink_leaves_go_by_rows_in_order() {
+    // Two rows decide the schema; then keys out of order, an escaped key, a repeated
+    // key, a big integer into a float column and a nested value in a text column's
+    // place: each of those lines goes by rows, in its place among the others.
+    let options = ConvertOptions::new()
+        .write(IterableOptions::write().schema_scan_rows(2))
+        .read(IterableOptions::read().batch_size(3));
+    let mut jsonl =
+        String::from("{\"a\": 1, \"b\": \"x\", \"f\": 1.5}\n{\"a\": 2, \"b\": \"y\", \"f\": 2}\n");
+    for i in 3..40 {
+        let line = match i % 5 {
+            0 => format!("{{\"f\": {i}.5, \"b\": \"out of order\", \"a\": {i}}}\n"),
+            1 => format!("{{\"\\u0061\": {i}, \"b\": \"escaped key\"}}\n"),
+            2 => format!("{{\"a\": {i}, \"a\": {}, \"b\": \"twice\"}}\n", i * 10),
+            _ => format!("{{\"a\": {i}, \"b\": \"plain {i}\", \"f\": {i}}}\n"),
+        };
+        jsonl.push_str(&line);
+    }
+    let (columns, rows, counts) = case("mixed.jsonl", jsonl.as_bytes(), options)
+        .await
+        .unwrap();
+    assert_eq!(columns.len(), 3);
+    assert_eq!(counts, [39, 39, 0]);
+    let a: Vec<i64> = rows.iter().map(|r| r["a"].as_i64().unwrap()).collect();
+    let mut expected: Vec<i64> = vec![1, 2];
+    expected.extend((3..40).map(|i| if i % 5 == 2 { i * 10 } else { i }));
+    assert_eq!(
+        a, expected,
+        "repeated keys keep the last value, rows stay in order"
+    );
+}
+
+#[tokio::test]
+async fn a_value_that_does_not_fit_is_the_same_error_on_both_roads() {
+    let options = || ConvertOptions::new().write(IterableOptions::write().schema_scan_rows(2));
+    let cases: [(&str, &str); 5] = [
+        ("{\"q\": 1}\n{\"q\": 2}\n{\"q\": 2.5}\n", "row 3"),
+        ("{\"q\": 1}\n{\"q\": 2}\n{\"q\": \"3\"}\n", "row 3"),
+        (
+            "{\"q\": 1}\n{\"q\": 2}\n{\"q\": 3, \"extra\": 1}\n",
+            "the schema has no such column",
+        ),
+        ("{\"q\": 1}\n{\"q\": 2}\n{\"q\": [1]}\n", "row 3"),
+        (
+            "{\"d\": \"2021-01-01\"}\n{\"d\": \"2021-01-02\"}\n{\"d\": \"2021-02-30\"}\n",
+            "row 3: column \"d\": \"2021-02-30\" is not a date as the first 2 rows typed it",
+        ),
+    ];
+    for (jsonl, wanted) in cases {
+        let err = case("bad.jsonl", jsonl.as_bytes(), options())
+            .await
+            .unwrap_err();
+        assert!(err.contains(wanted), "{jsonl:?}: {err}");
+    }
+}
+
+#[tokio::test]
+async fn bad_lines_follow_the_error_policy_the_same() {
+    let mut jsonl = String::new();
+    for i in 0..5_000 {
+        if i % 1_001 == 1_000 {
+            jsonl.push_str("{\"id\": oops}\n");
+        } else {
+            jsonl.push_str(&format!(
+                "{{\"id\": {i}, \"name\": \"n{i}\", \"at\": \"2024-01-{:02}T10:00:00Z\"}}\n",
+                i % 28 + 1
+            ));
+        }
+    }
+    let skip = ConvertOptions::new().read(IterableOptions::read().errors(ErrorPolicy::Skip));
+    let (_, rows, counts) = case("many.jsonl", jsonl.as_bytes(), skip).await.unwrap();
+    assert_eq!(counts, [4_996, 4_996, 4]);
+    assert_eq!(rows[1_000]["id"], Value::Int(1_001));
+
+    let err = case("many.jsonl", jsonl.as_bytes(), ConvertOptions::new())
+        .await
+        .unwrap_err();
+    assert!(err.contains("line 1001"), "{err}");
+}
+
+#[tokio::test]
+async fn nested_columns_and_an_empty_file_go_the_same() {
+    let nested = "{\"id\": 1, \"tags\": [\"a\", \"b\"], \"m\": {\"k\": 1}}\n{\"id\": 2, \"tags\": [], \"m\": null}\n";
+    let (columns, rows, _) = case("nested.jsonl", nested.as_bytes(), ConvertOptions::new())
+        .await
+        .unwrap();
+    assert_eq!(columns[1].1, "List(Utf8)");
+    assert_eq!(rows[0]["tags"], Value::List(vec!["a".into(), "b".into()]));
+
+    let (columns, rows, counts) = case("empty.jsonl", b"", ConvertOptions::new())
+        .await
+        .unwrap();
+    assert!(columns.is_empty() && rows.is_empty());
+    assert_eq!(counts, [0, 0, 0]);
+}
+
+#[tokio::test]
+async fn typing_off_keeps_json_strings_as_strings() {
+    let jsonl = "{\"at\": \"2021-03-04T05:06:07Z\"}\n";
+    let options = ConvertOptions::new().type_text(false);
+    let (columns, rows, _) = case("off.jsonl", jsonl.as_bytes(), options).await.unwrap();
+    assert_eq!(columns[0].1, "Utf8");
+    assert_eq!(rows[0]["at"], Value::from("2021-03-04T05:06:07Z"));
+}
