@@ -82,7 +82,8 @@ pub enum Command {
         /// Leave the text of CSV, TSV or LTSV as text in an output with typed columns
         /// (Parquet, Arrow, Avro, ORC, XLSX), instead of typing each column (integers,
         /// floats, booleans, dates, date-times, empty fields as nulls) by --schema or
-        /// the first --schema-rows rows (10,000).
+        /// the first --schema-rows rows (10,000); and the strings of JSON or JSON Lines
+        /// as strings, instead of reading dates and date-times in them.
         #[arg(long, visible_alias = "no-infer")]
         keep_text: bool,
         /// The output's columns and types, one `name: type` a line, as `iterable schema`

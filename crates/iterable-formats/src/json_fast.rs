@@ -64,6 +64,22 @@ fn plain_run(bytes: &[u8], from: usize) -> usize {
     i
 }
 
+/// Whether `a` and `b` (of one length) hold the same bytes: eight at a time, for the
+/// short keys of records, where a call to `memcmp` costs more than the comparing.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    debug_assert_eq!(a.len(), b.len());
+    let word = |s: &[u8]| u64::from_le_bytes(s.try_into().unwrap_or_default());
+    let mut a = a.chunks_exact(8);
+    let mut b = b.chunks_exact(8);
+    for (x, y) in (&mut a).zip(&mut b) {
+        if word(x) != word(y) {
+            return false;
+        }
+    }
+    a.remainder().iter().zip(b.remainder()).all(|(x, y)| x == y)
+}
+
 /// The record in `text` as a row, reusing `previous` when its keys are the record's;
 /// `None` when serde_json should parse it.
 ///
@@ -96,8 +112,10 @@ pub(crate) fn parse_record(
 pub(crate) enum JsonScalar<'a> {
     Null,
     Bool(bool),
-    /// A number as the row parser makes it (`Int`, `Float` or an exact `Decimal`).
-    Number(Value),
+    /// An integer in `i64`'s range.
+    Int(i64),
+    /// A number with a fraction or an exponent, or `-0` (as the row parser reads it).
+    Float(f64),
     /// A string, borrowed when it holds no escape.
     String(Cow<'a, str>),
 }
@@ -138,10 +156,18 @@ impl<'a> Scanner<'a> {
     /// escapes, with its closing quote.
     pub(crate) fn key_is(&mut self, name: &str) -> bool {
         let p = &mut self.0;
-        let end = plain_run(p.bytes, p.at);
-        let same = p.bytes.get(end) == Some(&b'"') && &p.bytes[p.at..end] == name.as_bytes();
+        let name = name.as_bytes();
+        // A key written without escapes is its text: the name's bytes, then the closing
+        // quote. A name holding a quote, a backslash or a control character is written
+        // with escapes, so it never matches here.
+        let Some(head) = p.bytes.get(p.at..p.at + name.len() + 1) else {
+            return false;
+        };
+        let same = head[name.len()] == b'"'
+            && same_bytes(&head[..name.len()], name)
+            && !name.iter().any(|&b| STOP[b as usize]);
         if same {
-            p.at = end + 1;
+            p.at += name.len() + 1;
         }
         same
     }
@@ -160,7 +186,12 @@ impl<'a> Scanner<'a> {
                 p.at += 1;
                 JsonScalar::String(p.string()?)
             }
-            b'-' | b'0'..=b'9' => JsonScalar::Number(p.number()?),
+            b'-' | b'0'..=b'9' => match p.number()? {
+                Value::Int(i) => JsonScalar::Int(i),
+                Value::Float(f) => JsonScalar::Float(f),
+                // Beyond 64 bits: the row parser keeps it exact.
+                _ => return None,
+            },
             b't' => p
                 .literal(b"true", Value::Null)
                 .map(|_| JsonScalar::Bool(true))?,

@@ -18,7 +18,6 @@ use arrow_array::{ArrayRef, BooleanArray, PrimitiveArray, RecordBatch, RecordBat
 use arrow_array::{ArrowPrimitiveType, StringArray};
 use arrow_buffer::{Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{DataType, SchemaRef, TimeUnit};
-use iterable_core::Value;
 
 use super::from_rows::{days, in_unit};
 use crate::csv::{ColumnType, Typed};
@@ -223,11 +222,9 @@ impl JsonColumns {
         let values = &self.columns[at].values;
         Some(match (values, value) {
             (_, JsonScalar::Null) => Ready::Null,
-            (Values::Int(_), JsonScalar::Number(Value::Int(i))) => Ready::Int(i),
-            (Values::Float(_), JsonScalar::Number(Value::Float(f))) => Ready::Float(f),
-            (Values::Float(_), JsonScalar::Number(Value::Int(i)))
-                if (-EXACT..=EXACT).contains(&i) =>
-            {
+            (Values::Int(_), JsonScalar::Int(i)) => Ready::Int(i),
+            (Values::Float(_), JsonScalar::Float(f)) => Ready::Float(f),
+            (Values::Float(_), JsonScalar::Int(i)) if (-EXACT..=EXACT).contains(&i) => {
                 Ready::Float(i as f64)
             }
             (Values::Bool(_), JsonScalar::Bool(b)) => Ready::Bool(b),
