@@ -14,6 +14,7 @@ mod servers;
 
 mod access_log;
 mod arrow_ipc;
+mod batches_to_text;
 mod blocking;
 mod bulk_convert;
 mod cbor;

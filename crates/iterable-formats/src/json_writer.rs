@@ -107,3 +107,49 @@ impl RecordEncoder for JsonEncoder {
         Ok(())
     }
 }
+
+#[cfg(feature = "arrow")]
+impl crate::record_writer::BatchEncoder for JsonEncoder {
+    /// JSON Lines: each record as `serde_json` writes its row (keys in column order,
+    /// every column, nulls as `null`). A JSON array goes by rows.
+    fn encode_batch(
+        &mut self,
+        batch: &arrow_array::RecordBatch,
+        out: &mut Vec<u8>,
+    ) -> std::result::Result<bool, (usize, String)> {
+        use crate::columnar::batch_cells::{Cell, Column};
+        if !matches!(self.framing, Framing::Lines) {
+            return Ok(false);
+        }
+        let columns = Column::all(batch).map_err(|e| (0, e.to_string()))?;
+        // Each key as serde_json writes it, with the `:` after it.
+        let keys: Vec<Vec<u8>> = batch
+            .schema_ref()
+            .fields()
+            .iter()
+            .map(|f| {
+                let mut key = serde_json::to_vec(f.name()).expect("a string serializes");
+                key.push(b':');
+                key
+            })
+            .collect();
+        for i in 0..batch.num_rows() {
+            out.push(b'{');
+            for (j, (column, key)) in columns.iter().zip(&keys).enumerate() {
+                if j > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(key);
+                let written = match column.cell(i) {
+                    Cell::Text(text) => serde_json::to_writer(&mut *out, text),
+                    Cell::Value(value) => serde_json::to_writer(&mut *out, &value),
+                    Cell::Ref(value) => serde_json::to_writer(&mut *out, value),
+                };
+                written.map_err(|e| (i, e.to_string()))?;
+            }
+            out.extend_from_slice(b"}\n");
+        }
+        self.started = true;
+        Ok(true)
+    }
+}

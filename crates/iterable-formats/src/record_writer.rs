@@ -33,6 +33,20 @@ pub trait RecordEncoder: Send + Unpin + 'static {
     }
 }
 
+/// Encodes whole record batches (the columnar road out to text), with the rows a
+/// [`RecordEncoder`] would make of them, byte for byte.
+#[cfg(feature = "arrow")]
+pub trait BatchEncoder: RecordEncoder {
+    /// Appends `batch`'s records to `out`: `Ok(false)` when this encoder cannot take
+    /// batches as they are now (the writer then makes rows of it); `Err` with the
+    /// 0-based row of the batch and the message when a record cannot be written.
+    fn encode_batch(
+        &mut self,
+        batch: &arrow_array::RecordBatch,
+        out: &mut Vec<u8>,
+    ) -> std::result::Result<bool, (usize, String)>;
+}
+
 /// Rows to a sink through a [`RecordEncoder`].
 pub struct RecordWriter<W, E> {
     writer: W,
@@ -66,7 +80,8 @@ impl<W: AsyncWrite + Send + Unpin, E: RecordEncoder> RecordWriter<W, E> {
         }
     }
 
-    async fn write_one(&mut self, row: &Row) -> Result<()> {
+    /// An error when the writer is closed or failed.
+    fn check_writable(&self) -> Result<()> {
         if self.closed || self.failed {
             return Err(Error::unsupported(
                 &self.info.location,
@@ -77,6 +92,11 @@ impl<W: AsyncWrite + Send + Unpin, E: RecordEncoder> RecordWriter<W, E> {
                 },
             ));
         }
+        Ok(())
+    }
+
+    async fn write_one(&mut self, row: &Row) -> Result<()> {
+        self.check_writable()?;
         let start = self.buf.len();
         if let Err(message) = self.encoder.encode(row, &mut self.buf) {
             self.buf.truncate(start);
@@ -92,6 +112,51 @@ impl<W: AsyncWrite + Send + Unpin, E: RecordEncoder> RecordWriter<W, E> {
             self.write_out().await?;
         }
         Ok(())
+    }
+
+    /// Writes the records of `batch`, with no row made where the encoder takes batches
+    /// ([`BatchEncoder`]); the output is what writing its rows one by one gives.
+    #[cfg(feature = "arrow")]
+    pub async fn write_batch(&mut self, batch: &arrow_array::RecordBatch) -> Result<()>
+    where
+        E: BatchEncoder,
+    {
+        self.check_writable()?;
+        let start = self.buf.len();
+        match self.encoder.encode_batch(batch, &mut self.buf) {
+            Ok(true) => {
+                self.rows += batch.num_rows() as u64;
+                if self.buf.len() >= FLUSH_AT {
+                    self.write_out().await?;
+                }
+                Ok(())
+            }
+            Ok(false) => {
+                self.buf.truncate(start);
+                let header = crate::columnar::header_of(batch.schema_ref());
+                let rows = crate::columnar::record_batch_to_rows(batch, &header).map_err(|e| {
+                    self.failed = true;
+                    Error::Write {
+                        location: self.info.location.clone(),
+                        row: self.rows + 1,
+                        message: e.to_string(),
+                    }
+                })?;
+                for row in &rows {
+                    self.write_one(row).await?;
+                }
+                Ok(())
+            }
+            Err((row, message)) => {
+                self.buf.truncate(start);
+                self.failed = true;
+                Err(Error::Write {
+                    location: self.info.location.clone(),
+                    row: self.rows + row as u64 + 1,
+                    message,
+                })
+            }
+        }
     }
 
     /// Hands the buffer to the sink. Safe to cancel and call again: what the sink took

@@ -60,7 +60,16 @@ pub async fn aopen_batches(location: &str, options: &IterableOptions) -> Result<
         let rows = crate::open::open_read(location, options).await?;
         return batches_from_rows(rows, &typed);
     }
-    match open_road(location, options).await? {
+    road_batches(open_road(location, options).await?, location, options).await
+}
+
+/// The batches of an open road (see [`aopen_batches`]).
+pub(crate) async fn road_batches(
+    road: Road,
+    location: &str,
+    options: &iterable_core::Options,
+) -> Result<BatchStream> {
+    match road {
         #[cfg(feature = "parquet")]
         Road::File(file, ctx) if ctx.info.format == Format::PARQUET => {
             iterable_formats::columnar::parquet_file_batches(file, ctx).await

@@ -29,7 +29,7 @@ pub struct ConvertOptions {
     batch: usize,
     progress: Option<ProgressHook>,
     /// Whether text is typed by column: `None` decides by the formats.
-    type_text: Option<bool>,
+    pub(crate) type_text: Option<bool>,
     /// Files at a time in a bulk conversion.
     concurrency: usize,
     /// Row by row even where the columnar road applies.

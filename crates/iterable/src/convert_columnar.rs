@@ -1,16 +1,19 @@
 //! The columnar road of [`aconvert`](crate::aconvert): delimited text (CSV, TSV, PSV,
 //! SSV) and JSON Lines into Parquet or Arrow IPC as record batches, no row made on the
-//! way (see [`TextBatchReader`] and [`JsonBatchReader`]). It is taken when the formats
-//! are known from the names (or the options) before anything is read, the input is one
-//! location, and no option needs rows: no `columns` to pick, no schema given for the
-//! output. Anything else goes by rows, with the same types and the same errors.
+//! way (see [`TextBatchReader`] and [`JsonBatchReader`]); and back, Parquet or Arrow IPC
+//! into delimited text or JSON Lines, batch by batch ([`TextBatchWriter`]). It is taken
+//! when the formats are known from the names (or the options) before anything is read,
+//! the input is one location, and no option needs rows: no `columns` to pick, no schema
+//! given for the output, no text typing asked for. Anything else goes by rows, with the
+//! same types, bytes and errors.
 
 use std::time::Instant;
 
+use futures_util::StreamExt;
 use iterable_core::{Format, Progress, Result};
 use iterable_formats::columnar::{
-    JsonBatchReader, JsonTyping, RecordBatch, SchemaRef, TextBatchReader, TextTyping,
-    schema_to_text,
+    JsonBatchReader, JsonTyping, RecordBatch, SchemaRef, TextBatchReader, TextBatchWriter,
+    TextTyping, schema_to_text, writes_text_batches,
 };
 use iterable_io::ByteReader;
 
@@ -61,8 +64,12 @@ pub(crate) async fn applies(input: &str, output: &str, options: &ConvertOptions)
     let write = options.write_options().options();
     let input_format = read.format.or(registry::from_name(input).format);
     let output_format = write.format.or(registry::from_name(output).format);
-    input_format.is_some_and(|f| is_delimited(f) || f == Format::JSONL)
-        && matches!(output_format, Some(Format::PARQUET | Format::ARROW))
+    let into_columns = input_format.is_some_and(|f| is_delimited(f) || f == Format::JSONL)
+        && matches!(output_format, Some(Format::PARQUET | Format::ARROW));
+    let out_of_columns = matches!(input_format, Some(Format::PARQUET | Format::ARROW))
+        && output_format.is_some_and(writes_text_batches)
+        && options.type_text != Some(true);
+    (into_columns || out_of_columns)
         && read.columnar.columns.is_none()
         // The reader's own per-value typing (`infer_types`) is the row road's.
         && !read.csv.infer_types
@@ -82,8 +89,13 @@ pub(crate) async fn convert(
     let started = Instant::now();
     let read = options.read_options().options();
     let road = open_road(input, read).await?;
+    if matches!(&road, Road::Bytes(_, ctx) if ctx.info.format == Format::PARQUET || ctx.info.format == Format::ARROW)
+        || !matches!(road, Road::Bytes(..))
+    {
+        return convert_to_text(road, input, output, options, started).await;
+    }
     let Road::Bytes(bytes, ctx) = road else {
-        unreachable!("delimited text is read as bytes")
+        unreachable!("delimited text and JSON Lines are read as bytes")
     };
     let input_encoding = ctx.info.encoding;
     let scan_rows = options.write_options().options().columnar.schema_scan_rows;
@@ -146,6 +158,52 @@ pub(crate) async fn convert(
         ticker.as_mut(),
         rows_read,
         (src.progress(), dst.progress()),
+        started,
+        input_encoding,
+    ))
+}
+
+/// Parquet or Arrow IPC into delimited text or JSON Lines, batch by batch.
+async fn convert_to_text(
+    road: Road,
+    input: &str,
+    output: &str,
+    options: &ConvertOptions,
+    started: Instant,
+) -> Result<ConvertReport> {
+    let read = options.read_options().options();
+    let ctx = road.context();
+    let (bytes_read, bytes_total) = (ctx.bytes_read.clone(), ctx.bytes_total);
+    let input_encoding = ctx.info.encoding;
+    let mut src = crate::arrow::road_batches(road, input, read).await?;
+    let (sink, ctx) = crate::open::open_sink(output, options.write_options().options()).await?;
+    let mut dst = TextBatchWriter::new(sink, ctx).expect("the output's format writes batches");
+    let mut ticker = options.ticker(input);
+    let mut rows_read = 0u64;
+    let read_progress = |rows| Progress {
+        rows,
+        bytes: bytes_read.load(std::sync::atomic::Ordering::Relaxed),
+        bytes_total,
+        skipped: 0,
+    };
+    while let Some(batch) = src.next().await {
+        let batch = batch?;
+        rows_read += batch.num_rows() as u64;
+        dst.write(&batch).await?;
+        if let Some(t) = &mut ticker {
+            let written = &dst;
+            t.tick(rows_read, || Counts {
+                read: read_progress(rows_read),
+                rows_written: written.progress().rows,
+            });
+        }
+    }
+    dst.close().await?;
+    Ok(ConvertReport::finished(
+        (input, output),
+        ticker.as_mut(),
+        rows_read,
+        (read_progress(rows_read), dst.progress()),
         started,
         input_encoding,
     ))

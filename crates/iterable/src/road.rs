@@ -39,6 +39,17 @@ pub(crate) enum Road {
     Bytes(iterable_io::ByteReader, ReadContext),
 }
 
+impl Road {
+    /// The read context the road carries (location, format, byte counters).
+    pub(crate) fn context(&self) -> &ReadContext {
+        match self {
+            Road::File(_, ctx) | Road::Bytes(_, ctx) => ctx,
+            #[cfg(all(feature = "parquet", feature = "store"))]
+            Road::StoreParquet(_, ctx) => ctx,
+        }
+    }
+}
+
 /// Picks the road for reading `location`.
 pub(crate) async fn open_road(location: &str, options: &Options) -> Result<Road> {
     let hints = registry::from_name(location);

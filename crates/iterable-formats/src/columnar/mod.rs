@@ -54,6 +54,7 @@
 //! of the table above (Time and Duration columns included: their text and counts are
 //! parsed back).
 
+pub(crate) mod batch_cells;
 mod batch_rows;
 mod batch_writer;
 mod from_rows;
@@ -76,6 +77,7 @@ mod parquet_write;
 mod schema_infer;
 mod schema_text;
 mod text_batches;
+mod text_out;
 mod to_value;
 
 pub use batch_rows::BatchRowsReader;
@@ -93,6 +95,7 @@ pub use parquet_write::{DEFAULT_COMPRESSION, ROW_GROUP_BYTES, open_parquet_write
 pub use schema_infer::infer_schema;
 pub use schema_text::{parse_schema, schema_to_text};
 pub use text_batches::{TextBatchReader, TextTyping};
+pub use text_out::{TextBatchWriter, writes_text_batches};
 pub use to_value::{ConvertError, array_to_values, header_of, record_batch_to_rows};
 
 /// Re-exported so users of the batch API need no extra dependency.

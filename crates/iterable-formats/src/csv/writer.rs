@@ -139,7 +139,15 @@ impl CsvEncoder {
                 }
             }
         }
-        let header = Arc::new(Header::new(names));
+        self.settle_header(Arc::new(Header::new(names)), out);
+        for row in std::mem::take(&mut self.held) {
+            self.record(&row, out)?;
+        }
+        Ok(())
+    }
+
+    /// Settles the columns as `header` and writes the header line (if one is wanted).
+    fn settle_header(&mut self, header: Arc<Header>, out: &mut Vec<u8>) {
         if self.has_header {
             let alone = header.len() == 1;
             for (i, name) in header.names().iter().enumerate() {
@@ -151,10 +159,6 @@ impl CsvEncoder {
             out.extend_from_slice(self.style.terminator);
         }
         self.columns = Some(header);
-        for row in std::mem::take(&mut self.held) {
-            self.record(&row, out)?;
-        }
-        Ok(())
     }
 
     /// Formats one row under the settled header.
@@ -233,5 +237,53 @@ impl RecordEncoder for CsvEncoder {
             self.fix_header(out)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(feature = "arrow")]
+impl crate::record_writer::BatchEncoder for CsvEncoder {
+    /// A batch's records under its own columns: the header is the batch's column names
+    /// when nothing was written before, as the rows of the batch would settle it.
+    fn encode_batch(
+        &mut self,
+        batch: &arrow_array::RecordBatch,
+        out: &mut Vec<u8>,
+    ) -> std::result::Result<bool, (usize, String)> {
+        use crate::columnar::batch_cells::{Cell, Column};
+        let names: Vec<String> = batch
+            .schema_ref()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        if self.columns.is_none() && self.held.is_empty() && !names.is_empty() {
+            self.settle_header(Arc::new(Header::new(names.clone())), out);
+        }
+        let same = self
+            .columns
+            .as_ref()
+            .is_some_and(|c| c.names() == names.as_slice());
+        if !same {
+            return Ok(false);
+        }
+        let columns = Column::all(batch).map_err(|e| (0, e.to_string()))?;
+        let alone = columns.len() == 1;
+        let style = &self.style;
+        for i in 0..batch.num_rows() {
+            for (j, column) in columns.iter().enumerate() {
+                if j > 0 {
+                    out.push(style.delimiter);
+                }
+                match column.cell(i) {
+                    Cell::Text(text) => style.field(out, text.as_bytes(), j == 0, alone),
+                    Cell::Value(value) => {
+                        style.value(out, &mut self.scratch, &value, j == 0, alone)
+                    }
+                    Cell::Ref(value) => style.value(out, &mut self.scratch, value, j == 0, alone),
+                }
+            }
+            out.extend_from_slice(style.terminator);
+        }
+        Ok(true)
     }
 }
