@@ -6,7 +6,9 @@
 //! in one batch, and under each error policy; and the strings typed as dates and
 //! timestamps on both roads.
 
-use iterable::{ConvertOptions, ErrorPolicy, IterableOptions, Value};
+use futures::StreamExt;
+use iterable::arrow::{self, RecordBatch};
+use iterable::{ConvertOptions, ErrorPolicy, IterableOptions, Row, Value};
 use iterable_tests::{shared_conformance_set, testdata};
 
 use crate::text_columnar::{both_roads, case};
@@ -199,4 +201,46 @@ async fn typing_off_keeps_json_strings_as_strings() {
     let (columns, rows, _) = case("off.jsonl", jsonl.as_bytes(), options).await.unwrap();
     assert_eq!(columns[0].1, "Utf8");
     assert_eq!(rows[0]["at"], Value::from("2021-03-04T05:06:07Z"));
+}
+
+/// The rows of every batch of `batches`, and the batches' schema (the same for all).
+async fn rows_of(mut batches: arrow::BatchStream) -> (Vec<Row>, Vec<(String, String)>) {
+    let mut rows = Vec::new();
+    let mut schema = Vec::new();
+    while let Some(batch) = batches.next().await {
+        let batch: RecordBatch = batch.unwrap();
+        let s = batch.schema();
+        schema = arrow::schema_to_text(&s);
+        let header = iterable::Header::new(s.fields().iter().map(|f| f.name().clone()).collect());
+        rows.extend(arrow::record_batch_to_rows(&batch, &std::sync::Arc::new(header)).unwrap());
+    }
+    (rows, schema)
+}
+
+#[tokio::test]
+async fn open_batches_on_json_lines_gives_the_rows_of_the_row_road() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("people.jsonl");
+    let mut jsonl = String::new();
+    for i in 0..3_000 {
+        jsonl.push_str(&match i % 100 {
+            // A repeated key: this line goes by rows, among lines that do not.
+            7 => format!("{{\"id\": 0, \"id\": {i}, \"name\": null}}\n"),
+            8 => format!("{{\"name\": \"\\u00e9\", \"id\": {i}}}\n"),
+            _ => format!(
+                "{{\"id\": {i}, \"name\": \"n\\t{i}\", \"at\": \"2024-01-01T00:00:00Z\"}}\n"
+            ),
+        });
+    }
+    std::fs::write(&path, jsonl).unwrap();
+    let path = path.to_str().unwrap();
+    let options = IterableOptions::read().batch_size(700);
+    let by_batches = rows_of(arrow::aopen_batches(path, &options).await.unwrap()).await;
+    let rows = iterable::aopen_iterable(path).await.unwrap();
+    let by_rows = rows_of(arrow::batches(rows, &options).unwrap()).await;
+    assert_eq!(by_batches.1, by_rows.1);
+    assert_eq!(by_batches.0.len(), 3_000);
+    assert_eq!(by_batches.0, by_rows.0);
+    // Strings stay strings here, as for any row format.
+    assert!(by_batches.1.contains(&("at".to_owned(), "Utf8".to_owned())));
 }

@@ -6,7 +6,9 @@
 //! so do CSV, TSV, PSV and SSV, whose fields the parser gathers by column into Arrow
 //! arrays: text columns, or with `infer_types` each column typed from the first
 //! `schema_scan_rows` rows as `convert` types text (every empty field then null);
-//! other formats are read as rows and gathered into batches of `batch_size` rows with
+//! JSON Lines' flat records go straight into arrays too, with the schema the first
+//! `schema_scan_rows` rows give, as for rows (a record that is not flat is read as a
+//! row in its place); other formats are read as rows and gathered into batches of `batch_size` rows with
 //! a schema given (`schema`) or inferred from the first `schema_scan_rows` rows.
 //!
 //! ```
@@ -89,6 +91,9 @@ pub(crate) async fn road_batches(
         Road::Bytes(reader, ctx) if text_batches_apply(&ctx) => {
             Ok(text_batches(reader, ctx, location).into_stream())
         }
+        Road::Bytes(reader, ctx) if json_batches_apply(&ctx) => {
+            Ok(json_batches(reader, ctx, location).into_stream())
+        }
         road => batches_from_rows(open_rows(road).await?, options),
     }
 }
@@ -156,6 +161,29 @@ fn text_batches_apply(ctx: &iterable_formats::ReadContext) -> bool {
     let delimited = matches!(format, Format::CSV | Format::TSV | Format::PSV)
         || format == iterable_formats::csv::SSV_FORMAT;
     delimited && ctx.options.columnar.columns.is_none() && ctx.options.columnar.schema.is_none()
+}
+
+/// Whether a read takes the columnar road of JSON Lines: no `columns` to pick and no
+/// schema given.
+fn json_batches_apply(ctx: &iterable_formats::ReadContext) -> bool {
+    ctx.info.format == Format::JSONL
+        && ctx.options.columnar.columns.is_none()
+        && ctx.options.columnar.schema.is_none()
+}
+
+/// JSON Lines read straight into batches, the types inferred from the first
+/// `schema_scan_rows` rows as for any row format (strings stay strings).
+fn json_batches(
+    reader: iterable_io::ByteReader,
+    ctx: iterable_formats::ReadContext,
+    location: &str,
+) -> iterable_formats::columnar::JsonBatchReader<iterable_io::ByteReader> {
+    use iterable_formats::columnar::{JsonBatchReader, JsonTyping};
+    let typing = JsonTyping {
+        scan_rows: ctx.options.columnar.schema_scan_rows,
+        temporal: false,
+    };
+    JsonBatchReader::new(reader, ctx, typing, location)
 }
 
 /// Delimited text read straight into batches: text columns, or typed ones when

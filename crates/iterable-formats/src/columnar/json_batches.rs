@@ -104,10 +104,32 @@ impl<R: AsyncBufRead + Send + Unpin> JsonBatchReader<R> {
         self.decided.as_ref().map(|d| d.schema.clone())
     }
 
+    /// The batches as a stream.
+    pub fn into_stream(self) -> super::BatchStream
+    where
+        R: 'static,
+    {
+        use futures_util::StreamExt;
+        futures_util::stream::unfold(self, |mut reader| async move {
+            match reader.next_batch().await {
+                Ok(Some(batch)) => Some((Ok(batch), reader)),
+                Ok(None) => None,
+                Err(e) => Some((Err(e), reader)),
+            }
+        })
+        .boxed()
+    }
+
     /// The next batch; `None` at the end. An error ends the reading.
     pub async fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
         if self.decided.is_none() {
-            self.decide().await?;
+            if self.done {
+                return Ok(None);
+            }
+            if let Err(e) = self.decide().await {
+                self.done = true;
+                return Err(e);
+            }
         }
         if !self.held.is_empty() {
             let n = self.held.len().min(self.batch_rows);
