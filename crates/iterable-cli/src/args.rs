@@ -44,6 +44,92 @@ pub enum Command {
         #[command(flatten)]
         out: OutArgs,
     },
+    /// Write the last rows to stdout (read to the end, N rows held).
+    #[command(
+        after_help = "Examples:\n  iterable tail -n 5 data.csv\n  iterable tail 'logs/*.jsonl.gz' --to csv"
+    )]
+    Tail {
+        /// How many rows.
+        #[arg(short = 'n', long = "lines", default_value_t = 10)]
+        n: usize,
+        /// Paths, URLs or globs, or - for stdin; several are read one after the other.
+        #[arg(required = true)]
+        locations: Vec<String>,
+        #[command(flatten)]
+        read: ReadArgs,
+        #[command(flatten)]
+        out: OutArgs,
+    },
+    /// Write N rows drawn at random, each row with the same chance (reservoir
+    /// sampling: one pass, N rows held), in the order they were read.
+    #[command(
+        after_help = "Examples:\n  iterable sample -n 1000 data.csv.gz > sample.jsonl\n  iterable sample -n 20 --seed 7 's3://bucket/events/*.parquet' --to csv"
+    )]
+    Sample {
+        /// How many rows.
+        #[arg(short = 'n', long = "rows", default_value_t = 10)]
+        n: usize,
+        /// Draw the same rows again with the same seed (by default the clock seeds it).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Paths, URLs or globs, or - for stdin; several are read one after the other.
+        #[arg(required = true)]
+        locations: Vec<String>,
+        #[command(flatten)]
+        read: ReadArgs,
+        #[command(flatten)]
+        out: OutArgs,
+    },
+    /// Write only some columns, in the order given; NAME:NEW_NAME renames one.
+    #[command(
+        after_help = "Examples:\n  iterable select id,name data.csv\n  iterable select 'id,name:full_name,city' people.jsonl --to csv"
+    )]
+    Select {
+        /// The columns, comma separated: NAME, or NAME:NEW_NAME to rename it.
+        columns: String,
+        /// Paths, URLs or globs, or - for stdin; several are read one after the other.
+        #[arg(required = true)]
+        locations: Vec<String>,
+        #[command(flatten)]
+        read: ReadArgs,
+        #[command(flatten)]
+        out: OutArgs,
+    },
+    /// Count each value of each column (--columns picks some), the most frequent
+    /// first: one row a value with its column, count and percent of the rows.
+    #[command(
+        after_help = "Examples:\n  iterable frequency --columns city,country people.csv\n  iterable frequency -l 0 --columns status 'logs/*.jsonl.gz' --to csv"
+    )]
+    Frequency {
+        /// At most this many values a column (0: all).
+        #[arg(short = 'l', long = "limit", default_value_t = 10)]
+        limit: usize,
+        /// Paths, URLs or globs, or - for stdin; several are read one after the other.
+        #[arg(required = true)]
+        locations: Vec<String>,
+        #[command(flatten)]
+        read: ReadArgs,
+        #[command(flatten)]
+        out: OutArgs,
+    },
+    /// Print rows as an aligned table: the first 100 rows decide the columns and
+    /// their widths, longer values are cut with …, numbers are aligned right.
+    #[command(
+        after_help = "Examples:\n  iterable table -n 20 data.parquet\n  iterable table --width 20 --columns id,name,city people.csv"
+    )]
+    Table {
+        /// How many rows (0: all).
+        #[arg(short = 'n', long = "lines", default_value_t = 0)]
+        limit: usize,
+        /// The widest a column is shown, in characters.
+        #[arg(long, default_value_t = 40)]
+        width: usize,
+        /// Paths, URLs or globs, or - for stdin; several are read one after the other.
+        #[arg(required = true)]
+        locations: Vec<String>,
+        #[command(flatten)]
+        read: ReadArgs,
+    },
     /// Count rows; several locations are read concurrently. The total is the last line.
     #[command(
         after_help = "Examples:\n  iterable count data.csv\n  iterable count 'logs/*.jsonl.gz' --file-concurrency 8"
@@ -119,6 +205,11 @@ impl Command {
         match self {
             Command::Cat { read, .. }
             | Command::Head { read, .. }
+            | Command::Tail { read, .. }
+            | Command::Sample { read, .. }
+            | Command::Select { read, .. }
+            | Command::Frequency { read, .. }
+            | Command::Table { read, .. }
             | Command::Count { read, .. }
             | Command::Convert { read, .. }
             | Command::Schema { read, .. } => read,

@@ -97,10 +97,31 @@ pub fn augment(command: Command) -> Command {
     let read = args(Side::Read);
     let write = args(Side::Write);
     let mut command = command.after_help(formats_help());
-    for name in ["cat", "head", "count", "convert", "schema", "enrich"] {
+    for name in [
+        "cat",
+        "head",
+        "tail",
+        "sample",
+        "select",
+        "frequency",
+        "table",
+        "count",
+        "convert",
+        "schema",
+        "enrich",
+    ] {
         command = command.mut_subcommand(name, |sub| sub.args(read.clone()));
     }
-    for name in ["cat", "head", "convert", "enrich"] {
+    for name in [
+        "cat",
+        "head",
+        "tail",
+        "sample",
+        "select",
+        "frequency",
+        "convert",
+        "enrich",
+    ] {
         command = command.mut_subcommand(name, |sub| sub.args(write.clone()));
     }
     command

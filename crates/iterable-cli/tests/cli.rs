@@ -967,3 +967,116 @@ fn documents_are_read_by_the_command_line_pdf_included() {
     ]));
     assert_eq!(text, "{\"title\":\"Quarterly report\"}\n");
 }
+
+#[test]
+fn tail_writes_the_last_rows_in_the_asked_format() {
+    let text = stdout(&iterable(&[
+        "tail",
+        "-n",
+        "2",
+        "--to",
+        "csv",
+        &testdata("people.csv"),
+    ]));
+    assert_eq!(
+        text,
+        "id,name,city,note\n4,Dmitri,Москва,\"crlf\r\ninside\"\n5,Eve,,\n"
+    );
+    // Several inputs are one stream: the last row of the two files is the second's.
+    let both = stdout(&iterable(&[
+        "tail",
+        "-n",
+        "1",
+        &testdata("people.csv"),
+        &testdata("people.jsonl"),
+    ]));
+    assert!(both.starts_with("{\"id\":9007199254740993,"), "{both}");
+}
+
+#[test]
+fn sample_draws_the_asked_number_of_rows_again_with_a_seed() {
+    let args = |seed: &str| {
+        stdout(&iterable(&[
+            "sample",
+            "-n",
+            "3",
+            "--seed",
+            seed,
+            &testdata("people.csv"),
+        ]))
+    };
+    let first = args("42");
+    assert_eq!(first.lines().count(), 3);
+    assert_eq!(first, args("42"), "a seed draws the same rows");
+    let ids: Vec<u32> = first
+        .lines()
+        .map(|l| l.split('"').nth(3).unwrap().parse().unwrap())
+        .collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "input order: {ids:?}");
+    // More rows asked than there are: all of them.
+    let all = stdout(&iterable(&["sample", "-n", "50", &testdata("people.csv")]));
+    assert_eq!(all.lines().count(), 5);
+}
+
+#[test]
+fn select_picks_orders_and_renames_columns() {
+    let text = stdout(&iterable(&[
+        "select",
+        "name:who,id",
+        "--to",
+        "csv",
+        &testdata("people.csv"),
+    ]));
+    assert_eq!(
+        text.lines().take(3).collect::<Vec<_>>(),
+        ["who,id", "Anna,1", "\"Smith, Ben\",2"]
+    );
+    let out = iterable(&["select", "id,nope", &testdata("people.csv")]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("has no column \"nope\" (it has: id, name, city, note)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn frequency_counts_each_value_of_the_picked_columns() {
+    let text = stdout(&iterable(&[
+        "frequency",
+        "--columns",
+        "city",
+        "--to",
+        "csv",
+        &testdata("people.csv"),
+    ]));
+    assert_eq!(
+        text,
+        "column,value,count,percent\ncity,,1,20\ncity,Berlin,1,20\ncity,Paris,1,20\ncity,Zürich,1,20\ncity,Москва,1,20\n"
+    );
+    let top = stdout(&iterable(&[
+        "frequency",
+        "-l",
+        "1",
+        "--columns",
+        "name",
+        &testdata("people.csv"),
+    ]));
+    assert_eq!(top.lines().count(), 1);
+}
+
+#[test]
+fn table_aligns_columns_and_cuts_long_values() {
+    let text = stdout(&iterable(&[
+        "table",
+        "--width",
+        "6",
+        "-n",
+        "3",
+        &testdata("people.csv"),
+    ]));
+    assert_eq!(
+        text,
+        "id  name    city    note\n--  ------  ------  ------\n1   Anna    Berlin  plain\n2   Smith…  Paris   has \"…\n3   Chloé   Zürich  two l…\n"
+    );
+}

@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 
 use anyhow::{Result, bail};
 use futures::StreamExt;
-use iterable::{Format, IterableOptions};
+use iterable::{BoxIterable, Format, IterableOptions};
 
 use crate::args::ReadArgs;
 
@@ -17,18 +17,9 @@ pub async fn run(
     to: Format,
     limit: Option<usize>,
 ) -> Result<()> {
-    refuse_binary_on_a_terminal(to)?;
-    let options = read.options()?;
-    let (mut src, location) = match locations {
-        [one] => (options.open(one).await?, one.clone()),
-        many => (options.open_many(many).await?, many.join(", ")),
-    };
+    let mut out = open_stdout(read, to).await?;
+    let (mut src, location) = open_input(locations, read).await?;
     let location = location.as_str();
-    super::report_encoding(location, src.info().encoding, &options);
-    let mut out = read
-        .write_options(IterableOptions::write().format(to))?
-        .open("-")
-        .await?;
     let mut written = 0usize;
     while limit.is_none_or(|n| written < n) {
         let Some(row) = src.next().await else { break };
@@ -46,6 +37,29 @@ pub async fn run(
     super::report_skipped(location, src.progress().skipped);
     src.aclose().await?;
     Ok(())
+}
+
+/// The rows of `locations`, one after the other, and how to name them in messages.
+pub(super) async fn open_input(
+    locations: &[String],
+    read: &ReadArgs,
+) -> Result<(BoxIterable, String)> {
+    let options = read.options()?;
+    let (src, location) = match locations {
+        [one] => (options.open(one).await?, one.clone()),
+        many => (options.open_many(many).await?, many.join(", ")),
+    };
+    super::report_encoding(&location, src.info().encoding, &options);
+    Ok((src, location))
+}
+
+/// A writer of rows to stdout as `to` (refused for a binary format on a terminal).
+pub(super) async fn open_stdout(read: &ReadArgs, to: Format) -> Result<BoxIterable> {
+    refuse_binary_on_a_terminal(to)?;
+    Ok(read
+        .write_options(IterableOptions::write().format(to))?
+        .open("-")
+        .await?)
 }
 
 /// A binary format (Parquet, Avro, a workbook, ...) is not written to a terminal,

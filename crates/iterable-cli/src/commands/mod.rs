@@ -4,8 +4,13 @@ mod cat;
 mod convert;
 mod count;
 pub mod enrich;
+mod frequency;
+mod sample;
 mod schema;
+mod select;
 mod status;
+mod table;
+mod tail;
 
 use anyhow::Result;
 
@@ -25,6 +30,37 @@ pub async fn run(cli: Cli) -> Result<()> {
             read,
             out,
         } => cat::run(&locations, &read, out.to, Some(n)).await,
+        Command::Tail {
+            n,
+            locations,
+            read,
+            out,
+        } => tail::run(&locations, &read, out.to, n).await,
+        Command::Sample {
+            n,
+            seed,
+            locations,
+            read,
+            out,
+        } => sample::run(&locations, &read, out.to, n, seed).await,
+        Command::Select {
+            columns,
+            locations,
+            read,
+            out,
+        } => select::run(&columns, &locations, &read, out.to).await,
+        Command::Frequency {
+            limit,
+            locations,
+            read,
+            out,
+        } => frequency::run(&locations, &read, out.to, limit).await,
+        Command::Table {
+            limit,
+            width,
+            locations,
+            read,
+        } => table::run(&locations, &read, width, limit).await,
         Command::Count { locations, read } => count::run(&locations, &read).await,
         Command::Enrich(args) => enrich::run(&args).await,
         Command::Convert {
