@@ -95,6 +95,27 @@ pub enum Command {
         #[command(flatten)]
         out: OutArgs,
     },
+    /// Write the rows that pass an expression: comparisons (= != < <= > >=), `is
+    /// [not] null`, `[not] in (...)`, `~ 'regex'`, joined by and, or, not and
+    /// parentheses. Text is compared as a number, a boolean or a date where the
+    /// other side is one, so `amount > 100` works on CSV.
+    #[command(
+        after_help = "Examples:\n  iterable filter \"amount > 100 and city in ('Berlin', 'Paris')\" data.csv\n  iterable filter \"email ~ '@example\\.org$' and created >= '2024-01-01'\" 'logs/*.jsonl.gz' --to csv"
+    )]
+    Filter {
+        /// The expression (quote it for the shell).
+        expression: String,
+        /// At most this many rows (0: all).
+        #[arg(short = 'n', long = "lines", default_value_t = 0)]
+        limit: usize,
+        /// Paths, URLs or globs, or - for stdin; several are read one after the other.
+        #[arg(required = true)]
+        locations: Vec<String>,
+        #[command(flatten)]
+        read: ReadArgs,
+        #[command(flatten)]
+        out: OutArgs,
+    },
     /// Count each value of each column (--columns picks some), the most frequent
     /// first: one row a value with its column, count and percent of the rows.
     #[command(
@@ -208,6 +229,7 @@ impl Command {
             | Command::Tail { read, .. }
             | Command::Sample { read, .. }
             | Command::Select { read, .. }
+            | Command::Filter { read, .. }
             | Command::Frequency { read, .. }
             | Command::Table { read, .. }
             | Command::Count { read, .. }

@@ -1080,3 +1080,32 @@ fn table_aligns_columns_and_cuts_long_values() {
         "id  name    city    note\n--  ------  ------  ------\n1   Anna    Berlin  plain\n2   Smith…  Paris   has \"…\n3   Chloé   Zürich  two l…\n"
     );
 }
+
+#[test]
+fn filter_keeps_the_rows_that_pass_with_text_read_as_numbers() {
+    let text = stdout(&iterable(&[
+        "filter",
+        "id >= 2 and (city ~ '^[PZ]' or city is null or city = '')",
+        "--to",
+        "csv",
+        "--columns",
+        "id,city",
+        &testdata("people.csv"),
+    ]));
+    assert_eq!(text, "id,city\n2,Paris\n3,Zürich\n5,\n");
+    // JSON values keep their types: a nested path and a boolean.
+    let json = stdout(&iterable(&[
+        "filter",
+        "address.city = 'Berlin' and active = true",
+        &testdata("people.jsonl"),
+    ]));
+    assert_eq!(json.lines().count(), 1);
+    assert!(json.starts_with("{\"id\":1,"), "{json}");
+
+    let out = iterable(&["filter", "id > ", &testdata("people.csv")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "iterable: filter: at character 6: expected a column or a value, found the end\n"
+    );
+}

@@ -82,6 +82,7 @@ mod convert_columnar;
 mod database_schema;
 mod databases;
 mod encoding_detect;
+mod filter;
 pub mod implement;
 mod many;
 mod nested;
@@ -102,6 +103,7 @@ pub use iterable_formats::testing;
 
 pub use bulk::{BulkReport, DEFAULT_BULK_CONCURRENCY, FileOutcome, abulk_convert};
 pub use convert::{ConvertOptions, ConvertReport, DEFAULT_CONVERT_BATCH, aconvert};
+pub use filter::{FilterError, RowFilter};
 pub use iterable_core::policy::{DeadLetterSink, ErrorHandler};
 pub use iterable_core::{
     AsyncIterable, AvroCodec, AvroOptions, BoxIterable, Codec, ColumnarCompression,

@@ -4,6 +4,7 @@ mod cat;
 mod convert;
 mod count;
 pub mod enrich;
+mod filter;
 mod frequency;
 mod sample;
 mod schema;
@@ -49,6 +50,13 @@ pub async fn run(cli: Cli) -> Result<()> {
             read,
             out,
         } => select::run(&columns, &locations, &read, out.to).await,
+        Command::Filter {
+            expression,
+            limit,
+            locations,
+            read,
+            out,
+        } => filter::run(&expression, &locations, &read, out.to, limit).await,
         Command::Frequency {
             limit,
             locations,

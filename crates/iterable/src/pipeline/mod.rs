@@ -133,6 +133,24 @@ impl Pipeline {
         })
     }
 
+    /// Only the rows that pass `filter`, an expression such as `amount > 100 and city
+    /// in ('Berlin', 'Paris')` (see [`RowFilter`](crate::RowFilter)).
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// use iterable::{RowFilter, apipeline, from_rows, row};
+    ///
+    /// let rows = from_rows("mem", [row! { "n" => 1 }, row! { "n" => 5 }, row! { "n" => 9 }]);
+    /// let filter = RowFilter::parse("n >= 5")?;
+    /// let kept = apipeline(rows).filter_where(filter).collect().await?;
+    /// assert_eq!(kept.len(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn filter_where(self, filter: crate::RowFilter) -> Pipeline {
+        self.filter(move |row| filter.matches(row))
+    }
+
     /// Each row replaced by `f(row)`, or dropped when it is `None`.
     pub fn filter_map(self, mut f: impl FnMut(Row) -> Option<Row> + Send + 'static) -> Pipeline {
         self.stage(move |row| match f(row) {

@@ -1,0 +1,36 @@
+//! `filter`: the rows that pass an expression (`amount > 100 and city = 'Berlin'`).
+
+use anyhow::Result;
+use futures::StreamExt;
+use iterable::{Format, RowFilter};
+
+use super::cat::{open_input, open_stdout};
+use crate::args::ReadArgs;
+
+/// Writes the rows of `locations` that pass `expression` to stdout as `to`, at most
+/// `limit` of them (0: all).
+pub async fn run(
+    expression: &str,
+    locations: &[String],
+    read: &ReadArgs,
+    to: Format,
+    limit: usize,
+) -> Result<()> {
+    let filter = RowFilter::parse(expression)?;
+    let mut out = open_stdout(read, to).await?;
+    let (mut src, location) = open_input(locations, read).await?;
+    let limit = if limit == 0 { usize::MAX } else { limit };
+    let mut kept = 0usize;
+    while kept < limit {
+        let Some(row) = src.next().await else { break };
+        let row = row?;
+        if filter.matches(&row) {
+            out.awrite(&row).await?;
+            kept += 1;
+        }
+    }
+    out.aclose().await?;
+    super::report_skipped(&location, src.progress().skipped);
+    src.aclose().await?;
+    Ok(())
+}
