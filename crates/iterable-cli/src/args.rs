@@ -116,6 +116,22 @@ pub enum Command {
         #[command(flatten)]
         out: OutArgs,
     },
+    /// Summarize each column (--columns picks some) in one pass: its type as convert
+    /// would type it, count, nulls (and empty text), distinct values (estimated
+    /// beyond 10,000), min, max, mean, stddev, quartiles (from a sample of 20,000
+    /// beyond that) and the most frequent values. One row a column.
+    #[command(
+        after_help = "Examples:\n  iterable stats data.csv --to csv\n  iterable stats --columns amount,created 'logs/*.jsonl.gz'"
+    )]
+    Stats {
+        /// Paths, URLs or globs, or - for stdin; several are read one after the other.
+        #[arg(required = true)]
+        locations: Vec<String>,
+        #[command(flatten)]
+        read: ReadArgs,
+        #[command(flatten)]
+        out: OutArgs,
+    },
     /// Count each value of each column (--columns picks some), the most frequent
     /// first: one row a value with its column, count and percent of the rows.
     #[command(
@@ -230,6 +246,7 @@ impl Command {
             | Command::Sample { read, .. }
             | Command::Select { read, .. }
             | Command::Filter { read, .. }
+            | Command::Stats { read, .. }
             | Command::Frequency { read, .. }
             | Command::Table { read, .. }
             | Command::Count { read, .. }

@@ -1109,3 +1109,21 @@ fn filter_keeps_the_rows_that_pass_with_text_read_as_numbers() {
         "iterable: filter: at character 6: expected a column or a value, found the end\n"
     );
 }
+
+#[test]
+fn stats_summarize_each_column_typed_as_convert_types_text() {
+    let text = stdout(&iterable(&[
+        "stats",
+        "--to",
+        "csv",
+        "--columns",
+        "id,city",
+        &testdata("people.csv"),
+    ]));
+    assert_eq!(
+        text,
+        "column,type,count,nulls,distinct,distinct_estimated,min,max,mean,stddev,p25,median,p75,top\n\
+         id,integer,5,0,5,false,1,5,3,1.5811388300841898,2,3,4,\"1 (1), 2 (1), 3 (1)\"\n\
+         city,text,4,1,4,false,Berlin,Москва,,,,,,\"Berlin (1), Paris (1), Zürich (1)\"\n"
+    );
+}

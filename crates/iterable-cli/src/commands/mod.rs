@@ -9,6 +9,7 @@ mod frequency;
 mod sample;
 mod schema;
 mod select;
+mod stats;
 mod status;
 mod table;
 mod tail;
@@ -57,6 +58,11 @@ pub async fn run(cli: Cli) -> Result<()> {
             read,
             out,
         } => filter::run(&expression, &locations, &read, out.to, limit).await,
+        Command::Stats {
+            locations,
+            read,
+            out,
+        } => stats::run(&locations, &read, out.to).await,
         Command::Frequency {
             limit,
             locations,
