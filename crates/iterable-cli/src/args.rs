@@ -132,6 +132,27 @@ pub enum Command {
         #[command(flatten)]
         out: OutArgs,
     },
+    /// Check every row against a JSON Schema: one output row a failure (the row's
+    /// number, the path in it, the keyword and the message). Exit code 0 when every
+    /// row fits, 3 when some do not. CSV fields are text: add --infer-types to check
+    /// numbers and booleans as such.
+    #[command(
+        after_help = "Examples:\n  iterable validate person.schema.json people.jsonl\n  iterable validate order.schema.json orders.csv --infer-types --to csv > failures.csv"
+    )]
+    Validate {
+        /// The JSON Schema (a file; drafts 4 to 2020-12).
+        schema: std::path::PathBuf,
+        /// At most this many failures written (0: all); every row is still checked.
+        #[arg(long, default_value_t = 0)]
+        max_errors: usize,
+        /// Paths, URLs or globs, or - for stdin; several are read one after the other.
+        #[arg(required = true)]
+        locations: Vec<String>,
+        #[command(flatten)]
+        read: ReadArgs,
+        #[command(flatten)]
+        out: OutArgs,
+    },
     /// Count each value of each column (--columns picks some), the most frequent
     /// first: one row a value with its column, count and percent of the rows.
     #[command(
@@ -247,6 +268,7 @@ impl Command {
             | Command::Select { read, .. }
             | Command::Filter { read, .. }
             | Command::Stats { read, .. }
+            | Command::Validate { read, .. }
             | Command::Frequency { read, .. }
             | Command::Table { read, .. }
             | Command::Count { read, .. }

@@ -1127,3 +1127,54 @@ fn stats_summarize_each_column_typed_as_convert_types_text() {
          city,text,4,1,4,false,Berlin,Москва,,,,,,\"Berlin (1), Paris (1), Zürich (1)\"\n"
     );
 }
+
+#[test]
+fn validate_writes_each_failure_and_exits_3_when_rows_do_not_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("person.schema.json");
+    std::fs::write(
+        &schema,
+        r#"{"type": "object", "required": ["id", "name"],
+            "properties": {"id": {"type": "integer", "minimum": 2}, "name": {"type": "string", "maxLength": 8}}}"#,
+    )
+    .unwrap();
+    let schema = schema.to_str().unwrap();
+    let out = iterable(&[
+        "validate",
+        schema,
+        "--infer-types",
+        "--to",
+        "csv",
+        &testdata("people.csv"),
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "row,path,keyword,message\n1,/id,minimum,1 is less than the minimum of 2\n2,/name,maxLength,\"\"\"Smith, Ben\"\" is longer than 8 characters\"\n"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.ends_with(&format!(
+            "people.csv: 2 of 5 row(s) do not fit {schema} (2 error(s))\n"
+        )),
+        "{err}"
+    );
+
+    // Every row fits: no output, exit 0.
+    let loose = dir.path().join("loose.json");
+    std::fs::write(&loose, r#"{"type": "object", "required": ["id"]}"#).unwrap();
+    let fits = iterable(&["validate", loose.to_str().unwrap(), &testdata("people.csv")]);
+    assert_eq!(fits.status.code(), Some(0));
+    assert!(fits.stdout.is_empty());
+
+    // A schema that is not one.
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, r#"{"type": "nonsense"}"#).unwrap();
+    let out = iterable(&["validate", bad.to_str().unwrap(), &testdata("people.csv")]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.json: not a JSON Schema this validator takes"),
+        "{err}"
+    );
+}

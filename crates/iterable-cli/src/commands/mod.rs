@@ -13,6 +13,7 @@ mod stats;
 mod status;
 mod table;
 mod tail;
+mod validate;
 
 use anyhow::Result;
 
@@ -63,6 +64,13 @@ pub async fn run(cli: Cli) -> Result<()> {
             read,
             out,
         } => stats::run(&locations, &read, out.to).await,
+        Command::Validate {
+            schema,
+            max_errors,
+            locations,
+            read,
+            out,
+        } => validate::run(&schema, &locations, &read, out.to, max_errors).await,
         Command::Frequency {
             limit,
             locations,
