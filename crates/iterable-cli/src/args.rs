@@ -243,6 +243,17 @@ pub enum Command {
         #[arg(long, short = 'q')]
         quiet: bool,
     },
+    /// Print a completion script for a shell (bash, zsh, fish, elvish, powershell).
+    #[command(
+        after_help = "Examples:\n  iterable completions bash > ~/.local/share/bash-completion/completions/iterable\n  iterable completions zsh > \"${fpath[1]}/_iterable\""
+    )]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), for `man`.
+    #[command(after_help = "Examples:\n  iterable man > iterable.1 && man ./iterable.1")]
+    Man,
     /// Print the columns of LOCATION and their Arrow types, one `name: type` a line: a
     /// Parquet or Arrow file's own schema, or the types of the first rows of any other
     /// format (CSV fields are text unless --infer-types).
@@ -259,8 +270,8 @@ pub enum Command {
 
 impl Command {
     /// The reading arguments of this command.
-    fn read_args_mut(&mut self) -> &mut ReadArgs {
-        match self {
+    fn read_args_mut(&mut self) -> Option<&mut ReadArgs> {
+        Some(match self {
             Command::Cat { read, .. }
             | Command::Head { read, .. }
             | Command::Tail { read, .. }
@@ -275,12 +286,15 @@ impl Command {
             | Command::Convert { read, .. }
             | Command::Schema { read, .. } => read,
             Command::Enrich(args) => &mut args.read,
-        }
+            Command::Completions { .. } | Command::Man => return None,
+        })
     }
 
     /// Takes the registry's format flags out of the subcommand's `matches`.
     pub fn take_format_flags(&mut self, matches: &ArgMatches) {
-        let read = self.read_args_mut();
+        let Some(read) = self.read_args_mut() else {
+            return;
+        };
         read.read_flags = collect(matches, Side::Read);
         read.write_flags = collect(matches, Side::Write);
     }

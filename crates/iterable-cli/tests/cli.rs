@@ -1178,3 +1178,46 @@ fn validate_writes_each_failure_and_exits_3_when_rows_do_not_fit() {
         "{err}"
     );
 }
+
+#[test]
+fn completions_and_the_manual_page_cover_every_command_and_registry_flag() {
+    for shell in ["bash", "zsh", "fish"] {
+        let script = stdout(&iterable(&["completions", shell]));
+        for word in [
+            "convert",
+            "validate",
+            "frequency",
+            "to-delimiter",
+            "schema-rows",
+        ] {
+            assert!(script.contains(word), "{shell}: {word} missing");
+        }
+    }
+    // The bash script parses.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("iterable.bash");
+    std::fs::write(&path, stdout(&iterable(&["completions", "bash"]))).unwrap();
+    let check = Command::new("bash").arg("-n").arg(&path).output().unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+
+    let page = stdout(&iterable(&["man"]));
+    assert!(page.contains(".TH iterable 1"), "{page}");
+    for command in [
+        "cat", "tail", "sample", "select", "filter", "stats", "validate", "table",
+    ] {
+        assert!(
+            page.contains(&format!("iterable\\-{command}(1)")),
+            "{command}"
+        );
+    }
+    let out = iterable(&["completions", "tcsh"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unknown shell is a usage error"
+    );
+}

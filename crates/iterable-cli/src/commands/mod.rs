@@ -6,6 +6,7 @@ mod count;
 pub mod enrich;
 mod filter;
 mod frequency;
+mod manual;
 mod sample;
 mod schema;
 mod select;
@@ -105,6 +106,8 @@ pub async fn run(cli: Cli) -> Result<()> {
             };
             convert::run(&input, &output, &read, &output_as).await
         }
+        Command::Completions { shell } => manual::completions(shell),
+        Command::Man => manual::man(),
         Command::Schema {
             location,
             sheets,
