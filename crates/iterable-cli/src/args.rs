@@ -198,6 +198,13 @@ pub enum Command {
         locations: Vec<String>,
         #[command(flatten)]
         read: ReadArgs,
+        /// Show progress and a summary on stderr even when it is not a terminal (on a
+        /// terminal they are shown by default).
+        #[arg(long, conflicts_with = "quiet")]
+        progress: bool,
+        /// Nothing on stderr but errors and warnings: no progress, no summary.
+        #[arg(long, short = 'q')]
+        quiet: bool,
     },
     /// Extract fields from every row of IN with a chat model, into OUT.
     #[command(
@@ -306,6 +313,20 @@ pub struct OutArgs {
     /// Output format (any that writes; JSON Lines by default).
     #[arg(long = "to", default_value = "jsonl", value_parser = format_parser())]
     pub to: Format,
+    /// Show progress and a summary on stderr even when it is not a terminal (they are
+    /// shown by default when stderr is a terminal and stdout is not).
+    #[arg(long, conflicts_with = "quiet")]
+    pub progress: bool,
+    /// Nothing on stderr but errors and warnings: no progress, no summary.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+impl OutArgs {
+    /// What to say on stderr while rows go to stdout.
+    pub fn status(&self) -> crate::commands::Status {
+        crate::commands::Status::for_rows_out(self.progress, self.quiet)
+    }
 }
 
 /// Options for reading.

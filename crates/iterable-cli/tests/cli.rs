@@ -1221,3 +1221,61 @@ fn completions_and_the_manual_page_cover_every_command_and_registry_flag() {
         "an unknown shell is a usage error"
     );
 }
+
+/// `cat` and `count` tell their progress and a summary on stderr when it is a terminal
+/// (a pseudo-terminal made by `script`) and stdout is not; nothing in a pipe unless
+/// asked; nothing with rows going to the terminal itself.
+#[test]
+fn reading_commands_show_progress_and_a_summary_on_a_terminal_only() {
+    let input = testdata("people.csv");
+    let piped = iterable(&["cat", &input]);
+    assert!(piped.status.success());
+    assert_eq!(String::from_utf8_lossy(&piped.stderr), "");
+    let asked = iterable(&["sample", "-n", "2", "--progress", &input]);
+    let err = String::from_utf8_lossy(&asked.stderr);
+    assert!(
+        err.starts_with(&format!("iterable: 5 rows from {input} in ")) && err.ends_with(" read)\n"),
+        "{err}"
+    );
+    let count = iterable(&["count", "--progress", &input, &input]);
+    let err = String::from_utf8_lossy(&count.stderr);
+    assert!(
+        err.starts_with("iterable: 10 rows in 2 file(s) in "),
+        "{err}"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&count.stdout).lines().last(),
+        Some("10")
+    );
+
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipping the terminal half: no `script` (util-linux)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("rows.jsonl");
+    let bin = env!("CARGO_BIN_EXE_iterable");
+    let on_terminal = |command: String| {
+        let run = Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .output()
+            .unwrap();
+        assert!(run.status.success(), "{run:?}");
+        String::from_utf8_lossy(&run.stdout).into_owned()
+    };
+    let screen = on_terminal(format!("{bin} cat {input} > {}", out.display()));
+    assert!(screen.contains("iterable: 5 rows from "), "{screen:?}");
+    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 5);
+    let screen = on_terminal(format!("{bin} cat {input}"));
+    assert!(
+        !screen.contains("rows from"),
+        "rows on the terminal: no summary {screen:?}"
+    );
+    let screen = on_terminal(format!("{bin} count {input}"));
+    assert!(
+        screen.contains("iterable: 5 rows in 1 file(s)"),
+        "{screen:?}"
+    );
+    let screen = on_terminal(format!("{bin} count -q {input}"));
+    assert!(!screen.contains("iterable:"), "{screen:?}");
+}

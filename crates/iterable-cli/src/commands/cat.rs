@@ -4,7 +4,11 @@ use std::io::IsTerminal;
 
 use anyhow::{Result, bail};
 use futures::StreamExt;
-use iterable::{BoxIterable, Format, IterableOptions};
+use std::time::Instant;
+
+use iterable::{BoxIterable, Format, IterableOptions, ProgressEvery};
+
+use super::status::{self, Status};
 
 use crate::args::ReadArgs;
 
@@ -16,13 +20,15 @@ pub async fn run(
     read: &ReadArgs,
     to: Format,
     limit: Option<usize>,
+    status: Status,
 ) -> Result<()> {
     let mut out = open_stdout(read, to).await?;
-    let (mut src, location) = open_input(locations, read).await?;
-    let location = location.as_str();
+    let mut input = open_input(locations, read, status).await?;
     let mut written = 0usize;
     while limit.is_none_or(|n| written < n) {
-        let Some(row) = src.next().await else { break };
+        let Some(row) = input.src.next().await else {
+            break;
+        };
         let row = match row {
             Ok(row) => row,
             Err(e) => {
@@ -34,23 +40,67 @@ pub async fn run(
         written += 1;
     }
     out.aclose().await?;
-    super::report_skipped(location, src.progress().skipped);
-    src.aclose().await?;
-    Ok(())
+    input.finish().await
 }
 
-/// The rows of `locations`, one after the other, and how to name them in messages.
+/// A read under way: the rows, how to name them, and what to say on stderr.
+pub(super) struct Reading {
+    pub(super) src: BoxIterable,
+    pub(super) location: String,
+    status: Status,
+    started: Instant,
+}
+
+impl Reading {
+    /// Ends the read: the status line cleared, skipped records and the summary told
+    /// (as asked), the source closed.
+    pub(super) async fn finish(mut self) -> Result<()> {
+        if self.status.live {
+            status::clear();
+        }
+        let progress = self.src.progress();
+        super::report_skipped(&self.location, progress.skipped);
+        if self.status.summary {
+            let location = iterable::mask_password(&self.location);
+            eprintln!(
+                "{}",
+                status::read_summary(&location, &progress, self.started.elapsed())
+            );
+        }
+        self.src.aclose().await?;
+        Ok(())
+    }
+}
+
+/// The rows of `locations`, one after the other (a status line on stderr as `status`
+/// says).
 pub(super) async fn open_input(
     locations: &[String],
     read: &ReadArgs,
-) -> Result<(BoxIterable, String)> {
+    status: Status,
+) -> Result<Reading> {
+    let started = Instant::now();
     let options = read.options()?;
-    let (src, location) = match locations {
+    let (mut src, location) = match locations {
         [one] => (options.open(one).await?, one.clone()),
         many => (options.open_many(many).await?, many.join(", ")),
     };
     super::report_encoding(&location, src.info().encoding, &options);
-    Ok((src, location))
+    if status.live {
+        src = iterable::with_progress(src, ProgressEvery::Time(status::REDRAW), |event| {
+            if event.done {
+                status::clear();
+            } else {
+                status::draw(event);
+            }
+        });
+    }
+    Ok(Reading {
+        src,
+        location,
+        status,
+        started,
+    })
 }
 
 /// A writer of rows to stdout as `to` (refused for a binary format on a terminal).

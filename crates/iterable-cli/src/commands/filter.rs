@@ -4,6 +4,7 @@ use anyhow::Result;
 use futures::StreamExt;
 use iterable::{Format, RowFilter};
 
+use super::Status;
 use super::cat::{open_input, open_stdout};
 use crate::args::ReadArgs;
 
@@ -15,14 +16,17 @@ pub async fn run(
     read: &ReadArgs,
     to: Format,
     limit: usize,
+    status: Status,
 ) -> Result<()> {
     let filter = RowFilter::parse(expression)?;
     let mut out = open_stdout(read, to).await?;
-    let (mut src, location) = open_input(locations, read).await?;
+    let mut input = open_input(locations, read, status).await?;
     let limit = if limit == 0 { usize::MAX } else { limit };
     let mut kept = 0usize;
     while kept < limit {
-        let Some(row) = src.next().await else { break };
+        let Some(row) = input.src.next().await else {
+            break;
+        };
         let row = row?;
         if filter.matches(&row) {
             out.awrite(&row).await?;
@@ -30,7 +34,5 @@ pub async fn run(
         }
     }
     out.aclose().await?;
-    super::report_skipped(&location, src.progress().skipped);
-    src.aclose().await?;
-    Ok(())
+    input.finish().await
 }

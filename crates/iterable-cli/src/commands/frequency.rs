@@ -6,6 +6,7 @@ use anyhow::Result;
 use futures::StreamExt;
 use iterable::{Format, Row, Value, row};
 
+use super::Status;
 use super::cat::{open_input, open_stdout};
 use crate::args::ReadArgs;
 
@@ -87,20 +88,24 @@ impl Frequencies {
 
 /// Writes the frequency table of `locations`' columns (`--columns` reads only some)
 /// to stdout as `to`, at most `limit` values a column.
-pub async fn run(locations: &[String], read: &ReadArgs, to: Format, limit: usize) -> Result<()> {
+pub async fn run(
+    locations: &[String],
+    read: &ReadArgs,
+    to: Format,
+    limit: usize,
+    status: Status,
+) -> Result<()> {
     let mut out = open_stdout(read, to).await?;
-    let (mut src, location) = open_input(locations, read).await?;
+    let mut input = open_input(locations, read, status).await?;
     let mut frequencies = Frequencies::default();
-    while let Some(row) = src.next().await {
+    while let Some(row) = input.src.next().await {
         frequencies.add(&row?);
     }
     for row in frequencies.rows(limit) {
         out.awrite(&row).await?;
     }
     out.aclose().await?;
-    super::report_skipped(&location, src.progress().skipped);
-    src.aclose().await?;
-    Ok(())
+    input.finish().await
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ mod schema;
 mod select;
 mod stats;
 mod status;
+pub use status::Status;
 mod table;
 mod tail;
 mod validate;
@@ -27,64 +28,69 @@ pub async fn run(cli: Cli) -> Result<()> {
             locations,
             read,
             out,
-        } => cat::run(&locations, &read, out.to, None).await,
+        } => cat::run(&locations, &read, out.to, None, out.status()).await,
         Command::Head {
             n,
             locations,
             read,
             out,
-        } => cat::run(&locations, &read, out.to, Some(n)).await,
+        } => cat::run(&locations, &read, out.to, Some(n), out.status()).await,
         Command::Tail {
             n,
             locations,
             read,
             out,
-        } => tail::run(&locations, &read, out.to, n).await,
+        } => tail::run(&locations, &read, out.to, n, out.status()).await,
         Command::Sample {
             n,
             seed,
             locations,
             read,
             out,
-        } => sample::run(&locations, &read, out.to, n, seed).await,
+        } => sample::run(&locations, &read, out.to, n, seed, out.status()).await,
         Command::Select {
             columns,
             locations,
             read,
             out,
-        } => select::run(&columns, &locations, &read, out.to).await,
+        } => select::run(&columns, &locations, &read, out.to, out.status()).await,
         Command::Filter {
             expression,
             limit,
             locations,
             read,
             out,
-        } => filter::run(&expression, &locations, &read, out.to, limit).await,
+        } => filter::run(&expression, &locations, &read, out.to, limit, out.status()).await,
         Command::Stats {
             locations,
             read,
             out,
-        } => stats::run(&locations, &read, out.to).await,
+        } => stats::run(&locations, &read, out.to, out.status()).await,
         Command::Validate {
             schema,
             max_errors,
             locations,
             read,
             out,
-        } => validate::run(&schema, &locations, &read, out.to, max_errors).await,
+        } => validate::run(&schema, &locations, &read, out.to, max_errors, out.status()).await,
         Command::Frequency {
             limit,
             locations,
             read,
             out,
-        } => frequency::run(&locations, &read, out.to, limit).await,
+        } => frequency::run(&locations, &read, out.to, limit, out.status()).await,
         Command::Table {
             limit,
             width,
             locations,
             read,
         } => table::run(&locations, &read, width, limit).await,
-        Command::Count { locations, read } => count::run(&locations, &read).await,
+        Command::Count {
+            locations,
+            read,
+            progress,
+            quiet,
+        } => count::run(&locations, &read, Status::new(progress, quiet)).await,
         Command::Enrich(args) => enrich::run(&args).await,
         Command::Convert {
             input,

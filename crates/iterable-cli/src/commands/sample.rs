@@ -4,6 +4,7 @@ use anyhow::Result;
 use futures::StreamExt;
 use iterable::{Format, Row};
 
+use super::Status;
 use super::cat::{open_input, open_stdout};
 use crate::args::ReadArgs;
 
@@ -84,6 +85,7 @@ pub async fn run(
     to: Format,
     n: usize,
     seed: Option<u64>,
+    status: Status,
 ) -> Result<()> {
     let seed = seed.unwrap_or_else(|| {
         std::time::SystemTime::now()
@@ -91,18 +93,16 @@ pub async fn run(
             .map_or(0, |d| d.as_nanos() as u64)
     });
     let mut out = open_stdout(read, to).await?;
-    let (mut src, location) = open_input(locations, read).await?;
+    let mut input = open_input(locations, read, status).await?;
     let mut reservoir = Reservoir::new(n, seed);
-    while let Some(row) = src.next().await {
+    while let Some(row) = input.src.next().await {
         reservoir.offer(row?);
     }
     for row in reservoir.into_rows() {
         out.awrite(&row).await?;
     }
     out.aclose().await?;
-    super::report_skipped(&location, src.progress().skipped);
-    src.aclose().await?;
-    Ok(())
+    input.finish().await
 }
 
 #[cfg(test)]

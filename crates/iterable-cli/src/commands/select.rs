@@ -6,6 +6,7 @@ use anyhow::{Result, bail};
 use futures::StreamExt;
 use iterable::{Format, Header, Row, Value};
 
+use super::Status;
 use super::cat::{open_input, open_stdout};
 use crate::args::ReadArgs;
 
@@ -94,20 +95,24 @@ impl Selector {
 }
 
 /// Writes the rows of `locations` with only the columns of `list` to stdout as `to`.
-pub async fn run(list: &str, locations: &[String], read: &ReadArgs, to: Format) -> Result<()> {
+pub async fn run(
+    list: &str,
+    locations: &[String],
+    read: &ReadArgs,
+    to: Format,
+    status: Status,
+) -> Result<()> {
     let mut selector = Selector::new(parse_picks(list)?);
     let mut out = open_stdout(read, to).await?;
-    let (mut src, location) = open_input(locations, read).await?;
+    let mut input = open_input(locations, read, status).await?;
     let mut first = true;
-    while let Some(row) = src.next().await {
-        let row = selector.select(&row?, &iterable::mask_password(&location), first)?;
+    while let Some(row) = input.src.next().await {
+        let row = selector.select(&row?, &iterable::mask_password(&input.location), first)?;
         first = false;
         out.awrite(&row).await?;
     }
     out.aclose().await?;
-    super::report_skipped(&location, src.progress().skipped);
-    src.aclose().await?;
-    Ok(())
+    input.finish().await
 }
 
 #[cfg(test)]

@@ -31,6 +31,39 @@ impl Status {
     }
 }
 
+impl Status {
+    /// The status of a command that writes rows to stdout: shown when stderr is a
+    /// terminal and stdout is not (where it would mix with the rows), or when asked.
+    pub fn for_rows_out(forced: bool, quiet: bool) -> Status {
+        let terminal = std::io::stderr().is_terminal() && !std::io::stdout().is_terminal();
+        Status {
+            live: !quiet && terminal,
+            summary: !quiet && (terminal || forced),
+        }
+    }
+}
+
+/// The summary of a read: rows, time, rate, bytes, skipped records.
+pub fn read_summary(location: &str, progress: &iterable::Progress, elapsed: Duration) -> String {
+    let seconds = elapsed.as_secs_f64();
+    let rate = if seconds > 0.0 {
+        progress.rows as f64 / seconds
+    } else {
+        0.0
+    };
+    let mut text = format!(
+        "iterable: {} rows from {location} in {seconds:.2} s ({} rows/s; {} read",
+        thousands(progress.rows),
+        short(rate),
+        bytes(progress.bytes),
+    );
+    if progress.skipped > 0 {
+        text.push_str(&format!("; {} skipped", thousands(progress.skipped)));
+    }
+    text.push(')');
+    text
+}
+
 /// Redraws the status line for `event` (the line is cleared first).
 pub fn draw(event: &ProgressEvent) {
     let mut line = format!(
@@ -45,9 +78,38 @@ pub fn draw(event: &ProgressEvent) {
         }
         line.push(')');
     }
+    draw_text(&line);
+}
+
+/// Redraws the status line as `line`.
+pub fn draw_text(line: &str) {
     let mut err = std::io::stderr().lock();
     let _ = write!(err, "\r\x1b[2K{line}");
     let _ = err.flush();
+}
+
+/// The status line of a count: rows so far, files done of all.
+pub fn count_line(rows: u64, files_done: usize, files: usize) -> String {
+    if files > 1 {
+        format!("{} rows, {files_done} of {files} files", thousands(rows))
+    } else {
+        format!("{} rows", thousands(rows))
+    }
+}
+
+/// The summary of a count: rows, files, time, rate.
+pub fn count_summary(rows: u64, files: usize, elapsed: Duration) -> String {
+    let seconds = elapsed.as_secs_f64();
+    let rate = if seconds > 0.0 {
+        rows as f64 / seconds
+    } else {
+        0.0
+    };
+    format!(
+        "iterable: {} rows in {files} file(s) in {seconds:.2} s ({} rows/s)",
+        thousands(rows),
+        short(rate)
+    )
 }
 
 /// Clears the status line.

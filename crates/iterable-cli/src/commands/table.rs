@@ -117,11 +117,15 @@ pub async fn run(
     max_width: usize,
     limit: usize,
 ) -> Result<()> {
-    let (mut src, location) = open_input(locations, read).await?;
+    let quiet = super::Status {
+        live: false,
+        summary: false,
+    };
+    let mut input = open_input(locations, read, quiet).await?;
     let limit = if limit == 0 { usize::MAX } else { limit };
     let mut first = Vec::new();
     while first.len() < WIDTH_ROWS.min(limit) {
-        match src.next().await {
+        match input.src.next().await {
             Some(row) => first.push(row?),
             None => break,
         }
@@ -134,14 +138,14 @@ pub async fn run(
     }
     let mut shown = first.len();
     while shown < limit {
-        let Some(row) = src.next().await else { break };
+        let Some(row) = input.src.next().await else {
+            break;
+        };
         stdout.write_all(layout.line(&row?).as_bytes())?;
         shown += 1;
     }
     stdout.flush()?;
-    super::report_skipped(&location, src.progress().skipped);
-    src.aclose().await?;
-    Ok(())
+    input.finish().await
 }
 
 #[cfg(test)]

@@ -6,16 +6,23 @@ use anyhow::Result;
 use futures::StreamExt;
 use iterable::Format;
 
+use super::Status;
 use super::cat::{open_input, open_stdout};
 use crate::args::ReadArgs;
 
 /// Writes the last `n` rows of `locations` (read one after the other) to stdout as
 /// `to`. A bad record that ends the read is the error; nothing is written then.
-pub async fn run(locations: &[String], read: &ReadArgs, to: Format, n: usize) -> Result<()> {
+pub async fn run(
+    locations: &[String],
+    read: &ReadArgs,
+    to: Format,
+    n: usize,
+    status: Status,
+) -> Result<()> {
     let mut out = open_stdout(read, to).await?;
-    let (mut src, location) = open_input(locations, read).await?;
+    let mut input = open_input(locations, read, status).await?;
     let mut last = VecDeque::with_capacity(n.min(1 << 16));
-    while let Some(row) = src.next().await {
+    while let Some(row) = input.src.next().await {
         let row = row?;
         if n == 0 {
             continue;
@@ -29,7 +36,5 @@ pub async fn run(locations: &[String], read: &ReadArgs, to: Format, n: usize) ->
         out.awrite(row).await?;
     }
     out.aclose().await?;
-    super::report_skipped(&location, src.progress().skipped);
-    src.aclose().await?;
-    Ok(())
+    input.finish().await
 }

@@ -6,6 +6,7 @@ use anyhow::{Context, Result, anyhow};
 use futures::StreamExt;
 use iterable::{Format, row};
 
+use super::Status;
 use super::cat::{open_input, open_stdout};
 use crate::args::ReadArgs;
 use crate::exit::RowsFailed;
@@ -19,6 +20,7 @@ pub async fn run(
     read: &ReadArgs,
     to: Format,
     max_errors: usize,
+    status: Status,
 ) -> Result<()> {
     let shown = schema_file.display();
     let text = std::fs::read_to_string(schema_file).with_context(|| format!("{shown}"))?;
@@ -27,14 +29,14 @@ pub async fn run(
     let validator = jsonschema::validator_for(&schema)
         .map_err(|e| anyhow!("{shown}: not a JSON Schema this validator takes: {e}"))?;
     let mut out = open_stdout(read, to).await?;
-    let (mut src, location) = open_input(locations, read).await?;
+    let mut input = open_input(locations, read, status).await?;
     let max_errors = if max_errors == 0 {
         u64::MAX
     } else {
         max_errors as u64
     };
     let (mut rows, mut failed_rows, mut errors) = (0u64, 0u64, 0u64);
-    while let Some(r) = src.next().await {
+    while let Some(r) = input.src.next().await {
         let r = r?;
         rows += 1;
         let instance = serde_json::to_value(&r)?;
@@ -55,10 +57,9 @@ pub async fn run(
         failed_rows += u64::from(failed);
     }
     out.aclose().await?;
-    super::report_skipped(&location, src.progress().skipped);
-    src.aclose().await?;
+    let location = iterable::mask_password(&input.location);
+    input.finish().await?;
     if failed_rows > 0 {
-        let location = iterable::mask_password(&location);
         return Err(RowsFailed(format!(
             "{location}: {failed_rows} of {rows} row(s) do not fit {shown} ({errors} error(s))"
         ))

@@ -10,6 +10,7 @@ use futures::StreamExt;
 use iterable::{Format, Row, Value, row};
 use iterable_formats::csv::{ColumnType, Temporal, parse_temporal};
 
+use super::Status;
 use super::cat::{open_input, open_stdout};
 use crate::args::ReadArgs;
 use sketches::{Distinct, NumberSample, TopValues};
@@ -262,12 +263,12 @@ impl Stats {
 
 /// Writes a summary row for each column of `locations` (`--columns` picks some) to
 /// stdout as `to`.
-pub async fn run(locations: &[String], read: &ReadArgs, to: Format) -> Result<()> {
+pub async fn run(locations: &[String], read: &ReadArgs, to: Format, status: Status) -> Result<()> {
     let mut out = open_stdout(read, to).await?;
-    let (mut src, location) = open_input(locations, read).await?;
+    let mut input = open_input(locations, read, status).await?;
     let mut stats = Stats::default();
     let mut rows = 0u64;
-    while let Some(row) = src.next().await {
+    while let Some(row) = input.src.next().await {
         stats.add(&row?);
         rows += 1;
     }
@@ -275,9 +276,7 @@ pub async fn run(locations: &[String], read: &ReadArgs, to: Format) -> Result<()
         out.awrite(&row).await?;
     }
     out.aclose().await?;
-    super::report_skipped(&location, src.progress().skipped);
-    src.aclose().await?;
-    Ok(())
+    input.finish().await
 }
 
 #[cfg(test)]
