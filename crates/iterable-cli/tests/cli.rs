@@ -1279,3 +1279,49 @@ fn reading_commands_show_progress_and_a_summary_on_a_terminal_only() {
     let screen = on_terminal(format!("{bin} count -q {input}"));
     assert!(!screen.contains("iterable:"), "{screen:?}");
 }
+
+#[test]
+fn a_key_outside_the_csv_header_names_the_flags_that_change_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("keys.jsonl");
+    std::fs::write(&input, "{\"a\":1}\n{\"a\":2,\"b\":3}\n").unwrap();
+    let input = input.to_str().unwrap();
+    let out = dir.path().join("keys.csv");
+    let out = out.to_str().unwrap();
+    let failed = iterable(&["convert", input, out]);
+    assert_eq!(failed.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&failed.stderr);
+    assert!(
+        err.ends_with(
+            "row 2: key \"b\" is not in the CSV header (a); the header comes from the first 1 row(s): \
+             set header_scan_rows (CLI: --header-scan-rows N) to see more rows first or extra_keys = Ignore \
+             (CLI: --extra-keys ignore) to drop such values\n"
+        ),
+        "{err}"
+    );
+    assert!(
+        stdout(&iterable(&[
+            "convert",
+            input,
+            out,
+            "--extra-keys",
+            "ignore"
+        ]))
+        .is_empty()
+    );
+    assert_eq!(std::fs::read_to_string(out).unwrap(), "a\n1\n2\n");
+    let wide = stdout(&iterable(&[
+        "cat",
+        input,
+        "--to",
+        "csv",
+        "--header-scan-rows",
+        "2",
+    ]));
+    assert_eq!(wide, "a,b\n1,\n2,3\n");
+    let bad = iterable(&["convert", input, out, "--extra-keys", "widen"]);
+    assert!(
+        String::from_utf8_lossy(&bad.stderr)
+            .contains("extra_keys: \"widen\" is not one of error, ignore")
+    );
+}

@@ -131,7 +131,8 @@ mod csv_write {
         assert_eq!(
             err.to_string(),
             "out.csv: row 3: key \"x\" is not in the CSV header (a, b, c); the header comes from the first 1 row(s): \
-         set header_scan_rows to see more rows first or extra_keys = Ignore to drop such values"
+         set header_scan_rows (CLI: --header-scan-rows N) to see more rows first or extra_keys = Ignore \
+         (CLI: --extra-keys ignore) to drop such values"
         );
     }
 

@@ -143,6 +143,7 @@ const WRITE_OPTIONS: &[&OptionSpec] = &[
     &opt::DELIMITER,
     &opt::QUOTE,
     &opt::HEADER_SCAN_ROWS,
+    &opt::EXTRA_KEYS,
     &opt::CRLF,
 ];
 

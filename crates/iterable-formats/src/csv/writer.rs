@@ -214,7 +214,8 @@ impl CsvEncoder {
         }
         format!(
             "key \"{key}\" is not in the CSV header ({list}); the header comes from the first {} row(s): \
-             set header_scan_rows to see more rows first or extra_keys = Ignore to drop such values",
+             set header_scan_rows (CLI: --header-scan-rows N) to see more rows first or extra_keys = Ignore \
+             (CLI: --extra-keys ignore) to drop such values",
             self.scan_rows
         )
     }

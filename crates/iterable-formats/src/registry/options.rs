@@ -163,6 +163,19 @@ field!(
     |o, v| o.csv.header_scan_rows = number("header_scan_rows", v)?.max(1)
 );
 field!(
+    /// CSV writing: what a key outside the header does.
+    EXTRA_KEYS, "extra_keys", Some("error|ignore"), "a key outside the header (settled by --header-scan-rows): an error naming it (default), or its value dropped",
+    |o, v| o.csv.extra_keys = match v.to_ascii_lowercase().as_str() {
+        "error" => iterable_core::ExtraKeys::Error,
+        "ignore" => iterable_core::ExtraKeys::Ignore,
+        other => {
+            return Err(Error::InvalidOption(format!(
+                "extra_keys: {other:?} is not one of error, ignore"
+            )))
+        }
+    }
+);
+field!(
     /// CSV writing: CRLF line ends.
     CRLF, "crlf", None, "end lines with CRLF instead of LF",
     |o, v| o.csv.crlf = switch("crlf", v)?
