@@ -93,10 +93,10 @@ impl Header {
     /// appends the same name to it (a `map` adding a column makes one new header, not
     /// one a row).
     pub(crate) fn with_appended(self: &Arc<Self>, name: String) -> Arc<Header> {
-        if let Some((known, header)) = self.appended.get() {
-            if *known == name {
-                return header.clone();
-            }
+        if let Some((known, header)) = self.appended.get()
+            && *known == name
+        {
+            return header.clone();
         }
         let mut next = Header::clone(self);
         next.push(name.clone());

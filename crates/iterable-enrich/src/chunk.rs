@@ -126,10 +126,10 @@ pub(crate) fn merge(answers: Vec<Json>, multiplicity: Multiplicity) -> Json {
         Multiplicity::List | Multiplicity::Explode => {
             let mut items = Vec::new();
             for answer in answers {
-                if let Json::Object(mut object) = answer {
-                    if let Some(Json::Array(list)) = object.remove("items") {
-                        join_lists(&mut items, list);
-                    }
+                if let Json::Object(mut object) = answer
+                    && let Some(Json::Array(list)) = object.remove("items")
+                {
+                    join_lists(&mut items, list);
                 }
             }
             serde_json::json!({ "items": items })

@@ -72,10 +72,10 @@ pub async fn estimate<S: AsyncIterable>(
             out.requests += 1;
             out.prompt_tokens += request.estimated_prompt_tokens();
             out.completion_tokens += options.completion_estimate;
-            if out.prompts.len() < show {
-                if let Some(Message { content, .. }) = request.messages.into_iter().nth(1) {
-                    out.prompts.push(content);
-                }
+            if out.prompts.len() < show
+                && let Some(Message { content, .. }) = request.messages.into_iter().nth(1)
+            {
+                out.prompts.push(content);
             }
         }
     }

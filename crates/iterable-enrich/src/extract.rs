@@ -333,14 +333,14 @@ impl Caller {
             .after
             .map(|a| a.min(self.retry.max_retry_after))
             .or(delay);
-        if let Some(wait) = wait {
-            if self.limiter.pause(wait) {
-                self.stats.paused();
-                self.events.emit(StageEvent::Paused {
-                    wait,
-                    reason: e.error.to_string(),
-                });
-            }
+        if let Some(wait) = wait
+            && self.limiter.pause(wait)
+        {
+            self.stats.paused();
+            self.events.emit(StageEvent::Paused {
+                wait,
+                reason: e.error.to_string(),
+            });
         }
     }
 

@@ -243,10 +243,10 @@ fn read_index(file: &File) -> std::io::Result<(Vec<(u64, u64)>, bool)> {
         if n == 0 || torn {
             return Ok((sorted(index), torn));
         }
-        if n <= MAX_LINE {
-            if let Some(high) = key_high(&line) {
-                index.push((high, (offset << 24) | n));
-            }
+        if n <= MAX_LINE
+            && let Some(high) = key_high(&line)
+        {
+            index.push((high, (offset << 24) | n));
         }
         offset += n;
     }

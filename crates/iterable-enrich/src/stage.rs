@@ -194,17 +194,17 @@ impl<S: AsyncIterable> Enriched<S> {
     /// The next output (the row, and the answer for a typed stage).
     pub(crate) fn poll_outcome(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Outcome>>> {
         loop {
-            if !self.ended {
-                if let Some(reason) = self.job.caller.breaker.stopped() {
-                    // Stop: no more requests, no more rows; the error says why.
-                    let error = EnrichError::Stopped(reason.to_owned());
-                    self.tasks = FuturesUnordered::new();
-                    self.reorder = Reorder::new(self.reorder_order());
-                    self.ready.clear();
-                    self.closing = None;
-                    self.ended = true;
-                    return Poll::Ready(Some(Err(error.into())));
-                }
+            if !self.ended
+                && let Some(reason) = self.job.caller.breaker.stopped()
+            {
+                // Stop: no more requests, no more rows; the error says why.
+                let error = EnrichError::Stopped(reason.to_owned());
+                self.tasks = FuturesUnordered::new();
+                self.reorder = Reorder::new(self.reorder_order());
+                self.ready.clear();
+                self.closing = None;
+                self.ended = true;
+                return Poll::Ready(Some(Err(error.into())));
             }
             if let Some(item) = self.ready.pop_front() {
                 if item.is_ok() {

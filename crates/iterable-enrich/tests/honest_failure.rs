@@ -245,7 +245,7 @@ async fn a_different_failure_or_a_success_first_keeps_the_stage_going() {
 #[tokio::test]
 async fn more_failures_than_the_limit_stop_the_stage() {
     let server = Server::start(|c: &Call| {
-        if c.id() % 2 == 0 {
+        if c.id().is_multiple_of(2) {
             Reply::error(400, "invalid_request_error", &format!("bad row {}", c.id()))
         } else {
             Reply::answer(person(c.id()))

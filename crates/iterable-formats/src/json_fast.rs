@@ -662,10 +662,10 @@ mod tests {
             use serde_json::Value as J;
             match r() % if depth > 2 { 6 } else { 8 } {
                 0 => J::Null,
-                1 => J::Bool(r() % 2 == 0),
+                1 => J::Bool(r().is_multiple_of(2)),
                 2 => J::from(r() as i64 >> (r() % 64)),
                 3 => J::from(r()),
-                4 => J::from((r() as f64 / 7.0) * if r() % 2 == 0 { 1e-30 } else { 1e30 }),
+                4 => J::from((r() as f64 / 7.0) * if r().is_multiple_of(2) { 1e-30 } else { 1e30 }),
                 5 => J::String(text(r)),
                 6 => J::Array((0..r() % 4).map(|_| value(r, depth + 1)).collect()),
                 _ => J::Object(

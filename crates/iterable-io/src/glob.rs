@@ -22,10 +22,11 @@ pub async fn names_many(location: &str) -> bool {
     if is_http(location) || location == "-" {
         return false;
     }
-    if let Some((scheme, _)) = location.split_once("://") {
-        if !scheme.eq_ignore_ascii_case("file") && !crate::location::is_store_scheme(scheme) {
-            return false;
-        }
+    if let Some((scheme, _)) = location.split_once("://")
+        && !scheme.eq_ignore_ascii_case("file")
+        && !crate::location::is_store_scheme(scheme)
+    {
+        return false;
     }
     if has_glob(location) || location.ends_with('/') {
         return true;

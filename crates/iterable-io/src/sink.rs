@@ -248,10 +248,10 @@ async fn create_temp(location: &str, target: &Path) -> Result<(tokio::fs::File, 
                 crate::temp_files::register(&temp);
                 // Replacing a file keeps its permissions (an executable script, a
                 // private 0600 file), as writing into it would.
-                if let Ok(meta) = tokio::fs::metadata(target).await {
-                    if meta.is_file() {
-                        let _ = tokio::fs::set_permissions(&temp, meta.permissions()).await;
-                    }
+                if let Ok(meta) = tokio::fs::metadata(target).await
+                    && meta.is_file()
+                {
+                    let _ = tokio::fs::set_permissions(&temp, meta.permissions()).await;
                 }
                 return Ok((file, temp));
             }

@@ -339,10 +339,11 @@ impl<'a> NameOf<'a> {
         if parts.codec != Codec::None {
             cut = name[..cut].rfind('.').unwrap_or(cut);
         }
-        if let Some(ext) = parts.format_extension {
-            if name[..cut].ends_with(ext) && cut > ext.len() {
-                cut -= ext.len() + 1;
-            }
+        if let Some(ext) = parts.format_extension
+            && name[..cut].ends_with(ext)
+            && cut > ext.len()
+        {
+            cut -= ext.len() + 1;
         }
         let (stem, ext) = if cut == 0 || cut >= name.len() {
             (name, "")

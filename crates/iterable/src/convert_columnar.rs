@@ -132,10 +132,10 @@ pub(crate) async fn convert(
     // are: a file of no rows still gets them.
     let first = src.next_batch().await?;
     let mut write = options.write_options().clone();
-    if first.is_none() {
-        if let Some(schema) = src.schema().filter(|s| !s.fields().is_empty()) {
-            write = write.schema(schema_to_text(&schema));
-        }
+    if first.is_none()
+        && let Some(schema) = src.schema().filter(|s| !s.fields().is_empty())
+    {
+        write = write.schema(schema_to_text(&schema));
     }
     let mut dst = crate::arrow::aopen_batch_writer(output, &write).await?;
     let mut rows_read = 0u64;

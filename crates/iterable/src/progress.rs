@@ -297,7 +297,9 @@ impl WithProgress {
 
     /// Counts one row; by time, the clock is read every 256 rows only.
     fn count_one(&mut self) {
-        if matches!(self.ticker.every, ProgressEvery::Rows(_)) || (self.rows + 1) % 256 == 0 {
+        if matches!(self.ticker.every, ProgressEvery::Rows(_))
+            || (self.rows + 1).is_multiple_of(256)
+        {
             self.count(1);
         } else {
             self.rows += 1;

@@ -57,16 +57,16 @@ pub(crate) async fn open_road(location: &str, options: &Options) -> Result<Road>
     let plain = options.codec.unwrap_or(hints.codec) == Codec::None && options.zip_member.is_none();
     if let Some(format) = named.filter(|_| plain) {
         let spec = registry::require(format, location)?;
-        if spec.reads_files_in_place() {
-            if let Some(road) = in_place(location, format, options).await? {
-                return Ok(road);
-            }
+        if spec.reads_files_in_place()
+            && let Some(road) = in_place(location, format, options).await?
+        {
+            return Ok(road);
         }
         #[cfg(all(feature = "parquet", feature = "store"))]
-        if format == Format::PARQUET {
-            if let Some(road) = ranged_parquet(location, options).await? {
-                return Ok(road);
-            }
+        if format == Format::PARQUET
+            && let Some(road) = ranged_parquet(location, options).await?
+        {
+            return Ok(road);
         }
     }
     let (reader, ctx) = open_bytes(location, options, hints).await?;

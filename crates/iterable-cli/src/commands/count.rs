@@ -65,7 +65,7 @@ pub async fn run(patterns: &[String], read: &ReadArgs, status: Status) -> Result
             while let Some(row) = src.next().await {
                 row?;
                 rows += 1;
-                if rows % 4096 == 0 {
+                if rows.is_multiple_of(4096) {
                     counted.fetch_add(4096, Ordering::Relaxed);
                 }
             }

@@ -67,19 +67,18 @@ impl Selector {
                 .iter()
                 .map(|p| row.header().position(&p.from))
                 .collect();
-            if first {
-                if let Some(missing) = self
+            if first
+                && let Some(missing) = self
                     .picks
                     .iter()
                     .zip(&positions)
                     .find(|(_, at)| at.is_none())
-                {
-                    bail!(
-                        "select: {location} has no column {:?} (it has: {})",
-                        missing.0.from,
-                        row.header().names().join(", ")
-                    );
-                }
+            {
+                bail!(
+                    "select: {location} has no column {:?} (it has: {})",
+                    missing.0.from,
+                    row.header().names().join(", ")
+                );
             }
             self.last = Some((row.header().clone(), positions));
         }

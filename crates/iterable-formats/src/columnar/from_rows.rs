@@ -151,14 +151,14 @@ fn build(
     origin: Origin<'_>,
     path: &str,
 ) -> Result<ArrayRef, FitError> {
-    if !field.is_nullable() {
-        if let Some(i) = values.iter().position(|v| v.is_null()) {
-            return Err(FitError {
-                row: origin[i],
-                column: path.to_owned(),
-                message: "null in a non-null column".to_owned(),
-            });
-        }
+    if !field.is_nullable()
+        && let Some(i) = values.iter().position(|v| v.is_null())
+    {
+        return Err(FitError {
+            row: origin[i],
+            column: path.to_owned(),
+            message: "null in a non-null column".to_owned(),
+        });
     }
     build_type(field.data_type(), values, origin, path)
 }
@@ -518,10 +518,10 @@ pub(super) fn in_unit(secs: i64, nanos: i64, unit: TimeUnit) -> Option<i64> {
 }
 
 fn map_key(key: &str, dt: &DataType) -> Value {
-    if dt.is_integer() {
-        if let Ok(i) = key.parse::<i64>() {
-            return Value::Int(i);
-        }
+    if dt.is_integer()
+        && let Ok(i) = key.parse::<i64>()
+    {
+        return Value::Int(i);
     }
     Value::from(key)
 }

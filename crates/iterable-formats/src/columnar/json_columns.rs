@@ -173,10 +173,10 @@ impl JsonColumns {
     /// The column of a key whose opening quote was just read, with the scanner past
     /// its closing quote; `None` for a key the schema lacks.
     fn column_of(&self, scan: &mut Scanner<'_>, expected: usize) -> Option<usize> {
-        if let Some(name) = self.names.get(expected) {
-            if scan.key_is(name) {
-                return Some(expected);
-            }
+        if let Some(name) = self.names.get(expected)
+            && scan.key_is(name)
+        {
+            return Some(expected);
         }
         let key = scan.string()?;
         self.index.get(key.as_ref()).copied()

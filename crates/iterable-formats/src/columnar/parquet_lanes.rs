@@ -310,11 +310,11 @@ impl Lane {
                     self.error = None;
                 }
                 ToLane::Batch(batch) => {
-                    if self.error.is_none() {
-                        if let Err(e) = self.write(&batch) {
-                            self.failed.store(true, Ordering::Relaxed);
-                            self.error = Some(e);
-                        }
+                    if self.error.is_none()
+                        && let Err(e) = self.write(&batch)
+                    {
+                        self.failed.store(true, Ordering::Relaxed);
+                        self.error = Some(e);
                     }
                     let writers = self.writers.iter().map(|(_, w)| w);
                     let (memory, estimated) = writers.fold((0, 0), |(m, e), w| {

@@ -529,7 +529,7 @@ fn in_unit(d: NaiveDateTime, nanos: bool) -> Option<i64> {
         return utc.timestamp_nanos_opt();
     }
     let sub = utc.timestamp_subsec_nanos();
-    if sub % 1000 != 0 {
+    if !sub.is_multiple_of(1000) {
         return None;
     }
     utc.timestamp()

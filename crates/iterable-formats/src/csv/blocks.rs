@@ -44,7 +44,7 @@ impl BlockParser for BlockParse {
         // Walk back over line feeds: the quotes before one are all quotes minus those after.
         while let Some(lf) = memchr::memrchr(b'\n', &buf[..end]) {
             quotes_before -= count(&buf[lf..end], quote);
-            if quotes_before % 2 == 0 {
+            if quotes_before.is_multiple_of(2) {
                 return Some(lf + 1);
             }
             end = lf;
@@ -103,10 +103,10 @@ fn collect(
     items: &mut Vec<BlockItem>,
 ) {
     let deferred = parser.errors.take_deferred();
-    if !deferred.is_empty() || item.is_some() {
-        if let Some(columns) = parser.take_columns() {
-            items.push(BlockItem::Columns(columns));
-        }
+    if (!deferred.is_empty() || item.is_some())
+        && let Some(columns) = parser.take_columns()
+    {
+        items.push(BlockItem::Columns(columns));
     }
     for (error, raw) in deferred {
         items.push(BlockItem::Bad(Box::new((error, raw))));

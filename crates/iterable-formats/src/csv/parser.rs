@@ -332,11 +332,11 @@ impl Parser {
                         break None;
                     }
                     self.raw.extend_from_slice(&input[start..pos]);
-                    if self.raw.len() > self.dialect.max_record {
-                        if let Some(item) = self.pass_the_limit() {
-                            self.offset += pos as u64;
-                            return (pos, Some(item));
-                        }
+                    if self.raw.len() > self.dialect.max_record
+                        && let Some(item) = self.pass_the_limit()
+                    {
+                        self.offset += pos as u64;
+                        return (pos, Some(item));
                     }
                     break None;
                 }

@@ -350,7 +350,7 @@ mod tests {
             for _ in 0..len {
                 line.extend_from_slice(pieces[(next(&mut state) % 10) as usize]);
             }
-            line.extend_from_slice(if next(&mut state) % 2 == 0 {
+            line.extend_from_slice(if next(&mut state).is_multiple_of(2) {
                 b"\n"
             } else {
                 b"\r\n"

@@ -98,10 +98,8 @@ impl<R: AsyncBufRead + Unpin> CsvReader<R> {
                 Some(Item::Paused) => {
                     let p = &mut self.parser;
                     let full = p.columns.as_ref().is_some_and(|c| c.is_full(p.chunk_rows));
-                    if full {
-                        if let Some(columns) = p.take_columns() {
-                            return Poll::Ready(Some(Ok(columns)));
-                        }
+                    if full && let Some(columns) = p.take_columns() {
+                        return Poll::Ready(Some(Ok(columns)));
                     }
                 }
                 None => return Poll::Ready(self.parser.take_columns().map(Ok)),

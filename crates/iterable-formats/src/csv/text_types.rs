@@ -143,10 +143,10 @@ impl TextTypes {
 
     /// The type of each key of `header`, by position (cached for the rows that share it).
     fn types_of(&mut self, header: &Arc<Header>) -> Vec<ColumnType> {
-        if let Some((known, types)) = &self.cached {
-            if Arc::ptr_eq(known, header) {
-                return types.clone();
-            }
+        if let Some((known, types)) = &self.cached
+            && Arc::ptr_eq(known, header)
+        {
+            return types.clone();
         }
         let types: Vec<ColumnType> = header
             .names()

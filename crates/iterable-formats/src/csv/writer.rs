@@ -173,10 +173,10 @@ impl CsvEncoder {
                 .iter()
                 .map(|name| row.header().position(name))
                 .collect();
-            if self.extra_keys == ExtraKeys::Error {
-                if let Some(key) = row.keys().find(|k| columns.position(k).is_none()) {
-                    return Err(self.extra_key_message(key, columns));
-                }
+            if self.extra_keys == ExtraKeys::Error
+                && let Some(key) = row.keys().find(|k| columns.position(k).is_none())
+            {
+                return Err(self.extra_key_message(key, columns));
             }
             self.last = Some((row.header().clone(), map));
         }

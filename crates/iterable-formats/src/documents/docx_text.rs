@@ -204,10 +204,10 @@ impl Walk {
             b"r" => self.runs = self.runs.saturating_sub(1),
             b"t" => self.in_text = false,
             b"tc" => {
-                if let Some(t) = self.tables.last_mut() {
-                    if let Some(cell) = t.cell.take() {
-                        t.cells.push(cell);
-                    }
+                if let Some(t) = self.tables.last_mut()
+                    && let Some(cell) = t.cell.take()
+                {
+                    t.cells.push(cell);
                 }
             }
             b"tr" => {

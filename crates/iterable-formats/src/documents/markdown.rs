@@ -97,10 +97,8 @@ fn first_heading(body: &str) -> Option<String> {
         }
         let underline = !trimmed.is_empty()
             && (trimmed.chars().all(|c| c == '=') || trimmed.chars().all(|c| c == '-'));
-        if underline {
-            if let Some(text) = previous.filter(|p| !p.trim().is_empty()) {
-                return Some(text.trim().to_owned());
-            }
+        if underline && let Some(text) = previous.filter(|p| !p.trim().is_empty()) {
+            return Some(text.trim().to_owned());
         }
         previous = Some(line);
     }

@@ -166,14 +166,14 @@ impl LineParser for FixedWidthParser {
     fn parse(&mut self, line: &str) -> std::result::Result<Row, String> {
         let header = self.header.clone().ok_or("no header line")?;
         let fields = cut(line, &self.widths);
-        if let Some(rest) = fields.get(self.widths.len()) {
-            if !rest.trim().is_empty() {
-                let total: usize = self.widths.iter().sum();
-                return Err(format!(
-                    "text past the last column (the columns end at character {total}): {:?}",
-                    rest.trim()
-                ));
-            }
+        if let Some(rest) = fields.get(self.widths.len())
+            && !rest.trim().is_empty()
+        {
+            let total: usize = self.widths.iter().sum();
+            return Err(format!(
+                "text past the last column (the columns end at character {total}): {:?}",
+                rest.trim()
+            ));
         }
         let values = fields
             .iter()

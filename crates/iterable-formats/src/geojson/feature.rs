@@ -57,11 +57,11 @@ impl FeatureRows {
                 values.push(value.clone());
             }
         }
-        if let Some(id) = id {
-            if !names.contains(&"id") {
-                names.push("id");
-                values.push(id);
-            }
+        if let Some(id) = id
+            && !names.contains(&"id")
+        {
+            names.push("id");
+            values.push(id);
         }
         names.push(GEOMETRY);
         values.push(geometry);

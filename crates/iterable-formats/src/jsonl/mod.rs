@@ -213,11 +213,11 @@ impl Lines {
             return Step::Skip;
         }
         self.records += 1;
-        if let (Some(sink), Ok(text)) = (sink, simdutf8::basic::from_utf8(content)) {
-            if sink.take(text) {
-                parser.count_row();
-                return Step::Taken;
-            }
+        if let (Some(sink), Ok(text)) = (sink, simdutf8::basic::from_utf8(content))
+            && sink.take(text)
+        {
+            parser.count_row();
+            return Step::Taken;
         }
         let pos = Position {
             line: self.line_no,

@@ -29,14 +29,14 @@ where
     W: AsyncWrite + Send + Unpin + 'static,
 {
     let columnar = &ctx.options.columnar;
-    if let Some(c) = columnar.compression {
-        if c != ColumnarCompression::None {
-            return Err(Error::InvalidOption(format!(
-                "the ORC writer writes uncompressed stripes (orc-rust has no codecs for \
+    if let Some(c) = columnar.compression
+        && c != ColumnarCompression::None
+    {
+        return Err(Error::InvalidOption(format!(
+            "the ORC writer writes uncompressed stripes (orc-rust has no codecs for \
                  writing), so it cannot compress with {}",
-                c.name()
-            )));
-        }
+            c.name()
+        )));
     }
     let schema = match &columnar.schema {
         Some(columns) => Some(parse_schema(columns)?),

@@ -497,10 +497,11 @@ pub fn sniff(head: &[u8]) -> Option<Format> {
         SniffStrength::Fallback,
     ] {
         for spec in &specs {
-            if let Some(sniffer) = spec.sniffer {
-                if sniffer.strength == strength && (sniffer.matches)(head) {
-                    return Some(spec.format);
-                }
+            if let Some(sniffer) = spec.sniffer
+                && sniffer.strength == strength
+                && (sniffer.matches)(head)
+            {
+                return Some(spec.format);
             }
         }
     }

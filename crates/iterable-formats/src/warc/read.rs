@@ -121,12 +121,12 @@ fn headers(
         if l.is_empty() {
             return Ok(out);
         }
-        if matches!(l[0], b' ' | b'\t') {
-            if let Some(last) = out.last_mut() {
-                last.1.push(' ');
-                last.1.push_str(text(l).trim());
-                continue;
-            }
+        if matches!(l[0], b' ' | b'\t')
+            && let Some(last) = out.last_mut()
+        {
+            last.1.push(' ');
+            last.1.push_str(text(l).trim());
+            continue;
         }
         let l = text(l);
         let Some((name, value)) = l.split_once(':') else {

@@ -472,14 +472,14 @@ struct Every<T> {
 impl<T: FnMut(u64) + Send> stage::Part for Every<T> {
     fn row(&mut self, row: Row) -> Step {
         self.passed += 1;
-        if self.passed % self.n == 0 {
+        if self.passed.is_multiple_of(self.n) {
             (self.trigger)(self.passed);
         }
         Step::One(row)
     }
 
     fn flush(&mut self) -> Step {
-        if self.passed % self.n != 0 {
+        if !self.passed.is_multiple_of(self.n) {
             (self.trigger)(self.passed);
         }
         Step::Skip

@@ -370,10 +370,10 @@ impl AsyncIterable for Stage {
                 }
             }
             // Rows first; an error comes with the next read, as every reader does.
-            if out.is_empty() {
-                if let Some(e) = self.failed.take() {
-                    return Err(e);
-                }
+            if out.is_empty()
+                && let Some(e) = self.failed.take()
+            {
+                return Err(e);
             }
             Ok(out)
         })
