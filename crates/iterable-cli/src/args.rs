@@ -216,8 +216,10 @@ pub enum Command {
         after_help = "Examples:\n  iterable convert data.csv.gz data.parquet --compression zstd\n  iterable convert 'in/*.csv' 'out/{stem}.jsonl.zst' --file-concurrency 4"
     )]
     Convert {
-        /// The input path, URL or glob, or - for stdin.
-        input: String,
+        /// The input paths, URLs or globs, or - for stdin; several are read one after
+        /// the other into one output (each in its own format).
+        #[arg(required = true, num_args = 1..)]
+        inputs: Vec<String>,
         /// The output path or URL, or - for stdout; or a pattern that names an output
         /// for each file of IN by its name: {stem}, {ext}, {name}, {dir} (as in
         /// 'out/{stem}.parquet'; --file-concurrency files at a time).

@@ -1325,3 +1325,35 @@ fn a_key_outside_the_csv_header_names_the_flags_that_change_it() {
             .contains("extra_keys: \"widen\" is not one of error, ignore")
     );
 }
+
+#[test]
+fn convert_takes_several_inputs_into_one_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("all.jsonl");
+    let out = out.to_str().unwrap();
+    let input = testdata("people.csv");
+    let zipped = testdata("people.csv.gz");
+    let done = iterable(&["convert", &input, &zipped, out, "--progress"]);
+    assert!(done.status.success(), "{done:?}");
+    let err = String::from_utf8_lossy(&done.stderr);
+    assert!(
+        err.starts_with(&format!(
+            "iterable: 10 rows from {input}, {zipped} to {out} in "
+        )),
+        "{err}"
+    );
+    let text = std::fs::read_to_string(out).unwrap();
+    assert_eq!(text.lines().count(), 10);
+    assert!(
+        text.lines()
+            .nth(5)
+            .unwrap()
+            .starts_with("{\"id\":\"1\",\"name\":\"Anna\"")
+    );
+    // With a pattern, each input to its own output.
+    let pattern = dir.path().join("{name}.jsonl");
+    let each = iterable(&["convert", &input, &zipped, pattern.to_str().unwrap()]);
+    assert!(each.status.success(), "{each:?}");
+    assert!(dir.path().join("people.csv.jsonl").exists());
+    assert!(dir.path().join("people.csv.gz.jsonl").exists());
+}

@@ -226,9 +226,66 @@ pub async fn aconvert(
         return crate::convert_columnar::convert(input, output, options, typed).await;
     }
     let started = Instant::now();
-    let mut src = options.read.open(input).await?;
+    let src = options.read.open(input).await?;
+    convert_rows(src, (input, input), output, options, started).await
+}
+
+/// Copies every row of `inputs`, one after the other (each in its own format, as
+/// [`IterableOptions::open_many`] reads them), into `output`, as [`aconvert`] does for
+/// one input. A Parquet or Arrow output keeps the first input's types when they are
+/// Parquet or Arrow too (the others must fit them). The report names the inputs
+/// joined by `, `.
+///
+/// ```
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// use iterable::{ConvertOptions, aconvert_many, row, IterableOptions};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let a = dir.path().join("a.csv");
+/// let b = dir.path().join("b.jsonl");
+/// std::fs::write(&a, "id,name\n1,Anna\n").unwrap();
+/// std::fs::write(&b, "{\"id\": 2, \"name\": \"Ben\"}\n").unwrap();
+/// let out = dir.path().join("all.jsonl");
+/// let inputs = [a.to_str().unwrap(), b.to_str().unwrap()];
+/// let report = aconvert_many(&inputs, out.to_str().unwrap(), &ConvertOptions::new()).await?;
+/// assert_eq!(report.rows_written, 2);
+/// # Ok::<(), iterable::Error>(())
+/// # }).unwrap();
+/// ```
+pub async fn aconvert_many<S: AsRef<str> + Sync>(
+    inputs: &[S],
+    output: &str,
+    options: &ConvertOptions,
+) -> Result<ConvertReport> {
+    match inputs {
+        [] => Err(iterable_core::Error::InvalidOption(
+            "convert: no input given".to_owned(),
+        )),
+        [one] => aconvert(one.as_ref(), output, options).await,
+        many => {
+            let started = Instant::now();
+            let label = many
+                .iter()
+                .map(|i| i.as_ref())
+                .collect::<Vec<_>>()
+                .join(", ");
+            let src = options.read.open_many(many).await?;
+            convert_rows(src, (&label, many[0].as_ref()), output, options, started).await
+        }
+    }
+}
+
+/// The row road of a conversion: `src` read (named `input.0`; types kept from the
+/// location `input.1`) into `output`.
+async fn convert_rows(
+    mut src: iterable_core::BoxIterable,
+    (input, types_from): (&str, &str),
+    output: &str,
+    options: &ConvertOptions,
+    started: Instant,
+) -> Result<ConvertReport> {
     let input_encoding = src.info().encoding;
-    let write = kept_types(input, output, src.info().format, options).await?;
+    let write = kept_types(types_from, output, src.info().format, options).await?;
     let mut dst = write.open(output).await?;
     let mut ticker = options.ticker(input);
     let scan = write.options().columnar.schema_scan_rows.max(1);

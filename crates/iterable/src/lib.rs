@@ -102,7 +102,7 @@ mod typed;
 pub use iterable_formats::testing;
 
 pub use bulk::{BulkReport, DEFAULT_BULK_CONCURRENCY, FileOutcome, abulk_convert};
-pub use convert::{ConvertOptions, ConvertReport, DEFAULT_CONVERT_BATCH, aconvert};
+pub use convert::{ConvertOptions, ConvertReport, DEFAULT_CONVERT_BATCH, aconvert, aconvert_many};
 pub use filter::{FilterError, RowFilter};
 pub use iterable_core::policy::{DeadLetterSink, ErrorHandler};
 pub use iterable_core::{

@@ -4,6 +4,7 @@
 use anyhow::{Result, bail};
 use iterable::{
     Codec, ConvertOptions, Format, IterableOptions, ProgressEvery, abulk_convert, aconvert,
+    aconvert_many,
 };
 
 use super::status::{self, Status};
@@ -24,7 +25,12 @@ pub struct OutputAs {
 }
 
 /// Copies every row of `input` into `output`; the output appears only when all is written.
-pub async fn run(input: &str, output: &str, read: &ReadArgs, output_as: &OutputAs) -> Result<()> {
+pub async fn run(
+    inputs: &[String],
+    output: &str,
+    read: &ReadArgs,
+    output_as: &OutputAs,
+) -> Result<()> {
     let mut write = read.write_options(IterableOptions::write())?;
     if let Some(format) = output_as.format {
         write = write.format(format);
@@ -44,7 +50,7 @@ pub async fn run(input: &str, output: &str, read: &ReadArgs, output_as: &OutputA
     }
     if is_pattern(output) {
         let options = options.concurrency(read.file_concurrency.max(1));
-        return bulk(input, output, &options).await;
+        return bulk(inputs, output, &options).await;
     }
     if output_as.status.live {
         options = options.on_progress(ProgressEvery::Time(status::REDRAW), |event| {
@@ -55,7 +61,10 @@ pub async fn run(input: &str, output: &str, read: &ReadArgs, output_as: &OutputA
             }
         });
     }
-    let converted = aconvert(input, output, &options).await;
+    let converted = match inputs {
+        [one] => aconvert(one, output, &options).await,
+        many => aconvert_many(many, output, &options).await,
+    };
     if output_as.status.live {
         status::clear();
     }
@@ -63,8 +72,8 @@ pub async fn run(input: &str, output: &str, read: &ReadArgs, output_as: &OutputA
     if output_as.status.summary {
         eprintln!("{}", status::summary(&report));
     }
-    super::report_encoding(input, report.input_encoding, &read_options);
-    super::report_skipped(input, report.rows_skipped);
+    super::report_encoding(&report.input, report.input_encoding, &read_options);
+    super::report_skipped(&report.input, report.rows_skipped);
     Ok(())
 }
 
@@ -77,8 +86,8 @@ fn is_pattern(output: &str) -> bool {
 
 /// Each file of `input` to the output its name maps to: a line on stderr for each
 /// file that failed (the others are converted), and exit code 1 if any did.
-async fn bulk(input: &str, output: &str, options: &ConvertOptions) -> Result<()> {
-    let report = abulk_convert(&[input], output, options).await?;
+async fn bulk(inputs: &[String], output: &str, options: &ConvertOptions) -> Result<()> {
+    let report = abulk_convert(inputs, output, options).await?;
     for file in &report.files {
         match &file.result {
             Ok(done) => {

@@ -93,7 +93,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         } => count::run(&locations, &read, Status::new(progress, quiet)).await,
         Command::Enrich(args) => enrich::run(&args).await,
         Command::Convert {
-            input,
+            inputs,
             output,
             read,
             to,
@@ -110,7 +110,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 schema,
                 status: status::Status::new(progress, quiet),
             };
-            convert::run(&input, &output, &read, &output_as).await
+            convert::run(&inputs, &output, &read, &output_as).await
         }
         Command::Completions { shell } => manual::completions(shell),
         Command::Man => manual::man(),
