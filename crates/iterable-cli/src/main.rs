@@ -29,7 +29,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let matches = format_flags::augment(Cli::command()).get_matches();
+    let args = line_count_flags(std::env::args_os().collect());
+    let matches = format_flags::augment(Cli::command()).get_matches_from(args);
     let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     if let Some((_, sub)) = matches.subcommand() {
         cli.command.take_format_flags(sub);
@@ -76,6 +77,29 @@ fn error_text(err: &anyhow::Error) -> String {
         }
     }
     text
+}
+
+/// `head -5` and `tail -5` as Unix writes them: `-N` after `head` or `tail` is `-n N`.
+fn line_count_flags(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let is_count = |a: &std::ffi::OsString| {
+        a.to_str()
+            .and_then(|s| s.strip_prefix('-'))
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    match args.get(1).and_then(|a| a.to_str()) {
+        Some("head" | "tail") => {}
+        _ => return args,
+    }
+    let mut out = Vec::with_capacity(args.len() + 1);
+    for (i, arg) in args.into_iter().enumerate() {
+        if i >= 2 && is_count(&arg) {
+            out.push("-n".into());
+            out.push(arg.to_string_lossy()[1..].to_owned().into());
+        } else {
+            out.push(arg);
+        }
+    }
+    out
 }
 
 /// `iterable cat big.csv | head` closes our stdout early: that is not a failure.

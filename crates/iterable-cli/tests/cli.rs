@@ -1357,3 +1357,17 @@ fn convert_takes_several_inputs_into_one_output() {
     assert!(dir.path().join("people.csv.jsonl").exists());
     assert!(dir.path().join("people.csv.gz.jsonl").exists());
 }
+
+#[test]
+fn head_and_tail_take_a_count_as_unix_writes_it() {
+    let head = stdout(&iterable(&["head", "-2", &testdata("people.csv")]));
+    assert_eq!(head.lines().count(), 2);
+    let tail = stdout(&iterable(&[
+        "tail",
+        "-1",
+        "--to",
+        "csv",
+        &testdata("people.csv"),
+    ]));
+    assert_eq!(tail, "id,name,city,note\n5,Eve,,\n");
+}
