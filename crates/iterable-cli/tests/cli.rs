@@ -1371,3 +1371,29 @@ fn head_and_tail_take_a_count_as_unix_writes_it() {
     ]));
     assert_eq!(tail, "id,name,city,note\n5,Eve,,\n");
 }
+
+#[test]
+fn a_csv_of_a_header_and_no_rows_keeps_its_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("header.csv");
+    std::fs::write(&input, "id,name\n").unwrap();
+    let input = input.to_str().unwrap();
+    let out = dir.path().join("copy.tsv");
+    stdout(&iterable(&["convert", input, out.to_str().unwrap()]));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "id\tname\n");
+    assert_eq!(
+        stdout(&iterable(&["cat", input, "--to", "csv"])),
+        "id,name\n"
+    );
+    let none = stdout(&iterable(&[
+        "filter",
+        "id = 'x'",
+        "--to",
+        "csv",
+        &testdata("people.csv"),
+    ]));
+    assert_eq!(
+        none, "id,name,city,note\n",
+        "no row passes: the header stays"
+    );
+}

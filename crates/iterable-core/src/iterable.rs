@@ -121,6 +121,21 @@ pub trait AsyncIterable: Stream<Item = Result<Row>> + Send + Unpin {
         Box::pin(async { Ok(()) })
     }
 
+    /// The columns a source declares apart from its rows (a CSV file's header line),
+    /// so that a conversion of a file with a header and no rows keeps the columns;
+    /// `None` (the default) when only the rows say.
+    fn columns(&self) -> Option<std::sync::Arc<crate::Header>> {
+        None
+    }
+
+    /// Declares the columns before any row is written, for a writer that writes them
+    /// apart from its rows (a CSV header): a file of no rows then still has them. The
+    /// default does nothing; a writer that has written rows already ignores it.
+    fn awrite_columns<'a>(&'a mut self, columns: &'a crate::Header) -> BoxFuture<'a, Result<()>> {
+        let _ = columns;
+        Box::pin(async { Ok(()) })
+    }
+
     /// Where, what format and codec, which way.
     fn info(&self) -> &IterableInfo;
 
@@ -166,6 +181,12 @@ impl<T: AsyncIterable + ?Sized> AsyncIterable for Box<T> {
     }
     fn aclose(&mut self) -> BoxFuture<'_, Result<()>> {
         (**self).aclose()
+    }
+    fn columns(&self) -> Option<std::sync::Arc<crate::Header>> {
+        (**self).columns()
+    }
+    fn awrite_columns<'a>(&'a mut self, columns: &'a crate::Header) -> BoxFuture<'a, Result<()>> {
+        (**self).awrite_columns(columns)
     }
     fn info(&self) -> &IterableInfo {
         (**self).info()

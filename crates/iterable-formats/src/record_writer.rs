@@ -26,6 +26,16 @@ pub trait RecordEncoder: Send + Unpin + 'static {
     /// Appends `row` to `out`; a message when the row cannot be written in the format.
     fn encode(&mut self, row: &Row, out: &mut Vec<u8>) -> std::result::Result<(), String>;
 
+    /// Takes the columns declared before any row (see
+    /// [`AsyncIterable::awrite_columns`]); nothing by default.
+    fn declare_columns(
+        &mut self,
+        _columns: &iterable_core::Header,
+        _out: &mut Vec<u8>,
+    ) -> std::result::Result<(), String> {
+        Ok(())
+    }
+
     /// Appends what the format writes after its last row (a closing bracket, a
     /// trailer); nothing by default. Called once, by `aclose`.
     fn finish(&mut self, _out: &mut Vec<u8>) -> std::result::Result<(), String> {
@@ -245,6 +255,26 @@ impl<W: AsyncWrite + Send + Unpin, E: RecordEncoder> AsyncIterable for RecordWri
         Box::pin(async move {
             for row in rows {
                 self.write_one(row).await?;
+            }
+            Ok(())
+        })
+    }
+
+    fn awrite_columns<'a>(
+        &'a mut self,
+        columns: &'a iterable_core::Header,
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            self.check_writable()?;
+            if self.rows == 0
+                && let Err(message) = self.encoder.declare_columns(columns, &mut self.buf)
+            {
+                self.failed = true;
+                return Err(Error::Write {
+                    location: self.info.location.clone(),
+                    row: 1,
+                    message,
+                });
             }
             Ok(())
         })

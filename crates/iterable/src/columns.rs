@@ -91,6 +91,18 @@ impl AsyncIterable for SelectedColumns {
         self.inner.aclose()
     }
 
+    /// The picked columns the source declares, in the picked order.
+    fn columns(&self) -> Option<std::sync::Arc<iterable_core::Header>> {
+        let declared = self.inner.columns()?;
+        let kept: Vec<String> = self
+            .header
+            .names()
+            .iter()
+            .filter(|n| declared.position(n).is_some())
+            .cloned()
+            .collect();
+        Some(std::sync::Arc::new(iterable_core::Header::new(kept)))
+    }
     fn info(&self) -> &IterableInfo {
         self.inner.info()
     }

@@ -336,6 +336,13 @@ async fn convert_rows(
             });
         }
     }
+    if rows_out == 0 {
+        // A source that declares its columns (a CSV header) and has no rows: the
+        // output keeps them, where its format writes columns apart from rows.
+        if let Some(columns) = src.columns() {
+            dst.awrite_columns(&columns).await?;
+        }
+    }
     dst.aclose().await?;
     let (read, written) = (src.progress(), dst.progress());
     src.aclose().await?;

@@ -398,6 +398,17 @@ impl AsyncIterable for ManyFiles {
         self.finish();
         Box::pin(async { Ok(()) })
     }
+    /// Files may declare different columns: only the rows say.
+    fn columns(&self) -> Option<std::sync::Arc<iterable_core::Header>> {
+        None
+    }
+    fn awrite_columns<'a>(
+        &'a mut self,
+        columns: &'a iterable_core::Header,
+    ) -> BoxFuture<'a, Result<()>> {
+        let _ = columns;
+        Box::pin(async { Ok(()) })
+    }
     fn info(&self) -> &IterableInfo {
         self.info.as_ref().expect("set when opened")
     }

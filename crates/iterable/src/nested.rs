@@ -302,6 +302,12 @@ impl AsyncIterable for CheckedWrites {
         self.inner.aclose()
     }
 
+    fn awrite_columns<'a>(
+        &'a mut self,
+        columns: &'a iterable_core::Header,
+    ) -> BoxFuture<'a, Result<()>> {
+        self.inner.awrite_columns(columns)
+    }
     fn info(&self) -> &IterableInfo {
         self.inner.info()
     }

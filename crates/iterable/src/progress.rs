@@ -397,6 +397,15 @@ impl AsyncIterable for WithProgress {
         })
     }
 
+    fn columns(&self) -> Option<std::sync::Arc<iterable_core::Header>> {
+        self.inner.columns()
+    }
+    fn awrite_columns<'a>(
+        &'a mut self,
+        columns: &'a iterable_core::Header,
+    ) -> BoxFuture<'a, Result<()>> {
+        self.inner.awrite_columns(columns)
+    }
     fn info(&self) -> &IterableInfo {
         self.inner.info()
     }

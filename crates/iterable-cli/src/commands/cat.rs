@@ -39,6 +39,9 @@ pub async fn run(
         out.awrite(&row).await?;
         written += 1;
     }
+    if written == 0 {
+        declare_columns(&input, &mut out).await?;
+    }
     out.aclose().await?;
     input.finish().await
 }
@@ -101,6 +104,15 @@ pub(super) async fn open_input(
         status,
         started,
     })
+}
+
+/// With no row written: the columns the input declares (a CSV header) to the output,
+/// so a CSV of no rows keeps its header line.
+pub(super) async fn declare_columns(input: &Reading, out: &mut BoxIterable) -> Result<()> {
+    if let Some(columns) = input.src.columns() {
+        out.awrite_columns(&columns).await?;
+    }
+    Ok(())
 }
 
 /// A writer of rows to stdout as `to` (refused for a binary format on a terminal).

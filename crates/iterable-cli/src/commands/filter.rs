@@ -33,6 +33,9 @@ pub async fn run(
             kept += 1;
         }
     }
+    if kept == 0 {
+        super::cat::declare_columns(&input, &mut out).await?;
+    }
     out.aclose().await?;
     input.finish().await
 }

@@ -270,6 +270,10 @@ impl<R: AsyncBufRead + Unpin> Stream for CsvReader<R> {
 }
 
 impl<R: AsyncBufRead + Send + Unpin> AsyncIterable for CsvReader<R> {
+    fn columns(&self) -> Option<Arc<Header>> {
+        self.header()
+    }
+
     fn info(&self) -> &IterableInfo {
         &self.parser.info
     }

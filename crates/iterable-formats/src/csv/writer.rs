@@ -222,6 +222,18 @@ impl CsvEncoder {
 }
 
 impl RecordEncoder for CsvEncoder {
+    /// The header, when no row settled it yet: a file of no rows keeps its columns.
+    fn declare_columns(
+        &mut self,
+        columns: &Header,
+        out: &mut Vec<u8>,
+    ) -> std::result::Result<(), String> {
+        if self.columns.is_none() && self.held.is_empty() && !columns.is_empty() {
+            self.settle_header(Arc::new(columns.clone()), out);
+        }
+        Ok(())
+    }
+
     fn encode(&mut self, row: &Row, out: &mut Vec<u8>) -> std::result::Result<(), String> {
         if self.columns.is_some() {
             return self.record(row, out);
