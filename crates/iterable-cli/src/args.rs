@@ -363,7 +363,7 @@ pub struct ReadArgs {
     /// Globs, prefixes and folders: rows as they arrive instead of in file order.
     #[arg(long, help_heading = "Many files")]
     pub as_arrive: bool,
-    /// Globs, prefixes and folders: add a column of this name with each row's file.
+    /// Add a column of this name with each row's file (one file or many).
     #[arg(long, help_heading = "Many files")]
     pub location_column: Option<String>,
     /// Local folders and globs: follow links to directories (each directory is still
@@ -469,6 +469,30 @@ impl ReadArgs {
         let o = self.store.apply(o.concurrency(self.file_concurrency))?;
         self.read_flags
             .apply(Side::Read, o.parse_threads(self.parse_threads))
+    }
+
+    /// An error when a reading flag does not apply to the format of `location` (the
+    /// `--format` given, else the name's): nothing is checked where neither says one
+    /// (stdin, a sniffed file).
+    pub fn check_read_flags(&self, location: &str) -> Result<()> {
+        match self
+            .format
+            .or(iterable::registry::from_name(location).format)
+        {
+            Some(format) => self.read_flags.check_applies(Side::Read, format, location),
+            None => Ok(()),
+        }
+    }
+
+    /// An error when a writing flag does not apply to the output's format (`to`, else
+    /// the name's).
+    pub fn check_write_flags(&self, location: &str, to: Option<Format>) -> Result<()> {
+        match to.or(iterable::registry::from_name(location).format) {
+            Some(format) => self
+                .write_flags
+                .check_applies(Side::Write, format, location),
+            None => Ok(()),
+        }
     }
 
     /// The writer options these arguments ask for (store settings and the writing

@@ -36,6 +36,35 @@ impl FormatFlags {
     }
 }
 
+impl FormatFlags {
+    /// An error when a flag given does not apply to `format` (the format of
+    /// `location`): `--row-groups` on a CSV file says so instead of being ignored.
+    pub fn check_applies(&self, side: Side, format: Format, location: &str) -> Result<()> {
+        let options = options_of(side);
+        let read_keys: Vec<&str> = options_of(Side::Read).iter().map(|(o, _)| o.key).collect();
+        for (key, _) in &self.values {
+            let Some((option, formats)) = options.iter().find(|(o, _)| o.key == *key) else {
+                continue;
+            };
+            if formats.contains(&format) {
+                continue;
+            }
+            let flag = match side {
+                Side::Read => option.flag(),
+                Side::Write => write_flag(option, &read_keys),
+            };
+            let names: Vec<&str> = formats.iter().map(|f| f.name()).collect();
+            anyhow::bail!(
+                "--{flag} does not apply to {} ({}): it is for {}",
+                iterable::mask_password(location),
+                format.name(),
+                names.join(", ")
+            );
+        }
+        Ok(())
+    }
+}
+
 fn options_of(side: Side) -> Vec<(&'static OptionSpec, Vec<Format>)> {
     registry::options_of(side.mode())
 }

@@ -1397,3 +1397,45 @@ fn a_csv_of_a_header_and_no_rows_keeps_its_header() {
         "no row passes: the header stays"
     );
 }
+
+#[test]
+fn a_flag_that_does_not_apply_to_the_format_is_an_error_and_one_that_does_works() {
+    let csv = testdata("people.csv");
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &["cat", "--row-groups", "0"],
+            "iterable: --row-groups does not apply to ",
+        ),
+        (
+            &["count", "--sheet", "x"],
+            "iterable: --sheet does not apply to ",
+        ),
+        (
+            &["cat", "--to", "jsonl", "--to-delimiter", "tab"],
+            "iterable: --to-delimiter does not apply to - (jsonl): it is for csv, tsv, psv, ssv",
+        ),
+    ];
+    for (args, wanted) in cases {
+        let mut all = args.to_vec();
+        all.push(&csv);
+        let out = iterable(&all);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.starts_with(wanted), "{args:?}: {err}");
+    }
+    // A location column on one file, as on many.
+    let text = stdout(&iterable(&[
+        "head",
+        "-1",
+        "--location-column",
+        "file",
+        &csv,
+    ]));
+    assert!(
+        text.ends_with(&format!(
+            ",\"file\":{}}}\n",
+            serde_json::to_string(&csv).unwrap()
+        )),
+        "{text}"
+    );
+}

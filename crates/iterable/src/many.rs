@@ -279,6 +279,14 @@ async fn read_file(
     }
 }
 
+/// `src` (the rows of the one file at `location`) with its location in a column.
+pub(crate) fn with_location_column(src: BoxIterable, name: &str, location: &str) -> BoxIterable {
+    let mut column = LocationColumn::new(name, &iterable_db::mask_password(location));
+    crate::pipeline::apipeline(src)
+        .map(move |row| column.add(row))
+        .into_iterable()
+}
+
 /// Appends the file's location to rows, sharing one extended header across the rows
 /// that share a header.
 struct LocationColumn {

@@ -35,7 +35,12 @@ pub(crate) async fn open_read(location: &str, options: &Options) -> Result<BoxIt
         return crate::many::open_files(location, files, options).await;
     }
     let first = open_read_once(location, options).await?;
-    Ok(Box::new(Reopening::new(first, location, options.clone())))
+    let src: BoxIterable = Box::new(Reopening::new(first, location, options.clone()));
+    // One file gets its location column as each file of many does.
+    Ok(match options.files.location_column.as_deref() {
+        Some(name) => crate::many::with_location_column(src, name, location),
+        None => src,
+    })
 }
 
 pub(crate) async fn open_read_once(location: &str, options: &Options) -> Result<BoxIterable> {

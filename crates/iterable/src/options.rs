@@ -392,7 +392,8 @@ impl IterableOptions {
         self
     }
 
-    /// Many files: add a column of this name holding each row's file location.
+    /// Add a column of this name holding each row's file location (many files, or
+    /// one: the same column either way).
     pub fn location_column(mut self, name: impl Into<String>) -> Self {
         self.options.files.location_column = Some(name.into());
         self

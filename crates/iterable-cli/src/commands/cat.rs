@@ -83,6 +83,9 @@ pub(super) async fn open_input(
     status: Status,
 ) -> Result<Reading> {
     let started = Instant::now();
+    for location in locations {
+        read.check_read_flags(location)?;
+    }
     let options = read.options()?;
     let (mut src, location) = match locations {
         [one] => (options.open(one).await?, one.clone()),
@@ -118,6 +121,7 @@ pub(super) async fn declare_columns(input: &Reading, out: &mut BoxIterable) -> R
 /// A writer of rows to stdout as `to` (refused for a binary format on a terminal).
 pub(super) async fn open_stdout(read: &ReadArgs, to: Format) -> Result<BoxIterable> {
     refuse_binary_on_a_terminal(to)?;
+    read.check_write_flags("-", Some(to))?;
     Ok(read
         .write_options(IterableOptions::write().format(to))?
         .open("-")

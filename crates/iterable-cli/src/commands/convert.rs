@@ -31,6 +31,12 @@ pub async fn run(
     read: &ReadArgs,
     output_as: &OutputAs,
 ) -> Result<()> {
+    for input in inputs {
+        read.check_read_flags(input)?;
+    }
+    if !is_pattern(output) {
+        read.check_write_flags(output, output_as.format)?;
+    }
     let mut write = read.write_options(IterableOptions::write())?;
     if let Some(format) = output_as.format {
         write = write.format(format);

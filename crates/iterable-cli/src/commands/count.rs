@@ -17,6 +17,9 @@ use crate::args::ReadArgs;
 /// last; a status line (rows, files done) and a summary on stderr as `status` says.
 pub async fn run(patterns: &[String], read: &ReadArgs, status: Status) -> Result<()> {
     let started = Instant::now();
+    for pattern in patterns {
+        read.check_read_flags(pattern)?;
+    }
     let options = read.options()?;
     let mut locations = Vec::new();
     for pattern in patterns {
