@@ -64,6 +64,7 @@ fn plain_run(bytes: &[u8], from: usize) -> usize {
     i
 }
 
+#[cfg(feature = "arrow")] // The columnar road of JSON Lines.
 /// Whether `a` and `b` (of one length) hold the same bytes: eight at a time, for the
 /// short keys of records, where a call to `memcmp` costs more than the comparing.
 #[inline]
@@ -107,6 +108,7 @@ pub(crate) fn parse_record(
     (p.at == p.bytes.len()).then_some(row)
 }
 
+#[cfg(feature = "arrow")] // The columnar road of JSON Lines.
 /// One JSON scalar, as [`Scanner::scalar`] reads it.
 #[derive(Debug, PartialEq)]
 pub(crate) enum JsonScalar<'a> {
@@ -120,12 +122,14 @@ pub(crate) enum JsonScalar<'a> {
     String(Cow<'a, str>),
 }
 
+#[cfg(feature = "arrow")] // The columnar road of JSON Lines.
 /// One JSON text read token by token with this parser's own rules for strings and
 /// numbers, so a reader that does not make rows (the columnar road of JSON Lines) reads
 /// the same values. Every method answers `None` (or `false`) where the parser would
 /// give up, and the caller then parses the text by rows.
 pub(crate) struct Scanner<'a>(Parser<'a>);
 
+#[cfg(feature = "arrow")]
 impl<'a> Scanner<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
         Scanner(Parser {

@@ -32,6 +32,7 @@ pub struct TextColumn {
 
 impl TextColumn {
     /// Field `row`'s text (`None` where the record had no field for this column).
+    #[cfg_attr(not(feature = "arrow"), allow(dead_code))]
     pub fn field(&self, row: usize) -> Option<&str> {
         if self.missing.binary_search(&row).is_ok() {
             return None;
@@ -63,6 +64,7 @@ impl TextColumns {
     }
 
     /// The column names.
+    #[cfg_attr(not(feature = "arrow"), allow(dead_code))]
     pub fn header(&self) -> &Arc<Header> {
         &self.header
     }
@@ -83,11 +85,13 @@ impl TextColumns {
     }
 
     /// The columns, in the header's order.
+    #[cfg_attr(not(feature = "arrow"), allow(dead_code))]
     pub fn columns(&self) -> &[TextColumn] {
         &self.columns
     }
 
     /// The columns, in the header's order.
+    #[cfg_attr(not(feature = "arrow"), allow(dead_code))]
     pub fn into_columns(self) -> Vec<TextColumn> {
         self.columns
     }

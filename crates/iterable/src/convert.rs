@@ -7,7 +7,9 @@ use iterable_core::{Format, Result};
 
 use crate::IterableOptions;
 use crate::progress::{Counts, ProgressEvent, ProgressEvery, ProgressHook, ProgressTicker};
-use iterable_formats::csv::{ColumnType, StringTyping, TextTypes};
+#[cfg(feature = "arrow")]
+use iterable_formats::csv::ColumnType;
+use iterable_formats::csv::{StringTyping, TextTypes};
 
 /// Rows read and written at a time, by default.
 pub const DEFAULT_CONVERT_BATCH: usize = 4096;

@@ -41,6 +41,7 @@ pub(crate) enum Road {
 
 impl Road {
     /// The read context the road carries (location, format, byte counters).
+    #[cfg(feature = "arrow")]
     pub(crate) fn context(&self) -> &ReadContext {
         match self {
             Road::File(_, ctx) | Road::Bytes(_, ctx) => ctx,

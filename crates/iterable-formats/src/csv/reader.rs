@@ -22,6 +22,7 @@ pub struct CsvReader<R> {
     parser: Parser,
     mode: Mode,
     /// On the columnar road, an error to give after the rows before it.
+    #[cfg_attr(not(feature = "arrow"), allow(dead_code))]
     stashed: Option<iterable_core::Error>,
 }
 
@@ -61,9 +62,10 @@ impl<R: AsyncBufRead + Unpin> CsvReader<R> {
         }
     }
 
-    /// Puts the reader on the columnar road: read it with
+    /// Puts the reader on the columnar road (compiled for the `arrow` feature): read it with
     /// [`poll_columns`](Self::poll_columns), which gives chunks of up to `chunk_rows`
     /// rows gathered by column (a block's rows when parsing in blocks), never rows.
+    #[cfg_attr(not(feature = "arrow"), allow(dead_code))]
     pub(crate) fn gather_columns(&mut self, chunk_rows: usize) {
         self.parser.gather_columns(chunk_rows);
     }
@@ -76,6 +78,7 @@ impl<R: AsyncBufRead + Unpin> CsvReader<R> {
     /// The next chunk of rows gathered by column (see
     /// [`gather_columns`](Self::gather_columns)), or an error; bad records meet the
     /// error policy in order, after the rows before them.
+    #[cfg_attr(not(feature = "arrow"), allow(dead_code))]
     pub(crate) fn poll_columns(
         &mut self,
         cx: &mut Context<'_>,
@@ -255,6 +258,7 @@ impl<R: AsyncBufRead + Unpin> CsvReader<R> {
 /// What the parser (or the blocks) gave next.
 enum Item {
     Row(Row),
+    #[cfg_attr(not(feature = "arrow"), allow(dead_code))]
     Columns(TextColumns),
     Error(iterable_core::Error),
     /// Nothing yet: the parser paused (see [`CsvReader::poll_sequential`]).

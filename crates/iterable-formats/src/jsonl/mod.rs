@@ -543,6 +543,7 @@ impl<R: AsyncBufRead + Unpin> RecordSource for JsonlReader<R> {
     }
 }
 
+#[cfg(feature = "arrow")]
 /// A JSON Lines reader whose lines go to a [`LineSink`] first (the columnar road): one
 /// thread, the row reader's rules for every line the sink leaves.
 pub(crate) struct LineReader<R> {
@@ -550,6 +551,7 @@ pub(crate) struct LineReader<R> {
     parser: RecordParser,
 }
 
+#[cfg(feature = "arrow")]
 impl<R: AsyncBufRead + Unpin> LineReader<R> {
     /// A reader of `reader` with the location, error policy and limits of `ctx`.
     pub(crate) fn new(reader: R, ctx: ReadContext) -> Self {
