@@ -6,15 +6,14 @@ use anyhow::{Result, bail};
 use futures::StreamExt;
 use std::time::Instant;
 
-use iterable::{BoxIterable, Format, IterableOptions, ProgressEvery};
+use iterable::{BoxIterable, Format, IterableOptions, ProgressEvery, Row};
 
 use super::status::{self, Status};
 
 use crate::args::ReadArgs;
 
 /// Copies the rows of `locations` (one after the other, at most `limit` in all) to
-/// stdout as `to`. When a bad record ends the read, the rows before it are still
-/// written out (as `cat` would), then the error is returned.
+/// stdout as `to`.
 pub async fn run(
     locations: &[String],
     read: &ReadArgs,
@@ -22,27 +21,86 @@ pub async fn run(
     limit: Option<usize>,
     status: Status,
 ) -> Result<()> {
-    let mut out = open_stdout(read, to).await?;
-    let mut input = open_input(locations, read, status).await?;
+    let out = Output { to, status, limit };
+    each_row(locations, read, out, Columns::Declared, |row| Ok(Some(row))).await
+}
+
+/// Where and how a command's rows go: the format on stdout, what stderr says, and at
+/// most how many rows.
+pub(super) struct Output {
+    pub(super) to: Format,
+    pub(super) status: Status,
+    pub(super) limit: Option<usize>,
+}
+
+/// What a command that writes no row says of the columns.
+pub(super) enum Columns {
+    /// The input's declared columns (a CSV header): its rows keep the input's columns.
+    Declared,
+    /// Nothing: its rows have other columns.
+    Unknown,
+}
+
+/// The driver of the commands that go row by row (`cat`, `head`, `select`,
+/// `filter`): each row of `locations` through `step` (a row to write, `None` to drop
+/// it, or an error), at most `out.limit` written. When a bad record or `step` ends the
+/// read, the rows before it are still written out (as `cat` would), then the error is
+/// returned. With no row written, a CSV output still gets the input's header (see
+/// [`Columns`]).
+pub(super) async fn each_row(
+    locations: &[String],
+    read: &ReadArgs,
+    out: Output,
+    columns: Columns,
+    mut step: impl FnMut(Row) -> Result<Option<Row>>,
+) -> Result<()> {
+    let mut dst = open_stdout(read, out.to).await?;
+    let mut input = open_input(locations, read, out.status).await?;
     let mut written = 0usize;
-    while limit.is_none_or(|n| written < n) {
+    while out.limit.is_none_or(|n| written < n) {
         let Some(row) = input.src.next().await else {
             break;
         };
-        let row = match row {
-            Ok(row) => row,
+        let kept = match row.map_err(anyhow::Error::from).and_then(&mut step) {
+            Ok(kept) => kept,
             Err(e) => {
-                out.aclose().await?;
-                return Err(e.into());
+                dst.aclose().await?;
+                return Err(e);
             }
         };
-        out.awrite(&row).await?;
-        written += 1;
+        if let Some(row) = kept {
+            dst.awrite(&row).await?;
+            written += 1;
+        }
     }
-    if written == 0 {
-        declare_columns(&input, &mut out).await?;
+    if written == 0
+        && matches!(columns, Columns::Declared)
+        && let Some(declared) = input.src.columns()
+    {
+        dst.awrite_columns(&declared).await?;
     }
-    out.aclose().await?;
+    dst.aclose().await?;
+    input.finish().await
+}
+
+/// The driver of the commands that read every row before they write (`tail`,
+/// `sample`, `frequency`, `stats`): each row goes to `add` on `state`, and the rows
+/// `rows` makes of the state at the end are written.
+pub(super) async fn fold_rows<S>(
+    locations: &[String],
+    read: &ReadArgs,
+    out: Output,
+    mut state: S,
+    mut add: impl FnMut(&mut S, Row),
+    rows: impl FnOnce(S) -> Vec<Row>,
+) -> Result<()> {
+    let mut dst = open_stdout(read, out.to).await?;
+    let mut input = open_input(locations, read, out.status).await?;
+    while let Some(row) = input.src.next().await {
+        add(&mut state, row?);
+    }
+    dst.awrite_bulk(&rows(state)).await?;
+    dst.aclose().await?;
     input.finish().await
 }
 
@@ -107,15 +165,6 @@ pub(super) async fn open_input(
         status,
         started,
     })
-}
-
-/// With no row written: the columns the input declares (a CSV header) to the output,
-/// so a CSV of no rows keeps its header line.
-pub(super) async fn declare_columns(input: &Reading, out: &mut BoxIterable) -> Result<()> {
-    if let Some(columns) = input.src.columns() {
-        out.awrite_columns(&columns).await?;
-    }
-    Ok(())
 }
 
 /// A writer of rows to stdout as `to` (refused for a binary format on a terminal).

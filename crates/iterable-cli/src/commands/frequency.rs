@@ -3,11 +3,9 @@
 use std::collections::HashMap;
 
 use anyhow::Result;
-use futures::StreamExt;
-use iterable::{Format, Row, Value, row};
+use iterable::{Row, Value, row};
 
-use super::Status;
-use super::cat::{open_input, open_stdout};
+use super::cat::{Output, fold_rows};
 use crate::args::ReadArgs;
 
 /// A value's type and text: what tells two values apart.
@@ -86,26 +84,12 @@ impl Frequencies {
     }
 }
 
-/// Writes the frequency table of `locations`' columns (`--columns` reads only some)
-/// to stdout as `to`, at most `limit` values a column.
-pub async fn run(
-    locations: &[String],
-    read: &ReadArgs,
-    to: Format,
-    limit: usize,
-    status: Status,
-) -> Result<()> {
-    let mut out = open_stdout(read, to).await?;
-    let mut input = open_input(locations, read, status).await?;
-    let mut frequencies = Frequencies::default();
-    while let Some(row) = input.src.next().await {
-        frequencies.add(&row?);
-    }
-    for row in frequencies.rows(limit) {
-        out.awrite(&row).await?;
-    }
-    out.aclose().await?;
-    input.finish().await
+/// Writes the frequency table of `locations`' columns (`--columns` reads only some),
+/// at most `limit` values a column.
+pub async fn run(locations: &[String], read: &ReadArgs, out: Output, limit: usize) -> Result<()> {
+    let add = |f: &mut Frequencies, row: Row| f.add(&row);
+    let rows = |f: Frequencies| f.rows(limit);
+    fold_rows(locations, read, out, Frequencies::default(), add, rows).await
 }
 
 #[cfg(test)]

@@ -40,32 +40,40 @@ pub async fn run(cli: Cli) -> Result<()> {
             locations,
             read,
             out,
-        } => tail::run(&locations, &read, out.to, n, out.status()).await,
+        } => tail::run(&locations, &read, rows_out(&out, None), n).await,
         Command::Sample {
             n,
             seed,
             locations,
             read,
             out,
-        } => sample::run(&locations, &read, out.to, n, seed, out.status()).await,
+        } => sample::run(&locations, &read, rows_out(&out, None), n, seed).await,
         Command::Select {
             columns,
             locations,
             read,
             out,
-        } => select::run(&columns, &locations, &read, out.to, out.status()).await,
+        } => select::run(&columns, &locations, &read, rows_out(&out, None)).await,
         Command::Filter {
             expression,
             limit,
             locations,
             read,
             out,
-        } => filter::run(&expression, &locations, &read, out.to, limit, out.status()).await,
+        } => {
+            filter::run(
+                &expression,
+                &locations,
+                &read,
+                rows_out(&out, (limit > 0).then_some(limit)),
+            )
+            .await
+        }
         Command::Stats {
             locations,
             read,
             out,
-        } => stats::run(&locations, &read, out.to, out.status()).await,
+        } => stats::run(&locations, &read, rows_out(&out, None)).await,
         Command::Validate {
             schema,
             max_errors,
@@ -78,7 +86,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             locations,
             read,
             out,
-        } => frequency::run(&locations, &read, out.to, limit, out.status()).await,
+        } => frequency::run(&locations, &read, rows_out(&out, None), limit).await,
         Command::Table {
             limit,
             width,
@@ -119,6 +127,15 @@ pub async fn run(cli: Cli) -> Result<()> {
             sheets,
             read,
         } => schema::run(&location, sheets, &read).await,
+    }
+}
+
+/// Where a command's rows go, from its output flags and a limit.
+fn rows_out(out: &crate::args::OutArgs, limit: Option<usize>) -> cat::Output {
+    cat::Output {
+        to: out.to,
+        status: out.status(),
+        limit,
     }
 }
 

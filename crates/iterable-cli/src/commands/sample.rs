@@ -1,11 +1,9 @@
 //! `sample`: N rows drawn uniformly at random (reservoir sampling), in input order.
 
 use anyhow::Result;
-use futures::StreamExt;
-use iterable::{Format, Row};
+use iterable::Row;
 
-use super::Status;
-use super::cat::{open_input, open_stdout};
+use super::cat::{Output, fold_rows};
 use crate::args::ReadArgs;
 
 /// SplitMix64: a small seeded generator (the same seed draws the same rows).
@@ -76,33 +74,31 @@ impl Reservoir {
     }
 }
 
-/// Writes `n` rows of `locations` drawn at random (every row with the same chance) to
-/// stdout as `to`, in the order they were read. `seed` makes the draw repeatable; by
-/// default it comes from the clock.
+/// Writes `n` rows of `locations` drawn at random (every row with the same chance),
+/// in the order they were read. `seed` makes the draw repeatable; by default it comes
+/// from the clock.
 pub async fn run(
     locations: &[String],
     read: &ReadArgs,
-    to: Format,
+    out: Output,
     n: usize,
     seed: Option<u64>,
-    status: Status,
 ) -> Result<()> {
     let seed = seed.unwrap_or_else(|| {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as u64)
     });
-    let mut out = open_stdout(read, to).await?;
-    let mut input = open_input(locations, read, status).await?;
-    let mut reservoir = Reservoir::new(n, seed);
-    while let Some(row) = input.src.next().await {
-        reservoir.offer(row?);
-    }
-    for row in reservoir.into_rows() {
-        out.awrite(&row).await?;
-    }
-    out.aclose().await?;
-    input.finish().await
+    let reservoir = Reservoir::new(n, seed);
+    fold_rows(
+        locations,
+        read,
+        out,
+        reservoir,
+        Reservoir::offer,
+        Reservoir::into_rows,
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -3,11 +3,9 @@
 use std::sync::Arc;
 
 use anyhow::{Result, bail};
-use futures::StreamExt;
-use iterable::{Format, Header, Row, Value};
+use iterable::{Header, Row, Value};
 
-use super::Status;
-use super::cat::{open_input, open_stdout};
+use super::cat::{Columns, Output, each_row};
 use crate::args::ReadArgs;
 
 /// One asked column: the name in the input and the name in the output.
@@ -93,25 +91,17 @@ impl Selector {
     }
 }
 
-/// Writes the rows of `locations` with only the columns of `list` to stdout as `to`.
-pub async fn run(
-    list: &str,
-    locations: &[String],
-    read: &ReadArgs,
-    to: Format,
-    status: Status,
-) -> Result<()> {
+/// Writes the rows of `locations` with only the columns of `list`.
+pub async fn run(list: &str, locations: &[String], read: &ReadArgs, out: Output) -> Result<()> {
     let mut selector = Selector::new(parse_picks(list)?);
-    let mut out = open_stdout(read, to).await?;
-    let mut input = open_input(locations, read, status).await?;
+    let location = iterable::mask_password(&locations.join(", "));
     let mut first = true;
-    while let Some(row) = input.src.next().await {
-        let row = selector.select(&row?, &iterable::mask_password(&input.location), first)?;
+    each_row(locations, read, out, Columns::Unknown, |row| {
+        let picked = selector.select(&row, &location, first)?;
         first = false;
-        out.awrite(&row).await?;
-    }
-    out.aclose().await?;
-    input.finish().await
+        Ok(Some(picked))
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -6,12 +6,10 @@ mod sketches;
 
 use anyhow::Result;
 use chrono::{NaiveDateTime, NaiveTime};
-use futures::StreamExt;
-use iterable::{Format, Row, Value, row};
+use iterable::{Row, Value, row};
 use iterable_formats::csv::{ColumnType, Temporal, parse_temporal};
 
-use super::Status;
-use super::cat::{open_input, open_stdout};
+use super::cat::{Output, fold_rows};
 use crate::args::ReadArgs;
 use sketches::{Distinct, NumberSample, TopValues};
 
@@ -261,22 +259,14 @@ impl Stats {
     }
 }
 
-/// Writes a summary row for each column of `locations` (`--columns` picks some) to
-/// stdout as `to`.
-pub async fn run(locations: &[String], read: &ReadArgs, to: Format, status: Status) -> Result<()> {
-    let mut out = open_stdout(read, to).await?;
-    let mut input = open_input(locations, read, status).await?;
-    let mut stats = Stats::default();
-    let mut rows = 0u64;
-    while let Some(row) = input.src.next().await {
-        stats.add(&row?);
-        rows += 1;
-    }
-    for row in stats.rows(rows) {
-        out.awrite(&row).await?;
-    }
-    out.aclose().await?;
-    input.finish().await
+/// Writes a summary row for each column of `locations` (`--columns` picks some).
+pub async fn run(locations: &[String], read: &ReadArgs, out: Output) -> Result<()> {
+    let add = |(stats, rows): &mut (Stats, u64), row: Row| {
+        stats.add(&row);
+        *rows += 1;
+    };
+    let summaries = |(stats, rows): (Stats, u64)| stats.rows(rows);
+    fold_rows(locations, read, out, (Stats::default(), 0), add, summaries).await
 }
 
 #[cfg(test)]
