@@ -9,7 +9,7 @@
 use futures::StreamExt;
 use iterable::arrow::{self, RecordBatch};
 use iterable::{ConvertOptions, ErrorPolicy, IterableOptions, Row, Value};
-use iterable_tests::{shared_conformance_set, testdata};
+use iterable_tests::test_files;
 
 use crate::text_columnar::{both_roads, case};
 
@@ -22,20 +22,7 @@ fn json_lines(name: &str) -> bool {
 
 #[tokio::test]
 async fn every_json_lines_file_converts_the_same_by_both_roads() {
-    let mut files: Vec<std::path::PathBuf> = Vec::new();
-    let mut folders = vec![std::path::PathBuf::from(testdata(""))];
-    for set in ["iterabledata", "iterabledata-formats"] {
-        folders.extend(shared_conformance_set(set));
-    }
-    for folder in folders {
-        for entry in std::fs::read_dir(&folder).unwrap() {
-            let path = entry.unwrap().path();
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            if path.is_file() && json_lines(&name) {
-                files.push(path);
-            }
-        }
-    }
+    let files = test_files(json_lines);
     assert!(files.len() >= 4, "{files:?}");
     let mut converted = 0;
     for file in &files {

@@ -7,7 +7,7 @@
 use futures::StreamExt;
 use iterable::arrow::{self, RecordBatch, schema_to_text};
 use iterable::{ConvertOptions, ErrorPolicy, IterableOptions, Row};
-use iterable_tests::{collect, shared_conformance_set, testdata};
+use iterable_tests::{collect, test_files};
 
 /// What one conversion gave: the output's columns and types, its rows, and the
 /// report's counts (read, written, skipped); or the error's text.
@@ -64,20 +64,7 @@ fn delimited(name: &str) -> bool {
 
 #[tokio::test]
 async fn every_delimited_file_converts_the_same_by_both_roads() {
-    let mut files: Vec<std::path::PathBuf> = Vec::new();
-    let mut folders = vec![std::path::PathBuf::from(testdata(""))];
-    for set in ["iterabledata", "iterabledata-formats"] {
-        folders.extend(shared_conformance_set(set));
-    }
-    for folder in folders {
-        for entry in std::fs::read_dir(&folder).unwrap() {
-            let path = entry.unwrap().path();
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            if path.is_file() && delimited(&name) {
-                files.push(path);
-            }
-        }
-    }
+    let files = test_files(delimited);
     assert!(files.len() >= 13, "{files:?}");
     let mut converted = 0;
     for file in &files {

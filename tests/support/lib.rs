@@ -28,6 +28,26 @@ pub fn shared_conformance_set(name: &str) -> Option<PathBuf> {
     dir.join("expected.jsonl").is_file().then_some(dir)
 }
 
+/// The files of testdata/ and of the shared conformance sets (when present) whose
+/// names `keep` says yes to.
+pub fn test_files(keep: impl Fn(&str) -> bool) -> Vec<PathBuf> {
+    let mut folders = vec![PathBuf::from(testdata(""))];
+    for set in ["iterabledata", "iterabledata-formats"] {
+        folders.extend(shared_conformance_set(set));
+    }
+    let mut files = Vec::new();
+    for folder in folders {
+        for entry in std::fs::read_dir(&folder).expect("a test folder reads") {
+            let path = entry.expect("a folder entry").path();
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            if path.is_file() && keep(&name) {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
+
 /// Every row of an open iterable, failing on the first error.
 pub async fn collect(mut src: BoxIterable) -> Result<Vec<Row>> {
     let mut rows = Vec::new();

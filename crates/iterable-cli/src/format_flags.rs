@@ -120,44 +120,36 @@ fn args(side: Side) -> Vec<Arg> {
         .collect()
 }
 
+/// The subcommands that read, and whether each writes rows too (and so takes the
+/// writing flags).
+const COMMANDS: [(&str, bool); 14] = [
+    ("cat", true),
+    ("head", true),
+    ("tail", true),
+    ("sample", true),
+    ("select", true),
+    ("filter", true),
+    ("stats", true),
+    ("validate", true),
+    ("frequency", true),
+    ("table", false),
+    ("count", false),
+    ("convert", true),
+    ("schema", false),
+    ("enrich", true),
+];
+
 /// `command` with the registry's flags on its subcommands: reading flags on those
 /// that read, writing flags on those that write.
 pub fn augment(command: Command) -> Command {
     let read = args(Side::Read);
     let write = args(Side::Write);
     let mut command = command.after_help(formats_help());
-    for name in [
-        "cat",
-        "head",
-        "tail",
-        "sample",
-        "select",
-        "filter",
-        "stats",
-        "validate",
-        "frequency",
-        "table",
-        "count",
-        "convert",
-        "schema",
-        "enrich",
-    ] {
-        command = command.mut_subcommand(name, |sub| sub.args(read.clone()));
-    }
-    for name in [
-        "cat",
-        "head",
-        "tail",
-        "sample",
-        "select",
-        "filter",
-        "stats",
-        "validate",
-        "frequency",
-        "convert",
-        "enrich",
-    ] {
-        command = command.mut_subcommand(name, |sub| sub.args(write.clone()));
+    for (name, writes) in COMMANDS {
+        command = command.mut_subcommand(name, |sub| {
+            let sub = sub.args(read.clone());
+            if writes { sub.args(write.clone()) } else { sub }
+        });
     }
     command
 }

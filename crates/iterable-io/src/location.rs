@@ -67,6 +67,8 @@ pub(crate) fn parse(location: &str) -> Result<Location> {
         return Ok(Location::Path(PathBuf::from(rest)));
     }
     if let Some((scheme, _)) = location.split_once("://") {
+        // Without the `store` feature the block holds only the check: not collapsed.
+        #[allow(clippy::collapsible_if)]
         if let Some(store) = store_scheme(scheme) {
             if !store.compiled {
                 return Err(Error::FeatureDisabled {

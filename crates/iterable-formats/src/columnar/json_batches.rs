@@ -109,15 +109,7 @@ impl<R: AsyncBufRead + Send + Unpin> JsonBatchReader<R> {
     where
         R: 'static,
     {
-        use futures_util::StreamExt;
-        futures_util::stream::unfold(self, |mut reader| async move {
-            match reader.next_batch().await {
-                Ok(Some(batch)) => Some((Ok(batch), reader)),
-                Ok(None) => None,
-                Err(e) => Some((Err(e), reader)),
-            }
-        })
-        .boxed()
+        super::batch_stream(self)
     }
 
     /// The next batch; `None` at the end. An error ends the reading.
@@ -274,5 +266,13 @@ impl<R: AsyncBufRead + Send + Unpin> JsonBatchReader<R> {
                 message: e.to_string(),
             }),
         }
+    }
+}
+
+impl<R: AsyncBufRead + Send + Unpin + 'static> super::NextBatch for JsonBatchReader<R> {
+    fn next_batch(
+        &mut self,
+    ) -> impl std::future::Future<Output = Result<Option<RecordBatch>>> + Send {
+        JsonBatchReader::next_batch(self)
     }
 }

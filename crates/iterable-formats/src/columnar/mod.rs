@@ -103,6 +103,27 @@ pub use arrow_array::RecordBatch;
 /// Re-exported so users of the batch API need no extra dependency.
 pub use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
+/// A reader of record batches one at a time: the columnar roads' readers.
+pub(crate) trait NextBatch: Send + 'static {
+    /// The next batch; `None` at the end.
+    fn next_batch(
+        &mut self,
+    ) -> impl std::future::Future<Output = iterable_core::Result<Option<arrow_array::RecordBatch>>> + Send;
+}
+
+/// The batches of `reader` as a stream; an error is an item of its own.
+pub(crate) fn batch_stream<T: NextBatch>(reader: T) -> BatchStream {
+    use futures_util::StreamExt;
+    futures_util::stream::unfold(reader, |mut reader| async move {
+        match reader.next_batch().await {
+            Ok(Some(batch)) => Some((Ok(batch), reader)),
+            Ok(None) => None,
+            Err(e) => Some((Err(e), reader)),
+        }
+    })
+    .boxed()
+}
+
 /// A boxed stream of record batches, `Send` and `'static`.
 pub type BatchStream =
     futures_util::stream::BoxStream<'static, iterable_core::Result<arrow_array::RecordBatch>>;

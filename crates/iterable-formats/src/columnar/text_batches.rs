@@ -33,7 +33,6 @@ use arrow_array::{ArrayRef, BooleanArray, PrimitiveArray, RecordBatch, StringArr
 use arrow_buffer::{ArrowNativeType, Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use chrono::{NaiveDate, NaiveDateTime, Timelike};
-use futures_util::StreamExt;
 use iterable_core::{AsyncIterable, Error, Progress, Result};
 use tokio::io::AsyncBufRead;
 
@@ -186,14 +185,7 @@ impl<R: AsyncBufRead + Send + Unpin> TextBatchReader<R> {
     where
         R: 'static,
     {
-        futures_util::stream::unfold(self, |mut reader| async move {
-            match reader.next_batch().await {
-                Ok(Some(batch)) => Some((Ok(batch), reader)),
-                Ok(None) => None,
-                Err(e) => Some((Err(e), reader)),
-            }
-        })
-        .boxed()
+        super::batch_stream(self)
     }
 
     async fn next_chunk(&mut self) -> Result<Option<TextColumns>> {
@@ -535,4 +527,12 @@ fn in_unit(d: NaiveDateTime, nanos: bool) -> Option<i64> {
     utc.timestamp()
         .checked_mul(1_000_000)?
         .checked_add(i64::from(sub / 1000))
+}
+
+impl<R: AsyncBufRead + Send + Unpin + 'static> super::NextBatch for TextBatchReader<R> {
+    fn next_batch(
+        &mut self,
+    ) -> impl std::future::Future<Output = Result<Option<RecordBatch>>> + Send {
+        TextBatchReader::next_batch(self)
+    }
 }
