@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use anyhow::Result;
 use iterable::{Row, Value, row};
 
+use super::by_column::ByColumn;
 use super::cat::{Output, fold_rows};
 use crate::args::ReadArgs;
 
@@ -20,44 +21,26 @@ struct Counts {
 /// The counts of every column, in the order the columns were first seen.
 #[derive(Default)]
 pub(crate) struct Frequencies {
-    columns: Vec<(String, Counts)>,
+    columns: ByColumn<Counts>,
     rows: u64,
-    /// The last header and each of its columns' place in `columns`.
-    last: Option<(std::sync::Arc<iterable::Header>, Vec<usize>)>,
 }
 
 impl Frequencies {
     /// Counts the values of `row`.
     pub(crate) fn add(&mut self, row: &Row) {
         self.rows += 1;
-        let same = matches!(&self.last, Some((h, _)) if std::sync::Arc::ptr_eq(h, row.header()));
-        if !same {
-            let places = row
-                .keys()
-                .map(
-                    |key| match self.columns.iter().position(|(n, _)| n == key) {
-                        Some(at) => at,
-                        None => {
-                            self.columns.push((key.to_owned(), Counts::default()));
-                            self.columns.len() - 1
-                        }
-                    },
-                )
-                .collect();
-            self.last = Some((row.header().clone(), places));
-        }
-        let Some((_, places)) = &self.last else {
-            unreachable!("set above")
-        };
-        for (value, &at) in row.values().iter().zip(places) {
-            let key = (value.type_name(), value.to_string());
-            self.columns[at]
-                .1
-                .by_value
-                .entry(key)
-                .or_insert_with(|| (value.clone(), 0))
-                .1 += 1;
-        }
+        self.columns.add(
+            row,
+            |_| Counts::default(),
+            |counts, value| {
+                let key = (value.type_name(), value.to_string());
+                counts
+                    .by_value
+                    .entry(key)
+                    .or_insert_with(|| (value.clone(), 0))
+                    .1 += 1;
+            },
+        );
     }
 
     /// One row a value: `column`, `value`, `count` and `percent` of the rows read,
@@ -66,7 +49,7 @@ impl Frequencies {
     pub(crate) fn rows(self, limit: usize) -> Vec<Row> {
         let total = self.rows.max(1) as f64;
         let mut out = Vec::new();
-        for (name, counts) in self.columns {
+        for (name, counts) in self.columns.into_columns() {
             let mut values: Vec<(ValueKey, (Value, u64))> = counts.by_value.into_iter().collect();
             values.sort_by(|a, b| b.1.1.cmp(&a.1.1).then_with(|| a.0.1.cmp(&b.0.1)));
             let shown = if limit == 0 { values.len() } else { limit };

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod by_column;
 mod cat;
 mod convert;
 mod count;

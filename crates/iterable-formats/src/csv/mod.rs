@@ -86,7 +86,7 @@ use crate::{ReadContext, WriteContext};
 pub use column_type::{ColumnType, DecidedBy, Typed, misfit};
 pub use infer::infer_value;
 pub use reader::CsvReader;
-pub use temporal::{Temporal, infer_temporal, parse_temporal};
+pub use temporal::{Temporal, infer_temporal, instant_of, parse_temporal};
 pub use text_types::{StringTyping, TextTypes};
 pub use writer::{CsvEncoder, CsvWriter, csv_writer};
 

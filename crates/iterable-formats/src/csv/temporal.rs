@@ -107,6 +107,31 @@ fn digits(b: &[u8]) -> Option<u32> {
     })
 }
 
+/// A value as a point in time, to compare or order: a date as its midnight, a
+/// date-time as it is (a zoned one in UTC), and text as [`parse_temporal`] reads it;
+/// `None` for anything else.
+///
+/// ```
+/// use iterable_core::Value;
+/// use iterable_formats::csv::instant_of;
+///
+/// let a = instant_of(&Value::from("2024-01-02")).unwrap();
+/// let b = instant_of(&Value::from("2024-01-01T23:00:00Z")).unwrap();
+/// assert!(a > b);
+/// assert_eq!(instant_of(&Value::Int(3)), None);
+/// ```
+pub fn instant_of(value: &Value) -> Option<NaiveDateTime> {
+    match value {
+        Value::Date(d) => Some(d.and_time(NaiveTime::MIN)),
+        Value::Timestamp(t) => Some(t.datetime),
+        Value::String(s) => match parse_temporal(s)? {
+            Temporal::Date(d) => Some(d.and_time(NaiveTime::MIN)),
+            Temporal::Local(t) | Temporal::Utc(t) => Some(t),
+        },
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,9 +3,8 @@
 
 use std::cmp::Ordering;
 
-use chrono::{NaiveDateTime, NaiveTime};
 use iterable_core::{Row, Value};
-use iterable_formats::csv::{Temporal, parse_temporal};
+use iterable_formats::csv::instant_of;
 
 use super::parse::{Cmp, Expr, Operand};
 
@@ -99,19 +98,6 @@ fn number_in(text: &str) -> Option<Value> {
         .map(Value::Float)
 }
 
-/// A date or a date-time as a point in time (a date: its midnight; a zoned time: UTC).
-fn instant(v: &Value) -> Option<NaiveDateTime> {
-    match v {
-        Value::Date(d) => Some(d.and_time(NaiveTime::MIN)),
-        Value::Timestamp(t) => Some(t.datetime),
-        Value::String(s) => match parse_temporal(s)? {
-            Temporal::Date(d) => Some(d.and_time(NaiveTime::MIN)),
-            Temporal::Local(t) | Temporal::Utc(t) => Some(t),
-        },
-        _ => None,
-    }
-}
-
 /// How `a` compares with `b`: numbers by value, text that is a number (or a
 /// boolean, or a date) as one when the other side is, text by text; `None` when
 /// they cannot be compared.
@@ -139,7 +125,7 @@ fn compare(a: &Value, b: &Value) -> Option<Ordering> {
             })
         }
         (Date(_) | Timestamp(_), _) | (_, Date(_) | Timestamp(_)) => {
-            Some(instant(a)?.cmp(&instant(b)?))
+            Some(instant_of(a)?.cmp(&instant_of(b)?))
         }
         (String(x), String(y)) => Some(x.as_str().cmp(y.as_str())),
         _ => Some(a.to_string().cmp(&b.to_string())),

@@ -5,10 +5,11 @@
 mod sketches;
 
 use anyhow::Result;
-use chrono::{NaiveDateTime, NaiveTime};
+use chrono::NaiveDateTime;
 use iterable::{Row, Value, row};
-use iterable_formats::csv::{ColumnType, Temporal, parse_temporal};
+use iterable_formats::csv::{ColumnType, instant_of};
 
+use super::by_column::ByColumn;
 use super::cat::{Output, fold_rows};
 use crate::args::ReadArgs;
 use sketches::{Distinct, NumberSample, TopValues};
@@ -84,19 +85,6 @@ fn number(value: &Value) -> Option<f64> {
     }
 }
 
-/// A value as a point in time: dates, date-times, and text that is one.
-fn instant(value: &Value) -> Option<NaiveDateTime> {
-    match value {
-        Value::Date(d) => Some(d.and_time(NaiveTime::MIN)),
-        Value::Timestamp(t) => Some(t.datetime),
-        Value::String(s) => match parse_temporal(s)? {
-            Temporal::Date(d) => Some(d.and_time(NaiveTime::MIN)),
-            Temporal::Local(t) | Temporal::Utc(t) => Some(t),
-        },
-        _ => None,
-    }
-}
-
 impl ColumnStats {
     fn new(name: &str) -> Self {
         ColumnStats {
@@ -145,7 +133,7 @@ impl ColumnStats {
                 self.max_number = Some((x, value.clone()));
             }
         }
-        if let Some(t) = instant(value) {
+        if let Some(t) = instant_of(value) {
             if self.min_time.as_ref().is_none_or(|(m, _)| t < *m) {
                 self.min_time = Some((t, value.clone()));
             }
@@ -217,41 +205,20 @@ impl ColumnStats {
 /// The summaries of every column, in first-seen order.
 #[derive(Default)]
 pub(crate) struct Stats {
-    columns: Vec<ColumnStats>,
-    last: Option<(std::sync::Arc<iterable::Header>, Vec<usize>)>,
+    columns: ByColumn<ColumnStats>,
 }
 
 impl Stats {
     pub(crate) fn add(&mut self, row: &Row) {
-        let same = matches!(&self.last, Some((h, _)) if std::sync::Arc::ptr_eq(h, row.header()));
-        if !same {
-            let places = row
-                .keys()
-                .map(
-                    |key| match self.columns.iter().position(|c| c.name == key) {
-                        Some(at) => at,
-                        None => {
-                            self.columns.push(ColumnStats::new(key));
-                            self.columns.len() - 1
-                        }
-                    },
-                )
-                .collect();
-            self.last = Some((row.header().clone(), places));
-        }
-        let Some((_, places)) = &self.last else {
-            unreachable!("set above")
-        };
-        for (value, &at) in row.values().iter().zip(places) {
-            self.columns[at].add(value);
-        }
+        self.columns.add(row, ColumnStats::new, ColumnStats::add);
     }
 
     /// One summary row a column. A column some rows lack counts those rows as nulls.
     pub(crate) fn rows(self, rows_read: u64) -> Vec<Row> {
         self.columns
+            .into_columns()
             .into_iter()
-            .map(|mut c| {
+            .map(|(_, mut c)| {
                 c.nulls = rows_read - c.count;
                 c.into_row()
             })
