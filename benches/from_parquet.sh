@@ -6,24 +6,9 @@
 #
 #   bash benches/from_parquet.sh
 set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-BENCH="${SHARED_BENCH:-$ROOT/../shared/bench}"
-export PEERBENCH_DIR="${PEERBENCH_DIR:-$ROOT/target/peerbench}"
-PY="$PEERBENCH_DIR/venv/bin/python"
-OUT="$ROOT/benches/results"
-DATA="$PEERBENCH_DIR/data"
+source "$(dirname "$0")/peer_env.sh" data.parquet
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
-mkdir -p "$OUT"
-
-cargo build --release -p iterable-cli
-BIN="$ROOT/target/release/iterable"
-if [ ! -x "$PY" ]; then
-  python3 -m venv "$PEERBENCH_DIR/venv"
-  "$PY" -m pip install -q -r "$BENCH/requirements.txt"
-fi
-[ -f "$DATA/data.parquet" ] \
-  || "$PY" "$BENCH/gen_data.py" --rows 1000000 --out "$DATA" --only data.parquet
 
 cat > "$WORK/peer.py" <<'PY'
 import sys

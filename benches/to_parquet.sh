@@ -6,22 +6,7 @@
 #
 #   bash benches/to_parquet.sh
 set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-BENCH="${SHARED_BENCH:-$ROOT/../shared/bench}"
-export PEERBENCH_DIR="${PEERBENCH_DIR:-$ROOT/target/peerbench}"
-PY="$PEERBENCH_DIR/venv/bin/python"
-OUT="$ROOT/benches/results"
-mkdir -p "$OUT" "$PEERBENCH_DIR"
-
-cargo build --release -p iterable-cli
-BIN="$ROOT/target/release/iterable"
-
-if [ ! -x "$PY" ]; then
-  python3 -m venv "$PEERBENCH_DIR/venv"
-  "$PY" -m pip install -q -r "$BENCH/requirements.txt"
-fi
-[ -f "$PEERBENCH_DIR/data/data.jsonl" ] \
-  || "$PY" "$BENCH/gen_data.py" --rows 1000000 --out "$PEERBENCH_DIR/data" --only data.csv,data.jsonl
+source "$(dirname "$0")/peer_env.sh" data.csv,data.jsonl
 
 RES="$OUT/to_parquet.json"
 rm -f "$RES"

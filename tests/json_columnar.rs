@@ -9,32 +9,14 @@
 use futures::StreamExt;
 use iterable::arrow::{self, RecordBatch};
 use iterable::{ConvertOptions, ErrorPolicy, IterableOptions, Row, Value};
-use iterable_tests::test_files;
 
-use crate::text_columnar::{both_roads, case};
-
-fn json_lines(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    [".jsonl", ".ndjson"]
-        .iter()
-        .any(|ext| name.ends_with(ext) || name.contains(&format!("{ext}.")))
-}
+use crate::text_columnar::{case, every_file_by_both_roads};
 
 #[tokio::test]
 async fn every_json_lines_file_converts_the_same_by_both_roads() {
-    let files = test_files(json_lines);
-    assert!(files.len() >= 4, "{files:?}");
-    let mut converted = 0;
-    for file in &files {
-        let dir = tempfile::tempdir().unwrap();
-        if both_roads(file.to_str().unwrap(), dir.path(), ConvertOptions::new())
-            .await
-            .is_ok()
-        {
-            converted += 1;
-        }
-    }
-    assert!(converted >= 4, "{converted} of {}", files.len());
+    let (converted, files) = every_file_by_both_roads(&[".jsonl", ".ndjson"]).await;
+    assert!(files >= 4, "{files} files");
+    assert!(converted >= 4, "{converted} of {files}");
 }
 
 #[tokio::test]

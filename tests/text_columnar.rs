@@ -55,17 +55,18 @@ pub(crate) async fn both_roads(
     columnar
 }
 
-fn delimited(name: &str) -> bool {
+/// Whether a file's name ends with one of `extensions`, before any codec's.
+pub(crate) fn named(name: &str, extensions: &[&str]) -> bool {
     let name = name.to_ascii_lowercase();
-    [".csv", ".tsv", ".psv", ".ssv"]
+    extensions
         .iter()
         .any(|ext| name.ends_with(ext) || name.contains(&format!("{ext}.")))
 }
 
-#[tokio::test]
-async fn every_delimited_file_converts_the_same_by_both_roads() {
-    let files = test_files(delimited);
-    assert!(files.len() >= 13, "{files:?}");
+/// Converts every test file of these extensions by both roads (which must agree);
+/// how many of how many converted without an error.
+pub(crate) async fn every_file_by_both_roads(extensions: &[&str]) -> (usize, usize) {
+    let files = test_files(|name| named(name, extensions));
     let mut converted = 0;
     for file in &files {
         let dir = tempfile::tempdir().unwrap();
@@ -76,8 +77,15 @@ async fn every_delimited_file_converts_the_same_by_both_roads() {
             converted += 1;
         }
     }
+    (converted, files.len())
+}
+
+#[tokio::test]
+async fn every_delimited_file_converts_the_same_by_both_roads() {
+    let (converted, files) = every_file_by_both_roads(&[".csv", ".tsv", ".psv", ".ssv"]).await;
+    assert!(files >= 13, "{files} files");
     // A few peer fixtures are errors on purpose (an unknown codec), the same by both.
-    assert!(converted >= 13, "{converted} of {}", files.len());
+    assert!(converted >= 13, "{converted} of {files}");
 }
 
 /// Writes `text` to `name` in a new folder and converts it by both roads.

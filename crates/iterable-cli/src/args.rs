@@ -22,12 +22,8 @@ pub enum Command {
         after_help = "Examples:\n  iterable cat data.csv.gz --columns id,name\n  iterable cat 's3://bucket/logs/*.jsonl.zst' --to csv > logs.csv"
     )]
     Cat {
-        /// Paths, URLs or globs, or - for stdin; several are read one after the other,
-        /// each in its own format.
-        #[arg(required = true)]
-        locations: Vec<String>,
         #[command(flatten)]
-        read: ReadArgs,
+        input: Inputs,
         #[command(flatten)]
         out: OutArgs,
     },
@@ -36,11 +32,8 @@ pub enum Command {
         /// How many rows.
         #[arg(short = 'n', long = "lines", default_value_t = 10)]
         n: usize,
-        /// Paths, URLs or globs, or - for stdin; several are read one after the other.
-        #[arg(required = true)]
-        locations: Vec<String>,
         #[command(flatten)]
-        read: ReadArgs,
+        input: Inputs,
         #[command(flatten)]
         out: OutArgs,
     },
@@ -52,11 +45,8 @@ pub enum Command {
         /// How many rows.
         #[arg(short = 'n', long = "lines", default_value_t = 10)]
         n: usize,
-        /// Paths, URLs or globs, or - for stdin; several are read one after the other.
-        #[arg(required = true)]
-        locations: Vec<String>,
         #[command(flatten)]
-        read: ReadArgs,
+        input: Inputs,
         #[command(flatten)]
         out: OutArgs,
     },
@@ -72,11 +62,8 @@ pub enum Command {
         /// Draw the same rows again with the same seed (by default the clock seeds it).
         #[arg(long)]
         seed: Option<u64>,
-        /// Paths, URLs or globs, or - for stdin; several are read one after the other.
-        #[arg(required = true)]
-        locations: Vec<String>,
         #[command(flatten)]
-        read: ReadArgs,
+        input: Inputs,
         #[command(flatten)]
         out: OutArgs,
     },
@@ -87,11 +74,8 @@ pub enum Command {
     Select {
         /// The columns, comma separated: NAME, or NAME:NEW_NAME to rename it.
         columns: String,
-        /// Paths, URLs or globs, or - for stdin; several are read one after the other.
-        #[arg(required = true)]
-        locations: Vec<String>,
         #[command(flatten)]
-        read: ReadArgs,
+        input: Inputs,
         #[command(flatten)]
         out: OutArgs,
     },
@@ -108,11 +92,8 @@ pub enum Command {
         /// At most this many rows (0: all).
         #[arg(short = 'n', long = "lines", default_value_t = 0)]
         limit: usize,
-        /// Paths, URLs or globs, or - for stdin; several are read one after the other.
-        #[arg(required = true)]
-        locations: Vec<String>,
         #[command(flatten)]
-        read: ReadArgs,
+        input: Inputs,
         #[command(flatten)]
         out: OutArgs,
     },
@@ -124,11 +105,8 @@ pub enum Command {
         after_help = "Examples:\n  iterable stats data.csv --to csv\n  iterable stats --columns amount,created 'logs/*.jsonl.gz'"
     )]
     Stats {
-        /// Paths, URLs or globs, or - for stdin; several are read one after the other.
-        #[arg(required = true)]
-        locations: Vec<String>,
         #[command(flatten)]
-        read: ReadArgs,
+        input: Inputs,
         #[command(flatten)]
         out: OutArgs,
     },
@@ -145,11 +123,8 @@ pub enum Command {
         /// At most this many failures written (0: all); every row is still checked.
         #[arg(long, default_value_t = 0)]
         max_errors: usize,
-        /// Paths, URLs or globs, or - for stdin; several are read one after the other.
-        #[arg(required = true)]
-        locations: Vec<String>,
         #[command(flatten)]
-        read: ReadArgs,
+        input: Inputs,
         #[command(flatten)]
         out: OutArgs,
     },
@@ -162,11 +137,8 @@ pub enum Command {
         /// At most this many values a column (0: all).
         #[arg(short = 'l', long = "limit", default_value_t = 10)]
         limit: usize,
-        /// Paths, URLs or globs, or - for stdin; several are read one after the other.
-        #[arg(required = true)]
-        locations: Vec<String>,
         #[command(flatten)]
-        read: ReadArgs,
+        input: Inputs,
         #[command(flatten)]
         out: OutArgs,
     },
@@ -182,11 +154,8 @@ pub enum Command {
         /// The widest a column is shown, in characters.
         #[arg(long, default_value_t = 40)]
         width: usize,
-        /// Paths, URLs or globs, or - for stdin; several are read one after the other.
-        #[arg(required = true)]
-        locations: Vec<String>,
         #[command(flatten)]
-        read: ReadArgs,
+        input: Inputs,
     },
     /// Count rows; several locations are read concurrently. The total is the last line.
     #[command(
@@ -281,16 +250,46 @@ impl Command {
     /// The reading arguments of this command.
     fn read_args_mut(&mut self) -> Option<&mut ReadArgs> {
         Some(match self {
-            Command::Cat { read, .. }
-            | Command::Head { read, .. }
-            | Command::Tail { read, .. }
-            | Command::Sample { read, .. }
-            | Command::Select { read, .. }
-            | Command::Filter { read, .. }
-            | Command::Stats { read, .. }
-            | Command::Validate { read, .. }
-            | Command::Frequency { read, .. }
-            | Command::Table { read, .. }
+            Command::Cat {
+                input: Inputs { read, .. },
+                ..
+            }
+            | Command::Head {
+                input: Inputs { read, .. },
+                ..
+            }
+            | Command::Tail {
+                input: Inputs { read, .. },
+                ..
+            }
+            | Command::Sample {
+                input: Inputs { read, .. },
+                ..
+            }
+            | Command::Select {
+                input: Inputs { read, .. },
+                ..
+            }
+            | Command::Filter {
+                input: Inputs { read, .. },
+                ..
+            }
+            | Command::Stats {
+                input: Inputs { read, .. },
+                ..
+            }
+            | Command::Validate {
+                input: Inputs { read, .. },
+                ..
+            }
+            | Command::Frequency {
+                input: Inputs { read, .. },
+                ..
+            }
+            | Command::Table {
+                input: Inputs { read, .. },
+                ..
+            }
             | Command::Count { read, .. }
             | Command::Convert { read, .. }
             | Command::Schema { read, .. } => read,
@@ -307,6 +306,17 @@ impl Command {
         read.read_flags = collect(matches, Side::Read);
         read.write_flags = collect(matches, Side::Write);
     }
+}
+
+/// The rows a command reads: where from, and how.
+#[derive(Debug, Args)]
+pub struct Inputs {
+    /// Paths, URLs or globs, or - for stdin; several are read one after the other,
+    /// each in its own format.
+    #[arg(required = true)]
+    pub locations: Vec<String>,
+    #[command(flatten)]
+    pub read: ReadArgs,
 }
 
 /// Options for the output of `cat` and `head`.

@@ -25,75 +25,75 @@ use crate::args::{Cli, Command};
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Cat {
-            locations,
-            read,
-            out,
-        } => cat::run(&locations, &read, out.to, None, out.status()).await,
-        Command::Head {
-            n,
-            locations,
-            read,
-            out,
-        } => cat::run(&locations, &read, out.to, Some(n), out.status()).await,
-        Command::Tail {
-            n,
-            locations,
-            read,
-            out,
-        } => tail::run(&locations, &read, rows_out(&out, None), n).await,
+        Command::Cat { input, out } => {
+            cat::run(&input.locations, &input.read, out.to, None, out.status()).await
+        }
+        Command::Head { n, input, out } => {
+            cat::run(&input.locations, &input.read, out.to, Some(n), out.status()).await
+        }
+        Command::Tail { n, input, out } => {
+            tail::run(&input.locations, &input.read, rows_out(&out, None), n).await
+        }
         Command::Sample {
             n,
             seed,
-            locations,
-            read,
+            input,
             out,
-        } => sample::run(&locations, &read, rows_out(&out, None), n, seed).await,
+        } => sample::run(&input.locations, &input.read, rows_out(&out, None), n, seed).await,
         Command::Select {
             columns,
-            locations,
-            read,
+            input,
             out,
-        } => select::run(&columns, &locations, &read, rows_out(&out, None)).await,
+        } => {
+            select::run(
+                &columns,
+                &input.locations,
+                &input.read,
+                rows_out(&out, None),
+            )
+            .await
+        }
         Command::Filter {
             expression,
             limit,
-            locations,
-            read,
+            input,
             out,
         } => {
             filter::run(
                 &expression,
-                &locations,
-                &read,
+                &input.locations,
+                &input.read,
                 rows_out(&out, (limit > 0).then_some(limit)),
             )
             .await
         }
-        Command::Stats {
-            locations,
-            read,
-            out,
-        } => stats::run(&locations, &read, rows_out(&out, None)).await,
+        Command::Stats { input, out } => {
+            stats::run(&input.locations, &input.read, rows_out(&out, None)).await
+        }
         Command::Validate {
             schema,
             max_errors,
-            locations,
-            read,
+            input,
             out,
-        } => validate::run(&schema, &locations, &read, out.to, max_errors, out.status()).await,
-        Command::Frequency {
-            limit,
-            locations,
-            read,
-            out,
-        } => frequency::run(&locations, &read, rows_out(&out, None), limit).await,
+        } => {
+            validate::run(
+                &schema,
+                &input.locations,
+                &input.read,
+                out.to,
+                max_errors,
+                out.status(),
+            )
+            .await
+        }
+        Command::Frequency { limit, input, out } => {
+            frequency::run(&input.locations, &input.read, rows_out(&out, None), limit).await
+        }
         Command::Table {
             limit,
             width,
-            locations,
-            read,
-        } => table::run(&locations, &read, width, limit).await,
+            input,
+        } => table::run(&input.locations, &input.read, width, limit).await,
         Command::Count {
             locations,
             read,
