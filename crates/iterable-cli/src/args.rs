@@ -250,47 +250,17 @@ impl Command {
     /// The reading arguments of this command.
     fn read_args_mut(&mut self) -> Option<&mut ReadArgs> {
         Some(match self {
-            Command::Cat {
-                input: Inputs { read, .. },
-                ..
-            }
-            | Command::Head {
-                input: Inputs { read, .. },
-                ..
-            }
-            | Command::Tail {
-                input: Inputs { read, .. },
-                ..
-            }
-            | Command::Sample {
-                input: Inputs { read, .. },
-                ..
-            }
-            | Command::Select {
-                input: Inputs { read, .. },
-                ..
-            }
-            | Command::Filter {
-                input: Inputs { read, .. },
-                ..
-            }
-            | Command::Stats {
-                input: Inputs { read, .. },
-                ..
-            }
-            | Command::Validate {
-                input: Inputs { read, .. },
-                ..
-            }
-            | Command::Frequency {
-                input: Inputs { read, .. },
-                ..
-            }
-            | Command::Table {
-                input: Inputs { read, .. },
-                ..
-            }
-            | Command::Count { read, .. }
+            Command::Cat { input, .. }
+            | Command::Head { input, .. }
+            | Command::Tail { input, .. }
+            | Command::Sample { input, .. }
+            | Command::Select { input, .. }
+            | Command::Filter { input, .. }
+            | Command::Stats { input, .. }
+            | Command::Validate { input, .. }
+            | Command::Frequency { input, .. }
+            | Command::Table { input, .. } => &mut input.read,
+            Command::Count { read, .. }
             | Command::Convert { read, .. }
             | Command::Schema { read, .. } => read,
             Command::Enrich(args) => &mut args.read,
