@@ -88,12 +88,16 @@ pub(crate) async fn road_batches(
         Road::Bytes(reader, ctx) if ctx.info.format == Format::ARROW => {
             iterable_formats::columnar::ipc_batches(reader, ctx).await
         }
-        Road::Bytes(reader, ctx) if text_batches_apply(&ctx) => {
-            Ok(text_batches(reader, ctx, location).into_stream())
-        }
-        Road::Bytes(reader, ctx) if json_batches_apply(&ctx) => {
-            Ok(json_batches(reader, ctx, location).into_stream())
-        }
+        Road::Bytes(reader, ctx) if text_batches_apply(&ctx) => Ok(picked_columns(
+            text_batches(reader, ctx, location).into_stream(),
+            options,
+            location,
+        )),
+        Road::Bytes(reader, ctx) if json_batches_apply(&ctx) => Ok(picked_columns(
+            json_batches(reader, ctx, location).into_stream(),
+            options,
+            location,
+        )),
         road => batches_from_rows(open_rows(road).await?, options),
     }
 }
@@ -146,29 +150,43 @@ pub async fn aschema(location: &str, options: &IterableOptions) -> Result<Schema
         Road::Bytes(reader, ctx) if text_batches_apply(&ctx) => {
             let mut batches = text_batches(reader, ctx, location);
             batches.next_batch().await?;
-            Ok(batches
+            let schema = batches
                 .schema()
-                .unwrap_or_else(|| Arc::new(Schema::empty())))
+                .unwrap_or_else(|| Arc::new(Schema::empty()));
+            match &options.columnar.columns {
+                Some(columns) => crate::batch_columns::select_schema(&schema, columns, location),
+                None => Ok(schema),
+            }
         }
         road => schema_of_first_rows(open_rows(road).await?, location, options).await,
     }
 }
 
 /// Whether a read takes the columnar road of delimited text: CSV, TSV, PSV or SSV,
-/// with no `columns` to pick and no schema given.
+/// with no schema given (`columns` are picked from its batches).
 fn text_batches_apply(ctx: &iterable_formats::ReadContext) -> bool {
     let format = ctx.info.format;
     let delimited = matches!(format, Format::CSV | Format::TSV | Format::PSV)
         || format == iterable_formats::csv::SSV_FORMAT;
-    delimited && ctx.options.columnar.columns.is_none() && ctx.options.columnar.schema.is_none()
+    delimited && ctx.options.columnar.schema.is_none()
 }
 
-/// Whether a read takes the columnar road of JSON Lines: no `columns` to pick and no
-/// schema given.
+/// Whether a read takes the columnar road of JSON Lines: no schema given (`columns`
+/// are picked from its batches).
 fn json_batches_apply(ctx: &iterable_formats::ReadContext) -> bool {
-    ctx.info.format == Format::JSONL
-        && ctx.options.columnar.columns.is_none()
-        && ctx.options.columnar.schema.is_none()
+    ctx.info.format == Format::JSONL && ctx.options.columnar.schema.is_none()
+}
+
+/// `batches` with only the `columns` of `options`, when it names some.
+fn picked_columns(
+    batches: BatchStream,
+    options: &iterable_core::Options,
+    location: &str,
+) -> BatchStream {
+    match &options.columnar.columns {
+        Some(columns) => crate::batch_columns::select_batches(batches, columns, location),
+        None => batches,
+    }
 }
 
 /// JSON Lines read straight into batches, the types inferred from the first

@@ -71,6 +71,8 @@
 
 #[cfg(feature = "arrow")]
 pub mod arrow;
+#[cfg(feature = "arrow")]
+mod batch_columns;
 pub mod blocking;
 mod bulk;
 pub mod bytes;
