@@ -44,6 +44,7 @@ mod pipeline;
 mod postgres;
 mod roundtrip;
 mod spreadsheets;
+mod sql;
 mod sqlite;
 mod stores;
 mod sync_formats;

@@ -270,6 +270,64 @@ async fn open_batches_on_csv_gives_batch_size_rows_typed_when_asked() {
     );
 }
 
+/// `columns` on the columnar roads of CSV and JSON Lines: batches (and the schema) of
+/// just those columns, in the asked order; a column the input lacks is named.
+#[tokio::test]
+async fn open_batches_picks_columns_of_csv_and_json_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("picked.csv");
+    std::fs::write(&csv, "id,name,score\n1,Anna,2.5\n2,Ben,3.5\n").unwrap();
+    let jsonl = dir.path().join("picked.jsonl");
+    std::fs::write(
+        &jsonl,
+        "{\"id\":1,\"name\":\"Anna\",\"score\":2.5}\n{\"id\":2,\"name\":\"Ben\",\"score\":3.5}\n",
+    )
+    .unwrap();
+    for input in [csv.to_str().unwrap(), jsonl.to_str().unwrap()] {
+        let options = IterableOptions::read()
+            .infer_types(true)
+            .columns(["score", "id"]);
+        let batches: Vec<RecordBatch> = arrow::aopen_batches(input, &options)
+            .await
+            .unwrap()
+            .map(|b| b.unwrap())
+            .collect()
+            .await;
+        let rows = iterable::arrow::record_batch_to_rows(
+            &batches[0],
+            &std::sync::Arc::new(iterable::Header::new(vec!["score".into(), "id".into()])),
+        )
+        .unwrap();
+        assert_eq!(
+            rows,
+            vec![
+                iterable::row! { "score" => 2.5, "id" => 1i64 },
+                iterable::row! { "score" => 3.5, "id" => 2i64 }
+            ],
+            "{input}"
+        );
+        assert_eq!(
+            schema_to_text(&arrow::aschema(input, &options).await.unwrap()),
+            [
+                ("score".to_owned(), "Float64".to_owned()),
+                ("id".to_owned(), "Int64".to_owned())
+            ],
+            "{input}"
+        );
+
+        let missing = IterableOptions::read().columns(["id", "age"]);
+        let err = match arrow::aopen_batches(input, &missing).await {
+            Ok(mut batches) => batches.next().await.unwrap().unwrap_err(),
+            Err(e) => e,
+        }
+        .to_string();
+        assert!(
+            err.contains(r#"column "age" (asked for by `columns`) is not in the input; its columns: id, name, score"#),
+            "{err}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn with_infer_types_an_empty_field_is_null_in_every_column() {
     let dir = tempfile::tempdir().unwrap();

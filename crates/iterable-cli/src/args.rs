@@ -232,6 +232,32 @@ pub enum Command {
     /// Print the manual page (roff), for `man`.
     #[command(after_help = "Examples:\n  iterable man > iterable.1 && man ./iterable.1")]
     Man,
+    /// Run a SQL query (DataFusion's dialect) in which every quoted location is a
+    /// table: a path, glob, URL or database URL in single or double quotes. The result
+    /// goes to stdout (JSON Lines unless --to says otherwise) or to OUT.
+    #[command(
+        after_help = "Examples:\n  iterable sql \"SELECT city, count(*) AS n FROM 'data/*.jsonl.zst' GROUP BY city ORDER BY n DESC\"\n  iterable sql \"SELECT * FROM 'orders.csv' o JOIN 'customers.parquet' c ON o.customer = c.id\" joined.parquet\n  iterable sql 'SELECT count(*) FROM t' --table t='s3://bucket/2024/*.csv.gz' --to csv\n\nText (CSV, TSV, ...) is typed as convert types it (integers, floats, booleans, dates, date-times, empty fields null) unless --keep-text."
+    )]
+    Sql {
+        /// The query.
+        query: String,
+        /// Where the result goes: a path or URL (the format and codec from its name),
+        /// or - for stdout (the default).
+        output: Option<String>,
+        /// A table by name: NAME=LOCATION (repeatable), for queries that name it
+        /// instead of quoting the location.
+        #[arg(long = "table", value_name = "NAME=LOCATION")]
+        tables: Vec<String>,
+        /// The output format, instead of the one the name says (on stdout: jsonl).
+        #[arg(long = "to", value_parser = format_parser())]
+        to: Option<Format>,
+        /// Leave the fields of CSV, TSV and other delimited text as text instead of
+        /// typing each column from its first --schema-rows rows.
+        #[arg(long, visible_alias = "no-infer")]
+        keep_text: bool,
+        #[command(flatten)]
+        read: ReadArgs,
+    },
     /// Print the columns of LOCATION and their Arrow types, one `name: type` a line: a
     /// Parquet or Arrow file's own schema, or the types of the first rows of any other
     /// format (CSV fields are text unless --infer-types).
@@ -262,6 +288,7 @@ impl Command {
             | Command::Table { input, .. } => &mut input.read,
             Command::Count { read, .. }
             | Command::Convert { read, .. }
+            | Command::Sql { read, .. }
             | Command::Schema { read, .. } => read,
             Command::Enrich(args) => &mut args.read,
             Command::Completions { .. } | Command::Man => return None,

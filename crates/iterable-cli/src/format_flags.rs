@@ -122,7 +122,7 @@ fn args(side: Side) -> Vec<Arg> {
 
 /// The subcommands that read, and whether each writes rows too (and so takes the
 /// writing flags).
-const COMMANDS: [(&str, bool); 14] = [
+const COMMANDS: [(&str, bool); 15] = [
     ("cat", true),
     ("head", true),
     ("tail", true),
@@ -137,6 +137,7 @@ const COMMANDS: [(&str, bool); 14] = [
     ("convert", true),
     ("schema", false),
     ("enrich", true),
+    ("sql", true),
 ];
 
 /// `command` with the registry's flags on its subcommands: reading flags on those

@@ -1439,3 +1439,89 @@ fn a_flag_that_does_not_apply_to_the_format_is_an_error_and_one_that_does_works(
         "{text}"
     );
 }
+
+#[test]
+fn sql_queries_quoted_locations_and_named_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let sales = dir.path().join("sales.csv");
+    std::fs::write(
+        &sales,
+        "city,amount,day\nOslo,10,2024-01-02\nRome,5,2024-01-03\nOslo,2.5,\n",
+    )
+    .unwrap();
+    let sales = sales.to_str().unwrap();
+    let people = testdata("people.jsonl.zst");
+
+    // Quoted locations, typed text, JSON Lines on stdout.
+    let text = stdout(&iterable(&[
+        "sql",
+        &format!(
+            "SELECT city, sum(amount) AS total, max(day) AS last FROM '{sales}' \
+             GROUP BY city ORDER BY city"
+        ),
+    ]));
+    assert_eq!(
+        text,
+        "{\"city\":\"Oslo\",\"total\":12.5,\"last\":\"2024-01-02\"}\n\
+         {\"city\":\"Rome\",\"total\":5.0,\"last\":\"2024-01-03\"}\n"
+    );
+
+    // A named table, a join with another format, CSV on stdout.
+    let text = stdout(&iterable(&[
+        "sql",
+        &format!("SELECT p.name, s.amount FROM s JOIN '{people}' p ON p.id = 1 ORDER BY s.amount"),
+        "--table",
+        &format!("s={sales}"),
+        "--to",
+        "csv",
+    ]));
+    assert_eq!(text, "name,amount\nAnna,2.5\nAnna,5\nAnna,10\n");
+
+    // Text kept as text.
+    let text = stdout(&iterable(&[
+        "sql",
+        &format!("SELECT amount FROM '{sales}' ORDER BY amount"),
+        "--keep-text",
+    ]));
+    assert_eq!(
+        text,
+        "{\"amount\":\"10\"}\n{\"amount\":\"2.5\"}\n{\"amount\":\"5\"}\n"
+    );
+
+    // To an output location, its format from the name.
+    let out = dir.path().join("totals.parquet");
+    let out = out.to_str().unwrap();
+    stdout(&iterable(&[
+        "sql",
+        &format!("SELECT city, count(*) AS n FROM '{sales}' GROUP BY city ORDER BY n DESC"),
+        out,
+    ]));
+    let schema = stdout(&iterable(&["schema", out]));
+    assert_eq!(schema, "city: Utf8\nn: non-null Int64\n");
+    assert_eq!(
+        stdout(&iterable(&["cat", out])),
+        "{\"city\":\"Oslo\",\"n\":2}\n{\"city\":\"Rome\",\"n\":1}\n"
+    );
+}
+
+#[test]
+fn sql_errors_name_the_location_or_the_query() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.csv");
+    let out = iterable(&["sql", &format!("SELECT * FROM '{}'", missing.display())]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("missing.csv: not found"), "{err}");
+
+    let sales = dir.path().join("sales.csv");
+    std::fs::write(&sales, "city,amount\nOslo,10\n").unwrap();
+    let out = iterable(&["sql", &format!("SELECT price FROM '{}'", sales.display())]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("price") && err.contains("amount"), "{err}");
+
+    let out = iterable(&["sql", "SELECT 1", "--table", "no-equals-sign"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("give NAME=LOCATION"), "{err}");
+}

@@ -98,7 +98,10 @@ pub(crate) async fn road_batches(
             options,
             location,
         )),
-        road => batches_from_rows(open_rows(road).await?, options),
+        road => batches_from_rows(
+            crate::columns::select(open_rows(road).await?, options),
+            options,
+        ),
     }
 }
 
@@ -158,7 +161,10 @@ pub async fn aschema(location: &str, options: &IterableOptions) -> Result<Schema
                 None => Ok(schema),
             }
         }
-        road => schema_of_first_rows(open_rows(road).await?, location, options).await,
+        road => {
+            let rows = crate::columns::select(open_rows(road).await?, options);
+            schema_of_first_rows(rows, location, options).await
+        }
     }
 }
 

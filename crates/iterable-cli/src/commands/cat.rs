@@ -179,7 +179,7 @@ pub(super) async fn open_stdout(read: &ReadArgs, to: Format) -> Result<BoxIterab
 
 /// A binary format (Parquet, Avro, a workbook, ...) is not written to a terminal,
 /// where it would only garble the screen.
-fn refuse_binary_on_a_terminal(to: Format) -> Result<()> {
+pub(super) fn refuse_binary_on_a_terminal(to: Format) -> Result<()> {
     let binary = iterable::registry::spec(to).is_some_and(|spec| spec.capabilities.binary);
     if binary && std::io::stdout().is_terminal() {
         bail!(

@@ -11,6 +11,7 @@ mod manual;
 mod sample;
 mod schema;
 mod select;
+mod sql;
 mod stats;
 mod status;
 pub use status::Status;
@@ -123,6 +124,21 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Completions { shell } => manual::completions(shell),
         Command::Man => manual::man(),
+        Command::Sql {
+            query,
+            output,
+            tables,
+            to,
+            keep_text,
+            read,
+        } => {
+            let query = sql::Query {
+                text: &query,
+                tables: &tables,
+                keep_text,
+            };
+            sql::run(&query, output.as_deref(), to, &read).await
+        }
         Command::Schema {
             location,
             sheets,
