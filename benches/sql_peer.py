@@ -12,9 +12,9 @@ engine, path = sys.argv[1], sys.argv[2]
 if engine == "duckdb":
     import duckdb
 
-    rows, avg = duckdb.sql(
-        "SELECT count(*), avg(amount) FROM read_csv(?)", params=[path]
-    ).fetchone()
+    rows, avg = duckdb.execute(
+        "SELECT count(*), avg(amount) FROM read_csv(?)", [path]
+    ).fetchall()[0]
 elif engine == "polars":
     import polars as pl
 

@@ -388,3 +388,55 @@ async fn errors_name_the_location() {
         "{err}"
     );
 }
+
+/// A scan sent to another process as bytes (as a distributed engine's codec sends it)
+/// reads the same rows there: the files, the columns, the limit and the format options
+/// given by `TableOptions::set` travel with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scan_travels_as_bytes_and_reads_the_same_rows() {
+    use iterable_datafusion::LocationScan;
+    use iterable_datafusion::datafusion::catalog::TableProvider;
+    use iterable_datafusion::datafusion::physical_plan::{ExecutionPlan, collect};
+
+    let dir = tempfile::tempdir().unwrap();
+    for part in 0..2 {
+        let mut text = String::from("id;city;amount\n");
+        for i in 0..50 {
+            text.push_str(&format!("{};{};{}.5\n", part * 50 + i, CITIES[i % 4], i));
+        }
+        std::fs::write(dir.path().join(format!("part-{part}.csv")), text).unwrap();
+    }
+    let glob = format!("{}/part-*.csv", dir.path().display());
+    let options = TableOptions::new().set("delimiter", ";").unwrap();
+    let table = LocationTable::open(&glob, &options).await.unwrap();
+    let ctx = SessionContext::new();
+    let plan = table
+        .scan(&ctx.state(), Some(&vec![2, 0]), &[], Some(30))
+        .await
+        .unwrap();
+    let scan = (plan.as_ref() as &dyn std::any::Any)
+        .downcast_ref::<LocationScan>()
+        .unwrap();
+    let bytes = scan.to_bytes().unwrap();
+    let there: std::sync::Arc<dyn ExecutionPlan> =
+        std::sync::Arc::new(LocationScan::from_bytes(&bytes).unwrap());
+    assert_eq!(there.schema(), plan.schema());
+    assert_eq!(there.output_partitioning().partition_count(), 2);
+
+    let here = rows_of(&collect(plan, ctx.task_ctx()).await.unwrap());
+    let sent = rows_of(&collect(there, ctx.task_ctx()).await.unwrap());
+    assert_eq!(sent, here);
+    assert_eq!(sent.len(), 60);
+    assert_eq!(sent[0], row! { "amount" => 0.5, "id" => 0i64 });
+    assert_eq!(sent[30], row! { "amount" => 0.5, "id" => 50i64 });
+
+    // Options that cannot travel make an error here, not a different read there.
+    let local = TableOptions::new().read(IterableOptions::read().delimiter(b';'));
+    let table = LocationTable::open(&glob, &local).await.unwrap();
+    let plan = table.scan(&ctx.state(), None, &[], None).await.unwrap();
+    let scan = (plan.as_ref() as &dyn std::any::Any)
+        .downcast_ref::<LocationScan>()
+        .unwrap();
+    let err = scan.to_bytes().unwrap_err().to_string();
+    assert!(err.contains("TableOptions::set"), "{err}");
+}

@@ -40,6 +40,7 @@ mod options;
 mod scan;
 mod schema_merge;
 mod table;
+mod wire;
 
 pub use catalog::{LocationTables, register_location, session_context, with_locations};
 pub use options::TableOptions;

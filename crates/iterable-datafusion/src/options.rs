@@ -22,6 +22,8 @@ pub struct TableOptions {
     pub(crate) type_text: bool,
     pub(crate) schema: Option<SchemaRef>,
     pub(crate) schema_concurrency: usize,
+    /// The options given by [`set`](Self::set), in order: the ones a scan can send.
+    pub(crate) set: Vec<(String, String)>,
 }
 
 impl Default for TableOptions {
@@ -31,6 +33,7 @@ impl Default for TableOptions {
             type_text: true,
             schema: None,
             schema_concurrency: 8,
+            set: Vec::new(),
         }
     }
 }
@@ -46,6 +49,21 @@ impl TableOptions {
     pub fn read(mut self, options: IterableOptions) -> Self {
         self.read = options;
         self
+    }
+
+    /// Sets a format option by its registry key (`delimiter`, `sheet`, `no_header`,
+    /// ... as [`IterableOptions::set`] takes them) for every file. Unlike options
+    /// given by [`read`](Self::read), these travel with a scan sent to another
+    /// process ([`LocationScan::to_bytes`](crate::LocationScan::to_bytes)).
+    ///
+    /// ```
+    /// let options = iterable_datafusion::TableOptions::new().set("delimiter", ";")?;
+    /// # Ok::<(), datafusion::error::DataFusionError>(())
+    /// ```
+    pub fn set(mut self, key: &str, value: &str) -> datafusion::error::Result<Self> {
+        self.read = self.read.set(key, value).map_err(crate::error::external)?;
+        self.set.push((key.to_owned(), value.to_owned()));
+        Ok(self)
     }
 
     /// Whether the fields of CSV, TSV and other delimited text are typed (integers,

@@ -19,6 +19,8 @@ use futures::{StreamExt, TryStreamExt};
 use iterable::IterableOptions;
 use iterable::arrow::schema_to_text;
 
+use crate::wire::ReadSpec;
+
 /// A file of a table, and its own schema when it was inferred.
 #[derive(Debug, Clone)]
 pub(crate) struct ScanFile {
@@ -33,6 +35,8 @@ pub(crate) struct ScanFile {
 pub struct LocationScan {
     files: Arc<[ScanFile]>,
     read: Arc<iterable::Options>,
+    /// `read` as plain data, when it can be (see [`LocationScan::to_bytes`]).
+    read_spec: Option<ReadSpec>,
     /// The columns this scan gives (the table's, projected).
     schema: SchemaRef,
     /// Whether the table's schema was given (then every file is read with it).
@@ -45,6 +49,7 @@ impl LocationScan {
     pub(crate) fn new(
         files: Arc<[ScanFile]>,
         read: Arc<iterable::Options>,
+        read_spec: Option<ReadSpec>,
         schema: SchemaRef,
         given_schema: bool,
         limit: Option<usize>,
@@ -58,11 +63,32 @@ impl LocationScan {
         LocationScan {
             files,
             read,
+            read_spec,
             schema,
             given_schema,
             limit,
             properties: Arc::new(properties),
         }
+    }
+
+    pub(crate) fn files(&self) -> &[ScanFile] {
+        &self.files
+    }
+
+    pub(crate) fn output_schema(&self) -> SchemaRef {
+        Arc::clone(&self.schema)
+    }
+
+    pub(crate) fn given_schema(&self) -> bool {
+        self.given_schema
+    }
+
+    pub(crate) fn limit(&self) -> Option<usize> {
+        self.limit
+    }
+
+    pub(crate) fn read_spec(&self) -> Option<&ReadSpec> {
+        self.read_spec.as_ref()
     }
 
     /// The reading options of `file`: the columns to ask its reader for, and with a

@@ -15,6 +15,7 @@ use iterable::IterableOptions;
 
 use crate::TableOptions;
 use crate::scan::{LocationScan, ScanFile};
+use crate::wire::ReadSpec;
 
 /// A table over a location: each file a partition, read by iterable's readers (its
 /// format and codec detected from the name, as [`aopen_iterable`](iterable::aopen_iterable)
@@ -33,6 +34,7 @@ pub struct LocationTable {
     files: Arc<[ScanFile]>,
     schema: SchemaRef,
     read: Arc<iterable::Options>,
+    read_spec: Option<ReadSpec>,
     given_schema: bool,
 }
 
@@ -76,10 +78,12 @@ impl LocationTable {
                 (files, schema)
             }
         };
+        let read_spec = ReadSpec::of(&read, &options.set);
         Ok(LocationTable {
             location: location.to_owned(),
             files: files.into(),
             schema,
+            read_spec,
             read: Arc::new(read),
             given_schema: options.schema.is_some(),
         })
@@ -129,6 +133,7 @@ impl TableProvider for LocationTable {
         Ok(Arc::new(LocationScan::new(
             Arc::clone(&self.files),
             Arc::clone(&self.read),
+            self.read_spec.clone(),
             schema,
             self.given_schema,
             limit,
