@@ -13,6 +13,7 @@ use iterable_datafusion::{LocationTable, TableOptions, register_location, sessio
 use iterable_tests::collect;
 
 use crate::servers::http::HttpServer;
+use crate::servers::s3::S3Server;
 
 const CITIES: [&str; 4] = ["Oslo", "Rome", "Lima", "Kyiv"];
 
@@ -188,6 +189,37 @@ async fn a_glob_of_compressed_files_is_a_partition_a_file() {
         })
         .collect();
     assert_eq!(got, by_hand);
+}
+
+/// A glob of compressed objects on an S3-compatible server, registered by name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_object_store_glob_is_registered_by_name() {
+    let s3 = S3Server::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let rows = sales(2_000);
+    for (i, name) in ["2024/a.csv.gz", "2024/b.csv.zst", "2023/c.csv.gz"]
+        .iter()
+        .enumerate()
+    {
+        let local = dir.path().join(format!("{i}-{}", name.replace('/', "-")));
+        let local = local.to_str().unwrap();
+        write(local, &rows[i * 500..(i + 1) * 500]).await;
+        s3.put_file(name, &std::fs::read(local).unwrap());
+    }
+    let options = TableOptions::new().read(s3.options(IterableOptions::read()));
+    let ctx = SessionContext::new();
+    register_location(&ctx, "t", &s3.url("2024/*.csv.*"), &options)
+        .await
+        .unwrap();
+    let got = query(
+        &ctx,
+        "SELECT count(*) AS n, min(id) AS lo, max(id) AS hi FROM t",
+    )
+    .await;
+    assert_eq!(
+        got,
+        vec![row! { "n" => 1_000i64, "lo" => 0i64, "hi" => 999i64 }]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -377,7 +409,24 @@ async fn errors_name_the_location() {
         "{err}"
     );
 
-    // A name that is not a location stays a table that is not found.
+    // Stdin cannot be read twice (the schema, then the rows).
+    let err = LocationTable::open("-", &TableOptions::new())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("stdin (-) cannot be a table"), "{err}");
+
+    // A folder is a table of the files in it; a name that is not a location stays a
+    // table that is not found.
+    let folder = dir.path().join("parts");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(folder.join("x.csv"), "n\n1\n2\n").unwrap();
+    let got = query(
+        &ctx,
+        &format!("SELECT sum(n) AS s FROM '{}'", folder.display()),
+    )
+    .await;
+    assert_eq!(got, vec![row! { "s" => 3i64 }]);
     let err = ctx
         .sql("SELECT * FROM nowhere")
         .await

@@ -12,7 +12,8 @@ use crate::{LocationTable, TableOptions};
 
 /// Opens the table names that are locations (a quoted path, glob, URL or database URL
 /// in a query) as [`LocationTable`]s. A name without `.`, `/`, `:` or a glob
-/// character is not a location: it stays a table name that is not found.
+/// character that is not an existing file or folder is not a location: it stays a
+/// table name that is not found.
 #[derive(Debug, Default)]
 pub struct LocationTables {
     options: TableOptions,
@@ -38,7 +39,7 @@ impl UrlTableFactory for LocationTables {
 
 /// Whether a table name in a query is a location rather than a registered name.
 fn names_a_location(name: &str) -> bool {
-    name.contains(['.', '/', ':', '*', '?', '[']) || name == "-"
+    name.contains(['.', '/', ':', '*', '?', '[']) || std::path::Path::new(name).exists()
 }
 
 /// A session in which every quoted location in a query is a table, read with `options`

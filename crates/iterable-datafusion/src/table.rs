@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::{Session, TableProvider};
-use datafusion::error::Result;
+use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::{Expr, TableType};
 use datafusion::physical_plan::ExecutionPlan;
 use futures::{StreamExt, TryStreamExt};
@@ -41,6 +41,13 @@ pub struct LocationTable {
 impl LocationTable {
     /// Finds the files of `location` and decides its schema (see the type's docs).
     pub async fn open(location: &str, options: &TableOptions) -> Result<Self> {
+        if location == "-" {
+            return Err(DataFusionError::Plan(
+                "stdin (-) cannot be a table: a table is read more than once (its schema, \
+                 then its rows for each query); save it to a file first"
+                    .to_owned(),
+            ));
+        }
         let read = options.file_options();
         let files = files_of(location, &read)
             .await
