@@ -271,6 +271,33 @@ async fn text_stays_text_when_asked() {
     assert_eq!(got, vec![row! { "n" => "007" }, row! { "n" => "10" }]);
 }
 
+/// A schema given for the table types every file by it (as the `schema` reading option
+/// reads it), `count(*)` included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_given_schema_types_every_file() {
+    use iterable_datafusion::datafusion::arrow::datatypes::{Field, Schema};
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.csv"), "code,n\n007,1\n010,2\n").unwrap();
+    std::fs::write(dir.path().join("b.csv"), "code,n\n011,3\n").unwrap();
+    let glob = format!("{}/*.csv", dir.path().display());
+    let schema = std::sync::Arc::new(Schema::new(vec![
+        Field::new("code", DataType::Utf8, true),
+        Field::new("n", DataType::Float64, true),
+    ]));
+    let ctx = session_context(TableOptions::new().schema(schema));
+    let got = query(
+        &ctx,
+        &format!("SELECT min(code) AS lo, sum(n) AS s, count(*) AS rows FROM '{glob}'"),
+    )
+    .await;
+    assert_eq!(
+        got,
+        vec![row! { "lo" => "007", "s" => 6.0, "rows" => 3i64 }]
+    );
+    let got = query(&ctx, &format!("SELECT count(*) AS rows FROM '{glob}'")).await;
+    assert_eq!(got, vec![row! { "rows" => 3i64 }]);
+}
+
 /// Parquet over HTTP: a query that needs one column fetches that column's chunks and
 /// the footer, not the rest. The server counts the body bytes it sends.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -445,7 +472,7 @@ async fn errors_name_the_location() {
 async fn a_scan_travels_as_bytes_and_reads_the_same_rows() {
     use iterable_datafusion::LocationScan;
     use iterable_datafusion::datafusion::catalog::TableProvider;
-    use iterable_datafusion::datafusion::physical_plan::{ExecutionPlan, collect};
+    use iterable_datafusion::datafusion::physical_plan::{ExecutionPlan, collect_partitioned};
 
     let dir = tempfile::tempdir().unwrap();
     for part in 0..2 {
@@ -472,8 +499,11 @@ async fn a_scan_travels_as_bytes_and_reads_the_same_rows() {
     assert_eq!(there.schema(), plan.schema());
     assert_eq!(there.output_partitioning().partition_count(), 2);
 
-    let here = rows_of(&collect(plan, ctx.task_ctx()).await.unwrap());
-    let sent = rows_of(&collect(there, ctx.task_ctx()).await.unwrap());
+    // Partition by partition: their batches are merged in no set order.
+    let here = collect_partitioned(plan, ctx.task_ctx()).await.unwrap();
+    let sent = collect_partitioned(there, ctx.task_ctx()).await.unwrap();
+    let here = rows_of(&here.concat());
+    let sent = rows_of(&sent.concat());
     assert_eq!(sent, here);
     assert_eq!(sent.len(), 60);
     assert_eq!(sent[0], row! { "amount" => 0.5, "id" => 0i64 });

@@ -21,7 +21,7 @@ use iterable::arrow::schema_to_text;
 
 use crate::wire::ReadSpec;
 
-/// A file of a table, and its own schema when it was inferred.
+/// A file of a table, and its columns: its own, or the schema given for the table.
 #[derive(Debug, Clone)]
 pub(crate) struct ScanFile {
     pub(crate) location: String,
@@ -115,10 +115,12 @@ impl LocationScan {
                 .and_then(|own| own.fields().first().map(|f| f.name().clone()));
             wanted.extend(first);
         }
-        if self.given_schema {
+        if self.given_schema
+            && let Some(given) = &file.schema
+        {
             let fields: Vec<_> = wanted
                 .iter()
-                .filter_map(|name| self.schema.field_with_name(name).ok().cloned())
+                .filter_map(|name| given.field_with_name(name).ok().cloned())
                 .collect();
             options.columnar.schema = Some(schema_to_text(
                 &datafusion::arrow::datatypes::Schema::new(fields),

@@ -54,11 +54,12 @@ impl LocationTable {
             .map_err(crate::error::external)?;
         let (files, schema) = match &options.schema {
             Some(schema) => {
+                // Every file has the given columns (the reader is asked for them).
                 let files: Vec<ScanFile> = files
                     .into_iter()
                     .map(|location| ScanFile {
                         location,
-                        schema: None,
+                        schema: Some(Arc::clone(schema)),
                     })
                     .collect();
                 (files, Arc::clone(schema))
