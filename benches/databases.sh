@@ -53,6 +53,9 @@ echo "|---|---:|---:|"
 measure "read: \`iterable convert postgres://…?table=peer out.parquet\`" "rm -f $WORK/out.parquet" \
   "$BIN" convert "$URL?table=peer" "$WORK/out.parquet"
 measure "read: \`iterable count postgres://…?table=peer\`" ":" "$BIN" count "$URL?table=peer"
+# The floor any client meets: the server's binary COPY of the table, read by psql and dropped.
+measure "read: \`psql \\copy peer TO /dev/null (FORMAT binary)\` (the server's floor)" ":" \
+  "${PSQL[@]}" -c "\\copy peer TO '/dev/null' (FORMAT binary)"
 measure "read: connectorx \`read_sql(return_type=\"arrow\")\`" ":" "$PY" "$ROOT/benches/db_peers.py" cx-arrow "$URL" peer
 measure "read: connectorx to Arrow, then pyarrow \`write_table\` (zstd)" "rm -f $WORK/cx.parquet" \
   "$PY" "$ROOT/benches/db_peers.py" cx-parquet "$URL" peer "$WORK/cx.parquet"

@@ -124,6 +124,74 @@ async fn every_type_reads_as_its_value() {
     );
 }
 
+/// Batches come straight from the binary COPY (no row made); they are the batches the
+/// rows make, on every type, nulls, infinities named as errors, across batches.
+#[tokio::test]
+async fn batches_straight_from_the_copy_are_the_rows_batches() {
+    use futures::StreamExt;
+    let server = server!();
+    let url = server.database("columnar_road").await;
+    let client = server.client("columnar_road").await;
+    client.batch_execute(EVERY_TYPE).await.unwrap();
+    client
+        .batch_execute(
+            "INSERT INTO every (i4, t, d, ts) SELECT g, 'row ' || g, DATE '2024-01-01' + g, \
+             TIMESTAMP '2024-01-01' + g * INTERVAL '1 hour' FROM generate_series(1, 5000) g",
+        )
+        .await
+        .unwrap();
+    let location = format!("{url}?table=every");
+    // The JSON and array columns are typed from the first 100 rows.
+    let options = IterableOptions::read()
+        .batch_size(1000)
+        .schema_scan_rows(100);
+    let schema = arrow::aschema(&location, &options).await.unwrap();
+    let straight: Vec<arrow::RecordBatch> = arrow::aopen_batches(&location, &options)
+        .await
+        .unwrap()
+        .map(|b| b.unwrap())
+        .collect()
+        .await;
+    let typed = options.clone().schema(arrow::schema_to_text(&schema));
+    let rows = options.open(&location).await.unwrap();
+    let by_rows: Vec<arrow::RecordBatch> = arrow::batches(rows, &typed)
+        .unwrap()
+        .map(|b| b.unwrap())
+        .collect()
+        .await;
+    assert_eq!(straight.iter().map(|b| b.num_rows()).sum::<usize>(), 5002);
+    assert!(straight.iter().all(|b| b.num_rows() <= 1000));
+    let concat = |batches: &[arrow::RecordBatch]| {
+        arrow_select::concat::concat_batches(&schema, batches).unwrap()
+    };
+    assert_eq!(concat(&straight), concat(&by_rows));
+
+    // `infinity` has no place in a Date32 column: an error naming the row and column.
+    client
+        .batch_execute("INSERT INTO every (d) VALUES ('infinity')")
+        .await
+        .unwrap();
+    let mut batches = arrow::aopen_batches(&location, &options).await.unwrap();
+    let err = loop {
+        match batches.next().await {
+            Some(Ok(_)) => continue,
+            Some(Err(e)) => break e.to_string(),
+            None => panic!("no error"),
+        }
+    };
+    assert!(
+        err.contains("row 5003, column \"d\"") && err.contains("infinity"),
+        "{err}"
+    );
+    // Typed from rows that disagree, the error names the location, its password masked.
+    let err = arrow::aschema(&location, &IterableOptions::read())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("columnar_road?table=every"), "{err}");
+    assert!(!err.contains(PASSWORD), "{err}");
+}
+
 #[tokio::test]
 async fn the_schema_comes_from_the_catalog() {
     let server = server!();

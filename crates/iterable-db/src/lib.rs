@@ -75,6 +75,31 @@ pub async fn open_read(
     }
 }
 
+/// Opens `db` as record batches of `schema` (the columns it reads, as
+/// [`describe`] and the first rows type them) straight from the server, where it has a
+/// columnar road: PostgreSQL's binary COPY into Arrow arrays. `None` for the others,
+/// which are read as rows.
+#[cfg(feature = "arrow")]
+pub async fn open_batches(
+    db: &DatabaseLocation,
+    schema: arrow_schema::SchemaRef,
+    batch_size: usize,
+) -> Result<Option<iterable_formats::columnar::BatchStream>> {
+    let _ = (&schema, batch_size);
+    match db.kind {
+        #[cfg(feature = "postgres")]
+        DatabaseKind::Postgres => postgres::read::open_batches(db, schema, batch_size)
+            .await
+            .map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// Whether [`open_batches`] reads `db` straight into batches.
+pub fn reads_batches(db: &DatabaseLocation) -> bool {
+    cfg!(all(feature = "arrow", feature = "postgres")) && matches!(db.kind, DatabaseKind::Postgres)
+}
+
 /// Opens `db` to write its table, `batch_size` rows a batch; a table made here takes
 /// its column types from the first `scan_rows` rows.
 pub async fn open_write(

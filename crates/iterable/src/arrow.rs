@@ -52,17 +52,36 @@ pub use iterable_formats::columnar::{
 pub async fn aopen_batches(location: &str, options: &IterableOptions) -> Result<BatchStream> {
     let options = options.options();
     if let Some(db) = crate::databases::to_read(location, options)? {
-        // The catalog's types, so that batches do not depend on the first rows.
-        let mut typed = options.clone();
-        if typed.columnar.schema.is_none() {
-            let rows = crate::open::open_read(location, options);
-            let schema = crate::database_schema::schema(&db, rows, location, options).await?;
-            typed.columnar.schema = Some(schema_to_text(&schema));
-        }
-        let rows = crate::open::open_read(location, options).await?;
-        return batches_from_rows(rows, &typed);
+        return database_batches(&db, location, options)
+            .await
+            .map(|(_, batches)| batches);
     }
     road_batches(open_road(location, options).await?, location, options).await
+}
+
+/// The batches of a database and their schema: the catalog's types (so that batches
+/// do not depend on the first rows) or the one given; straight from the server where
+/// it has a columnar road (PostgreSQL), else gathered from its rows.
+pub(crate) async fn database_batches(
+    db: &iterable_db::DatabaseLocation,
+    location: &str,
+    options: &iterable_core::Options,
+) -> Result<(SchemaRef, BatchStream)> {
+    let schema = match &options.columnar.schema {
+        Some(given) => parse_schema(given)?,
+        None => {
+            let rows = crate::open::open_read(location, options);
+            crate::database_schema::schema(db, rows, options).await?
+        }
+    };
+    if let Some(batches) = iterable_db::open_batches(db, schema.clone(), options.batch_size).await?
+    {
+        return Ok((schema, batches));
+    }
+    let mut typed = options.clone();
+    typed.columnar.schema = Some(schema_to_text(&schema));
+    let rows = crate::open::open_read(location, options).await?;
+    Ok((schema, batches_from_rows(rows, &typed)?))
 }
 
 /// The batches of an open road (see [`aopen_batches`]).
@@ -129,7 +148,7 @@ pub async fn aschema(location: &str, options: &IterableOptions) -> Result<Schema
     let options = options.options();
     if let Some(db) = crate::databases::to_read(location, options)? {
         let rows = crate::open::open_read(location, options);
-        return crate::database_schema::schema(&db, rows, location, options).await;
+        return crate::database_schema::schema(&db, rows, options).await;
     }
     match open_road(location, options).await? {
         #[cfg(feature = "parquet")]

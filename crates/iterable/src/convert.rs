@@ -217,6 +217,10 @@ pub async fn aconvert(
     options: &ConvertOptions,
 ) -> Result<ConvertReport> {
     #[cfg(feature = "arrow")]
+    if !options.by_rows && crate::convert_columnar::database_applies(input, output, options) {
+        return crate::convert_columnar::convert_database(input, output, options).await;
+    }
+    #[cfg(feature = "arrow")]
     if !options.by_rows && crate::convert_columnar::applies(input, output, options).await {
         let format = options
             .read

@@ -79,6 +79,66 @@ pub(crate) async fn applies(input: &str, output: &str, options: &ConvertOptions)
         && !iterable_io::names_many(input).await
 }
 
+/// Whether `input` is a database read straight into batches (PostgreSQL) and `output`
+/// a Parquet or Arrow IPC file: then its batches go to the output as they are.
+pub(crate) fn database_applies(input: &str, output: &str, options: &ConvertOptions) -> bool {
+    let read = options.read_options().options();
+    let write = options.write_options().options();
+    let output_format = write.format.or(registry::from_name(output).format);
+    matches!(crate::databases::to_read(input, read), Ok(Some(db)) if iterable_db::reads_batches(&db))
+        && matches!(output_format, Some(Format::PARQUET | Format::ARROW))
+        && write.columnar.schema.is_none()
+        && !matches!(crate::databases::to_write(output, write), Ok(Some(_)))
+}
+
+/// Converts a database `input` into a Parquet or Arrow IPC `output` by the batches the
+/// server's rows go straight into (see [`database_applies`]); the output has the
+/// catalog's types, its columns even when no row comes.
+pub(crate) async fn convert_database(
+    input: &str,
+    output: &str,
+    options: &ConvertOptions,
+) -> Result<ConvertReport> {
+    let started = Instant::now();
+    let read = options.read_options().options();
+    let Some(db) = crate::databases::to_read(input, read)? else {
+        unreachable!("database_applies said it is a database")
+    };
+    let (schema, mut src) = crate::arrow::database_batches(&db, input, read).await?;
+    let write = options
+        .write_options()
+        .clone()
+        .schema(schema_to_text(&schema));
+    let mut dst = crate::arrow::aopen_batch_writer(output, &write).await?;
+    let mut ticker = options.ticker(input);
+    let mut rows_read = 0u64;
+    let read_progress = |rows| Progress {
+        rows,
+        ..Progress::default()
+    };
+    while let Some(batch) = src.next().await {
+        let batch = batch?;
+        rows_read += batch.num_rows() as u64;
+        dst.write(&batch).await?;
+        if let Some(t) = &mut ticker {
+            let written = &dst;
+            t.tick(rows_read, || Counts {
+                read: read_progress(rows_read),
+                rows_written: written.progress().rows,
+            });
+        }
+    }
+    dst.close().await?;
+    Ok(ConvertReport::finished(
+        (input, output),
+        ticker.as_mut(),
+        rows_read,
+        (read_progress(rows_read), dst.progress()),
+        started,
+        None,
+    ))
+}
+
 /// Converts `input` into `output` by record batches; see the [module docs](self).
 pub(crate) async fn convert(
     input: &str,

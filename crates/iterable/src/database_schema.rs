@@ -14,14 +14,13 @@ use iterable_formats::columnar::{DataType, Field, Schema, SchemaRef, TimeUnit};
 pub(crate) async fn schema(
     db: &DatabaseLocation,
     rows: impl std::future::Future<Output = Result<BoxIterable>>,
-    location: &str,
     options: &Options,
 ) -> Result<SchemaRef> {
     let Some(columns) = iterable_db::describe(db).await? else {
-        return crate::arrow::schema_of_first_rows(rows.await?, location, options).await;
+        return crate::arrow::schema_of_first_rows(rows.await?, &db.display, options).await;
     };
     let sampled = if columns.iter().any(|c| declared(c.kind).is_none()) {
-        Some(crate::arrow::schema_of_first_rows(rows.await?, location, options).await?)
+        Some(crate::arrow::schema_of_first_rows(rows.await?, &db.display, options).await?)
     } else {
         None
     };

@@ -20,6 +20,41 @@ pub(crate) enum Parsed {
     End,
 }
 
+/// What [`CopyParser::next_into`] did.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Step {
+    /// A whole row went into the sink.
+    Row,
+    /// More bytes are needed.
+    More,
+    /// The trailer: no rows follow.
+    End,
+}
+
+/// Takes a row's fields, in column order, once the whole row is at hand.
+pub(crate) trait FieldSink {
+    /// The field of `column`: its bytes, or `None` for a null. An error names what is
+    /// wrong with the value; the parser adds the row and the column.
+    fn field(&mut self, column: usize, bytes: Option<&[u8]>) -> Result<(), String>;
+}
+
+/// A row's values, decoded column by column (the row road).
+struct Values<'a> {
+    decoders: &'a [Decoder],
+    values: Vec<Value>,
+}
+
+impl FieldSink for Values<'_> {
+    fn field(&mut self, column: usize, bytes: Option<&[u8]>) -> Result<(), String> {
+        let value = match bytes {
+            None => Value::Null,
+            Some(bytes) => self.decoders[column].decode(bytes)?,
+        };
+        self.values.push(value);
+        Ok(())
+    }
+}
+
 /// Rows out of the chunks of a binary COPY.
 pub(crate) struct CopyParser {
     decoders: Vec<Decoder>,
@@ -64,74 +99,92 @@ impl CopyParser {
         self.at < self.pending.len()
     }
 
-    /// The next row of what was pushed; an error names the row and column.
+    /// The next row of what was pushed, as values; an error names the row and column.
     pub(crate) fn next(&mut self) -> Result<Parsed, String> {
+        let mut values = Values {
+            decoders: &[],
+            values: Vec::with_capacity(self.decoders.len()),
+        };
+        let decoders = std::mem::take(&mut self.decoders);
+        values.decoders = &decoders;
+        let step = self.next_into(&mut values);
+        let values = values.values;
+        self.decoders = decoders;
+        Ok(match step? {
+            Step::Row => Parsed::Row(values),
+            Step::More => Parsed::More,
+            Step::End => Parsed::End,
+        })
+    }
+
+    /// The next row of what was pushed, its fields handed to `sink` once the whole row
+    /// is here; an error names the row and column.
+    pub(crate) fn next_into(&mut self, sink: &mut impl FieldSink) -> Result<Step, String> {
         let data = &self.pending[self.at..];
         if !self.header_read {
             if data.len() < SIGNATURE.len() + 8 {
-                return Ok(Parsed::More);
+                return Ok(Step::More);
             }
             if &data[..SIGNATURE.len()] != SIGNATURE {
                 return Err("the server's COPY data does not start with PGCOPY".to_owned());
             }
             let extension = u32::from_be_bytes(data[15..19].try_into().expect("4 bytes")) as usize;
             if data.len() < 19 + extension {
-                return Ok(Parsed::More);
+                return Ok(Step::More);
             }
             self.at += 19 + extension;
             self.header_read = true;
-            return self.next();
+            return self.next_into(sink);
         }
         if data.len() < 2 {
-            return Ok(Parsed::More);
+            return Ok(Step::More);
         }
         let count = i16::from_be_bytes([data[0], data[1]]);
         if count == -1 {
             self.at += 2;
-            return Ok(Parsed::End);
+            return Ok(Step::End);
         }
-        if count as usize != self.decoders.len() {
+        if count as usize != self.names.len() {
             return Err(format!(
                 "row {}: {count} fields where the query has {} columns",
                 self.rows + 1,
-                self.decoders.len()
+                self.names.len()
             ));
         }
-        // Check the whole row is here before decoding any of it.
+        // Check the whole row is here before handing any of it on.
         let mut end = 2usize;
         for _ in 0..count {
             let Some(length) = data.get(end..end + 4) else {
-                return Ok(Parsed::More);
+                return Ok(Step::More);
             };
             let length = i32::from_be_bytes(length.try_into().expect("4 bytes"));
             end += 4 + usize::try_from(length).unwrap_or(0);
             if end > data.len() {
-                return Ok(Parsed::More);
+                return Ok(Step::More);
             }
         }
-        let mut values = Vec::with_capacity(self.decoders.len());
         let mut field = 2usize;
-        for (column, decoder) in self.decoders.iter().enumerate() {
+        for column in 0..self.names.len() {
             let length = i32::from_be_bytes(data[field..field + 4].try_into().expect("4 bytes"));
             field += 4;
-            if length < 0 {
-                values.push(Value::Null);
-                continue;
-            }
-            let bytes = &data[field..field + length as usize];
-            field += length as usize;
-            let value = decoder.decode(bytes).map_err(|e| {
+            let bytes = if length < 0 {
+                None
+            } else {
+                let bytes = &data[field..field + length as usize];
+                field += length as usize;
+                Some(bytes)
+            };
+            sink.field(column, bytes).map_err(|e| {
                 format!(
                     "row {}, column {:?}: {e}",
                     self.rows + 1,
                     self.names[column]
                 )
             })?;
-            values.push(value);
         }
         self.at += end;
         self.rows += 1;
-        Ok(Parsed::Row(values))
+        Ok(Step::Row)
     }
 }
 

@@ -130,13 +130,13 @@ impl Decoder {
     }
 }
 
-fn fixed<const N: usize>(bytes: &[u8]) -> Result<[u8; N], String> {
+pub(super) fn fixed<const N: usize>(bytes: &[u8]) -> Result<[u8; N], String> {
     bytes
         .try_into()
         .map_err(|_| format!("{} bytes where the type has {N}", bytes.len()))
 }
 
-fn text(bytes: &[u8]) -> Result<&str, String> {
+pub(super) fn text(bytes: &[u8]) -> Result<&str, String> {
     std::str::from_utf8(bytes).map_err(|e| format!("text that is not UTF-8 ({e})"))
 }
 

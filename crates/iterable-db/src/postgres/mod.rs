@@ -2,6 +2,8 @@
 //! table by `COPY … FROM STDIN` in one transaction.
 
 mod config;
+#[cfg(feature = "arrow")]
+mod copy_batches;
 mod copy_binary;
 mod decode;
 mod encode;

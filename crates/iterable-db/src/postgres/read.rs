@@ -16,9 +16,17 @@ use super::decode::Decoder;
 use super::{connect, pg_error, quoted, table_name};
 use crate::{ColumnDescription, ColumnKind, DatabaseLocation};
 
-/// Opens `db` to read: its `query`, or its `table` (the only table of the database
-/// when none is named).
-pub(crate) async fn open(db: &DatabaseLocation, batch_size: usize) -> Result<BoxIterable> {
+/// A query prepared to run as a binary COPY: bad SQL or a missing table is an error
+/// here, before any row is read.
+struct Prepared {
+    client: Client,
+    copy: String,
+    names: Vec<String>,
+    decoders: Vec<Decoder>,
+    location: String,
+}
+
+async fn prepare(db: &DatabaseLocation) -> Result<Prepared> {
     let location = db.display.clone();
     let client = connect(db).await?;
     let query = query_of(&client, db).await?;
@@ -37,28 +45,49 @@ pub(crate) async fn open(db: &DatabaseLocation, batch_size: usize) -> Result<Box
         .map(|c| Decoder::of(c.type_()))
         .collect();
     let copy = copy_statement(&query, &decoders);
-    let decoders: Vec<Decoder> = decoders
+    let decoders = decoders
         .into_iter()
         .map(|d| d.unwrap_or(Decoder::Text))
         .collect();
-    let header = Arc::new(Header::new(iterable_core::unique_column_names(&names)));
-    let info = IterableInfo {
-        encoding: None,
-        location: location.clone(),
-        format: Format::new("postgres"),
-        codec: Codec::None,
-        mode: Mode::Read,
-    };
-    let setup = ReaderSetup::new(info, BridgeConfig::for_batch_size(batch_size));
-    let bytes_read = setup.bytes_read.clone();
-    let handle = tokio::runtime::Handle::current();
-    let reader = spawn_producer(tokio::io::empty(), setup, move |_input, rows| {
+    Ok(Prepared {
+        client,
+        copy,
+        names,
+        decoders,
+        location,
+    })
+}
+
+/// What a taker did with the rows the parser holds.
+enum Taken {
+    /// Took every whole row: more bytes are needed.
+    More,
+    /// Met the end of the COPY.
+    End,
+    /// The reader went away: stop.
+    Stop,
+}
+
+impl Prepared {
+    /// Runs the COPY on this (blocking) thread, each chunk pushed into `parser` and
+    /// the whole rows taken by `take`; the end is checked to be the command's.
+    fn run(
+        self,
+        handle: &tokio::runtime::Handle,
+        parser: &mut CopyParser,
+        bytes_read: Option<&std::sync::atomic::AtomicU64>,
+        mut take: impl FnMut(&mut CopyParser) -> Result<Taken, String>,
+    ) -> Result<()> {
+        let location = self.location;
+        let invalid = |message: String| Error::Io {
+            location: location.clone(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, message),
+        };
         let mut stream = Box::pin(
             handle
-                .block_on(client.copy_out(copy.as_str()))
+                .block_on(self.client.copy_out(self.copy.as_str()))
                 .map_err(|e| pg_error(&location, "running the query", &e))?,
         );
-        let mut parser = CopyParser::new(decoders, names);
         loop {
             let chunk = match handle.block_on(stream.next()) {
                 Some(Ok(chunk)) => chunk,
@@ -83,39 +112,124 @@ pub(crate) async fn open(db: &DatabaseLocation, batch_size: usize) -> Result<Box
                 }
             };
             parser.push(&chunk);
-            bytes_read.store(parser.bytes, Ordering::Relaxed);
-            loop {
-                match parser.next().map_err(|message| Error::Io {
-                    location: location.clone(),
-                    source: std::io::Error::new(std::io::ErrorKind::InvalidData, message),
-                })? {
-                    Parsed::Row(values) => {
-                        if !rows.send(Row::from_parts(header.clone(), values)) {
-                            return Ok(());
-                        }
+            if let Some(bytes_read) = bytes_read {
+                bytes_read.store(parser.bytes, Ordering::Relaxed);
+            }
+            match take(parser).map_err(invalid)? {
+                Taken::More => continue,
+                Taken::Stop => return Ok(()),
+                Taken::End => {
+                    // The stream ends with the command's completion.
+                    while let Some(rest) = handle.block_on(stream.next()) {
+                        rest.map_err(|e| pg_error(&location, "finishing the query", &e))?;
                     }
-                    Parsed::More => break,
-                    Parsed::End => {
-                        // The stream ends with the command's completion.
-                        while let Some(rest) = handle.block_on(stream.next()) {
-                            rest.map_err(|e| pg_error(&location, "finishing the query", &e))?;
-                        }
-                        if parser.has_partial() {
-                            return Err(Error::Io {
-                                location: location.clone(),
-                                source: std::io::Error::new(
-                                    std::io::ErrorKind::InvalidData,
-                                    "PostgreSQL: bytes after the end of the COPY",
-                                ),
-                            });
-                        }
-                        return Ok(());
+                    if parser.has_partial() {
+                        return Err(invalid(
+                            "PostgreSQL: bytes after the end of the COPY".to_owned(),
+                        ));
                     }
+                    return Ok(());
                 }
             }
         }
+    }
+}
+
+/// Opens `db` to read: its `query`, or its `table` (the only table of the database
+/// when none is named).
+pub(crate) async fn open(db: &DatabaseLocation, batch_size: usize) -> Result<BoxIterable> {
+    let prepared = prepare(db).await?;
+    let header = Arc::new(Header::new(iterable_core::unique_column_names(
+        &prepared.names,
+    )));
+    let info = IterableInfo {
+        encoding: None,
+        location: prepared.location.clone(),
+        format: Format::new("postgres"),
+        codec: Codec::None,
+        mode: Mode::Read,
+    };
+    let setup = ReaderSetup::new(info, BridgeConfig::for_batch_size(batch_size));
+    let bytes_read = setup.bytes_read.clone();
+    let handle = tokio::runtime::Handle::current();
+    let reader = spawn_producer(tokio::io::empty(), setup, move |_input, rows| {
+        let mut parser = CopyParser::new(prepared.decoders.clone(), prepared.names.clone());
+        prepared.run(&handle, &mut parser, Some(&bytes_read), |parser| {
+            loop {
+                match parser.next()? {
+                    Parsed::Row(values) => {
+                        if !rows.send(Row::from_parts(header.clone(), values)) {
+                            return Ok(Taken::Stop);
+                        }
+                    }
+                    Parsed::More => return Ok(Taken::More),
+                    Parsed::End => return Ok(Taken::End),
+                }
+            }
+        })
     });
     Ok(Box::new(reader))
+}
+
+/// Opens `db` to read as record batches of `schema` (its catalog's, see
+/// `describe`), `batch_size` rows a batch: the COPY's fields go straight into Arrow
+/// arrays on a blocking thread, batches handed over a channel of two.
+#[cfg(feature = "arrow")]
+pub(crate) async fn open_batches(
+    db: &DatabaseLocation,
+    schema: arrow_schema::SchemaRef,
+    batch_size: usize,
+) -> Result<iterable_formats::columnar::BatchStream> {
+    use super::copy_batches::BatchBuilder;
+    use super::copy_binary::Step;
+    use arrow_array::RecordBatch;
+
+    let prepared = prepare(db).await?;
+    if prepared.decoders.len() != schema.fields().len() {
+        return Err(Error::InvalidOption(format!(
+            "{}: the schema has {} columns where the query has {}",
+            prepared.location,
+            schema.fields().len(),
+            prepared.decoders.len()
+        )));
+    }
+    let batch_size = batch_size.max(1);
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<RecordBatch>>(2);
+    let handle = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || {
+        let mut builder = BatchBuilder::new(schema, &prepared.decoders);
+        let mut parser = CopyParser::new(Vec::new(), prepared.names.clone());
+        let mut first_row = 1u64;
+        let done = prepared.run(&handle, &mut parser, None, |parser| {
+            loop {
+                let step = parser.next_into(&mut builder)?;
+                if step == Step::Row {
+                    builder.row_done();
+                }
+                let full = builder.rows() >= batch_size;
+                if full || (step == Step::End && builder.rows() > 0) {
+                    let rows = builder.rows() as u64;
+                    let batch = builder.finish(first_row)?;
+                    first_row += rows;
+                    if tx.blocking_send(Ok(batch)).is_err() {
+                        return Ok(Taken::Stop);
+                    }
+                }
+                match step {
+                    Step::Row => {}
+                    Step::More => return Ok(Taken::More),
+                    Step::End => return Ok(Taken::End),
+                }
+            }
+        });
+        if let Err(e) = done {
+            let _ = tx.blocking_send(Err(e));
+        }
+    });
+    Ok(Box::pin(futures_util::stream::unfold(
+        rx,
+        |mut rx| async move { rx.recv().await.map(|batch| (batch, rx)) },
+    )))
 }
 
 /// The columns of what `db` reads, from the prepared statement and, for a table, the
