@@ -12,13 +12,13 @@ use std::time::Instant;
 use futures_util::StreamExt;
 use iterable_core::{Format, Progress, Result};
 use iterable_formats::columnar::{
-    JsonBatchReader, JsonTyping, RecordBatch, SchemaRef, TextBatchReader, TextBatchWriter,
-    TextTyping, schema_to_text, writes_text_batches,
+    BatchStream, JsonBatchReader, JsonTyping, RecordBatch, RecordBatchWriter, SchemaRef,
+    TextBatchReader, TextBatchWriter, TextTyping, schema_to_text, writes_text_batches,
 };
 use iterable_io::ByteReader;
 
 use crate::convert::{ConvertOptions, ConvertReport};
-use crate::progress::Counts;
+use crate::progress::{Counts, ProgressTicker};
 use crate::registry;
 use crate::road::{Road, open_road};
 
@@ -111,24 +111,11 @@ pub(crate) async fn convert_database(
         .schema(schema_to_text(&schema));
     let mut dst = crate::arrow::aopen_batch_writer(output, &write).await?;
     let mut ticker = options.ticker(input);
-    let mut rows_read = 0u64;
     let read_progress = |rows| Progress {
         rows,
         ..Progress::default()
     };
-    while let Some(batch) = src.next().await {
-        let batch = batch?;
-        rows_read += batch.num_rows() as u64;
-        dst.write(&batch).await?;
-        if let Some(t) = &mut ticker {
-            let written = &dst;
-            t.tick(rows_read, || Counts {
-                read: read_progress(rows_read),
-                rows_written: written.progress().rows,
-            });
-        }
-    }
-    dst.close().await?;
+    let rows_read = drain(&mut src, &mut dst, &mut ticker, read_progress).await?;
     Ok(ConvertReport::finished(
         (input, output),
         ticker.as_mut(),
@@ -239,26 +226,13 @@ async fn convert_to_text(
     let (sink, ctx) = crate::open::open_sink(output, options.write_options().options()).await?;
     let mut dst = TextBatchWriter::new(sink, ctx).expect("the output's format writes batches");
     let mut ticker = options.ticker(input);
-    let mut rows_read = 0u64;
     let read_progress = |rows| Progress {
         rows,
         bytes: bytes_read.load(std::sync::atomic::Ordering::Relaxed),
         bytes_total,
         skipped: 0,
     };
-    while let Some(batch) = src.next().await {
-        let batch = batch?;
-        rows_read += batch.num_rows() as u64;
-        dst.write(&batch).await?;
-        if let Some(t) = &mut ticker {
-            let written = &dst;
-            t.tick(rows_read, || Counts {
-                read: read_progress(rows_read),
-                rows_written: written.progress().rows,
-            });
-        }
-    }
-    dst.close().await?;
+    let rows_read = drain(&mut src, &mut dst, &mut ticker, read_progress).await?;
     Ok(ConvertReport::finished(
         (input, output),
         ticker.as_mut(),
@@ -267,4 +241,60 @@ async fn convert_to_text(
         started,
         input_encoding,
     ))
+}
+
+/// Where the batch roads write: an Arrow-typed output or a text one.
+trait BatchOut {
+    fn write(&mut self, batch: &RecordBatch) -> impl Future<Output = Result<()>> + Send;
+    fn close(&mut self) -> impl Future<Output = Result<()>> + Send;
+    fn progress(&self) -> Progress;
+}
+
+impl BatchOut for RecordBatchWriter {
+    fn write(&mut self, batch: &RecordBatch) -> impl Future<Output = Result<()>> + Send {
+        RecordBatchWriter::write(self, batch)
+    }
+    fn close(&mut self) -> impl Future<Output = Result<()>> + Send {
+        RecordBatchWriter::close(self)
+    }
+    fn progress(&self) -> Progress {
+        RecordBatchWriter::progress(self)
+    }
+}
+
+impl<W: tokio::io::AsyncWrite + Send + Unpin + 'static> BatchOut for TextBatchWriter<W> {
+    fn write(&mut self, batch: &RecordBatch) -> impl Future<Output = Result<()>> + Send {
+        TextBatchWriter::write(self, batch)
+    }
+    fn close(&mut self) -> impl Future<Output = Result<()>> + Send {
+        TextBatchWriter::close(self)
+    }
+    fn progress(&self) -> Progress {
+        TextBatchWriter::progress(self)
+    }
+}
+
+/// Writes every batch of `src` to `dst` and closes it, ticking progress with
+/// `read_progress` of the rows read; the rows read.
+async fn drain(
+    src: &mut BatchStream,
+    dst: &mut impl BatchOut,
+    ticker: &mut Option<ProgressTicker>,
+    read_progress: impl Fn(u64) -> Progress,
+) -> Result<u64> {
+    let mut rows_read = 0u64;
+    while let Some(batch) = src.next().await {
+        let batch = batch?;
+        rows_read += batch.num_rows() as u64;
+        dst.write(&batch).await?;
+        if let Some(t) = ticker {
+            let written = &*dst;
+            t.tick(rows_read, || Counts {
+                read: read_progress(rows_read),
+                rows_written: written.progress().rows,
+            });
+        }
+    }
+    dst.close().await?;
+    Ok(rows_read)
 }
