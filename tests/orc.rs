@@ -1,7 +1,9 @@
 //! ORC written: typed columns kept (integers, floats, booleans, text, bytes, nulls),
 //! the types orc-rust cannot encode written as their text, many batches in one file,
 //! through a codec; a row that does not fit is an error naming it and leaves no
-//! file; compression it cannot do is refused.
+//! file; compression it cannot do is refused. CSV and JSON Lines go to ORC by the
+//! columnar road with the row road's columns and values, and record batches are
+//! written as they are.
 
 use iterable::{ColumnarCompression, Decimal, IterableOptions, Row, Timestamp, Value};
 use iterable_tests::{collect, write_all};
@@ -160,4 +162,125 @@ async fn compression_orc_cannot_write_is_refused() {
         err.contains("the ORC writer writes uncompressed stripes") && err.contains("zstd"),
         "{err}"
     );
+}
+
+/// Converts `input` into ORC by batches and by rows; both outputs' rows.
+async fn by_both_roads(input: &std::path::Path) -> (Vec<Row>, Vec<Row>) {
+    let dir = input.parent().unwrap();
+    let mut outputs = Vec::new();
+    for by_rows in [false, true] {
+        let out = dir.join(format!("out_{by_rows}.orc"));
+        let report = iterable::aconvert(
+            input.to_str().unwrap(),
+            out.to_str().unwrap(),
+            &iterable::ConvertOptions::new().by_rows(by_rows),
+        )
+        .await
+        .unwrap();
+        assert_eq!(report.rows_written, 3000, "by_rows {by_rows}");
+        assert!(report.bytes_written > 0);
+        outputs.push(read(&out).await);
+    }
+    let by_rows = outputs.pop().unwrap();
+    (outputs.pop().unwrap(), by_rows)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn csv_and_json_lines_go_to_orc_by_batches_as_by_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("typed.csv");
+    let jsonl = dir.path().join("typed.jsonl");
+    let mut csv_text = String::from("id,name,score,at,ok\n");
+    let mut json_text = String::new();
+    for i in 0..3000 {
+        let score = if i % 7 == 0 {
+            String::new()
+        } else {
+            format!("{}.5", i)
+        };
+        let at = format!("2024-01-02T03:04:{:02}Z", i % 60);
+        csv_text.push_str(&format!("{i},\"n, {i}\",{score},{at},{}\n", i % 2 == 0));
+        json_text.push_str(&format!(
+            "{{\"id\":{i},\"name\":\"n, {i}\",\"score\":{},\"at\":\"{at}\",\"ok\":{}}}\n",
+            if score.is_empty() { "null" } else { &score },
+            i % 2 == 0
+        ));
+    }
+    std::fs::write(&csv, csv_text).unwrap();
+    std::fs::write(&jsonl, json_text).unwrap();
+    for input in [&csv, &jsonl] {
+        let (batches, rows) = by_both_roads(input).await;
+        assert_eq!(batches, rows, "{}", input.display());
+        assert_eq!(batches[1]["id"], Value::Int(1));
+        assert_eq!(batches[1]["name"], Value::from("n, 1"));
+        assert_eq!(batches[1]["score"], Value::Float(1.5));
+        assert_eq!(batches[7]["score"], Value::Null);
+        assert_eq!(batches[2]["ok"], Value::Bool(true));
+        // ORC keeps timestamps as their text (see the module docs).
+        assert_eq!(batches[1]["at"], Value::from("2024-01-02T03:04:01Z"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn record_batches_are_written_to_orc_as_they_are() {
+    use iterable::arrow::{DataType, Field, RecordBatch, Schema};
+    use std::sync::Arc;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("batches.orc");
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("small", DataType::UInt8, true),
+        Field::new("day", DataType::Date32, true),
+        Field::new("name", DataType::Utf8, true),
+    ]));
+    let mut writer =
+        iterable::arrow::aopen_batch_writer(path.to_str().unwrap(), &IterableOptions::write())
+            .await
+            .unwrap();
+    for part in 0..3u8 {
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(arrow_array::UInt8Array::from(vec![Some(part), None])),
+                Arc::new(arrow_array::Date32Array::from(vec![Some(19_000), None])),
+                Arc::new(arrow_array::StringArray::from(vec![Some("a"), Some("b")])),
+            ],
+        )
+        .unwrap();
+        writer.write(&batch).await.unwrap();
+    }
+    assert!(!path.exists(), "nothing is published before close");
+    writer.close().await.unwrap();
+    let rows = read(&path).await;
+    assert_eq!(rows.len(), 6);
+    assert_eq!(rows[4]["small"], Value::Int(2));
+    assert_eq!(rows[4]["day"], Value::from("2022-01-08"));
+    assert_eq!(rows[5]["small"], Value::Null);
+    assert_eq!(rows[5]["name"], Value::from("b"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_csv_field_past_the_sample_that_does_not_fit_leaves_no_orc_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("late.csv");
+    let mut text = String::from("id,name\n");
+    for i in 0..10_050 {
+        text.push_str(&format!("{i},n{i}\n"));
+    }
+    text.push_str("n/a,last\n");
+    std::fs::write(&csv, text).unwrap();
+    let out = dir.path().join("late.orc");
+    let err = iterable::aconvert(
+        csv.to_str().unwrap(),
+        out.to_str().unwrap(),
+        &iterable::ConvertOptions::new(),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("row 10051") && err.contains("\"id\"") && err.contains("n/a"),
+        "{err}"
+    );
+    assert_eq!(iterable_tests::names_in(dir.path()), ["late.csv"]);
 }

@@ -1,5 +1,5 @@
 //! The columnar road of [`aconvert`](crate::aconvert): delimited text (CSV, TSV, PSV,
-//! SSV) and JSON Lines into Parquet or Arrow IPC as record batches, no row made on the
+//! SSV) and JSON Lines into Parquet, Arrow IPC or ORC as record batches, no row made on the
 //! way (see [`TextBatchReader`] and [`JsonBatchReader`]); and back, Parquet or Arrow IPC
 //! into delimited text or JSON Lines, batch by batch ([`TextBatchWriter`]). It is taken
 //! when the formats are known from the names (or the options) before anything is read,
@@ -65,7 +65,10 @@ pub(crate) async fn applies(input: &str, output: &str, options: &ConvertOptions)
     let input_format = read.format.or(registry::from_name(input).format);
     let output_format = write.format.or(registry::from_name(output).format);
     let into_columns = input_format.is_some_and(|f| is_delimited(f) || f == Format::JSONL)
-        && matches!(output_format, Some(Format::PARQUET | Format::ARROW));
+        && matches!(
+            output_format,
+            Some(Format::PARQUET | Format::ARROW | Format::ORC)
+        );
     let out_of_columns = matches!(input_format, Some(Format::PARQUET | Format::ARROW))
         && output_format.is_some_and(writes_text_batches)
         && options.type_text != Some(true);
@@ -86,7 +89,10 @@ pub(crate) fn database_applies(input: &str, output: &str, options: &ConvertOptio
     let write = options.write_options().options();
     let output_format = write.format.or(registry::from_name(output).format);
     matches!(crate::databases::to_read(input, read), Ok(Some(db)) if iterable_db::reads_batches(&db))
-        && matches!(output_format, Some(Format::PARQUET | Format::ARROW))
+        && matches!(
+            output_format,
+            Some(Format::PARQUET | Format::ARROW | Format::ORC)
+        )
         && write.columnar.schema.is_none()
         && !matches!(crate::databases::to_write(output, write), Ok(Some(_)))
 }

@@ -131,7 +131,7 @@ pub async fn write_record_batch(dst: &mut dyn AsyncIterable, batch: &RecordBatch
 
 type BoxWrite = Box<dyn AsyncWrite + Send + Unpin>;
 
-/// A writer of record batches. Parquet and Arrow IPC encode each batch as it is (the
+/// A writer of record batches. Parquet, Arrow IPC and ORC encode each batch as it is (the
 /// first batch, or `columnar.schema`, sets the file's schema; a later batch of another
 /// schema is an error); other formats write the batch's rows. [`close`](Self::close)
 /// finishes the file; dropped before that, it leaves none (like every writer).
@@ -217,6 +217,8 @@ where
         Format::ARROW => {
             Target::Columnar(Box::new(super::ipc_write::ipc_batch_writer(writer, ctx)?))
         }
+        #[cfg(feature = "orc")]
+        Format::ORC => Target::Columnar(Box::new(crate::orc::orc_batch_writer(writer, ctx)?)),
         _ => Target::Rows(crate::open_writer(writer, ctx).await?),
     };
     Ok(RecordBatchWriter { target })

@@ -56,7 +56,9 @@
 
 pub(crate) mod batch_cells;
 mod batch_rows;
-mod batch_writer;
+pub(crate) mod batch_writer;
+#[cfg(any(feature = "parquet", feature = "orc"))]
+pub(crate) mod encode_thread;
 mod from_rows;
 mod interop;
 mod ipc_check;

@@ -1,18 +1,11 @@
 //! Writing Parquet: rows become batches in [`BatchWriter`]; the batches are encoded on
-//! a thread of its own, so that encoding and compressing run beside whatever makes the
-//! batches (a parser, a decoder), each batch's columns spread over the cores
-//! ([`LaneEncoder`]). The thread
-//! hands the encoded bytes back in chunks, and the writer's task writes them to the
-//! byte sink, which it alone holds: dropping the writer drops the sink at once (an
-//! atomic file sink then deletes its temporary file). A row group is closed at
+//! a thread of its own ([`EncodeThread`]), so that encoding and compressing run beside
+//! whatever makes the batches (a parser, a decoder), each batch's columns spread over
+//! the cores ([`LaneEncoder`]). A row group is closed at
 //! `columnar.row_group_size` rows or once the writer holds [`ROW_GROUP_BYTES`] of it,
 //! whichever comes first, so memory does not grow with the row
 //! count. Pages are compressed with `columnar.compression` ([`DEFAULT_COMPRESSION`]:
 //! zstd). `aclose` writes the footer and shuts the sink down, which publishes the file.
-
-use std::io::Write;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
@@ -21,10 +14,10 @@ use iterable_core::{BoxIterable, ColumnarCompression, Error, Result};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{BrotliLevel, Compression, GzipLevel, ZstdLevel};
 use parquet::file::properties::WriterProperties;
-use tokio::io::{AsyncWrite, AsyncWriteExt};
-use tokio::sync::mpsc;
+use tokio::io::AsyncWrite;
 
 use super::batch_writer::{BatchSink, BatchWriter};
+use super::encode_thread::{Chunks, EncodeThread, ThreadEncoder};
 use super::parquet_lanes::LaneEncoder;
 use crate::WriteContext;
 
@@ -38,13 +31,6 @@ pub const ROW_GROUP_BYTES: usize = 16 << 20;
 /// `compression_level` says), as polars and Iceberg write by default; for the peer
 /// benchmark's 1M rows, 35 MB against snappy's 54 MB, and every current reader reads it.
 pub const DEFAULT_COMPRESSION: ColumnarCompression = ColumnarCompression::Zstd;
-
-/// Batches waiting for the encoder.
-const QUEUED_BATCHES: usize = 2;
-/// The size of the chunks of encoded bytes the encoder hands back.
-const CHUNK_BYTES: usize = 1 << 20;
-/// Chunks waiting to be written to the sink.
-const QUEUED_CHUNKS: usize = 4;
 
 /// Opens a Parquet writer of rows over `writer` (options: `columnar.schema`,
 /// `columnar.schema_scan_rows`, `columnar.row_group_size`, `columnar.compression`,
@@ -69,30 +55,11 @@ where
     BatchWriter::new(sink, ctx)
 }
 
-/// What the writer's task tells the encoder thread.
-enum Message {
-    Batch(RecordBatch),
-    /// Write the footer, hand back the last bytes and stop.
-    Finish,
-}
-
-/// The encoder thread, once started.
-struct Encoder {
-    batches: mpsc::Sender<Message>,
-    chunks: mpsc::Receiver<Vec<u8>>,
-    done: tokio::task::JoinHandle<Result<()>>,
-}
-
-/// Encodes batches as Parquet onto `W`, on a thread of its own.
+/// Encodes batches as Parquet onto `W`, on a thread of its own (see
+/// [`EncodeThread`]).
 pub(crate) struct ParquetSink<W: AsyncWrite + Send + Unpin + 'static> {
-    location: String,
     props: Option<WriterProperties>,
-    writer: W,
-    encoder: Option<Encoder>,
-    /// Bytes encoded so far (written, and held in the open row group).
-    encoded: Arc<AtomicU64>,
-    /// Bytes written to the sink.
-    sent: u64,
+    thread: EncodeThread<W>,
 }
 
 impl<W: AsyncWrite + Send + Unpin + 'static> ParquetSink<W> {
@@ -107,75 +74,9 @@ impl<W: AsyncWrite + Send + Unpin + 'static> ParquetSink<W> {
             .set_max_row_group_row_count(Some(columnar.row_group_size.max(1)))
             .build();
         Ok(ParquetSink {
-            location: ctx.info.location.clone(),
             props: Some(props),
-            writer,
-            encoder: None,
-            encoded: Arc::default(),
-            sent: 0,
+            thread: EncodeThread::new(writer, &ctx.info.location, "Parquet"),
         })
-    }
-
-    /// Hands `message` to the encoder, writing the chunks it hands back meanwhile.
-    async fn send(&mut self, message: Message) -> Result<()> {
-        let Some(encoder) = self.encoder.as_mut() else {
-            return Err(Error::unsupported(
-                &self.location,
-                "the writer is not started",
-            ));
-        };
-        let sent = loop {
-            tokio::select! {
-                biased;
-                chunk = encoder.chunks.recv() => match chunk {
-                    Some(chunk) => {
-                        self.writer
-                            .write_all(&chunk)
-                            .await
-                            .map_err(|e| Error::io(&self.location, e))?;
-                        self.sent += chunk.len() as u64;
-                    }
-                    // The encoder stopped: its result says why.
-                    None => break false,
-                },
-                permit = encoder.batches.reserve() => match permit {
-                    Ok(permit) => {
-                        permit.send(message);
-                        break true;
-                    }
-                    Err(_) => break false,
-                },
-            }
-        };
-        if sent {
-            return Ok(());
-        }
-        Err(match self.stop().await {
-            Err(e) => e,
-            Ok(()) => Error::unsupported(&self.location, "the Parquet encoder stopped"),
-        })
-    }
-
-    /// Writes every chunk the encoder still hands back, then its result.
-    async fn stop(&mut self) -> Result<()> {
-        let Some(mut encoder) = self.encoder.take() else {
-            return Ok(());
-        };
-        while let Some(chunk) = encoder.chunks.recv().await {
-            self.writer
-                .write_all(&chunk)
-                .await
-                .map_err(|e| Error::io(&self.location, e))?;
-            self.sent += chunk.len() as u64;
-        }
-        drop(encoder.batches);
-        match encoder.done.await {
-            Ok(result) => result,
-            Err(e) => Err(Error::unsupported(
-                &self.location,
-                format!("the Parquet encoder failed: {e}"),
-            )),
-        }
     }
 }
 
@@ -192,62 +93,28 @@ fn parquet_error(location: &str, e: parquet::errors::ParquetError) -> Error {
     }
 }
 
-/// The encoder's output: bytes gathered into chunks handed back to the writer's task.
-struct Chunks {
-    buf: Vec<u8>,
-    out: mpsc::Sender<Vec<u8>>,
+/// The encoder thread's end: batches into row groups, their columns encoded in lanes
+/// (see [`LaneEncoder`]).
+struct ParquetEncoder {
+    lanes: LaneEncoder<Chunks>,
+    location: String,
 }
 
-impl Chunks {
-    fn hand_back(&mut self) -> std::io::Result<()> {
-        if self.buf.is_empty() {
-            return Ok(());
-        }
-        let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK_BYTES));
-        self.out
-            .blocking_send(chunk)
-            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the writer is gone"))
-    }
-}
-
-impl Write for Chunks {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.buf.extend_from_slice(data);
-        if self.buf.len() >= CHUNK_BYTES {
-            self.hand_back()?;
-        }
-        Ok(data.len())
+impl ThreadEncoder for ParquetEncoder {
+    fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        self.lanes
+            .write(batch)
+            .map_err(|e| parquet_error(&self.location, e))
     }
 
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.hand_back()
+    fn encoded_bytes(&self) -> u64 {
+        self.lanes.bytes() as u64
     }
-}
 
-/// The encoder thread: batches into row groups (their columns encoded in lanes, see
-/// [`LaneEncoder`]) until `Finish` (then the footer) or until the writer's task is gone
-/// (then it stops, and nothing more is written).
-fn encode(
-    mut writer: LaneEncoder<Chunks>,
-    mut batches: mpsc::Receiver<Message>,
-    encoded: &AtomicU64,
-    location: &str,
-) -> Result<()> {
-    let fail = |e| parquet_error(location, e);
-    while let Some(message) = batches.blocking_recv() {
-        match message {
-            Message::Batch(batch) => {
-                writer.write(&batch).map_err(fail)?;
-                encoded.store(writer.bytes() as u64, Ordering::Relaxed);
-            }
-            Message::Finish => {
-                let mut out = writer.finish().map_err(fail)?;
-                out.hand_back().map_err(|e| Error::io(location, e))?;
-                return Ok(());
-            }
-        }
+    fn finish(self) -> Result<Chunks> {
+        let location = self.location;
+        self.lanes.finish().map_err(|e| parquet_error(&location, e))
     }
-    Ok(())
 }
 
 fn compression(kind: ColumnarCompression, level: Option<i32>) -> Result<Compression> {
@@ -289,48 +156,31 @@ fn compression(kind: ColumnarCompression, level: Option<i32>) -> Result<Compress
 impl<W: AsyncWrite + Send + Unpin + 'static> BatchSink for ParquetSink<W> {
     fn start(&mut self, schema: SchemaRef) -> BoxFuture<'_, Result<()>> {
         Box::pin(async move {
-            let props = self.props.take().ok_or_else(|| {
-                Error::unsupported(&self.location, "the writer was started twice")
-            })?;
-            let (chunk_sender, chunks) = mpsc::channel(QUEUED_CHUNKS);
-            let out = Chunks {
-                buf: Vec::with_capacity(CHUNK_BYTES),
-                out: chunk_sender,
-            };
-            let max_rows = props.max_row_group_row_count().unwrap_or(usize::MAX);
-            let fail = |e| parquet_error(&self.location, e);
-            let arrow = ArrowWriter::try_new(out, schema.clone(), Some(props)).map_err(fail)?;
-            let arrow = LaneEncoder::new(arrow, schema, max_rows, ROW_GROUP_BYTES).map_err(fail)?;
-            let (batches, receiver) = mpsc::channel(QUEUED_BATCHES);
-            let (location, encoded) = (self.location.clone(), self.encoded.clone());
-            let done =
-                tokio::task::spawn_blocking(move || encode(arrow, receiver, &encoded, &location));
-            self.encoder = Some(Encoder {
-                batches,
-                chunks,
-                done,
-            });
-            Ok(())
+            let location = self.thread.location().to_owned();
+            let props = self
+                .props
+                .take()
+                .ok_or_else(|| Error::unsupported(&location, "the writer was started twice"))?;
+            self.thread.start(move |out| {
+                let fail = |e| parquet_error(&location, e);
+                let max_rows = props.max_row_group_row_count().unwrap_or(usize::MAX);
+                let arrow = ArrowWriter::try_new(out, schema.clone(), Some(props)).map_err(fail)?;
+                let lanes =
+                    LaneEncoder::new(arrow, schema, max_rows, ROW_GROUP_BYTES).map_err(fail)?;
+                Ok(ParquetEncoder { lanes, location })
+            })
         })
     }
 
     fn write<'a>(&'a mut self, batch: &'a RecordBatch) -> BoxFuture<'a, Result<()>> {
-        Box::pin(self.send(Message::Batch(batch.clone())))
+        Box::pin(self.thread.write(batch))
     }
 
     fn finish(&mut self) -> BoxFuture<'_, Result<()>> {
-        Box::pin(async move {
-            self.send(Message::Finish).await?;
-            self.stop().await?;
-            // What was written is now the whole count, not the encoder's estimate.
-            self.encoded.store(0, Ordering::Relaxed);
-            let io = |e| Error::io(&self.location, e);
-            self.writer.flush().await.map_err(io)?;
-            self.writer.shutdown().await.map_err(io)
-        })
+        Box::pin(self.thread.finish())
     }
 
     fn bytes_written(&self) -> u64 {
-        self.sent.max(self.encoded.load(Ordering::Relaxed))
+        self.thread.bytes_written()
     }
 }

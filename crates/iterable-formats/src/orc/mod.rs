@@ -15,9 +15,11 @@
 //!
 //! Rows become record batches as for Parquet (the schema from `columnar.schema` or
 //! inferred from the first `columnar.schema_scan_rows` rows; a later row that does
-//! not fit is an error naming the row, column and value), and orc-rust encodes them
-//! into stripes of about 64 MiB, which go to the sink as they are made; the footer
-//! is written on `aclose`. orc-rust 0.8 writes integers, floats, text, bytes and
+//! not fit is an error naming the row, column and value); record batches written
+//! through the batch API, or by `convert` from CSV or JSON Lines, go as they are. On a
+//! thread of its own, orc-rust encodes them into stripes of about 16 MiB
+//! ([`STRIPE_BYTES`]), which go to the sink as they are made; the footer is written on
+//! `aclose`. orc-rust 0.8 writes integers, floats, text, bytes and
 //! booleans, uncompressed; so narrow unsigned integers are written as 64-bit ones,
 //! and every other type (dates, timestamps, decimals, lists, maps) as a text column
 //! of its value's text (ISO 8601 dates and times, exact decimals, JSON for lists and
@@ -31,7 +33,9 @@ mod write;
 #[cfg(feature = "orc")]
 pub use read::open_file;
 #[cfg(feature = "orc")]
-pub use write::open_writer;
+pub(crate) use write::orc_batch_writer;
+#[cfg(feature = "orc")]
+pub use write::{STRIPE_BYTES, open_writer};
 
 use iterable_core::Format;
 

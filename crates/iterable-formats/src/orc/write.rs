@@ -1,8 +1,9 @@
-//! The ORC writer, compiled with the `orc` feature. orc-rust's writer is not `Send`,
-//! so it runs on the blocking bridge: on its thread, rows gather into record batches
-//! (the schema given or inferred from the first rows, as for Parquet), columns of
-//! types orc-rust cannot encode become text, and orc-rust encodes the batches into
-//! stripes written to the bridge's output.
+//! The ORC writer, compiled with the `orc` feature: record batches (made from rows
+//! by [`BatchWriter`], or written as they are by the batch API and `convert`'s columnar
+//! road) are encoded by orc-rust on a thread of its own ([`EncodeThread`]; orc-rust's
+//! writer is not `Send`, so it is made there). Columns of types orc-rust cannot encode
+//! become text, and stripes close at [`STRIPE_BYTES`] of encoded data held, so memory
+//! does not grow with the row count.
 
 use std::cell::RefCell;
 use std::io::Write;
@@ -11,14 +12,19 @@ use std::sync::Arc;
 
 use arrow_array::{ArrayRef, Float32Array, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
-use iterable_core::{BoxIterable, ColumnarCompression, Error, Result, Row, Value};
+use futures_core::future::BoxFuture;
+use iterable_core::{BoxIterable, ColumnarCompression, Error, Result, Value};
 use orc_rust::{ArrowWriter, ArrowWriterBuilder};
 use tokio::io::AsyncWrite;
 
 use crate::WriteContext;
-use crate::blocking::bridge_writer;
-use crate::blocking_bridge::{RowWriter, SyncOutput};
-use crate::columnar::{array_to_values, infer_schema, parse_schema, rows_to_record_batch};
+use crate::columnar::array_to_values;
+use crate::columnar::batch_writer::{BatchSink, BatchWriter};
+use crate::columnar::encode_thread::{Chunks, EncodeThread, ThreadEncoder};
+
+/// The encoded data a stripe may hold before it is written: a stripe is held in memory
+/// until then (orc-rust's own default is 64 MiB).
+pub const STRIPE_BYTES: usize = 16 << 20;
 
 /// Opens an ORC writer of rows over `writer` (options: `columnar.schema`,
 /// `columnar.schema_scan_rows`, `batch_size`). Stripes are written uncompressed:
@@ -28,8 +34,15 @@ pub async fn open_writer<W>(writer: W, ctx: WriteContext) -> Result<BoxIterable>
 where
     W: AsyncWrite + Send + Unpin + 'static,
 {
-    let columnar = &ctx.options.columnar;
-    if let Some(c) = columnar.compression
+    Ok(Box::new(orc_batch_writer(writer, ctx)?))
+}
+
+/// The writer as its concrete type, for writing record batches directly.
+pub(crate) fn orc_batch_writer<W>(writer: W, ctx: WriteContext) -> Result<BatchWriter<OrcSink<W>>>
+where
+    W: AsyncWrite + Send + Unpin + 'static,
+{
+    if let Some(c) = ctx.options.columnar.compression
         && c != ColumnarCompression::None
     {
         return Err(Error::InvalidOption(format!(
@@ -38,25 +51,10 @@ where
             c.name()
         )));
     }
-    let schema = match &columnar.schema {
-        Some(columns) => Some(parse_schema(columns)?),
-        None => None,
+    let sink = OrcSink {
+        thread: EncodeThread::new(writer, &ctx.info.location, "ORC"),
     };
-    let scan_rows = columnar.schema_scan_rows.max(1);
-    let batch_size = ctx.options.batch_size.max(1);
-    let location = ctx.info.location.clone();
-    Ok(bridge_writer(writer, ctx, move |out| {
-        Ok(OrcWriter {
-            location,
-            out: Rc::new(RefCell::new(out)),
-            schema,
-            scan_rows,
-            batch_size,
-            pending: Vec::new(),
-            flushed: 0,
-            encoder: None,
-        })
-    }))
+    BatchWriter::new(sink, ctx)
 }
 
 /// What is done to a column before orc-rust encodes it.
@@ -163,125 +161,115 @@ fn adapt_column(
     })
 }
 
-/// The bridge's output, shared with orc-rust's writer (whose `close` drops it), so
-/// that it can be handed back to the bridge afterwards.
+/// orc-rust's output: the encoder thread's chunks, shared with orc-rust's writer
+/// (whose `close` drops it), so that they can be handed back afterwards.
 #[derive(Clone)]
-struct SharedOutput(Rc<RefCell<SyncOutput>>);
+struct SharedOutput {
+    chunks: Rc<RefCell<Chunks>>,
+    written: Rc<RefCell<u64>>,
+}
 
 impl Write for SharedOutput {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().write(buf)
+        let n = self.chunks.borrow_mut().write(buf)?;
+        *self.written.borrow_mut() += n as u64;
+        Ok(n)
     }
     fn flush(&mut self) -> std::io::Result<()> {
-        self.0.borrow_mut().flush()
+        self.chunks.borrow_mut().flush()
     }
 }
 
-/// orc-rust's writer with the schema it was given and the plan of its columns.
-struct Encoder {
-    writer: ArrowWriter<SharedOutput>,
-    schema: SchemaRef,
-    plan: Vec<Column>,
+/// Encodes batches as ORC onto `W`, on a thread of its own.
+pub(crate) struct OrcSink<W: AsyncWrite + Send + Unpin + 'static> {
+    thread: EncodeThread<W>,
 }
 
-/// Rows in, ORC stripes out, on the bridge's thread.
-struct OrcWriter {
+impl<W: AsyncWrite + Send + Unpin + 'static> BatchSink for OrcSink<W> {
+    fn start(&mut self, schema: SchemaRef) -> BoxFuture<'_, Result<()>> {
+        let location = self.thread.location().to_owned();
+        let started = self
+            .thread
+            .start(move |chunks| OrcEncoder::new(chunks, &schema, location));
+        Box::pin(async move { started })
+    }
+
+    fn write<'a>(&'a mut self, batch: &'a RecordBatch) -> BoxFuture<'a, Result<()>> {
+        Box::pin(self.thread.write(batch))
+    }
+
+    fn finish(&mut self) -> BoxFuture<'_, Result<()>> {
+        Box::pin(self.thread.finish())
+    }
+
+    fn bytes_written(&self) -> u64 {
+        self.thread.bytes_written()
+    }
+}
+
+/// orc-rust's writer on the encoder thread, with the plan of its columns.
+struct OrcEncoder {
+    writer: ArrowWriter<SharedOutput>,
+    out: SharedOutput,
+    /// The schema orc-rust is given.
+    schema: SchemaRef,
+    plan: Vec<Column>,
     location: String,
-    out: Rc<RefCell<SyncOutput>>,
-    /// Given, or inferred from the first `scan_rows` rows.
-    schema: Option<SchemaRef>,
-    scan_rows: usize,
-    batch_size: usize,
-    pending: Vec<Row>,
-    /// Rows already encoded (before `pending`).
-    flushed: u64,
-    encoder: Option<Encoder>,
 }
 
 fn encoding_error(location: &str, e: impl std::fmt::Display) -> Error {
     Error::unsupported(location, format!("ORC encoding: {e}"))
 }
 
-impl OrcWriter {
-    /// Settles the schema (inferring it from the pending rows) and starts orc-rust.
-    fn encoder(&mut self) -> Result<&mut Encoder> {
-        if self.encoder.is_none() {
-            let schema = match self.schema.clone() {
-                Some(schema) => schema,
-                None => Arc::new(infer_schema(&self.pending).map_err(|e| Error::Write {
-                    location: self.location.clone(),
-                    row: self.flushed + 1,
-                    message: format!("cannot infer a schema from the first rows: {e}"),
-                })?),
-            };
-            let plan: Vec<Column> = schema
-                .fields()
-                .iter()
-                .map(|f| column_plan(f.data_type()))
-                .collect();
-            let orc = orc_schema(&schema, &plan);
-            let writer = ArrowWriterBuilder::new(SharedOutput(self.out.clone()), orc.clone())
-                .try_build()
-                .map_err(|e| encoding_error(&self.location, e))?;
-            self.schema = Some(schema);
-            self.encoder = Some(Encoder {
-                writer,
-                schema: orc,
-                plan,
-            });
-        }
-        Ok(self.encoder.as_mut().expect("set above"))
-    }
-
-    /// Encodes the pending rows as one batch.
-    fn flush(&mut self) -> Result<()> {
-        self.encoder()?;
-        if self.pending.is_empty() {
-            return Ok(());
-        }
-        let schema = self.schema.clone().expect("settled by encoder()");
-        let batch = rows_to_record_batch(&self.pending, &schema).map_err(|e| Error::Write {
-            location: self.location.clone(),
-            row: self.flushed + e.row as u64 + 1,
-            message: e.to_string(),
-        })?;
-        let location = self.location.clone();
-        let encoder = self.encoder()?;
-        let batch = adapt(&batch, &encoder.plan, &encoder.schema)
+impl OrcEncoder {
+    fn new(chunks: Chunks, schema: &Schema, location: String) -> Result<Self> {
+        let plan: Vec<Column> = schema
+            .fields()
+            .iter()
+            .map(|f| column_plan(f.data_type()))
+            .collect();
+        let orc = orc_schema(schema, &plan);
+        let out = SharedOutput {
+            chunks: Rc::new(RefCell::new(chunks)),
+            written: Rc::default(),
+        };
+        let writer = ArrowWriterBuilder::new(out.clone(), orc.clone())
+            .with_stripe_byte_size(STRIPE_BYTES)
+            .try_build()
             .map_err(|e| encoding_error(&location, e))?;
-        encoder
-            .writer
-            .write(&batch)
-            .map_err(|e| encoding_error(&location, e))?;
-        self.flushed += self.pending.len() as u64;
-        self.pending.clear();
-        Ok(())
+        Ok(OrcEncoder {
+            writer,
+            out,
+            schema: orc,
+            plan,
+            location,
+        })
     }
 }
 
-impl RowWriter for OrcWriter {
-    fn write_row(&mut self, row: &Row, _number: u64) -> Result<()> {
-        self.pending.push(row.clone());
-        let threshold = if self.encoder.is_some() {
-            self.batch_size
-        } else {
-            self.scan_rows
-        };
-        if self.pending.len() >= threshold {
-            self.flush()?;
-        }
-        Ok(())
+impl ThreadEncoder for OrcEncoder {
+    fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        let batch = adapt(batch, &self.plan, &self.schema)
+            .map_err(|e| encoding_error(&self.location, e))?;
+        self.writer
+            .write(&batch)
+            .map_err(|e| encoding_error(&self.location, e))
     }
 
-    fn finish(mut self) -> Result<SyncOutput> {
-        self.flush()?;
-        let encoder = self.encoder.take().expect("started by flush()");
-        encoder
-            .writer
-            .close()
-            .map_err(|e| encoding_error(&self.location, e))?;
-        let out = Rc::try_unwrap(self.out)
-            .map_err(|_| encoding_error(&self.location, "the output is still shared"))?;
-        Ok(out.into_inner())
+    fn encoded_bytes(&self) -> u64 {
+        *self.out.written.borrow()
+    }
+
+    fn finish(self) -> Result<Chunks> {
+        let OrcEncoder {
+            writer,
+            out,
+            location,
+            ..
+        } = self;
+        writer.close().map_err(|e| encoding_error(&location, e))?;
+        let chunks = Rc::try_unwrap(out.chunks)
+            .map_err(|_| encoding_error(&location, "the output is still shared"))?;
+        Ok(chunks.into_inner())
     }
 }
