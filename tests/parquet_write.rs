@@ -382,3 +382,49 @@ async fn bulk_writes_name_the_row_that_does_not_fit_and_keep_every_row() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nearly_distinct_columns_are_written_without_a_dictionary() {
+    use parquet::basic::Encoding;
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("keys.csv");
+    let mut text = String::from("id,email,colour\n");
+    for i in 0..5000 {
+        text.push_str(&format!(
+            "{i},u{i}@x.test,{}\n",
+            ["red", "blue", "green"][i % 3]
+        ));
+    }
+    std::fs::write(&csv, text).unwrap();
+    for by_rows in [false, true] {
+        let out = dir.path().join(format!("keys_{by_rows}.parquet"));
+        iterable::aconvert(
+            csv.to_str().unwrap(),
+            out.to_str().unwrap(),
+            &iterable::ConvertOptions::new().by_rows(by_rows),
+        )
+        .await
+        .unwrap();
+        let reader = SerializedFileReader::new(File::open(&out).unwrap()).unwrap();
+        let group = reader.metadata().row_group(0);
+        let dictionary = |c: usize| {
+            group
+                .column(c)
+                .encodings()
+                .any(|e| e == Encoding::RLE_DICTIONARY)
+        };
+        assert!(!dictionary(0), "id, by_rows {by_rows}");
+        assert!(!dictionary(1), "email, by_rows {by_rows}");
+        assert!(dictionary(2), "colour, by_rows {by_rows}");
+        let back = collect(
+            iterable::aopen_iterable(out.to_str().unwrap())
+                .await
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(back.len(), 5000);
+        assert_eq!(back[4999]["email"], Value::from("u4999@x.test"));
+        assert_eq!(back[4999]["colour"], Value::from("blue"));
+    }
+}

@@ -67,6 +67,8 @@ mod ipc_write;
 mod json_batches;
 mod json_columns;
 #[cfg(feature = "parquet")]
+mod parquet_dictionary;
+#[cfg(feature = "parquet")]
 mod parquet_file;
 #[cfg(feature = "parquet")]
 mod parquet_groups;

@@ -18,14 +18,16 @@ use tokio::io::AsyncWrite;
 
 use super::batch_writer::{BatchSink, BatchWriter};
 use super::encode_thread::{Chunks, EncodeThread, ThreadEncoder};
+use super::parquet_dictionary::plan_dictionaries;
 use super::parquet_lanes::LaneEncoder;
 use crate::WriteContext;
 
 /// The memory a row group may take (the writer's own estimate, `memory_size`) before
 /// it is closed: a row group is held in memory until it is closed. For the peer
-/// benchmark's rows, about 430,000 rows a group and 95 MiB peak for the whole
-/// conversion (8 MiB: 65,536 rows, 73 MiB, 10% slower).
-pub const ROW_GROUP_BYTES: usize = 16 << 20;
+/// benchmark's rows, about 220,000 rows a group (duckdb writes 122,880, polars about
+/// 250,000); 16 MiB took 20 MiB more peak memory and was no faster once nearly
+/// distinct columns skip the dictionary (BENCHMARKS.md, "Design choices, measured").
+pub const ROW_GROUP_BYTES: usize = 8 << 20;
 
 /// The compression when the options name none: zstd (level 1 unless
 /// `compression_level` says), as polars and Iceberg write by default; for the peer
@@ -94,26 +96,79 @@ fn parquet_error(location: &str, e: parquet::errors::ParquetError) -> Error {
 }
 
 /// The encoder thread's end: batches into row groups, their columns encoded in lanes
-/// (see [`LaneEncoder`]).
+/// (see [`LaneEncoder`]), made at the first batch, which decides the columns written
+/// without a dictionary ([`plan_dictionaries`]).
 struct ParquetEncoder {
-    lanes: LaneEncoder<Chunks>,
+    state: EncoderState,
     location: String,
+}
+
+enum EncoderState {
+    /// No batch yet.
+    Waiting(Box<Waiting>),
+    Encoding(Box<LaneEncoder<Chunks>>),
+    /// Finished, or failed to start.
+    Gone,
+}
+
+/// What the encoder is made of at the first batch.
+struct Waiting {
+    out: Chunks,
+    schema: SchemaRef,
+    props: WriterProperties,
+}
+
+impl ParquetEncoder {
+    /// The lanes, made (with `first`'s dictionaries planned) if not yet.
+    fn lanes(&mut self, first: Option<&RecordBatch>) -> Result<&mut LaneEncoder<Chunks>> {
+        if let EncoderState::Waiting(_) = self.state {
+            let EncoderState::Waiting(waiting) =
+                std::mem::replace(&mut self.state, EncoderState::Gone)
+            else {
+                unreachable!("matched above")
+            };
+            let Waiting { out, schema, props } = *waiting;
+            let props = match first {
+                Some(batch) => plan_dictionaries(props, batch),
+                None => props,
+            };
+            let fail = |e| parquet_error(&self.location, e);
+            let max_rows = props.max_row_group_row_count().unwrap_or(usize::MAX);
+            let arrow = ArrowWriter::try_new(out, schema.clone(), Some(props)).map_err(fail)?;
+            let lanes = LaneEncoder::new(arrow, schema, max_rows, ROW_GROUP_BYTES).map_err(fail)?;
+            self.state = EncoderState::Encoding(Box::new(lanes));
+        }
+        match &mut self.state {
+            EncoderState::Encoding(lanes) => Ok(lanes),
+            _ => Err(Error::unsupported(
+                &self.location,
+                "the Parquet encoder is gone",
+            )),
+        }
+    }
 }
 
 impl ThreadEncoder for ParquetEncoder {
     fn write(&mut self, batch: &RecordBatch) -> Result<()> {
-        self.lanes
+        let location = self.location.clone();
+        self.lanes(Some(batch))?
             .write(batch)
-            .map_err(|e| parquet_error(&self.location, e))
+            .map_err(|e| parquet_error(&location, e))
     }
 
     fn encoded_bytes(&self) -> u64 {
-        self.lanes.bytes() as u64
+        match &self.state {
+            EncoderState::Encoding(lanes) => lanes.bytes() as u64,
+            _ => 0,
+        }
     }
 
-    fn finish(self) -> Result<Chunks> {
-        let location = self.location;
-        self.lanes.finish().map_err(|e| parquet_error(&location, e))
+    fn finish(mut self) -> Result<Chunks> {
+        self.lanes(None)?;
+        let EncoderState::Encoding(lanes) = self.state else {
+            unreachable!("made by lanes()")
+        };
+        lanes.finish().map_err(|e| parquet_error(&self.location, e))
     }
 }
 
@@ -162,12 +217,10 @@ impl<W: AsyncWrite + Send + Unpin + 'static> BatchSink for ParquetSink<W> {
                 .take()
                 .ok_or_else(|| Error::unsupported(&location, "the writer was started twice"))?;
             self.thread.start(move |out| {
-                let fail = |e| parquet_error(&location, e);
-                let max_rows = props.max_row_group_row_count().unwrap_or(usize::MAX);
-                let arrow = ArrowWriter::try_new(out, schema.clone(), Some(props)).map_err(fail)?;
-                let lanes =
-                    LaneEncoder::new(arrow, schema, max_rows, ROW_GROUP_BYTES).map_err(fail)?;
-                Ok(ParquetEncoder { lanes, location })
+                Ok(ParquetEncoder {
+                    state: EncoderState::Waiting(Box::new(Waiting { out, schema, props })),
+                    location,
+                })
             })
         })
     }
