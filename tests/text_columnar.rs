@@ -346,3 +346,81 @@ async fn with_infer_types_an_empty_field_is_null_in_every_column() {
     assert_eq!(batch.column(1).null_count(), 1);
     assert_eq!(batch.column(2).null_count(), 1);
 }
+
+#[tokio::test]
+async fn asked_decimals_are_exact_by_both_roads_and_more_places_later_are_an_error() {
+    let csv = "id,amount,rate,big\n\
+        1,0.10,1.5e3,10\n\
+        2,12.5,2,20.25\n\
+        3,,3,-7\n\
+        4,-3,4.25,0.125\n";
+    let options = ConvertOptions::new().decimals(true);
+    let (columns, rows, counts) = case("money.csv", csv.as_bytes(), options.clone())
+        .await
+        .unwrap();
+    let types: Vec<&str> = columns.iter().map(|(_, t)| t.as_str()).collect();
+    assert_eq!(
+        types,
+        ["Int64", "Decimal128(38, 2)", "Float64", "Decimal128(38, 3)"]
+    );
+    assert_eq!(counts, [4, 4, 0]);
+    let amounts: Vec<String> = rows.iter().map(|r| r["amount"].to_string()).collect();
+    assert_eq!(amounts, ["0.10", "12.50", "", "-3.00"]);
+    assert!(rows[2]["amount"].is_null());
+    assert_eq!(rows[3]["big"].to_string(), "0.125");
+
+    // Without asking, the same text is floats.
+    let (columns, ..) = case("money.csv", csv.as_bytes(), ConvertOptions::new())
+        .await
+        .unwrap();
+    assert_eq!(columns[1].1, "Float64");
+
+    // A field past the sample with more places is an error, never a rounded value.
+    let mut csv = String::from("amount\n");
+    for i in 0..20 {
+        csv.push_str(&format!("{i}.5\n"));
+    }
+    csv.push_str("1.25\n");
+    let options = options.write(IterableOptions::write().schema_scan_rows(10));
+    let err = case("places.csv", csv.as_bytes(), options)
+        .await
+        .unwrap_err();
+    assert!(
+        err.ends_with(
+            "by_batches.parquet: row 21: column \"amount\": \"1.25\" is not a decimal of at most 1 place and 38 digits as the first 10 rows typed it; raise schema_scan_rows (CLI: --schema-rows N) or give a schema (CLI: --schema FILE)"
+        ),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_schema_decimal_column_reads_its_text_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("prices.csv");
+    std::fs::write(&input, "sku,price\na,19.99\nb,0.1\nc,\n").unwrap();
+    let output = dir.path().join("prices.parquet");
+    let write = IterableOptions::write().schema([("sku", "Utf8"), ("price", "Decimal128(10, 2)")]);
+    iterable::aconvert(
+        input.to_str().unwrap(),
+        output.to_str().unwrap(),
+        &ConvertOptions::new().write(write),
+    )
+    .await
+    .unwrap();
+    let schema = arrow::aschema(output.to_str().unwrap(), &IterableOptions::read())
+        .await
+        .unwrap();
+    assert_eq!(
+        schema_to_text(&schema)[1],
+        ("price".to_owned(), "Decimal128(10, 2)".to_owned())
+    );
+    let rows = collect(
+        iterable::aopen_iterable(output.to_str().unwrap())
+            .await
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    let prices: Vec<String> = rows.iter().map(|r| r["price"].to_string()).collect();
+    assert_eq!(prices, ["19.99", "0.10", ""]);
+}

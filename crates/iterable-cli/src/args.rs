@@ -208,6 +208,11 @@ pub enum Command {
         /// as strings, instead of reading dates and date-times in them.
         #[arg(long, visible_alias = "no-infer")]
         keep_text: bool,
+        /// Type numbers with a fraction as exact decimals (Decimal128 with as many
+        /// places as the first --schema-rows rows show) instead of floats; a later
+        /// field with more places is an error naming its row, never rounded.
+        #[arg(long, conflicts_with = "keep_text")]
+        decimals: bool,
         /// The output's columns and types, one `name: type` a line, as `iterable schema`
         /// prints them (`id: Int64`, `created: Timestamp(µs, "UTC")`): text is typed by
         /// it, and a typed output takes it instead of inferring one.

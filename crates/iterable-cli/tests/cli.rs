@@ -275,6 +275,35 @@ fn schema_lists_the_sheets_of_a_workbook_and_reads_any_of_them() {
 }
 
 #[test]
+fn decimals_are_exact_when_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("money.csv");
+    std::fs::write(&csv, "item,price\npen,0.10\nbook,12.5\n").unwrap();
+    let csv = csv.to_str().unwrap();
+    let exact = dir.path().join("exact.parquet");
+    let exact = exact.to_str().unwrap();
+    stdout(&iterable(&["convert", csv, exact, "--decimals"]));
+    assert_eq!(
+        stdout(&iterable(&["schema", exact])),
+        "item: Utf8\nprice: Decimal128(38, 2)\n"
+    );
+    assert_eq!(
+        stdout(&iterable(&["cat", exact])),
+        // JSON Lines writes a decimal as its exact text.
+        "{\"item\":\"pen\",\"price\":\"0.10\"}\n{\"item\":\"book\",\"price\":\"12.50\"}\n"
+    );
+    let floats = dir.path().join("floats.parquet");
+    let floats = floats.to_str().unwrap();
+    stdout(&iterable(&["convert", csv, floats]));
+    assert_eq!(
+        stdout(&iterable(&["schema", floats])),
+        "item: Utf8\nprice: Float64\n"
+    );
+    let both = iterable(&["convert", csv, floats, "--decimals", "--keep-text"]);
+    assert!(!both.status.success());
+}
+
+#[test]
 fn parquet_on_stdin_is_sniffed_and_spooled() {
     let dir = tempfile::tempdir().unwrap();
     let parquet = dir.path().join("people.parquet");

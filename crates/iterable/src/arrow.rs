@@ -242,6 +242,7 @@ fn text_batches(
             scan_rows: ctx.options.columnar.schema_scan_rows,
             // As the row reader's `infer_types` reads them.
             empty_is_null: true,
+            decimals: false,
         }
     } else {
         TextTyping::Text

@@ -32,6 +32,8 @@ pub struct ConvertOptions {
     progress: Option<ProgressHook>,
     /// Whether text is typed by column: `None` decides by the formats.
     pub(crate) type_text: Option<bool>,
+    /// Whether typed text's numbers with a fraction are exact decimals.
+    pub(crate) decimals: bool,
     /// Files at a time in a bulk conversion.
     concurrency: usize,
     /// Row by row even where the columnar road applies.
@@ -46,6 +48,7 @@ impl std::fmt::Debug for ConvertOptions {
             .field("batch", &self.batch)
             .field("progress", &self.progress)
             .field("type_text", &self.type_text)
+            .field("decimals", &self.decimals)
             .field("concurrency", &self.concurrency)
             .field("by_rows", &self.by_rows)
             .finish()
@@ -67,6 +70,7 @@ impl ConvertOptions {
             batch: DEFAULT_CONVERT_BATCH,
             progress: None,
             type_text: None,
+            decimals: false,
             concurrency: crate::bulk::DEFAULT_BULK_CONCURRENCY,
             by_rows: false,
         }
@@ -115,6 +119,20 @@ impl ConvertOptions {
     /// `false` never.
     pub fn type_text(mut self, on: bool) -> Self {
         self.type_text = Some(on);
+        self
+    }
+
+    /// Whether text typed by column (see [`type_text`](Self::type_text)) reads numbers
+    /// with a fraction as exact decimals rather than floats: a column whose sampled
+    /// fields are all plain numbers (no exponent) and at least one has a fraction becomes
+    /// a decimal of 38 digits with as many places as the most the sample shows (Parquet
+    /// and Arrow `Decimal128(38, places)`), so `0.1` stays `0.1` and sums add up to the
+    /// cent. A later field with more places than that, or over 38 digits, is an error
+    /// naming the row and column, never a rounded value. A decimal column of a given
+    /// write schema reads its text exactly whether or not this is set. Off by default
+    /// (floats, as polars and duckdb type them).
+    pub fn decimals(mut self, on: bool) -> Self {
+        self.decimals = on;
         self
     }
 
@@ -295,7 +313,7 @@ async fn convert_rows(
     let mut dst = write.open(output).await?;
     let mut ticker = options.ticker(input);
     let scan = write.options().columnar.schema_scan_rows.max(1);
-    let strings = string_typing(src.info().format);
+    let strings = string_typing(src.info().format, options.decimals);
     let mut typing = if wants_text_typing(src.info().format, output, &write, options) {
         Typing::Scanning(Vec::new())
     } else {
@@ -417,7 +435,7 @@ fn wants_text_typing(
 ) -> bool {
     let text_in = crate::registry::spec(input_format)
         .is_some_and(|s| s.capabilities.values == crate::registry::Values::Text)
-        || string_typing(input_format) == StringTyping::Temporal;
+        || string_typing(input_format, false) == StringTyping::Temporal;
     let output_format = write
         .options()
         .format
@@ -435,10 +453,13 @@ fn wants_text_typing(
 }
 
 /// What the strings of `input_format` may become: dates and timestamps only for JSON
-/// (its numbers and booleans are typed already), anything for the others.
-pub(crate) fn string_typing(input_format: Format) -> StringTyping {
+/// (its numbers and booleans are typed already), anything for the others (numbers with
+/// a fraction as exact decimals when `decimals` asks).
+pub(crate) fn string_typing(input_format: Format, decimals: bool) -> StringTyping {
     if matches!(input_format, Format::JSON | Format::JSONL) {
         StringTyping::Temporal
+    } else if decimals {
+        StringTyping::AnyExact
     } else {
         StringTyping::Any
     }
@@ -489,6 +510,13 @@ fn schema_types(
             let kind = match f.data_type() {
                 t if t.is_integer() => ColumnType::Int,
                 t if t.is_floating() => ColumnType::Float,
+                DataType::Decimal32(_, scale)
+                | DataType::Decimal64(_, scale)
+                | DataType::Decimal128(_, scale)
+                | DataType::Decimal256(_, scale) => match u8::try_from(*scale) {
+                    Ok(scale) if u32::from(scale) <= 38 => ColumnType::Decimal(scale),
+                    _ => ColumnType::Text,
+                },
                 DataType::Boolean => ColumnType::Bool,
                 DataType::Date32 | DataType::Date64 => ColumnType::Date,
                 DataType::Timestamp(_, None) => ColumnType::Timestamp,
@@ -496,10 +524,10 @@ fn schema_types(
                 _ => ColumnType::Text,
             };
             let kind = match (strings, kind) {
-                (StringTyping::Any, kind) => kind,
+                (StringTyping::Any | StringTyping::AnyExact, kind) => kind,
                 (
                     StringTyping::Temporal,
-                    ColumnType::Int | ColumnType::Float | ColumnType::Bool,
+                    ColumnType::Int | ColumnType::Float | ColumnType::Decimal(_) | ColumnType::Bool,
                 ) => ColumnType::Text,
                 (StringTyping::Temporal, kind) => kind,
             };

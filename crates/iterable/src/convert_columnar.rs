@@ -169,6 +169,7 @@ pub(crate) async fn convert(
             TextTyping::Infer {
                 scan_rows,
                 empty_is_null: false,
+                decimals: options.decimals,
             }
         } else {
             TextTyping::Text

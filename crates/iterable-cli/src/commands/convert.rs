@@ -18,6 +18,8 @@ pub struct OutputAs {
     pub codec: Option<Codec>,
     /// `--keep-text`: text stays text in typed columns.
     pub keep_text: bool,
+    /// `--decimals`: numbers with a fraction become exact decimals.
+    pub decimals: bool,
     /// `--schema FILE`: the output's columns and types.
     pub schema: Option<std::path::PathBuf>,
     /// What to say on stderr while converting and at the end.
@@ -53,6 +55,9 @@ pub async fn run(
         .write(write);
     if output_as.keep_text {
         options = options.type_text(false);
+    }
+    if output_as.decimals {
+        options = options.decimals(true);
     }
     if is_pattern(output) {
         let options = options.concurrency(read.file_concurrency.max(1));

@@ -109,6 +109,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             to,
             to_codec,
             keep_text,
+            decimals,
             schema,
             progress,
             quiet,
@@ -117,6 +118,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 format: to,
                 codec: to_codec,
                 keep_text,
+                decimals,
                 schema,
                 status: status::Status::new(progress, quiet),
             };

@@ -27,7 +27,8 @@ use std::sync::Arc;
 
 use arrow_array::builder::BooleanBufferBuilder;
 use arrow_array::types::{
-    Date32Type, Float64Type, Int64Type, TimestampMicrosecondType, TimestampNanosecondType,
+    Date32Type, Decimal128Type, Float64Type, Int64Type, TimestampMicrosecondType,
+    TimestampNanosecondType,
 };
 use arrow_array::{ArrayRef, BooleanArray, PrimitiveArray, RecordBatch, StringArray};
 use arrow_buffer::{ArrowNativeType, Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
@@ -38,7 +39,7 @@ use tokio::io::AsyncBufRead;
 
 use super::BatchStream;
 use crate::ReadContext;
-use crate::csv::{ColumnType, CsvReader, DecidedBy, Typed, misfit};
+use crate::csv::{ColumnType, CsvReader, DecidedBy, MAX_DECIMAL_DIGITS, Typed, misfit};
 use crate::text_columns::{TextColumn, TextColumns};
 
 /// How the text of the columns is typed on the columnar road.
@@ -53,6 +54,9 @@ pub enum TextTyping {
         /// Whether an empty field is null in a text column too (as the CSV reader's
         /// `infer_types` makes it), not empty text.
         empty_is_null: bool,
+        /// Whether numbers with a fraction are exact decimals
+        /// ([`ColumnType::of_text_exact`]), not floats.
+        decimals: bool,
     },
 }
 
@@ -229,7 +233,12 @@ impl<R: AsyncBufRead + Send + Unpin> TextBatchReader<R> {
         let mut types = vec![ColumnType::Unknown; ncols];
         let mut nanos = vec![false; ncols];
         let mut sampled = 0;
-        if matches!(self.typing, TextTyping::Infer { .. }) {
+        if let TextTyping::Infer { decimals, .. } = self.typing {
+            let of_text = if decimals {
+                ColumnType::of_text_exact
+            } else {
+                ColumnType::of_text
+            };
             for chunk in &self.held {
                 let take = chunk.rows().min(scan_rows - sampled);
                 for (i, column) in chunk.columns().iter().enumerate() {
@@ -237,7 +246,7 @@ impl<R: AsyncBufRead + Send + Unpin> TextBatchReader<R> {
                         let Some(text) = column.field(row) else {
                             continue;
                         };
-                        let kind = ColumnType::of_text(text);
+                        let kind = of_text(text);
                         types[i] = types[i].merge(kind);
                         if matches!(kind, ColumnType::Timestamp | ColumnType::TimestampUtc) {
                             nanos[i] |= has_sub_micros(text);
@@ -306,6 +315,7 @@ fn arrow_type(kind: ColumnType, nanos: bool) -> DataType {
     match kind {
         ColumnType::Int => DataType::Int64,
         ColumnType::Float => DataType::Float64,
+        ColumnType::Decimal(scale) => DataType::Decimal128(MAX_DECIMAL_DIGITS as u8, scale as i8),
         ColumnType::Bool => DataType::Boolean,
         ColumnType::Date => DataType::Date32,
         ColumnType::Timestamp => DataType::Timestamp(unit, None),
@@ -352,6 +362,17 @@ fn column_array(
                 _ => None,
             })?;
             Arc::new(PrimitiveArray::<Float64Type>::new(values, nulls))
+        }
+        ColumnType::Decimal(scale) => {
+            let (values, nulls) = typed_values(fields, kind, |t| match t {
+                Typed::Decimal(d) => Some(d),
+                _ => None,
+            })?;
+            Arc::new(
+                PrimitiveArray::<Decimal128Type>::new(values, nulls)
+                    .with_precision_and_scale(MAX_DECIMAL_DIGITS as u8, scale as i8)
+                    .expect("a scale within 38 digits"),
+            )
         }
         ColumnType::Bool => {
             let (values, nulls) = typed_values(fields, kind, |t| match t {

@@ -19,6 +19,10 @@ pub enum ColumnType {
     Int,
     /// Every non-empty field is a number; empty fields are nulls.
     Float,
+    /// Asked for ([`of_text_exact`](Self::of_text_exact), or a schema's decimal column):
+    /// every non-empty field is a plain number (no exponent) of at most this many digits
+    /// after the point and 38 in all, kept exact; empty fields are nulls.
+    Decimal(u8),
     /// Every non-empty field is `true` or `false` (any case); empty fields are nulls.
     Bool,
     /// Every non-empty field is a date (`2021-03-04`).
@@ -40,6 +44,8 @@ pub enum Typed {
     Int(i64),
     /// A number.
     Float(f64),
+    /// An exact decimal: its digits at the column's scale.
+    Decimal(i128),
     /// A boolean.
     Bool(bool),
     /// A date.
@@ -63,7 +69,9 @@ impl ColumnType {
         match (self, b) {
             (Unknown, other) | (other, Unknown) => other,
             (a, b) if a == b => a,
-            (Int, Float) | (Float, Int) => Float,
+            (Int, Float) | (Float, Int) | (Decimal(_), Float) | (Float, Decimal(_)) => Float,
+            (Decimal(a), Decimal(b)) => Decimal(a.max(b)),
+            (Int, Decimal(s)) | (Decimal(s), Int) => Decimal(s),
             (Date, Timestamp) | (Timestamp, Date) => Timestamp,
             _ => Text,
         }
@@ -96,6 +104,28 @@ impl ColumnType {
         }
     }
 
+    /// The type one field's text asks for when decimals are asked for: as
+    /// [`of_text`](Self::of_text), but a plain number with a fraction (no exponent, at
+    /// most 38 digits) is a [`Decimal`](Self::Decimal) of its digits after the point.
+    ///
+    /// ```
+    /// use iterable_formats::csv::ColumnType;
+    ///
+    /// assert_eq!(ColumnType::of_text_exact("12.50"), ColumnType::Decimal(2));
+    /// assert_eq!(ColumnType::of_text_exact("42"), ColumnType::Int);
+    /// assert_eq!(ColumnType::of_text_exact("1.5e3"), ColumnType::Float);
+    /// assert_eq!(ColumnType::of_text_exact("12.5").merge(ColumnType::of_text_exact("3.125")), ColumnType::Decimal(3));
+    /// ```
+    pub fn of_text_exact(text: &str) -> ColumnType {
+        match ColumnType::of_text(text) {
+            ColumnType::Float => match decimal_digits(text) {
+                Some((_, scale)) => ColumnType::Decimal(scale),
+                None => ColumnType::Float,
+            },
+            other => other,
+        }
+    }
+
     /// The type one JSON string asks for: a date or date-time as [`of_text`](Self::of_text)
     /// finds them, `Unknown` when empty, else `Text` (a number or a boolean written as a
     /// string stays a string).
@@ -123,16 +153,21 @@ impl ColumnType {
     }
 
     /// The type in words, for errors: "an integer", "a date", ...
-    pub fn describe(self) -> &'static str {
+    pub fn describe(self) -> String {
         match self {
             ColumnType::Int => "an integer",
             ColumnType::Float => "a number",
+            ColumnType::Decimal(1) => "a decimal of at most 1 place and 38 digits",
+            ColumnType::Decimal(scale) => {
+                return format!("a decimal of at most {scale} places and 38 digits");
+            }
             ColumnType::Bool => "a boolean",
             ColumnType::Date => "a date",
             ColumnType::Timestamp => "a date-time without a zone",
             ColumnType::TimestampUtc => "a date-time with a zone",
             ColumnType::Unknown | ColumnType::Text => "text",
         }
+        .to_owned()
     }
 
     /// `text` read as this type: `None` when it does not fit. An empty field is
@@ -164,6 +199,15 @@ impl ColumnType {
                     _ => None,
                 }
             }
+            ColumnType::Decimal(scale) => {
+                // A number by `of_text`'s rules (no `007`), then its exact digits.
+                infer_scalar(text)?;
+                let (unscaled, places) = decimal_digits(text)?;
+                let unscaled = unscaled
+                    .checked_mul(10i128.checked_pow(u32::from(scale.checked_sub(places)?))?)?;
+                (unscaled.unsigned_abs() < 10u128.pow(MAX_DECIMAL_DIGITS))
+                    .then_some(Typed::Decimal(unscaled))
+            }
             ColumnType::Int | ColumnType::Float | ColumnType::Bool => {
                 match (self, infer_scalar(text)?) {
                     (ColumnType::Int, Scalar::Int(i)) => Some(Typed::Int(i)),
@@ -184,6 +228,13 @@ impl Typed {
             Typed::Null => Value::Null,
             Typed::Int(i) => Value::Int(i),
             Typed::Float(f) => Value::Float(f),
+            Typed::Decimal(unscaled) => Value::Decimal(iterable_core::Decimal {
+                unscaled,
+                scale: match kind {
+                    ColumnType::Decimal(scale) => scale as i8,
+                    _ => 0,
+                },
+            }),
             Typed::Bool(b) => Value::Bool(b),
             Typed::Date(d) => Value::Date(d),
             Typed::DateTime(datetime) => Value::Timestamp(iterable_core::Timestamp {
@@ -192,6 +243,42 @@ impl Typed {
             }),
         }
     }
+}
+
+/// The most digits a decimal column holds (Arrow's Decimal128, Parquet's 16 bytes).
+pub(crate) const MAX_DECIMAL_DIGITS: u32 = 38;
+
+/// A plain decimal number's digits and how many of them follow the point: an optional
+/// sign, digits with at most one `.`, no exponent, at most [`MAX_DECIMAL_DIGITS`]
+/// digits (leading zeros not counted).
+fn decimal_digits(text: &str) -> Option<(i128, u8)> {
+    let (negative, body) = match text.as_bytes().first()? {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let (whole, fraction) = body.split_once('.').unwrap_or((body, ""));
+    if whole.is_empty() && fraction.is_empty() {
+        return None;
+    }
+    let mut unscaled: i128 = 0;
+    let mut digits = 0u32;
+    for b in whole.bytes().chain(fraction.bytes()) {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        if unscaled != 0 || b != b'0' {
+            digits += 1;
+        }
+        if digits > MAX_DECIMAL_DIGITS {
+            return None;
+        }
+        unscaled = unscaled * 10 + i128::from(b - b'0');
+    }
+    let places = u8::try_from(fraction.len())
+        .ok()
+        .filter(|&p| u32::from(p) <= MAX_DECIMAL_DIGITS)?;
+    Some((if negative { -unscaled } else { unscaled }, places))
 }
 
 /// What decided a column's type, for errors.
@@ -241,5 +328,70 @@ pub fn misfit(
             "column {column:?}: {text:?} is not {} as {by} typed it; {fix}",
             kind.describe()
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_columns_read_exact_digits_at_their_scale() {
+        let two = ColumnType::Decimal(2);
+        assert_eq!(two.read("12.5"), Some(Typed::Decimal(1250)));
+        assert_eq!(two.read("-0.05"), Some(Typed::Decimal(-5)));
+        assert_eq!(two.read("42"), Some(Typed::Decimal(4200)));
+        assert_eq!(two.read("+.5"), Some(Typed::Decimal(50)));
+        assert_eq!(two.read(""), Some(Typed::Null));
+        // More places than the column has, an exponent, a leading zero, not a number.
+        assert_eq!(two.read("1.234"), None);
+        assert_eq!(two.read("1e3"), None);
+        assert_eq!(two.read("007"), None);
+        assert_eq!(two.read("n/a"), None);
+        // 38 digits in all at most, counted at the column's scale.
+        let eight = ColumnType::Decimal(8);
+        let widest = format!("{}.{}", "9".repeat(30), "9".repeat(6));
+        assert_eq!(
+            eight.read(&widest),
+            Some(Typed::Decimal(10i128.pow(38) - 100))
+        );
+        assert_eq!(eight.read(&format!("9{widest}")), None);
+        assert_eq!(
+            Typed::Decimal(1250).into_value(two).to_string(),
+            "12.50",
+            "the scale is the column's"
+        );
+    }
+
+    #[test]
+    fn exact_typing_keeps_floats_for_exponents_and_widens_places() {
+        assert_eq!(ColumnType::of_text_exact("0.10"), ColumnType::Decimal(2));
+        assert_eq!(ColumnType::of_text_exact("-3.5"), ColumnType::Decimal(1));
+        assert_eq!(ColumnType::of_text_exact("2.5E-3"), ColumnType::Float);
+        assert_eq!(ColumnType::of_text_exact("007"), ColumnType::Text);
+        assert_eq!(
+            ColumnType::of_text_exact(&format!("0.{}", "1".repeat(39))),
+            ColumnType::Float
+        );
+        let merged = [
+            ColumnType::Int,
+            ColumnType::Decimal(1),
+            ColumnType::Decimal(3),
+        ]
+        .into_iter()
+        .fold(ColumnType::Unknown, ColumnType::merge);
+        assert_eq!(merged, ColumnType::Decimal(3));
+        assert_eq!(
+            ColumnType::Decimal(2).merge(ColumnType::Float),
+            ColumnType::Float
+        );
+        assert_eq!(
+            ColumnType::Decimal(2).merge(ColumnType::Bool),
+            ColumnType::Text
+        );
+        assert_eq!(
+            ColumnType::Decimal(2).describe(),
+            "a decimal of at most 2 places and 38 digits"
+        );
     }
 }

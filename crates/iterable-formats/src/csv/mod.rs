@@ -83,6 +83,7 @@ use crate::registry::{
 };
 use crate::{ReadContext, WriteContext};
 
+pub(crate) use column_type::MAX_DECIMAL_DIGITS;
 pub use column_type::{ColumnType, DecidedBy, Typed, misfit};
 pub use infer::infer_value;
 pub use reader::CsvReader;

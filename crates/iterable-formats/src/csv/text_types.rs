@@ -16,6 +16,9 @@ use super::{ColumnType, DecidedBy, misfit};
 pub enum StringTyping {
     /// Anything [`ColumnType::of_text`] finds: the text of CSV, LTSV and the like.
     Any,
+    /// As `Any`, with numbers that have a fraction as exact decimals
+    /// ([`ColumnType::of_text_exact`]), when asked for.
+    AnyExact,
     /// Dates and date-times only ([`ColumnType::of_json_text`]): the strings of JSON,
     /// where `"42"` was written as a string on purpose.
     Temporal,
@@ -28,6 +31,7 @@ fn type_of(value: &Value, strings: StringTyping) -> ColumnType {
         Value::Null => ColumnType::Unknown,
         Value::String(text) => match strings {
             StringTyping::Any => ColumnType::of_text(text),
+            StringTyping::AnyExact => ColumnType::of_text_exact(text),
             StringTyping::Temporal => ColumnType::of_json_text(text),
         },
         _ => ColumnType::Text,

@@ -62,6 +62,7 @@ fn type_name(kind: ColumnType) -> &'static str {
         ColumnType::Unknown => "null",
         ColumnType::Int => "integer",
         ColumnType::Float => "float",
+        ColumnType::Decimal(_) => "decimal",
         ColumnType::Bool => "boolean",
         ColumnType::Date => "date",
         ColumnType::Timestamp => "datetime",
