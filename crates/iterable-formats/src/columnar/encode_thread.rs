@@ -4,16 +4,22 @@
 //! handed back to the byte sink, which it alone holds. So encoding and compressing run
 //! beside whatever makes the batches (a parser, a decoder), and dropping the writer
 //! drops the sink at once (an atomic file sink then deletes its temporary file). The
-//! encoder is made on the thread, so it need not be `Send` (orc-rust's is not).
+//! encoder is made on the thread, once the schema is known, so it need not be `Send`
+//! (orc-rust's is not). An `EncodeThread` is the [`BatchSink`] of Parquet and ORC: each
+//! gives only how its encoder is made ([`MakeEncoder`]).
 
 use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
+use futures_core::future::BoxFuture;
 use iterable_core::{Error, Result};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
+
+use super::batch_writer::BatchSink;
 
 /// Batches waiting for the encoder.
 const QUEUED_BATCHES: usize = 2;
@@ -29,8 +35,13 @@ pub(crate) trait ThreadEncoder {
     /// Bytes encoded so far, written and held (an estimate).
     fn encoded_bytes(&self) -> u64;
     /// Writes what is held and the footer, and gives the output back.
-    fn finish(self) -> Result<Chunks>;
+    fn finish(self: Box<Self>) -> Result<Chunks>;
 }
+
+/// How a format's encoder is made on the encoder thread, from the file's schema and the
+/// output (an error is the error of the next write or of `finish`).
+pub(crate) type MakeEncoder =
+    Box<dyn FnOnce(SchemaRef, Chunks) -> Result<Box<dyn ThreadEncoder>> + Send>;
 
 /// What the writer's task tells the encoder thread.
 enum Message {
@@ -52,6 +63,8 @@ pub(crate) struct EncodeThread<W: AsyncWrite + Send + Unpin + 'static> {
     /// The format, for errors ("Parquet", "ORC").
     format: &'static str,
     writer: W,
+    /// Until started.
+    make: Option<MakeEncoder>,
     running: Option<Running>,
     /// Bytes encoded so far (written, and held by the encoder).
     encoded: Arc<AtomicU64>,
@@ -60,36 +73,25 @@ pub(crate) struct EncodeThread<W: AsyncWrite + Send + Unpin + 'static> {
 }
 
 impl<W: AsyncWrite + Send + Unpin + 'static> EncodeThread<W> {
-    /// Nothing started yet: [`start`](Self::start) does.
-    pub(crate) fn new(writer: W, location: &str, format: &'static str) -> Self {
+    /// Nothing started yet: [`BatchSink::start`] does, with the schema.
+    pub(crate) fn new(writer: W, location: &str, format: &'static str, make: MakeEncoder) -> Self {
         EncodeThread {
             location: location.to_owned(),
             format,
             writer,
+            make: Some(make),
             running: None,
             encoded: Arc::default(),
             sent: 0,
         }
     }
 
-    /// The location written, for errors.
-    pub(crate) fn location(&self) -> &str {
-        &self.location
-    }
-
-    /// Starts the thread, which makes its encoder with `make` over the chunks it hands
-    /// back (an error of `make` is the error of the next write or of `finish`).
-    pub(crate) fn start<E, F>(&mut self, make: F) -> Result<()>
-    where
-        E: ThreadEncoder,
-        F: FnOnce(Chunks) -> Result<E> + Send + 'static,
-    {
-        if self.running.is_some() {
-            return Err(Error::unsupported(
-                &self.location,
-                "the writer was started twice",
-            ));
-        }
+    /// Starts the thread, which makes its encoder for `schema`.
+    fn start_thread(&mut self, schema: SchemaRef) -> Result<()> {
+        let make = self
+            .make
+            .take()
+            .ok_or_else(|| Error::unsupported(&self.location, "the writer was started twice"))?;
         let (chunk_sender, chunks) = mpsc::channel(QUEUED_CHUNKS);
         let out = Chunks {
             buf: Vec::with_capacity(CHUNK_BYTES),
@@ -98,7 +100,7 @@ impl<W: AsyncWrite + Send + Unpin + 'static> EncodeThread<W> {
         let (batches, receiver) = mpsc::channel(QUEUED_BATCHES);
         let (location, encoded) = (self.location.clone(), self.encoded.clone());
         let done = tokio::task::spawn_blocking(move || {
-            let encoder = make(out)?;
+            let encoder = make(schema, out)?;
             encode(encoder, receiver, &encoded, &location)
         });
         self.running = Some(Running {
@@ -111,13 +113,13 @@ impl<W: AsyncWrite + Send + Unpin + 'static> EncodeThread<W> {
 
     /// Hands `batch` to the encoder (waiting while its queue is full), writing the
     /// chunks it hands back meanwhile.
-    pub(crate) async fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+    async fn write(&mut self, batch: &RecordBatch) -> Result<()> {
         self.send(Message::Batch(batch.clone())).await
     }
 
     /// Has the footer written, writes every byte left and shuts the sink down (which
     /// publishes the file).
-    pub(crate) async fn finish(&mut self) -> Result<()> {
+    async fn finish(&mut self) -> Result<()> {
         self.send(Message::Finish).await?;
         self.stop().await?;
         // What was written is now the whole count, not the encoder's estimate.
@@ -125,11 +127,6 @@ impl<W: AsyncWrite + Send + Unpin + 'static> EncodeThread<W> {
         let io = |e| Error::io(&self.location, e);
         self.writer.flush().await.map_err(io)?;
         self.writer.shutdown().await.map_err(io)
-    }
-
-    /// Encoded bytes: written to the sink, or (before the end) the encoder's count.
-    pub(crate) fn bytes_written(&self) -> u64 {
-        self.sent.max(self.encoded.load(Ordering::Relaxed))
     }
 
     async fn send(&mut self, message: Message) -> Result<()> {
@@ -197,6 +194,26 @@ impl<W: AsyncWrite + Send + Unpin + 'static> EncodeThread<W> {
     }
 }
 
+impl<W: AsyncWrite + Send + Unpin + 'static> BatchSink for EncodeThread<W> {
+    fn start(&mut self, schema: SchemaRef) -> BoxFuture<'_, Result<()>> {
+        let started = self.start_thread(schema);
+        Box::pin(async move { started })
+    }
+
+    fn write<'a>(&'a mut self, batch: &'a RecordBatch) -> BoxFuture<'a, Result<()>> {
+        Box::pin(EncodeThread::write(self, batch))
+    }
+
+    fn finish(&mut self) -> BoxFuture<'_, Result<()>> {
+        Box::pin(EncodeThread::finish(self))
+    }
+
+    /// Encoded bytes: written to the sink, or (before the end) the encoder's count.
+    fn bytes_written(&self) -> u64 {
+        self.sent.max(self.encoded.load(Ordering::Relaxed))
+    }
+}
+
 /// The encoder's output: bytes gathered into chunks handed back to the writer's task.
 pub(crate) struct Chunks {
     buf: Vec<u8>,
@@ -232,8 +249,8 @@ impl Write for Chunks {
 
 /// The encoder thread: batches in until `Finish` (then the footer) or until the
 /// writer's task is gone (then it stops, and nothing more is written).
-fn encode<E: ThreadEncoder>(
-    mut encoder: E,
+fn encode(
+    mut encoder: Box<dyn ThreadEncoder>,
     mut batches: mpsc::Receiver<Message>,
     encoded: &AtomicU64,
     location: &str,

@@ -9,15 +9,14 @@
 
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
-use futures_core::future::BoxFuture;
 use iterable_core::{BoxIterable, ColumnarCompression, Error, Result};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{BrotliLevel, Compression, GzipLevel, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use tokio::io::AsyncWrite;
 
-use super::batch_writer::{BatchSink, BatchWriter};
-use super::encode_thread::{Chunks, EncodeThread, ThreadEncoder};
+use super::batch_writer::BatchWriter;
+use super::encode_thread::{Chunks, EncodeThread, MakeEncoder, ThreadEncoder};
 use super::parquet_dictionary::plan_dictionaries;
 use super::parquet_lanes::LaneEncoder;
 use crate::WriteContext;
@@ -41,45 +40,40 @@ pub async fn open_parquet_writer<W>(writer: W, ctx: WriteContext) -> Result<BoxI
 where
     W: AsyncWrite + Send + Unpin + 'static,
 {
-    let sink = ParquetSink::new(writer, &ctx)?;
-    Ok(Box::new(BatchWriter::new(sink, ctx)?))
+    Ok(Box::new(parquet_batch_writer(writer, ctx)?))
 }
 
 /// The writer as its concrete type, for writing record batches directly.
 pub(crate) fn parquet_batch_writer<W>(
     writer: W,
     ctx: WriteContext,
-) -> Result<BatchWriter<ParquetSink<W>>>
+) -> Result<BatchWriter<EncodeThread<W>>>
 where
     W: AsyncWrite + Send + Unpin + 'static,
 {
-    let sink = ParquetSink::new(writer, &ctx)?;
+    let sink = EncodeThread::new(writer, &ctx.info.location, "Parquet", make_encoder(&ctx)?);
     BatchWriter::new(sink, ctx)
 }
 
-/// Encodes batches as Parquet onto `W`, on a thread of its own (see
-/// [`EncodeThread`]).
-pub(crate) struct ParquetSink<W: AsyncWrite + Send + Unpin + 'static> {
-    props: Option<WriterProperties>,
-    thread: EncodeThread<W>,
-}
-
-impl<W: AsyncWrite + Send + Unpin + 'static> ParquetSink<W> {
-    fn new(writer: W, ctx: &WriteContext) -> Result<Self> {
-        let columnar = &ctx.options.columnar;
-        let compression = compression(
-            columnar.compression.unwrap_or(DEFAULT_COMPRESSION),
-            ctx.options.compression_level,
-        )?;
-        let props = WriterProperties::builder()
-            .set_compression(compression)
-            .set_max_row_group_row_count(Some(columnar.row_group_size.max(1)))
-            .build();
-        Ok(ParquetSink {
-            props: Some(props),
-            thread: EncodeThread::new(writer, &ctx.info.location, "Parquet"),
-        })
-    }
+/// How the Parquet encoder is made on the encoder thread (see [`EncodeThread`]), with
+/// the properties of the options.
+fn make_encoder(ctx: &WriteContext) -> Result<MakeEncoder> {
+    let columnar = &ctx.options.columnar;
+    let compression = compression(
+        columnar.compression.unwrap_or(DEFAULT_COMPRESSION),
+        ctx.options.compression_level,
+    )?;
+    let props = WriterProperties::builder()
+        .set_compression(compression)
+        .set_max_row_group_row_count(Some(columnar.row_group_size.max(1)))
+        .build();
+    let location = ctx.info.location.clone();
+    Ok(Box::new(move |schema, out| {
+        Ok(Box::new(ParquetEncoder {
+            state: EncoderState::Waiting(Box::new(Waiting { out, schema, props })),
+            location,
+        }))
+    }))
 }
 
 /// An error of the parquet crate, at `location`: its I/O errors as I/O errors.
@@ -163,7 +157,7 @@ impl ThreadEncoder for ParquetEncoder {
         }
     }
 
-    fn finish(mut self) -> Result<Chunks> {
+    fn finish(mut self: Box<Self>) -> Result<Chunks> {
         self.lanes(None)?;
         let EncoderState::Encoding(lanes) = self.state else {
             unreachable!("made by lanes()")
@@ -206,34 +200,4 @@ fn compression(kind: ColumnarCompression, level: Option<i32>) -> Result<Compress
             )));
         }
     })
-}
-
-impl<W: AsyncWrite + Send + Unpin + 'static> BatchSink for ParquetSink<W> {
-    fn start(&mut self, schema: SchemaRef) -> BoxFuture<'_, Result<()>> {
-        Box::pin(async move {
-            let location = self.thread.location().to_owned();
-            let props = self
-                .props
-                .take()
-                .ok_or_else(|| Error::unsupported(&location, "the writer was started twice"))?;
-            self.thread.start(move |out| {
-                Ok(ParquetEncoder {
-                    state: EncoderState::Waiting(Box::new(Waiting { out, schema, props })),
-                    location,
-                })
-            })
-        })
-    }
-
-    fn write<'a>(&'a mut self, batch: &'a RecordBatch) -> BoxFuture<'a, Result<()>> {
-        Box::pin(self.thread.write(batch))
-    }
-
-    fn finish(&mut self) -> BoxFuture<'_, Result<()>> {
-        Box::pin(self.thread.finish())
-    }
-
-    fn bytes_written(&self) -> u64 {
-        self.thread.bytes_written()
-    }
 }

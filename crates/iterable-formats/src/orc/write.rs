@@ -12,15 +12,14 @@ use std::sync::Arc;
 
 use arrow_array::{ArrayRef, Float32Array, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
-use futures_core::future::BoxFuture;
 use iterable_core::{BoxIterable, ColumnarCompression, Error, Result, Value};
 use orc_rust::{ArrowWriter, ArrowWriterBuilder};
 use tokio::io::AsyncWrite;
 
 use crate::WriteContext;
 use crate::columnar::array_to_values;
-use crate::columnar::batch_writer::{BatchSink, BatchWriter};
-use crate::columnar::encode_thread::{Chunks, EncodeThread, ThreadEncoder};
+use crate::columnar::batch_writer::BatchWriter;
+use crate::columnar::encode_thread::{Chunks, EncodeThread, MakeEncoder, ThreadEncoder};
 
 /// The encoded data a stripe may hold before it is written: a stripe is held in memory
 /// until then (orc-rust's own default is 64 MiB).
@@ -38,7 +37,10 @@ where
 }
 
 /// The writer as its concrete type, for writing record batches directly.
-pub(crate) fn orc_batch_writer<W>(writer: W, ctx: WriteContext) -> Result<BatchWriter<OrcSink<W>>>
+pub(crate) fn orc_batch_writer<W>(
+    writer: W,
+    ctx: WriteContext,
+) -> Result<BatchWriter<EncodeThread<W>>>
 where
     W: AsyncWrite + Send + Unpin + 'static,
 {
@@ -51,9 +53,10 @@ where
             c.name()
         )));
     }
-    let sink = OrcSink {
-        thread: EncodeThread::new(writer, &ctx.info.location, "ORC"),
-    };
+    let location = ctx.info.location.clone();
+    let make: MakeEncoder =
+        Box::new(move |schema, chunks| Ok(Box::new(OrcEncoder::new(chunks, &schema, location)?)));
+    let sink = EncodeThread::new(writer, &ctx.info.location, "ORC", make);
     BatchWriter::new(sink, ctx)
 }
 
@@ -180,33 +183,6 @@ impl Write for SharedOutput {
     }
 }
 
-/// Encodes batches as ORC onto `W`, on a thread of its own.
-pub(crate) struct OrcSink<W: AsyncWrite + Send + Unpin + 'static> {
-    thread: EncodeThread<W>,
-}
-
-impl<W: AsyncWrite + Send + Unpin + 'static> BatchSink for OrcSink<W> {
-    fn start(&mut self, schema: SchemaRef) -> BoxFuture<'_, Result<()>> {
-        let location = self.thread.location().to_owned();
-        let started = self
-            .thread
-            .start(move |chunks| OrcEncoder::new(chunks, &schema, location));
-        Box::pin(async move { started })
-    }
-
-    fn write<'a>(&'a mut self, batch: &'a RecordBatch) -> BoxFuture<'a, Result<()>> {
-        Box::pin(self.thread.write(batch))
-    }
-
-    fn finish(&mut self) -> BoxFuture<'_, Result<()>> {
-        Box::pin(self.thread.finish())
-    }
-
-    fn bytes_written(&self) -> u64 {
-        self.thread.bytes_written()
-    }
-}
-
 /// orc-rust's writer on the encoder thread, with the plan of its columns.
 struct OrcEncoder {
     writer: ArrowWriter<SharedOutput>,
@@ -260,13 +236,13 @@ impl ThreadEncoder for OrcEncoder {
         *self.out.written.borrow()
     }
 
-    fn finish(self) -> Result<Chunks> {
+    fn finish(self: Box<Self>) -> Result<Chunks> {
         let OrcEncoder {
             writer,
             out,
             location,
             ..
-        } = self;
+        } = *self;
         writer.close().map_err(|e| encoding_error(&location, e))?;
         let chunks = Rc::try_unwrap(out.chunks)
             .map_err(|_| encoding_error(&location, "the output is still shared"))?;
