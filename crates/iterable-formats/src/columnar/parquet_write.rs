@@ -23,8 +23,8 @@ use crate::WriteContext;
 
 /// The memory a row group may take (the writer's own estimate, `memory_size`) before
 /// it is closed: a row group is held in memory until it is closed. For the peer
-/// benchmark's rows, about 220,000 rows a group (duckdb writes 122,880, polars about
-/// 250,000); 16 MiB took 20 MiB more peak memory and was no faster once nearly
+/// benchmark's rows, about 220,000 rows a group (duckdb writes 122,880 by default,
+/// polars 262,144); 16 MiB took 20 MiB more peak memory and was no faster once nearly
 /// distinct columns skip the dictionary (BENCHMARKS.md, "Design choices, measured").
 pub const ROW_GROUP_BYTES: usize = 8 << 20;
 
