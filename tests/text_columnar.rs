@@ -400,27 +400,14 @@ async fn a_schema_decimal_column_reads_its_text_exactly() {
     std::fs::write(&input, "sku,price\na,19.99\nb,0.1\nc,\n").unwrap();
     let output = dir.path().join("prices.parquet");
     let write = IterableOptions::write().schema([("sku", "Utf8"), ("price", "Decimal128(10, 2)")]);
-    iterable::aconvert(
-        input.to_str().unwrap(),
-        output.to_str().unwrap(),
-        &ConvertOptions::new().write(write),
-    )
-    .await
-    .unwrap();
-    let schema = arrow::aschema(output.to_str().unwrap(), &IterableOptions::read())
+    let options = ConvertOptions::new().write(write);
+    let (columns, rows, _) = convert(input.to_str().unwrap(), output.to_str().unwrap(), options)
         .await
         .unwrap();
     assert_eq!(
-        schema_to_text(&schema)[1],
+        columns[1],
         ("price".to_owned(), "Decimal128(10, 2)".to_owned())
     );
-    let rows = collect(
-        iterable::aopen_iterable(output.to_str().unwrap())
-            .await
-            .unwrap(),
-    )
-    .await
-    .unwrap();
     let prices: Vec<String> = rows.iter().map(|r| r["price"].to_string()).collect();
     assert_eq!(prices, ["19.99", "0.10", ""]);
 }

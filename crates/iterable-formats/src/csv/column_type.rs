@@ -200,8 +200,6 @@ impl ColumnType {
                 }
             }
             ColumnType::Decimal(scale) => {
-                // A number by `of_text`'s rules (no `007`), then its exact digits.
-                infer_scalar(text)?;
                 let (unscaled, places) = decimal_digits(text)?;
                 let unscaled = unscaled
                     .checked_mul(10i128.checked_pow(u32::from(scale.checked_sub(places)?))?)?;
@@ -249,8 +247,9 @@ impl Typed {
 pub(crate) const MAX_DECIMAL_DIGITS: u32 = 38;
 
 /// A plain decimal number's digits and how many of them follow the point: an optional
-/// sign, digits with at most one `.`, no exponent, at most [`MAX_DECIMAL_DIGITS`]
-/// digits (leading zeros not counted).
+/// sign, digits with at most one `.`, no exponent, no leading zero before other digits
+/// (`007` and `00.5` are text, as [`of_text`](ColumnType::of_text) has them), at most
+/// [`MAX_DECIMAL_DIGITS`] digits (leading zeros of the fraction not counted).
 fn decimal_digits(text: &str) -> Option<(i128, u8)> {
     let (negative, body) = match text.as_bytes().first()? {
         b'-' => (true, &text[1..]),
@@ -258,7 +257,7 @@ fn decimal_digits(text: &str) -> Option<(i128, u8)> {
         _ => (false, text),
     };
     let (whole, fraction) = body.split_once('.').unwrap_or((body, ""));
-    if whole.is_empty() && fraction.is_empty() {
+    if (whole.is_empty() && fraction.is_empty()) || (whole.len() > 1 && whole.starts_with('0')) {
         return None;
     }
     let mut unscaled: i128 = 0;
@@ -347,6 +346,13 @@ mod tests {
         assert_eq!(two.read("1.234"), None);
         assert_eq!(two.read("1e3"), None);
         assert_eq!(two.read("007"), None);
+        assert_eq!(two.read("00.5"), None);
+        assert_eq!(two.read("0.5"), Some(Typed::Decimal(50)));
+        // An integer past 64 bits is still exact here.
+        assert_eq!(
+            two.read("12345678901234567890"),
+            Some(Typed::Decimal(1234567890123456789000))
+        );
         assert_eq!(two.read("n/a"), None);
         // 38 digits in all at most, counted at the column's scale.
         let eight = ColumnType::Decimal(8);
