@@ -114,13 +114,15 @@ impl TextColumns {
     }
 
     /// Hands the rows held on, leaving an empty chunk with the same columns, each with
-    /// room for as much as this one held (chunks are alike: no regrowing).
+    /// room for as much as this one held and a little more (chunks are alike: a text
+    /// buffer sized to the last chunk alone doubles, and stays doubled in the batch that
+    /// takes it over, whenever the next chunk is a byte longer).
     pub(crate) fn take(&mut self) -> TextColumns {
         let columns = self
             .columns
             .iter()
             .map(|c| TextColumn {
-                text: String::with_capacity(c.text.len()),
+                text: String::with_capacity(with_slack(c.text.len())),
                 offsets: Vec::with_capacity(c.offsets.len()),
                 missing: Vec::new(),
             })
@@ -136,6 +138,12 @@ impl TextColumns {
         }
         std::mem::replace(self, empty)
     }
+}
+
+/// Room for a chunk's text: the last chunk's length and 1/16 more (the length of many
+/// rows together varies by far less).
+fn with_slack(len: usize) -> usize {
+    len + len / 16 + 64
 }
 
 #[cfg(test)]

@@ -73,7 +73,7 @@ mod parquet_file;
 #[cfg(feature = "parquet")]
 mod parquet_groups;
 #[cfg(feature = "parquet")]
-mod parquet_lanes;
+mod parquet_pool;
 #[cfg(feature = "parquet")]
 mod parquet_read;
 #[cfg(feature = "parquet")]

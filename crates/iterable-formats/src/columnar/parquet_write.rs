@@ -1,7 +1,7 @@
 //! Writing Parquet: rows become batches in [`BatchWriter`]; the batches are encoded on
 //! a thread of its own ([`EncodeThread`]), so that encoding and compressing run beside
-//! whatever makes the batches (a parser, a decoder), each batch's columns spread over
-//! the cores ([`LaneEncoder`]). A row group is closed at
+//! whatever makes the batches (a parser, a decoder), each batch's columns shared out to
+//! a pool of a thread a core ([`PoolEncoder`]). A row group is closed at
 //! `columnar.row_group_size` rows or once the writer holds [`ROW_GROUP_BYTES`] of it,
 //! whichever comes first, so memory does not grow with the row
 //! count. Pages are compressed with `columnar.compression` ([`DEFAULT_COMPRESSION`]:
@@ -18,7 +18,7 @@ use tokio::io::AsyncWrite;
 use super::batch_writer::BatchWriter;
 use super::encode_thread::{Chunks, EncodeThread, MakeEncoder, ThreadEncoder};
 use super::parquet_dictionary::plan_dictionaries;
-use super::parquet_lanes::LaneEncoder;
+use super::parquet_pool::PoolEncoder;
 use crate::WriteContext;
 
 /// The memory a row group may take (the writer's own estimate, `memory_size`) before
@@ -89,8 +89,8 @@ fn parquet_error(location: &str, e: parquet::errors::ParquetError) -> Error {
     }
 }
 
-/// The encoder thread's end: batches into row groups, their columns encoded in lanes
-/// (see [`LaneEncoder`]), made at the first batch, which decides the columns written
+/// The encoder thread's end: batches into row groups, their columns encoded by a pool of workers
+/// (see [`PoolEncoder`]), made at the first batch, which decides the columns written
 /// without a dictionary ([`plan_dictionaries`]).
 struct ParquetEncoder {
     state: EncoderState,
@@ -100,7 +100,7 @@ struct ParquetEncoder {
 enum EncoderState {
     /// No batch yet.
     Waiting(Box<Waiting>),
-    Encoding(Box<LaneEncoder<Chunks>>),
+    Encoding(Box<PoolEncoder<Chunks>>),
     /// Finished, or failed to start.
     Gone,
 }
@@ -113,8 +113,8 @@ struct Waiting {
 }
 
 impl ParquetEncoder {
-    /// The lanes, made (with `first`'s dictionaries planned) if not yet.
-    fn lanes(&mut self, first: Option<&RecordBatch>) -> Result<&mut LaneEncoder<Chunks>> {
+    /// The pool, made (with `first`'s dictionaries planned) if not yet.
+    fn pool(&mut self, first: Option<&RecordBatch>) -> Result<&mut PoolEncoder<Chunks>> {
         if let EncoderState::Waiting(_) = self.state {
             let EncoderState::Waiting(waiting) =
                 std::mem::replace(&mut self.state, EncoderState::Gone)
@@ -129,11 +129,11 @@ impl ParquetEncoder {
             let fail = |e| parquet_error(&self.location, e);
             let max_rows = props.max_row_group_row_count().unwrap_or(usize::MAX);
             let arrow = ArrowWriter::try_new(out, schema.clone(), Some(props)).map_err(fail)?;
-            let lanes = LaneEncoder::new(arrow, schema, max_rows, ROW_GROUP_BYTES).map_err(fail)?;
-            self.state = EncoderState::Encoding(Box::new(lanes));
+            let pool = PoolEncoder::new(arrow, schema, max_rows, ROW_GROUP_BYTES).map_err(fail)?;
+            self.state = EncoderState::Encoding(Box::new(pool));
         }
         match &mut self.state {
-            EncoderState::Encoding(lanes) => Ok(lanes),
+            EncoderState::Encoding(pool) => Ok(pool),
             _ => Err(Error::unsupported(
                 &self.location,
                 "the Parquet encoder is gone",
@@ -145,24 +145,24 @@ impl ParquetEncoder {
 impl ThreadEncoder for ParquetEncoder {
     fn write(&mut self, batch: &RecordBatch) -> Result<()> {
         let location = self.location.clone();
-        self.lanes(Some(batch))?
+        self.pool(Some(batch))?
             .write(batch)
             .map_err(|e| parquet_error(&location, e))
     }
 
     fn encoded_bytes(&self) -> u64 {
         match &self.state {
-            EncoderState::Encoding(lanes) => lanes.bytes() as u64,
+            EncoderState::Encoding(pool) => pool.bytes() as u64,
             _ => 0,
         }
     }
 
     fn finish(mut self: Box<Self>) -> Result<Chunks> {
-        self.lanes(None)?;
-        let EncoderState::Encoding(lanes) = self.state else {
-            unreachable!("made by lanes()")
+        self.pool(None)?;
+        let EncoderState::Encoding(pool) = self.state else {
+            unreachable!("made by pool()")
         };
-        lanes.finish().map_err(|e| parquet_error(&self.location, e))
+        pool.finish().map_err(|e| parquet_error(&self.location, e))
     }
 }
 
