@@ -2,13 +2,14 @@
 //! convert between formats and codecs. Errors go to stderr with the location and
 //! position, and the exit code is non-zero.
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 mod args;
 mod commands;
 mod exit;
 mod format_flags;
 mod quiet_panics;
+mod split_alloc;
 mod stop_signals;
 
 use std::process::ExitCode;
@@ -17,15 +18,9 @@ use clap::{CommandFactory, FromArgMatches};
 
 use args::Cli;
 
-/// Rows are many small allocations (a vector a row, a string a field longer than 24
-/// bytes); mimalloc serves them faster than the system allocator where rows are made
-/// from batches decoded on another thread. Its v2 line, because v3 keeps freed pages
-/// for a second, and built without transparent huge pages (`no_thp`), because rows
-/// parsed on one thread and freed on another otherwise leave whole 2 MiB pages
-/// resident. The measurements behind this choice are in BENCHMARKS.md ("Design
-/// choices, measured").
+/// Small blocks from mimalloc, large ones from the system allocator: see [`split_alloc`].
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: split_alloc::SplitAlloc = split_alloc::SplitAlloc;
 
 #[tokio::main]
 async fn main() -> ExitCode {
