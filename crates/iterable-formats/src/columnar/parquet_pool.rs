@@ -81,6 +81,9 @@ struct State {
     next_seq: u64,
     /// The first error; the encoder hands it on at its next call.
     error: Option<ParquetError>,
+    /// Set with the first error and never cleared: the tasks after it are skipped, and
+    /// every later call of the encoder fails.
+    failed: bool,
     /// Chunks of closed fields: (row group, field, chunks).
     closed: Vec<(usize, usize, ClosedChunks)>,
     /// Set when the workers are to stop.
@@ -145,6 +148,7 @@ impl<W: Write + Send> PoolEncoder<W> {
                 fields,
                 next_seq: 0,
                 error: None,
+                failed: false,
                 closed: Vec::new(),
                 stop: false,
             }),
@@ -229,7 +233,7 @@ impl<W: Write + Send> PoolEncoder<W> {
                     let error = ParquetError::General(format!(
                         "cannot start a Parquet encoding thread: {e}"
                     ));
-                    self.shared.lock().error.get_or_insert(error);
+                    self.shared.lock().fail(error);
                 }
                 Err(_) => break,
             }
@@ -264,9 +268,7 @@ impl<W: Write + Send> PoolEncoder<W> {
     fn give_batch(&mut self, part: &RecordBatch) -> Result<usize> {
         let mut state = self.shared.lock();
         loop {
-            if let Some(e) = state.error.take() {
-                return Err(e);
-            }
+            state.check()?;
             if state.backlog() < QUEUED_BATCHES {
                 break;
             }
@@ -306,9 +308,7 @@ impl<W: Write + Send> PoolEncoder<W> {
         while let Some(&(group, _)) = self.closing.front() {
             let mut state = self.shared.lock();
             let chunks = loop {
-                if let Some(e) = state.error.take() {
-                    return Err(e);
-                }
+                state.check()?;
                 let fields = self.leaves.len();
                 if state.closed.iter().filter(|c| c.0 == group).count() == fields {
                     break state.take_closed(group);
@@ -343,6 +343,24 @@ impl Shared {
 }
 
 impl State {
+    /// The first error, once; after it, that an earlier task failed.
+    fn check(&mut self) -> Result<()> {
+        if !self.failed {
+            return Ok(());
+        }
+        Err(self.error.take().unwrap_or_else(|| {
+            ParquetError::General("a Parquet encoding task failed earlier".to_owned())
+        }))
+    }
+
+    /// Records a task's error (the first one is kept).
+    fn fail(&mut self, error: ParquetError) {
+        if !self.failed {
+            self.failed = true;
+            self.error = Some(error);
+        }
+    }
+
     /// Queues `kind` for `field`.
     fn give(&mut self, field: usize, kind: TaskKind) {
         let seq = self.next_seq;
@@ -400,7 +418,7 @@ fn work(shared: &Shared, schema: &SchemaRef) {
         let task = slot.tasks.pop_front().expect("next_field found a task");
         let writers = std::mem::take(&mut slot.writers);
         slot.busy = true;
-        let skip = state.error.is_some();
+        let skip = state.failed;
         drop(state);
 
         let outcome = if skip {
@@ -430,9 +448,7 @@ fn work(shared: &Shared, schema: &SchemaRef) {
                 state.closed.push((group, field, chunks));
             }
             Ok(Done::Skipped) => {}
-            Err(e) => {
-                state.error.get_or_insert(e);
-            }
+            Err(e) => state.fail(e),
         }
         shared.done.notify_all();
     }
@@ -603,16 +619,19 @@ mod tests {
             vec![Arc::new(StringArray::from(vec!["x"; 10])) as ArrayRef],
         )
         .unwrap();
+        // The task fails on a worker; a later call hands the error on.
         let mut result = Ok(());
-        for _ in 0..10 {
+        for _ in 0..100 {
             result = pool.write(&wrong);
             if result.is_err() {
                 break;
             }
+            std::thread::sleep(std::time::Duration::from_millis(1));
         }
-        let error = result.and_then(|()| pool.finish().map(|_| ())).unwrap_err();
-        eprintln!("{error}");
+        let error = result.unwrap_err();
         assert!(error.to_string().contains("Int64"), "{error}");
+        let later = pool.finish().map(|_| ()).unwrap_err();
+        assert!(later.to_string().contains("failed earlier"), "{later}");
     }
 
     #[test]
