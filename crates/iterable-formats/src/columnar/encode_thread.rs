@@ -25,8 +25,9 @@ use super::batch_writer::BatchSink;
 const QUEUED_BATCHES: usize = 2;
 /// The size of the chunks of encoded bytes the encoder hands back.
 const CHUNK_BYTES: usize = 1 << 20;
-/// Chunks waiting to be written to the sink.
-const QUEUED_CHUNKS: usize = 4;
+/// Chunks waiting to be written to the sink (two keep the writer busy; four held 2 MiB
+/// more for no speed).
+const QUEUED_CHUNKS: usize = 2;
 
 /// An encoder of record batches, living on the encoder thread.
 pub(crate) trait ThreadEncoder {

@@ -23,10 +23,11 @@ use crate::WriteContext;
 
 /// The memory a row group may take (the writer's own estimate, `memory_size`) before
 /// it is closed: a row group is held in memory until it is closed. For the peer
-/// benchmark's rows, about 220,000 rows a group (duckdb writes 122,880 by default,
-/// polars 262,144); 16 MiB took 20 MiB more peak memory and was no faster once nearly
-/// distinct columns skip the dictionary (BENCHMARKS.md, "Design choices, measured").
-pub const ROW_GROUP_BYTES: usize = 8 << 20;
+/// benchmark's rows, about 110,000 rows a group (duckdb writes 122,880 by default,
+/// polars 262,144). Since a row group's close runs beside the next one's encoding, 4 MiB
+/// is as fast as 8 and takes 6 MiB less peak memory; 16 MiB took 20 MiB more
+/// (BENCHMARKS.md, "Design choices, measured").
+pub const ROW_GROUP_BYTES: usize = 4 << 20;
 
 /// The compression when the options name none: zstd (level 1 unless
 /// `compression_level` says), as polars and Iceberg write by default; for the peer
