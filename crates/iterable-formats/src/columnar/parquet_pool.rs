@@ -7,7 +7,9 @@
 //! order, because its column writers carry state from batch to batch.
 //!
 //! A row group is closed once it holds the row limit or its writers hold the byte
-//! limit. Its close is one more task a field (flush the last page, hand back the column
+//! limit, as they stood after the batch [`QUEUED_BATCHES`] back (which every worker
+//! has done by then), so the same input always closes its row groups at the same rows
+//! and gives the same bytes, however the threads ran. Its close is one more task a field (flush the last page, hand back the column
 //! chunks), so the workers go straight on with the next row group's batches while the
 //! encoder appends the closed chunks to the file, in schema order, once all of them are
 //! in. What comes out is the file `ArrowWriter` writes (the same schema, Arrow metadata,
@@ -59,6 +61,8 @@ pub(super) struct PoolEncoder<W: Write + Send> {
     open: bool,
     /// Rows in the open row group.
     rows: usize,
+    /// Batches (parts of batches) given to the open row group.
+    parts: usize,
     /// Row groups whose close was asked for and whose chunks are not appended yet,
     /// oldest first, with their estimated encoded size.
     closing: VecDeque<(usize, usize)>,
@@ -98,9 +102,10 @@ struct FieldSlot {
     /// Whether a worker is running a task of this field.
     busy: bool,
     tasks: VecDeque<Task>,
-    /// What the writers hold in memory, and their estimated encoded size, as of their
-    /// last task.
-    memory: usize,
+    /// What the writers held in memory after each batch not yet looked at: (row
+    /// group, its batch, bytes).
+    memory_after: VecDeque<(usize, usize, usize)>,
+    /// The writers' estimated encoded size, as of their last task.
     estimated: usize,
 }
 
@@ -112,8 +117,8 @@ struct Task {
 enum TaskKind {
     /// Take these writers for a new row group.
     Open(Writers),
-    /// Encode the field's values of a batch.
-    Write(ArrayRef),
+    /// Encode the field's values of a row group's batch: (row group, batch, values).
+    Write(usize, usize, ArrayRef),
     /// Close the writers and hand their chunks back as those of this row group.
     Close(usize),
 }
@@ -169,6 +174,7 @@ impl<W: Write + Send> PoolEncoder<W> {
             groups: 0,
             open: false,
             rows: 0,
+            parts: 0,
             closing: VecDeque::new(),
             max_rows: max_rows.max(1),
             max_bytes,
@@ -191,10 +197,11 @@ impl<W: Write + Send> PoolEncoder<W> {
             if !self.open {
                 self.open_row_group()?;
             }
-            let memory = self.give_batch(&part)?;
+            self.give_batch(&part)?;
             self.rows += n;
+            self.parts += 1;
             offset += n;
-            if self.rows >= self.max_rows || memory >= self.max_bytes {
+            if self.rows >= self.max_rows || self.memory_held()? >= self.max_bytes {
                 self.close_row_group()?;
             }
             self.append_closed(false)?;
@@ -263,9 +270,8 @@ impl<W: Write + Send> PoolEncoder<W> {
         Ok(())
     }
 
-    /// Gives each field its task for `part` once the workers are not too far behind;
-    /// returns what the open row group's writers hold in memory.
-    fn give_batch(&mut self, part: &RecordBatch) -> Result<usize> {
+    /// Gives each field its task for `part` once the workers are not too far behind.
+    fn give_batch(&mut self, part: &RecordBatch) -> Result<()> {
         let mut state = self.shared.lock();
         loop {
             state.check()?;
@@ -274,13 +280,39 @@ impl<W: Write + Send> PoolEncoder<W> {
             }
             state = self.shared.wait_done(state);
         }
+        let (group, batch) = (self.groups - 1, self.parts);
         for field in 0..self.leaves.len() {
-            state.give(field, TaskKind::Write(part.column(field).clone()));
+            let values = part.column(field).clone();
+            state.give(field, TaskKind::Write(group, batch, values));
         }
-        let memory = state.fields.iter().map(|f| f.memory).sum();
         drop(state);
         self.shared.work.notify_all();
-        Ok(memory)
+        Ok(())
+    }
+
+    /// What the open row group's writers held after its batch [`QUEUED_BATCHES`] back
+    /// from the last one given (0 before there is one). Every field has encoded that
+    /// batch: [`give_batch`](Self::give_batch) waited for it.
+    fn memory_held(&mut self) -> Result<usize> {
+        let Some(batch) = self.parts.checked_sub(QUEUED_BATCHES + 1) else {
+            return Ok(0);
+        };
+        let key = (self.groups - 1, batch);
+        let mut state = self.shared.lock();
+        state.check()?;
+        let mut held = 0;
+        for slot in &mut state.fields {
+            while let Some(&(group, b, bytes)) = slot.memory_after.front() {
+                if (group, b) > key {
+                    break;
+                }
+                slot.memory_after.pop_front();
+                if (group, b) == key {
+                    held += bytes;
+                }
+            }
+        }
+        Ok(held)
     }
 
     /// Asks every field to close the open row group (if any).
@@ -290,6 +322,7 @@ impl<W: Write + Send> PoolEncoder<W> {
         }
         self.open = false;
         self.rows = 0;
+        self.parts = 0;
         let group = self.groups - 1;
         let mut state = self.shared.lock();
         let estimated = state.fields.iter().map(|f| f.estimated).sum();
@@ -434,8 +467,11 @@ fn work(shared: &Shared, schema: &SchemaRef) {
         let slot = &mut state.fields[field];
         slot.busy = false;
         match outcome {
-            Ok(Done::Writers(writers)) => {
-                slot.memory = writers.iter().map(|(_, w)| w.memory_size()).sum();
+            Ok(Done::Writers(writers, wrote)) => {
+                if let Some((group, batch)) = wrote {
+                    let bytes = writers.iter().map(|(_, w)| w.memory_size()).sum();
+                    slot.memory_after.push_back((group, batch, bytes));
+                }
                 slot.estimated = writers
                     .iter()
                     .map(|(_, w)| w.get_estimated_total_bytes())
@@ -443,7 +479,6 @@ fn work(shared: &Shared, schema: &SchemaRef) {
                 slot.writers = writers;
             }
             Ok(Done::Closed(group, chunks)) => {
-                slot.memory = 0;
                 slot.estimated = 0;
                 state.closed.push((group, field, chunks));
             }
@@ -456,8 +491,9 @@ fn work(shared: &Shared, schema: &SchemaRef) {
 
 /// What a task leaves.
 enum Done {
-    /// The field's writers, to keep for its next task.
-    Writers(Writers),
+    /// The field's writers, to keep for its next task, and the (row group, batch) they
+    /// encoded, if the task was one.
+    Writers(Writers, Option<(usize, usize)>),
     /// The field's chunks of a closed row group.
     Closed(usize, ClosedChunks),
     /// Nothing: an error came first.
@@ -467,13 +503,13 @@ enum Done {
 /// Runs one task of `field` with its `writers`.
 fn run(task: TaskKind, mut writers: Writers, field: &Field) -> Result<Done> {
     match task {
-        TaskKind::Open(new) => Ok(Done::Writers(new)),
-        TaskKind::Write(array) => {
+        TaskKind::Open(new) => Ok(Done::Writers(new, None)),
+        TaskKind::Write(group, batch, array) => {
             let columns = compute_leaves(field, &array)?;
             for (column, (_, writer)) in columns.iter().zip(writers.iter_mut()) {
                 writer.write(column)?;
             }
-            Ok(Done::Writers(writers))
+            Ok(Done::Writers(writers, Some((group, batch))))
         }
         TaskKind::Close(group) => {
             let chunks = writers
@@ -597,6 +633,27 @@ mod tests {
         assert!(groups.len() > 2, "{groups:?}");
         assert_eq!(groups.iter().sum::<i64>(), 20_000);
         assert_eq!(read.iter().map(|b| b.num_rows()).sum::<usize>(), 20_000);
+    }
+
+    #[test]
+    fn the_same_batches_give_the_same_bytes() {
+        let batches: Vec<RecordBatch> = (0..30).map(|b| batch(b * 1000, 1000)).collect();
+        let encode = || {
+            let mut pool = encoder(batches[0].schema(), usize::MAX, 150_000);
+            for b in &batches {
+                pool.write(b).unwrap();
+            }
+            pool.finish().unwrap()
+        };
+        let first = encode();
+        let (_, groups) = read_back(first.clone());
+        assert!(groups.len() > 3, "{groups:?}");
+        for _ in 0..5 {
+            assert!(
+                encode() == first,
+                "the bytes differ from one run to the next"
+            );
+        }
     }
 
     #[test]
