@@ -130,13 +130,14 @@ pub struct JsonOptions {
 pub enum ColumnarCompression {
     /// No compression.
     None,
-    /// Snappy (Parquet only; Parquet's default here).
+    /// Snappy (Parquet and ORC).
     Snappy,
-    /// Zstandard (Parquet and Arrow IPC); the level comes from `compression_level`.
+    /// Zstandard (Parquet, ORC and Arrow IPC; Parquet's and ORC's default here); the
+    /// level comes from `compression_level` (Parquet; ORC writes zstd's default level).
     Zstd,
-    /// Gzip (Parquet only); the level comes from `compression_level`.
+    /// Gzip (Parquet; ORC's zlib); the level comes from `compression_level` (Parquet).
     Gzip,
-    /// LZ4 (Parquet: LZ4_RAW; Arrow IPC: LZ4 frame).
+    /// LZ4 (Parquet: LZ4_RAW; ORC: LZ4 blocks; Arrow IPC: LZ4 frame).
     Lz4,
     /// Brotli (Parquet only); the level comes from `compression_level`.
     Brotli,
@@ -194,10 +195,10 @@ pub struct ColumnarOptions {
     /// by column (default 10,000: thousands, as polars and duckdb sample).
     pub schema_scan_rows: usize,
     /// Parquet writing: the most rows in one row group (default 1,048,576; a row group
-    /// is also closed once the writer holds 16 MiB of it).
+    /// is also closed once the writer holds 4 MiB of it).
     pub row_group_size: usize,
     /// Writing: the compression; `None` is the format's default (Parquet: zstd at
-    /// level 1; Arrow IPC: none).
+    /// level 1; ORC: zstd; Arrow IPC: none).
     pub compression: Option<ColumnarCompression>,
     /// Arrow IPC writing: the stream form instead of the file form (also chosen by a
     /// `.arrows` name).

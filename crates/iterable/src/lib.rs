@@ -94,6 +94,8 @@ mod pipeline;
 pub mod progress;
 mod reopen;
 mod road;
+#[cfg(all(feature = "parquet", feature = "store"))]
+mod store_parquet;
 pub mod streams;
 mod typed;
 

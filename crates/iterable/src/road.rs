@@ -31,10 +31,7 @@ pub(crate) enum Road {
     File(std::fs::File, ReadContext),
     /// A Parquet object in a store, read by ranged requests.
     #[cfg(all(feature = "parquet", feature = "store"))]
-    StoreParquet(
-        parquet::arrow::async_reader::ParquetObjectReader,
-        ReadContext,
-    ),
+    StoreParquet(crate::store_parquet::StoreFileReader, ReadContext),
     /// Decoded bytes.
     Bytes(iterable_io::ByteReader, ReadContext),
 }
@@ -147,7 +144,6 @@ async fn in_place(location: &str, format: Format, options: &Options) -> Result<O
 #[cfg(all(feature = "parquet", feature = "store"))]
 async fn ranged_parquet(location: &str, options: &Options) -> Result<Option<Road>> {
     use iterable_io::object_store::ObjectStoreExt;
-    use parquet::arrow::async_reader::ParquetObjectReader;
 
     let Some((store, path)) = iterable_io::object_store_at(location, &options.store)? else {
         return Ok(None);
@@ -156,7 +152,7 @@ async fn ranged_parquet(location: &str, options: &Options) -> Result<Option<Road
         .head(&path)
         .await
         .map_err(|e| iterable_io::store_error(location, e))?;
-    let reader = ParquetObjectReader::new(store, path).with_file_size(meta.size);
+    let reader = crate::store_parquet::StoreFileReader::new(store, path, meta.size);
     let ctx = context(
         location,
         Format::PARQUET,

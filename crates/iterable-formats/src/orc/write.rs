@@ -1,18 +1,26 @@
 //! The ORC writer, compiled with the `orc` feature: record batches (made from rows
 //! by [`BatchWriter`], or written as they are by the batch API and `convert`'s columnar
 //! road) are encoded by orc-rust on a thread of its own ([`EncodeThread`]; orc-rust's
-//! writer is not `Send`, so it is made there). Columns of types orc-rust cannot encode
-//! become text, and stripes close at [`STRIPE_BYTES`] of encoded data held, so memory
-//! does not grow with the row count.
+//! writer is not `Send`, so it is made there). Integers, floats, text, bytes, booleans,
+//! dates and timestamps are ORC columns of their own type; the few types orc-rust
+//! cannot encode become text. Stripes are compressed (zstd unless
+//! `columnar.compression` says otherwise) and close at [`STRIPE_BYTES`] of encoded data
+//! held, so memory does not grow with the row count.
 
 use std::cell::RefCell;
 use std::io::Write;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, Float32Array, Int64Array, RecordBatch, StringArray};
-use arrow_schema::{DataType, Field, Schema, SchemaRef};
-use iterable_core::{BoxIterable, ColumnarCompression, Error, Result, Value};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Float16Type, Int64Type, TimestampMicrosecondType, TimestampMillisecondType,
+    TimestampNanosecondType, TimestampSecondType, UInt8Type, UInt16Type, UInt32Type,
+};
+use arrow_array::{Array, ArrayRef, Float32Array, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use iterable_core::{BoxIterable, ColumnarCompression, Error, Result};
+use orc_rust::compression::CompressionType;
 use orc_rust::{ArrowWriter, ArrowWriterBuilder};
 use tokio::io::AsyncWrite;
 
@@ -25,10 +33,14 @@ use crate::columnar::encode_thread::{Chunks, EncodeThread, MakeEncoder, ThreadEn
 /// until then (orc-rust's own default is 64 MiB).
 pub const STRIPE_BYTES: usize = 16 << 20;
 
+/// The codec of stripes when `columnar.compression` is not given: zstd, as Parquet here
+/// (and Trino's ORC writer) default to.
+pub const DEFAULT_COMPRESSION: ColumnarCompression = ColumnarCompression::Zstd;
+
 /// Opens an ORC writer of rows over `writer` (options: `columnar.schema`,
-/// `columnar.schema_scan_rows`, `batch_size`). Stripes are written uncompressed:
-/// orc-rust 0.8 has no codecs for writing, so a `columnar.compression` other than
-/// `none` is refused rather than ignored.
+/// `columnar.schema_scan_rows`, `columnar.compression`, `batch_size`). Stripes are
+/// compressed with zstd by default; snappy, lz4, gzip (ORC's zlib) and none can be
+/// asked for, each at its codec's default level (orc-rust takes no level).
 pub async fn open_writer<W>(writer: W, ctx: WriteContext) -> Result<BoxIterable>
 where
     W: AsyncWrite + Send + Unpin + 'static,
@@ -44,33 +56,57 @@ pub(crate) fn orc_batch_writer<W>(
 where
     W: AsyncWrite + Send + Unpin + 'static,
 {
-    if let Some(c) = ctx.options.columnar.compression
-        && c != ColumnarCompression::None
-    {
-        return Err(Error::InvalidOption(format!(
-            "the ORC writer writes uncompressed stripes (orc-rust has no codecs for \
-                 writing), so it cannot compress with {}",
-            c.name()
-        )));
-    }
+    let compression = orc_compression(
+        ctx.options
+            .columnar
+            .compression
+            .unwrap_or(DEFAULT_COMPRESSION),
+    )?;
     let location = ctx.info.location.clone();
-    let make: MakeEncoder =
-        Box::new(move |schema, chunks| Ok(Box::new(OrcEncoder::new(chunks, &schema, location)?)));
+    let make: MakeEncoder = Box::new(move |schema, chunks| {
+        Ok(Box::new(OrcEncoder::new(
+            chunks,
+            &schema,
+            compression,
+            location,
+        )?))
+    });
     let sink = EncodeThread::new(writer, &ctx.info.location, "ORC", make);
     BatchWriter::new(sink, ctx)
+}
+
+/// orc-rust's codec for `compression` (`None`: uncompressed stripes).
+fn orc_compression(compression: ColumnarCompression) -> Result<Option<CompressionType>> {
+    Ok(match compression {
+        ColumnarCompression::None => None,
+        ColumnarCompression::Zstd => Some(CompressionType::Zstd),
+        ColumnarCompression::Snappy => Some(CompressionType::Snappy),
+        ColumnarCompression::Lz4 => Some(CompressionType::Lz4),
+        ColumnarCompression::Gzip => Some(CompressionType::Zlib),
+        other => {
+            return Err(Error::InvalidOption(format!(
+                "ORC has no {} codec: it compresses with zstd, snappy, lz4, gzip (zlib) or none",
+                other.name()
+            )));
+        }
+    })
 }
 
 /// What is done to a column before orc-rust encodes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Column {
-    /// Encoded as it is (integers, floats, text, bytes, booleans).
+    /// Encoded as it is (integers, floats, text, bytes, booleans, dates, timestamps
+    /// without a zone or in UTC).
     Keep,
     /// A narrow unsigned integer, widened to a 64-bit one.
     Widen,
     /// A half float, as a float.
     Float,
-    /// Anything else (dates, timestamps, decimals, lists, maps, ...), as its text:
-    /// dates and times in ISO 8601, decimals exact, lists and maps as JSON.
+    /// A timestamp in a zone other than UTC: the same instants, labelled UTC (ORC's
+    /// instants carry no zone).
+    Utc(TimeUnit),
+    /// Anything else (decimals, times of day, durations, lists, maps, ...), as its text:
+    /// decimals exact, times in ISO 8601, lists and maps as JSON.
     Text,
 }
 
@@ -86,7 +122,11 @@ fn column_plan(data_type: &DataType) -> Column {
         | DataType::LargeUtf8
         | DataType::Binary
         | DataType::LargeBinary
-        | DataType::Boolean => Column::Keep,
+        | DataType::Boolean
+        | DataType::Date32 => Column::Keep,
+        DataType::Timestamp(_, None) => Column::Keep,
+        DataType::Timestamp(_, Some(zone)) if zone.as_ref() == "UTC" => Column::Keep,
+        DataType::Timestamp(unit, Some(_)) => Column::Utc(*unit),
         DataType::UInt8 | DataType::UInt16 | DataType::UInt32 => Column::Widen,
         DataType::Float16 => Column::Float,
         _ => Column::Text,
@@ -104,6 +144,7 @@ fn orc_schema(schema: &Schema, plan: &[Column]) -> SchemaRef {
                 Column::Keep => field.data_type().clone(),
                 Column::Widen => DataType::Int64,
                 Column::Float => DataType::Float32,
+                Column::Utc(unit) => DataType::Timestamp(*unit, Some("UTC".into())),
                 Column::Text => DataType::Utf8,
             };
             Field::new(field.name(), data_type, true)
@@ -129,39 +170,73 @@ fn adapt(
     RecordBatch::try_new(schema.clone(), columns).map_err(|e| e.to_string())
 }
 
+/// One column as its plan says: array to array, but for text, which is made from each
+/// value as the row road writes it.
 fn adapt_column(
     array: &ArrayRef,
     name: &str,
     column: Column,
 ) -> std::result::Result<ArrayRef, crate::columnar::ConvertError> {
-    let values = || array_to_values(array.as_ref(), name);
     Ok(match column {
         Column::Keep => array.clone(),
-        Column::Widen => Arc::new(
-            values()?
+        Column::Widen => Arc::new(match array.data_type() {
+            DataType::UInt8 => array
+                .as_primitive::<UInt8Type>()
+                .unary::<_, Int64Type>(i64::from),
+            DataType::UInt16 => array
+                .as_primitive::<UInt16Type>()
+                .unary::<_, Int64Type>(i64::from),
+            _ => array
+                .as_primitive::<UInt32Type>()
+                .unary::<_, Int64Type>(i64::from),
+        }),
+        Column::Float => Arc::new(Float32Array::new(
+            array
+                .as_primitive::<Float16Type>()
+                .values()
                 .iter()
-                .map(|v| match v {
-                    Value::Int(i) => Some(*i),
-                    _ => None,
-                })
-                .collect::<Int64Array>(),
-        ),
-        Column::Float => Arc::new(
-            values()?
-                .iter()
-                .map(|v| match v {
-                    Value::Float(f) => Some(*f as f32),
-                    _ => None,
-                })
-                .collect::<Float32Array>(),
-        ),
+                .map(|h| h.to_f32())
+                .collect(),
+            array.nulls().cloned(),
+        )),
+        Column::Utc(unit) => utc(array, unit),
         Column::Text => Arc::new(
-            values()?
+            array_to_values(array.as_ref(), name)?
                 .iter()
                 .map(|v| (!v.is_null()).then(|| v.to_string()))
                 .collect::<StringArray>(),
         ),
     })
+}
+
+/// A zoned timestamp column's instants, labelled UTC.
+fn utc(array: &ArrayRef, unit: TimeUnit) -> ArrayRef {
+    match unit {
+        TimeUnit::Second => Arc::new(
+            array
+                .as_primitive::<TimestampSecondType>()
+                .clone()
+                .with_timezone("UTC"),
+        ),
+        TimeUnit::Millisecond => Arc::new(
+            array
+                .as_primitive::<TimestampMillisecondType>()
+                .clone()
+                .with_timezone("UTC"),
+        ),
+        TimeUnit::Microsecond => Arc::new(
+            array
+                .as_primitive::<TimestampMicrosecondType>()
+                .clone()
+                .with_timezone("UTC"),
+        ),
+        TimeUnit::Nanosecond => Arc::new(
+            array
+                .as_primitive::<TimestampNanosecondType>()
+                .clone()
+                .with_timezone("UTC"),
+        ),
+    }
 }
 
 /// orc-rust's output: the encoder thread's chunks, shared with orc-rust's writer
@@ -198,7 +273,12 @@ fn encoding_error(location: &str, e: impl std::fmt::Display) -> Error {
 }
 
 impl OrcEncoder {
-    fn new(chunks: Chunks, schema: &Schema, location: String) -> Result<Self> {
+    fn new(
+        chunks: Chunks,
+        schema: &Schema,
+        compression: Option<CompressionType>,
+        location: String,
+    ) -> Result<Self> {
         let plan: Vec<Column> = schema
             .fields()
             .iter()
@@ -209,8 +289,12 @@ impl OrcEncoder {
             chunks: Rc::new(RefCell::new(chunks)),
             written: Rc::default(),
         };
-        let writer = ArrowWriterBuilder::new(out.clone(), orc.clone())
-            .with_stripe_byte_size(STRIPE_BYTES)
+        let mut builder =
+            ArrowWriterBuilder::new(out.clone(), orc.clone()).with_stripe_byte_size(STRIPE_BYTES);
+        if let Some(compression) = compression {
+            builder = builder.with_compression(compression);
+        }
+        let writer = builder
             .try_build()
             .map_err(|e| encoding_error(&location, e))?;
         Ok(OrcEncoder {
