@@ -22,8 +22,22 @@ use args::Cli;
 #[global_allocator]
 static GLOBAL: split_alloc::SplitAlloc = split_alloc::SplitAlloc;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    split_alloc::keep_large_blocks();
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(run()),
+        Err(e) => {
+            eprintln!("iterable: cannot start the runtime: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The command line, parsed and run.
+async fn run() -> ExitCode {
     let args = line_count_flags(std::env::args_os().collect());
     let matches = format_flags::augment(Cli::command()).get_matches_from(args);
     let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());

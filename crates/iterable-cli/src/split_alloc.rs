@@ -11,6 +11,14 @@
 //! comes back with it when it is freed, so each block returns to the allocator that
 //! made it. The measurements behind this choice are in BENCHMARKS.md ("Design choices,
 //! measured").
+//!
+//! On glibc, [`keep_large_blocks`] also sets how the system allocator keeps what it is
+//! handed back: one arena, blocks up to [`MMAP_THRESHOLD`] from the heap and up to
+//! [`TRIM_THRESHOLD`] of free heap kept. Parquet pages and column buffers are made and
+//! freed a few a megabyte, by several threads; by default glibc maps many of them
+//! afresh and gives back the rest when freed (each arena on its own), so the same
+//! memory was faulted in again and again (about 50,000 page faults, a sixth of the CPU
+//! time, converting the benchmark CSV to Parquet).
 
 #![allow(unsafe_code)]
 
@@ -20,6 +28,33 @@ use mimalloc::MiMalloc;
 
 /// Blocks of this many bytes or more come from the system allocator.
 pub const LARGE_BLOCK: usize = 16 * 1024;
+
+/// glibc: blocks up to this size come from the heap rather than a mapping of their own
+/// (its default starts at 128 KiB and moves with the blocks freed).
+pub const MMAP_THRESHOLD: usize = 4 << 20;
+
+/// glibc: how much free memory the top of the heap keeps before it is given back
+/// (its default moves with [`MMAP_THRESHOLD`]'s).
+pub const TRIM_THRESHOLD: usize = 16 << 20;
+
+/// Sets glibc's allocator for the large blocks (see the module docs): one arena for
+/// all threads (large blocks are few, so they seldom wait on each other, and memory
+/// one thread frees is there for the next to take), [`MMAP_THRESHOLD`] and
+/// [`TRIM_THRESHOLD`]. Call it first thing, before any thread is started. A no-op off
+/// glibc.
+pub fn keep_large_blocks() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        // SAFETY: mallopt only sets glibc's allocator parameters; it is called before
+        // any other thread exists, and every value is within the range glibc accepts
+        // (a bad one is refused by its return value, leaving the default).
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, 1);
+            libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD as libc::c_int);
+            libc::mallopt(libc::M_TRIM_THRESHOLD, TRIM_THRESHOLD as libc::c_int);
+        }
+    }
+}
 
 /// Small blocks from mimalloc, blocks of [`LARGE_BLOCK`] bytes or more from the system.
 pub struct SplitAlloc;
