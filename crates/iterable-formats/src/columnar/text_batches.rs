@@ -39,7 +39,10 @@ use tokio::io::AsyncBufRead;
 
 use super::BatchStream;
 use crate::ReadContext;
-use crate::csv::{ColumnType, CsvReader, DecidedBy, MAX_DECIMAL_DIGITS, Typed, misfit};
+use crate::csv::{
+    ColumnType, CsvReader, DecidedBy, MAX_DECIMAL_DIGITS, Typed, misfit, plain_datetime_micros,
+    plain_int,
+};
 use crate::text_columns::{TextColumn, TextColumns};
 
 /// How the text of the columns is typed on the columnar road.
@@ -350,21 +353,21 @@ fn column_array(
     Ok(match kind {
         ColumnType::Unknown | ColumnType::Text => Arc::new(text_array(column, rows, empty_is_null)),
         ColumnType::Int => {
-            let (values, nulls) = typed_values(fields, kind, |t| match t {
+            let (values, nulls) = typed_values(fields, kind, plain_int, |t| match t {
                 Typed::Int(i) => Some(i),
                 _ => None,
             })?;
             Arc::new(PrimitiveArray::<Int64Type>::new(values, nulls))
         }
         ColumnType::Float => {
-            let (values, nulls) = typed_values(fields, kind, |t| match t {
+            let (values, nulls) = typed_values(fields, kind, no_shortcut, |t| match t {
                 Typed::Float(f) => Some(f),
                 _ => None,
             })?;
             Arc::new(PrimitiveArray::<Float64Type>::new(values, nulls))
         }
         ColumnType::Decimal(scale) => {
-            let (values, nulls) = typed_values(fields, kind, |t| match t {
+            let (values, nulls) = typed_values(fields, kind, no_shortcut, |t| match t {
                 Typed::Decimal(d) => Some(d),
                 _ => None,
             })?;
@@ -375,7 +378,7 @@ fn column_array(
             )
         }
         ColumnType::Bool => {
-            let (values, nulls) = typed_values(fields, kind, |t| match t {
+            let (values, nulls) = typed_values(fields, kind, no_shortcut, |t| match t {
                 Typed::Bool(b) => Some(u8::from(b)),
                 _ => None,
             })?;
@@ -383,15 +386,24 @@ fn column_array(
             Arc::new(BooleanArray::new(bits, nulls))
         }
         ColumnType::Date => {
-            let (values, nulls) = typed_values(fields, kind, |t| match t {
+            let (values, nulls) = typed_values(fields, kind, no_shortcut, |t| match t {
                 Typed::Date(d) => i32::try_from(days(d)).ok(),
                 _ => None,
             })?;
             Arc::new(PrimitiveArray::<Date32Type>::new(values, nulls))
         }
         ColumnType::Timestamp | ColumnType::TimestampUtc => {
-            let tz = (kind == ColumnType::TimestampUtc).then_some("UTC");
-            let (values, nulls) = typed_values(fields, kind, |t| match t {
+            let zoned = kind == ColumnType::TimestampUtc;
+            let tz = zoned.then_some("UTC");
+            // The shortcut counts microseconds; nanoseconds have a narrower range.
+            let plain = |text: &str| {
+                if nanos {
+                    None
+                } else {
+                    plain_datetime_micros(text, zoned)
+                }
+            };
+            let (values, nulls) = typed_values(fields, kind, plain, |t| match t {
                 Typed::DateTime(d) => in_unit(d, nanos),
                 _ => None,
             })?;
@@ -411,10 +423,13 @@ fn column_array(
 }
 
 /// Each field read as `kind` and made a native value by `value`; a default value
-/// where the field is null (empty, or missing), which the null buffer marks.
+/// where the field is null (empty, or missing), which the null buffer marks. `plain`
+/// reads the commonest shape of the type in one pass (`csv/plain_fields.rs`);
+/// what it leaves (`None`) is read by [`ColumnType::read`].
 fn typed_values<T: ArrowNativeType>(
     fields: Fields<'_>,
     kind: ColumnType,
+    plain: impl Fn(&str) -> Option<T>,
     value: impl Fn(Typed) -> Option<T>,
 ) -> std::result::Result<(ScalarBuffer<T>, Option<NullBuffer>), Misfit> {
     let rows = fields.rows;
@@ -422,6 +437,11 @@ fn typed_values<T: ArrowNativeType>(
     let mut valid = BooleanBufferBuilder::new(rows);
     let mut nulls = 0;
     for (row, text) in fields {
+        if let Some(v) = text.and_then(&plain) {
+            values.push(v);
+            valid.append(true);
+            continue;
+        }
         let typed = match text {
             None => Typed::Null,
             Some(text) => kind.read(text).ok_or_else(|| Misfit::at(row, text))?,
@@ -440,6 +460,11 @@ fn typed_values<T: ArrowNativeType>(
     }
     let nulls = (nulls > 0).then(|| NullBuffer::new(valid.finish()));
     Ok((ScalarBuffer::from(values), nulls))
+}
+
+/// No shortcut: every field is read by [`ColumnType::read`].
+fn no_shortcut<T>(_: &str) -> Option<T> {
+    None
 }
 
 impl Misfit {

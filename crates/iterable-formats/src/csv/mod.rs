@@ -66,6 +66,8 @@ mod blocks;
 mod column_type;
 mod infer;
 mod parser;
+#[cfg(feature = "arrow")]
+mod plain_fields;
 #[allow(unsafe_code)] // SIMD byte classes, and lines known to be ASCII taken as text
 mod plain_record;
 mod reader;
@@ -86,6 +88,8 @@ use crate::{ReadContext, WriteContext};
 pub(crate) use column_type::MAX_DECIMAL_DIGITS;
 pub use column_type::{ColumnType, DecidedBy, Typed, misfit};
 pub use infer::infer_value;
+#[cfg(feature = "arrow")]
+pub(crate) use plain_fields::{plain_datetime_micros, plain_int};
 pub use reader::CsvReader;
 pub use temporal::{Temporal, infer_temporal, instant_of, parse_temporal};
 pub use text_types::{StringTyping, TextTypes};
