@@ -20,7 +20,7 @@ use arrow_buffer::{Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{DataType, SchemaRef, TimeUnit};
 
 use super::from_rows::{days, in_unit};
-use crate::csv::{ColumnType, Typed};
+use crate::csv::{ColumnType, Typed, plain_datetime_micros};
 use crate::json_fast::{JsonScalar, Scanner};
 use crate::jsonl::LineSink;
 
@@ -235,6 +235,12 @@ impl JsonColumns {
                 _ => return None,
             },
             (Values::Timestamp { kind, unit, .. }, JsonScalar::String(s)) => {
+                let zoned = *kind == ColumnType::TimestampUtc;
+                if *unit == TimeUnit::Microsecond
+                    && let Some(micros) = plain_datetime_micros(&s, zoned)
+                {
+                    return Some(Ready::Int(micros));
+                }
                 match kind.read(&s)? {
                     Typed::Null => Ready::Null,
                     Typed::DateTime(t) => {
