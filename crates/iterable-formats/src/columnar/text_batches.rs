@@ -41,7 +41,7 @@ use super::BatchStream;
 use crate::ReadContext;
 use crate::csv::{
     ColumnType, CsvReader, DecidedBy, MAX_DECIMAL_DIGITS, Typed, misfit, plain_datetime_micros,
-    plain_int,
+    plain_float, plain_int,
 };
 use crate::text_columns::{TextColumn, TextColumns};
 
@@ -360,7 +360,7 @@ fn column_array(
             Arc::new(PrimitiveArray::<Int64Type>::new(values, nulls))
         }
         ColumnType::Float => {
-            let (values, nulls) = typed_values(fields, kind, no_shortcut, |t| match t {
+            let (values, nulls) = typed_values(fields, kind, plain_float, |t| match t {
                 Typed::Float(f) => Some(f),
                 _ => None,
             })?;

@@ -1,5 +1,6 @@
-//! The commonest shapes of typed fields, read in one pass: plain integers and
-//! `YYYY-MM-DDTHH:MM:SS` date-times (with `Z` in a zoned column). The columnar road
+//! The commonest shapes of typed fields, read in one pass: plain integers, plain
+//! decimal numbers of at most 15 digits, and `YYYY-MM-DDTHH:MM:SS` date-times (with `Z`
+//! in a zoned column). The columnar road
 //! tries these first and hands any other text to [`ColumnType::read`], which decides
 //! what the text is; for the shapes read here the two give the same number (tested
 //! against each other below).
@@ -29,6 +30,62 @@ pub(crate) fn plain_int(text: &str) -> Option<i64> {
         }
         value = value * 10 + i64::from(digit);
     }
+    Some(if negative { -value } else { value })
+}
+
+/// Powers of ten a double holds exactly.
+const EXACT_POWERS_OF_TEN: [f64; 16] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/// `text` as a float when it is an optional sign, an integer part without a leading
+/// zero (`0` itself excepted) and an optional `.` with digits, 15 digits in all: the
+/// digits are then an integer below 2^53 and the divisor a power of ten below 10^16,
+/// both exact in a double, so their quotient is the nearest double to the text (one
+/// correctly rounded division), as [`ColumnType::Float`] reads it. `None` for anything
+/// else (exponents, longer numbers, `.5`, `5.`), which may still be a float.
+///
+/// [`ColumnType::Float`]: super::ColumnType::Float
+pub(crate) fn plain_float(text: &str) -> Option<f64> {
+    let bytes = text.as_bytes();
+    let (negative, body) = match bytes.first()? {
+        b'-' => (true, &bytes[1..]),
+        b'+' => (false, &bytes[1..]),
+        _ => (false, bytes),
+    };
+    let mut mantissa: u64 = 0;
+    let mut digits = 0usize;
+    let mut places = None;
+    for (i, &b) in body.iter().enumerate() {
+        if b == b'.' {
+            if places.is_some() || i == 0 {
+                return None;
+            }
+            places = Some(0usize);
+            continue;
+        }
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        if digits == 1 && mantissa == 0 && places.is_none() {
+            return None; // a leading zero: `007` is text
+        }
+        mantissa = mantissa * 10 + u64::from(digit);
+        digits += 1;
+        if let Some(p) = places.as_mut() {
+            *p += 1;
+        }
+    }
+    if digits == 0 || digits > 15 || body.last() == Some(&b'.') {
+        return None;
+    }
+    let Some(places) = places else {
+        // An integer, read as one and then made a float: `-0` is 0.0.
+        let integer = mantissa as i64;
+        return Some((if negative { -integer } else { integer }) as f64);
+    };
+    let value = mantissa as f64 / EXACT_POWERS_OF_TEN[places];
     Some(if negative { -value } else { value })
 }
 
@@ -153,6 +210,89 @@ mod tests {
             "1234567890123456789",
         ] {
             assert_eq!(plain_int(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn plain_floats_are_read_as_the_full_reader_reads_them() {
+        let full = |text: &str| match ColumnType::Float.read(text) {
+            Some(Typed::Float(f)) => Some(f),
+            _ => None,
+        };
+        let mut texts: Vec<String> = [
+            "0",
+            "-0",
+            "0.0",
+            "-0.00",
+            "7",
+            "+7.5",
+            "6124.85",
+            "-9441.86",
+            "0.1",
+            "0.3",
+            "123456789012345",
+            "1234567.89012345",
+            "0.000000000000001",
+            "999999999999999",
+            "-99999999999999.9",
+        ]
+        .iter()
+        .map(|t| t.to_string())
+        .collect();
+        // Pseudo-random numbers of every length and place count the shortcut takes.
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..200_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let digits = 1 + (seed % 15) as usize;
+            let places = (seed >> 8) as usize % digits;
+            let number = (seed >> 16) % 10u64.pow(digits as u32);
+            let text = format!("{number:0digits$}");
+            let text = text.trim_start_matches('0');
+            let text = if text.is_empty() { "0" } else { text };
+            let (whole, fraction) = text.split_at(text.len().saturating_sub(places));
+            let whole = if whole.is_empty() { "0" } else { whole };
+            let sign = if seed & 1 == 0 { "" } else { "-" };
+            texts.push(if fraction.is_empty() {
+                format!("{sign}{whole}")
+            } else {
+                format!("{sign}{whole}.{fraction}")
+            });
+        }
+        for text in &texts {
+            let fast = plain_float(text);
+            if fast.is_some() {
+                assert_eq!(
+                    fast.map(f64::to_bits),
+                    full(text).map(f64::to_bits),
+                    "{text}"
+                );
+            }
+        }
+        assert!(texts.iter().filter(|t| plain_float(t).is_some()).count() > 190_000);
+        // Other shapes go to the full reader.
+        for text in [
+            "",
+            "-",
+            ".",
+            ".5",
+            "5.",
+            "007",
+            "00.5",
+            "1e3",
+            "1.5e3",
+            "1.2.3",
+            " 1",
+            "1 ",
+            "1234567890123456",
+            "0.1234567890123456",
+            "nan",
+            "inf",
+            "--1",
+            "1,5",
+        ] {
+            assert_eq!(plain_float(text), None, "{text}");
         }
     }
 
