@@ -13,12 +13,7 @@
 ///
 /// [`ColumnType::Int`]: super::ColumnType::Int
 pub(crate) fn plain_int(text: &str) -> Option<i64> {
-    let bytes = text.as_bytes();
-    let (negative, digits) = match bytes.first()? {
-        b'-' => (true, &bytes[1..]),
-        b'+' => (false, &bytes[1..]),
-        _ => (false, bytes),
-    };
+    let (negative, digits) = sign(text.as_bytes())?;
     if digits.is_empty() || digits.len() > 18 || (digits.len() > 1 && digits[0] == b'0') {
         return None;
     }
@@ -47,12 +42,7 @@ const EXACT_POWERS_OF_TEN: [f64; 16] = [
 ///
 /// [`ColumnType::Float`]: super::ColumnType::Float
 pub(crate) fn plain_float(text: &str) -> Option<f64> {
-    let bytes = text.as_bytes();
-    let (negative, body) = match bytes.first()? {
-        b'-' => (true, &bytes[1..]),
-        b'+' => (false, &bytes[1..]),
-        _ => (false, bytes),
-    };
+    let (negative, body) = sign(text.as_bytes())?;
     let mut mantissa: u64 = 0;
     let mut digits = 0usize;
     let mut places = None;
@@ -127,6 +117,15 @@ pub(crate) fn plain_datetime_micros(text: &str, zoned: bool) -> Option<i64> {
     let seconds =
         days * 86_400 + i64::from(hour) * 3_600 + i64::from(minute) * 60 + i64::from(second);
     Some(seconds * 1_000_000)
+}
+
+/// Whether `bytes` start with `-`, and what follows an optional sign; `None` when empty.
+fn sign(bytes: &[u8]) -> Option<(bool, &[u8])> {
+    Some(match bytes.first()? {
+        b'-' => (true, &bytes[1..]),
+        b'+' => (false, &bytes[1..]),
+        _ => (false, bytes),
+    })
 }
 
 /// The number the ASCII digits of `b` spell, when they are all digits.

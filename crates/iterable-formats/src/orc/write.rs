@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
-    Float16Type, Int64Type, TimestampMicrosecondType, TimestampMillisecondType,
+    ArrowTimestampType, Float16Type, Int64Type, TimestampMicrosecondType, TimestampMillisecondType,
     TimestampNanosecondType, TimestampSecondType, UInt8Type, UInt16Type, UInt32Type,
 };
 use arrow_array::{Array, ArrayRef, Float32Array, RecordBatch, StringArray};
@@ -212,31 +212,15 @@ fn adapt_column(
 /// A zoned timestamp column's instants, labelled UTC.
 fn utc(array: &ArrayRef, unit: TimeUnit) -> ArrayRef {
     match unit {
-        TimeUnit::Second => Arc::new(
-            array
-                .as_primitive::<TimestampSecondType>()
-                .clone()
-                .with_timezone("UTC"),
-        ),
-        TimeUnit::Millisecond => Arc::new(
-            array
-                .as_primitive::<TimestampMillisecondType>()
-                .clone()
-                .with_timezone("UTC"),
-        ),
-        TimeUnit::Microsecond => Arc::new(
-            array
-                .as_primitive::<TimestampMicrosecondType>()
-                .clone()
-                .with_timezone("UTC"),
-        ),
-        TimeUnit::Nanosecond => Arc::new(
-            array
-                .as_primitive::<TimestampNanosecondType>()
-                .clone()
-                .with_timezone("UTC"),
-        ),
+        TimeUnit::Second => labelled_utc::<TimestampSecondType>(array),
+        TimeUnit::Millisecond => labelled_utc::<TimestampMillisecondType>(array),
+        TimeUnit::Microsecond => labelled_utc::<TimestampMicrosecondType>(array),
+        TimeUnit::Nanosecond => labelled_utc::<TimestampNanosecondType>(array),
     }
+}
+
+fn labelled_utc<T: ArrowTimestampType>(array: &ArrayRef) -> ArrayRef {
+    Arc::new(array.as_primitive::<T>().clone().with_timezone("UTC"))
 }
 
 /// orc-rust's output: the encoder thread's chunks, shared with orc-rust's writer
