@@ -1,5 +1,5 @@
-//! Apache ORC (`.orc`), read and written with [`orc_rust`] 0.8 (the release on arrow
-//! 58, the project's one arrow).
+//! Apache ORC (`.orc`), read and written with [`orc_rust`] 0.9 (the release on arrow
+//! 59, the project's one arrow).
 //!
 //! # Reading
 //!
@@ -18,13 +18,13 @@
 //! not fit is an error naming the row, column and value); record batches written
 //! through the batch API, or by `convert` from CSV or JSON Lines, go as they are. On a
 //! thread of its own, orc-rust encodes them into stripes of about 16 MiB
-//! ([`STRIPE_BYTES`]), which go to the sink as they are made; the footer is written on
-//! `aclose`. orc-rust 0.8 writes integers, floats, text, bytes and
-//! booleans, uncompressed; so narrow unsigned integers are written as 64-bit ones,
-//! and every other type (dates, timestamps, decimals, lists, maps) as a text column
-//! of its value's text (ISO 8601 dates and times, exact decimals, JSON for lists and
-//! maps): such a column reads back as text. A `columnar.compression` other than
-//! `none` is refused.
+//! (`STRIPE_BYTES`), compressed with zstd unless `columnar.compression` asks for
+//! snappy, lz4, gzip (ORC's zlib) or none, which go to the sink as they are made; the
+//! footer is written on `aclose`. Integers, floats, text, bytes, booleans, dates and
+//! timestamps are ORC columns of their type (narrow unsigned integers as 64-bit ones, a
+//! timestamp in a zone other than UTC as the same instant in UTC); the types orc-rust
+//! cannot encode (decimals, times of day, lists, maps) become a text column of their
+//! value's text (exact decimals, ISO 8601, JSON), which reads back as text.
 
 #[cfg(feature = "orc")]
 mod read;
