@@ -85,6 +85,7 @@ use crate::registry::{
 };
 use crate::{ReadContext, WriteContext};
 
+#[cfg(feature = "arrow")]
 pub(crate) use column_type::MAX_DECIMAL_DIGITS;
 pub use column_type::{ColumnType, DecidedBy, Typed, misfit};
 pub use infer::infer_value;
