@@ -7,18 +7,20 @@
 //!
 //! [`ColumnType::read`]: super::ColumnType::read
 
+use super::temporal::digits;
+
 /// `text` as an integer when it is an optional sign and 1 to 18 digits, without a
 /// leading zero (`0` itself excepted): the shape [`ColumnType::Int`] reads that cannot
 /// overflow. `None` for anything else, which may still be an integer (19 digits).
 ///
 /// [`ColumnType::Int`]: super::ColumnType::Int
 pub(crate) fn plain_int(text: &str) -> Option<i64> {
-    let (negative, digits) = sign(text.as_bytes())?;
-    if digits.is_empty() || digits.len() > 18 || (digits.len() > 1 && digits[0] == b'0') {
+    let (negative, body) = sign(text.as_bytes())?;
+    if body.is_empty() || body.len() > 18 || (body.len() > 1 && body[0] == b'0') {
         return None;
     }
     let mut value: i64 = 0;
-    for &b in digits {
+    for &b in body {
         let digit = b.wrapping_sub(b'0');
         if digit > 9 {
             return None;
@@ -44,7 +46,7 @@ const EXACT_POWERS_OF_TEN: [f64; 16] = [
 pub(crate) fn plain_float(text: &str) -> Option<f64> {
     let (negative, body) = sign(text.as_bytes())?;
     let mut mantissa: u64 = 0;
-    let mut digits = 0usize;
+    let mut count = 0usize;
     let mut places = None;
     for (i, &b) in body.iter().enumerate() {
         if b == b'.' {
@@ -58,16 +60,16 @@ pub(crate) fn plain_float(text: &str) -> Option<f64> {
         if digit > 9 {
             return None;
         }
-        if digits == 1 && mantissa == 0 && places.is_none() {
+        if count == 1 && mantissa == 0 && places.is_none() {
             return None; // a leading zero: `007` is text
         }
         mantissa = mantissa * 10 + u64::from(digit);
-        digits += 1;
+        count += 1;
         if let Some(p) = places.as_mut() {
             *p += 1;
         }
     }
-    if digits == 0 || digits > 15 || body.last() == Some(&b'.') {
+    if count == 0 || count > 15 || body.last() == Some(&b'.') {
         return None;
     }
     let Some(places) = places else {
@@ -96,13 +98,13 @@ pub(crate) fn plain_datetime_micros(text: &str, zoned: bool) -> Option<i64> {
     {
         return None;
     }
-    let year = i64::from(number(&b[0..4])?);
-    let month = number(&b[5..7])?;
-    let day = number(&b[8..10])?;
+    let year = i64::from(digits(&b[0..4])?);
+    let month = digits(&b[5..7])?;
+    let day = digits(&b[8..10])?;
     let (hour, minute, second) = (
-        number(&b[11..13])?,
-        number(&b[14..16])?,
-        number(&b[17..19])?,
+        digits(&b[11..13])?,
+        digits(&b[14..16])?,
+        digits(&b[17..19])?,
     );
     if !(1..=12).contains(&month)
         || day == 0
@@ -125,14 +127,6 @@ fn sign(bytes: &[u8]) -> Option<(bool, &[u8])> {
         b'-' => (true, &bytes[1..]),
         b'+' => (false, &bytes[1..]),
         _ => (false, bytes),
-    })
-}
-
-/// The number the ASCII digits of `b` spell, when they are all digits.
-fn number(b: &[u8]) -> Option<u32> {
-    b.iter().try_fold(0u32, |n, &c| {
-        let digit = c.wrapping_sub(b'0');
-        (digit <= 9).then(|| n * 10 + u32::from(digit))
     })
 }
 

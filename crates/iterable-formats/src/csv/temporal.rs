@@ -101,7 +101,7 @@ pub fn parse_temporal(text: &str) -> Option<Temporal> {
 }
 
 /// The number the ASCII digits of `b` spell, when they are all digits.
-fn digits(b: &[u8]) -> Option<u32> {
+pub(super) fn digits(b: &[u8]) -> Option<u32> {
     b.iter().try_fold(0u32, |n, c| {
         c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
     })
