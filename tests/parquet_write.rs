@@ -384,15 +384,20 @@ async fn bulk_writes_name_the_row_that_does_not_fit_and_keep_every_row() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn nearly_distinct_columns_are_written_without_a_dictionary() {
+async fn nearly_distinct_columns_are_written_without_a_dictionary_and_steady_integers_as_deltas() {
     use parquet::basic::Encoding;
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("keys.csv");
-    let mut text = String::from("id,email,colour\n");
+    let mut text = String::from("id,email,colour,scattered,logged\n");
     for i in 0..5000 {
+        // `scattered` jumps about its whole range; `logged` climbs a few seconds a row.
+        let scattered = (i * 7919) % 100_003;
+        let (minute, second) = (i * 3 / 60, i * 3 % 60);
         text.push_str(&format!(
-            "{i},u{i}@x.test,{}\n",
-            ["red", "blue", "green"][i % 3]
+            "{i},u{i}@x.test,{},{scattered},2024-05-01T{:02}:{:02}:{second:02}Z\n",
+            ["red", "blue", "green"][i % 3],
+            minute / 60,
+            minute % 60,
         ));
     }
     std::fs::write(&csv, text).unwrap();
@@ -407,15 +412,20 @@ async fn nearly_distinct_columns_are_written_without_a_dictionary() {
         .unwrap();
         let reader = SerializedFileReader::new(File::open(&out).unwrap()).unwrap();
         let group = reader.metadata().row_group(0);
-        let dictionary = |c: usize| {
-            group
-                .column(c)
-                .encodings()
-                .any(|e| e == Encoding::RLE_DICTIONARY)
-        };
+        let uses =
+            |c: usize, encoding: Encoding| group.column(c).encodings().any(|e| e == encoding);
+        let dictionary = |c: usize| uses(c, Encoding::RLE_DICTIONARY);
+        let deltas = |c: usize| uses(c, Encoding::DELTA_BINARY_PACKED);
         assert!(!dictionary(0), "id, by_rows {by_rows}");
         assert!(!dictionary(1), "email, by_rows {by_rows}");
         assert!(dictionary(2), "colour, by_rows {by_rows}");
+        assert!(!dictionary(3), "scattered, by_rows {by_rows}");
+        assert!(!dictionary(4), "logged, by_rows {by_rows}");
+        assert!(deltas(0), "id, by_rows {by_rows}");
+        assert!(deltas(4), "logged, by_rows {by_rows}");
+        for plain in [1, 2, 3] {
+            assert!(!deltas(plain), "column {plain}, by_rows {by_rows}");
+        }
         let back = collect(
             iterable::aopen_iterable(out.to_str().unwrap())
                 .await
@@ -424,7 +434,16 @@ async fn nearly_distinct_columns_are_written_without_a_dictionary() {
         .await
         .unwrap();
         assert_eq!(back.len(), 5000);
+        for (i, row) in back.iter().enumerate() {
+            assert_eq!(row["id"], Value::from(i as i64));
+            assert_eq!(row["scattered"], Value::from((i as i64 * 7919) % 100_003));
+        }
         assert_eq!(back[4999]["email"], Value::from("u4999@x.test"));
+        assert_eq!(
+            back[4999]["logged"].to_string(),
+            "2024-05-01T04:09:57Z",
+            "by_rows {by_rows}"
+        );
         assert_eq!(back[4999]["colour"], Value::from("blue"));
     }
 }

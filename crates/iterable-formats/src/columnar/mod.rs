@@ -67,7 +67,7 @@ mod ipc_write;
 mod json_batches;
 mod json_columns;
 #[cfg(feature = "parquet")]
-mod parquet_dictionary;
+mod parquet_encodings;
 #[cfg(feature = "parquet")]
 mod parquet_file;
 #[cfg(feature = "parquet")]

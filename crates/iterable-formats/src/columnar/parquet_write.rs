@@ -17,7 +17,7 @@ use tokio::io::AsyncWrite;
 
 use super::batch_writer::BatchWriter;
 use super::encode_thread::{Chunks, EncodeThread, MakeEncoder, ThreadEncoder};
-use super::parquet_dictionary::plan_dictionaries;
+use super::parquet_encodings::plan_encodings;
 use super::parquet_pool::PoolEncoder;
 use crate::WriteContext;
 
@@ -92,7 +92,7 @@ fn parquet_error(location: &str, e: parquet::errors::ParquetError) -> Error {
 
 /// The encoder thread's end: batches into row groups, their columns encoded by a pool of workers
 /// (see [`PoolEncoder`]), made at the first batch, which decides the columns written
-/// without a dictionary ([`plan_dictionaries`]).
+/// without a dictionary or with deltas ([`plan_encodings`]).
 struct ParquetEncoder {
     state: EncoderState,
     location: String,
@@ -124,7 +124,7 @@ impl ParquetEncoder {
             };
             let Waiting { out, schema, props } = *waiting;
             let props = match first {
-                Some(batch) => plan_dictionaries(props, batch),
+                Some(batch) => plan_encodings(props, batch),
                 None => props,
             };
             let fail = |e| parquet_error(&self.location, e);
