@@ -213,3 +213,90 @@ async fn open_batches_on_json_lines_gives_the_rows_of_the_row_road() {
     // Strings stay strings here, as for any row format.
     assert!(by_batches.1.contains(&("at".to_owned(), "Utf8".to_owned())));
 }
+
+/// Over 3 MiB of JSON Lines (blocks of 1 MiB on the columnar road): flat records, with
+/// lines the sink leaves (a repeated key, an escaped key) and a bad line every 4,001.
+fn long_jsonl() -> String {
+    let mut jsonl = String::new();
+    for i in 0..30_000 {
+        jsonl.push_str(&match i % 4_001 {
+            4_000 => "{\"id\": oops}\n".to_owned(),
+            77 => format!("{{\"id\": 0, \"id\": {i}, \"name\": null}}\n"),
+            78 => format!("{{\"n\\u0061me\": \"escaped\", \"id\": {i}}}\n"),
+            _ => format!(
+                "{{\"id\": {i}, \"name\": \"name number {i} with some words to fill the line up\", \"score\": {}.25, \"at\": \"2024-01-{:02}T10:00:{:02}Z\"}}\n",
+                i % 977,
+                i % 28 + 1,
+                i % 60
+            ),
+        });
+    }
+    assert!(jsonl.len() > 3 << 20, "{}", jsonl.len());
+    jsonl
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parsing_threads_give_the_batches_of_one_thread() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long.jsonl");
+    std::fs::write(&path, long_jsonl()).unwrap();
+    let path = path.to_str().unwrap();
+    let read = |threads| {
+        IterableOptions::read()
+            .errors(ErrorPolicy::Skip)
+            .batch_size(3_000)
+            .parse_threads(threads)
+    };
+    let one = rows_of(arrow::aopen_batches(path, &read(1)).await.unwrap()).await;
+    let mut batches = arrow::aopen_batches(path, &read(2)).await.unwrap();
+    let mut sizes = Vec::new();
+    let mut rows = Vec::new();
+    while let Some(batch) = batches.next().await {
+        let batch = batch.unwrap();
+        sizes.push(batch.num_rows());
+        let header = iterable::Header::new(
+            batch
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| f.name().clone())
+                .collect(),
+        );
+        rows.extend(arrow::record_batch_to_rows(&batch, &std::sync::Arc::new(header)).unwrap());
+    }
+    assert_eq!(one.0.len(), 30_000 - 7, "the seven bad lines skipped");
+    assert_eq!(rows, one.0);
+    assert!(sizes.iter().all(|&n| n <= 3_000), "{sizes:?}");
+    assert!(sizes.len() > 7, "{sizes:?}");
+    assert_eq!(
+        rows[77]["id"],
+        Value::Int(77),
+        "a repeated key keeps the last"
+    );
+    assert_eq!(rows[78]["name"], Value::from("escaped"));
+    assert_eq!(rows[4_001]["id"], Value::Int(4_002), "line 4,001 skipped");
+    let last = rows.last().unwrap();
+    assert_eq!(last["id"], Value::Int(29_999));
+    assert_eq!(last["at"].to_string(), "2024-01-12T10:00:59Z");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parsing_threads_convert_the_same_and_stop_at_the_same_bad_line() {
+    let jsonl = long_jsonl();
+    let threads = |policy| {
+        ConvertOptions::new().read(IterableOptions::read().errors(policy).parse_threads(2))
+    };
+    let (columns, rows, counts) = case("long.jsonl", jsonl.as_bytes(), threads(ErrorPolicy::Skip))
+        .await
+        .unwrap();
+    assert_eq!(counts, [29_993, 29_993, 7]);
+    assert_eq!(
+        columns[3],
+        ("at".to_owned(), "Timestamp(µs, \"UTC\")".to_owned())
+    );
+    assert_eq!(rows[4_000]["id"], Value::Int(4_001));
+    let err = case("long.jsonl", jsonl.as_bytes(), threads(ErrorPolicy::Fail))
+        .await
+        .unwrap_err();
+    assert!(err.contains("line 4001"), "{err}");
+}

@@ -176,6 +176,12 @@ impl RecordParser {
         self.rows += 1;
     }
 
+    /// Counts `n` rows made elsewhere (a line sink's, in blocks).
+    #[cfg(feature = "arrow")]
+    pub(crate) fn count_rows(&mut self, n: u64) {
+        self.rows += n;
+    }
+
     /// Parses one record. `Ok(Some(row))`: a row; `Ok(None)`: a bad record skipped by
     /// the policy; `Err`: the stream must yield this error and end. `what` names the
     /// record in messages ("line", "array element"); `line_based` says whether serde's

@@ -255,7 +255,8 @@ impl IterableOptions {
         self
     }
 
-    /// The size of the blocks parsed on other threads (default 256 KiB).
+    /// The size of the blocks parsed on other threads (default 256 KiB; at least 1 MiB
+    /// where text is read straight into record batches, so that a block makes a batch).
     pub fn parse_block_bytes(mut self, bytes: usize) -> Self {
         self.options.parallel.block_bytes = bytes.max(1);
         self

@@ -9,8 +9,11 @@
 //! the same errors. A schema with a column the sink does not make (a list, a struct,
 //! binary, a decimal) is read by rows throughout.
 //!
-//! Parsing is on the task that polls the reader (one thread); the batches' encoding is
-//! the writer's to spread.
+//! Parsing is on the task that polls the reader, or, when the options ask for more
+//! than one parsing thread, in blocks on other threads once the schema is decided
+//! (each block's lines go to a sink of its own, whose batch comes back in its place:
+//! see [`LineReader::parse_in_blocks`]); the batches' encoding is the writer's to
+//! spread.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -21,6 +24,7 @@ use iterable_core::{Error, Progress, Result, Row};
 use tokio::io::AsyncBufRead;
 
 use super::json_columns::JsonColumns;
+use super::text_batches::COLUMNAR_BLOCK_BYTES;
 use super::{infer_schema, rows_to_record_batch};
 use crate::ReadContext;
 use crate::csv::{ColumnType, StringTyping, TextTypes};
@@ -52,6 +56,9 @@ pub struct JsonBatchReader<R> {
     /// Rows put into batches so far (for the row numbers in errors).
     rows_out: u64,
     batch_rows: usize,
+    /// A block's batch not yet handed out whole (rows gathered before it made a batch
+    /// first).
+    carried: Option<RecordBatch>,
     /// An error met after rows that go out first.
     failed: Option<Error>,
     done: bool,
@@ -75,8 +82,11 @@ impl<R: AsyncBufRead + Send + Unpin> JsonBatchReader<R> {
     /// A reader of the JSON Lines in `reader` (the options of `ctx`), in batches of up
     /// to `ctx.options.batch_size` rows. Errors about a value's type name
     /// `error_location`.
-    pub fn new(reader: R, ctx: ReadContext, typing: JsonTyping, error_location: &str) -> Self {
+    pub fn new(reader: R, mut ctx: ReadContext, typing: JsonTyping, error_location: &str) -> Self {
         let batch_rows = ctx.options.batch_size.max(1);
+        // Blocks large enough that each block's batch is worth encoding on its own.
+        let parallel = &mut ctx.options.parallel;
+        parallel.block_bytes = parallel.block_bytes.max(COLUMNAR_BLOCK_BYTES);
         JsonBatchReader {
             lines: LineReader::new(reader, ctx),
             typing,
@@ -88,6 +98,7 @@ impl<R: AsyncBufRead + Send + Unpin> JsonBatchReader<R> {
             slow: Vec::new(),
             rows_out: 0,
             batch_rows,
+            carried: None,
             failed: None,
             done: false,
         }
@@ -130,6 +141,11 @@ impl<R: AsyncBufRead + Send + Unpin> JsonBatchReader<R> {
             return Ok(Some(batch));
         }
         loop {
+            if let Some(batch) = self.carried.take()
+                && let Some(ready) = self.block_batch(batch)?
+            {
+                return Ok(Some(ready));
+            }
             if let Some(e) = self.failed.take() {
                 self.done = true;
                 return Err(e);
@@ -159,6 +175,11 @@ impl<R: AsyncBufRead + Send + Unpin> JsonBatchReader<R> {
                     self.slow.push(row);
                 }
                 Some(Ok(Item::Full)) => return self.assemble().map(Some),
+                Some(Ok(Item::Batch(batch))) => {
+                    if let Some(ready) = self.block_batch(batch)? {
+                        return Ok(Some(ready));
+                    }
+                }
                 Some(Err(e)) => {
                     let batch = self.assemble()?;
                     if batch.num_rows() == 0 {
@@ -180,7 +201,9 @@ impl<R: AsyncBufRead + Send + Unpin> JsonBatchReader<R> {
         while self.held.len() < scan {
             match std::future::poll_fn(|cx| lines.poll_item(cx, None)).await {
                 Some(Ok(Item::Row(row))) => self.held.push_back(row),
-                Some(Ok(Item::Full)) => unreachable!("no sink while the schema is decided"),
+                Some(Ok(Item::Full | Item::Batch(_))) => {
+                    unreachable!("no sink while the schema is decided")
+                }
                 Some(Err(e)) => return Err(e),
                 None => {
                     self.done = true;
@@ -207,6 +230,9 @@ impl<R: AsyncBufRead + Send + Unpin> JsonBatchReader<R> {
                 .as_ref()
                 .map_or(ColumnType::Unknown, |t| t.type_of(name))
         });
+        if let Some(sink) = &sink {
+            self.lines.parse_in_blocks(sink);
+        }
         self.decided = Some(Decided {
             schema,
             types,
@@ -231,6 +257,33 @@ impl<R: AsyncBufRead + Send + Unpin> JsonBatchReader<R> {
         })?;
         self.rows_out += rows.len() as u64;
         Ok(batch)
+    }
+
+    /// A block's batch, in order after what is gathered: handed out as it is when
+    /// nothing is gathered before it (its first `batch_rows` rows, the rest carried to
+    /// the next call), else added to the parts when they have room for it; else the
+    /// parts go out as a batch and it is carried.
+    fn block_batch(&mut self, batch: RecordBatch) -> Result<Option<RecordBatch>> {
+        self.sink_to_parts()?;
+        let rows = batch.num_rows();
+        if self.parts.is_empty() {
+            let out = if rows > self.batch_rows {
+                self.carried = Some(batch.slice(self.batch_rows, rows - self.batch_rows));
+                batch.slice(0, self.batch_rows)
+            } else {
+                batch
+            };
+            self.rows_out += out.num_rows() as u64;
+            return Ok(Some(out));
+        }
+        if self.parts_rows + rows <= self.batch_rows {
+            self.rows_out += rows as u64;
+            self.parts_rows += rows;
+            self.parts.push(batch);
+            return Ok(None);
+        }
+        self.carried = Some(batch);
+        self.assemble().map(Some)
     }
 
     /// Moves the rows read by rows and then the sink's rows into `parts`, in order.

@@ -142,6 +142,30 @@ impl JsonColumns {
         })
     }
 
+    /// An empty sink for the same schema and column types.
+    pub(crate) fn empty_like(&self) -> Self {
+        let columns = self
+            .columns
+            .iter()
+            .map(|column| Column {
+                values: column.values.empty_like(),
+                valid: BooleanBufferBuilder::new(0),
+                nulls: 0,
+            })
+            .collect();
+        JsonColumns {
+            schema: self.schema.clone(),
+            names: self.names.clone(),
+            index: self.index.clone(),
+            columns,
+            rows: 0,
+            limit: usize::MAX,
+            line: vec![None; self.names.len()],
+            unescaped: String::new(),
+            text_bytes: 0,
+        }
+    }
+
     /// Rows held.
     pub(crate) fn len(&self) -> usize {
         self.rows
@@ -379,6 +403,25 @@ impl Column {
 }
 
 impl Values {
+    /// No values, of the same kind.
+    fn empty_like(&self) -> Self {
+        match self {
+            Values::Int(_) => Values::Int(Vec::new()),
+            Values::Float(_) => Values::Float(Vec::new()),
+            Values::Bool(_) => Values::Bool(BooleanBufferBuilder::new(0)),
+            Values::Text { .. } => Values::Text {
+                bytes: Vec::new(),
+                offsets: vec![0],
+            },
+            Values::Date(_) => Values::Date(Vec::new()),
+            Values::Timestamp { kind, unit, .. } => Values::Timestamp {
+                kind: *kind,
+                unit: *unit,
+                values: Vec::new(),
+            },
+        }
+    }
+
     fn push_null(&mut self) {
         match self {
             Values::Int(v) | Values::Timestamp { values: v, .. } => v.push(0),

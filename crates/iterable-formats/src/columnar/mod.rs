@@ -90,6 +90,7 @@ pub use interop::{RecordBatchWriter, batches_from_rows, open_batch_writer, write
 pub use ipc_read::{ipc_batches, ipc_schema, open_ipc_reader};
 pub use ipc_write::open_ipc_writer;
 pub use json_batches::{JsonBatchReader, JsonTyping};
+pub(crate) use json_columns::JsonColumns;
 #[cfg(feature = "parquet")]
 pub use parquet_file::{open_parquet_file, parquet_file_batches};
 #[cfg(feature = "parquet")]

@@ -65,7 +65,7 @@ pub enum TextTyping {
 
 /// The blocks the parsing threads take on the columnar road: large enough that a
 /// block's rows make a batch worth encoding on its own.
-const COLUMNAR_BLOCK_BYTES: usize = 1 << 20;
+pub(super) const COLUMNAR_BLOCK_BYTES: usize = 1 << 20;
 
 /// A reader of delimited text as record batches; see the [module docs](self).
 pub struct TextBatchReader<R> {

@@ -137,6 +137,10 @@ impl<R: AsyncBufRead + Unpin> CsvReader<R> {
                             p.rows += columns.rows() as u64;
                             return Poll::Ready(Some(Item::Columns(columns)));
                         }
+                        #[cfg(feature = "arrow")]
+                        Next::Item(BlockItem::Batch(_)) => {
+                            unreachable!("CSV blocks hold no line sink's batches")
+                        }
                         Next::Item(BlockItem::Bad(bad)) => {
                             let (error, raw) = *bad;
                             if let Err(e) = p.errors.handle(error, &raw) {

@@ -49,12 +49,16 @@
 //! file); closing twice is fine.
 
 use std::pin::Pin;
+#[cfg(feature = "arrow")]
+use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 use iterable_core::{BoxIterable, Error, Parallelism, ParseError, Position, Result, Row};
 use tokio::io::{AsyncBufRead, AsyncWrite};
 
 use crate::blocks::{self, BlockItem, BlockStart, Blocks, Next};
+#[cfg(feature = "arrow")]
+use crate::columnar::JsonColumns;
 use crate::json_rows::{RecordParser, RecordReader, RecordSource, poll_buffer};
 use crate::json_writer::{Framing, JsonEncoder};
 use crate::record_writer::RecordWriter;
@@ -167,6 +171,10 @@ pub(crate) trait LineSink {
 pub(crate) enum Item {
     Row(Row),
     Full,
+    /// Lines a block's own sink took, in their place among the rows (when parsing
+    /// in blocks with a sink: see [`LineReader::parse_in_blocks`]).
+    #[cfg(feature = "arrow")]
+    Batch(arrow_array::RecordBatch),
 }
 
 impl From<Result<Option<Row>>> for Step {
@@ -268,6 +276,9 @@ struct JsonlReader<R> {
     /// Parsing in blocks on other threads: wanted (before it starts), or under way.
     parallel: Option<Parallelism>,
     blocks: Option<Box<Blocks<BlockParse>>>,
+    /// The sink each block's lines are offered to (a fresh one like it a block).
+    #[cfg(feature = "arrow")]
+    block_sink: Option<Arc<JsonColumns>>,
 }
 
 impl<R: AsyncBufRead + Unpin> JsonlReader<R> {
@@ -290,6 +301,8 @@ impl<R: AsyncBufRead + Unpin> JsonlReader<R> {
             pending_at: 0,
             parallel: blocks::wanted(&ctx.options.parallel).then_some(ctx.options.parallel),
             blocks: None,
+            #[cfg(feature = "arrow")]
+            block_sink: None,
         }
     }
 
@@ -331,7 +344,12 @@ impl<R: AsyncBufRead + Unpin> JsonlReader<R> {
             byte: lines.consumed,
             lines: lines.line_no,
         };
-        let parse = BlockParse::new(&parser.info, lines.max_line, parser.duplicates);
+        #[cfg_attr(not(feature = "arrow"), allow(unused_mut))]
+        let mut parse = BlockParse::new(&parser.info, lines.max_line, parser.duplicates);
+        #[cfg(feature = "arrow")]
+        if let Some(sink) = &self.block_sink {
+            parse = parse.with_sink(sink.clone());
+        }
         let blocks = Blocks::new(
             parse,
             &parser.info.location,
@@ -361,6 +379,11 @@ impl<R: AsyncBufRead + Unpin> JsonlReader<R> {
                 }
                 Next::Item(BlockItem::Columns(_)) => {
                     unreachable!("JSON Lines blocks hold rows")
+                }
+                #[cfg(feature = "arrow")]
+                Next::Item(BlockItem::Batch(batch)) => {
+                    parser.count_rows(batch.num_rows() as u64);
+                    return Poll::Ready(Some(Some(Ok(Item::Batch(batch)))));
                 }
                 Next::Item(BlockItem::Bad(bad)) => {
                     let (error, raw) = *bad;
@@ -533,6 +556,8 @@ impl<R: AsyncBufRead + Unpin> RecordSource for JsonlReader<R> {
                 r.map(|item| match item {
                     Item::Row(row) => row,
                     Item::Full => unreachable!("no line sink, so never full"),
+                    #[cfg(feature = "arrow")]
+                    Item::Batch(_) => unreachable!("no line sink, so no batch"),
                 })
             })
         })
@@ -549,6 +574,8 @@ impl<R: AsyncBufRead + Unpin> RecordSource for JsonlReader<R> {
 pub(crate) struct LineReader<R> {
     source: JsonlReader<R>,
     parser: RecordParser,
+    /// The parsing threads the options ask for.
+    parallel: Parallelism,
 }
 
 #[cfg(feature = "arrow")]
@@ -559,7 +586,20 @@ impl<R: AsyncBufRead + Unpin> LineReader<R> {
         source.parallel = None;
         LineReader {
             source,
+            parallel: ctx.options.parallel,
             parser: RecordParser::new(ctx),
+        }
+    }
+
+    /// From the next line on, parses in blocks on other threads when the options ask
+    /// for more than one thread: each block offers its lines to a fresh sink like
+    /// `sink` and hands what it took back as [`Item::Batch`], in place among the rows
+    /// of the lines it left. Without threads, lines go on to the sink given to
+    /// [`poll_item`](Self::poll_item).
+    pub(crate) fn parse_in_blocks(&mut self, sink: &JsonColumns) {
+        if blocks::wanted(&self.parallel) {
+            self.source.parallel = Some(self.parallel);
+            self.source.block_sink = Some(Arc::new(sink.empty_like()));
         }
     }
 
