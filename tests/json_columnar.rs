@@ -300,3 +300,46 @@ async fn parsing_threads_convert_the_same_and_stop_at_the_same_bad_line() {
         .unwrap_err();
     assert!(err.contains("line 4001"), "{err}");
 }
+
+#[tokio::test]
+async fn infer_types_types_date_strings_in_batches_and_schema_as_convert_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.jsonl");
+    let mut jsonl = String::new();
+    for i in 0..50 {
+        jsonl.push_str(&format!(
+            "{{\"id\": {i}, \"at\": \"2024-05-01T10:00:{:02}Z\", \"zip\": \"0{i}\"}}\n",
+            i % 60
+        ));
+    }
+    std::fs::write(&path, jsonl).unwrap();
+    let path = path.to_str().unwrap();
+    let typed = IterableOptions::read().infer_types(true);
+    let schema = arrow::aschema(path, &typed).await.unwrap();
+    let expected = [
+        ("id", "Int64"),
+        ("at", "Timestamp(µs, \"UTC\")"),
+        ("zip", "Utf8"),
+    ]
+    .map(|(n, t)| (n.to_owned(), t.to_owned()));
+    assert_eq!(arrow::schema_to_text(&schema), expected);
+    let (rows, batch_schema) = rows_of(arrow::aopen_batches(path, &typed).await.unwrap()).await;
+    assert_eq!(batch_schema, expected);
+    assert_eq!(rows.len(), 50);
+    assert_eq!(rows[49]["at"].to_string(), "2024-05-01T10:00:49Z");
+    assert_eq!(rows[7]["zip"], Value::from("07"));
+    // Without the option the strings stay strings, as for any row format.
+    let plain = arrow::aschema(path, &IterableOptions::read())
+        .await
+        .unwrap();
+    assert_eq!(arrow::schema_to_text(&plain)[1].1, "Utf8");
+    // And `convert` writes what the typed schema says.
+    let (columns, _, _) = case(
+        "events.jsonl",
+        &std::fs::read(path).unwrap(),
+        ConvertOptions::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(columns, expected);
+}

@@ -265,7 +265,8 @@ pub enum Command {
     },
     /// Print the columns of LOCATION and their Arrow types, one `name: type` a line: a
     /// Parquet or Arrow file's own schema, or the types of the first rows of any other
-    /// format (CSV fields are text unless --infer-types).
+    /// format (CSV fields are text and JSON Lines strings stay strings unless
+    /// --infer-types, which types them as convert does).
     Schema {
         /// A path, URL or glob, or - for stdin.
         location: String,

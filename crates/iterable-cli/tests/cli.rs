@@ -195,6 +195,39 @@ fn schema_prints_columns_and_types_of_any_format() {
 }
 
 #[test]
+fn schema_with_infer_types_prints_what_convert_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let jsonl = dir.path().join("events.jsonl");
+    std::fs::write(
+        &jsonl,
+        "{\"id\": 1, \"at\": \"2024-05-01T10:00:00Z\", \"day\": \"2024-05-01\", \"code\": \"007\"}\n\
+         {\"id\": 2, \"at\": \"2024-05-01T10:00:01+02:00\", \"day\": null, \"code\": \"42\"}\n",
+    )
+    .unwrap();
+    let jsonl = jsonl.to_str().unwrap();
+    assert_eq!(
+        stdout(&iterable(&["schema", jsonl])),
+        "id: Int64\nat: Utf8\nday: Utf8\ncode: Utf8\n",
+        "without the flag, strings stay strings"
+    );
+    let inferred = stdout(&iterable(&["schema", "--infer-types", jsonl]));
+    assert_eq!(
+        inferred,
+        "id: Int64\nat: Timestamp(µs, \"UTC\")\nday: Date32\ncode: Utf8\n"
+    );
+    for input in [jsonl.to_owned(), testdata("people.csv")] {
+        let out = dir.path().join("out.parquet");
+        let out = out.to_str().unwrap();
+        stdout(&iterable(&["convert", &input, out]));
+        assert_eq!(
+            stdout(&iterable(&["schema", out])),
+            stdout(&iterable(&["schema", "--infer-types", &input])),
+            "{input}"
+        );
+    }
+}
+
+#[test]
 fn columnar_to_columnar_keeps_the_source_types() {
     let dir = tempfile::tempdir().unwrap();
     let first = dir.path().join("a.parquet");

@@ -172,13 +172,14 @@ pub async fn aschema(location: &str, options: &IterableOptions) -> Result<Schema
         Road::Bytes(reader, ctx) if text_batches_apply(&ctx) => {
             let mut batches = text_batches(reader, ctx, location);
             batches.next_batch().await?;
-            let schema = batches
-                .schema()
-                .unwrap_or_else(|| Arc::new(Schema::empty()));
-            match &options.columnar.columns {
-                Some(columns) => crate::batch_columns::select_schema(&schema, columns, location),
-                None => Ok(schema),
-            }
+            let schema = batches.schema();
+            picked_schema(schema, options, location)
+        }
+        Road::Bytes(reader, ctx) if json_batches_apply(&ctx) && ctx.options.csv.infer_types => {
+            let mut batches = json_batches(reader, ctx, location);
+            batches.next_batch().await?;
+            let schema = batches.schema();
+            picked_schema(schema, options, location)
         }
         road => {
             let rows = crate::columns::select(open_rows(road).await?, options);
@@ -202,6 +203,20 @@ fn json_batches_apply(ctx: &iterable_formats::ReadContext) -> bool {
     ctx.info.format == Format::JSONL && ctx.options.columnar.schema.is_none()
 }
 
+/// A columnar road's schema (empty when the input held no rows), with only the
+/// `columns` of `options` when it names some.
+fn picked_schema(
+    schema: Option<SchemaRef>,
+    options: &iterable_core::Options,
+    location: &str,
+) -> Result<SchemaRef> {
+    let schema = schema.unwrap_or_else(|| Arc::new(Schema::empty()));
+    match &options.columnar.columns {
+        Some(columns) => crate::batch_columns::select_schema(&schema, columns, location),
+        None => Ok(schema),
+    }
+}
+
 /// `batches` with only the `columns` of `options`, when it names some.
 fn picked_columns(
     batches: BatchStream,
@@ -215,7 +230,9 @@ fn picked_columns(
 }
 
 /// JSON Lines read straight into batches, the types inferred from the first
-/// `schema_scan_rows` rows as for any row format (strings stay strings).
+/// `schema_scan_rows` rows as for any row format: strings stay strings, unless
+/// `infer_types` is set, which types the strings that are dates or date-times as
+/// `convert` does.
 fn json_batches(
     reader: iterable_io::ByteReader,
     ctx: iterable_formats::ReadContext,
@@ -224,7 +241,7 @@ fn json_batches(
     use iterable_formats::columnar::{JsonBatchReader, JsonTyping};
     let typing = JsonTyping {
         scan_rows: ctx.options.columnar.schema_scan_rows,
-        temporal: false,
+        temporal: ctx.options.csv.infer_types,
     };
     JsonBatchReader::new(reader, ctx, typing, location)
 }

@@ -122,7 +122,9 @@ impl IterableOptions {
         self
     }
 
-    /// CSV: infer integers, floats, booleans and nulls instead of strings.
+    /// CSV: infer integers, floats, booleans and nulls instead of strings. JSON Lines
+    /// read into record batches (`arrow::aopen_batches`, `arrow::aschema`): strings
+    /// that are dates or date-times become them, as `convert` types them.
     pub fn infer_types(mut self, infer: bool) -> Self {
         self.options.csv.infer_types = infer;
         self

@@ -83,7 +83,11 @@ pub static JSONL: FormatSpec = FormatSpec {
         record_boundaries: true,
         ..Capabilities::TYPED
     },
-    read_options: &[&opt::MAX_RECORD_BYTES, &opt::DUPLICATE_KEYS],
+    read_options: &[
+        &opt::MAX_RECORD_BYTES,
+        &opt::DUPLICATE_KEYS,
+        &opt::INFER_TYPES,
+    ],
     builders: Some(Builders {
         reader: Some(|r, ctx| Box::pin(open_reader(r, ctx))),
         writer: Some(|w, ctx| Box::pin(open_writer(w, ctx))),

@@ -153,8 +153,8 @@ field!(
     |o, v| o.xlsx.has_header = !switch("no_header", v)?
 );
 field!(
-    /// CSV: typed values.
-    INFER_TYPES, "infer_types", None, "turn numbers, booleans and empty fields into typed values",
+    /// CSV: typed values; JSON Lines read into batches: typed date strings.
+    INFER_TYPES, "infer_types", None, "turn numbers, booleans and empty fields into typed values (JSON Lines into batches or a schema: date and date-time strings into dates)",
     |o, v| o.csv.infer_types = switch("infer_types", v)?
 );
 field!(
