@@ -172,18 +172,21 @@ async fn typing_off_keeps_json_strings_as_strings() {
     assert_eq!(rows[0]["at"], Value::from("2021-03-04T05:06:07Z"));
 }
 
-/// The rows of every batch of `batches`, and the batches' schema (the same for all).
-async fn rows_of(mut batches: arrow::BatchStream) -> (Vec<Row>, Vec<(String, String)>) {
+/// The rows of every batch of `batches`, the batches' schema (the same for all) and
+/// each batch's rows.
+async fn rows_of(mut batches: arrow::BatchStream) -> (Vec<Row>, Vec<(String, String)>, Vec<usize>) {
     let mut rows = Vec::new();
     let mut schema = Vec::new();
+    let mut sizes = Vec::new();
     while let Some(batch) = batches.next().await {
         let batch: RecordBatch = batch.unwrap();
+        sizes.push(batch.num_rows());
         let s = batch.schema();
         schema = arrow::schema_to_text(&s);
         let header = iterable::Header::new(s.fields().iter().map(|f| f.name().clone()).collect());
         rows.extend(arrow::record_batch_to_rows(&batch, &std::sync::Arc::new(header)).unwrap());
     }
-    (rows, schema)
+    (rows, schema, sizes)
 }
 
 #[tokio::test]
@@ -248,22 +251,7 @@ async fn parsing_threads_give_the_batches_of_one_thread() {
             .parse_threads(threads)
     };
     let one = rows_of(arrow::aopen_batches(path, &read(1)).await.unwrap()).await;
-    let mut batches = arrow::aopen_batches(path, &read(2)).await.unwrap();
-    let mut sizes = Vec::new();
-    let mut rows = Vec::new();
-    while let Some(batch) = batches.next().await {
-        let batch = batch.unwrap();
-        sizes.push(batch.num_rows());
-        let header = iterable::Header::new(
-            batch
-                .schema()
-                .fields()
-                .iter()
-                .map(|f| f.name().clone())
-                .collect(),
-        );
-        rows.extend(arrow::record_batch_to_rows(&batch, &std::sync::Arc::new(header)).unwrap());
-    }
+    let (rows, _, sizes) = rows_of(arrow::aopen_batches(path, &read(2)).await.unwrap()).await;
     assert_eq!(one.0.len(), 30_000 - 7, "the seven bad lines skipped");
     assert_eq!(rows, one.0);
     assert!(sizes.iter().all(|&n| n <= 3_000), "{sizes:?}");
@@ -323,7 +311,7 @@ async fn infer_types_types_date_strings_in_batches_and_schema_as_convert_does() 
     ]
     .map(|(n, t)| (n.to_owned(), t.to_owned()));
     assert_eq!(arrow::schema_to_text(&schema), expected);
-    let (rows, batch_schema) = rows_of(arrow::aopen_batches(path, &typed).await.unwrap()).await;
+    let (rows, batch_schema, _) = rows_of(arrow::aopen_batches(path, &typed).await.unwrap()).await;
     assert_eq!(batch_schema, expected);
     assert_eq!(rows.len(), 50);
     assert_eq!(rows[49]["at"].to_string(), "2024-05-01T10:00:49Z");
