@@ -331,3 +331,71 @@ async fn infer_types_types_date_strings_in_batches_and_schema_as_convert_does() 
     .unwrap();
     assert_eq!(columns, expected);
 }
+
+#[tokio::test]
+async fn every_json_array_file_converts_the_same_by_both_roads() {
+    let (converted, files) = every_file_by_both_roads(&[".json"]).await;
+    assert!(files >= 3, "{files} files");
+    assert!(converted >= 2, "{converted} of {files}");
+}
+
+#[tokio::test]
+async fn a_json_array_takes_the_columnar_road_element_by_element() {
+    // Elements over several lines, one nested, one with a repeated key, and a bad one:
+    // the flat ones go to the columns, the rest by rows, all in their places.
+    let mut json = String::from("[\n");
+    for i in 0..3_000 {
+        if i > 0 {
+            json.push_str(",\n");
+        }
+        json.push_str(&match i % 500 {
+            7 => format!("{{\"id\": 0, \"id\": {i}, \"at\": null}}"),
+            8 => format!("{{\n  \"id\": {i},\n  \"name\": \"two\\nlines\",\n  \"at\": \"2024-02-01T00:00:00Z\"\n}}"),
+            499 => "{\"id\": oops}".to_owned(),
+            _ => format!(
+                "{{\"id\": {i}, \"name\": \"n{i}\", \"at\": \"2024-01-{:02}T10:00:00Z\"}}",
+                i % 28 + 1
+            ),
+        });
+    }
+    json.push_str("\n]\n");
+    let skip = ConvertOptions::new().read(IterableOptions::read().errors(ErrorPolicy::Skip));
+    let (columns, rows, counts) = case("events.json", json.as_bytes(), skip).await.unwrap();
+    assert_eq!(counts, [2_994, 2_994, 6]);
+    assert_eq!(
+        columns[2],
+        ("at".to_owned(), "Timestamp(µs, \"UTC\")".to_owned())
+    );
+    assert_eq!(
+        rows[7]["id"],
+        Value::Int(7),
+        "a repeated key keeps the last"
+    );
+    assert_eq!(rows[8]["name"], Value::from("two\nlines"));
+    assert_eq!(rows[498]["id"], Value::Int(498));
+    assert_eq!(rows[499]["id"], Value::Int(500), "the bad element skipped");
+
+    let err = case("events.json", json.as_bytes(), ConvertOptions::new())
+        .await
+        .unwrap_err();
+    assert!(err.contains("line 505, record 500"), "{err}");
+
+    // The array under a key (`tagname`), read into batches.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wrapped.json");
+    let wrapped = "{\"meta\": {\"n\": 2}, \"items\": [{\"id\": 1, \"at\": \"2024-01-01T00:00:00Z\"}, {\"id\": 2, \"at\": null}]}";
+    std::fs::write(&path, wrapped).unwrap();
+    let options = IterableOptions::read().tagname("items").infer_types(true);
+    let (rows, schema, _) = rows_of(
+        arrow::aopen_batches(path.to_str().unwrap(), &options)
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        schema[1],
+        ("at".to_owned(), "Timestamp(µs, \"UTC\")".to_owned())
+    );
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1]["id"], Value::Int(2));
+}

@@ -200,7 +200,7 @@ fn text_batches_apply(ctx: &iterable_formats::ReadContext) -> bool {
 /// Whether a read takes the columnar road of JSON Lines: no schema given (`columns`
 /// are picked from its batches).
 fn json_batches_apply(ctx: &iterable_formats::ReadContext) -> bool {
-    ctx.info.format == Format::JSONL && ctx.options.columnar.schema.is_none()
+    matches!(ctx.info.format, Format::JSONL | Format::JSON) && ctx.options.columnar.schema.is_none()
 }
 
 /// A columnar road's schema (empty when the input held no rows), with only the

@@ -64,7 +64,8 @@ pub(crate) async fn applies(input: &str, output: &str, options: &ConvertOptions)
     let write = options.write_options().options();
     let input_format = read.format.or(registry::from_name(input).format);
     let output_format = write.format.or(registry::from_name(output).format);
-    let into_columns = input_format.is_some_and(|f| is_delimited(f) || f == Format::JSONL)
+    let into_columns = input_format
+        .is_some_and(|f| is_delimited(f) || matches!(f, Format::JSONL | Format::JSON))
         && matches!(
             output_format,
             Some(Format::PARQUET | Format::ARROW | Format::ORC)
@@ -153,7 +154,7 @@ pub(crate) async fn convert(
     let input_encoding = ctx.info.encoding;
     let scan_rows = options.write_options().options().columnar.schema_scan_rows;
     let shown_output = iterable_db::mask_password(output);
-    let mut src = if ctx.info.format == Format::JSONL {
+    let mut src = if matches!(ctx.info.format, Format::JSONL | Format::JSON) {
         let typing = JsonTyping {
             scan_rows,
             temporal: typed,

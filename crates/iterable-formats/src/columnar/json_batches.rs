@@ -1,4 +1,5 @@
-//! The columnar road for JSON Lines: records read straight into record batches.
+//! The columnar road for JSON Lines and JSON arrays: records read straight into record
+//! batches.
 //!
 //! The first `schema_scan_rows` lines are read as rows and decide the schema as the row
 //! road does (their strings typed by [`TextTypes`] when asked, then [`infer_schema`]).
@@ -6,7 +7,8 @@
 //! fields to the column buffers without making a row; a line it does not take (nested
 //! values, a key out of the schema, a value that does not fit) is read as a row and
 //! made into arrays by [`rows_to_record_batch`], so both roads give the same values and
-//! the same errors. A schema with a column the sink does not make (a list, a struct,
+//! the same errors. A JSON array's elements (`json::ElementReader`, the JSON reader's
+//! own framing, `tagname` included) go the same way as lines. A schema with a column the sink does not make (a list, a struct,
 //! binary, a decimal) is read by rows throughout.
 //!
 //! Parsing is on the task that polls the reader, or, when the options ask for more
@@ -28,6 +30,7 @@ use super::text_batches::COLUMNAR_BLOCK_BYTES;
 use super::{infer_schema, rows_to_record_batch};
 use crate::ReadContext;
 use crate::csv::{ColumnType, StringTyping, TextTypes};
+use crate::json::ElementReader;
 use crate::jsonl::{Item, LineReader, LineSink};
 
 /// How the strings of JSON Lines are typed on the columnar road.
@@ -40,9 +43,45 @@ pub struct JsonTyping {
     pub temporal: bool,
 }
 
-/// A reader of JSON Lines as record batches; see the [module docs](self).
+/// Where the records come from: the lines of JSON Lines or the elements of a JSON
+/// array, each offered to the sink first.
+enum Records<R> {
+    Lines(LineReader<R>),
+    Elements(ElementReader<R>),
+}
+
+impl<R: AsyncBufRead + Unpin> Records<R> {
+    fn poll_item(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+        sink: Option<&mut (dyn LineSink + '_)>,
+    ) -> std::task::Poll<Option<Result<Item>>> {
+        match self {
+            Records::Lines(lines) => lines.poll_item(cx, sink),
+            Records::Elements(elements) => elements.poll_item(cx, sink),
+        }
+    }
+
+    fn progress(&self) -> Progress {
+        match self {
+            Records::Lines(lines) => lines.progress(),
+            Records::Elements(elements) => elements.progress(),
+        }
+    }
+
+    /// Parsing in blocks from here on, when asked (lines only: an array's elements
+    /// have no place to cut at without scanning them).
+    fn parse_in_blocks(&mut self, sink: &JsonColumns) {
+        if let Records::Lines(lines) = self {
+            lines.parse_in_blocks(sink);
+        }
+    }
+}
+
+/// A reader of JSON Lines or a JSON array as record batches; see the
+/// [module docs](self).
 pub struct JsonBatchReader<R> {
-    lines: LineReader<R>,
+    lines: Records<R>,
     typing: JsonTyping,
     error_location: String,
     decided: Option<Decided>,
@@ -79,16 +118,21 @@ impl<R> std::fmt::Debug for JsonBatchReader<R> {
 }
 
 impl<R: AsyncBufRead + Send + Unpin> JsonBatchReader<R> {
-    /// A reader of the JSON Lines in `reader` (the options of `ctx`), in batches of up
-    /// to `ctx.options.batch_size` rows. Errors about a value's type name
-    /// `error_location`.
+    /// A reader of the JSON Lines in `reader` (the options of `ctx`; a JSON array when
+    /// `ctx` says the format is JSON), in batches of up to `ctx.options.batch_size`
+    /// rows. Errors about a value's type name `error_location`.
     pub fn new(reader: R, mut ctx: ReadContext, typing: JsonTyping, error_location: &str) -> Self {
         let batch_rows = ctx.options.batch_size.max(1);
         // Blocks large enough that each block's batch is worth encoding on its own.
         let parallel = &mut ctx.options.parallel;
         parallel.block_bytes = parallel.block_bytes.max(COLUMNAR_BLOCK_BYTES);
+        let lines = if ctx.info.format == iterable_core::Format::JSON {
+            Records::Elements(ElementReader::new(reader, ctx))
+        } else {
+            Records::Lines(LineReader::new(reader, ctx))
+        };
         JsonBatchReader {
-            lines: LineReader::new(reader, ctx),
+            lines,
             typing,
             error_location: error_location.to_owned(),
             decided: None,

@@ -66,6 +66,8 @@ use crate::json_rows::{RecordReader, RecordSource};
 use crate::json_writer::{Framing, JsonEncoder};
 use crate::record_writer::RecordWriter;
 use crate::{ReadContext, WriteContext};
+#[cfg(feature = "arrow")]
+pub(crate) use reader::ElementReader;
 use reader::JsonReader;
 
 use crate::registry::options as opt;
