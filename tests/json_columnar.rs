@@ -399,3 +399,28 @@ async fn a_json_array_takes_the_columnar_road_element_by_element() {
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[1]["id"], Value::Int(2));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parsing_threads_skip_the_same_over_long_lines() {
+    // Lines run 118-126 bytes: a limit of 122 makes many of them too long, in every
+    // block, among the bad and repeated-key lines.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long.jsonl");
+    std::fs::write(&path, long_jsonl()).unwrap();
+    let path = path.to_str().unwrap();
+    let read = |threads| {
+        IterableOptions::read()
+            .errors(ErrorPolicy::Skip)
+            .max_record_bytes(122)
+            .parse_threads(threads)
+    };
+    let one = rows_of(arrow::aopen_batches(path, &read(1)).await.unwrap()).await;
+    let two = rows_of(arrow::aopen_batches(path, &read(2)).await.unwrap()).await;
+    assert!(
+        one.0.len() > 1_000 && one.0.len() < 29_000,
+        "{} rows",
+        one.0.len()
+    );
+    assert_eq!(two.0, one.0);
+    assert_eq!(two.1, one.1);
+}
