@@ -238,20 +238,30 @@ fn long_jsonl() -> String {
     jsonl
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn parsing_threads_give_the_batches_of_one_thread() {
+/// [`long_jsonl`] read into batches by one parsing thread and by two, under `options`
+/// (and the Skip policy): what [`rows_of`] gives for each.
+async fn long_jsonl_by_threads(
+    options: IterableOptions,
+) -> [(Vec<Row>, Vec<(String, String)>, Vec<usize>); 2] {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("long.jsonl");
     std::fs::write(&path, long_jsonl()).unwrap();
     let path = path.to_str().unwrap();
     let read = |threads| {
-        IterableOptions::read()
+        options
+            .clone()
             .errors(ErrorPolicy::Skip)
-            .batch_size(3_000)
             .parse_threads(threads)
     };
     let one = rows_of(arrow::aopen_batches(path, &read(1)).await.unwrap()).await;
-    let (rows, _, sizes) = rows_of(arrow::aopen_batches(path, &read(2)).await.unwrap()).await;
+    let two = rows_of(arrow::aopen_batches(path, &read(2)).await.unwrap()).await;
+    [one, two]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parsing_threads_give_the_batches_of_one_thread() {
+    let [one, (rows, _, sizes)] =
+        long_jsonl_by_threads(IterableOptions::read().batch_size(3_000)).await;
     assert_eq!(one.0.len(), 30_000 - 7, "the seven bad lines skipped");
     assert_eq!(rows, one.0);
     assert!(sizes.iter().all(|&n| n <= 3_000), "{sizes:?}");
@@ -404,18 +414,7 @@ async fn a_json_array_takes_the_columnar_road_element_by_element() {
 async fn parsing_threads_skip_the_same_over_long_lines() {
     // Lines run 118-126 bytes: a limit of 122 makes many of them too long, in every
     // block, among the bad and repeated-key lines.
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("long.jsonl");
-    std::fs::write(&path, long_jsonl()).unwrap();
-    let path = path.to_str().unwrap();
-    let read = |threads| {
-        IterableOptions::read()
-            .errors(ErrorPolicy::Skip)
-            .max_record_bytes(122)
-            .parse_threads(threads)
-    };
-    let one = rows_of(arrow::aopen_batches(path, &read(1)).await.unwrap()).await;
-    let two = rows_of(arrow::aopen_batches(path, &read(2)).await.unwrap()).await;
+    let [one, two] = long_jsonl_by_threads(IterableOptions::read().max_record_bytes(122)).await;
     assert!(
         one.0.len() > 1_000 && one.0.len() < 29_000,
         "{} rows",
