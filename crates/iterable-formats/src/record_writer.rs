@@ -125,7 +125,7 @@ impl<W: AsyncWrite + Send + Unpin, E: RecordEncoder> RecordWriter<W, E> {
     }
 
     /// Writes the records of `batch`, with no row made where the encoder takes batches
-    /// ([`BatchEncoder`]); the output is what writing its rows one by one gives.
+    /// (`BatchEncoder`); the output is what writing its rows one by one gives.
     #[cfg(feature = "arrow")]
     pub async fn write_batch(&mut self, batch: &arrow_array::RecordBatch) -> Result<()>
     where

@@ -8,7 +8,7 @@
 //! then decompressed with `apache_avro`'s codecs: null, deflate, snappy, zstandard,
 //! at most 512 MiB a block) and their records decoded by `datum.rs`, straight from
 //! the block's bytes into rows (one shared header per record type). The top-level
-//! record is the row; values map to [`Value`]:
+//! record is the row; values map to [`Value`](iterable_core::Value):
 //!
 //! | Avro | `Value` |
 //! |---|---|

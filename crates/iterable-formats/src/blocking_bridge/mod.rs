@@ -9,7 +9,7 @@
 //!
 //! - [`spawn_reader`]: the format builds an `Iterator<Item = Result<Row>>` over a
 //!   [`SyncInput`] on a `spawn_blocking` thread; rows come back in batches over a
-//!   channel of [`BridgeConfig::batches_ahead`] batches, so at most about
+//!   channel of `BridgeConfig::batches_ahead` batches, so at most about
 //!   `(batches_ahead + 2) * batch_rows` rows are parsed ahead of a slow consumer and
 //!   memory stays flat. Parsers that push rows rather than being iterated use
 //!   [`spawn_producer`] and a [`RowSender`]. Dropping the [`BlockingReader`] stops the thread: its next

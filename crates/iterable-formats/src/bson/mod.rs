@@ -5,7 +5,8 @@
 //!
 //! Each document is read whole (its length prefix says how long it is; at most
 //! 64 MiB) and converted: doubles to floats, 32- and 64-bit integers to `Int`,
-//! `DateTime` to a UTC [`Timestamp`], `Decimal128` to an exact [`Decimal`] (or its
+//! `DateTime` to a UTC [`Timestamp`](iterable_core::Value::Timestamp), `Decimal128` to an
+//! exact [`Decimal`](iterable_core::Value::Decimal) (or its
 //! text when it has no finite value), binary to `Bytes`, an `ObjectId` to its hex
 //! text, a regular expression to `/pattern/options`, JavaScript code and symbols to
 //! their text, the internal timestamp to `{"t", "i"}`, `undefined` and min/max keys

@@ -20,7 +20,7 @@ use crate::ReadContext;
 /// used while still in the cache and a large decoded batch is never all rows at once.
 const ROWS_PER_SLICE: usize = 1024;
 
-/// Rows of a stream of record batches, converted [`ROWS_PER_SLICE`] rows at a time with
+/// Rows of a stream of record batches, converted `ROWS_PER_SLICE` rows at a time with
 /// [`record_batch_to_rows`]. After an error the stream ends.
 pub struct BatchRowsReader {
     batches: BatchStream,

@@ -78,8 +78,9 @@ impl<R: AsyncBufRead + Unpin> Records<R> {
     }
 }
 
-/// A reader of JSON Lines or a JSON array as record batches; see the
-/// [module docs](self).
+/// A reader of JSON Lines or a JSON array as record batches: flat records straight into
+/// the columns, the others by rows in their places, with the row road's values and
+/// errors.
 pub struct JsonBatchReader<R> {
     lines: Records<R>,
     typing: JsonTyping,

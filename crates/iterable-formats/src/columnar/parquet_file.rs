@@ -40,7 +40,7 @@ const AHEAD_BATCHES: usize = 1;
 const ROW_DECODE_ROWS: usize = 2048;
 
 /// Opens a reader of the rows of the Parquet file `file`, decoded on a blocking thread
-/// at most [`ROW_DECODE_ROWS`] rows at a time.
+/// at most `ROW_DECODE_ROWS` rows at a time.
 ///
 /// Same options and errors as [`open_parquet`](super::open_parquet): `columnar.columns`,
 /// `columnar.row_groups`, `batch_size`; a file that is not Parquet, or is truncated, is

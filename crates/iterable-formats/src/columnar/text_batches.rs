@@ -67,7 +67,8 @@ pub enum TextTyping {
 /// block's rows make a batch worth encoding on its own.
 pub(super) const COLUMNAR_BLOCK_BYTES: usize = 1 << 20;
 
-/// A reader of delimited text as record batches; see the [module docs](self).
+/// A reader of delimited text as record batches: each column's fields straight into
+/// one Arrow array, typed as the first rows decide (or kept as text).
 pub struct TextBatchReader<R> {
     reader: CsvReader<R>,
     typing: TextTyping,

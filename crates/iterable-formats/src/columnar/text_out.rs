@@ -11,7 +11,8 @@ use crate::csv::{CsvEncoder, CsvWriter};
 use crate::json_writer::{Framing, JsonEncoder};
 use crate::record_writer::RecordWriter;
 
-/// A writer of record batches as text; see the [module docs](self).
+/// A writer of record batches as delimited text or JSON Lines, record by record from
+/// the arrays, with the bytes the row writers write.
 pub struct TextBatchWriter<W>(Writer<W>);
 
 enum Writer<W> {

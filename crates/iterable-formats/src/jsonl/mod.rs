@@ -35,7 +35,7 @@
 //!   its first `max_record_bytes` bytes).
 //! - An I/O error is yielded as [`Error::Io`] and ends the stream.
 //! - **Threads**: once a byte order mark is ruled out, lines are parsed in blocks on
-//!   other threads (see [`Parallelism`](iterable_core::Parallelism)); rows, errors and
+//!   other threads (see [`Parallelism`]); rows, errors and
 //!   positions are exactly those of one thread.
 //! - `progress().bytes` is the byte layer's counter (`ReadContext::bytes_read`) or,
 //!   when that stays 0, the decoded bytes consumed.

@@ -7,7 +7,8 @@
 //! the record). Keys that are not strings become their text. Integers up to
 //! `i64::MAX` are `Int`, larger unsigned ones an exact `Decimal`; 32- and 64-bit floats
 //! are `Float`; binary is `Bytes`; strings that are not UTF-8 are kept as `Bytes`;
-//! the timestamp extension (type -1) is a UTC [`Timestamp`]; other extensions are
+//! the timestamp extension (type -1) is a UTC
+//! [`Timestamp`](iterable_core::Value::Timestamp); other extensions are
 //! `{"type": <i8>, "data": <bytes>}`. Nesting deeper than 1024 levels, a truncated or
 //! corrupt value is an error naming the record and the byte offset of its start, and
 //! ends the stream.

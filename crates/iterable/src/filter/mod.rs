@@ -38,7 +38,7 @@ mod parse;
 
 use iterable_core::Row;
 
-/// A parsed filter expression; see the [module docs](self).
+/// A parsed filter expression.
 #[derive(Debug, Clone)]
 pub struct RowFilter {
     expr: parse::Expr,
