@@ -114,17 +114,22 @@ fn distinct_views<'a>(values: impl Iterator<Item = Option<&'a [u8]>>) -> usize {
 /// Fixed-width values compared by their bytes (a float's bits: what a dictionary
 /// compares too).
 fn distinct_fixed(array: &ArrayRef) -> usize {
+    with_fixed_values(array, |values| values.collect::<HashSet<&[u8]>>().len()).unwrap_or(0)
+}
+
+/// `f` of the bytes of each non-null value of a fixed-width `array`, in order; `None`
+/// for other arrays.
+fn with_fixed_values<T>(
+    array: &ArrayRef,
+    f: impl FnOnce(&mut dyn Iterator<Item = &[u8]>) -> T,
+) -> Option<T> {
     let data = array.to_data();
-    let width = match data.data_type().primitive_width() {
-        Some(width) if width > 0 => width,
-        _ => return 0,
-    };
+    let width = data.data_type().primitive_width().filter(|&w| w > 0)?;
     let bytes = &data.buffers()[0].as_slice()[data.offset() * width..];
-    (0..data.len())
+    let mut values = (0..data.len())
         .filter(|&i| data.is_valid(i))
-        .map(|i| &bytes[i * width..(i + 1) * width])
-        .collect::<HashSet<&[u8]>>()
-        .len()
+        .map(|i| &bytes[i * width..(i + 1) * width]);
+    Some(f(&mut values))
 }
 
 /// Whether the spread of the differences between consecutive non-null values of the
@@ -161,24 +166,15 @@ fn integers(array: &ArrayRef) -> Option<Vec<i128>> {
         UInt8 | UInt16 | UInt32 | UInt64 => false,
         _ => return None,
     };
-    let data = array.to_data();
-    let width = data.data_type().primitive_width()?;
-    let bytes = &data.buffers()[0].as_slice()[data.offset() * width..];
-    let value = |i: usize| {
+    let widen = |value: &[u8]| {
         let mut raw = [0u8; 16];
-        raw[..width].copy_from_slice(&bytes[i * width..(i + 1) * width]);
-        let negative = signed && raw[width - 1] & 0x80 != 0;
-        if negative {
-            raw[width..].fill(0xff);
+        raw[..value.len()].copy_from_slice(value);
+        if signed && value[value.len() - 1] & 0x80 != 0 {
+            raw[value.len()..].fill(0xff);
         }
         i128::from_le_bytes(raw)
     };
-    Some(
-        (0..data.len())
-            .filter(|&i| data.is_valid(i))
-            .map(value)
-            .collect(),
-    )
+    with_fixed_values(array, |values| values.map(widen).collect())
 }
 
 #[cfg(test)]
