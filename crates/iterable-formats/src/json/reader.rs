@@ -11,9 +11,7 @@ use tokio::io::AsyncBufRead;
 use super::scanner::{Event, Scanner};
 use crate::ReadContext;
 use crate::json_rows::{RecordParser, RecordSource, poll_buffer};
-#[cfg(feature = "arrow")]
-use crate::jsonl::Item;
-use crate::jsonl::LineSink;
+use crate::jsonl::{Item, LineSink};
 
 /// The JSON reader.
 pub(super) struct JsonReader<R> {
@@ -37,18 +35,18 @@ impl<R: AsyncBufRead + Unpin> JsonReader<R> {
     }
 
     /// The next row; with a `sink`, the elements it takes make no row, and
-    /// `Ok(None)` inside says it is full.
+    /// [`Item::Full`] says it is full.
     fn poll_inner(
         &mut self,
         parser: &mut RecordParser,
         cx: &mut Context<'_>,
         mut sink: Option<&mut (dyn LineSink + '_)>,
-    ) -> Poll<Option<Result<Option<Row>>>> {
+    ) -> Poll<Option<Result<Item>>> {
         loop {
             let buf = match poll_buffer(&mut self.reader, &mut self.done, &parser.info.location, cx)
             {
                 Poll::Pending => return Poll::Pending,
-                Poll::Ready(Err(last)) => return Poll::Ready(last.map(|r| r.map(Some))),
+                Poll::Ready(Err(last)) => return Poll::Ready(last.map(|r| r.map(Item::Row))),
                 Poll::Ready(Ok(buf)) => buf,
             };
             let eof = buf.is_empty();
@@ -59,11 +57,11 @@ impl<R: AsyncBufRead + Unpin> JsonReader<R> {
                     parser.count_row();
                     sink.as_deref()
                         .is_some_and(|s| s.full())
-                        .then_some(Ok(None))
+                        .then_some(Ok(Item::Full))
                 }
                 Event::Element(bytes, pos) => {
                     match parser.parse(bytes, pos, "array element", false) {
-                        Ok(Some(row)) => Some(Ok(Some(row))),
+                        Ok(Some(row)) => Some(Ok(Item::Row(row))),
                         Ok(None) => None,
                         Err(e) => {
                             self.done = true;
@@ -100,8 +98,14 @@ impl<R: AsyncBufRead + Unpin> RecordSource for JsonReader<R> {
         parser: &mut RecordParser,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Row>>> {
-        self.poll_inner(parser, cx, None)
-            .map(|item| item.map(|r| r.map(|row| row.expect("no sink, so never full"))))
+        self.poll_inner(parser, cx, None).map(|item| {
+            item.map(|r| {
+                r.map(|item| match item {
+                    Item::Row(row) => row,
+                    _ => unreachable!("no sink, so never full"),
+                })
+            })
+        })
     }
 
     fn consumed(&self) -> u64 {
@@ -134,16 +138,7 @@ impl<R: AsyncBufRead + Unpin> ElementReader<R> {
         cx: &mut Context<'_>,
         sink: Option<&mut (dyn LineSink + '_)>,
     ) -> Poll<Option<Result<Item>>> {
-        self.source
-            .poll_inner(&mut self.parser, cx, sink)
-            .map(|item| {
-                item.map(|r| {
-                    r.map(|row| match row {
-                        Some(row) => Item::Row(row),
-                        None => Item::Full,
-                    })
-                })
-            })
+        self.source.poll_inner(&mut self.parser, cx, sink)
     }
 
     /// Rows (taken elements included), bytes and skipped elements so far.
