@@ -23,7 +23,7 @@ async fn every_json_lines_file_converts_the_same_by_both_roads() {
 async fn flat_records_keep_json_types_and_strings_of_dates_become_dates() {
     let jsonl = concat!(
         "{\"id\": 1, \"name\": \"Anna\", \"score\": 2.5, \"ok\": true, \"zip\": \"01234\", \"n\": \"42\", \"at\": \"2021-03-04T05:06:07+02:00\", \"day\": \"2021-03-04\"}\n",
-        "{\"id\": 2, \"name\": \"B\\u00e9n \\\"B\\\"\", \"score\": 3, \"ok\": false, \"zip\": \"99999\", \"n\": \"7\", \"at\": \"2021-03-05T00:00:00Z\", \"day\": \"2021-03-05\"}\n",
+        "{\"id\": 2, \"name\": \"B\\u00e9n \\\"B\\\"\", \"score\": 3, \"ok\": false, \"zip\": \"99999\", \"n\": \"7\", \"at\": \"2021-03-05T00:00:00\\u005a\", \"day\": \"2021\\u002d03-05\"}\n",
         "\n",
         "{\"day\": null, \"at\": \"\", \"id\": null, \"name\": null}\r\n",
         "{\"id\": -3, \"score\": -0, \"name\": \"\", \"zip\": \"x\", \"n\": \"\", \"ok\": null}",
@@ -51,6 +51,11 @@ async fn flat_records_keep_json_types_and_strings_of_dates_become_dates() {
     assert_eq!(counts, [4, 4, 0]);
     assert_eq!(rows[0]["at"].to_string(), "2021-03-04T03:06:07Z");
     assert_eq!(rows[1]["name"], Value::from("Bén \"B\""));
+    assert_eq!(
+        (rows[1]["at"].to_string(), rows[1]["day"].to_string()),
+        ("2021-03-05T00:00:00Z".to_owned(), "2021-03-05".to_owned()),
+        "escapes in date strings, after an escaped name on the same line"
+    );
     assert_eq!(rows[1]["score"], Value::Float(3.0));
     assert_eq!(
         rows[0]["n"],

@@ -118,8 +118,14 @@ pub(crate) enum JsonScalar<'a> {
     Int(i64),
     /// A number with a fraction or an exponent, or `-0` (as the row parser reads it).
     Float(f64),
-    /// A string, borrowed when it holds no escape.
-    String(Cow<'a, str>),
+    /// A string without escapes: its text in the line.
+    String(&'a str),
+    /// A string that held escapes: its text, unescaped, is `start..end` of the buffer
+    /// given to [`Scanner::scalar`].
+    Escaped {
+        start: usize,
+        end: usize,
+    },
 }
 
 #[cfg(feature = "arrow")] // The columnar road of JSON Lines.
@@ -182,19 +188,32 @@ impl<'a> Scanner<'a> {
     }
 
     /// The next value when it is a scalar; `None` for an object, an array or bad syntax.
-    pub(crate) fn scalar(&mut self) -> Option<JsonScalar<'a>> {
+    /// A string that holds escapes is unescaped onto the end of `unescaped`.
+    pub(crate) fn scalar(&mut self, unescaped: &mut String) -> Option<JsonScalar<'a>> {
         let p = &mut self.0;
         p.skip_ws();
         Some(match p.peek()? {
             b'"' => {
                 p.at += 1;
-                JsonScalar::String(p.string()?)
+                let start = p.at;
+                let end = plain_run(p.bytes, start);
+                if p.bytes.get(end) == Some(&b'"') {
+                    p.at = end + 1;
+                    JsonScalar::String(&p.text[start..end])
+                } else {
+                    let from = unescaped.len();
+                    p.unescape_onto(start, end, unescaped)?;
+                    JsonScalar::Escaped {
+                        start: from,
+                        end: unescaped.len(),
+                    }
+                }
             }
-            b'-' | b'0'..=b'9' => match p.number()? {
-                Value::Int(i) => JsonScalar::Int(i),
-                Value::Float(f) => JsonScalar::Float(f),
+            b'-' | b'0'..=b'9' => match p.number_read()? {
+                Number::Int(i) => JsonScalar::Int(i),
+                Number::Float(f) => JsonScalar::Float(f),
                 // Beyond 64 bits: the row parser keeps it exact.
-                _ => return None,
+                Number::Big(_) => return None,
             },
             b't' => p
                 .literal(b"true", Value::Null)
@@ -383,15 +402,22 @@ impl<'a> Parser<'a> {
     fn string(&mut self) -> Option<Cow<'a, str>> {
         let start = self.at;
         let end = plain_run(self.bytes, start);
-        match self.bytes.get(end)? {
-            b'"' => {
-                self.at = end + 1;
-                return Some(Cow::Borrowed(&self.text[start..end]));
-            }
-            b'\\' => {}
-            _ => return None, // a control character
+        if self.bytes.get(end) == Some(&b'"') {
+            self.at = end + 1;
+            return Some(Cow::Borrowed(&self.text[start..end]));
         }
         let mut out = String::with_capacity(end - start + 16);
+        self.unescape_onto(start, end, &mut out)?;
+        Some(Cow::Owned(out))
+    }
+
+    /// The rest of a string whose plain run `start..end` stops short of its closing
+    /// quote: the run and what follows, unescaped, pushed onto `out`, up to and past
+    /// the closing quote. `None` at a control character or a bad escape.
+    fn unescape_onto(&mut self, start: usize, end: usize, out: &mut String) -> Option<()> {
+        if self.bytes.get(end)? != &b'\\' {
+            return None; // a control character
+        }
         out.push_str(&self.text[start..end]);
         self.at = end;
         loop {
@@ -416,7 +442,7 @@ impl<'a> Parser<'a> {
             match self.bytes.get(end)? {
                 b'"' => {
                     self.at = end + 1;
-                    return Some(Cow::Owned(out));
+                    return Some(());
                 }
                 b'\\' => self.at = end,
                 _ => return None, // a control character
@@ -459,6 +485,16 @@ impl<'a> Parser<'a> {
     /// A number, by JSON's grammar: `-`? (`0` | [1-9][0-9]*) (`.` [0-9]+)? ([eE] [+-]? [0-9]+)?
     #[inline]
     fn number(&mut self) -> Option<Value> {
+        Some(match self.number_read()? {
+            Number::Int(i) => Value::Int(i),
+            Number::Float(x) => Value::Float(x),
+            Number::Big(literal) => big_integer(literal),
+        })
+    }
+
+    /// A number (see [`number`](Self::number)) without making a [`Value`] of it.
+    #[inline]
+    fn number_read(&mut self) -> Option<Number<'a>> {
         let start = self.at;
         let negative = self.peek() == Some(b'-');
         if negative {
@@ -504,23 +540,32 @@ impl<'a> Parser<'a> {
         if float {
             // Out of range (`1e400`) is serde_json's error to give.
             let x: f64 = self.text[start..self.at].parse().ok()?;
-            return x.is_finite().then_some(Value::Float(x));
+            return x.is_finite().then_some(Number::Float(x));
         }
         let literal = &self.text[start..int_end];
         let Ok(magnitude) = self.text[digits_start..int_end].parse::<u64>() else {
-            return Some(big_integer(literal));
+            return Some(Number::Big(literal));
         };
         if !negative {
-            return Some(Value::from(magnitude));
+            return Some(i64::try_from(magnitude).map_or(Number::Big(literal), Number::Int));
         }
         if magnitude == 0 {
-            return Some(Value::Float(-0.0)); // as serde_json reads `-0`
+            return Some(Number::Float(-0.0)); // as serde_json reads `-0`
         }
         Some(
             0i64.checked_sub_unsigned(magnitude)
-                .map_or_else(|| big_integer(literal), Value::Int),
+                .map_or(Number::Big(literal), Number::Int),
         )
     }
+}
+
+/// A JSON number as [`Parser::number_read`] reads it.
+enum Number<'a> {
+    Int(i64),
+    /// A number with a fraction or an exponent, or `-0`.
+    Float(f64),
+    /// An integer beyond `i64`: its text.
+    Big(&'a str),
 }
 
 /// An integer beyond `i64` and `u64`, kept exact (serde_json would round it to a

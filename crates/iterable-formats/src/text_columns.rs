@@ -142,7 +142,7 @@ impl TextColumns {
 
 /// Room for a chunk's text: the last chunk's length and 1/16 more (the length of many
 /// rows together varies by far less).
-fn with_slack(len: usize) -> usize {
+pub(crate) fn with_slack(len: usize) -> usize {
     len + len / 16 + 64
 }
 

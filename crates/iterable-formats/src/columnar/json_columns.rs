@@ -6,7 +6,6 @@
 //! [`rows_to_record_batch`](super::rows_to_record_batch), so the values and the errors
 //! are those of the row road.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -226,7 +225,7 @@ impl JsonColumns {
             if self.line[at].is_some() || !scan.eat(b':') {
                 return None;
             }
-            let value = scan.scalar()?;
+            let value = scan.scalar(&mut self.unescaped)?;
             let ready = self.check(at, value, text)?;
             self.line[at] = Some(ready);
             fields += 1;
@@ -241,7 +240,7 @@ impl JsonColumns {
     }
 
     /// `value` checked against column `at`'s type, as the row road would write it.
-    fn check(&mut self, at: usize, value: JsonScalar<'_>, line: &str) -> Option<Ready> {
+    fn check(&self, at: usize, value: JsonScalar<'_>, line: &str) -> Option<Ready> {
         const EXACT: i64 = 1 << 53;
         let values = &self.columns[at].values;
         Some(match (values, value) {
@@ -252,55 +251,60 @@ impl JsonColumns {
                 Ready::Float(i as f64)
             }
             (Values::Bool(_), JsonScalar::Bool(b)) => Ready::Bool(b),
-            (Values::Text { .. }, JsonScalar::String(s)) => self.text(s, line),
-            (Values::Date(_), JsonScalar::String(s)) => match ColumnType::Date.read(&s)? {
-                Typed::Null => Ready::Null,
-                Typed::Date(d) => Ready::Int(i64::from(i32::try_from(days(&d)).ok()?)),
-                _ => return None,
+            (Values::Text { .. }, JsonScalar::String(s)) => {
+                let start = s.as_ptr() as usize - line.as_ptr() as usize;
+                Ready::Text {
+                    start: start as u32,
+                    end: (start + s.len()) as u32,
+                    unescaped: false,
+                }
+            }
+            (Values::Text { .. }, JsonScalar::Escaped { start, end }) => Ready::Text {
+                start: start as u32,
+                end: end as u32,
+                unescaped: true,
             },
+            (Values::Date(_), JsonScalar::String(s)) => date(s)?,
+            (Values::Date(_), JsonScalar::Escaped { start, end }) => {
+                date(&self.unescaped[start..end])?
+            }
             (Values::Timestamp { kind, unit, .. }, JsonScalar::String(s)) => {
-                let zoned = *kind == ColumnType::TimestampUtc;
-                if *unit == TimeUnit::Microsecond
-                    && let Some(micros) = plain_datetime_micros(&s, zoned)
-                {
-                    return Some(Ready::Int(micros));
-                }
-                match kind.read(&s)? {
-                    Typed::Null => Ready::Null,
-                    Typed::DateTime(t) => {
-                        let utc = t.and_utc();
-                        let nanos = i64::from(utc.timestamp_subsec_nanos());
-                        Ready::Int(in_unit(utc.timestamp(), nanos, *unit)?)
-                    }
-                    _ => return None,
-                }
+                date_time(*kind, *unit, s)?
+            }
+            (Values::Timestamp { kind, unit, .. }, JsonScalar::Escaped { start, end }) => {
+                date_time(*kind, *unit, &self.unescaped[start..end])?
             }
             _ => return None,
         })
     }
+}
 
-    /// A string: where its bytes lie (in the line when borrowed from it).
-    fn text(&mut self, s: Cow<'_, str>, line: &str) -> Ready {
-        match s {
-            Cow::Borrowed(b) => {
-                let start = b.as_ptr() as usize - line.as_ptr() as usize;
-                Ready::Text {
-                    start: start as u32,
-                    end: (start + b.len()) as u32,
-                    unescaped: false,
-                }
-            }
-            Cow::Owned(o) => {
-                let start = self.unescaped.len();
-                self.unescaped.push_str(&o);
-                Ready::Text {
-                    start: start as u32,
-                    end: self.unescaped.len() as u32,
-                    unescaped: true,
-                }
-            }
-        }
+/// A JSON string read as a date, as the row road reads it.
+fn date(s: &str) -> Option<Ready> {
+    Some(match ColumnType::Date.read(s)? {
+        Typed::Null => Ready::Null,
+        Typed::Date(d) => Ready::Int(i64::from(i32::try_from(days(&d)).ok()?)),
+        _ => return None,
+    })
+}
+
+/// A JSON string read as a date-time of `kind`, in `unit`, as the row road reads it.
+fn date_time(kind: ColumnType, unit: TimeUnit, s: &str) -> Option<Ready> {
+    let zoned = kind == ColumnType::TimestampUtc;
+    if unit == TimeUnit::Microsecond
+        && let Some(micros) = plain_datetime_micros(s, zoned)
+    {
+        return Some(Ready::Int(micros));
     }
+    Some(match kind.read(s)? {
+        Typed::Null => Ready::Null,
+        Typed::DateTime(t) => {
+            let utc = t.and_utc();
+            let nanos = i64::from(utc.timestamp_subsec_nanos());
+            Ready::Int(in_unit(utc.timestamp(), nanos, unit)?)
+        }
+        _ => return None,
+    })
 }
 
 impl LineSink for JsonColumns {
@@ -357,23 +361,33 @@ impl Column {
         }
     }
 
-    /// The column's array; the buffers start again empty. The text arrays are made
-    /// without arrow checking their UTF-8 again: each value was a whole `&str`.
+    /// The column's array; the buffers start again empty, with room for as many
+    /// values (and, for text, as many bytes and a little more) as this batch held, so
+    /// the next batch fills them without growing them step by step (each step a copy
+    /// and fresh pages). The text arrays are made without arrow checking their UTF-8
+    /// again: each value was a whole `&str`.
     #[allow(unsafe_code)]
     fn finish(&mut self, data_type: &DataType) -> ArrayRef {
         let nulls = std::mem::take(&mut self.nulls);
+        let rows = self.valid.len();
         let valid = self.valid.finish();
+        self.valid.reserve(rows);
         let nulls = (nulls > 0).then(|| NullBuffer::new(valid));
         fn prim<T: ArrowPrimitiveType>(
             v: &mut Vec<T::Native>,
             nulls: Option<NullBuffer>,
         ) -> PrimitiveArray<T> {
-            PrimitiveArray::new(ScalarBuffer::from(std::mem::take(v)), nulls)
+            let room = Vec::with_capacity(v.len());
+            PrimitiveArray::new(ScalarBuffer::from(std::mem::replace(v, room)), nulls)
         }
         match &mut self.values {
             Values::Int(v) => Arc::new(prim::<Int64Type>(v, nulls)),
             Values::Float(v) => Arc::new(prim::<Float64Type>(v, nulls)),
-            Values::Bool(v) => Arc::new(BooleanArray::new(v.finish(), nulls)),
+            Values::Bool(v) => {
+                let values = v.finish();
+                v.reserve(rows);
+                Arc::new(BooleanArray::new(values, nulls))
+            }
             Values::Date(v) => Arc::new(prim::<Date32Type>(v, nulls)),
             Values::Timestamp { unit, values, .. } => {
                 let tz = match data_type {
@@ -390,9 +404,12 @@ impl Column {
                 }
             }
             Values::Text { bytes, offsets } => {
-                let offsets = std::mem::replace(offsets, vec![0]);
+                let mut next_offsets = Vec::with_capacity(offsets.len());
+                next_offsets.push(0);
+                let offsets = std::mem::replace(offsets, next_offsets);
                 let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets));
-                let data = Buffer::from_vec(std::mem::take(bytes));
+                let room = Vec::with_capacity(crate::text_columns::with_slack(bytes.len()));
+                let data = Buffer::from_vec(std::mem::replace(bytes, room));
                 // SAFETY: the offsets start at 0 and never fall, each value's bytes
                 // were a whole `&str` (so the data is UTF-8 at every offset), and the
                 // array has one value a row, as the null buffer has.
@@ -430,5 +447,98 @@ impl Values {
             Values::Date(v) => v.push(0),
             Values::Text { bytes, offsets } => offsets.push(bytes.len() as i32),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::cast::AsArray;
+    use arrow_schema::{Field, Schema};
+
+    fn sink() -> JsonColumns {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("name", DataType::Utf8, true),
+            Field::new("day", DataType::Date32, true),
+            Field::new(
+                "at",
+                DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+                true,
+            ),
+            Field::new("n", DataType::Int64, true),
+        ]));
+        let types = |name: &str| match name {
+            "day" => ColumnType::Date,
+            "at" => ColumnType::TimestampUtc,
+            _ => ColumnType::Text,
+        };
+        JsonColumns::new(schema, types).unwrap()
+    }
+
+    #[test]
+    fn escaped_strings_are_taken_and_kept_apart_line_by_line() {
+        let mut sink = sink();
+        let lines = [
+            r#"{"name": "a\"b", "day": "2021\u002d03-05", "at": "2021-03-05T00:00:00\u005a", "n": 1}"#,
+            r#"{"name": "plain", "day": "2021-03-06", "at": "2021-03-06T01:00:00Z", "n": -2}"#,
+            r#"{"name": "\u00e9\n", "day": null, "at": "", "n": 9223372036854775807}"#,
+        ];
+        for line in lines {
+            assert!(sink.take(line), "left to the rows: {line}");
+        }
+        // Beyond i64: the row road keeps it exact.
+        assert!(!sink.take(r#"{"n": 9223372036854775808}"#));
+        let batch = sink.take_batch();
+        let names = batch.column(0).as_string::<i32>();
+        assert_eq!(
+            names.iter().collect::<Vec<_>>(),
+            [Some("a\"b"), Some("plain"), Some("é\n")]
+        );
+        let days = batch.column(1).as_primitive::<Date32Type>();
+        assert_eq!(
+            days.iter().collect::<Vec<_>>(),
+            [Some(18691), Some(18692), None]
+        );
+        let at = batch.column(2).as_primitive::<TimestampMicrosecondType>();
+        let hour = 3_600_000_000;
+        let day = 24 * hour;
+        assert_eq!(
+            at.iter().collect::<Vec<_>>(),
+            [Some(18691 * day), Some(18692 * day + hour), None]
+        );
+        let n = batch.column(3).as_primitive::<Int64Type>();
+        assert_eq!(
+            n.iter().collect::<Vec<_>>(),
+            [Some(1), Some(-2), Some(i64::MAX)]
+        );
+    }
+
+    #[test]
+    fn a_taken_batch_leaves_buffers_with_room_for_the_next() {
+        let mut sink = sink();
+        for i in 0..100 {
+            let line = format!(r#"{{"name": "row {i}", "day": "2021-03-05", "n": {i}}}"#);
+            assert!(sink.take(&line));
+        }
+        let first = sink.take_batch();
+        assert_eq!(first.num_rows(), 100);
+        let Values::Text { bytes, offsets } = &sink.columns[0].values else {
+            panic!("a text column");
+        };
+        assert!(
+            bytes.is_empty() && bytes.capacity() >= 590,
+            "{}",
+            bytes.capacity()
+        );
+        assert_eq!(offsets, &[0]);
+        assert!(offsets.capacity() >= 101);
+        let Values::Int(n) = &sink.columns[3].values else {
+            panic!("an integer column");
+        };
+        assert!(n.is_empty() && n.capacity() >= 100);
+        assert!(sink.take(r#"{"name": "next", "n": 7}"#));
+        let next = sink.take_batch();
+        assert_eq!(next.column(0).as_string::<i32>().value(0), "next");
+        assert!(next.column(1).is_null(0));
     }
 }
