@@ -263,6 +263,63 @@ async fn long_jsonl_by_threads(
     [one, two]
 }
 
+/// [`long_jsonl`] with line 20,001 not UTF-8 (a 0xFF byte in its name) and line
+/// 20,002 holding non-ASCII text.
+fn long_jsonl_with_bad_bytes() -> Vec<u8> {
+    let text = long_jsonl().replace("name number 20001 ", "name número 20001 ");
+    let mut bytes = text.into_bytes();
+    let at = bytes
+        .windows(18)
+        .position(|w| w == b"name number 20000 ")
+        .unwrap();
+    bytes[at] = 0xFF;
+    bytes
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_line_not_utf8_is_the_same_error_by_one_thread_and_two() {
+    let jsonl = long_jsonl_with_bad_bytes();
+    for threads in [1, 2] {
+        let read = |policy| {
+            ConvertOptions::new().read(
+                IterableOptions::read()
+                    .errors(policy)
+                    .parse_threads(threads),
+            )
+        };
+        let (_, rows, counts) = case("long.jsonl", &jsonl, read(ErrorPolicy::Skip))
+            .await
+            .unwrap();
+        assert_eq!(counts, [29_992, 29_992, 8], "{threads} threads");
+        let next = rows.iter().position(|r| r["id"] == Value::Int(20_001));
+        let next = &rows[next.unwrap()];
+        assert_eq!(
+            next["name"],
+            Value::from("name número 20001 with some words to fill the line up")
+        );
+        assert!(rows.iter().all(|r| r["id"] != Value::Int(20_000)));
+        let err = case("long.jsonl", &jsonl, read(ErrorPolicy::Fail))
+            .await
+            .unwrap_err();
+        assert!(err.contains("line 4001"), "{threads} threads: {err}");
+    }
+    let skip_oops = long_jsonl().replace("{\"id\": oops}", "{\"id\": 1}");
+    let mut bytes = skip_oops.into_bytes();
+    let at = bytes
+        .windows(18)
+        .position(|w| w == b"name number 20000 ")
+        .unwrap();
+    bytes[at] = 0xFF;
+    let err = case("long.jsonl", &bytes, ConvertOptions::new())
+        .await
+        .unwrap_err();
+    assert!(err.contains("line 20001"), "{err}");
+    assert!(
+        err.contains("invalid unicode code point at column 24"),
+        "{err}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn parsing_threads_give_the_batches_of_one_thread() {
     let [one, (rows, _, sizes)] =

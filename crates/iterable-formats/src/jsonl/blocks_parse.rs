@@ -99,7 +99,10 @@ impl BlockParser for BlockParse {
             line_start: start.byte,
             consumed: start.byte,
             max_line: self.max_line,
+            checked: Default::default(),
         };
+        // The block's lines are checked as UTF-8 together when a sink wants them as text.
+        let utf8 = sink.get().is_some() && simdutf8::basic::from_utf8(block).is_ok();
         // About one row per 128 bytes: a guess that saves most regrowing (a sink's
         // block makes a batch, and rows only of the lines it leaves).
         let guess = match sink.get() {
@@ -117,7 +120,7 @@ impl BlockParser for BlockParse {
             let step = if line.len() > lines.max_line {
                 lines.too_long(&mut parser, line)
             } else {
-                lines.line(&mut parser, line, sink.get())
+                lines.line(&mut parser, line, sink.get(), utf8)
             };
             let bad = parser.errors.take_deferred();
             if !bad.is_empty() || matches!(step, Step::Row(_)) || sink.full() {

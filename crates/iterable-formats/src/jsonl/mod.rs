@@ -191,6 +191,18 @@ impl From<Result<Option<Row>>> for Step {
     }
 }
 
+/// `line` as text: checked here unless `utf8` says it is UTF-8 already.
+#[allow(unsafe_code)]
+fn line_text(line: &[u8], utf8: bool) -> Option<&str> {
+    if utf8 {
+        // SAFETY: `utf8` is given only for a line cut at line feeds (or at a `\r`
+        // before one) out of a run of bytes checked as UTF-8, and an ASCII byte is
+        // always a character boundary.
+        return Some(unsafe { std::str::from_utf8_unchecked(line) });
+    }
+    simdutf8::basic::from_utf8(line).ok()
+}
+
 /// Line bookkeeping: the partial line, counters and offsets.
 struct Lines {
     /// A line that spans reads (never longer than `max_line`).
@@ -208,16 +220,54 @@ struct Lines {
     /// Decoded bytes consumed.
     consumed: u64,
     max_line: usize,
+    /// The run of whole lines last checked as UTF-8 in one go (see [`Lines::check_run`]).
+    checked: CheckedRun,
+}
+
+/// Bytes `start..end` of the decoded stream, whole lines, checked as UTF-8 together:
+/// one check of a read's lines costs far less than one a line (the sink needs each
+/// line as text).
+#[derive(Default)]
+struct CheckedRun {
+    start: u64,
+    end: u64,
+    valid: bool,
 }
 
 impl Lines {
+    /// Checks the whole lines at the start of `buf` (which starts at `self.consumed`,
+    /// at a line's start) as UTF-8 together, unless the last run checked reaches past
+    /// here. A run that is not UTF-8 leaves its lines to be checked one by one (the bad
+    /// ones then go to the row parser, which names them).
+    fn check_run(&mut self, buf: &[u8]) {
+        if self.consumed < self.checked.end {
+            return;
+        }
+        if let Some(last) = memchr::memrchr(b'\n', buf) {
+            self.checked = CheckedRun {
+                start: self.consumed,
+                end: self.consumed + last as u64,
+                valid: simdutf8::basic::from_utf8(&buf[..last]).is_ok(),
+            };
+        }
+    }
+
+    /// Whether the `len` bytes from `self.consumed` (a line) lie in a run checked as
+    /// UTF-8.
+    fn checked_utf8(&self, len: usize) -> bool {
+        self.checked.valid
+            && self.checked.start <= self.consumed
+            && self.consumed + len as u64 <= self.checked.end
+    }
+
     /// One complete line (without its `\n`) starting at `self.line_start`, offered to
-    /// `sink` first if there is one.
+    /// `sink` first if there is one; `utf8` when it is known to be UTF-8.
     fn line(
         &mut self,
         parser: &mut RecordParser,
         raw: &[u8],
         sink: Option<&mut (dyn LineSink + '_)>,
+        utf8: bool,
     ) -> Step {
         self.line_no += 1;
         let content = raw.strip_suffix(b"\r").unwrap_or(raw);
@@ -225,7 +275,8 @@ impl Lines {
             return Step::Skip;
         }
         self.records += 1;
-        if let (Some(sink), Ok(text)) = (sink, simdutf8::basic::from_utf8(content))
+        if let Some(sink) = sink
+            && let Some(text) = line_text(content, utf8)
             && sink.take(text)
         {
             parser.count_row();
@@ -299,6 +350,7 @@ impl<R: AsyncBufRead + Unpin> JsonlReader<R> {
                 line_start: 0,
                 consumed: 0,
                 max_line,
+                checked: CheckedRun::default(),
             },
             done: false,
             pending: Vec::new(),
@@ -460,7 +512,7 @@ impl<R: AsyncBufRead + Unpin> JsonlReader<R> {
                 }
                 if !lines.discarding && !lines.partial.is_empty() {
                     let raw = std::mem::take(&mut lines.partial);
-                    match lines.line(parser, &raw, sink.as_deref_mut()) {
+                    match lines.line(parser, &raw, sink.as_deref_mut(), false) {
                         Step::Row(row) => {
                             self.done = true;
                             return Poll::Ready(Some(Ok(Item::Row(row))));
@@ -505,16 +557,20 @@ impl<R: AsyncBufRead + Unpin> JsonlReader<R> {
                 continue;
             }
 
+            if sink.is_some() && lines.partial.is_empty() {
+                lines.check_run(buf);
+            }
             let (n, step) = match memchr::memchr(b'\n', buf) {
                 Some(i) => {
                     let step = if lines.partial.len() + i > lines.max_line {
                         lines.too_long(parser, &buf[..i])
                     } else if lines.partial.is_empty() {
-                        lines.line(parser, &buf[..i], sink.as_deref_mut())
+                        let utf8 = lines.checked_utf8(i);
+                        lines.line(parser, &buf[..i], sink.as_deref_mut(), utf8)
                     } else {
                         lines.partial.extend_from_slice(&buf[..i]);
                         let raw = std::mem::take(&mut lines.partial);
-                        let step = lines.line(parser, &raw, sink.as_deref_mut());
+                        let step = lines.line(parser, &raw, sink.as_deref_mut(), false);
                         lines.partial = raw;
                         step
                     };
