@@ -97,6 +97,22 @@ pub(crate) async fn case(name: &str, text: &[u8], options: ConvertOptions) -> Ou
 }
 
 #[tokio::test]
+async fn doubled_quotes_stand_for_one_on_both_roads() {
+    let csv = "id,said,note\n\
+        1,\"she said \"\"hi\"\"\",plain\n\
+        2,\"\"\"\",\"é\"\"ß\"\"\"\n\
+        3,\"two\nlines \"\"q\"\"\",\"a,b\"\n";
+    let (_, rows, counts) = case("quotes.csv", csv.as_bytes(), ConvertOptions::new())
+        .await
+        .unwrap();
+    assert_eq!(counts, [3, 3, 0]);
+    let said: Vec<&str> = rows.iter().map(|r| r["said"].as_str().unwrap()).collect();
+    assert_eq!(said, ["she said \"hi\"", "\"", "two\nlines \"q\""]);
+    let note: Vec<&str> = rows.iter().map(|r| r["note"].as_str().unwrap()).collect();
+    assert_eq!(note, ["plain", "é\"ß\"", "a,b"]);
+}
+
+#[tokio::test]
 async fn each_column_takes_one_type_and_empty_fields_are_nulls() {
     let csv = "id,name,score,when,day,flag,zip,note\n\
         1,Anna,2.5,2021-03-04T05:06:07+02:00,2021-03-04,true,01234,\n\

@@ -41,6 +41,44 @@ impl TextColumn {
     }
 }
 
+/// A field as the parser cut it out of a record, appended to its column's text.
+pub(crate) trait FieldText {
+    /// Appends the field's text to `text`.
+    fn push_onto(&self, text: &mut String);
+}
+
+impl FieldText for &str {
+    #[inline]
+    fn push_onto(&self, text: &mut String) {
+        text.push_str(self);
+    }
+}
+
+/// A quoted field's text as it lies in the record: where `doubled`, each doubled
+/// `quote` (an ASCII byte) in it stands for one.
+pub(crate) struct QuotedField<'a> {
+    pub(crate) text: &'a str,
+    pub(crate) doubled: bool,
+    pub(crate) quote: u8,
+}
+
+impl FieldText for QuotedField<'_> {
+    fn push_onto(&self, text: &mut String) {
+        if !self.doubled {
+            text.push_str(self.text);
+            return;
+        }
+        let mut rest = self.text;
+        while let Some(i) = memchr::memchr(self.quote, rest.as_bytes()) {
+            // The quote at `i` is followed by its double (an ASCII byte, so `i + 2` is
+            // a character boundary).
+            text.push_str(&rest[..=i]);
+            rest = rest.get(i + 2..).unwrap_or("");
+        }
+        text.push_str(rest);
+    }
+}
+
 /// A chunk is handed on once its text reaches this size, so that offsets stay well
 /// inside `i32` and a chunk's memory stays bounded whatever the record sizes.
 pub(crate) const MAX_CHUNK_TEXT: usize = 64 << 20;
@@ -98,12 +136,13 @@ impl TextColumns {
 
     /// Adds one record: its fields in order (no more than the header has columns);
     /// the columns it lacks are missing in this row.
-    pub(crate) fn push_record<'a>(&mut self, fields: impl IntoIterator<Item = &'a str>) {
+    pub(crate) fn push_record<F: FieldText>(&mut self, fields: impl IntoIterator<Item = F>) {
         let mut given = 0;
         for (column, field) in self.columns.iter_mut().zip(fields) {
-            column.text.push_str(field);
+            let before = column.text.len();
+            field.push_onto(&mut column.text);
             column.offsets.push(column.text.len() as i32);
-            self.bytes += field.len();
+            self.bytes += column.text.len() - before;
             given += 1;
         }
         for column in &mut self.columns[given..] {
@@ -165,5 +204,27 @@ mod tests {
         assert_eq!(columns[1].text, "xyz");
         assert_eq!(columns[1].offsets, [0, 1, 1, 3]);
         assert_eq!(columns[1].missing, [1]);
+    }
+
+    #[test]
+    fn quoted_fields_give_one_quote_for_each_doubled_one() {
+        let header = Arc::new(Header::new(vec!["a".into(), "b".into()]));
+        let mut chunk = TextColumns::new(header);
+        let field = |text, doubled| QuotedField {
+            text,
+            doubled,
+            quote: b'"',
+        };
+        chunk.push_record([field(r#"x ""y"" é"#, true), field(r#"k""p"#, false)]);
+        chunk.push_record([field(r#""""#, true), field("", true)]);
+        let columns = chunk.take().into_columns();
+        assert_eq!(columns[0].field(0), Some(r#"x "y" é"#));
+        assert_eq!(columns[0].field(1), Some(r#"""#));
+        assert_eq!(
+            columns[1].field(0),
+            Some(r#"k""p"#),
+            "not doubled: as it lies"
+        );
+        assert_eq!(columns[1].field(1), Some(""));
     }
 }

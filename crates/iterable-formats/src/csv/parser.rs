@@ -24,7 +24,7 @@ use super::plain_record::{self, Specials};
 use crate::ReadContext;
 use crate::blocks::{BlockStart, Resume};
 use crate::source_bytes::SourceBytes;
-use crate::text_columns::TextColumns;
+use crate::text_columns::{FieldText, QuotedField, TextColumns};
 
 pub(super) const BOM: &[u8] = b"\xef\xbb\xbf";
 
@@ -737,10 +737,16 @@ impl<'a> Fields<'a> {
                 escaped: 0,
                 ..
             } => columns.push_record(spans.iter().map(|&(s, e)| &line[s..e])),
-            Fields::Spans { .. } => {
-                let fields = self.all().unwrap_or_default();
-                columns.push_record(fields.iter().map(|f| f.as_ref()));
-            }
+            Fields::Spans {
+                line,
+                spans,
+                escaped,
+                quote,
+            } => columns.push_record(spans.iter().enumerate().map(|(i, &(s, e))| QuotedField {
+                text: &line[s..e],
+                doubled: escaped.checked_shr(i as u32).unwrap_or(0) & 1 == 1,
+                quote,
+            })),
         }
     }
 
@@ -780,12 +786,12 @@ impl<'a> Fields<'a> {
 /// field of a plain record is doubled.
 fn undouble(field: &str, quote: u8) -> String {
     let mut text = String::with_capacity(field.len());
-    let mut rest = field;
-    while let Some(i) = memchr::memchr(quote, rest.as_bytes()) {
-        text.push_str(&rest[..=i]);
-        rest = rest.get(i + 2..).unwrap_or("");
-    }
-    text.push_str(rest);
+    let field = QuotedField {
+        text: field,
+        doubled: true,
+        quote,
+    };
+    field.push_onto(&mut text);
     text
 }
 
