@@ -313,7 +313,11 @@ async fn a_line_not_utf8_is_the_same_error_by_one_thread_and_two() {
     let err = case("long.jsonl", &bytes, ConvertOptions::new())
         .await
         .unwrap_err();
-    assert!(err.contains("line 20001"), "{err}");
+    let line_start = bytes[..at].iter().rposition(|&b| b == b'\n').unwrap() + 1;
+    assert!(
+        err.contains(&format!("line 20001, record 20001, byte {line_start}:")),
+        "{err}"
+    );
     assert!(
         err.contains("invalid unicode code point at column 24"),
         "{err}"

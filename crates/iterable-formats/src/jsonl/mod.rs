@@ -252,12 +252,9 @@ impl Lines {
         }
     }
 
-    /// Whether the `len` bytes from `self.consumed` (a line) lie in a run checked as
-    /// UTF-8.
-    fn checked_utf8(&self, len: usize) -> bool {
-        self.checked.valid
-            && self.checked.start <= self.consumed
-            && self.consumed + len as u64 <= self.checked.end
+    /// Whether the `len` bytes from `start` (a line) lie in a run checked as UTF-8.
+    fn checked_utf8(&self, start: u64, len: usize) -> bool {
+        self.checked.valid && self.checked.start <= start && start + len as u64 <= self.checked.end
     }
 
     /// One complete line (without its `\n`) starting at `self.line_start`, offered to
@@ -557,15 +554,52 @@ impl<R: AsyncBufRead + Unpin> JsonlReader<R> {
                 continue;
             }
 
-            if sink.is_some() && lines.partial.is_empty() {
-                lines.check_run(buf);
+            if lines.partial.is_empty() {
+                if sink.is_some() {
+                    lines.check_run(buf);
+                }
+                // The whole lines at the start of `buf`, one after another, without
+                // going back to the reader between them.
+                let mut used = 0;
+                let mut stop = None;
+                while let Some(i) = memchr::memchr(b'\n', &buf[used..]) {
+                    if i > lines.max_line {
+                        break;
+                    }
+                    let start = lines.consumed + used as u64;
+                    lines.line_start = start;
+                    let utf8 = lines.checked_utf8(start, i);
+                    let step = lines.line(parser, &buf[used..used + i], sink.as_deref_mut(), utf8);
+                    used += i + 1;
+                    lines.line_start = lines.consumed + used as u64;
+                    match step {
+                        Step::Skip => {}
+                        Step::Taken if !sink.as_ref().is_some_and(|s| s.full()) => {}
+                        step => {
+                            stop = Some(step);
+                            break;
+                        }
+                    }
+                }
+                if used > 0 {
+                    self.consume(used);
+                    match stop {
+                        Some(Step::Row(row)) => return Poll::Ready(Some(Ok(Item::Row(row)))),
+                        Some(Step::Fail(e)) => {
+                            self.done = true;
+                            return Poll::Ready(Some(Err(e)));
+                        }
+                        Some(Step::Taken) => return Poll::Ready(Some(Ok(Item::Full))),
+                        Some(Step::Skip) | None => continue,
+                    }
+                }
             }
             let (n, step) = match memchr::memchr(b'\n', buf) {
                 Some(i) => {
                     let step = if lines.partial.len() + i > lines.max_line {
                         lines.too_long(parser, &buf[..i])
                     } else if lines.partial.is_empty() {
-                        let utf8 = lines.checked_utf8(i);
+                        let utf8 = lines.checked_utf8(lines.consumed, i);
                         lines.line(parser, &buf[..i], sink.as_deref_mut(), utf8)
                     } else {
                         lines.partial.extend_from_slice(&buf[..i]);
