@@ -65,6 +65,13 @@ fn plain_run(bytes: &[u8], from: usize) -> usize {
 }
 
 #[cfg(feature = "arrow")] // The columnar road of JSON Lines.
+/// Whether `name` is written in JSON as its own bytes (no quote, backslash or control
+/// character to escape), so [`Scanner::key_is`] can look for it as it is.
+pub(crate) fn plain_key(name: &str) -> bool {
+    !name.bytes().any(|b| STOP[b as usize])
+}
+
+#[cfg(feature = "arrow")] // The columnar road of JSON Lines.
 /// Whether `a` and `b` (of one length) hold the same bytes: eight at a time, for the
 /// short keys of records, where a call to `memcmp` costs more than the comparing.
 #[inline]
@@ -163,19 +170,19 @@ impl<'a> Scanner<'a> {
     }
 
     /// After a key's opening quote: takes the key when it is `name` written without
-    /// escapes, with its closing quote.
+    /// escapes, with its closing quote. `name` must be [`plain_key`]: a name holding a
+    /// quote, a backslash or a control character is written with escapes, so it could
+    /// match here only wrongly.
     pub(crate) fn key_is(&mut self, name: &str) -> bool {
+        debug_assert!(plain_key(name));
         let p = &mut self.0;
         let name = name.as_bytes();
         // A key written without escapes is its text: the name's bytes, then the closing
-        // quote. A name holding a quote, a backslash or a control character is written
-        // with escapes, so it never matches here.
+        // quote.
         let Some(head) = p.bytes.get(p.at..p.at + name.len() + 1) else {
             return false;
         };
-        let same = head[name.len()] == b'"'
-            && same_bytes(&head[..name.len()], name)
-            && !name.iter().any(|&b| STOP[b as usize]);
+        let same = head[name.len()] == b'"' && same_bytes(&head[..name.len()], name);
         if same {
             p.at += name.len() + 1;
         }

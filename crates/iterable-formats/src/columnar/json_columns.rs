@@ -20,7 +20,7 @@ use arrow_schema::{DataType, SchemaRef, TimeUnit};
 
 use super::from_rows::{days, in_unit};
 use crate::csv::{ColumnType, Typed, plain_datetime_micros};
-use crate::json_fast::{JsonScalar, Scanner};
+use crate::json_fast::{JsonScalar, Scanner, plain_key};
 use crate::jsonl::LineSink;
 
 /// One column's values so far.
@@ -72,6 +72,8 @@ const MAX_TEXT_BYTES: usize = 1 << 30;
 pub(crate) struct JsonColumns {
     schema: SchemaRef,
     names: Vec<Box<str>>,
+    /// Whether each name is written in JSON as it is (see [`plain_key`]).
+    plain: Vec<bool>,
     /// Column by name, for keys out of the expected order.
     index: HashMap<Box<str>, usize>,
     columns: Vec<Column>,
@@ -130,6 +132,7 @@ impl JsonColumns {
             .collect();
         Some(JsonColumns {
             line: vec![None; names.len()],
+            plain: names.iter().map(|n| plain_key(n)).collect(),
             schema,
             names,
             index,
@@ -155,6 +158,7 @@ impl JsonColumns {
         JsonColumns {
             schema: self.schema.clone(),
             names: self.names.clone(),
+            plain: self.plain.clone(),
             index: self.index.clone(),
             columns,
             rows: 0,
@@ -197,6 +201,7 @@ impl JsonColumns {
     /// its closing quote; `None` for a key the schema lacks.
     fn column_of(&self, scan: &mut Scanner<'_>, expected: usize) -> Option<usize> {
         if let Some(name) = self.names.get(expected)
+            && self.plain[expected]
             && scan.key_is(name)
         {
             return Some(expected);
@@ -511,6 +516,23 @@ mod tests {
             n.iter().collect::<Vec<_>>(),
             [Some(1), Some(-2), Some(i64::MAX)]
         );
+    }
+
+    #[test]
+    fn a_name_with_a_quote_is_matched_by_its_escaped_key() {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("a\"b", DataType::Int64, true),
+            Field::new("c", DataType::Int64, true),
+        ]));
+        let mut sink = JsonColumns::new(schema, |_| ColumnType::Text).unwrap();
+        assert!(sink.take(r#"{"a\"b": 1, "c": 2}"#));
+        assert!(sink.take(r#"{"c": 3, "a\u0022b": 4}"#));
+        assert!(!sink.take(r#"{"a"b": 5}"#), "not JSON");
+        let batch = sink.take_batch();
+        let a = batch.column(0).as_primitive::<Int64Type>();
+        assert_eq!(a.iter().collect::<Vec<_>>(), [Some(1), Some(4)]);
+        let c = batch.column(1).as_primitive::<Int64Type>();
+        assert_eq!(c.iter().collect::<Vec<_>>(), [Some(2), Some(3)]);
     }
 
     #[test]
