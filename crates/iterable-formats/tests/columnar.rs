@@ -147,6 +147,24 @@ fn inference_merges_and_reports_conflicts() {
         err.to_string(),
         "column `l[]`: the sampled rows disagree on its type (int, then string); give a schema"
     );
+    let map = |v: Value| Value::Map(row! { "k" => v });
+    let err = infer_schema(&[
+        row! { "m" => map(Value::Int(1)) },
+        row! { "m" => map(Value::from("x")) },
+    ])
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "column `m.k`: the sampled rows disagree on its type (int, then string); give a schema"
+    );
+    let err = infer_schema(&[
+        row! { "l" => Value::List(vec![map(Value::Int(1)), map(Value::Bool(true))]) },
+    ])
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "column `l[].k`: the sampled rows disagree on its type (int, then bool); give a schema"
+    );
 }
 
 /// The file form's header is padded (arrow-rs pads to 64 bytes); a source whose reads

@@ -59,7 +59,7 @@ impl Kind {
 /// ```
 pub fn infer_schema(rows: &[Row]) -> Result<Schema, ConvertError> {
     let mut columns: Vec<(String, Kind)> = Vec::new();
-    merge_rows(&mut columns, rows.iter(), "")?;
+    merge_rows(&mut columns, rows.iter(), None)?;
     Ok(Schema::new(
         columns
             .into_iter()
@@ -68,18 +68,45 @@ pub fn infer_schema(rows: &[Row]) -> Result<Schema, ConvertError> {
     ))
 }
 
+/// Where a value lies, for errors: written out only when one is made (the sample's
+/// every value has one).
+#[derive(Clone, Copy)]
+enum Path<'a> {
+    /// A column.
+    Column(&'a str),
+    /// The items of the list at a path.
+    Items(&'a Path<'a>),
+    /// A key of the map at a path.
+    Key(&'a Path<'a>, &'a str),
+}
+
+impl std::fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Path::Column(name) => f.write_str(name),
+            Path::Items(list) => write!(f, "{list}[]"),
+            Path::Key(map, name) => write!(f, "{map}.{name}"),
+        }
+    }
+}
+
+/// Merges the kinds of `rows`' values into `columns`; `map` is the path of the map
+/// the rows are (`None`: top-level rows).
 fn merge_rows<'a>(
     columns: &mut Vec<(String, Kind)>,
     rows: impl Iterator<Item = &'a Row>,
-    prefix: &str,
+    map: Option<&Path<'_>>,
 ) -> Result<(), ConvertError> {
     for row in rows {
         for (name, value) in row.iter() {
-            let kind = kind_of(value, &format!("{prefix}{name}"))?;
+            let path = match map {
+                None => Path::Column(name),
+                Some(map) => Path::Key(map, name),
+            };
+            let kind = kind_of(value, &path)?;
             match columns.iter_mut().find(|(n, _)| n == name) {
                 Some((_, known)) => {
-                    let merged = merge(known.clone(), kind, &format!("{prefix}{name}"))?;
-                    *known = merged;
+                    *known = merge(std::mem::replace(known, Kind::Null), kind, &path)?;
                 }
                 None => columns.push((name.to_owned(), kind)),
             }
@@ -88,7 +115,7 @@ fn merge_rows<'a>(
     Ok(())
 }
 
-fn kind_of(value: &Value, path: &str) -> Result<Kind, ConvertError> {
+fn kind_of(value: &Value, path: &Path<'_>) -> Result<Kind, ConvertError> {
     Ok(match value {
         Value::Null => Kind::Null,
         Value::Bool(_) => Kind::Bool,
@@ -106,21 +133,21 @@ fn kind_of(value: &Value, path: &str) -> Result<Kind, ConvertError> {
         },
         Value::List(items) => {
             let mut item = Kind::Null;
-            let item_path = format!("{path}[]");
+            let items_path = Path::Items(path);
             for v in items {
-                item = merge(item, kind_of(v, &item_path)?, &item_path)?;
+                item = merge(item, kind_of(v, &items_path)?, &items_path)?;
             }
             Kind::List(Box::new(item))
         }
         Value::Map(row) => {
             let mut fields = Vec::new();
-            merge_rows(&mut fields, std::iter::once(row), &format!("{path}."))?;
+            merge_rows(&mut fields, std::iter::once(row), Some(path))?;
             Kind::Struct(fields)
         }
     })
 }
 
-fn merge(a: Kind, b: Kind, path: &str) -> Result<Kind, ConvertError> {
+fn merge(a: Kind, b: Kind, path: &Path<'_>) -> Result<Kind, ConvertError> {
     Ok(match (a, b) {
         (Kind::Null, k) | (k, Kind::Null) => k,
         (Kind::Int, Kind::Float) | (Kind::Float, Kind::Int) => Kind::Float,
@@ -138,14 +165,13 @@ fn merge(a: Kind, b: Kind, path: &str) -> Result<Kind, ConvertError> {
                 tz: ta,
             }
         }
-        (Kind::List(a), Kind::List(b)) => {
-            Kind::List(Box::new(merge(*a, *b, &format!("{path}[]"))?))
-        }
+        (Kind::List(a), Kind::List(b)) => Kind::List(Box::new(merge(*a, *b, &Path::Items(path))?)),
         (Kind::Struct(mut a), Kind::Struct(b)) => {
             for (name, kind) in b {
                 match a.iter_mut().find(|(n, _)| *n == name) {
                     Some((_, known)) => {
-                        *known = merge(known.clone(), kind, &format!("{path}.{name}"))?
+                        let key = Path::Key(path, &name);
+                        *known = merge(std::mem::replace(known, Kind::Null), kind, &key)?
                     }
                     None => a.push((name, kind)),
                 }
@@ -155,7 +181,7 @@ fn merge(a: Kind, b: Kind, path: &str) -> Result<Kind, ConvertError> {
         (a, b) if a == b => a,
         (Kind::Timestamp { tz: ta, .. }, Kind::Timestamp { tz: tb, .. }) => {
             return Err(ConvertError {
-                column: path.to_owned(),
+                column: path.to_string(),
                 message: format!(
                     "the sampled rows have timestamps in different zones ({ta:?}, then {tb:?}); give a schema"
                 ),
@@ -163,7 +189,7 @@ fn merge(a: Kind, b: Kind, path: &str) -> Result<Kind, ConvertError> {
         }
         (a, b) => {
             return Err(ConvertError {
-                column: path.to_owned(),
+                column: path.to_string(),
                 message: format!(
                     "the sampled rows disagree on its type ({}, then {}); give a schema",
                     a.name(),
