@@ -18,6 +18,8 @@
 
 use std::collections::HashSet;
 
+use ahash::RandomState;
+
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     BinaryViewType, ByteArrayType, GenericBinaryType, GenericStringType, StringViewType,
@@ -108,13 +110,19 @@ where
 }
 
 fn distinct_views<'a>(values: impl Iterator<Item = Option<&'a [u8]>>) -> usize {
-    values.flatten().collect::<HashSet<&[u8]>>().len()
+    values
+        .flatten()
+        .collect::<HashSet<&[u8], RandomState>>()
+        .len()
 }
 
 /// Fixed-width values compared by their bytes (a float's bits: what a dictionary
 /// compares too).
 fn distinct_fixed(array: &ArrayRef) -> usize {
-    with_fixed_values(array, |values| values.collect::<HashSet<&[u8]>>().len()).unwrap_or(0)
+    with_fixed_values(array, |values| {
+        values.collect::<HashSet<&[u8], RandomState>>().len()
+    })
+    .unwrap_or(0)
 }
 
 /// `f` of the bytes of each non-null value of a fixed-width `array`, in order; `None`
