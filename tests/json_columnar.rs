@@ -263,22 +263,23 @@ async fn long_jsonl_by_threads(
     [one, two]
 }
 
-/// [`long_jsonl`] with line 20,001 not UTF-8 (a 0xFF byte in its name) and line
-/// 20,002 holding non-ASCII text.
-fn long_jsonl_with_bad_bytes() -> Vec<u8> {
-    let text = long_jsonl().replace("name number 20001 ", "name número 20001 ");
+/// A text of [`long_jsonl`]'s lines with line 20,001 made not UTF-8 (a 0xFF byte for
+/// the first of its name) and line 20,002 holding non-ASCII text; the bytes, and where
+/// the bad byte is.
+fn with_bad_bytes(long_jsonl: String) -> (Vec<u8>, usize) {
+    let text = long_jsonl.replace("name number 20001 ", "name número 20001 ");
     let mut bytes = text.into_bytes();
     let at = bytes
         .windows(18)
         .position(|w| w == b"name number 20000 ")
         .unwrap();
     bytes[at] = 0xFF;
-    bytes
+    (bytes, at)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_line_not_utf8_is_the_same_error_by_one_thread_and_two() {
-    let jsonl = long_jsonl_with_bad_bytes();
+    let (jsonl, _) = with_bad_bytes(long_jsonl());
     for threads in [1, 2] {
         let read = |policy| {
             ConvertOptions::new().read(
@@ -303,13 +304,8 @@ async fn a_line_not_utf8_is_the_same_error_by_one_thread_and_two() {
             .unwrap_err();
         assert!(err.contains("line 4001"), "{threads} threads: {err}");
     }
-    let skip_oops = long_jsonl().replace("{\"id\": oops}", "{\"id\": 1}");
-    let mut bytes = skip_oops.into_bytes();
-    let at = bytes
-        .windows(18)
-        .position(|w| w == b"name number 20000 ")
-        .unwrap();
-    bytes[at] = 0xFF;
+    // Without the earlier bad lines, the first error is the bad byte's line.
+    let (bytes, at) = with_bad_bytes(long_jsonl().replace("{\"id\": oops}", "{\"id\": 1}"));
     let err = case("long.jsonl", &bytes, ConvertOptions::new())
         .await
         .unwrap_err();
