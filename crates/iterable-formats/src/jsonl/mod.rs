@@ -594,13 +594,12 @@ impl<R: AsyncBufRead + Unpin> JsonlReader<R> {
                     }
                 }
             }
+            // What the loop above leaves: the end of a line begun in an earlier read,
+            // a line over the limit, or a read with no line end.
             let (n, step) = match memchr::memchr(b'\n', buf) {
                 Some(i) => {
                     let step = if lines.partial.len() + i > lines.max_line {
                         lines.too_long(parser, &buf[..i])
-                    } else if lines.partial.is_empty() {
-                        let utf8 = lines.checked_utf8(lines.consumed, i);
-                        lines.line(parser, &buf[..i], sink.as_deref_mut(), utf8)
                     } else {
                         lines.partial.extend_from_slice(&buf[..i]);
                         let raw = std::mem::take(&mut lines.partial);
