@@ -235,12 +235,16 @@ impl Chunks {
 }
 
 impl Write for Chunks {
+    /// Takes what fits in the chunk being gathered (at least one byte of `data`, so
+    /// `write_all` goes on): a column chunk of several megabytes written in one call
+    /// becomes several chunks, and the buffer never grows past [`CHUNK_BYTES`].
     fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.buf.extend_from_slice(data);
+        let taken = data.len().min(CHUNK_BYTES - self.buf.len());
+        self.buf.extend_from_slice(&data[..taken]);
         if self.buf.len() >= CHUNK_BYTES {
             self.hand_back()?;
         }
-        Ok(data.len())
+        Ok(taken)
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
@@ -270,4 +274,37 @@ fn encode(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_write_is_handed_back_in_chunks_that_never_grow() {
+        let (out, mut chunks) = mpsc::channel(8);
+        let mut sink = Chunks {
+            buf: Vec::with_capacity(CHUNK_BYTES),
+            out,
+        };
+        let data: Vec<u8> = (0..CHUNK_BYTES * 3 + CHUNK_BYTES / 2)
+            .map(|i| (i % 251) as u8)
+            .collect();
+        sink.write_all(&data[..100]).unwrap();
+        sink.write_all(&data[100..]).unwrap();
+        sink.flush().unwrap();
+        drop(sink);
+        let mut got = Vec::new();
+        let mut sizes = Vec::new();
+        while let Some(chunk) = chunks.blocking_recv() {
+            assert!(chunk.capacity() <= CHUNK_BYTES, "a chunk grew");
+            sizes.push(chunk.len());
+            got.extend_from_slice(&chunk);
+        }
+        assert_eq!(
+            sizes,
+            [CHUNK_BYTES, CHUNK_BYTES, CHUNK_BYTES, CHUNK_BYTES / 2]
+        );
+        assert!(got == data, "the chunks are the bytes written, in order");
+    }
 }
