@@ -575,7 +575,7 @@ enum Number<'a> {
     Big(&'a str),
 }
 
-/// An integer beyond `i64` and `u64`, kept exact (serde_json would round it to a
+/// An integer beyond `i64`, kept exact (serde_json would round one beyond `u64` to a
 /// float): a decimal of scale 0 while it fits 38 digits, its text beyond that.
 fn big_integer(literal: &str) -> Value {
     match literal.parse::<i128>() {
