@@ -31,7 +31,7 @@ pub(crate) fn plain_int(text: &str) -> Option<i64> {
 }
 
 /// Powers of ten a double holds exactly.
-const EXACT_POWERS_OF_TEN: [f64; 16] = [
+pub(crate) const EXACT_POWERS_OF_TEN: [f64; 16] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
 ];
 
