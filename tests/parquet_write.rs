@@ -416,6 +416,7 @@ async fn nearly_distinct_columns_are_written_without_a_dictionary_and_steady_int
             |c: usize, encoding: Encoding| group.column(c).encodings().any(|e| e == encoding);
         let dictionary = |c: usize| uses(c, Encoding::RLE_DICTIONARY);
         let deltas = |c: usize| uses(c, Encoding::DELTA_BINARY_PACKED);
+        let lengths_apart = |c: usize| uses(c, Encoding::DELTA_LENGTH_BYTE_ARRAY);
         assert!(!dictionary(0), "id, by_rows {by_rows}");
         assert!(!dictionary(1), "email, by_rows {by_rows}");
         assert!(dictionary(2), "colour, by_rows {by_rows}");
@@ -426,6 +427,8 @@ async fn nearly_distinct_columns_are_written_without_a_dictionary_and_steady_int
         for plain in [1, 2, 3] {
             assert!(!deltas(plain), "column {plain}, by_rows {by_rows}");
         }
+        assert!(lengths_apart(1), "email, by_rows {by_rows}");
+        assert!(!lengths_apart(2), "colour, by_rows {by_rows}");
         let back = collect(
             iterable::aopen_iterable(out.to_str().unwrap())
                 .await
@@ -438,12 +441,78 @@ async fn nearly_distinct_columns_are_written_without_a_dictionary_and_steady_int
             assert_eq!(row["id"], Value::from(i as i64));
             assert_eq!(row["scattered"], Value::from((i as i64 * 7919) % 100_003));
         }
-        assert_eq!(back[4999]["email"], Value::from("u4999@x.test"));
+        for (i, row) in back.iter().enumerate() {
+            assert_eq!(row["email"], Value::from(format!("u{i}@x.test")));
+        }
         assert_eq!(
             back[4999]["logged"].to_string(),
             "2024-05-01T04:09:57Z",
             "by_rows {by_rows}"
         );
         assert_eq!(back[4999]["colour"], Value::from("blue"));
+    }
+}
+
+/// Nearly distinct strings and bytes of every Arrow layout, nulls among them, are written
+/// with their lengths apart from their bytes (`DELTA_LENGTH_BYTE_ARRAY`) and read back
+/// as they were, across pages and row groups.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn distinct_strings_and_bytes_of_every_layout_go_with_their_lengths_apart() {
+    use arrow_array::{
+        ArrayRef, BinaryArray, BinaryViewArray, LargeBinaryArray, LargeStringArray, StringArray,
+        StringViewArray,
+    };
+    use parquet::basic::Encoding;
+    use std::sync::Arc;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bytes.parquet");
+    let rows = 30_000;
+    // Lengths 0 to 300 (empty strings among them), every 7th a null.
+    let text = |i: usize| (i % 7 != 3).then(|| format!("{i}:{}", "lorem ipsum ".repeat(i % 25)));
+    let texts: Vec<Option<String>> = (0..rows).map(text).collect();
+    let strs = || texts.iter().map(|t| t.as_deref());
+    let bytes = || texts.iter().map(|t| t.as_deref().map(str::as_bytes));
+    let columns: Vec<(&str, ArrayRef)> = vec![
+        ("utf8", Arc::new(StringArray::from_iter(strs()))),
+        ("large_utf8", Arc::new(LargeStringArray::from_iter(strs()))),
+        ("utf8_view", Arc::new(StringViewArray::from_iter(strs()))),
+        ("binary", Arc::new(BinaryArray::from_iter(bytes()))),
+        (
+            "large_binary",
+            Arc::new(LargeBinaryArray::from_iter(bytes())),
+        ),
+        ("binary_view", Arc::new(BinaryViewArray::from_iter(bytes()))),
+    ];
+    let batch = RecordBatch::try_from_iter(columns).unwrap();
+    let options = IterableOptions::write().row_group_size(10_000);
+    let mut writer = iterable::arrow::aopen_batch_writer(path.to_str().unwrap(), &options)
+        .await
+        .unwrap();
+    for start in (0..rows).step_by(4096) {
+        let len = 4096.min(rows - start);
+        writer.write(&batch.slice(start, len)).await.unwrap();
+    }
+    writer.close().await.unwrap();
+
+    let reader = SerializedFileReader::new(File::open(&path).unwrap()).unwrap();
+    assert_eq!(reader.metadata().num_row_groups(), 3);
+    for group in reader.metadata().row_groups() {
+        for column in group.columns() {
+            let encodings: Vec<Encoding> = column.encodings().collect();
+            assert!(
+                encodings.contains(&Encoding::DELTA_LENGTH_BYTE_ARRAY)
+                    && !encodings.contains(&Encoding::RLE_DICTIONARY),
+                "{}: {encodings:?}",
+                column.column_path()
+            );
+        }
+    }
+    let (_, batches) = read_batches(&path);
+    let back = arrow_select::concat::concat_batches(&batches[0].schema(), &batches).unwrap();
+    assert_eq!(back.num_rows(), rows);
+    for (name, column) in batch.schema().fields().iter().zip(batch.columns()) {
+        let read = back.column_by_name(name.name()).unwrap();
+        assert_eq!(read, column, "{}", name.name());
     }
 }

