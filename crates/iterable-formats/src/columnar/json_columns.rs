@@ -519,6 +519,28 @@ mod tests {
     }
 
     #[test]
+    fn a_line_left_to_the_rows_part_way_leaves_no_value_behind() {
+        let mut sink = sink();
+        assert!(sink.take(r#"{"name": "a", "day": null, "n": 1}"#));
+        // A repeated key, after a string and a null went in.
+        assert!(!sink.take(r#"{"name": "bbbb", "day": null, "n": 2, "n": 3}"#));
+        // A nested value, after an escaped string and a date-time went in.
+        assert!(!sink.take(r#"{"name": "c\n", "at": "2021-03-06T01:00:00Z", "n": [1]}"#));
+        // A value that does not fit its column, last.
+        assert!(!sink.take(r#"{"day": "2021-03-05", "name": "d", "n": "x"}"#));
+        assert!(sink.take(r#"{"n": 4}"#));
+        assert_eq!(sink.len(), 2);
+        let batch = sink.take_batch();
+        let names = batch.column(0).as_string::<i32>();
+        assert_eq!(names.iter().collect::<Vec<_>>(), [Some("a"), None]);
+        assert_eq!(names.values().len(), 1, "no bytes of the lines taken back");
+        let nulls: Vec<usize> = batch.columns().iter().map(|c| c.null_count()).collect();
+        assert_eq!(nulls, [1, 2, 2, 0]);
+        let n = batch.column(3).as_primitive::<Int64Type>();
+        assert_eq!(n.iter().collect::<Vec<_>>(), [Some(1), Some(4)]);
+    }
+
+    #[test]
     fn a_name_with_a_quote_is_matched_by_its_escaped_key() {
         let schema = Arc::new(Schema::new(vec![
             Field::new("a\"b", DataType::Int64, true),
