@@ -892,7 +892,7 @@ mod tests {
             let spread = [16, 64, 512][(state % 3) as usize];
             let bytes: Vec<u8> = (0..len)
                 .map(|k| {
-                    let pick = (state.rotate_right(k as u32 * 7) ^ k as u64 * 0x9E37) % spread;
+                    let pick = (state.rotate_right(k as u32 * 7) ^ (k as u64 * 0x9E37)) % spread;
                     if pick < alphabet.len() as u64 {
                         alphabet[pick as usize]
                     } else {
