@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use iterable_core::{DuplicateKeys, Header, HeaderBuilder, Row, Text, Value};
 
-use crate::csv::EXACT_POWERS_OF_TEN;
+use crate::csv::exact_decimal;
 
 /// serde_json's default recursion limit: deeper records go to serde_json for its error.
 const MAX_DEPTH: usize = iterable_core::MAX_NESTING_DEPTH;
@@ -559,9 +559,8 @@ impl<'a> Parser<'a> {
     /// The digits are gathered as they are scanned, so the commonest numbers are made
     /// without reading their text again: an integer of at most 18 digits (it cannot
     /// overflow), and a number with a fraction but no exponent of at most 15 digits in
-    /// all, whose digits are then an integer below 2^53 and whose divisor is a power of
-    /// ten below 10^16, both exact in a double, so one division gives the nearest double
-    /// to the text, as `str::parse` does. Others are parsed from their text.
+    /// all ([`exact_decimal`]: the double `str::parse` gives). Others are parsed from
+    /// their text.
     #[inline]
     fn number_read(&mut self) -> Option<Number<'a>> {
         let start = self.at;
@@ -606,11 +605,9 @@ impl<'a> Parser<'a> {
         if let Some(places) = places {
             // The integer part's digits and the fraction's.
             let count = int_end - digits_start + places;
-            let x = if count <= 15 {
-                let x = mantissa as f64 / EXACT_POWERS_OF_TEN[places];
-                if negative { -x } else { x }
-            } else {
-                self.text[start..self.at].parse().ok()?
+            let x = match exact_decimal(mantissa, count, places, negative) {
+                Some(x) => x,
+                None => self.text[start..self.at].parse().ok()?,
             };
             return Some(Number::Float(x));
         }

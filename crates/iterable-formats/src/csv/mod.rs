@@ -90,7 +90,7 @@ pub(crate) use column_type::MAX_DECIMAL_DIGITS;
 pub use column_type::{ColumnType, DecidedBy, Typed, misfit};
 pub use infer::infer_value;
 #[cfg(feature = "arrow")]
-pub(crate) use plain_fields::{EXACT_POWERS_OF_TEN, plain_datetime_micros, plain_float, plain_int};
+pub(crate) use plain_fields::{exact_decimal, plain_datetime_micros, plain_float, plain_int};
 pub use reader::CsvReader;
 pub use temporal::{Temporal, infer_temporal, instant_of, parse_temporal};
 pub use text_types::{StringTyping, TextTypes};

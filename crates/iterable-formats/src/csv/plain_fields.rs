@@ -31,16 +31,32 @@ pub(crate) fn plain_int(text: &str) -> Option<i64> {
 }
 
 /// Powers of ten a double holds exactly.
-pub(crate) const EXACT_POWERS_OF_TEN: [f64; 16] = [
+const EXACT_POWERS_OF_TEN: [f64; 16] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
 ];
 
+/// The decimal number whose `digits` digits (all of them, both sides of the point) read
+/// as the integer `mantissa`, `places` of them after the point, negated when `negative`:
+/// the nearest double to it when `digits` is at most 15. The digits are then an integer
+/// below 2^53 and the divisor a power of ten below 10^16, both exact in a double, so one
+/// correctly rounded division gives what parsing the text gives. `None` for more digits.
+pub(crate) fn exact_decimal(
+    mantissa: u64,
+    digits: usize,
+    places: usize,
+    negative: bool,
+) -> Option<f64> {
+    if digits > 15 {
+        return None;
+    }
+    let value = mantissa as f64 / EXACT_POWERS_OF_TEN[places];
+    Some(if negative { -value } else { value })
+}
+
 /// `text` as a float when it is an optional sign, an integer part without a leading
-/// zero (`0` itself excepted) and an optional `.` with digits, 15 digits in all: the
-/// digits are then an integer below 2^53 and the divisor a power of ten below 10^16,
-/// both exact in a double, so their quotient is the nearest double to the text (one
-/// correctly rounded division), as [`ColumnType::Float`] reads it. `None` for anything
-/// else (exponents, longer numbers, `.5`, `5.`), which may still be a float.
+/// zero (`0` itself excepted) and an optional `.` with digits, 15 digits in all, read by
+/// [`exact_decimal`] as [`ColumnType::Float`] reads it. `None` for anything else
+/// (exponents, longer numbers, `.5`, `5.`), which may still be a float.
 ///
 /// [`ColumnType::Float`]: super::ColumnType::Float
 pub(crate) fn plain_float(text: &str) -> Option<f64> {
@@ -77,8 +93,7 @@ pub(crate) fn plain_float(text: &str) -> Option<f64> {
         let integer = mantissa as i64;
         return Some((if negative { -integer } else { integer }) as f64);
     };
-    let value = mantissa as f64 / EXACT_POWERS_OF_TEN[places];
-    Some(if negative { -value } else { value })
+    exact_decimal(mantissa, count, places, negative)
 }
 
 /// `text` as microseconds since 1970-01-01T00:00:00 when it is exactly
